@@ -1,0 +1,57 @@
+// Tiny, strict argument parser shared by every subcommand: `--name value`, `--flag`, positionals.
+// Unknown options are an error (a typo must not silently fall back to a default).
+
+/** An error caused by the user's input (bad flag, missing file, wrong schema): printed as one line. */
+export class CliError extends Error {}
+
+export interface OptionSpec {
+  /** 'string' takes a value, 'boolean' is a flag. */
+  type: 'string' | 'boolean';
+  help: string;
+}
+
+export interface ParsedArgs {
+  options: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, usage: string): ParsedArgs {
+  const options: Record<string, string | boolean | undefined> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      console.log(formatHelp(usage, spec));
+      process.exit(0);
+    }
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const s = spec[name];
+    if (!s) throw new CliError(`unknown option --${name}\n${formatHelp(usage, spec)}`);
+    if (s.type === 'boolean') {
+      options[name] = true;
+    } else {
+      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new CliError(`option --${name} needs a value`);
+      options[name] = value;
+    }
+  }
+  return { options, positionals };
+}
+
+export function formatHelp(usage: string, spec: Record<string, OptionSpec>): string {
+  const rows = Object.entries(spec).map(([name, s]) => `  --${(name + (s.type === 'string' ? ' V' : '')).padEnd(22)} ${s.help}`);
+  return `${usage}\n\noptions:\n${rows.join('\n')}`;
+}
+
+/** Reads a numeric option; throws a CliError naming the option when it is not a number. */
+export function numberOption(value: string | boolean | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== 'string' || !Number.isFinite(n)) throw new CliError(`--${name} must be a number, got '${String(value)}'`);
+  return n;
+}

@@ -1,0 +1,74 @@
+// `rlvr select`: rank the examples of a training set by historical variance (the paper's
+// selection), or draw a seeded random subset (its baseline), from an accuracy-history file.
+import { CliError, numberOption, parseArgs } from './args.js';
+import { mean, rankByVariance, readHistory, selectRandom, type HistoryEntry } from '../data/selection.js';
+
+const USAGE = 'usage: rlvr select --history FILE [--method variance|random] [--top K] [--seed S] [--json]';
+
+const SPEC = {
+  history: { type: 'string', help: 'accuracy history JSON: { "<index>": [acc_epoch1, ...], ... }' },
+  method: { type: 'string', help: "'variance' (historical variance, descending; default) or 'random'" },
+  top: { type: 'string', help: 'how many examples to print (default 10)' },
+  seed: { type: 'string', help: 'PRNG seed for --method random (default 0)' },
+  json: { type: 'boolean', help: 'also print the selection as a JSON array on the last line' },
+} as const;
+
+export interface SelectedRow {
+  /** 1-based: π_rank for variance, the draw order for random. */
+  rank: number;
+  index: number;
+  variance: number;
+  meanAcc: number;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { options, positionals } = parseArgs(argv, SPEC, USAGE);
+  if (positionals.length > 0) throw new CliError(`unexpected argument '${positionals[0]}'\n${USAGE}`);
+  const file = options['history'];
+  if (typeof file !== 'string') throw new CliError(`--history FILE is required\n${USAGE}`);
+  const method = (options['method'] as string | undefined) ?? 'variance';
+  if (method !== 'variance' && method !== 'random') throw new CliError(`--method must be 'variance' or 'random', got '${method}'`);
+  const top = numberOption(options['top'], 'top', 10);
+  if (!Number.isInteger(top) || top < 1) throw new CliError(`--top must be a positive integer, got ${top}`);
+  const seed = numberOption(options['seed'], 'seed', 0);
+
+  let history: HistoryEntry[];
+  try {
+    history = readHistory(file);
+  } catch (err) {
+    // Missing file or bad schema is the user's input, not a bug: one line, no stack.
+    throw new CliError((err as Error).message);
+  }
+  if (history.length === 0) throw new CliError(`${file}: no examples`);
+  const k = Math.min(top, history.length);
+
+  const ranked = rankByVariance(history);
+  const byIndex = new Map(history.map((e) => [e.index, e.accs]));
+  const varianceOf = new Map(ranked.map((r) => [r.index, r.variance]));
+  const picked =
+    method === 'variance'
+      ? ranked.slice(0, k).map((r) => r.index)
+      : selectRandom(history.map((e) => e.index), k, seed);
+  const rows: SelectedRow[] = picked.map((index, i) => ({
+    rank: i + 1,
+    index,
+    variance: varianceOf.get(index)!,
+    meanAcc: mean(byIndex.get(index)!),
+  }));
+
+  const title = method === 'variance'
+    ? `top ${k} of ${history.length} examples by historical variance (${file})`
+    : `${k} of ${history.length} examples drawn at random, seed ${seed} (${file})`;
+  console.log(title);
+  console.log(formatTable(rows, method === 'variance' ? 'rank' : 'draw'));
+  if (options['json']) console.log(JSON.stringify(rows));
+  return 0;
+}
+
+function formatTable(rows: SelectedRow[], rankHeader: string): string {
+  const header = [rankHeader.padStart(5), 'index'.padStart(6), 'variance'.padStart(10), 'mean acc'.padStart(9)].join('  ');
+  const lines = rows.map((r) =>
+    [String(r.rank).padStart(5), String(r.index).padStart(6), r.variance.toFixed(6).padStart(10), r.meanAcc.toFixed(4).padStart(9)].join('  '),
+  );
+  return [header, ...lines].join('\n');
+}

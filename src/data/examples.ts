@@ -1,0 +1,119 @@
+// Training examples from verl-style parquet (the 1-shot RLVR release) or from simple
+// problem/answer jsonl/json files, all normalised to one `TrainExample` shape.
+//
+// A row is recognised by its fields, not by its file type, so a verl row exported to jsonl and a
+// problem/answer row in parquet both load:
+//   verl:   prompt: [{role, content}...], reward_model.ground_truth, data_source?, extra_info.index?
+//   simple: problem | question, answer            (answer may be a number: amc23 stores 27.0)
+import path from 'node:path';
+import { readParquetRows } from './parquet.js';
+import { answerToString, assertFile, getPath, isRecord, readJsonl, readText } from './files.js';
+import type { ChatMessage } from './prompts.js';
+
+export interface TrainExample {
+  /** `extra_info.index` (the row's index in dsr_sub.parquet for the paper's files), else the 0-based row number. */
+  index: number;
+  /** The conversation to feed the chat template. */
+  messages: ChatMessage[];
+  /** The gold answer the reward compares against. */
+  groundTruth: string;
+  /** `data_source` when present, else the file's base name without extension. */
+  dataSource: string;
+}
+
+export interface LoadOptions {
+  /**
+   * Appended to the user message of simple problem/answer rows (e.g. TRAIN_PROMPT_SUFFIX).
+   * Not applied to verl rows: their prompt is already final.
+   */
+  suffix?: string;
+}
+
+/** Where a row came from, for error messages. */
+interface RowOrigin {
+  file: string;
+  row: number;
+  line?: number;
+}
+
+function where(o: RowOrigin): string {
+  return `${o.file}: row ${o.row}${o.line !== undefined ? ` (line ${o.line})` : ''}`;
+}
+
+function missing(o: RowOrigin, field: string, hint = ''): Error {
+  return new Error(`${where(o)}: missing field '${field}'${hint}`);
+}
+
+/** Converts one raw row (any of the accepted schemas) into a TrainExample. */
+export function rowToExample(raw: unknown, origin: RowOrigin, opts: LoadOptions = {}): TrainExample {
+  if (!isRecord(raw)) throw new Error(`${where(origin)}: expected an object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+  const dataSourceField = raw['data_source'];
+  const dataSource = typeof dataSourceField === 'string' ? dataSourceField : path.basename(origin.file).replace(/\.[^.]*$/, '');
+  const indexField = getPath(raw, 'extra_info.index');
+  const index = typeof indexField === 'number' && Number.isInteger(indexField) ? indexField : origin.row;
+
+  if ('prompt' in raw) {
+    const messages = parseMessages(raw['prompt'], origin);
+    const gt = answerToString(getPath(raw, 'reward_model.ground_truth'));
+    if (gt === undefined) throw missing(origin, 'reward_model.ground_truth');
+    return { index, messages, groundTruth: gt, dataSource };
+  }
+
+  const problem = raw['problem'] ?? raw['question'];
+  if (typeof problem !== 'string') {
+    throw missing(origin, 'problem', " (expected 'problem' or 'question' with 'answer', or verl 'prompt' with 'reward_model.ground_truth')");
+  }
+  const answer = answerToString(raw['answer']);
+  if (answer === undefined) throw missing(origin, 'answer');
+  return { index, messages: [{ role: 'user', content: problem + (opts.suffix ?? '') }], groundTruth: answer, dataSource };
+}
+
+function parseMessages(prompt: unknown, origin: RowOrigin): ChatMessage[] {
+  // Some datasets store the prompt as a bare string: treat it as one user turn.
+  if (typeof prompt === 'string') return [{ role: 'user', content: prompt }];
+  if (!Array.isArray(prompt) || prompt.length === 0) {
+    throw new Error(`${where(origin)}: field 'prompt' must be a non-empty list of {role, content}`);
+  }
+  return prompt.map((m, i) => {
+    const role = getPath(m, 'role');
+    const content = getPath(m, 'content');
+    if (typeof role !== 'string') throw missing(origin, `prompt[${i}].role`);
+    if (typeof content !== 'string') throw missing(origin, `prompt[${i}].content`);
+    return { role, content };
+  });
+}
+
+export async function loadParquetExamples(file: string, opts: LoadOptions = {}): Promise<TrainExample[]> {
+  const rows = await readParquetRows(file);
+  return rows.map((r, i) => rowToExample(r, { file, row: i }, opts));
+}
+
+export function loadJsonlExamples(file: string, opts: LoadOptions = {}): TrainExample[] {
+  return readJsonl(file).map((r, i) => rowToExample(r.value, { file, row: i, line: r.line }, opts));
+}
+
+/** A .json file holding an array of rows. */
+export function loadJsonExamples(file: string, opts: LoadOptions = {}): TrainExample[] {
+  const text = readText(file);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
+  }
+  if (!Array.isArray(data)) throw new Error(`${file}: expected a JSON array of rows`);
+  return data.map((r, i) => rowToExample(r, { file, row: i }, opts));
+}
+
+/** Loads training examples, choosing the reader by extension: .parquet, .jsonl, .json (array). */
+export async function loadExamples(file: string, opts: LoadOptions = {}): Promise<TrainExample[]> {
+  assertFile(file);
+  const ext = path.extname(file).toLowerCase();
+  let examples: TrainExample[];
+  if (ext === '.parquet') examples = await loadParquetExamples(file, opts);
+  else if (ext === '.jsonl') examples = loadJsonlExamples(file, opts);
+  else if (ext === '.json') examples = loadJsonExamples(file, opts);
+  else throw new Error(`${file}: unsupported extension '${ext}' (expected .parquet, .jsonl or .json)`);
+  if (examples.length === 0) throw new Error(`${file}: no rows`);
+  return examples;
+}

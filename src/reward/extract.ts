@@ -1,0 +1,170 @@
+// Answer extraction: which part of a model response is "the answer".
+//  - reward mode (the paper's training reward): the last \boxed{}/\fbox{} group; no box, no answer.
+//  - eval mode (the Qwen2.5-Math evaluator's conventions, widened): "final answer is", the last box
+//    group, "the answer is", a bare answer, the last math segment, the last number.
+// `</think>`: only the text after the last `</think>` is the answer part; an unclosed `<think>`
+// means the model never answered.
+import { collapseDoubleBackslashes, findBoxes, type Span } from './latex.js';
+
+export type Mode = 'reward' | 'eval';
+
+/** Chat-template tokens end the generation: anything after them is not the model's answer. */
+const END_TOKENS = ['<|im_start|>', '<|im_end|>', '<|endoftext|>', '<|eot_id|>', '</s>'];
+
+export function answerRegion(response: string): string {
+  let s = response;
+  const think = s.lastIndexOf('</think>');
+  if (think >= 0) s = s.slice(think + '</think>'.length);
+  else if (s.includes('<think>')) return ''; // thinking never finished
+  for (const t of END_TOKENS) {
+    const i = s.indexOf(t);
+    if (i >= 0) s = s.slice(0, i);
+  }
+  return collapseDoubleBackslashes(s);
+}
+
+/**
+ * Text between two boxes that still reads as one answer: "\boxed{1} and \boxed{2}",
+ * "\boxed{(2,2)} \text{ for part (a) and } \boxed{(1,1)}", ", ". A sentence break or more prose
+ * ("\boxed{3}. Wait, no: \boxed{9}") separates them; then only the last box counts.
+ */
+function isConnectorGap(gap: string): boolean {
+  if (gap.length > 120) return false;
+  const g = gap
+    .replace(/\\text\s*\{([^{}]*)\}/g, ' $1 ')
+    .replace(/\\(?:quad|qquad|[,;:! ]|\(|\)|\[|\])/g, ' ')
+    .replace(/\$/g, ' ');
+  if (/[.!?:;]/.test(g.replace(/\((?:[a-z]|i+)\)/g, ''))) return false;
+  const words = g.match(/[A-Za-z]+/g) ?? [];
+  if (words.length === 0) return true;
+  return words.length <= 4 && words.some((w) => w === 'and' || w === 'or');
+}
+
+/** The last box and the boxes joined to it by connector gaps, as one comma list. */
+export function lastBoxGroup(s: string): string | null {
+  const boxes: Span[] = findBoxes(s);
+  if (boxes.length === 0) return null;
+  let first = boxes.length - 1;
+  while (first > 0 && isConnectorGap(s.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
+  const group = boxes.slice(first).map((b) => b.content.trim());
+  return group.length === 1 ? group[0]! : group.join(', ');
+}
+
+/** Removes `$`, `\(`, `\)`, `\[`, `\]` math delimiters (keeps escaped `\$`). */
+export function stripMathDelimiters(s: string): string {
+  return s.replace(/\\[()[\]]/g, ' ').replace(/(^|[^\\])\$+/g, '$1 ').replace(/(^|[^\\])\$+/g, '$1 ').trim();
+}
+
+// Words that may appear in a bare answer without making it prose.
+const ANSWER_WORDS = new Set(
+  ('and or percent pct percentage degree degrees deg unit units square cubic sq cm mm km inches inch feet foot ' +
+    'ft miles mile meters meter metres yards yard dollars dollar cents cent hours hour hrs minutes minute min ' +
+    'seconds second sec days day weeks years kg grams gram pounds lbs yuan euros liters litres ml mph kmh ' +
+    'answer final sqrt frac pi infty text cdot times').split(' '),
+);
+
+/** A bare answer: no prose words outside LaTeX commands and \text{}. */
+export function looksLikeAnswer(s: string): boolean {
+  if (s.length > 400) return false;
+  const t = stripMathDelimiters(s)
+    .replace(/\\(?:text|textbf|mbox|mathrm|textnormal|operatorname)\s*\{[^{}]*\}/g, ' ')
+    .replace(/\\[a-zA-Z]+/g, ' ');
+  const words = t.match(/[A-Za-z]{3,}/g) ?? [];
+  const prose = words.filter((w) => !ANSWER_WORDS.has(w.toLowerCase()));
+  if (prose.length === 0) return true;
+  // A single word is a text answer ("odd", "Evelyn").
+  return words.length === 1 && /^[\s$]*[A-Za-z]+[\s$.]*$/.test(s);
+}
+
+const MATH_RE = /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|(?<!\\)\$((?:\\\$|[^$\n])+?)\$|\\\(((?:(?!\\\))[^\n])+?)\\\)/g;
+
+/** Content of the last math segment ($$..$$, \[..\], $..$, \(..\)); inline math never spans lines. */
+export function lastMathSegment(s: string): string | null {
+  let last: string | null = null;
+  MATH_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = MATH_RE.exec(s))) {
+    const c = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').trim();
+    if (c) last = c;
+  }
+  return last;
+}
+
+// Numbers in prose: grouped thousands, decimals (point or comma), simple fractions.
+const NUMBER_RE = /[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\/\d+)?|\.\d+)/g;
+
+export function lastNumber(s: string): string | null {
+  const all = s.match(NUMBER_RE);
+  return all ? all[all.length - 1]! : null;
+}
+
+/** "The final answer is $X$. I hope it is correct." → X (with prose around X removed). */
+function answerFromSnippet(snippet: string, depth = 0): string | null {
+  let s = snippet;
+  const hope = s.search(/\bI hope\b/);
+  if (hope >= 0) s = s.slice(0, hope);
+  s = s.split(/\n\s*\n/)[0]!.trim();
+  s = s.replace(/^[\s:]+/, '').replace(/\\?["“”]/g, '');
+  s = s.replace(/[\s.]+$/, '');
+  if (!s) return null;
+  const box = lastBoxGroup(s);
+  if (box !== null) return box;
+  if (looksLikeAnswer(s)) return stripMathDelimiters(s);
+  if (depth === 0) {
+    const is = s.lastIndexOf(' is ');
+    if (is >= 0) {
+      const r = answerFromSnippet(s.slice(is + 4), 1);
+      if (r !== null) return r;
+    }
+  }
+  return lastMathSegment(s) ?? lastNumber(s);
+}
+
+function afterPhrase(s: string, re: RegExp): string | null {
+  let last = -1;
+  let m: RegExpExecArray | null;
+  re.lastIndex = 0;
+  while ((m = re.exec(s))) last = m.index + m[0].length;
+  return last >= 0 ? s.slice(last) : null;
+}
+
+export interface ExtractOptions {
+  mode: Mode;
+  /**
+   * The input is an already-extracted candidate answer, not a full response (verl's convention:
+   * a short bare string without math delimiters counts as boxed, even in reward mode).
+   */
+  bare?: boolean;
+}
+
+export function extractAnswer(response: string, opts: ExtractOptions): string | null {
+  const s = answerRegion(response);
+  if (opts.mode === 'reward') {
+    const box = lastBoxGroup(s);
+    if (box !== null) return box;
+    if (opts.bare && s.length <= 200 && !/\$|\\\(|\\\[/.test(s) && s.trim()) return s.trim();
+    return null;
+  }
+  const fin = afterPhrase(s, /final answer is/gi);
+  if (fin !== null) {
+    const a = answerFromSnippet(fin);
+    if (a !== null) return a;
+  }
+  const box = lastBoxGroup(s);
+  if (box !== null) return box;
+  const ans = afterPhrase(s, /(?:the answer is|final answer\s*:|answer\s*:)/gi);
+  if (ans !== null) {
+    const a = answerFromSnippet(ans);
+    if (a !== null) return a;
+  }
+  if (looksLikeAnswer(s)) return stripMathDelimiters(s) || null;
+  return lastMathSegment(s) ?? lastNumber(s);
+}
+
+/** The gold answer: its last box group when it is a worked solution, else the whole string. */
+export function extractGold(gold: string): string {
+  const s = collapseDoubleBackslashes(gold);
+  const box = lastBoxGroup(s);
+  if (box !== null) return box;
+  return stripMathDelimiters(s);
+}

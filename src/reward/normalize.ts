@@ -1,0 +1,76 @@
+// String normalisation of an extracted answer, before parsing. Each step removes notation that
+// does not change the value: spacing macros, \left/\right, fraction variants, text wrappers,
+// units, degrees, percent, currency, thousands separators. Values are never rescaled here
+// (25% stays 25, never 0.25: see README, "percent").
+import { collapseDoubleBackslashes, unwrapCommand } from './latex.js';
+import { stripMathDelimiters } from './extract.js';
+
+// Unit words removed after a value ("15 cm^2", "125 miles", "10\text{ units}").
+const UNIT_WORDS =
+  'units?|square|sq|cubic|cm|mm|km|m|meters?|metres?|inch(?:es)?|in|feet|foot|ft|miles?|mi|yards?|yd|' +
+  'dollars?|cents?|hours?|hrs?|h|minutes?|mins?|seconds?|secs?|s|days?|weeks?|months?|years?|kg|g|grams?|' +
+  'pounds?|lbs?|oz|yuan|euros?|liters?|litres?|l|ml|mph|km/h|m/s|degrees?|deg|rad|radians|points?|people|' +
+  'students?|ways?|times|apples?|marbles?|books?|cookies?|boxes|coins?|inches';
+const UNIT_TAIL = new RegExp(`(?<=[\\d}).\\s])\\s*(?:(?:${UNIT_WORDS})(?:\\^\\{?[23]\\}?|[²³])?\\s*)+$`, 'i');
+const PERCENT_WORDS = /\s*(?:\\%|%|\\text\{\s*\\?%\s*\}|\bpercent(?:age)?\b|\bpct\b)/gi;
+
+/** Tokens of the form `\text{...}` that only hold unit words or prose after a value are dropped. */
+function dropTextUnits(s: string): string {
+  // \text{ cm}^2 after something → drop; a lone \text{Evelyn} (nothing before) stays.
+  return s.replace(/(\S)\s*\\text\{\s*([A-Za-z][A-Za-z .]*?)\s*\}(?:\^\{?[23]\}?|[²³])?/g, (all, before: string, words: string) => {
+    const w = words.trim().toLowerCase();
+    if (w === 'and' || w === 'or') return `${before} ${w} `;
+    if (/^[ap]\.?\s?m\.?$/.test(w)) return `${before} ${w[0]}m`; // 4:30 p.m. keeps its half of the day
+    if (/^[a-z]$/i.test(w)) return all; // a single letter is a symbol, not a unit
+    return before;
+  });
+}
+
+export function normalizeAnswer(input: string, depth = 0): string {
+  let s = collapseDoubleBackslashes(input);
+  s = s.replace(/[\u00a0\u2009\u202f]/g, ' ');
+  s = stripMathDelimiters(s);
+  // Thousands separators written the LaTeX way: 14{,}916, 11,\!111 (always grouping, never lists).
+  s = s.replace(/(\d)\{,\}(?=\d)/g, '$1').replace(/(\d),\\!\s*(?=\d)/g, '$1');
+  // Text wrappers: one canonical \text{}.
+  s = s.replace(/\\(?:textbf|textnormal|textrm|textit|textup|mbox|hbox|mathrm|mathbf|mathit|mathsf|rm|bf)\b\s*(?=\{)/g, '\\text');
+  s = s.replace(/\\(?:displaystyle|textstyle|left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)(?![a-zA-Z])\.?/g, '');
+  s = s.replace(/\\(?:quad|qquad)(?![a-zA-Z])/g, ' ').replace(/\\[,;:! ]/g, ' ').replace(/~/g, ' ');
+  s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
+  s = s.replace(/\\operatorname\s*\{([a-zA-Z]+)\}/g, '\\$1');
+  s = s.replace(/\\(?:lt)(?![a-zA-Z])/g, '<').replace(/\\(?:gt)(?![a-zA-Z])/g, '>');
+  // Degrees and percent: the sign is notation; the number stays as written.
+  s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|°|\\degree(?![a-zA-Z])/g, ' ');
+  s = s.replace(PERCENT_WORDS, ' ');
+  // Currency.
+  s = s.replace(/\\\$|[€£¥]|\\(?:euro|pounds)(?![a-zA-Z])/g, ' ');
+  s = dropTextUnits(s);
+  s = s.replace(/\\text\s*\{\s*\}/g, ' ');
+  // Superscript digits typed as unicode.
+  s = s.replace(/²/g, '^2').replace(/³/g, '^3');
+  s = s.replace(/\b([ap])\.\s?m\.(?=\s|$)/gi, '$1m');
+  s = s.replace(/\s+/g, ' ').trim();
+  s = stripUnitTail(s);
+  s = s.replace(/[\s.,;]+$/, '').replace(/^[\s,;]+/, '');
+  // A whole-answer \text{...} is the answer itself: \text{13} is 13, \text{(C)} is C.
+  const whole = /^\\text\s*\{([^{}]*)\}$/.exec(s);
+  if (whole && depth === 0) return normalizeAnswer(whole[1]!, 1);
+  const choice = /^\(([A-Za-z])\)$/.exec(s);
+  if (choice) s = choice[1]!;
+  return s;
+}
+
+/** "125 miles", "1,000.99m^2", "35 cm" → the value. Never strips a lone letter answer. */
+function stripUnitTail(s: string): string {
+  const m = UNIT_TAIL.exec(s);
+  if (!m || m.index === 0) return s;
+  const head = s.slice(0, m.index).trim();
+  // Keep single-letter tails that are symbols of an expression ("2x+3m" is not a unit case).
+  if (!/[\d})]\s*$/.test(head)) return s;
+  if (/^[a-z]$/i.test(m[0].trim()) && !/\d\s*$/.test(head)) return s;
+  // "3 m" with a single-letter unit is only stripped after a plain number.
+  if (/^[a-zA-Z]{1}$/.test(m[0].trim()) && !/^[-+]?[\d.,]+$/.test(head)) return s;
+  return head;
+}
+
+export { unwrapCommand };

@@ -1,0 +1,11 @@
+// Public surface of the tokenizer layer.
+export { Tokenizer, type AddedToken, type EncodeOptions, type DecodeOptions } from './tokenizer.js';
+export { loadTokenizerConfig, type TokenizerConfig } from './config.js';
+export {
+  renderChat,
+  qwenMathPrompt,
+  QWEN2_5_CHAT_TEMPLATE,
+  QWEN_MATH_EVAL_SYSTEM,
+  type ChatMessage,
+  type RenderChatOptions,
+} from './chat.js';

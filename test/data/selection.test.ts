@@ -1,0 +1,178 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { sharedData } from '../helpers/paths.js';
+import { hasPythonModule } from '../helpers/python.js';
+import {
+  AccuracyHistory,
+  parseHistory,
+  populationVariance,
+  rankByVariance,
+  readHistory,
+  selectRandom,
+  topLevelKeys,
+} from '../../src/data/selection.js';
+import { loadExamples } from '../../src/data/examples.js';
+import { Rng, mulberry32 } from '../../src/data/rng.js';
+
+const historyFile = path.join(sharedData, 'selection', 'acc_step_500.json');
+
+test('acc_step_500.json ranks π1=124, π2=267, π13=682, π1209=789 (the paper)', () => {
+  const history = readHistory(historyFile);
+  assert.equal(history.length, 1209);
+  const ranked = rankByVariance(history);
+  assert.equal(ranked.length, 1209);
+  const pi = (k: number) => ranked[k - 1]!;
+  assert.deepEqual([pi(1).index, pi(2).index, pi(13).index, pi(1209).index], [124, 267, 682, 789]);
+  assert.deepEqual(ranked.map((r) => r.rank), Array.from({ length: 1209 }, (_, i) => i + 1));
+  assert.ok(Math.abs(pi(1).variance - 0.16545033819864718) < 1e-15);
+  assert.equal(pi(1209).variance, 0);
+  for (let i = 1; i < ranked.length; i++) assert.ok(ranked[i - 1]!.variance >= ranked[i]!.variance - 1e-15);
+});
+
+test('the ranked indices are the extra_info.index of the released πk parquet files', async () => {
+  const ranked = rankByVariance(readHistory(historyFile));
+  const files: [string, number][] = [['pi1_r128.parquet', 1], ['pi2_r128.parquet', 2], ['pi13_r128.parquet', 13], ['pi1209_r128.parquet', 1209]];
+  for (const [file, k] of files) {
+    const ex = await loadExamples(path.join(sharedData, 'train', file));
+    assert.equal(ex[0]!.index, ranked[k - 1]!.index, file);
+  }
+});
+
+test("ties follow the file's key order, which JSON.parse would lose", () => {
+  const text = fs.readFileSync(historyFile, 'utf8');
+  const keys = topLevelKeys(text);
+  assert.equal(keys.length, 1209);
+  assert.equal(keys[0], '1033', 'the file does not start at key 0');
+  assert.notDeepEqual(keys, Object.keys(JSON.parse(text)));
+  // 104 examples have variance 0; the last of them in file order is π1209 = 789. A plain object
+  // enumerates integer keys ascending, and would make it 1206.
+  const fromObject = rankByVariance(JSON.parse(text) as Record<string, number[]>);
+  assert.equal(fromObject[1208]!.index, 1206);
+  assert.equal(rankByVariance(parseHistory(text))[1208]!.index, 789);
+});
+
+test('ranking matches np.std + stable sort (the paper\'s data_selection.py) at every position', { skip: !hasPythonModule('numpy') && 'needs python3 numpy' }, () => {
+  const script = `
+import json, sys, numpy as np
+d = json.load(open(sys.argv[1]))
+print(json.dumps([int(k) for k in sorted(d, key=lambda k: np.std(d[k]), reverse=True)]))`;
+  const r = spawnSync('python3', ['-c', script, historyFile], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const expected = JSON.parse(r.stdout) as number[];
+  assert.deepEqual(rankByVariance(readHistory(historyFile)).map((x) => x.index), expected);
+});
+
+test('ulp-level ties: π114/π115 tie under np.std and keep file order (567 before 747)', () => {
+  const ranked = rankByVariance(readHistory(historyFile));
+  assert.equal(ranked[113]!.index, 567);
+  assert.equal(ranked[114]!.index, 747);
+  // Their variances differ in the last bit; sqrt maps both to the same std.
+  assert.ok(ranked[113]!.variance !== ranked[114]!.variance);
+  assert.equal(Math.sqrt(ranked[113]!.variance), Math.sqrt(ranked[114]!.variance));
+});
+
+test('populationVariance', () => {
+  assert.equal(populationVariance([]), 0);
+  assert.equal(populationVariance([0.5]), 0);
+  assert.equal(populationVariance([0, 1]), 0.25);
+  assert.ok(Math.abs(populationVariance([1, 2, 3, 4]) - 1.25) < 1e-15);
+  const long = Array.from({ length: 300 }, (_, i) => (i % 9) / 8);
+  const m = long.reduce((a, b) => a + b) / long.length;
+  const v = long.reduce((a, b) => a + (b - m) ** 2, 0) / long.length;
+  assert.ok(Math.abs(populationVariance(long) - v) < 1e-14);
+});
+
+test('topLevelKeys skips nested values and strings containing brackets, commas and quotes', () => {
+  const text = '{ "2": [1, [2, 3]], "b\\"]},": {"x": "}{,"}, "1": "[", "0": [] }';
+  assert.deepEqual(topLevelKeys(text), ['2', 'b"]},', '1', '0']);
+  assert.deepEqual(topLevelKeys(' {} '), []);
+});
+
+test('history errors: missing file, bad JSON, bad values, non-integer keys', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-sel-'));
+  const missing = path.join(dir, 'none.json');
+  assert.throws(() => readHistory(missing), { message: `no such file: ${missing}` });
+  assert.throws(() => parseHistory('{"1": [0.5', 'h.json'), /h\.json: invalid JSON/);
+  assert.throws(() => parseHistory('[1, 2]', 'h.json'), /h\.json: expected an object/);
+  assert.throws(() => parseHistory('{"1": [0.5, "x"]}', 'h.json'), { message: 'h.json: key "1": expected a list of accuracies (numbers)' });
+  assert.throws(() => parseHistory('{"a": [0.5]}', 'h.json'), /key "a" is not an example index/);
+  assert.throws(() => parseHistory('{"1": [0.5], "1": [0.25]}', 'h.json'), /duplicate key "1"/);
+});
+
+test('AccuracyHistory records epochs and round-trips in the same format, keeping insertion order', () => {
+  const h = new AccuracyHistory();
+  // Epoch 1: example 10 seen twice (mean), 2 and 1 once.
+  h.record(10, 0.25);
+  h.record(2, 0);
+  h.record(10, 0.75);
+  h.record(1, 1);
+  h.endEpoch();
+  // Epoch 2: example 1 not seen; its list stays shorter.
+  h.record(10, 0);
+  h.record(2, 0);
+  h.endEpoch();
+  h.record(2, 1); // an open epoch is not serialised
+  assert.deepEqual(h.entries(), [
+    { index: 10, accs: [0.5, 0] },
+    { index: 2, accs: [0, 0] },
+    { index: 1, accs: [1] },
+  ]);
+  const text = h.serialize();
+  assert.deepEqual(topLevelKeys(text), ['10', '2', '1']);
+  assert.deepEqual(parseHistory(text), h.entries());
+  // 2 and 1 tie at variance 0: file order decides.
+  assert.deepEqual(rankByVariance(parseHistory(text)).map((r) => r.index), [10, 2, 1]);
+  assert.deepEqual(AccuracyHistory.parse(text).entries(), h.entries());
+
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-sel-')), 'hist.json');
+  h.save(file);
+  assert.deepEqual(readHistory(file), h.entries());
+  assert.equal(new AccuracyHistory().serialize(), '{}\n');
+  assert.throws(() => h.record(-1, 0.5), /non-negative integer/);
+  assert.throws(() => h.record(1, NaN), /finite/);
+});
+
+test('selectRandom: deterministic per seed, distinct, within the keys', () => {
+  const keys = Array.from({ length: 1209 }, (_, i) => i);
+  const a = selectRandom(keys, 16, 42);
+  assert.deepEqual(selectRandom(keys, 16, 42), a);
+  assert.notDeepEqual(selectRandom(keys, 16, 43), a);
+  assert.equal(new Set(a).size, 16);
+  assert.ok(a.every((k) => k >= 0 && k < 1209));
+  assert.deepEqual(selectRandom(keys, 5, 7), selectRandom(keys, 10, 7).slice(0, 5), 'a larger k extends the draw');
+  assert.deepEqual([...selectRandom(['a', 'b', 'c'], 3, 1)].sort(), ['a', 'b', 'c']);
+  assert.throws(() => selectRandom(keys, 2000, 1), /k must be an integer in \[0, 1209\]/);
+});
+
+test('Rng: fixed stream per seed, sane distribution', () => {
+  // mulberry32 values for seed 0, pinned: other parts rely on the stream staying the same.
+  const g = mulberry32(0);
+  const first = [g(), g(), g()];
+  assert.deepEqual(first.map((x) => Math.round(x * 1e9)), [266429209, 329746, 223272027]);
+  const rng = new Rng(123);
+  let sum = 0;
+  let sumN = 0;
+  let sumN2 = 0;
+  const counts = new Array(10).fill(0);
+  const n = 20000;
+  for (let i = 0; i < n; i++) {
+    const u = rng.float();
+    assert.ok(u >= 0 && u < 1);
+    sum += u;
+    counts[rng.int(10)]++;
+    const z = rng.normal();
+    sumN += z;
+    sumN2 += z * z;
+  }
+  assert.ok(Math.abs(sum / n - 0.5) < 0.01);
+  assert.ok(counts.every((c) => Math.abs(c - n / 10) < n / 50));
+  assert.ok(Math.abs(sumN / n) < 0.03);
+  assert.ok(Math.abs(sumN2 / n - 1) < 0.05);
+  const shuffled = new Rng(5).shuffle([1, 2, 3, 4, 5, 6]);
+  assert.deepEqual([...shuffled].sort(), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(new Rng(5).shuffle([1, 2, 3, 4, 5, 6]), shuffled);
+});
