@@ -1,0 +1,152 @@
+// Fallback parser on @cortex-js/compute-engine (pinned 0.30.2). Our own parser handles the
+// answers we see in practice; when it gives up, the compute engine's much larger LaTeX grammar
+// gets a try, and its MathJSON is converted into our tree so that the same exact/random-point
+// comparison applies. Loaded lazily (synchronously, via its UMD build) so that the common path
+// never pays its start-up cost.
+import { createRequire } from 'node:module';
+import type { Node } from './parse.js';
+import { parseDecimal } from './rational.js';
+
+type MathJson = number | string | { num: string } | { sym: string } | { str: string } | MathJson[];
+interface CE {
+  parse(latex: string): { json: MathJson };
+}
+
+let engine: CE | null | undefined;
+
+function getEngine(): CE | null {
+  if (engine !== undefined) return engine;
+  try {
+    const require = createRequire(import.meta.url);
+    const mod = require('@cortex-js/compute-engine') as { ComputeEngine: new () => CE };
+    engine = new mod.ComputeEngine();
+  } catch {
+    engine = null;
+  }
+  return engine;
+}
+
+/** Parses with the compute engine; null when it reports an error or uses a construct we cannot evaluate. */
+export function parseWithComputeEngine(latex: string): Node | null {
+  if (latex.length > 2000) return null;
+  const ce = getEngine();
+  if (!ce) return null;
+  try {
+    return fromMathJson(ce.parse(latex).json, 0);
+  } catch {
+    return null;
+  }
+}
+
+const FN: Record<string, string> = {
+  Sin: 'sin', Cos: 'cos', Tan: 'tan', Sec: 'sec', Csc: 'csc', Cot: 'cot', Arcsin: 'arcsin', Arccos: 'arccos',
+  Arctan: 'arctan', Sinh: 'sinh', Cosh: 'cosh', Tanh: 'tanh', Ln: 'ln', Exp: 'exp', Sqrt: 'sqrt', Abs: 'abs',
+  Factorial: 'fact',
+};
+const REL: Record<string, string> = {
+  Equal: '=', Less: '<', LessEqual: '<=', Greater: '>', GreaterEqual: '>=', NotEqual: '!=',
+};
+
+class Unsupported extends Error {}
+
+function num(text: string): Node {
+  const v = parseDecimal(text);
+  if (!v) throw new Unsupported(text);
+  const dot = text.indexOf('.');
+  return { t: 'num', v, dec: dot >= 0 ? text.length - dot - 1 : -1 };
+}
+
+export function fromMathJson(j: MathJson, depth: number): Node {
+  if (depth > 200) throw new Unsupported('deep');
+  if (typeof j === 'number') {
+    if (!Number.isFinite(j)) return j > 0 ? { t: 'const', name: 'inf' } : { t: 'neg', a: { t: 'const', name: 'inf' } };
+    return j < 0 ? { t: 'neg', a: num(String(-j)) } : num(String(j));
+  }
+  if (typeof j === 'string') return symbol(j);
+  if (!Array.isArray(j)) {
+    if ('num' in j) return num(j.num);
+    if ('sym' in j) return symbol(j.sym);
+    throw new Unsupported('str');
+  }
+  const [head, ...rest] = j;
+  const args = () => rest.map((x) => fromMathJson(x, depth + 1));
+  if (typeof head !== 'string') throw new Unsupported('head');
+  if (FN[head]) return { t: 'fn', name: FN[head]!, args: args() };
+  if (REL[head]) return { t: 'rel', ops: [REL[head]!], args: args() };
+  switch (head) {
+    case 'Add':
+      return { t: 'add', args: args() };
+    case 'Subtract': {
+      const [a, b] = args();
+      return { t: 'add', args: [a!, { t: 'neg', a: b! }] };
+    }
+    case 'Negate':
+      return { t: 'neg', a: args()[0]! };
+    case 'Multiply':
+      return { t: 'mul', args: args() };
+    case 'Divide':
+    case 'Rational': {
+      const [a, b] = args();
+      return { t: 'div', a: a!, b: b! };
+    }
+    case 'Power': {
+      const [a, b] = args();
+      return { t: 'pow', a: a!, b: b! };
+    }
+    case 'Square':
+      return { t: 'pow', a: args()[0]!, b: num('2') };
+    case 'Root': {
+      const [a, b] = args();
+      return { t: 'fn', name: 'root', args: [a!, b!] };
+    }
+    case 'Log': {
+      const a = args();
+      return a.length === 2 ? { t: 'fn', name: 'log', args: a } : { t: 'fn', name: 'log10', args: a };
+    }
+    case 'Delimiter':
+      return fromMathJson(rest[0]!, depth + 1);
+    case 'List':
+    case 'Tuple':
+    case 'Sequence':
+      return { t: 'group', open: '(', close: ')', items: args() };
+    case 'Set':
+      return { t: 'group', open: '\\{', close: '\\}', items: args() };
+    case 'Matrix': {
+      const rows = rest[0];
+      if (!Array.isArray(rows) || rows[0] !== 'List') throw new Unsupported('matrix');
+      return {
+        t: 'matrix',
+        rows: rows.slice(1).map((r) => {
+          if (!Array.isArray(r) || r[0] !== 'List') throw new Unsupported('row');
+          return r.slice(1).map((c) => fromMathJson(c, depth + 1));
+        }),
+      };
+    }
+    default:
+      throw new Unsupported(head);
+  }
+}
+
+function symbol(s: string): Node {
+  switch (s) {
+    case 'Pi':
+      return { t: 'const', name: 'pi' };
+    case 'ExponentialE':
+      return { t: 'const', name: 'e' };
+    case 'ImaginaryUnit':
+      return { t: 'const', name: 'i' };
+    case 'PositiveInfinity':
+      return { t: 'const', name: 'inf' };
+    case 'NegativeInfinity':
+      return { t: 'neg', a: { t: 'const', name: 'inf' } };
+    case 'Half':
+      return num('0.5');
+    case 'Nothing':
+    case 'Undefined':
+    case 'NaN':
+      throw new Unsupported(s);
+    default:
+      if (/^[A-Za-z][A-Za-z0-9_]*$/.test(s)) return { t: 'sym', name: s };
+      throw new Unsupported(s);
+  }
+}

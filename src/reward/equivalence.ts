@@ -1,0 +1,392 @@
+// Equivalence of two answers. Policy per kind (see README.md):
+//  - numbers: exact rationals; a decimal matches an exact value only at the precision written
+//    (≥ 2 decimals); no absolute tolerance, so different integers and tiny values never merge.
+//  - irrational constants: complex doubles, relative tolerance 1e-9.
+//  - symbolic: canonical form, else equal values at random points (all variables bound).
+//  - equations: A=B ≡ C=D iff A-B = λ(C-D), λ ≠ 0 constant; "x = v" (a label) compares v.
+//  - inequalities: as interval sets; otherwise A<B ≡ C<D iff A-B = λ(C-D), λ > 0.
+//  - intervals: same brackets and ends; unions: as sets of intervals.
+//  - tuples ordered; sets (\{\}, "and"/"or", ±, lists of points) unordered multisets;
+//    plain comma lists ordered.
+//  - matrices: same shape, entries equal. Text: case- and space-insensitive string equality.
+import type { Node } from './parse.js';
+import { buildAnswer, canonText, expandPm, type Answer } from './answer.js';
+import { canon, exact, freeVars, numeric, contains, type C, type Env } from './evaluate.js';
+import * as R from './rational.js';
+import { intervalsOf } from './intervals.js';
+
+// ------------------------------------------------------------------ scalars
+
+/** Decimal literal info: value and the number of decimals written (through a leading minus). */
+function decimalLiteral(n: Node): { v: R.Rat; dec: number } | null {
+  if (n.t === 'num' && n.dec >= 0) return { v: n.v, dec: n.dec };
+  if (n.t === 'neg' && n.a.t === 'num' && n.a.dec >= 0) return { v: R.neg(n.a.v), dec: n.a.dec };
+  return null;
+}
+
+/** |x - d| <= half a unit in the last written place of d (exactly, for rationals). */
+function roundsTo(x: R.Rat, d: R.Rat, dec: number): boolean {
+  const half = R.rat(1n, 2n * 10n ** BigInt(dec))!;
+  const diff = R.sub(x, d);
+  if (!diff) return false;
+  const a = diff.n < 0n ? R.neg(diff) : diff;
+  return R.cmp(a, half) <= 0;
+}
+
+const MIN_DECIMALS = 2; // 33.3 is not 100/3, 0.33 is 1/3 at two decimals, 12.7 is never 12.8
+const MACHINE_DECIMALS = 6; // a printed float (0.290243531202435) may be compared at the gold's precision
+
+function decimalPolicy(a: Node, b: Node, ea: R.Rat | null, eb: R.Rat | null): boolean {
+  for (const [d, x, ex] of [[a, b, eb], [b, a, ea]] as const) {
+    const lit = decimalLiteral(d);
+    if (!lit || lit.dec < MIN_DECIMALS) continue;
+    const other = decimalLiteral(x);
+    if (other) {
+      // Two decimals: the longer one must look machine-printed and round to the shorter one.
+      if (other.dec < MACHINE_DECIMALS || other.dec < lit.dec + 2) continue;
+      if (roundsTo(other.v, lit.v, lit.dec)) return true;
+      continue;
+    }
+    if (ex) {
+      if (roundsTo(ex, lit.v, lit.dec)) return true;
+      continue;
+    }
+    if (freeVars(x).size > 0) continue;
+    const v = numeric(x, new Map());
+    if (v[1] !== 0 || !Number.isFinite(v[0])) continue;
+    const dv = R.toNumber(lit.v);
+    const tol = 0.5 * 10 ** -lit.dec + 4 * Number.EPSILON * Math.abs(dv);
+    if (Math.abs(v[0] - dv) <= tol) return true;
+  }
+  return false;
+}
+
+function closeC(a: C, b: C, rel = 1e-9, abs = 0): boolean {
+  if (![a[0], a[1], b[0], b[1]].every(Number.isFinite)) return false;
+  const d = Math.hypot(a[0] - b[0], a[1] - b[1]);
+  const m = Math.max(Math.hypot(a[0], a[1]), Math.hypot(b[0], b[1]));
+  return d <= rel * m + abs;
+}
+
+/** Values of each variable at random point p (deterministic; positive, non-integer). */
+function pointEnv(vars: string[], p: number): Env {
+  const env: Env = new Map();
+  vars.forEach((v, k) => {
+    const x = Math.sin((k + 1) * 12.9898 + (p + 1) * 78.233) * 43758.5453;
+    env.set(v, [0.35 + (x - Math.floor(x)) * 1.5, 0]);
+  });
+  return env;
+}
+
+const POINTS = 6;
+
+/** Equal values at random points (at least 3 points where both are defined). */
+function randomPointsEqual(a: Node, b: Node): boolean {
+  const vars = [...new Set([...freeVars(a), ...freeVars(b)])].sort();
+  let valid = 0;
+  for (let p = 0; p < POINTS; p++) {
+    const env = pointEnv(vars, p);
+    const x = numeric(a, env);
+    const y = numeric(b, env);
+    const fx = Number.isFinite(x[0]) && Number.isFinite(x[1]);
+    const fy = Number.isFinite(y[0]) && Number.isFinite(y[1]);
+    if (!fx && !fy) continue;
+    if (fx !== fy) return false;
+    if (!closeC(x, y, 1e-8, 1e-12)) return false;
+    valid++;
+  }
+  return valid >= 3;
+}
+
+const isStructure = (n: Node) => ['group', 'matrix', 'rel', 'union', 'ratio', 'in', 'text'].includes(n.t);
+
+export function scalarEqual(a: Node, b: Node): boolean {
+  if (canon(a) === canon(b)) return true;
+  if (isStructure(a) || isStructure(b)) return false;
+  const ea = exact(a);
+  const eb = exact(b);
+  if (ea && eb && R.eq(ea, eb)) return true;
+  if (decimalPolicy(a, b, ea, eb)) return true;
+  if (ea && eb) return false;
+  const va = freeVars(a);
+  const vb = freeVars(b);
+  if (va.size === 0 && vb.size === 0) {
+    // Irrational or complex constants; infinities only equal through canon above.
+    return closeC(numeric(a, new Map()), numeric(b, new Map()));
+  }
+  return randomPointsEqual(a, b);
+}
+
+// ------------------------------------------------------------------ relations
+
+/** A name being defined rather than an expression: x, a_3, f(x), |AB|, NO/BO, A:B, (p,q). */
+export function isLabel(n: Node): boolean {
+  switch (n.t) {
+    case 'sym':
+      return true;
+    case 'mul':
+      return n.args.every((x) => x.t === 'sym' || (x.t === 'group' && x.items.every(isLabel)) || x.t === 'const' && x.name !== 'pi');
+    case 'div':
+      return isLabel(n.a) && isLabel(n.b);
+    case 'ratio':
+      return n.items.every(isLabel);
+    case 'group':
+      return n.open === '(' && n.items.length > 0 && n.items.every((x) => x.t === 'sym');
+    case 'fn':
+      return (n.name === 'abs' || n.name.startsWith('sub:')) && n.args.every((x) => isLabel(x) || freeVars(x).size > 0 && !contains(x, (y) => y.t === 'pow'));
+    default:
+      return false;
+  }
+}
+
+interface Eq {
+  lhs: Node;
+  rhs: Node;
+  label: boolean;
+}
+
+/**
+ * Chains: "x = 5+5+1 = 11" is the value 11; approximations (≈) are annotations and dropped
+ * unless they are the only value ("x ≈ 11" is 11).
+ */
+function simplifyEquality(n: Node): Node | Eq {
+  if (n.t !== 'rel' || !n.ops.every((o) => o === '=' || o === '~')) return n;
+  let args = [n.args[0]!];
+  let ops: string[] = [];
+  n.ops.forEach((op, i) => {
+    if (op === '=') {
+      ops.push(op);
+      args.push(n.args[i + 1]!);
+    }
+  });
+  if (args.length === 1) {
+    // Only approximations: "x ≈ 11".
+    ops = ['='];
+    args = [n.args[0]!, n.args[n.args.length - 1]!];
+  }
+  if (args.length === 1) return args[0]!;
+  if (args.length >= 3) return args[args.length - 1]!;
+  return { lhs: args[0]!, rhs: args[1]!, label: isLabel(args[0]!) };
+}
+
+const isEq = (x: Node | Eq): x is Eq => 'lhs' in x;
+
+function diff(e: { lhs: Node; rhs: Node }): Node {
+  return { t: 'add', args: [e.lhs, { t: 'neg', a: e.rhs }] };
+}
+
+/** f ≡ λ g at random points, λ constant (and λ > 0 when `positive`). */
+function proportional(f: Node, g: Node, positive: boolean): boolean {
+  const vars = [...new Set([...freeVars(f), ...freeVars(g)])].sort();
+  if (vars.length === 0) return false;
+  let ratio: number | null = null;
+  let valid = 0;
+  for (let p = 0; p < POINTS; p++) {
+    const env = pointEnv(vars, p);
+    const x = numeric(f, env);
+    const y = numeric(g, env);
+    if (!Number.isFinite(x[0]) || !Number.isFinite(y[0]) || x[1] !== 0 || y[1] !== 0) continue;
+    const zx = Math.abs(x[0]) < 1e-12;
+    const zy = Math.abs(y[0]) < 1e-12;
+    if (zx && zy) continue;
+    if (zx !== zy) return false;
+    const r = x[0] / y[0];
+    if (ratio === null) ratio = r;
+    else if (Math.abs(r - ratio) > 1e-8 * Math.max(Math.abs(r), Math.abs(ratio))) return false;
+    valid++;
+  }
+  if (ratio === null || valid < 3) return false;
+  return positive ? ratio > 0 : true;
+}
+
+function equationsEqual(a: Eq, b: Eq): boolean {
+  if (a.label && b.label && nodesEqual(a.rhs, b.rhs)) return true;
+  return proportional(diff(a), diff(b), false);
+}
+
+const FLIP: Record<string, string> = { '>': '<', '>=': '<=' };
+
+function inequalitiesEqual(a: Node, b: Node): boolean {
+  if (a.t !== 'rel' || b.t !== 'rel' || a.ops.length !== 1 || b.ops.length !== 1) return false;
+  const norm = (r: { ops: string[]; args: Node[] }) => {
+    const op = r.ops[0]!;
+    return FLIP[op] ? { op: FLIP[op]!, d: diff({ lhs: r.args[1]!, rhs: r.args[0]! }) } : { op, d: diff({ lhs: r.args[0]!, rhs: r.args[1]! }) };
+  };
+  const x = norm(a);
+  const y = norm(b);
+  if (x.op !== y.op) return false;
+  return proportional(x.d, y.d, x.op !== '!=');
+}
+
+// ------------------------------------------------------------------ structures
+
+function sameBrackets(a: Node & { t: 'group' }, b: Node & { t: 'group' }): boolean {
+  // A LaTeX brace group {1,3} is a plain list; it matches any bracket kind.
+  if (a.open === '{' || b.open === '{') return true;
+  return a.open === b.open && a.close === b.close;
+}
+
+function multisetEqual<T>(xs: T[], ys: T[], eq: (x: T, y: T) => boolean): boolean {
+  if (xs.length !== ys.length) return false;
+  const used = new Array<boolean>(ys.length).fill(false);
+  outer: for (const x of xs) {
+    for (let j = 0; j < ys.length; j++) {
+      if (!used[j] && eq(x, ys[j]!)) {
+        used[j] = true;
+        continue outer;
+      }
+    }
+    return false;
+  }
+  return true;
+}
+
+function orderedEqual<T>(xs: T[], ys: T[], eq: (x: T, y: T) => boolean): boolean {
+  return xs.length === ys.length && xs.every((x, i) => eq(x, ys[i]!));
+}
+
+export function nodesEqual(a: Node, b: Node): boolean {
+  if (canon(a) === canon(b)) return true;
+  // x ∈ S is S.
+  if (a.t === 'in' && isLabel(a.a)) return nodesEqual(a.b, b);
+  if (b.t === 'in' && isLabel(b.a)) return nodesEqual(a, b.b);
+  const sa = simplifyEquality(a);
+  const sb = simplifyEquality(b);
+  if (isEq(sa) || isEq(sb)) {
+    if (isEq(sa) && isEq(sb)) return equationsEqual(sa, sb);
+    if (isEq(sa)) return sa.label && nodesEqual(sa.rhs, sb as Node);
+    return (sb as Eq).label && nodesEqual(sa as Node, (sb as Eq).rhs);
+  }
+  if (sa !== a || sb !== b) return nodesEqual(sa, sb);
+  if (a.t === 'rel' || b.t === 'rel') return relationsEqual(a, b);
+  if (a.t === 'group' && b.t === 'group') {
+    const setA = a.open === '\\{';
+    const setB = b.open === '\\{';
+    if (setA || setB) return multisetEqual(a.items.flatMap(expandPm), b.items.flatMap(expandPm), nodesEqual);
+    return sameBrackets(a, b) && orderedEqual(a.items, b.items, nodesEqual);
+  }
+  if (a.t === 'union' || b.t === 'union') {
+    const ia = a.t === 'union' ? a.items : [a];
+    const ib = b.t === 'union' ? b.items : [b];
+    return multisetEqual(ia, ib, nodesEqual);
+  }
+  if (a.t === 'matrix' && b.t === 'matrix') {
+    return a.rows.length === b.rows.length && a.rows.every((r, i) => orderedEqual(r, b.rows[i]!, nodesEqual));
+  }
+  if (a.t === 'ratio' && b.t === 'ratio') return orderedEqual(a.items, b.items, nodesEqual);
+  if (a.t === 'text' || b.t === 'text') return a.t === 'text' && b.t === 'text' && canonText(a.s) === canonText(b.s);
+  return scalarEqual(a, b);
+}
+
+function relationsEqual(a: Node, b: Node): boolean {
+  // Inequalities in one variable are sets of numbers: compare them as intervals.
+  const ia = a.t === 'rel' ? intervalsOf(a) : null;
+  const ib = b.t === 'rel' ? intervalsOf(b) : null;
+  if ((ia || a.t !== 'rel') && (ib || b.t !== 'rel')) {
+    const x = ia ?? a;
+    const y = ib ?? b;
+    if (x !== a || y !== b) return nodesEqual(x, y);
+  }
+  if (a.t === 'rel' && b.t === 'rel') return inequalitiesEqual(a, b);
+  return false;
+}
+
+// ------------------------------------------------------------------ answers
+
+type Item = Answer & { k: 'node' | 'text' };
+
+function itemsOf(a: Answer): { items: Answer[]; set: boolean } {
+  if (a.k === 'list') return { items: a.items, set: a.set };
+  if (a.k === 'node' && a.node.t === 'group' && (a.node.open === '{' || a.node.open === '\\{')) {
+    return { items: a.node.items.flatMap(expandPm).map((n) => ({ k: 'node', node: n, src: '' })), set: a.node.open === '\\{' };
+  }
+  return { items: [a], set: false };
+}
+
+function labelOf(a: Answer): { label: string; rhs: Answer } | null {
+  if (a.k !== 'node') return null;
+  const s = simplifyEquality(a.node);
+  if (!isEq(s) || !s.label) return null;
+  return { label: canon(s.lhs), rhs: { k: 'node', node: s.rhs, src: '' } };
+}
+
+const baseName = (label: string) => label.replace(/_.*$/, '');
+
+function isPointList(items: Answer[]): boolean {
+  return items.length > 1 && items.every((x) => x.k === 'node' && x.node.t === 'group' && x.node.open === '(' && x.node.items.length >= 2);
+}
+
+/** Compares lists: labelled maps, then sets or ordered tuples. */
+function listsEqual(g: Answer, p: Answer): boolean {
+  let G = itemsOf(g);
+  let P = itemsOf(p);
+  // A single tuple against a plain list: (1,3) vs 1,3.
+  if (G.items.length === 1 && P.items.length > 1) G = tupleItems(G.items[0]!) ?? G;
+  if (P.items.length === 1 && G.items.length > 1) P = tupleItems(P.items[0]!) ?? P;
+  const lg = G.items.map(labelOf);
+  const lp = P.items.map(labelOf);
+  const allLabelled = (ls: (ReturnType<typeof labelOf>)[]) => ls.every((x) => x !== null);
+  const distinct = (ls: (ReturnType<typeof labelOf>)[]) => new Set(ls.map((x) => x!.label)).size === ls.length;
+  if (G.items.length > 1 && allLabelled(lg) && allLabelled(lp) && distinct(lg) && distinct(lp)) {
+    // a_3 = 2, a_37 = 19 vs a_37 = 19, a_3 = 2: compare by name.
+    const byName = new Map(lp.map((x) => [x!.label, x!.rhs]));
+    if (lg.every((x) => byName.has(x!.label))) return lg.every((x) => answersEqual(x!.rhs, byName.get(x!.label)!));
+  }
+  const repeatedName = (ls: (ReturnType<typeof labelOf>)[]) => {
+    const names = ls.filter((x) => x !== null).map((x) => baseName(x!.label));
+    return names.length > 1 && new Set(names).size === 1;
+  };
+  const asSet = G.set || P.set || isPointList(G.items) || isPointList(P.items) || repeatedName(lg) || repeatedName(lp) || lg[0] !== null && lg.slice(1).every((x) => x === null) && G.items.length > 1;
+  const gi = G.items.map((x, i) => lg[i]?.rhs ?? x);
+  const pi = P.items.map((x, i) => lp[i]?.rhs ?? x);
+  return asSet ? multisetEqual(gi, pi, answersEqual) : orderedEqual(gi, pi, answersEqual);
+}
+
+function tupleItems(a: Answer): { items: Answer[]; set: boolean } | null {
+  if (a.k !== 'node') return null;
+  let n = a.node;
+  const s = simplifyEquality(n);
+  if (isEq(s) && s.label) n = s.rhs;
+  if (n.t === 'in') n = n.b;
+  if (n.t !== 'group') return null;
+  return { items: n.items.map((x) => ({ k: 'node', node: x, src: '' })), set: n.open === '\\{' };
+}
+
+export function answersEqual(g: Answer, p: Answer): boolean {
+  if (g.k === 'list' || p.k === 'list') {
+    if (g.k === 'list' && g.items.length === 1) return answersEqual(g.items[0]!, p);
+    if (p.k === 'list' && p.items.length === 1) return answersEqual(g, p.items[0]!);
+    return listsEqual(g, p);
+  }
+  const a = g as Item;
+  const b = p as Item;
+  if (a.src && a.src.replace(/\s+/g, '') === b.src.replace(/\s+/g, '')) return true;
+  if (a.k === 'text' || b.k === 'text') {
+    const ta = a.k === 'text' ? a.s : canonText(a.src);
+    const tb = b.k === 'text' ? b.s : canonText(b.src);
+    return ta !== '' && ta === tb;
+  }
+  // A set or list inside one item against a list item: {1,2} vs 1,2.
+  if ((a.node.t === 'group' && a.node.open === '{') || (b.node.t === 'group' && b.node.open === '{')) {
+    if (a.node.t !== b.node.t || (a.node.t === 'group' && b.node.t === 'group' && a.node.open !== b.node.open)) return listsEqual(a, b);
+  }
+  return nodesEqual(a.node, b.node);
+}
+
+/** Decimal comma: "1000,99" vs "1000.99" (only against a number written with a point). */
+function decimalCommaVariant(a: string, b: string): string | null {
+  if (/^[+-]?\d+,\d+$/.test(a) && /^[+-]?\d*\.\d+$/.test(b)) return a.replace(',', '.');
+  return null;
+}
+
+/** Equivalence of two normalised answer strings. */
+export function equivalent(goldNorm: string, predNorm: string): boolean {
+  if (goldNorm === '' || predNorm === '') return false;
+  if (goldNorm.replace(/\s+/g, '') === predNorm.replace(/\s+/g, '')) return true;
+  if (answersEqual(buildAnswer(goldNorm), buildAnswer(predNorm))) return true;
+  const g2 = decimalCommaVariant(goldNorm, predNorm);
+  if (g2) return answersEqual(buildAnswer(g2), buildAnswer(predNorm));
+  const p2 = decimalCommaVariant(predNorm, goldNorm);
+  if (p2) return answersEqual(buildAnswer(goldNorm), buildAnswer(p2));
+  return false;
+}
