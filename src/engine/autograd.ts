@@ -57,7 +57,10 @@ export class CheckpointedSequence {
 
   constructor(private readonly blocks: ((x: Tensor) => Tensor)[]) {}
 
-  /** Returns y detached with requires_grad, so a loss on it can be backpropagated to y. */
+  /**
+   * Returns y detached with requires_grad, so a loss on it can be backpropagated to y. y belongs
+   * to the caller's scope like any op result; the blocks' inputs are kept until backward().
+   */
   forward(x: Tensor): Tensor {
     this.release();
     let h = x.detach().keep();
@@ -67,7 +70,9 @@ export class CheckpointedSequence {
         h = tidy(() => block(h)).keep();
       }
     });
-    return h.requiresGrad_(true);
+    const y = h.detach();
+    h.dispose();
+    return y.requiresGrad_(true);
   }
 
   /** Backpropagates dy (the gradient w.r.t. forward()'s output) through every block; returns dx. */
@@ -85,7 +90,11 @@ export class CheckpointedSequence {
       g = next.keep();
     }
     this.release();
-    return g;
+    if (g === dy) return g;
+    // dx joins the caller's scope (a kept tensor would outlive every tidy and leak per step).
+    const dx = g.detach();
+    g.dispose();
+    return dx;
   }
 
   private release(): void {

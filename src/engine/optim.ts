@@ -57,6 +57,8 @@ export class AdamW {
       const pick = <T>(xs: T[]) => idx.map((i) => xs[i]!);
       const [beta1, beta2] = this.betas;
       if (this.fused) {
+        // As torch.optim does: the kernel reads the step counts but does not advance them.
+        callRaw('aten::_foreach_add_.Scalar', pick(this.steps), 1);
         callRaw('aten::_fused_adamw_', pick(this.params), grads, pick(this.expAvg), pick(this.expAvgSq), [], pick(this.steps),
           this.lr, beta1, beta2, this.weightDecay, this.eps, false, false, null, null);
         return;

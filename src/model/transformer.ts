@@ -24,6 +24,14 @@ export interface ForwardOptions {
   positions?: Tensor;
 }
 
+export interface AttentionContext {
+  cos: Tensor;
+  sin: Tensor;
+  mask: Tensor | null;
+  causal: boolean;
+  cache: KVCache | null;
+}
+
 export interface LayerWeights {
   inputNorm: Tensor;
   q: Tensor; qBias: Tensor | null;
@@ -135,47 +143,65 @@ export class CausalLM {
     return this;
   }
 
+  /**
+   * What every layer of one forward call shares: rotary cos/sin at the positions and the
+   * attention mask (or the causal flag). Tensors live in the caller's scope.
+   */
+  attentionContext(b: number, l: number, opts: ForwardOptions = {}): AttentionContext {
+    const past = opts.cache?.length ?? 0;
+    const positions = opts.positions ?? arange(past, past + l, 1, { dtype: 'int64', device: this.device }).unsqueeze(0).expand(b, l);
+    if (past + l > this.rope.maxPositions) this.growRope(past + l);
+    const [cos, sin] = this.rope.at(positions, this.dtype);
+    // SDPA's is_causal aligns to the top-left, which is right only without cached keys.
+    let mask: Tensor | null = null;
+    if (opts.keyMask) mask = attentionMask(opts.keyMask, past, l, this.device);
+    else if (past > 0 && l > 1) mask = attentionMask(ones([b, past + l], { dtype: 'bool', device: this.device }), past, l, this.device);
+    return { cos, sin, mask, causal: mask === null && past === 0 && l > 1, cache: opts.cache ?? null };
+  }
+
+  embed(ids: Tensor): Tensor {
+    return F.embedding(this.params.get('model.embed_tokens.weight')!, ids);
+  }
+
+  /** Decoder layer i: x + attn(norm x), then + mlp(norm ...). x: [B, L, hidden]. */
+  block(i: number, x: Tensor, ctx: AttentionContext): Tensor {
+    const cfg = this.config;
+    const w = this.layers[i]!;
+    const [b, l] = x.shape as [number, number];
+    return tidy(() => {
+      const attnOut = tidy(() => {
+        const hIn = F.rmsNorm(x, w.inputNorm, cfg.rmsNormEps);
+        let q = F.linear(hIn, w.q, w.qBias).view(b, l, cfg.numHeads, cfg.headDim).transpose(1, 2);
+        let k = F.linear(hIn, w.k, w.kBias).view(b, l, cfg.numKvHeads, cfg.headDim).transpose(1, 2);
+        let v = F.linear(hIn, w.v, w.vBias).view(b, l, cfg.numKvHeads, cfg.headDim).transpose(1, 2);
+        q = applyRotary(q, ctx.cos, ctx.sin);
+        k = applyRotary(k, ctx.cos, ctx.sin);
+        if (ctx.cache) [k, v] = ctx.cache.append(i, k, v);
+        const a = F.scaledDotProductAttention(q, k, v, { mask: ctx.mask, causal: ctx.causal, enableGqa: cfg.numKvHeads !== cfg.numHeads });
+        return F.linear(a.transpose(1, 2).reshape(b, l, cfg.numHeads * cfg.headDim), w.o);
+      });
+      const x1 = x.add(attnOut);
+      const mlpOut = tidy(() => {
+        const h2 = F.rmsNorm(x1, w.postNorm, cfg.rmsNormEps);
+        return F.linear(F.silu(F.linear(h2, w.gate)).mul(F.linear(h2, w.up)), w.down);
+      });
+      return x1.add(mlpOut);
+    });
+  }
+
+  finalNorm(x: Tensor): Tensor {
+    return F.rmsNorm(x, this.params.get('model.norm.weight')!, this.config.rmsNormEps);
+  }
+
   /** Final-norm hidden states [B, L, hidden] for token ids [B, L]. */
   hiddenStates(ids: Tensor, opts: ForwardOptions = {}): Tensor {
     return tidy(() => {
-      const cfg = this.config;
       const [b, l] = ids.shape as [number, number];
-      const past = opts.cache?.length ?? 0;
-      const positions = opts.positions ?? arange(past, past + l, 1, { dtype: 'int64', device: this.device }).unsqueeze(0).expand(b, l);
-      if (past + l > this.rope.maxPositions) this.growRope(past + l);
-      const [cos, sin] = this.rope.at(positions, this.dtype);
-      // SDPA's is_causal aligns to the top-left, which is right only without cached keys.
-      let mask: Tensor | null = null;
-      if (opts.keyMask) mask = attentionMask(opts.keyMask, past, l, this.device);
-      else if (past > 0 && l > 1) mask = attentionMask(ones([b, past + l], { dtype: 'bool', device: this.device }), past, l, this.device);
-      const causal = mask === null && past === 0 && l > 1;
-      let x = F.embedding(this.params.get('model.embed_tokens.weight')!, ids);
-      for (let i = 0; i < this.layers.length; i++) {
-        const w = this.layers[i]!;
-        const attnOut = tidy(() => {
-          const hIn = F.rmsNorm(x, w.inputNorm, cfg.rmsNormEps);
-          let q = F.linear(hIn, w.q, w.qBias).view(b, l, cfg.numHeads, cfg.headDim).transpose(1, 2);
-          let k = F.linear(hIn, w.k, w.kBias).view(b, l, cfg.numKvHeads, cfg.headDim).transpose(1, 2);
-          let v = F.linear(hIn, w.v, w.vBias).view(b, l, cfg.numKvHeads, cfg.headDim).transpose(1, 2);
-          q = applyRotary(q, cos, sin);
-          k = applyRotary(k, cos, sin);
-          if (opts.cache) [k, v] = opts.cache.append(i, k, v);
-          const a = F.scaledDotProductAttention(q, k, v, {
-            mask,
-            causal,
-            enableGqa: cfg.numKvHeads !== cfg.numHeads,
-          });
-          return F.linear(a.transpose(1, 2).reshape(b, l, cfg.numHeads * cfg.headDim), w.o);
-        });
-        const x1 = x.add(attnOut);
-        const mlpOut = tidy(() => {
-          const h2 = F.rmsNorm(x1, w.postNorm, cfg.rmsNormEps);
-          return F.linear(F.silu(F.linear(h2, w.gate)).mul(F.linear(h2, w.up)), w.down);
-        });
-        x = x1.add(mlpOut);
-      }
+      const ctx = this.attentionContext(b, l, opts);
+      let x = this.embed(ids);
+      for (let i = 0; i < this.layers.length; i++) x = this.block(i, x, ctx);
       if (opts.cache) opts.cache.advance(l);
-      return F.rmsNorm(x, this.params.get('model.norm.weight')!, cfg.rmsNormEps);
+      return this.finalNorm(x);
     });
   }
 

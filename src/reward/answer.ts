@@ -69,7 +69,7 @@ const MATH_WORDS = /\\[a-zA-Z]+|\b(?:sqrt|sin|cos|tan|sec|csc|cot|log|ln|exp|pi|
 
 /** A text answer: a word of three or more letters that is not math ("odd", "Evelyn", "4:30 pm" is not). */
 function isText(s: string): boolean {
-  const t = s.replace(/\\text\{[^{}]*\}/g, (m) => (/^\\text\{[a-zA-Z]?\}$/.test(m) ? '' : ' WORD ')).replace(MATH_WORDS, ' ');
+  const t = s.replace(/\\(?:begin|end)\s*\{[^{}]*\}/g, ' ').replace(/_\{[^{}]*\}/g, ' ').replace(/\\text\{[^{}]*\}/g, (m) => (/^\\text\{[a-zA-Z]?\}$/.test(m) ? '' : ' WORD ')).replace(MATH_WORDS, ' ');
   return /[A-Za-z]{3,}/.test(t);
 }
 
@@ -86,7 +86,9 @@ function parsePart(src: string): Answer {
   if (THOUSANDS.test(s)) return parsePart(s.replace(/,/g, ''));
   if (SPACE_THOUSANDS.test(s)) return parsePart(s.replace(/ /g, ''));
   if (isText(s)) return { k: 'text', s: canonText(s), src: s };
-  const node = parseLatex(s) ?? parseWithComputeEngine(s);
+  // Our parser first; the compute engine's wider grammar for what it rejects; last, a lenient
+  // pass in which unknown commands are opaque names.
+  const node = parseLatex(s) ?? parseWithComputeEngine(s) ?? parseLatex(s, true);
   if (!node) return { k: 'text', s: canonText(s), src: s };
   const variants = expandPm(node);
   if (variants.length > 1) return { k: 'list', items: variants.map((n) => ({ k: 'node', node: n, src: s })), set: true };

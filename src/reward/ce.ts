@@ -4,6 +4,7 @@
 // comparison applies. Loaded lazily (synchronously, via its UMD build) so that the common path
 // never pays its start-up cost.
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Node } from './parse.js';
 import { parseDecimal } from './rational.js';
 
@@ -16,14 +17,32 @@ let engine: CE | null | undefined;
 
 function getEngine(): CE | null {
   if (engine !== undefined) return engine;
-  try {
-    const require = createRequire(import.meta.url);
-    const mod = require('@cortex-js/compute-engine') as { ComputeEngine: new () => CE };
-    engine = new mod.ComputeEngine();
-  } catch {
-    engine = null;
+  const require = createRequire(import.meta.url);
+  // The package is "type": "module", so its UMD build does not load through require() and its
+  // exports map hides the ESM file; require() that file by path (Node >= 20.19 loads ESM
+  // synchronously this way), falling back to the package entry.
+  const candidates = [
+    () => path.join(path.dirname(require.resolve('@cortex-js/compute-engine')), 'compute-engine.min.esm.js'),
+    () => '@cortex-js/compute-engine',
+  ];
+  engine = null;
+  for (const c of candidates) {
+    try {
+      const mod = require(c()) as { ComputeEngine?: new () => CE };
+      if (typeof mod.ComputeEngine === 'function') {
+        engine = new mod.ComputeEngine();
+        break;
+      }
+    } catch {
+      // try the next way of loading it
+    }
   }
   return engine;
+}
+
+/** Whether the compute engine loads in this Node version (it declares node >= 21.7.3). */
+export function computeEngineAvailable(): boolean {
+  return getEngine() !== null;
 }
 
 /** Parses with the compute engine; null when it reports an error or uses a construct we cannot evaluate. */
@@ -41,7 +60,7 @@ export function parseWithComputeEngine(latex: string): Node | null {
 const FN: Record<string, string> = {
   Sin: 'sin', Cos: 'cos', Tan: 'tan', Sec: 'sec', Csc: 'csc', Cot: 'cot', Arcsin: 'arcsin', Arccos: 'arccos',
   Arctan: 'arctan', Sinh: 'sinh', Cosh: 'cosh', Tanh: 'tanh', Ln: 'ln', Exp: 'exp', Sqrt: 'sqrt', Abs: 'abs',
-  Factorial: 'fact',
+  Factorial: 'fact', Floor: 'floor', Ceil: 'ceil', Binomial: 'binom',
 };
 const REL: Record<string, string> = {
   Equal: '=', Less: '<', LessEqual: '<=', Greater: '>', GreaterEqual: '>=', NotEqual: '!=',

@@ -34,12 +34,18 @@ function roundsTo(x: R.Rat, d: R.Rat, dec: number): boolean {
 }
 
 const MIN_DECIMALS = 2; // 33.3 is not 100/3, 0.33 is 1/3 at two decimals, 12.7 is never 12.8
+const MIN_SIGNIFICANT = 2; // 0.08 is too coarse to stand for 1/12
+
+function significantDigits(v: R.Rat, dec: number): number {
+  const scaled = (v.n < 0n ? -v.n : v.n) * 10n ** BigInt(dec) / v.d; // the written digits as an integer
+  return scaled === 0n ? 0 : scaled.toString().length;
+}
 const MACHINE_DECIMALS = 6; // a printed float (0.290243531202435) may be compared at the gold's precision
 
 function decimalPolicy(a: Node, b: Node, ea: R.Rat | null, eb: R.Rat | null): boolean {
   for (const [d, x, ex] of [[a, b, eb], [b, a, ea]] as const) {
     const lit = decimalLiteral(d);
-    if (!lit || lit.dec < MIN_DECIMALS) continue;
+    if (!lit || lit.dec < MIN_DECIMALS || significantDigits(lit.v, lit.dec) < MIN_SIGNIFICANT) continue;
     const other = decimalLiteral(x);
     if (other) {
       // Two decimals: the longer one must look machine-printed and round to the shorter one.
@@ -98,6 +104,7 @@ function randomPointsEqual(a: Node, b: Node): boolean {
   return valid >= 3;
 }
 
+const isStructureNode = (n: Node) => ['group', 'matrix', 'union', 'ratio'].includes(n.t);
 const isStructure = (n: Node) => ['group', 'matrix', 'rel', 'union', 'ratio', 'in', 'text'].includes(n.t);
 
 export function scalarEqual(a: Node, b: Node): boolean {
@@ -166,6 +173,8 @@ function simplifyEquality(n: Node): Node | Eq {
   }
   if (args.length === 1) return args[0]!;
   if (args.length >= 3) return args[args.length - 1]!;
+  // A computation "1/2 + 1/3 = 5/6" (no variables on either side) states its result.
+  if (freeVars(args[0]!).size === 0 && freeVars(args[1]!).size === 0 && !isStructureNode(args[0]!)) return args[1]!;
   return { lhs: args[0]!, rhs: args[1]!, label: isLabel(args[0]!) };
 }
 
@@ -226,8 +235,10 @@ function sameBrackets(a: Node & { t: 'group' }, b: Node & { t: 'group' }): boole
   return a.open === b.open && a.close === b.close;
 }
 
+/** Set equality: every member of each side is in the other (duplicates do not count). */
 function multisetEqual<T>(xs: T[], ys: T[], eq: (x: T, y: T) => boolean): boolean {
-  if (xs.length !== ys.length) return false;
+  if (xs.length === 0 || ys.length === 0) return xs.length === ys.length;
+  if (xs.length !== ys.length) return xs.every((x) => ys.some((y) => eq(x, y))) && ys.every((y) => xs.some((x) => eq(x, y)));
   const used = new Array<boolean>(ys.length).fill(false);
   outer: for (const x of xs) {
     for (let j = 0; j < ys.length; j++) {
@@ -273,6 +284,7 @@ export function nodesEqual(a: Node, b: Node): boolean {
   if (a.t === 'matrix' && b.t === 'matrix') {
     return a.rows.length === b.rows.length && a.rows.every((r, i) => orderedEqual(r, b.rows[i]!, nodesEqual));
   }
+  if (a.t === 'matrix' || b.t === 'matrix') return matrixExpressionsEqual(a, b);
   if (a.t === 'ratio' && b.t === 'ratio') return orderedEqual(a.items, b.items, nodesEqual);
   if (a.t === 'text' || b.t === 'text') return a.t === 'text' && b.t === 'text' && canonText(a.s) === canonText(b.s);
   return scalarEqual(a, b);
@@ -389,4 +401,58 @@ export function equivalent(goldNorm: string, predNorm: string): boolean {
   const p2 = decimalCommaVariant(predNorm, goldNorm);
   if (p2) return answersEqual(buildAnswer(goldNorm), buildAnswer(p2));
   return false;
+}
+
+// ------------------------------------------------------------------ matrix arithmetic
+
+type Mat = R.Rat[][];
+
+/** Exact value of a matrix expression (sums, products, scalar multiples), or null. */
+function matrixValue(n: Node): Mat | null {
+  switch (n.t) {
+    case 'matrix': {
+      const rows = n.rows.map((r) => r.map(exact));
+      if (rows.some((r) => r.some((x) => x === null) || r.length !== rows[0]!.length)) return null;
+      return rows as Mat;
+    }
+    case 'neg': {
+      const m = matrixValue(n.a);
+      return m && m.map((r) => r.map(R.neg));
+    }
+    case 'add': {
+      const ms = n.args.map(matrixValue);
+      if (ms.some((m) => !m)) return null;
+      return ms.reduce((acc, m) => (acc && m && sameShape(acc, m) ? acc.map((r, i) => r.map((x, j) => R.add(x, m[i]![j]!) ?? R.ZERO)) : null));
+    }
+    case 'mul': {
+      let acc: Mat | R.Rat | null = R.ONE;
+      for (const f of n.args) {
+        const m = f.t === 'matrix' || f.t === 'add' || f.t === 'mul' || f.t === 'neg' ? matrixValue(f) : null;
+        const v: Mat | R.Rat | null = m ?? exact(f);
+        if (!v || !acc) return null;
+        acc = mulValues(acc, v);
+      }
+      return acc && Array.isArray(acc) ? acc : null;
+    }
+    default:
+      return null;
+  }
+}
+
+function sameShape(a: Mat, b: Mat): boolean {
+  return a.length === b.length && a[0]!.length === b[0]!.length;
+}
+
+function mulValues(a: Mat | R.Rat, b: Mat | R.Rat): Mat | R.Rat | null {
+  if (!Array.isArray(a) && !Array.isArray(b)) return R.mul(a, b);
+  if (!Array.isArray(a)) return (b as Mat).map((r) => r.map((x) => R.mul(a, x) ?? R.ZERO));
+  if (!Array.isArray(b)) return a.map((r) => r.map((x) => R.mul(x, b) ?? R.ZERO));
+  if (a[0]!.length !== b.length) return null;
+  return a.map((r) => b[0]!.map((_, j) => r.reduce<R.Rat>((s, x, k) => R.add(s, R.mul(x, b[k]![j]!) ?? R.ZERO) ?? R.ZERO, R.ZERO)));
+}
+
+export function matrixExpressionsEqual(a: Node, b: Node): boolean {
+  const x = matrixValue(a);
+  const y = matrixValue(b);
+  return !!x && !!y && sameShape(x, y) && x.every((r, i) => r.every((v, j) => R.eq(v, y[i]![j]!)));
 }

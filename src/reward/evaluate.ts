@@ -70,6 +70,18 @@ function exactFn(name: string, args: Node[]): Rat | null {
     }
     case 'abs':
       return a.n < 0n ? R.neg(a) : a;
+    case 'floor':
+    case 'ceil': {
+      const f = a.n / a.d - (a.n < 0n && a.n % a.d !== 0n ? 1n : 0n);
+      return R.rat(name === 'ceil' && f * a.d !== a.n ? f + 1n : f);
+    }
+    case 'binom': {
+      const k = args[1] ? exact(args[1]) : null;
+      if (!k || a.d !== 1n || k.d !== 1n || k.n < 0n || k.n > a.n || k.n > 5000n) return null;
+      let r = 1n;
+      for (let j = 0n; j < k.n; j++) r = (r * (a.n - j)) / (j + 1n);
+      return R.rat(r);
+    }
     case 'fact': {
       if (a.d !== 1n || a.n < 0n || a.n > BigInt(MAX_FACTORIAL)) return null;
       let f = 1n;
@@ -149,6 +161,8 @@ const FN1: Record<string, (a: C) => C> = {
   exp: cexp,
   sqrt: csqrt,
   abs: (a) => [cabs(a), 0],
+  floor: real(Math.floor),
+  ceil: real(Math.ceil),
   fact: real((x) => (Number.isInteger(x) && x >= 0 ? gamma(x + 1) : NaN)),
 };
 
@@ -181,8 +195,18 @@ export function numeric(n: Node, env: Env): C {
       return n.args.reduce<C>((acc, x) => cmul(acc, numeric(x, env)), [1, 0]);
     case 'div':
       return cdiv(numeric(n.a, env), numeric(n.b, env));
-    case 'pow':
-      return cpow(numeric(n.a, env), numeric(n.b, env));
+    case 'pow': {
+      const base = numeric(n.a, env);
+      // Real odd roots of negative numbers: (-8)^{2/3} = 4, as \sqrt[3]{-8}^2 is.
+      if (base[1] === 0 && base[0] < 0) {
+        const q = exact(n.b);
+        if (q && q.d !== 1n && q.d % 2n === 1n) {
+          const mag = Math.pow(-base[0], R.toNumber(q));
+          return [q.n % 2n === 0n ? mag : -mag, 0];
+        }
+      }
+      return cpow(base, numeric(n.b, env));
+    }
     case 'fn':
       return numericFn(n.name, n.args, env);
     default:

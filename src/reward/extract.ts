@@ -47,7 +47,7 @@ export function lastBoxGroup(s: string): string | null {
   let first = boxes.length - 1;
   while (first > 0 && isConnectorGap(s.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
   const group = boxes.slice(first).map((b) => b.content.trim());
-  return group.length === 1 ? group[0]! : group.join(', ');
+  return group.length === 1 ? group[0]! : group.join(' and ');
 }
 
 /** Removes `$`, `\(`, `\)`, `\[`, `\]` math delimiters (keeps escaped `\$`). */
@@ -60,13 +60,16 @@ const ANSWER_WORDS = new Set(
   ('and or percent pct percentage degree degrees deg unit units square cubic sq cm mm km inches inch feet foot ' +
     'ft miles mile meters meter metres yards yard dollars dollar cents cent hours hour hrs minutes minute min ' +
     'seconds second sec days day weeks years kg grams gram pounds lbs yuan euros liters litres ml mph kmh ' +
-    'answer final sqrt frac pi infty text cdot times').split(' '),
+    'sqrt frac pi infty inf text cdot times sin cos tan sec csc cot log exp arcsin arccos arctan sinh cosh tanh').split(' '),
 );
 
 /** A bare answer: no prose words outside LaTeX commands and \text{}. */
 export function looksLikeAnswer(s: string): boolean {
   if (s.length > 400) return false;
   const t = stripMathDelimiters(s)
+    .replace(/\\(?:begin|end)\s*\{[^{}]*\}/g, ' ')
+    .replace(/_\{[^{}]*\}/g, ' ')
+    .replace(/(?<=[\d)\]}])(?:and|or)(?=[^a-z])/g, ' or ')
     .replace(/\\(?:text|textbf|mbox|mathrm|textnormal|operatorname)\s*\{[^{}]*\}/g, ' ')
     .replace(/\\[a-zA-Z]+/g, ' ');
   const words = t.match(/[A-Za-z]{3,}/g) ?? [];
@@ -80,21 +83,34 @@ const MATH_RE = /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|(?<!\\)\$((?:\\\$|[^$\n])
 
 /** Content of the last math segment ($$..$$, \[..\], $..$, \(..\)); inline math never spans lines. */
 export function lastMathSegment(s: string): string | null {
-  let last: string | null = null;
+  return lastMath(s)?.content ?? null;
+}
+
+function lastMath(s: string): { content: string; end: number } | null {
+  let last: { content: string; end: number } | null = null;
   MATH_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = MATH_RE.exec(s))) {
     const c = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').trim();
-    if (c) last = c;
+    if (c) last = { content: c, end: m.index + m[0].length };
   }
   return last;
 }
 
+/** The last math segment, unless a plain number is written after it ("... there are 12 ways."). */
+export function lastMathOrNumber(s: string): string | null {
+  const m = lastMath(s);
+  if (!m) return lastNumber(s);
+  return lastNumber(s.slice(m.end)) ?? m.content;
+}
+
 // Numbers in prose: grouped thousands, decimals (point or comma), simple fractions.
-const NUMBER_RE = /[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\/\d+)?|\.\d+)/g;
+const NUMBER_RE = /(?<![A-Za-z_^\d.,])[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\/\d+)?|\.\d+)/g;
 
 export function lastNumber(s: string): string | null {
-  const all = s.match(NUMBER_RE);
+  // Inline math that spans lines is not valid math; a number inside it is not a stated answer.
+  const t = s.replace(/(?<!\\)\$(?!\$)[^$]*\n[^$]*\$|\\\((?:(?!\\\))[\s\S])*\n(?:(?!\\\))[\s\S])*\\\)/g, ' ');
+  const all = t.match(NUMBER_RE);
   return all ? all[all.length - 1]! : null;
 }
 
@@ -117,7 +133,7 @@ function answerFromSnippet(snippet: string, depth = 0): string | null {
       if (r !== null) return r;
     }
   }
-  return lastMathSegment(s) ?? lastNumber(s);
+  return lastMathOrNumber(s);
 }
 
 function afterPhrase(s: string, re: RegExp): string | null {
@@ -158,7 +174,7 @@ export function extractAnswer(response: string, opts: ExtractOptions): string | 
     if (a !== null) return a;
   }
   if (looksLikeAnswer(s)) return stripMathDelimiters(s) || null;
-  return lastMathSegment(s) ?? lastNumber(s);
+  return lastMathOrNumber(s);
 }
 
 /** The gold answer: its last box group when it is a worked solution, else the whole string. */
@@ -166,5 +182,6 @@ export function extractGold(gold: string): string {
   const s = collapseDoubleBackslashes(gold);
   const box = lastBoxGroup(s);
   if (box !== null) return box;
-  return stripMathDelimiters(s);
+  if (looksLikeAnswer(s) || s.length < 60) return stripMathDelimiters(s);
+  return extractAnswer(s, { mode: 'eval' }) ?? stripMathDelimiters(s);
 }

@@ -66,7 +66,7 @@ const COMMANDS = new Set(
 
 export function collapseDoubleBackslashes(s: string): string {
   if (!s.includes('\\\\')) return s;
-  return s.replace(/\\\\([a-zA-Z]+)/g, (all, name: string) => (COMMANDS.has(name) ? '\\' + name : all));
+  return s.replace(/(?<!\\)\\\\([a-zA-Z]+)/g, (all, name: string) => (COMMANDS.has(name) ? '\\' + name : all));
 }
 
 /** Removes a wrapper command's braces: `\text{abc}` → `abc` for every listed command. */

@@ -31,11 +31,11 @@ export function normalizeAnswer(input: string, depth = 0): string {
   s = s.replace(/[\u00a0\u2009\u202f]/g, ' ');
   s = stripMathDelimiters(s);
   // Thousands separators written the LaTeX way: 14{,}916, 11,\!111 (always grouping, never lists).
-  s = s.replace(/(\d)\{,\}(?=\d)/g, '$1').replace(/(\d),\\!\s*(?=\d)/g, '$1');
+  s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, '$1').replace(/(\d),\\!\s*(?=\d)/g, '$1');
   // Text wrappers: one canonical \text{}.
   s = s.replace(/\\(?:textbf|textnormal|textrm|textit|textup|mbox|hbox|mathrm|mathbf|mathit|mathsf|rm|bf)\b\s*(?=\{)/g, '\\text');
   s = s.replace(/\\(?:displaystyle|textstyle|left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)(?![a-zA-Z])\.?/g, '');
-  s = s.replace(/\\(?:quad|qquad)(?![a-zA-Z])/g, ' ').replace(/\\[,;:! ]/g, ' ').replace(/~/g, ' ');
+  s = s.replace(/\\q?quad/g, ' ').replace(/\*\*/g, ' ').replace(/(?<!\\)\\[,;:! ]/g, ' ').replace(/~/g, ' ');
   s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
   s = s.replace(/\\operatorname\s*\{([a-zA-Z]+)\}/g, '\\$1');
   s = s.replace(/\\(?:lt)(?![a-zA-Z])/g, '<').replace(/\\(?:gt)(?![a-zA-Z])/g, '>');

@@ -43,7 +43,10 @@ const GREEK = new Set(
 class Parser {
   i = 0;
   depth = 0;
-  constructor(readonly s: string) {}
+  constructor(
+    readonly s: string,
+    readonly lenient = false,
+  ) {}
 
   ws(): void {
     while (this.i < this.s.length && /\s/.test(this.s[this.i]!)) this.i++;
@@ -544,6 +547,8 @@ class Parser {
       default:
         if (FUNCS.has(cmd)) return this.parseFunctionRest(cmd);
         if (GREEK.has(cmd)) return { t: 'sym', name: cmd };
+        // In lenient mode any other command is an opaque name (\zzz): equal only to itself.
+        if (this.lenient && /^[a-zA-Z]+$/.test(cmd)) return { t: 'sym', name: '\\' + cmd };
         throw new ParseError(`unknown command \\${cmd}`);
     }
   }
@@ -584,7 +589,7 @@ class Parser {
       .split(/\\\\|\\cr\b/)
       .map((r) => r.trim())
       .filter((r) => r.length > 0)
-      .map((r) => r.split('&').map((cell) => parseLatex(cell.trim()) ?? fail()));
+      .map((r) => r.split('&').map((cell) => parseLatex(cell.trim(), this.lenient) ?? fail()));
     if (rows.length === 0) throw new ParseError('empty matrix');
     if (env === 'vmatrix') throw new ParseError('determinant');
     return { t: 'matrix', rows };
@@ -661,12 +666,12 @@ const UNICODE: [RegExp, string][] = [
 ];
 
 /** Parses one expression; null when it is not math this parser understands. */
-export function parseLatex(input: string): Node | null {
+export function parseLatex(input: string, lenient = false): Node | null {
   let s = input;
   for (const [re, r] of UNICODE) s = s.replace(re, r);
   if (!s.trim() || s.length > 100_000) return null;
   try {
-    return new Parser(s).parseTop();
+    return new Parser(s, lenient).parseTop();
   } catch (e) {
     if (e instanceof ParseError || e instanceof RangeError || e instanceof SyntaxError) return null;
     throw e;

@@ -20,6 +20,8 @@ export interface VerifyResult {
   extractedPred: string | null;
   extractedGold: string | null;
   reason: Reason;
+  /** Compute time of the check in ms (set by the pool's workers). */
+  ms?: number;
 }
 
 /** Extracted answers longer than this are not answers (a runaway box) and score 0. */

@@ -1,0 +1,402 @@
+// Benchmark evaluation: the Qwen2.5-Math zero-shot prompt through the model's chat template,
+// the paper's decoding per benchmark (greedy, or avg@k at a temperature), the verifier's
+// evaluation mode, and the statistics the paper reports (accuracy, response length,
+// self-reflection words). Used by `rlvr eval` and, on in-memory problem lists, by the trainer
+// and the demo for validation.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Device, DType } from '../engine/index.js';
+import { PAPER_MAX_RESPONSE_TOKENS, type Decoding } from '../data/benchmarks.js';
+import { mathEvalMessages } from '../data/prompts.js';
+import { loadModel, readConfig } from '../model/checkpoint.js';
+import type { CausalLM } from '../model/transformer.js';
+import { generate, type Sample, type SamplingOptions } from '../sampling/generate.js';
+import {
+  QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type TokenizerConfig,
+} from '../tokenizer/index.js';
+import { verify, type VerifyResult } from '../reward/verifier.js';
+
+// ---------------------------------------------------------------------------------------------
+// Loading a model folder (shared with `rlvr generate`)
+
+export interface LoadedModel {
+  model: CausalLM;
+  tokenizer: Tokenizer;
+  tokenizerConfig: TokenizerConfig;
+  /** The model's end-of-sequence ids: config.json, generation_config.json, tokenizer eos token. */
+  eosTokenIds: number[];
+  dir: string;
+}
+
+/**
+ * Loads model + tokenizer from a HF model folder. Errors name the missing piece in one line
+ * (no such folder, no config.json, no tokenizer.json).
+ */
+export function loadModelFolder(dir: string, opts: { device?: Device; dtype?: DType } = {}): LoadedModel {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`no such model folder: ${dir}`);
+  const config = readConfig(dir); // one-line errors for a missing/invalid config.json
+  const tokFile = path.join(dir, 'tokenizer.json');
+  if (!fs.existsSync(tokFile)) throw new Error(`${dir} has no tokenizer.json`);
+  const tokenizer = Tokenizer.fromFile(tokFile);
+  const tokenizerConfig = loadTokenizerConfig(dir);
+  const model = loadModel(dir, opts);
+  const eosTokenIds = modelEosTokenIds(dir, config.eosTokenId, tokenizer, tokenizerConfig);
+  return { model, tokenizer, tokenizerConfig, eosTokenIds, dir };
+}
+
+/** Union of config.json eos_token_id, generation_config.json eos_token_id and the tokenizer's eos token. */
+export function modelEosTokenIds(
+  dir: string | null,
+  configEos: number | number[] | null,
+  tokenizer: Tokenizer,
+  tokenizerConfig: TokenizerConfig | null,
+): number[] {
+  const ids = new Set<number>();
+  const add = (v: unknown) => {
+    if (typeof v === 'number' && Number.isInteger(v)) ids.add(v);
+    else if (Array.isArray(v)) v.forEach(add);
+  };
+  add(configEos);
+  if (dir !== null) {
+    const gen = path.join(dir, 'generation_config.json');
+    if (fs.existsSync(gen)) {
+      try {
+        add((JSON.parse(fs.readFileSync(gen, 'utf8')) as Record<string, unknown>)['eos_token_id']);
+      } catch {
+        // A malformed generation_config.json only loses its eos ids.
+      }
+    }
+  }
+  const eosTok = tokenizerConfig?.eosToken;
+  if (eosTok) add(tokenizer.tokenToId(eosTok));
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** Stop tokens for evaluation: the eos ids plus `<|im_end|>` / `<|endoftext|>` when the tokenizer has them. */
+export function evalStopTokenIds(tokenizer: Tokenizer, eosTokenIds: readonly number[]): number[] {
+  const ids = new Set(eosTokenIds);
+  for (const t of ['<|im_end|>', '<|endoftext|>']) {
+    const id = tokenizer.tokenToId(t);
+    if (id !== undefined) ids.add(id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prompts and scoring
+
+/** Turns a problem statement into the full prompt text (chat-formatted, generation prompt included). */
+export type PromptBuilder = (problem: string) => string;
+
+/**
+ * The Qwen2.5-Math evaluation prompt (math system prompt + the problem as the user turn, then
+ * the assistant header) rendered with `template`, or with the Qwen2.5 template when the model
+ * ships none.
+ */
+export function mathPromptBuilder(template?: string | null, tokenizerConfig?: TokenizerConfig | null): PromptBuilder {
+  const tpl = template ?? QWEN2_5_CHAT_TEMPLATE;
+  const specialTokens = tokenizerConfig
+    ? { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken }
+    : undefined;
+  return (problem) => renderChat(tpl, mathEvalMessages(problem).map((m) => ({ ...m })), { addGenerationPrompt: true, specialTokens });
+}
+
+export interface Score {
+  correct: boolean;
+  /** The answer the verifier extracted from the response (null: none found). */
+  extracted: string | null;
+  reason: VerifyResult['reason'];
+}
+
+/** Scores one response against the gold answer with the verifier's evaluation mode. */
+export function scoreResponse(gold: string, response: string): Score {
+  const r = verify(gold, response, { mode: 'eval' });
+  return { correct: r.correct, extracted: r.extractedPred, reason: r.reason };
+}
+
+const REFLECTION = /rethink|recheck|recalculate/i;
+
+/** Whether a response contains a self-reflection word ("rethink", "recheck", "recalculate"; any case). */
+export function hasSelfReflection(response: string): boolean {
+  return REFLECTION.test(response);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+export interface EvalProblem {
+  id?: string;
+  problem: string;
+  answer: string;
+}
+
+/** A benchmark's decoding; `topP` overrides the run's top-p for sampled decodings. */
+export type EvalDecoding = Decoding & { topP?: number };
+
+export interface EvalBenchmark {
+  name: string;
+  problems: readonly EvalProblem[];
+  decoding: EvalDecoding;
+}
+
+/** One scored response (one line of `<bench>.jsonl`). */
+export interface EvalRecord {
+  bench: string;
+  /** 0-based problem index within the benchmark. */
+  index: number;
+  id: string;
+  /** 0-based sample index (always 0 for greedy). */
+  sample: number;
+  problem: string;
+  gold: string;
+  response: string;
+  extracted: string | null;
+  correct: boolean;
+  reason: VerifyResult['reason'];
+  /** Generated tokens (the stop token included). */
+  tokens: number;
+  finishReason: Sample['finishReason'];
+  selfReflection: boolean;
+}
+
+export interface BenchmarkSummary {
+  /** Problems evaluated. */
+  n: number;
+  /** Responses scored (n × samples per problem). */
+  samples: number;
+  samplesPerProblem: number;
+  decoding: { greedy: boolean; temperature: number | null; topP: number | null };
+  /** Percent (0-100) of responses judged correct: pass@1 for greedy, avg@k for sampled decodings. */
+  accuracy: number;
+  /** Percent of problems with at least one correct sample (pass@k; equals accuracy for greedy). */
+  passAtK: number;
+  /** Mean generated tokens per response (stop token included). */
+  meanResponseTokens: number;
+  /** Responses containing "rethink", "recheck" or "recalculate" (any case). */
+  selfReflection: number;
+  /** Responses cut off by the token limit. */
+  truncated: number;
+  seconds: number;
+  tokensPerSecond: number;
+}
+
+export interface EvalSummary {
+  benchmarks: Record<string, BenchmarkSummary>;
+  /** Unweighted mean of the benchmarks' accuracies (percent): the paper's "Avg." over those run. */
+  average: number;
+  maxNewTokens: number;
+}
+
+export interface EvalResult extends EvalSummary {
+  /** Every scored response, per benchmark (empty lists when keepRecords is false). */
+  records: Record<string, EvalRecord[]>;
+}
+
+export interface EvalProgress {
+  bench: string;
+  /** Problems of this benchmark fully scored. */
+  problemsDone: number;
+  problemsTotal: number;
+  /** Sequences (problem × sample) finished over all benchmarks, and in total. */
+  sequencesDone: number;
+  sequencesTotal: number;
+  /** Tokens generated so far over all benchmarks. */
+  tokens: number;
+  elapsedSeconds: number;
+  tokensPerSecond: number;
+  /** Estimated seconds left (null until a batch has finished). */
+  etaSeconds: number | null;
+}
+
+export type Sampler = (model: CausalLM, prompts: number[][], opts: SamplingOptions) => Sample[];
+
+export interface EvaluateOptions {
+  /** Maximum new tokens per response. Default 3072 (the paper's). */
+  maxNewTokens?: number;
+  /** Sequences per generate() call (a batch always holds at least one problem's samples). Default 16. */
+  batchSize?: number;
+  /** Nucleus top-p of sampled decodings (a benchmark's decoding.topP wins). Default 1 (Qwen2.5-Math eval). */
+  topP?: number;
+  /** Base seed; each batch derives its own. Default 0. */
+  seed?: number;
+  /** Prompt text for a problem. Default: mathPromptBuilder(chatTemplate ?? Qwen2.5 template). */
+  promptBuilder?: PromptBuilder;
+  /** Chat template for the default prompt builder (the model's tokenizer_config template). */
+  chatTemplate?: string | null;
+  tokenizerConfig?: TokenizerConfig | null;
+  /** Stop tokens. Default: evalStopTokenIds(tokenizer, model config eos ids). */
+  stopTokenIds?: number[];
+  /** Keep every record in the result (default true). */
+  keepRecords?: boolean;
+  /** Called for every scored response, in problem order within a batch. */
+  onRecord?: (record: EvalRecord) => void;
+  /** Called after every batch and, at most every `progressIntervalMs`, during decoding. */
+  onProgress?: (p: EvalProgress) => void;
+  progressIntervalMs?: number;
+  /** Called when a benchmark is done. */
+  onBenchmark?: (name: string, summary: BenchmarkSummary) => void;
+  /** The sampler (default: the reference generate()); a faster engine or a test double plugs in here. */
+  sampler?: Sampler;
+}
+
+function samplesPerProblem(d: Decoding): number {
+  return 'greedy' in d && d.greedy ? 1 : (d as { samples: number }).samples;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/**
+ * Evaluates `model` on each benchmark (file-backed or in-memory problem lists) and returns the
+ * per-benchmark summaries, their unweighted average and the scored responses.
+ */
+export function evaluate(
+  model: CausalLM,
+  tokenizer: Tokenizer,
+  benchmarks: readonly EvalBenchmark[],
+  opts: EvaluateOptions = {},
+): EvalResult {
+  const maxNewTokens = opts.maxNewTokens ?? PAPER_MAX_RESPONSE_TOKENS;
+  const batchSize = opts.batchSize ?? 16;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 1)) throw new Error(`maxNewTokens must be a positive integer, got ${maxNewTokens}`);
+  const seed = opts.seed ?? 0;
+  const sampler = opts.sampler ?? generate;
+  const keepRecords = opts.keepRecords ?? true;
+  const buildPrompt = opts.promptBuilder ?? mathPromptBuilder(opts.chatTemplate, opts.tokenizerConfig);
+  const stopTokenIds = opts.stopTokenIds
+    ?? evalStopTokenIds(tokenizer, modelEosTokenIds(null, model.config.eosTokenId, tokenizer, opts.tokenizerConfig ?? null));
+  const interval = opts.progressIntervalMs ?? 2000;
+
+  const sequencesTotal = benchmarks.reduce((s, b) => s + b.problems.length * samplesPerProblem(b.decoding), 0);
+  let sequencesDone = 0;
+  let tokensAll = 0;
+  const t0 = Date.now();
+  let lastReport = 0;
+  const progress = (bench: string, problemsDone: number, problemsTotal: number, pending: number): EvalProgress => {
+    const elapsed = (Date.now() - t0) / 1000;
+    const tokens = tokensAll + pending;
+    return {
+      bench, problemsDone, problemsTotal, sequencesDone, sequencesTotal, tokens,
+      elapsedSeconds: elapsed,
+      tokensPerSecond: elapsed > 0 ? tokens / elapsed : 0,
+      etaSeconds: sequencesDone > 0 ? (elapsed / sequencesDone) * (sequencesTotal - sequencesDone) : null,
+    };
+  };
+
+  const summaries: Record<string, BenchmarkSummary> = {};
+  const records: Record<string, EvalRecord[]> = {};
+  benchmarks.forEach((bench, benchIdx) => {
+    const k = samplesPerProblem(bench.decoding);
+    const greedy = 'greedy' in bench.decoding && bench.decoding.greedy === true;
+    const temperature = greedy ? null : (bench.decoding as { temperature: number }).temperature;
+    const topP = greedy ? null : (bench.decoding.topP ?? opts.topP ?? 1);
+    const perBatch = Math.max(1, Math.floor(batchSize / k));
+    const benchRecords: EvalRecord[] = [];
+    let correct = 0, problemsAnyCorrect = 0, tokensSum = 0, reflections = 0, truncated = 0, scored = 0;
+    const bt0 = Date.now();
+    let benchTokens = 0;
+
+    for (let start = 0, batchIdx = 0; start < bench.problems.length; start += perBatch, batchIdx++) {
+      const batch = bench.problems.slice(start, start + perBatch);
+      const prompts = batch.map((p) => tokenizer.encode(buildPrompt(p.problem), { addSpecialTokens: false }));
+      const samplingOpts: SamplingOptions = {
+        maxNewTokens,
+        stopTokenIds,
+        n: k,
+        seed: (seed * 1_000_003 + benchIdx * 10_007 + batchIdx) >>> 0,
+        ...(greedy ? { greedy: true } : { temperature: temperature!, topP: topP! }),
+        onStep: opts.onProgress
+          ? (generated) => {
+              const now = Date.now();
+              if (now - lastReport >= interval) {
+                lastReport = now;
+                opts.onProgress!(progress(bench.name, start, bench.problems.length, generated));
+              }
+            }
+          : undefined,
+      };
+      const samples = sampler(model, prompts, samplingOpts);
+      const anyCorrect = new Array<boolean>(batch.length).fill(false);
+      for (const s of samples) {
+        const p = batch[s.promptIndex]!;
+        const response = tokenizer.decode(s.tokens, { skipSpecialTokens: true });
+        const score = scoreResponse(p.answer, response);
+        const reflect = hasSelfReflection(response);
+        const rec: EvalRecord = {
+          bench: bench.name,
+          index: start + s.promptIndex,
+          id: p.id ?? String(start + s.promptIndex),
+          sample: s.sampleIndex,
+          problem: p.problem,
+          gold: p.answer,
+          response,
+          extracted: score.extracted,
+          correct: score.correct,
+          reason: score.reason,
+          tokens: s.tokens.length,
+          finishReason: s.finishReason,
+          selfReflection: reflect,
+        };
+        scored++;
+        if (score.correct) { correct++; anyCorrect[s.promptIndex] = true; }
+        if (reflect) reflections++;
+        if (s.finishReason === 'length') truncated++;
+        tokensSum += s.tokens.length;
+        if (keepRecords) benchRecords.push(rec);
+        opts.onRecord?.(rec);
+      }
+      problemsAnyCorrect += anyCorrect.filter(Boolean).length;
+      benchTokens += samples.reduce((s, x) => s + x.tokens.length, 0);
+      tokensAll += samples.reduce((s, x) => s + x.tokens.length, 0);
+      sequencesDone += samples.length;
+      lastReport = Date.now();
+      opts.onProgress?.(progress(bench.name, Math.min(start + perBatch, bench.problems.length), bench.problems.length, 0));
+    }
+
+    const seconds = (Date.now() - bt0) / 1000;
+    const n = bench.problems.length;
+    const summary: BenchmarkSummary = {
+      n,
+      samples: scored,
+      samplesPerProblem: k,
+      decoding: { greedy, temperature, topP },
+      accuracy: scored > 0 ? round((100 * correct) / scored, 4) : 0,
+      passAtK: n > 0 ? round((100 * problemsAnyCorrect) / n, 4) : 0,
+      meanResponseTokens: scored > 0 ? round(tokensSum / scored, 2) : 0,
+      selfReflection: reflections,
+      truncated,
+      seconds: round(seconds, 3),
+      tokensPerSecond: seconds > 0 ? round(benchTokens / seconds, 1) : 0,
+    };
+    summaries[bench.name] = summary;
+    records[bench.name] = benchRecords;
+    opts.onBenchmark?.(bench.name, summary);
+  });
+
+  const accs = Object.values(summaries).map((s) => s.accuracy);
+  const average = accs.length > 0 ? round(accs.reduce((a, b) => a + b, 0) / accs.length, 4) : 0;
+  return { benchmarks: summaries, average, maxNewTokens, records };
+}
+
+/** The results table: one row per benchmark, then the unweighted average. */
+export function formatSummaryTable(summary: EvalSummary): string {
+  const header = ['benchmark'.padEnd(14), 'n'.padStart(5), 'k'.padStart(3), 'acc %'.padStart(7), 'pass@k %'.padStart(9), 'mean len'.padStart(9), 'reflect'.padStart(8), 'trunc'.padStart(6)].join(' ');
+  const rows = Object.entries(summary.benchmarks).map(([name, s]) =>
+    [
+      name.padEnd(14),
+      String(s.n).padStart(5),
+      String(s.samplesPerProblem).padStart(3),
+      s.accuracy.toFixed(1).padStart(7),
+      s.passAtK.toFixed(1).padStart(9),
+      s.meanResponseTokens.toFixed(1).padStart(9),
+      String(s.selfReflection).padStart(8),
+      String(s.truncated).padStart(6),
+    ].join(' '),
+  );
+  const count = Object.keys(summary.benchmarks).length;
+  const avg = [`average (${count})`.padEnd(14), ''.padStart(5), ''.padStart(3), summary.average.toFixed(1).padStart(7)].join(' ');
+  return [header, ...rows, avg].join('\n');
+}

@@ -1,0 +1,122 @@
+// A worker_threads pool with a hard per-check deadline. The verifier is synchronous and
+// CPU-bound; running it in workers (a) uses several cores and (b) bounds every check: a worker
+// that does not answer within `timeoutMs` is terminated and replaced, and the check resolves to
+// { correct: false, reason: 'timeout' }. `check` never rejects.
+import { Worker } from 'node:worker_threads';
+import type { VerifyOptions, VerifyResult } from './verifier.js';
+
+export interface PoolOptions {
+  /** Number of worker threads (default 2). */
+  size?: number;
+  /** Per-check wall-clock limit in ms, measured from dispatch to the worker (default 1000). */
+  timeoutMs?: number;
+  /** Worker script (tests substitute one that can hang). Default: ./worker.js next to this file. */
+  workerUrl?: URL;
+}
+
+interface Task {
+  id: number;
+  gold: string;
+  response: string;
+  opts: VerifyOptions;
+  resolve: (r: VerifyResult) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task: Task | null;
+  timer: NodeJS.Timeout | null;
+}
+
+export class VerifierPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 0;
+  private closed = false;
+  readonly timeoutMs: number;
+  private readonly workerUrl: URL;
+  /** Number of workers replaced after a timeout or a crash. */
+  restarts = 0;
+
+  constructor(opts: PoolOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 1000;
+    this.workerUrl = opts.workerUrl ?? new URL('./worker.js', import.meta.url);
+    const size = Math.max(1, opts.size ?? 2);
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: new Worker(this.workerUrl), task: null, timer: null };
+    slot.worker.on('message', (m: { id: number; result: VerifyResult }) => {
+      if (!slot.task || slot.task.id !== m.id) return;
+      this.finish(slot, m.result);
+    });
+    slot.worker.on('error', () => this.replace(slot, 'error'));
+    slot.worker.on('exit', () => {
+      if (!this.closed && this.slots.includes(slot)) this.replace(slot, 'error');
+    });
+    slot.worker.unref();
+    return slot;
+  }
+
+  private finish(slot: Slot, result: VerifyResult): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    const task = slot.task!;
+    slot.task = null;
+    slot.timer = null;
+    task.resolve(result);
+    this.pump();
+  }
+
+  /** Terminates a stuck or crashed worker and puts a fresh one in its place. */
+  private replace(slot: Slot, reason: 'timeout' | 'error'): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    if (slot.timer) clearTimeout(slot.timer);
+    const task = slot.task;
+    slot.task = null;
+    this.slots.splice(i, 1);
+    void slot.worker.terminate();
+    this.restarts++;
+    if (!this.closed) this.slots.splice(i, 0, this.spawn());
+    task?.resolve({ correct: false, extractedPred: null, extractedGold: null, reason });
+    this.pump();
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.task || this.queue.length === 0) continue;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      slot.timer = setTimeout(() => this.replace(slot, 'timeout'), this.timeoutMs);
+      slot.worker.postMessage({ id: task.id, gold: task.gold, response: task.response, opts: task.opts });
+    }
+  }
+
+  /** Verifies one response; resolves within about timeoutMs of reaching a worker, never rejects. */
+  check(gold: string, response: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+    if (this.closed) return Promise.resolve({ correct: false, extractedPred: null, extractedGold: null, reason: 'error' });
+    return new Promise((resolve) => {
+      this.queue.push({ id: this.nextId++, gold: String(gold), response: String(response), opts, resolve });
+      this.pump();
+    });
+  }
+
+  /** Rewards (1/0) for a batch of responses against their golds, in order. */
+  async rewards(items: { gold: string; response: string }[], opts: VerifyOptions = { mode: 'reward' }): Promise<number[]> {
+    const rs = await Promise.all(items.map((x) => this.check(x.gold, x.response, opts)));
+    return rs.map((r) => (r.correct ? 1 : 0));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.resolve({ correct: false, extractedPred: null, extractedGold: null, reason: 'error' });
+    await Promise.all(
+      this.slots.splice(0).map((s) => {
+        if (s.timer) clearTimeout(s.timer);
+        s.task?.resolve({ correct: false, extractedPred: null, extractedGold: null, reason: 'error' });
+        return s.worker.terminate();
+      }),
+    );
+  }
+}

@@ -1,0 +1,314 @@
+// The GRPO loop of 1-shot RLVR: rollouts → rewards → advantages → update, with validation,
+// per-step JSONL metrics, checkpoints and exact resume.
+//
+// Determinism: every random choice is derived from (config.seed, step) or (config.seed, epoch),
+// never from state carried between steps, so a run resumed from a checkpoint (weights +
+// optimizer state + step) continues exactly as the uninterrupted run would have.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AdamW, clipGradNorm, fromBytes, noGrad, tidy, type Tensor } from '../engine/index.js';
+import { AccuracyHistory } from '../data/selection.js';
+import { Rng } from '../data/rng.js';
+import type { TrainExample } from '../data/examples.js';
+import { saveModel } from '../model/checkpoint.js';
+import { SafetensorsReader, writeSafetensors } from '../model/safetensors.js';
+import type { CausalLM } from '../model/transformer.js';
+import { generate } from '../sampling/generate.js';
+import { groupAdvantages } from './advantages.js';
+import { validateConfig, type GRPOConfig } from './config.js';
+import { aggregationWeights } from './losses.js';
+import { accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
+
+export interface TextCodec {
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+}
+
+export interface StepMetrics {
+  step: number;
+  rewardMean: number;
+  trainAccuracy: number;
+  entropy: number;
+  kl: number;
+  pgLoss: number;
+  clipFrac: number;
+  gradNorm: number;
+  lr: number;
+  responseLengthMean: number;
+  responseLengthMax: number;
+  /** Generated tokens per second of rollout time. */
+  tokensPerSecond: number;
+  timeGeneration: number;
+  timeLogprobs: number;
+  timeUpdate: number;
+  /** Validation results (e.g. accuracy), on the steps where validation ran. */
+  validation?: Record<string, number>;
+}
+
+export interface TrainerOptions {
+  policy: CausalLM;
+  /** Frozen initial model for the KL loss; null when config.klCoef is 0. */
+  reference: CausalLM | null;
+  tokenizer: TextCodec;
+  /** The training set, duplicates included (a 1-shot set is one example repeated). */
+  examples: TrainExample[];
+  /** Renders an example's messages into the prompt text (the chat template). */
+  renderPrompt: (ex: TrainExample) => string;
+  stopTokenIds: number[];
+  /** Rewards for responses (the verifier's reward mode through a worker pool). */
+  rewards: (items: { gold: string; response: string }[]) => Promise<number[]>;
+  config: GRPOConfig;
+  /** Metrics, checkpoints and history go here. */
+  runDir: string;
+  /** Called every config.validateEvery steps and after the last; returns named metrics. */
+  validate?: (step: number) => Promise<Record<string, number>>;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Called after every step with its metrics. */
+  onStep?: (m: StepMetrics) => void;
+}
+
+/** Thrown when the loss or gradient stops being finite; the last good checkpoint is untouched. */
+export class DivergenceError extends Error {}
+
+export class GRPOTrainer {
+  readonly config: GRPOConfig;
+  readonly optimizer: AdamW;
+  readonly history = new AccuracyHistory();
+  /** Steps completed. */
+  step = 0;
+  private readonly o: TrainerOptions;
+  private readonly log: (line: string) => void;
+
+  constructor(opts: TrainerOptions) {
+    validateConfig(opts.config);
+    if (opts.examples.length === 0) throw new Error('no training examples');
+    if (opts.config.klCoef !== 0 && !opts.reference) throw new Error('klCoef > 0 needs a reference model');
+    this.o = opts;
+    this.config = opts.config;
+    this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
+    opts.policy.requiresGrad_(true);
+    this.optimizer = new AdamW(opts.policy.parameters(), {
+      lr: opts.config.lr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.weightDecay,
+    });
+    fs.mkdirSync(opts.runDir, { recursive: true });
+  }
+
+  get metricsFile(): string {
+    return path.join(this.o.runDir, 'metrics.jsonl');
+  }
+
+  /** The examples of step s: consecutive slices of a per-epoch shuffle of the data (drop-last). */
+  batchFor(step: number): { examples: TrainExample[]; epoch: number; lastOfEpoch: boolean } {
+    const n = this.o.examples.length;
+    const per = Math.floor(n / this.config.trainBatchSize) || 1;
+    const epoch = Math.floor(step / per);
+    const slot = step % per;
+    const order = new Rng(hashSeed(this.config.seed, 1_000_003 + epoch)).shuffle([...Array(n).keys()]);
+    const size = Math.min(this.config.trainBatchSize, n);
+    const examples = order.slice(slot * size, slot * size + size).map((i) => this.o.examples[i]!);
+    return { examples, epoch, lastOfEpoch: slot === per - 1 };
+  }
+
+  /** Runs steps until config.steps; validates and checkpoints on schedule. */
+  async train(): Promise<StepMetrics[]> {
+    const all: StepMetrics[] = [];
+    const started = Date.now();
+    const first = this.step;
+    if (first === 0 && this.o.validate && this.config.validateEvery > 0) {
+      const v = await this.o.validate(0);
+      this.appendMetrics({ step: 0, validation: v });
+    }
+    while (this.step < this.config.steps) {
+      const m = await this.trainStep();
+      const done = this.step;
+      const last = done === this.config.steps;
+      if (this.o.validate && ((this.config.validateEvery > 0 && done % this.config.validateEvery === 0) || last)) {
+        m.validation = await this.o.validate(done);
+      }
+      this.appendMetrics(m);
+      all.push(m);
+      this.o.onStep?.(m);
+      if ((this.config.saveEvery > 0 && done % this.config.saveEvery === 0) || last) this.saveCheckpoint();
+      const elapsed = (Date.now() - started) / 1000;
+      const eta = (elapsed / (done - first)) * (this.config.steps - done);
+      this.log(`step ${done}/${this.config.steps} | reward ${m.rewardMean.toFixed(3)} | entropy ${m.entropy.toFixed(3)} | ` +
+        `len ${m.responseLengthMean.toFixed(1)} | ${m.tokensPerSecond.toFixed(0)} tok/s | gen ${m.timeGeneration.toFixed(1)}s ` +
+        `logp ${m.timeLogprobs.toFixed(1)}s upd ${m.timeUpdate.toFixed(1)}s | ETA ${formatSeconds(eta)}` +
+        (m.validation ? ` | val ${Object.entries(m.validation).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')}` : ''));
+    }
+    return all;
+  }
+
+  /** One rollout step and its update(s). */
+  async trainStep(): Promise<StepMetrics> {
+    const cfg = this.config;
+    const { policy, tokenizer } = this.o;
+    const { examples, lastOfEpoch } = this.batchFor(this.step);
+
+    // ---- rollouts ----
+    const t0 = performance.now();
+    const promptIds = examples.map((ex) => {
+      const ids = tokenizer.encode(this.o.renderPrompt(ex));
+      if (ids.length > cfg.maxPromptLength) throw new Error(`example ${ex.index}: prompt has ${ids.length} tokens, more than maxPromptLength ${cfg.maxPromptLength}`);
+      return ids;
+    });
+    const samples = generate(policy, promptIds, {
+      maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
+      n: cfg.groupSize, seed: hashSeed(cfg.seed, this.step), stopTokenIds: this.o.stopTokenIds,
+    });
+    const texts = samples.map((s) => tokenizer.decode(s.tokens.filter((t) => !this.o.stopTokenIds.includes(t))));
+    const genSeconds = (performance.now() - t0) / 1000;
+    const generated = samples.reduce((a, s) => a + s.tokens.length, 0);
+
+    // ---- rewards and advantages ----
+    const rewards = await this.o.rewards(samples.map((s, i) => ({ gold: examples[s.promptIndex]!.groundTruth, response: texts[i]! })));
+    const advantages = groupAdvantages(rewards, samples.map((s) => s.promptIndex), { normalizeByStd: cfg.normalizeAdvantageByStd });
+    examples.forEach((ex, g) => {
+      const rs = rewards.filter((_, i) => samples[i]!.promptIndex === g);
+      const acc = rs.reduce((a, b) => a + b, 0) / rs.length;
+      // A non-finite reward poisons the loss; the divergence guard below stops the run.
+      if (Number.isFinite(acc)) this.history.record(ex.index, acc);
+    });
+    if (lastOfEpoch) this.history.endEpoch();
+
+    // ---- old and reference log-probs (no gradients) ----
+    const t1 = performance.now();
+    const seqs: Sequence[] = samples.map((s) => ({ promptIds: promptIds[s.promptIndex]!, responseIds: s.tokens }));
+    const old = responseLogprobs(policy, seqs, cfg.temperature, cfg.microBatchTokens);
+    const ref = this.o.reference && cfg.klCoef !== 0 ? responseLogprobs(this.o.reference, seqs, cfg.temperature, cfg.microBatchTokens) : null;
+    const logpSeconds = (performance.now() - t1) / 1000;
+
+    // ---- update: ppoEpochs passes over mini-batches of whole groups ----
+    const t2 = performance.now();
+    const groupsPerMini = cfg.miniBatchSize;
+    const stats = { loss: 0, pg: 0, entropy: 0, kl: 0, clipFrac: 0, gradNorm: 0, updates: 0 };
+    for (let epoch = 0; epoch < cfg.ppoEpochs; epoch++) {
+      for (let g0 = 0; g0 < examples.length; g0 += groupsPerMini) {
+        const members = samples.map((s, i) => ({ s, i })).filter(({ s }) => s.promptIndex >= g0 && s.promptIndex < g0 + groupsPerMini).map(({ i }) => i);
+        const weights = aggregationWeights(members.map((i) => seqs[i]!.responseIds.length), cfg.lossAggregation, cfg.maxResponseLength);
+        const targets: TokenTargets[] = members.map((i, k) => ({
+          oldLogp: old.logp[i]!, refLogp: ref ? ref.logp[i]! : null, advantage: advantages[i]!, weights: weights[k]!,
+        }));
+        this.optimizer.zeroGrad();
+        const part = { loss: 0, pg: 0, entropy: 0, kl: 0, clipFrac: 0 };
+        for (const mb of microBatches(members.map((i) => seqs[i]!), cfg.microBatchTokens)) {
+          const r = accumulatePolicyGradient(policy, mb.map((k) => seqs[members[k]!]!), mb.map((k) => targets[k]!), cfg.temperature,
+            { clipRatio: cfg.clipRatio, klCoef: cfg.klCoef, entropyCoef: cfg.entropyCoef, policyGradient: cfg.policyGradient },
+            { checkpointing: cfg.activationCheckpointing });
+          for (const k of Object.keys(part) as (keyof typeof part)[]) part[k] += r[k];
+        }
+        if (!Number.isFinite(part.loss)) throw new DivergenceError(`loss is ${part.loss} at step ${this.step + 1}; stopped before the update (last checkpoint kept)`);
+        const gradNorm = clipGradNorm(policy.parameters(), cfg.gradClip);
+        if (!Number.isFinite(gradNorm)) throw new DivergenceError(`gradient norm is ${gradNorm} at step ${this.step + 1}; stopped before the update (last checkpoint kept)`);
+        this.optimizer.step();
+        this.optimizer.zeroGrad();
+        for (const k of Object.keys(part) as (keyof typeof part)[]) stats[k] += part[k];
+        stats.gradNorm += gradNorm;
+        stats.updates++;
+      }
+    }
+    const updSeconds = (performance.now() - t2) / 1000;
+    this.step++;
+    const lengths = samples.map((s) => s.tokens.length);
+    const u = Math.max(1, stats.updates);
+    return {
+      step: this.step,
+      rewardMean: mean(rewards),
+      trainAccuracy: mean(rewards.map((r) => (r > 0 ? 1 : 0))),
+      entropy: stats.entropy / u,
+      kl: stats.kl / u,
+      pgLoss: stats.pg / u,
+      clipFrac: stats.clipFrac / u,
+      gradNorm: stats.gradNorm / u,
+      lr: cfg.lr,
+      responseLengthMean: mean(lengths),
+      responseLengthMax: Math.max(...lengths),
+      tokensPerSecond: generated / genSeconds,
+      timeGeneration: genSeconds,
+      timeLogprobs: logpSeconds,
+      timeUpdate: updSeconds,
+    };
+  }
+
+  private appendMetrics(m: object): void {
+    fs.appendFileSync(this.metricsFile, JSON.stringify(m) + '\n');
+  }
+
+  // ---- checkpoints ----
+
+  /**
+   * Writes runDir/checkpoints/step-N (HF model folder + optimizer.safetensors + trainer_state.json)
+   * into a temporary folder first and renames it, so a crash never leaves a half checkpoint;
+   * then points runDir/checkpoints/latest at it.
+   */
+  saveCheckpoint(): string {
+    const root = path.join(this.o.runDir, 'checkpoints');
+    const name = `step-${String(this.step).padStart(6, '0')}`;
+    const final = path.join(root, name);
+    const tmp = final + '.tmp';
+    fs.rmSync(tmp, { recursive: true, force: true });
+    saveModel(this.o.policy, tmp, { dtype: this.o.policy.dtype });
+    const st = this.optimizer.state();
+    const tensors = [
+      ...st.expAvg.map((t, i) => ({ name: `exp_avg.${i}`, t })),
+      ...st.expAvgSq.map((t, i) => ({ name: `exp_avg_sq.${i}`, t })),
+      ...st.steps.map((t, i) => ({ name: `step.${i}`, t })),
+    ];
+    writeSafetensors(path.join(tmp, 'optimizer.safetensors'), tensors.map(({ name, t }) => ({
+      name, dtype: 'F32' as const, shape: t.shape,
+      data: () => noGrad(() => tidy(() => t.to({ dtype: 'float32', device: 'cpu' }).contiguous().toBytes())),
+    })));
+    fs.writeFileSync(path.join(tmp, 'trainer_state.json'), JSON.stringify({ step: this.step, config: this.config }, null, 2));
+    fs.writeFileSync(path.join(this.o.runDir, 'accuracy_history.json'), this.history.serialize());
+    fs.rmSync(final, { recursive: true, force: true });
+    fs.renameSync(tmp, final);
+    fs.writeFileSync(path.join(root, 'latest'), name + '\n');
+    return final;
+  }
+
+  /** Restores optimizer state and step from a checkpoint folder (the policy weights are loaded by the caller). */
+  loadCheckpointState(dir: string): void {
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')) as { step: number };
+    const reader = new SafetensorsReader(path.join(dir, 'optimizer.safetensors'));
+    try {
+      const n = this.optimizer.params.length;
+      const load = (prefix: string): Tensor[] => Array.from({ length: n }, (_, i) => {
+        const info = reader.info(`${prefix}.${i}`);
+        return fromBytes(reader.read(info.name), 'float32', info.shape);
+      });
+      tidy(() => {
+        this.optimizer.loadState({ expAvg: load('exp_avg'), expAvgSq: load('exp_avg_sq'), steps: load('step') });
+      });
+    } finally {
+      reader.close();
+    }
+    this.step = state.step;
+  }
+}
+
+/** The newest complete checkpoint of a run, or null. */
+export function latestCheckpoint(runDir: string): string | null {
+  const pointer = path.join(runDir, 'checkpoints', 'latest');
+  if (!fs.existsSync(pointer)) return null;
+  const dir = path.join(runDir, 'checkpoints', fs.readFileSync(pointer, 'utf8').trim());
+  return fs.existsSync(path.join(dir, 'trainer_state.json')) ? dir : null;
+}
+
+/** A 32-bit seed from (seed, salt): distinct steps/epochs get unrelated streams. */
+export function hashSeed(seed: number, salt: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ (salt + 0x7f4a7c15), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
