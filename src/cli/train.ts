@@ -125,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
   const valProblems = rc.validation ? await loadValidation(rc.validation.data, rc.validation.limit) : null;
   const pool = new VerifierPool({ size: 2 });
   const trainer = new GRPOTrainer({
-    policy, reference, tokenizer, examples, renderPrompt, stopTokenIds, config, runDir,
+    policy, reference, tokenizer, examples, renderPrompt, stopTokenIds, config, runDir, tokenizerFrom: rc.model,
     rewards: (items) => pool.rewards(items),
     validate: valProblems ? async () => {
       const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {

@@ -60,6 +60,8 @@ export interface TrainerOptions {
   config: GRPOConfig;
   /** Metrics, checkpoints and history go here. */
   runDir: string;
+  /** Folder whose tokenizer files are copied into every checkpoint (so each is a complete HF model). */
+  tokenizerFrom?: string;
   /** Called every config.validateEvery steps and after the last; returns named metrics. */
   validate?: (step: number) => Promise<Record<string, number>>;
   /** Progress lines (default: stderr). */
@@ -248,7 +250,7 @@ export class GRPOTrainer {
     const final = path.join(root, name);
     const tmp = final + '.tmp';
     fs.rmSync(tmp, { recursive: true, force: true });
-    saveModel(this.o.policy, tmp, { dtype: this.o.policy.dtype });
+    saveModel(this.o.policy, tmp, { dtype: this.o.policy.dtype, tokenizerFrom: this.o.tokenizerFrom });
     const st = this.optimizer.state();
     const tensors = [
       ...st.expAvg.map((t, i) => ({ name: `exp_avg.${i}`, t })),

@@ -65,8 +65,9 @@ export function generate(model: CausalLM, prompts: number[][], opts: SamplingOpt
     try {
       for (let step = 0; step < opts.maxNewTokens && active.length > 0; step++) {
         const [tokens, logprobs] = tidy(() => {
-          const logits = model.forward(input, { cache, keyMask, positions });
-          const last = logits.select(1, -1).float();
+          // Only the last position's logits are needed: the head never runs on the prompt.
+          const hidden = model.hiddenStates(input, { cache, keyMask, positions });
+          const last = model.logits(hidden.select(1, -1)).float();
           const { token, logprob } = pick(last, opts, generator);
           return [token.toNumbers(), logprob.toNumbers()];
         });

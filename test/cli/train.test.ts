@@ -43,6 +43,7 @@ describe('rlvr train', () => {
     assert.equal(typeof lines[0].validation.accuracy, 'number');
     assert.equal(lines.at(-1).step, 2);
     assert.ok(fs.existsSync(path.join(out, 'checkpoints/step-000002/model.safetensors')));
+    assert.ok(fs.existsSync(path.join(out, 'checkpoints/step-000002/tokenizer.json')), 'checkpoints are complete model folders');
 
     const again = rlvr(['train', '--out', out, '--resume', '--steps', '3']);
     assert.equal(again.status, 0, again.stderr);

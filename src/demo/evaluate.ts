@@ -1,0 +1,45 @@
+// Held-out evaluation of the demo model: greedy decoding, scored with the paper's reward-mode
+// verifier (last \boxed{} only) — the number the demo reports — and, to tell format from
+// arithmetic, with the lenient eval-mode extraction ("The answer is ..", last number).
+import { verify } from '../reward/verifier.js';
+import { generate } from '../sampling/generate.js';
+import type { CausalLM } from '../model/transformer.js';
+import type { Problem } from './task.js';
+import type { DemoTokenizer } from './tokenizer.js';
+
+export interface EvalResult {
+  /** Reward-mode accuracy: a correct final answer inside \boxed{} (the paper's reward). */
+  accuracy: number;
+  /** Eval-mode accuracy: a correct final answer in any format (arithmetic skill). */
+  lenientAccuracy: number;
+  /** Fraction of responses with a \boxed{} answer. */
+  boxedRate: number;
+  /** Mean response length in tokens (stop token included). */
+  meanLength: number;
+  perFamily: Record<string, { accuracy: number; lenientAccuracy: number; boxedRate: number; n: number }>;
+  responses: { question: string; gold: string; response: string; correct: boolean }[];
+}
+
+export function evaluate(model: CausalLM, tok: DemoTokenizer, problems: readonly Problem[], maxNewTokens: number): EvalResult {
+  const prompts = problems.map((p) => tok.encode(tok.renderPrompt([{ role: 'user', content: p.question }])));
+  const samples = generate(model, prompts, { maxNewTokens, greedy: true, stopTokenIds: tok.stopTokenIds });
+  const fam: Record<string, { c: number; l: number; b: number; n: number }> = {};
+  let correct = 0, lenient = 0, boxed = 0, length = 0;
+  const responses: EvalResult['responses'] = [];
+  samples.forEach((s) => {
+    const p = problems[s.promptIndex]!;
+    const text = tok.decode(s.tokens.filter((t) => !tok.stopTokenIds.includes(t)));
+    const gold = String(p.answer);
+    const r = verify(gold, text, { mode: 'reward' }).correct;
+    const e = verify(gold, text, { mode: 'eval' }).correct;
+    const b = text.includes('\\boxed{');
+    const f = (fam[p.family] ??= { c: 0, l: 0, b: 0, n: 0 });
+    f.n++; if (r) { f.c++; correct++; } if (e) { f.l++; lenient++; } if (b) { f.b++; boxed++; }
+    length += s.tokens.length;
+    responses.push({ question: p.question, gold, response: text, correct: r });
+  });
+  const n = Math.max(1, problems.length);
+  const perFamily: EvalResult['perFamily'] = {};
+  for (const [k, f] of Object.entries(fam)) perFamily[k] = { accuracy: f.c / f.n, lenientAccuracy: f.l / f.n, boxedRate: f.b / f.n, n: f.n };
+  return { accuracy: correct / n, lenientAccuracy: lenient / n, boxedRate: boxed / n, meanLength: length / n, perFamily, responses };
+}
