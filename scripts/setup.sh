@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, idempotently: PyTorch (libtorch for the addon), node modules, the
+# native addon. With --test also the Python reference oracles the parity tests compare against.
+# Downloads come only from PyPI / the npm registry; on these machines `torch==2.13.0` is a
+# local CPU wheel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pip_install() { python3 -m pip install --quiet --disable-pip-version-check "$@"; }
+
+if [ -z "${LIBTORCH:-}" ] && ! python3 -c 'import torch' 2>/dev/null; then
+  echo "setup: installing PyTorch (libtorch for the native addon)" >&2
+  pip_install torch==2.13.0
+fi
+if [ "${1:-}" = "--test" ]; then
+  if ! python3 -c 'import transformers, tokenizers, safetensors, math_verify, pyarrow, numpy' 2>/dev/null; then
+    echo "setup: installing the Python reference oracles for the tests" >&2
+    pip_install transformers==5.24.0 tokenizers==0.23.3 safetensors==0.8.0 math-verify==0.9.0 pyarrow==26.0.1 numpy
+  fi
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing node modules" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ ! -f build/Release/rlvr_native.node ] || [ -n "$(find src/native -newer build/Release/rlvr_native.node 2>/dev/null | head -1)" ]; then
+  npm run --silent build:native
+fi
