@@ -6,7 +6,7 @@ import {
   arange, empty, fromBytes, full, fullLike, Generator, manualSeed, ones, onesLike, rand, randint, randn, randperm,
   tensor, tidy, zeros, zerosLike, type DType, type Tensor,
 } from '../../src/engine/index.js';
-import { DEVICE, Parity, SKIP_NO_TORCH, TOL } from './parity.js';
+import { DEVICE, Parity, TOL, skipNoTorch } from './parity.js';
 
 const P = new Parity('creation', 11);
 const dev = { device: DEVICE };
@@ -108,9 +108,9 @@ P.case('typed', 'u8_to_bool', 'u8.bool()', () => u8.bool(), TOL.exact);
 before(() => P.run());
 after(() => P.dispose());
 
-test('creation functions match torch (exact)', { skip: SKIP_NO_TORCH }, () => P.check('creation'));
-test('seeded random numbers match torch bit-for-bit', { skip: SKIP_NO_TORCH }, () => P.check('random'));
-test('typed-array round trips and casts match torch bit-for-bit', { skip: SKIP_NO_TORCH }, () => P.check('typed'));
+test('creation functions match torch (exact)', { skip: skipNoTorch() }, () => P.check('creation'));
+test('seeded random numbers match torch bit-for-bit', { skip: skipNoTorch() }, () => P.check('random'));
+test('typed-array round trips and casts match torch bit-for-bit', { skip: skipNoTorch() }, () => P.check('typed'));
 
 test('creation: shapes, dtypes, devices, requiresGrad', () => {
   tidy(() => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { cuda, empty, liveTensors, ones, op, opHandle, randn, tidy, zeros, type Tensor } from '../../src/engine/index.js';
 import { native } from '../../src/engine/native.js';
-import { DEVICE, ON_CUDA, Parity, SKIP_NO_TORCH, TOL } from './parity.js';
+import { DEVICE, ON_CUDA, Parity, TOL, skipNoTorch } from './parity.js';
 
 const P = new Parity('errors', 5);
 const dev = { device: DEVICE };
@@ -51,7 +51,7 @@ if (ON_CUDA) {
 before(() => P.run());
 after(() => P.dispose());
 
-test('libtorch errors become JS exceptions with the same message as in PyTorch', { skip: SKIP_NO_TORCH }, () => P.check('errors'));
+test('libtorch errors become JS exceptions with the same message as in PyTorch', { skip: skipNoTorch() }, () => P.check('errors'));
 
 test('each kind of error is a JS Error with libtorch\'s message; nothing leaks', () => {
   const live = liveTensors();

@@ -3,7 +3,7 @@
 // cross entropy and friends, and gradients through a small transformer-like chain.
 import { after, before, test } from 'node:test';
 import { F, tensor } from '../../src/engine/index.js';
-import { FLOAT_DTYPES, Parity, SKIP_NO_TORCH, TOL, tolFor, withGrads, type Result, type Tol } from './parity.js';
+import { FLOAT_DTYPES, Parity, TOL, tolFor, withGrads, type Result, type Tol, skipNoTorch } from './parity.js';
 
 const P = new Parity('functional', 3);
 
@@ -110,6 +110,6 @@ after(() => P.dispose());
 for (const dt of FLOAT_DTYPES) {
   const s = dt === 'float32' ? '_f32' : '_bf16';
   for (const family of ['nn', 'attention', 'loss', 'grad']) {
-    test(`functional ${family} (${dt}) matches torch`, { skip: SKIP_NO_TORCH }, () => P.check(`${family}${s}`));
+    test(`functional ${family} (${dt}) matches torch`, { skip: skipNoTorch() }, () => P.check(`${family}${s}`));
   }
 }

@@ -4,7 +4,7 @@
 // 1e-6 abs elementwise, 1e-4 + 1e-5 reductions/matmul; bf16 1e-2 + 1e-2, reductions 2e-2 + 2e-2).
 import { after, before, test } from 'node:test';
 import { cat, stack, tensor, where, type DType } from '../../src/engine/index.js';
-import { FLOAT_DTYPES, Parity, type Result, type Tol, SKIP_NO_TORCH, TOL, tolFor, withGrads } from './parity.js';
+import { FLOAT_DTYPES, Parity, type Result, type Tol, TOL, tolFor, withGrads, skipNoTorch } from './parity.js';
 
 const P = new Parity('ops', 2);
 
@@ -206,6 +206,6 @@ after(() => P.dispose());
 for (const dt of FLOAT_DTYPES as DType[]) {
   const s = dt === 'float32' ? '_f32' : '_bf16';
   for (const family of ['views', 'math', 'compare', 'matmul', 'reduce', 'grad']) {
-    test(`${family} (${dt}) matches torch`, { skip: SKIP_NO_TORCH }, () => P.check(`${family}${s}`));
+    test(`${family} (${dt}) matches torch`, { skip: skipNoTorch() }, () => P.check(`${family}${s}`));
   }
 }

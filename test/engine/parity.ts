@@ -22,9 +22,15 @@ import { repoRoot } from '../helpers/paths.js';
 export const DEVICE: string = process.env.RLVR_TEST_DEVICE ?? 'cpu';
 export const ON_CUDA = DEVICE.startsWith('cuda');
 
-/** Whether the Python oracle can run (python3 with torch). Parity tests skip without it. */
-export const HAVE_TORCH: boolean = hasPythonModule('torch');
-export const SKIP_NO_TORCH: string | false = HAVE_TORCH ? false : 'python3 with torch is not available';
+/** Whether the Python oracle can run (python3 with torch); asked once, only by files that need it. */
+export function haveTorch(): boolean {
+  return hasPythonModule('torch');
+}
+
+/** node:test `skip` option for parity tests: a reason when there is no python3 with torch. */
+export function skipNoTorch(): string | false {
+  return haveTorch() ? false : 'python3 with torch is not available';
+}
 
 /** |actual - expected| <= atol + rtol * |expected|, elementwise; rtol = atol = 0 means bit-exact. */
 export interface Tol { rtol: number; atol: number }
@@ -165,7 +171,7 @@ export class Parity {
 
   /** Writes inputs and cases, runs test/py/engine_ref.py once, reads the references back. */
   run(): void {
-    if (!HAVE_TORCH) return;
+    if (!haveTorch()) return;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `rlvr-engine-${this.tag}-`));
     const inputs: Record<string, { dtype: DType; shape: number[]; file: string }> = {};
     for (const [name, t] of this.cpuInputs) {
