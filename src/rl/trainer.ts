@@ -158,7 +158,9 @@ export class GRPOTrainer {
     const samples = generate(policy, promptIds, {
       maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
       n: cfg.groupSize, seed: hashSeed(cfg.seed, this.step), stopTokenIds: this.o.stopTokenIds,
+      onStep: this.rolloutProgress(t0, examples.length * cfg.groupSize),
     });
+    this.progressLine(null);
     const texts = samples.map((s) => tokenizer.decode(s.tokens.filter((t) => !this.o.stopTokenIds.includes(t))));
     const genSeconds = (performance.now() - t0) / 1000;
     const generated = samples.reduce((a, s) => a + s.tokens.length, 0);
@@ -231,6 +233,28 @@ export class GRPOTrainer {
       timeLogprobs: logpSeconds,
       timeUpdate: updSeconds,
     };
+  }
+
+  /** A throttled progress callback for the rollouts of one step (tokens, tok/s, rows still generating). */
+  private rolloutProgress(start: number, rows: number): (tokens: number, active: number) => void {
+    let last = 0;
+    return (tokens, active) => {
+      const now = performance.now();
+      if (now - last < 2000) return;
+      last = now;
+      const rate = tokens / ((now - start) / 1000);
+      this.progressLine(`  step ${this.step + 1} rollouts: ${tokens} tokens, ${rate.toFixed(0)} tok/s, ${active}/${rows} still generating`);
+    };
+  }
+
+  /** On a terminal, one line rewritten in place; elsewhere (logs), plain lines. null ends it. */
+  private progressLine(text: string | null): void {
+    if (this.o.log) {
+      if (text) this.o.log(text);
+      return;
+    }
+    if (process.stderr.isTTY) process.stderr.write(text === null ? '\r\x1b[K' : `\r\x1b[K${text}`);
+    else if (text) process.stderr.write(text + '\n');
   }
 
   private appendMetrics(m: object): void {
