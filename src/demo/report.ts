@@ -27,8 +27,20 @@ function niceNumber(x: number): string {
 
 /** An SVG line chart with axes, ticks and a legend. */
 export function lineChart(title: string, series: Series[], opts: { xLabel?: string; yMin?: number; yMax?: number; width?: number; height?: number } = {}): string {
-  const W = opts.width ?? 560, H = opts.height ?? 300;
-  const m = { l: 52, r: 16, t: 30, b: 58 };
+  const W = opts.width ?? 560, H = opts.height ?? 320;
+  // Legend entries flow left to right and wrap into rows under the x axis.
+  const legend: { s: Series; x: number; row: number }[] = [];
+  {
+    let x = 52, row = 0;
+    for (const s of series) {
+      const w = 30 + s.name.length * 6.2;
+      if (x + w > W - 8 && x > 52) { x = 52; row++; }
+      legend.push({ s, x, row });
+      x += w;
+    }
+  }
+  const rows = legend.length ? legend[legend.length - 1]!.row + 1 : 0;
+  const m = { l: 52, r: 16, t: 30, b: 44 + 16 * rows };
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   let x0 = Math.min(...all.map((p) => p[0])), x1 = Math.max(...all.map((p) => p[0]));
   let y0 = opts.yMin ?? Math.min(...all.map((p) => p[1])), y1 = opts.yMax ?? Math.max(...all.map((p) => p[1]));
@@ -53,18 +65,16 @@ export function lineChart(title: string, series: Series[], opts: { xLabel?: stri
   }
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`);
   if (opts.xLabel) parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - m.b + 32}" text-anchor="middle" font-size="12">${esc(opts.xLabel)}</text>`);
-  let lx = m.l;
-  for (const s of series) {
+  for (const { s, x: lx, row } of legend) {
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (pts.length) {
       const d = pts.map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
       parts.push(`<path class="series" data-name="${esc(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
       if (s.dots) for (const [x, y] of pts) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
     }
-    const ly = H - 10;
+    const ly = H - m.b + 50 + 16 * row;
     parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     parts.push(`<text x="${lx + 22}" y="${ly}" font-size="11">${esc(s.name)}</text>`);
-    lx += 30 + s.name.length * 6.2;
   }
   parts.push('</svg>');
   return parts.join('\n');
@@ -101,10 +111,6 @@ export function renderReport(r: DemoResult): string {
   const famRows = families.map((f) => row(`${f}: accuracy (boxed) / any format / boxed rate`,
     `${pct(b.perFamily[f]!.accuracy)} / ${pct(b.perFamily[f]!.lenientAccuracy)} / ${pct(b.perFamily[f]!.boxedRate)}`,
     `${pct(a.perFamily[f]?.accuracy ?? 0)} / ${pct(a.perFamily[f]?.lenientAccuracy ?? 0)} / ${pct(a.perFamily[f]?.boxedRate ?? 0)}`)).join('\n');
-  const samples = b.responses.slice(0, 12).map((x, i) => {
-    const y = a.responses[i]!;
-    return `<tr><td><code>${esc(x.question)}</code></td><td>${esc(x.gold)}</td><td class="${x.correct ? 'ok' : 'bad'}"><code>${esc(x.response)}</code></td><td class="${y.correct ? 'ok' : 'bad'}"><code>${esc(y.response)}</code></td></tr>`;
-  });
   // Spread the samples over the families.
   const n = b.responses.length;
   const picks = [0, 1, 2, 3].flatMap((k) => [0, Math.floor(n / 3), Math.floor((2 * n) / 3)].map((o) => o + k)).filter((i) => i < n);
@@ -112,7 +118,6 @@ export function renderReport(r: DemoResult): string {
     const x = b.responses[i]!, y = a.responses[i]!;
     return `<tr><td><code>${esc(x.question)}</code></td><td>${esc(x.gold)}</td><td class="${x.correct ? 'ok' : 'bad'}"><code>${esc(x.response)}</code></td><td class="${y.correct ? 'ok' : 'bad'}"><code>${esc(y.response)}</code></td></tr>`;
   });
-  void samples;
   const ranking = r.ranking.slice(0, 10).map((e) => `<tr><td>π${e.rank}</td><td><code>${esc(e.question)}</code></td><td>${e.accs.map((x) => x.toFixed(2)).join(' ')}</td><td>${e.variance.toFixed(4)}</td></tr>`).join('\n');
   const c = r.config, g = r.grpoConfig, t = r.times;
   const ratio = b.accuracy > 0 ? `${(a.accuracy / b.accuracy).toFixed(2)}×` : 'n/a (before = 0)';
@@ -128,7 +133,7 @@ th{background:#f4f4f4}.ok{background:#eaf7ea}.bad{background:#fbecec}code{font-s
 <p>A tiny Qwen2 (${c.layers} layers, hidden ${c.hidden}) pretrained from scratch on a synthetic arithmetic family whose answers are
 written inconsistently (boxed / "The answer is" / bare), then trained with GRPO on <b>one</b> example chosen by historical
 variance. Held-out accuracy is greedy decoding scored by the paper's reward (the last <code>\\boxed{}</code> must hold the right answer);
-"any format" uses the lenient evaluation extraction and measures the arithmetic alone.</p>
+"any format" takes the last integer of the response as its answer and so measures the arithmetic alone.</p>
 <h2>Before / after</h2>
 <table><tr><th>held-out (${b.responses.length} problems)</th><th>base model</th><th>after ${steps.length} steps of 1-shot RLVR</th></tr>
 ${row('accuracy (reward: boxed & correct)', `<b>${pct(b.accuracy)}</b>`, `<b>${pct(a.accuracy)}</b> (${ratio})`)}
