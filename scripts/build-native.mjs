@@ -87,7 +87,16 @@ const queue = [...stale];
 try {
   await Promise.all(Array.from({ length: jobs }, async () => {
     for (let f = queue.shift(); f; f = queue.shift()) {
-      await run([...cxxflags, '-c', path.join(srcDir, f), '-o', path.join(objDir, f.replace(/\.cc$/, '.o'))]);
+      const args = ['-c', path.join(srcDir, f), '-o', path.join(objDir, f.replace(/\.cc$/, '.o'))];
+      try {
+        await run([...cxxflags, ...args]);
+      } catch (e) {
+        // CUDA graphs are the one optional part: if their CUDA headers do not compile against
+        // this libtorch, build the addon without them (they then report so) rather than not at all.
+        if (f !== 'cuda_graph.cc' || !hasCuda) throw e;
+        console.error('build-native: WARNING: cuda_graph.cc did not compile with CUDA; building without CUDA graphs');
+        await run([...cxxflags.filter((x) => x !== '-DRLVR_WITH_CUDA'), ...args]);
+      }
     }
   }));
   // --no-as-needed: keep libtorch_cuda in the link even though no symbol of it is named
