@@ -1,5 +1,6 @@
 // Tiny, strict argument parser shared by every subcommand: `--name value`, `--flag`, positionals.
 // Unknown options are an error (a typo must not silently fall back to a default).
+import type { DType } from '../engine/dtype.js';
 
 /** An error caused by the user's input (bad flag, missing file, wrong schema): printed as one line. */
 export class CliError extends Error {}
@@ -54,4 +55,20 @@ export function numberOption(value: string | boolean | undefined, name: string, 
   const n = Number(value);
   if (typeof value !== 'string' || !Number.isFinite(n)) throw new CliError(`--${name} must be a number, got '${String(value)}'`);
   return n;
+}
+
+/** Reads an integer option of at least `min` (default 1); one CliError naming the option otherwise. */
+export function intOption(value: string | boolean | undefined, name: string, fallback: number, min = 1): number {
+  const n = numberOption(value, name, fallback);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got ${n}`);
+  return n;
+}
+
+const PARAM_DTYPES: readonly DType[] = ['float32', 'bfloat16', 'float16', 'float64'];
+
+/** Reads a --dtype option (a floating-point parameter dtype); undefined when not given. */
+export function dtypeOption(value: string | boolean | undefined): DType | undefined {
+  if (value === undefined) return undefined;
+  if (!PARAM_DTYPES.includes(value as DType)) throw new CliError(`--dtype must be one of ${PARAM_DTYPES.join(', ')}, got '${String(value)}'`);
+  return value as DType;
 }

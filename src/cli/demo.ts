@@ -3,7 +3,7 @@
 // variance, 1-shot RLVR with the paper's GRPO (scaled batch), held-out accuracy again, and an
 // HTML report with the curves. Seeded and reproducible.
 import * as path from 'node:path';
-import { CliError, numberOption, parseArgs } from './args.js';
+import { CliError, intOption, numberOption, parseArgs } from './args.js';
 import { FULL_DEMO, QUICK_DEMO, pct, runDemo, type DemoConfig } from '../demo/pipeline.js';
 
 const USAGE = 'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json]';
@@ -19,26 +19,20 @@ const SPEC = {
   json: { type: 'boolean', help: 'print {"before","after","steps","seconds"} as JSON on the last line' },
 } as const;
 
-function positiveInt(v: string | boolean | undefined, name: string, fallback: number): number {
-  const n = numberOption(v, name, fallback);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`--${name} must be a positive integer, got ${n}`);
-  return n;
-}
-
 export async function run(argv: string[]): Promise<number> {
   const { options, positionals } = parseArgs(argv, SPEC, USAGE);
   if (positionals.length > 0) throw new CliError(`unexpected argument '${positionals[0]}'\n${USAGE}`);
   const base = options.quick ? QUICK_DEMO : FULL_DEMO;
   const seed = numberOption(options.seed, 'seed', 0);
   if (!Number.isInteger(seed) || seed < 0) throw new CliError(`--seed must be a non-negative integer, got ${seed}`);
-  const steps = positiveInt(options.steps, 'steps', base.grpo.steps!);
+  const steps = intOption(options.steps, 'steps', base.grpo.steps!);
   const lr = numberOption(options.lr, 'lr', base.grpo.lr!);
   if (!(lr > 0)) throw new CliError(`--lr must be > 0, got ${lr}`);
   const config: DemoConfig = {
     ...base,
     seed,
-    threads: positiveInt(options.threads, 'threads', base.threads),
-    pretrainSteps: positiveInt(options['pretrain-steps'], 'pretrain-steps', base.pretrainSteps),
+    threads: intOption(options.threads, 'threads', base.threads),
+    pretrainSteps: intOption(options['pretrain-steps'], 'pretrain-steps', base.pretrainSteps),
     grpo: { ...base.grpo, steps, lr },
   };
   const outDir = typeof options.out === 'string' ? options.out : path.join('runs', `demo-${seed}`);

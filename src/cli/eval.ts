@@ -2,7 +2,7 @@
 // decoding; prints a table, writes every response to <out>/<bench>.jsonl and a summary.json.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CliError, numberOption, parseArgs } from './args.js';
+import { CliError, dtypeOption, intOption, numberOption, parseArgs } from './args.js';
 import {
   BENCHMARKS, PAPER_BENCHMARKS, PAPER_MAX_RESPONSE_TOKENS, defaultEvalDir, isBenchmarkName, loadBenchmark, type Benchmark,
 } from '../data/benchmarks.js';
@@ -26,14 +26,6 @@ const SPEC = {
   out: { type: 'string', help: 'output folder (default runs/eval-<timestamp>/)' },
   json: { type: 'boolean', help: 'print the summary as JSON on the last line' },
 } as const;
-
-const DTYPES = ['float32', 'bfloat16', 'float16', 'float64'] as const;
-
-function positiveInt(v: string | boolean | undefined, name: string, fallback: number, min = 1): number {
-  const n = numberOption(v, name, fallback);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got ${n}`);
-  return n;
-}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
@@ -60,16 +52,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (new Set(names).size !== names.length) throw new CliError(`--bench lists a benchmark twice: ${names.join(',')}`);
   const dataDir = typeof options['data-dir'] === 'string' ? options['data-dir'] : defaultEvalDir();
-  const limit = options['limit'] === undefined ? undefined : positiveInt(options['limit'], 'limit', 0, 0);
-  const maxNewTokens = positiveInt(options['max-tokens'], 'max-tokens', PAPER_MAX_RESPONSE_TOKENS);
-  const batchSize = positiveInt(options['batch-size'], 'batch-size', 16);
+  const limit = options['limit'] === undefined ? undefined : intOption(options['limit'], 'limit', 0, 0);
+  const maxNewTokens = intOption(options['max-tokens'], 'max-tokens', PAPER_MAX_RESPONSE_TOKENS);
+  const batchSize = intOption(options['batch-size'], 'batch-size', 16);
   const topP = numberOption(options['top-p'], 'top-p', 1);
   if (!(topP > 0 && topP <= 1)) throw new CliError(`--top-p must be in (0, 1], got ${topP}`);
-  const seed = positiveInt(options['seed'], 'seed', 0, 0);
-  const dtype = options['dtype'];
-  if (dtype !== undefined && !(DTYPES as readonly unknown[]).includes(dtype)) {
-    throw new CliError(`--dtype must be one of ${DTYPES.join(', ')}, got '${String(dtype)}'`);
-  }
+  const seed = intOption(options['seed'], 'seed', 0, 0);
+  const dtype = dtypeOption(options['dtype']);
 
   // Read the data before loading the model: a missing file fails in a second, not after a minute.
   let benches: Benchmark[];
@@ -86,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
   const device = typeof options['device'] === 'string' ? options['device'] : cuda.isAvailable() ? 'cuda' : 'cpu';
   let loaded: import('../eval/evaluate.js').LoadedModel;
   try {
-    loaded = ev.loadModelFolder(modelDir, { device, dtype: dtype as (typeof DTYPES)[number] | undefined });
+    loaded = ev.loadModelFolder(modelDir, { device, dtype });
   } catch (err) {
     throw new CliError((err as Error).message);
   }

@@ -2,7 +2,7 @@
 // text, or with --json one JSON object per sample (prompt index, token ids, text, logprobs,
 // finish reason), one per line.
 import * as fs from 'node:fs';
-import { CliError, numberOption, parseArgs } from './args.js';
+import { CliError, dtypeOption, intOption, numberOption, parseArgs } from './args.js';
 import { isRecord } from '../data/files.js';
 
 const USAGE =
@@ -28,8 +28,6 @@ const SPEC = {
   json: { type: 'boolean', help: 'print one JSON object per sample per line instead of text' },
 } as const;
 
-const DTYPES = ['float32', 'bfloat16', 'float16', 'float64'] as const;
-
 /** One line of `rlvr generate --json`. */
 export interface GeneratedSample {
   promptIndex: number;
@@ -39,12 +37,6 @@ export interface GeneratedSample {
   text: string;
   logprobs: number[];
   finishReason: 'stop' | 'length';
-}
-
-function intOption(v: string | boolean | undefined, name: string, fallback: number, min: number): number {
-  const n = numberOption(v, name, fallback);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got ${n}`);
-  return n;
 }
 
 /** Prompts from a file: jsonl rows with a "prompt" string, or else one prompt per non-empty line. */
@@ -93,10 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   const n = intOption(options['n'], 'n', 1, 1);
   const seed = intOption(options['seed'], 'seed', 0, 0);
   if (options['system'] !== undefined && !options['chat']) throw new CliError('--system needs --chat');
-  const dtype = options['dtype'];
-  if (dtype !== undefined && !(DTYPES as readonly unknown[]).includes(dtype)) {
-    throw new CliError(`--dtype must be one of ${DTYPES.join(', ')}, got '${String(dtype)}'`);
-  }
+  const dtype = dtypeOption(options['dtype']);
   const texts = hasPrompt ? [options['prompt'] as string] : readPromptFile(options['prompt-file'] as string);
 
   const { cuda } = await import('../engine/index.js');
@@ -106,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
   const device = typeof options['device'] === 'string' ? options['device'] : cuda.isAvailable() ? 'cuda' : 'cpu';
   let loaded: import('../eval/evaluate.js').LoadedModel;
   try {
-    loaded = loadModelFolder(modelDir, { device, dtype: dtype as (typeof DTYPES)[number] | undefined });
+    loaded = loadModelFolder(modelDir, { device, dtype });
   } catch (err) {
     throw new CliError((err as Error).message);
   }

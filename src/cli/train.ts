@@ -15,7 +15,7 @@ import { VerifierPool } from '../reward/pool.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, validateConfig, type GRPOConfig } from '../rl/config.js';
 import { DivergenceError, GRPOTrainer, latestCheckpoint } from '../rl/trainer.js';
 import { renderChat, QWEN2_5_CHAT_TEMPLATE } from '../tokenizer/index.js';
-import { CliError, numberOption, parseArgs } from './args.js';
+import { CliError, dtypeOption, numberOption, parseArgs } from './args.js';
 
 /** The run description, as a --config file or assembled from flags. */
 export interface RunConfig {
@@ -63,7 +63,8 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof options.data === 'string') rc.data = options.data;
   if (typeof options.out === 'string') rc.out = options.out;
   if (typeof options.device === 'string') rc.device = options.device;
-  if (typeof options.dtype === 'string') rc.dtype = options.dtype as DType;
+  const dtypeFlag = dtypeOption(options.dtype);
+  if (dtypeFlag) rc.dtype = dtypeFlag;
   if (typeof options.preset === 'string') rc.preset = options.preset;
   if (options.threads !== undefined) rc.threads = numberOption(options.threads, 'threads', 0);
   rc.grpo = { ...rc.grpo, ...parseOverrides(typeof options.set === 'string' ? options.set : '') };
@@ -109,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   let policy = loaded.model;
   const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
   const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
-  const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages.map((m) => ({ ...m })), { addGenerationPrompt: true, specialTokens });
+  const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
   const stopTokenIds = evalStopTokenIds(tokenizer, loaded.eosTokenIds);
   const reference = config.klCoef !== 0 ? loadModel(rc.model, { device, dtype }) : null;
 

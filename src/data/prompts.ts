@@ -1,10 +1,10 @@
 // Prompt text shared by training and evaluation, kept free of any tokenizer so that the chat
 // template (src/tokenizer/) decides how messages become tokens.
 
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
+// One message type across the project: the chat template's (role, content, and any extra
+// fields templates read). A type-only import, so this module still loads no tokenizer code.
+import type { ChatMessage } from '../tokenizer/chat.js';
+export type { ChatMessage };
 
 /** The system prompt of the Qwen2.5-Math zero-shot evaluation ("qwen25-math-cot"). */
 export const MATH_EVAL_SYSTEM_PROMPT = 'Please reason step by step, and put your final answer within \\boxed{}.';

@@ -109,8 +109,7 @@ export class DemoTokenizer {
   }
 
   /** The prompt text of a conversation, ending with the assistant header. */
-  renderPrompt(messages: readonly { role: string; content: string }[]): string {
-    const msgs: ChatMessage[] = messages.map((m) => ({ role: m.role, content: m.content }));
-    return renderChat(DEMO_CHAT_TEMPLATE, msgs, { addGenerationPrompt: true });
+  renderPrompt(messages: readonly ChatMessage[]): string {
+    return renderChat(DEMO_CHAT_TEMPLATE, messages, { addGenerationPrompt: true });
   }
 }

@@ -1,10 +1,9 @@
 // Optimizers and gradient clipping, on ATen's fused / foreach kernels (the same ones
 // torch.optim uses), so an update is a handful of kernel launches whatever the model size.
 import { noGrad } from './autograd.js';
-import { zerosLike } from './creation.js';
 import { callRaw, Tensor, wrap } from './tensor.js';
 import { tidy } from './scope.js';
-import { full } from './creation.js';
+import { full, zerosLike } from './creation.js';
 
 export interface AdamWOptions {
   /** Learning rate. Default 1e-3 (PyTorch); the 1-shot RLVR paper uses 1e-6. */

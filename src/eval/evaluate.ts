@@ -98,7 +98,7 @@ export function mathPromptBuilder(template?: string | null, tokenizerConfig?: To
   const specialTokens = tokenizerConfig
     ? { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken }
     : undefined;
-  return (problem) => renderChat(tpl, mathEvalMessages(problem).map((m) => ({ ...m })), { addGenerationPrompt: true, specialTokens });
+  return (problem) => renderChat(tpl, mathEvalMessages(problem), { addGenerationPrompt: true, specialTokens });
 }
 
 export interface Score {

@@ -75,19 +75,21 @@ export interface SaveOptions {
   maxShardBytes?: number;
 }
 
+/**
+ * A safetensors entry for a tensor, converted to `dtype` on the CPU only when the file is
+ * written (one tensor at a time, so a model is never held twice in host memory).
+ */
+export function tensorToWrite(name: string, t: Tensor, dtype: DType = t.dtype): TensorToWrite {
+  const st = TO_SAFETENSORS[dtype];
+  if (!st) throw new Error(`cannot save ${name} as ${dtype}`);
+  return { name, dtype: st, shape: t.shape, data: () => noGrad(() => tidy(() => t.detach().to({ dtype, device: 'cpu' }).contiguous().toBytes())) };
+}
+
 /** Writes the model in HF layout so that transformers' from_pretrained loads it. */
 export function saveModel(model: CausalLM, dir: string, opts: SaveOptions = {}): void {
-  fs.mkdirSync(dir, { recursive: true });
   const dtype = opts.dtype ?? model.dtype;
-  const st = TO_SAFETENSORS[dtype];
-  if (!st) throw new Error(`cannot save weights as ${dtype}`);
-  const tensors: TensorToWrite[] = [...model.params.entries()].map(([name, p]) => ({
-    name,
-    dtype: st,
-    shape: p.shape,
-    // Converted when written, one tensor at a time.
-    data: () => noGrad(() => tidy(() => p.detach().to({ dtype, device: 'cpu' }).contiguous().toBytes())),
-  }));
+  const tensors = [...model.params.entries()].map(([name, p]) => tensorToWrite(name, p, dtype));
+  fs.mkdirSync(dir, { recursive: true });
   writeSafetensorsSharded(dir, tensors, { maxShardBytes: opts.maxShardBytes });
   const config = { ...configToJson(model.config), torch_dtype: dtype };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');

@@ -1,6 +1,7 @@
 // Key/value cache for incremental decoding: per layer, preallocated [B, kvHeads, maxLen, D]
 // buffers written in place, so a decode step costs no reallocation. Rows can be dropped
 // (finished sequences leave the batch) with keepRows().
+import { itemSize } from '../engine/dtype.js';
 import { empty, noGrad, type DType, type Device, type Tensor } from '../engine/index.js';
 
 export class KVCache {
@@ -52,7 +53,7 @@ export class KVCache {
 
   /** Bytes held by the cache buffers. */
   get bytes(): number {
-    const per = this.keys[0]!.numel * (this.dtype === 'float32' ? 4 : 2);
+    const per = this.keys[0]!.numel * itemSize(this.dtype);
     return per * 2 * this.numLayers;
   }
 

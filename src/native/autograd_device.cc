@@ -184,6 +184,10 @@ Napi::Value SetGeneratorState(const Napi::CallbackInfo& info) {
 
 // ---- threads and accelerators -------------------------------------------------------------
 
+c10::DeviceIndex deviceIndexArg(const Napi::Value& v) {
+  return static_cast<c10::DeviceIndex>(v.As<Napi::Number>().Int32Value());
+}
+
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     at::set_num_threads(info[0].As<Napi::Number>().Int32Value());
@@ -213,14 +217,14 @@ Napi::Value Accelerator(const Napi::CallbackInfo& info) {
 
 Napi::Value Synchronize(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    at::accelerator::synchronizeDevice(static_cast<c10::DeviceIndex>(info[0].As<Napi::Number>().Int32Value()));
+    at::accelerator::synchronizeDevice(deviceIndexArg(info[0]));
     return info.Env().Undefined();
   });
 }
 
 Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    auto idx = static_cast<c10::DeviceIndex>(info[0].As<Napi::Number>().Int32Value());
+    auto idx = deviceIndexArg(info[0]);
     auto stats = at::accelerator::getDeviceStats(idx);
     auto env = info.Env();
     auto obj = Napi::Object::New(env);
@@ -240,7 +244,7 @@ Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
 
 Napi::Value ResetPeakStats(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    at::accelerator::resetPeakStats(static_cast<c10::DeviceIndex>(info[0].As<Napi::Number>().Int32Value()));
+    at::accelerator::resetPeakStats(deviceIndexArg(info[0]));
     return info.Env().Undefined();
   });
 }

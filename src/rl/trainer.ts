@@ -6,11 +6,11 @@
 // optimizer state + step) continues exactly as the uninterrupted run would have.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AdamW, clipGradNorm, fromBytes, noGrad, tidy, type Tensor } from '../engine/index.js';
+import { AdamW, clipGradNorm, fromBytes, tidy, type Tensor } from '../engine/index.js';
 import { AccuracyHistory } from '../data/selection.js';
 import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
-import { saveModel } from '../model/checkpoint.js';
+import { saveModel, tensorToWrite } from '../model/checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from '../model/safetensors.js';
 import type { CausalLM } from '../model/transformer.js';
 import { generate } from '../sampling/generate.js';
@@ -281,10 +281,7 @@ export class GRPOTrainer {
       ...st.expAvgSq.map((t, i) => ({ name: `exp_avg_sq.${i}`, t })),
       ...st.steps.map((t, i) => ({ name: `step.${i}`, t })),
     ];
-    writeSafetensors(path.join(tmp, 'optimizer.safetensors'), tensors.map(({ name, t }) => ({
-      name, dtype: 'F32' as const, shape: t.shape,
-      data: () => noGrad(() => tidy(() => t.to({ dtype: 'float32', device: 'cpu' }).contiguous().toBytes())),
-    })));
+    writeSafetensors(path.join(tmp, 'optimizer.safetensors'), tensors.map(({ name, t }) => tensorToWrite(name, t, 'float32')));
     fs.writeFileSync(path.join(tmp, 'trainer_state.json'), JSON.stringify({ step: this.step, config: this.config }, null, 2));
     fs.writeFileSync(path.join(this.o.runDir, 'accuracy_history.json'), this.history.serialize());
     fs.rmSync(final, { recursive: true, force: true });

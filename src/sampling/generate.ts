@@ -84,7 +84,7 @@ export function generate(model: CausalLM, prompts: number[][], opts: SamplingOpt
         opts.onStep?.(generated, stillActive.length);
         if (stillActive.length === 0) break;
         const next = tidy(() => {
-          let nextTokens = tensor(keepRows.map((r) => tokens[r]!), [keepRows.length, 1], { dtype: 'int64', device });
+          const nextTokens = tensor(keepRows.map((r) => tokens[r]!), [keepRows.length, 1], { dtype: 'int64', device });
           let mask = keyMask;
           let pos = positions.select(1, -1).unsqueeze(1).add(1);
           if (keepRows.length !== active.length) {

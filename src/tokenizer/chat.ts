@@ -1,6 +1,7 @@
 // Chat templates: rendering a model's Jinja chat template the way transformers'
 // `apply_chat_template(..., tokenize=False)` does, with @huggingface/jinja.
 
+import { MATH_EVAL_SYSTEM_PROMPT, mathEvalMessages } from '../data/prompts.js';
 import { Template } from '@huggingface/jinja';
 
 export interface ChatMessage {
@@ -20,7 +21,7 @@ export interface RenderChatOptions {
 }
 
 /** The system prompt of the Qwen2.5-Math zero-shot evaluation. */
-export const QWEN_MATH_EVAL_SYSTEM = 'Please reason step by step, and put your final answer within \\boxed{}.';
+export const QWEN_MATH_EVAL_SYSTEM = MATH_EVAL_SYSTEM_PROMPT;
 
 /**
  * The chat template shipped with Qwen2.5 models (tokenizer_config.json `chat_template`).
@@ -112,12 +113,5 @@ export function renderChat(template: string, messages: readonly ChatMessage[], o
 
 /** The Qwen2.5-Math zero-shot evaluation prompt for one problem. */
 export function qwenMathPrompt(problem: string, template: string = QWEN2_5_CHAT_TEMPLATE): string {
-  return renderChat(
-    template,
-    [
-      { role: 'system', content: QWEN_MATH_EVAL_SYSTEM },
-      { role: 'user', content: problem },
-    ],
-    { addGenerationPrompt: true },
-  );
+  return renderChat(template, mathEvalMessages(problem), { addGenerationPrompt: true });
 }
