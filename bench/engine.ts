@@ -145,7 +145,7 @@ const rows: [string, string, string, string][] = [
   ['tiny-op loop (µs/op), explicit dispose', fmt(tsTinyDispose), fmt(pyTiny), fmt(tsTinyDispose / pyTiny)],
   ['MLP 256-512-256 b64 train step (ms/step)', fmt(tsMlp), fmt(pyMlp), fmt(tsMlp / pyMlp)],
 ];
-console.log(`engine benchmark: device ${device}, ${threads} thread(s), libtorch ${torchVersion} (TS) vs torch ${py1.torch} (Python); ` +
+console.log(`engine benchmark: device ${device}, ${threads} thread(s), libtorch ${torchVersion()} (TS) vs torch ${py1.torch} (Python); ` +
   `${iters} iterations x ${OPS_PER_ITER} ops, ${steps} steps, best of ${reps}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const widths = [44, 12, 12, 8];
 const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -167,7 +167,7 @@ const result = {
   iters,
   steps,
   reps,
-  libtorch: torchVersion,
+  libtorch: torchVersion(),
   torch_python: py1.torch,
   node: process.version,
   load_average: os.loadavg().map((l) => Number(l.toFixed(2))),

@@ -28,7 +28,7 @@ function timeIt(fn: () => void, iters: number, warmup = 2): number {
   return (performance.now() - t0) / 1000 / iters;
 }
 
-const results: Record<string, unknown> = { device, torch: torchVersion, small, date: new Date().toISOString() };
+const results: Record<string, unknown> = { device, torch: torchVersion(), small, date: new Date().toISOString() };
 const dtype = device === 'cpu' ? 'float32' : 'bfloat16';
 
 // ---- matmul ----
@@ -87,7 +87,7 @@ const dtype = device === 'cpu' ? 'float32' : 'bfloat16';
   model.dispose();
 }
 
-console.log(`device ${device}, torch ${torchVersion}${small ? ' (small sizes)' : ''}`);
+console.log(`device ${device}, torch ${torchVersion()}${small ? ' (small sizes)' : ''}`);
 const mm = results.matmul as { n: number; tflops: number };
 const at = results.sdpa as { tflops: number };
 console.log(`matmul ${mm.n}³ ${dtype}: ${mm.tflops.toFixed(1)} TFLOP/s   (anchor: 785 from Node in the probe, 798 PyTorch)`);

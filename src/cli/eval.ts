@@ -111,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(isTty ? `\r\x1b[K${line}` : `${line}\n`);
       },
       onBenchmark: (name, s) => {
-        process.stderr.write(`${isTty ? '\r\x1b[K' : ''}[${name}] done: accuracy ${s.accuracy.toFixed(1)}% over ${s.samples} responses, ${s.seconds.toFixed(1)} s\n`);
+        process.stderr.write(`${isTty ? '\r\x1b[K' : ''}[${name}] done: accuracy ${(100 * s.accuracy).toFixed(1)}% over ${s.samples} responses, ${s.seconds.toFixed(1)} s\n`);
       },
     });
   } finally {

@@ -133,7 +133,7 @@ export async function run(argv: string[]): Promise<number> {
         maxNewTokens: rc.validation!.maxTokens ?? config.maxResponseLength, batchSize: rc.validation!.batchSize ?? 16,
         chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: false,
       });
-      return { accuracy: r.benchmarks.validation!.accuracy / 100 };
+      return { accuracy: r.benchmarks.validation!.accuracy };
     } : undefined,
   });
   if (checkpoint) trainer.loadCheckpointState(checkpoint);

@@ -11,7 +11,7 @@ import { CausalLM } from '../model/transformer.js';
 import { VerifierPool } from '../reward/pool.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
-import { evaluate, type EvalResult } from './evaluate.js';
+import { evaluateHeldOut, type HeldOutResult } from './held-out.js';
 import { demoModelConfig, pretrain } from './pretrain.js';
 import { writeReport } from './report.js';
 import { CorpusStream, makeSplit, toExample, type Problem } from './task.js';
@@ -100,8 +100,8 @@ export interface DemoResult {
   config: DemoConfig;
   grpoConfig: GRPOConfig;
   outDir: string;
-  before: EvalResult;
-  after: EvalResult;
+  before: HeldOutResult;
+  after: HeldOutResult;
   pretrainLosses: number[];
   ranking: (RankedExample & { question: string; accs: number[] })[];
   selected: { index: number; question: string; answer: string; variance: number };
@@ -146,7 +146,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     `${cfg.pretrainSteps} steps × ${cfg.pretrainBatch} conversations`);
   const pretrainLog: string[] = [];
   let pretrainLosses: number[];
-  let before: EvalResult;
+  let before: HeldOutResult;
   let pretrainSeconds = 0;
   let evalSeconds = 0;
   try {
@@ -165,7 +165,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
     // ---- held-out accuracy of the base model ----
     t = performance.now();
-    before = evaluate(base, tok, split.test, cfg.evalMaxTokens);
+    before = evaluateHeldOut(base, tok, split.test, cfg.evalMaxTokens);
     evalSeconds = since(t);
   } finally {
     base.dispose();
@@ -209,26 +209,26 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const oneShot = Array.from({ length: rlCfg.trainBatchSize }, () => toExample(selectedProblem, pi1.index));
     log(`[rlvr] 1-shot RLVR on π1 = "${selected.question}" × ${rlCfg.trainBatchSize} per batch, ${rlCfg.groupSize} rollouts each, ${rlCfg.steps} steps, lr ${rlCfg.lr}`);
     const validation: DemoResult['validation'] = [];
-    let after: EvalResult | null = null;
+    let after: HeldOutResult | null = null;
     const steps = await withModels(baseDir, rlCfg.klCoef !== 0, async (policy, reference) => {
       const trainer = new GRPOTrainer({
         policy, reference, tokenizer: tok, examples: oneShot, renderPrompt, stopTokenIds: tok.stopTokenIds, rewards,
         config: rlCfg, runDir: path.join(o.outDir, 'rlvr'), log: (l) => log(`[rlvr] ${l}`),
         validate: async (step) => {
-          const r = step === 0 ? before : evaluate(policy, tok, split.test, cfg.evalMaxTokens);
+          const r = step === 0 ? before : evaluateHeldOut(policy, tok, split.test, cfg.evalMaxTokens);
           validation.push({ step, accuracy: r.accuracy, lenientAccuracy: r.lenientAccuracy, boxedRate: r.boxedRate, meanLength: r.meanLength });
           if (step === rlCfg.steps) after = r;
           return { accuracy: r.accuracy, lenient_accuracy: r.lenientAccuracy, boxed_rate: r.boxedRate, mean_length: r.meanLength };
         },
       });
       const s = await trainer.train();
-      if (!after) after = evaluate(policy, tok, split.test, cfg.evalMaxTokens);
+      if (!after) after = evaluateHeldOut(policy, tok, split.test, cfg.evalMaxTokens);
       saveModel(policy, path.join(o.outDir, 'rlvr', 'final-model'));
       writeTokenizerFiles(path.join(o.outDir, 'rlvr', 'final-model'));
       return s;
     });
     const rlvrSeconds = since(t);
-    const afterResult = after as unknown as EvalResult;
+    const afterResult = after as unknown as HeldOutResult;
     log(`[rlvr] held-out accuracy ${pct(before.accuracy)} → ${pct(afterResult.accuracy)}`);
 
     const times: PhaseTimes = { pretrain: pretrainSeconds, evalBefore: evalSeconds, selection: selectionSeconds, rlvr: rlvrSeconds, total: since(t0) };
@@ -258,7 +258,7 @@ async function withModels<T>(dir: string, needReference: boolean, f: (policy: Ca
   }
 }
 
-export function summarize(r: EvalResult): Record<string, unknown> {
+export function summarize(r: HeldOutResult): Record<string, unknown> {
   return { accuracy: r.accuracy, lenientAccuracy: r.lenientAccuracy, boxedRate: r.boxedRate, meanLength: r.meanLength, perFamily: r.perFamily };
 }
 

@@ -26,4 +26,7 @@ export function getNumThreads(): number {
   return native.getNumThreads();
 }
 
-export const torchVersion: string = native.torchVersion;
+/** The libtorch version the addon was built against (loads the addon). */
+export function torchVersion(): string {
+  return native.torchVersion;
+}

@@ -76,12 +76,25 @@ function packageRoot(): string {
 }
 
 function load(): NativeAddon {
-  const file = process.env.RLVR_NATIVE ?? path.join(packageRoot(), 'build/Release/rlvr_native.node');
+  const root = packageRoot();
+  const file = process.env.RLVR_NATIVE ?? path.join(root, 'build/Release/rlvr_native.node');
   if (!existsSync(file)) {
-    throw new Error(`the native addon is not built (${file} is missing): run \`npm run build:native\` ` +
+    throw new Error(`the native addon is not built (${file} is missing): run \`node ${path.join(root, 'scripts/build-native.mjs')}\` ` +
       '(it needs an installed PyTorch, e.g. `pip install torch==2.13.0`, or $LIBTORCH)');
   }
   return createRequire(import.meta.url)(file) as NativeAddon;
 }
 
-export const native: NativeAddon = load();
+/**
+ * The addon, loaded on first use: importing the package (e.g. only for the verifier) does not
+ * need libtorch. Until then `native` is a stand-in that loads the addon and rebinds this live ESM
+ * export to it, so after the first access every call goes straight to the addon.
+ */
+// eslint-disable-next-line prefer-const
+export let native: NativeAddon = new Proxy({} as NativeAddon, {
+  get(_target, key) {
+    const loaded = load();
+    native = loaded;
+    return Reflect.get(loaded, key);
+  },
+});

@@ -166,9 +166,9 @@ export interface BenchmarkSummary {
   samples: number;
   samplesPerProblem: number;
   decoding: { greedy: boolean; temperature: number | null; topP: number | null };
-  /** Percent (0-100) of responses judged correct: pass@1 for greedy, avg@k for sampled decodings. */
+  /** Fraction (0-1) of responses judged correct: pass@1 for greedy, avg@k for sampled decodings. */
   accuracy: number;
-  /** Percent of problems with at least one correct sample (pass@k; equals accuracy for greedy). */
+  /** Fraction (0-1) of problems with at least one correct sample (pass@k; equals accuracy for greedy). */
   passAtK: number;
   /** Mean generated tokens per response (stop token included). */
   meanResponseTokens: number;
@@ -182,7 +182,7 @@ export interface BenchmarkSummary {
 
 export interface EvalSummary {
   benchmarks: Record<string, BenchmarkSummary>;
-  /** Unweighted mean of the benchmarks' accuracies (percent): the paper's "Avg." over those run. */
+  /** Unweighted mean of the benchmarks' accuracies (fraction 0-1): the paper's "Avg." over those run. */
   average: number;
   maxNewTokens: number;
 }
@@ -363,8 +363,8 @@ export function evaluate(
       samples: scored,
       samplesPerProblem: k,
       decoding: { greedy, temperature, topP },
-      accuracy: scored > 0 ? round((100 * correct) / scored, 4) : 0,
-      passAtK: n > 0 ? round((100 * problemsAnyCorrect) / n, 4) : 0,
+      accuracy: scored > 0 ? round(correct / scored, 6) : 0,
+      passAtK: n > 0 ? round(problemsAnyCorrect / n, 6) : 0,
       meanResponseTokens: scored > 0 ? round(tokensSum / scored, 2) : 0,
       selfReflection: reflections,
       truncated,
@@ -377,7 +377,7 @@ export function evaluate(
   });
 
   const accs = Object.values(summaries).map((s) => s.accuracy);
-  const average = accs.length > 0 ? round(accs.reduce((a, b) => a + b, 0) / accs.length, 4) : 0;
+  const average = accs.length > 0 ? round(accs.reduce((a, b) => a + b, 0) / accs.length, 6) : 0;
   return { benchmarks: summaries, average, maxNewTokens, records };
 }
 
@@ -389,14 +389,14 @@ export function formatSummaryTable(summary: EvalSummary): string {
       name.padEnd(14),
       String(s.n).padStart(5),
       String(s.samplesPerProblem).padStart(3),
-      s.accuracy.toFixed(1).padStart(7),
-      s.passAtK.toFixed(1).padStart(9),
+      (100 * s.accuracy).toFixed(1).padStart(7),
+      (100 * s.passAtK).toFixed(1).padStart(9),
       s.meanResponseTokens.toFixed(1).padStart(9),
       String(s.selfReflection).padStart(8),
       String(s.truncated).padStart(6),
     ].join(' '),
   );
   const count = Object.keys(summary.benchmarks).length;
-  const avg = [`average (${count})`.padEnd(14), ''.padStart(5), ''.padStart(3), summary.average.toFixed(1).padStart(7)].join(' ');
+  const avg = [`average (${count})`.padEnd(14), ''.padStart(5), ''.padStart(3), (100 * summary.average).toFixed(1).padStart(7)].join(' ');
   return [header, ...rows, avg].join('\n');
 }

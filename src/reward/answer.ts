@@ -2,7 +2,7 @@
 // answers. Lists are split at the top level on `,` `;` and the words "and"/"or"; a `±` expands
 // into two answers. Each part is parsed by parse.ts (or by the compute-engine fallback).
 import { parseLatex, type Node } from './parse.js';
-import { children } from './evaluate.js';
+import { children } from './expression.js';
 import { parseWithComputeEngine } from './ce.js';
 
 export type Answer =

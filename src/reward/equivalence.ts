@@ -11,7 +11,7 @@
 //  - matrices: same shape, entries equal. Text: case- and space-insensitive string equality.
 import type { Node } from './parse.js';
 import { buildAnswer, canonText, expandPm, type Answer } from './answer.js';
-import { canon, exact, freeVars, numeric, contains, type C, type Env } from './evaluate.js';
+import { canon, exact, freeVars, numeric, contains, type C, type Env } from './expression.js';
 import * as R from './rational.js';
 import { intervalsOf } from './intervals.js';
 

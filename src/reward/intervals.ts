@@ -4,7 +4,7 @@
 //  - v op c, c op v → a half-line; v ≠ c → (-∞, c) ∪ (c, ∞)
 //  - linear L op R in one variable (-x > -1) → solved exactly when the coefficients are rational
 import type { Node } from './parse.js';
-import { exact, freeVars, numeric } from './evaluate.js';
+import { exact, freeVars, numeric } from './expression.js';
 import * as R from './rational.js';
 
 const INF: Node = { t: 'const', name: 'inf' };

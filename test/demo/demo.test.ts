@@ -13,7 +13,7 @@ import { generate } from '../../src/sampling/generate.js';
 import { DemoTokenizer, DEMO_CHAT_TEMPLATE, tokenizerJson } from '../../src/demo/tokenizer.js';
 import { CorpusStream, FAMILIES, makeSplit, solution } from '../../src/demo/task.js';
 import { encodeConversation } from '../../src/demo/pretrain.js';
-import { lastInteger } from '../../src/demo/evaluate.js';
+import { lastInteger } from '../../src/demo/held-out.js';
 import { verify } from '../../src/reward/verifier.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';

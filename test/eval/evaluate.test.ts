@@ -106,18 +106,18 @@ describe('evaluate() aggregation with a scripted sampler', () => {
     const g = res.benchmarks['toy_greedy']!;
     assert.equal(g.n, 3);
     assert.equal(g.samples, 3);
-    assert.equal(g.accuracy, 100);
-    assert.equal(g.passAtK, 100);
+    assert.equal(g.accuracy, 1);
+    assert.equal(g.passAtK, 1);
     assert.equal(g.selfReflection, 3);
     assert.equal(g.truncated, 0);
     const a = res.benchmarks['toy_avg4']!;
     assert.equal(a.samples, 12);
     assert.equal(a.samplesPerProblem, 4);
-    assert.equal(a.accuracy, 25);
-    assert.equal(a.passAtK, 100);
+    assert.equal(a.accuracy, 0.25);
+    assert.equal(a.passAtK, 1);
     assert.equal(a.selfReflection, 3);
     assert.deepEqual(a.decoding, { greedy: false, temperature: 0.6, topP: 1 });
-    assert.equal(res.average, 62.5);
+    assert.equal(res.average, 0.625);
     assert.ok(a.meanResponseTokens > 3);
     // Records: one per response, problem-major, with the verifier's extraction.
     const recs = res.records['toy_avg4']!;
@@ -189,7 +189,7 @@ describe('with a tiny random model', () => {
     assert.equal(summary.benchmarks['aime24']!.n, 2);
     assert.equal(summary.benchmarks['aime24']!.samples, 16); // avg@8
     for (const s of Object.values(summary.benchmarks)) {
-      assert.ok(s.accuracy >= 0 && s.accuracy <= 100);
+      assert.ok(s.accuracy >= 0 && s.accuracy <= 1);
       assert.ok(s.meanResponseTokens > 0 && s.meanResponseTokens <= 8);
     }
     assert.equal(summary.average, (summary.benchmarks['math500']!.accuracy + summary.benchmarks['aime24']!.accuracy) / 2);

@@ -7,7 +7,7 @@ import type { CausalLM } from '../model/transformer.js';
 import type { Problem } from './task.js';
 import type { DemoTokenizer } from './tokenizer.js';
 
-export interface EvalResult {
+export interface HeldOutResult {
   /** Reward-mode accuracy: a correct final answer inside \boxed{} (the paper's reward). */
   accuracy: number;
   /** The last integer of the response is the answer, in any format (arithmetic skill). */
@@ -20,12 +20,12 @@ export interface EvalResult {
   responses: { question: string; gold: string; response: string; correct: boolean }[];
 }
 
-export function evaluate(model: CausalLM, tok: DemoTokenizer, problems: readonly Problem[], maxNewTokens: number): EvalResult {
+export function evaluateHeldOut(model: CausalLM, tok: DemoTokenizer, problems: readonly Problem[], maxNewTokens: number): HeldOutResult {
   const prompts = problems.map((p) => tok.encode(tok.renderPrompt([{ role: 'user', content: p.question }])));
   const samples = generate(model, prompts, { maxNewTokens, greedy: true, stopTokenIds: tok.stopTokenIds });
   const fam: Record<string, { c: number; l: number; b: number; n: number }> = {};
   let correct = 0, lenient = 0, boxed = 0, length = 0;
-  const responses: EvalResult['responses'] = [];
+  const responses: HeldOutResult['responses'] = [];
   samples.forEach((s) => {
     const p = problems[s.promptIndex]!;
     const text = tok.decode(s.tokens.filter((t) => !tok.stopTokenIds.includes(t)));
@@ -39,7 +39,7 @@ export function evaluate(model: CausalLM, tok: DemoTokenizer, problems: readonly
     responses.push({ question: p.question, gold, response: text, correct: r });
   });
   const n = Math.max(1, problems.length);
-  const perFamily: EvalResult['perFamily'] = {};
+  const perFamily: HeldOutResult['perFamily'] = {};
   for (const [k, f] of Object.entries(fam)) perFamily[k] = { accuracy: f.c / f.n, lenientAccuracy: f.l / f.n, boxedRate: f.b / f.n, n: f.n };
   return { accuracy: correct / n, lenientAccuracy: lenient / n, boxedRate: boxed / n, meanLength: length / n, perFamily, responses };
 }
