@@ -13,6 +13,7 @@ import { evaluate, evalStopTokenIds, loadModelFolder } from '../eval/evaluate.js
 import { loadModel } from '../model/checkpoint.js';
 import { VerifierPool } from '../reward/pool.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, validateConfig, type GRPOConfig } from '../rl/config.js';
+import { mathReward } from '../rl/rewards.js';
 import { DivergenceError, GRPOTrainer, latestCheckpoint } from '../rl/trainer.js';
 import { renderChat, QWEN2_5_CHAT_TEMPLATE } from '../tokenizer/index.js';
 import { CliError, dtypeOption, numberOption, parseArgs } from './args.js';
@@ -127,7 +128,7 @@ export async function run(argv: string[]): Promise<number> {
   const pool = new VerifierPool({ size: 2 });
   const trainer = new GRPOTrainer({
     policy, reference, tokenizer, examples, renderPrompt, stopTokenIds, config, runDir, tokenizerFrom: rc.model,
-    rewards: (items) => pool.rewards(items),
+    rewards: mathReward(pool),
     validate: valProblems ? async () => {
       const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {
         maxNewTokens: rc.validation!.maxTokens ?? config.maxResponseLength, batchSize: rc.validation!.batchSize ?? 16,

@@ -19,6 +19,8 @@ export interface TrainExample {
   groundTruth: string;
   /** `data_source` when present, else the file's base name without extension. */
   dataSource: string;
+  /** Every column of the source row, as read (what custom reward functions look at). */
+  columns?: Record<string, unknown>;
 }
 
 export interface LoadOptions {
@@ -56,7 +58,7 @@ export function rowToExample(raw: unknown, origin: RowOrigin, opts: LoadOptions 
     const messages = parseMessages(raw['prompt'], origin);
     const gt = answerToString(getPath(raw, 'reward_model.ground_truth'));
     if (gt === undefined) throw missing(origin, 'reward_model.ground_truth');
-    return { index, messages, groundTruth: gt, dataSource };
+    return { index, messages, groundTruth: gt, dataSource, columns: raw };
   }
 
   const problem = raw['problem'] ?? raw['question'];
@@ -65,7 +67,7 @@ export function rowToExample(raw: unknown, origin: RowOrigin, opts: LoadOptions 
   }
   const answer = answerToString(raw['answer']);
   if (answer === undefined) throw missing(origin, 'answer');
-  return { index, messages: [{ role: 'user', content: problem + (opts.suffix ?? '') }], groundTruth: answer, dataSource };
+  return { index, messages: [{ role: 'user', content: problem + (opts.suffix ?? '') }], groundTruth: answer, dataSource, columns: raw };
 }
 
 function parseMessages(prompt: unknown, origin: RowOrigin): ChatMessage[] {

@@ -10,6 +10,7 @@ import { loadModel, saveModel } from '../model/checkpoint.js';
 import { CausalLM } from '../model/transformer.js';
 import { VerifierPool } from '../reward/pool.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
+import { mathReward } from '../rl/rewards.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
 import { evaluateHeldOut, type HeldOutResult } from './held-out.js';
 import { demoModelConfig, pretrain } from './pretrain.js';
@@ -173,7 +174,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   log(`[base] held-out accuracy ${pct(before.accuracy)} (any format: ${pct(before.lenientAccuracy)}, boxed ${pct(before.boxedRate)}) on ${split.test.length} problems`);
 
   const pool = new VerifierPool({ size: 1 });
-  const rewards = (items: { gold: string; response: string }[]) => pool.rewards(items);
+  const rewards = mathReward(pool);
   const renderPrompt = (ex: TrainExample) => tok.renderPrompt(ex.messages);
   try {
     // ---- selection by historical variance ----

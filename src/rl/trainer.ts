@@ -17,6 +17,7 @@ import { generate } from '../sampling/generate.js';
 import { groupAdvantages } from './advantages.js';
 import { validateConfig, type GRPOConfig } from './config.js';
 import { aggregationWeights } from './losses.js';
+import { scoreRewards, type Rewards } from './rewards.js';
 import { accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
 
 export interface TextCodec {
@@ -41,6 +42,8 @@ export interface StepMetrics {
   timeGeneration: number;
   timeLogprobs: number;
   timeUpdate: number;
+  /** Each reward function's unweighted mean over the step's rollouts, by name. */
+  rewardsByName?: Record<string, number>;
   /** Validation results (e.g. accuracy), on the steps where validation ran. */
   validation?: Record<string, number>;
 }
@@ -55,8 +58,8 @@ export interface TrainerOptions {
   /** Renders an example's messages into the prompt text (the chat template). */
   renderPrompt: (ex: TrainExample) => string;
   stopTokenIds: number[];
-  /** Rewards for responses (the verifier's reward mode through a worker pool). */
-  rewards: (items: { gold: string; response: string }[]) => Promise<number[]>;
+  /** One reward function or several weighted ones (src/rl/rewards.ts); e.g. mathReward(pool), the paper's. */
+  rewards: Rewards;
   config: GRPOConfig;
   /** Metrics, checkpoints and history go here. */
   runDir: string;
@@ -150,8 +153,9 @@ export class GRPOTrainer {
 
     // ---- rollouts ----
     const t0 = performance.now();
-    const promptIds = examples.map((ex) => {
-      const ids = tokenizer.encode(this.o.renderPrompt(ex));
+    const promptTexts = examples.map((ex) => this.o.renderPrompt(ex));
+    const promptIds = examples.map((ex, g) => {
+      const ids = tokenizer.encode(promptTexts[g]!);
       if (ids.length > cfg.maxPromptLength) throw new Error(`example ${ex.index}: prompt has ${ids.length} tokens, more than maxPromptLength ${cfg.maxPromptLength}`);
       return ids;
     });
@@ -166,7 +170,10 @@ export class GRPOTrainer {
     const generated = samples.reduce((a, s) => a + s.tokens.length, 0);
 
     // ---- rewards and advantages ----
-    const rewards = await this.o.rewards(samples.map((s, i) => ({ gold: examples[s.promptIndex]!.groundTruth, response: texts[i]! })));
+    const scored = await scoreRewards(this.o.rewards, samples.map((s, i) => ({
+      prompt: promptTexts[s.promptIndex]!, completion: texts[i]!, completionIds: s.tokens, example: examples[s.promptIndex]!, step: this.step + 1,
+    })));
+    const rewards = scored.total;
     const advantages = groupAdvantages(rewards, samples.map((s) => s.promptIndex), { normalizeByStd: cfg.normalizeAdvantageByStd });
     examples.forEach((ex, g) => {
       const rs = rewards.filter((_, i) => samples[i]!.promptIndex === g);
@@ -232,6 +239,7 @@ export class GRPOTrainer {
       timeGeneration: genSeconds,
       timeLogprobs: logpSeconds,
       timeUpdate: updSeconds,
+      rewardsByName: scored.meanByName,
     };
   }
 

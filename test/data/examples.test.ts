@@ -74,7 +74,9 @@ test('jsonl with problem/question + answer, optional suffix, numeric answers', a
     ].join('\n') + '\n',
   );
   const plain = await loadExamples(file);
-  assert.deepEqual(plain, [
+  // Every column of the row is kept for custom reward functions.
+  assert.deepEqual(plain[2]!.columns, { problem: 'Half of 1?', answer: 0.5, extra_info: { index: 77 }, data_source: 'toy' });
+  assert.deepEqual(plain.map(({ columns: _c, ...e }) => e), [
     { index: 0, messages: [{ role: 'user', content: 'What is 1+1?' }], groundTruth: '2', dataSource: 'mine' },
     { index: 1, messages: [{ role: 'user', content: 'What is 3*9?' }], groundTruth: '27', dataSource: 'mine' },
     { index: 77, messages: [{ role: 'user', content: 'Half of 1?' }], groundTruth: '0.5', dataSource: 'toy' },
@@ -94,7 +96,8 @@ test('a verl row in jsonl and a .json array both load; the suffix is not added t
   const jsonl = path.join(dir, 'v.jsonl');
   fs.writeFileSync(jsonl, JSON.stringify(verlRow) + '\n');
   const a = await loadExamples(jsonl, { suffix: ' S' });
-  assert.deepEqual(a, [{ index: 3, messages: [{ role: 'user', content: 'Q?' }], groundTruth: '5', dataSource: 'x' }]);
+  assert.deepEqual(a[0]!.columns, verlRow);
+  assert.deepEqual(a.map(({ columns: _c, ...e }) => e), [{ index: 3, messages: [{ role: 'user', content: 'Q?' }], groundTruth: '5', dataSource: 'x' }]);
 
   const json = path.join(dir, 'arr.json');
   fs.writeFileSync(json, JSON.stringify([verlRow, { problem: 'P', answer: '1' }]));

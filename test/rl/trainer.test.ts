@@ -11,6 +11,7 @@ import { loadModel } from '../../src/model/checkpoint.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../../src/rl/config.js';
+import type { RewardFunction } from '../../src/rl/rewards.js';
 import { DivergenceError, GRPOTrainer, latestCheckpoint, type TrainerOptions } from '../../src/rl/trainer.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123 ?';
@@ -29,7 +30,7 @@ const config: GRPOConfig = {
   saveEvery: 2, validateEvery: 0, microBatchTokens: 24, seed: 3,
 };
 // Reward: the response contains the letter 'a' (something the policy can learn).
-const rewards = async (items: { gold: string; response: string }[]) => items.map((it) => (it.response.includes(it.gold) ? 1 : 0));
+const rewards: RewardFunction = async (batch) => batch.map((it) => (it.completion.includes(it.example.groundTruth) ? 1 : 0));
 
 function options(policy: CausalLM, reference: CausalLM, runDir: string, over: Partial<TrainerOptions> = {}): TrainerOptions {
   return {
@@ -98,7 +99,7 @@ describe('GRPO trainer', () => {
     const m = freshModels();
     const dir = path.join(tmp, 'nan');
     let calls = 0;
-    const poisoned = async (items: { gold: string; response: string }[]) => {
+    const poisoned: RewardFunction = async (items) => {
       calls++;
       return items.map((_, i) => (calls >= 3 && i === 0 ? Number.NaN : i % 2));
     };
