@@ -9,6 +9,7 @@ const commands: Record<string, { file: string; summary: string }> = {
   train: { file: './train.js', summary: 'GRPO training (1-shot RLVR): rlvr train --config FILE | --model DIR --data FILE' },
   eval: { file: './eval.js', summary: 'evaluate a model on the math benchmarks' },
   generate: { file: './generate.js', summary: 'sample from a causal LM' },
+  models: { file: './models.js', summary: 'fetch real pretrained models (rlvr models get smollm2-135m-instruct)' },
   select: { file: './select.js', summary: 'rank training examples by historical variance (or randomly)' },
   verify: { file: './verify.js', summary: 'check one response against a gold answer' },
   'verify-cases': { file: './verify-cases.js', summary: 'score the verifier on a jsonl file of cases' },
