@@ -103,8 +103,8 @@ export class VerifierPool {
   }
 
   /** Rewards (1/0) for a batch of responses against their golds, in order. */
-  async rewards(items: { gold: string; response: string }[], opts: VerifyOptions = { mode: 'reward' }): Promise<number[]> {
-    const rs = await Promise.all(items.map((x) => this.check(x.gold, x.response, opts)));
+  async rewards(items: { gold: string; response: string; truncated?: boolean }[], opts: VerifyOptions = { mode: 'reward' }): Promise<number[]> {
+    const rs = await Promise.all(items.map((x) => this.check(x.gold, x.response, x.truncated ? { ...opts, truncated: true } : opts)));
     return rs.map((r) => (r.correct ? 1 : 0));
   }
 

@@ -1,14 +1,19 @@
 // The public, synchronous verifier API. `verify` never throws: any internal failure is an
 // incorrect result with reason 'error'. For hard time bounds run it through VerifierPool
 // (pool.ts), which isolates each check in a worker with a 1 s timeout.
-import { extractAnswer, extractGold, type Mode } from './extract.js';
+import { answerRegion, extractAnswer, extractGold, type Mode } from './extract.js';
 import { normalizeAnswer } from './normalize.js';
 import { equivalent } from './equivalence.js';
+import { verifyPaper } from './paper.js';
+import { endsInUnclosedBox } from './truncation.js';
 
 export type { Mode } from './extract.js';
 
 export interface VerifyOptions {
-  mode?: Mode;
+  /** 'reward' (ours, default), 'eval', or 'paper': the fork's DeepScaleR grader (paper.ts). */
+  mode?: Mode | 'paper';
+  /** The response hit the length limit: in reward mode an unclosed final box is then no answer. */
+  truncated?: boolean;
   /** The response is an already-extracted answer (a `pred`), not a full model response. */
   bare?: boolean;
 }
@@ -28,6 +33,7 @@ export interface VerifyResult {
 const MAX_ANSWER_CHARS = 5000;
 
 export function verify(gold: string, response: string, opts: VerifyOptions = {}): VerifyResult {
+  if (opts.mode === 'paper') return verifyPaper(gold, response);
   const mode = opts.mode ?? 'reward';
   let extractedGold: string | null = null;
   let extractedPred: string | null = null;
@@ -35,6 +41,9 @@ export function verify(gold: string, response: string, opts: VerifyOptions = {})
     extractedGold = extractGold(String(gold));
     const g = normalizeAnswer(extractedGold.slice(0, MAX_ANSWER_CHARS));
     if (!g) return { correct: false, extractedPred, extractedGold, reason: 'no_gold' };
+    if (opts.truncated && mode === 'reward' && endsInUnclosedBox(answerRegion(String(response)))) {
+      return { correct: false, extractedPred, extractedGold, reason: 'no_answer' };
+    }
     extractedPred = extractAnswer(String(response), { mode, bare: opts.bare });
     if (extractedPred === null || extractedPred.trim() === '') return { correct: false, extractedPred, extractedGold, reason: 'no_answer' };
     if (extractedPred.length > MAX_ANSWER_CHARS) return { correct: false, extractedPred: extractedPred.slice(0, 200), extractedGold, reason: 'too_long' };
