@@ -18,7 +18,7 @@
 // evaluator on the same normalised strings, and pylatexenc's LaTeX-to-text by `latexToText`
 // below (the macros answers use). Known consequences are listed in docs/PAPER.md.
 import { parseLatex, type Node } from './parse.js';
-import { contains, exact, freeVars, numeric, type C } from './evaluate.js';
+import { contains, exact, freeVars, numeric, type C } from './expression.js';
 import type { VerifyResult } from './verifier.js';
 
 // ------------------------------------------------------------------ extraction
