@@ -4,7 +4,9 @@ export type { DType, Device } from './dtype.js';
 export { tidy, scopeDepth } from './scope.js';
 export * as F from './functional.js';
 export * as cuda from './cuda.js';
-export { AdamW, clipGradNorm, type AdamWOptions } from './optim.js';
+export { autocast, withoutAutocast, autocastState, resolveComputeDtype, setAllowTF32, allowTF32, type ComputeDTypeSetting } from './precision.js';
+export { hostReads } from './tensor.js';
+export { AdamW, clipGradNorm, clipGradNormTensor, type AdamWOptions } from './optim.js';
 export { Generator, manualSeed, defaultGeneratorState, setDefaultGeneratorState } from './random.js';
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, backward, grad, CheckpointedSequence } from './autograd.js';
 export {

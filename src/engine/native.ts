@@ -63,6 +63,12 @@ export interface NativeAddon {
   graphCaptureEnd(g: GraphHandle): void;
   graphReplay(g: GraphHandle): void;
   graphReset(g: GraphHandle): void;
+  autocastEnter(deviceType: string, dtype: number): [boolean, number];
+  autocastExit(deviceType: string, wasEnabled: boolean, prevDtype: number): void;
+  autocastSetEnabled(deviceType: string, on: boolean): boolean;
+  autocastState(deviceType: string): [boolean, number];
+  setAllowTF32(on: boolean): boolean;
+  allowTF32(): boolean;
 }
 
 function packageRoot(): string {

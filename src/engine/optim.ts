@@ -112,14 +112,19 @@ export class AdamW {
  * Returns the total norm before clipping.
  */
 export function clipGradNorm(params: Tensor[], maxNorm: number): number {
+  return tidy(() => clipGradNormTensor(params, maxNorm).item());
+}
+
+/** clipGradNorm without reading the norm back: a 0-dim device tensor (no host sync). */
+export function clipGradNormTensor(params: Tensor[], maxNorm: number): Tensor {
   return tidy(() => noGrad(() => {
     const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
-    if (grads.length === 0) return 0;
+    if (grads.length === 0) return full([], 0, { dtype: 'float32', device: params[0]?.device ?? 'cpu' });
     const norms = (callRaw('aten::_foreach_norm.Scalar', grads, 2) as number[]).map(wrap);
     const total = callRaw('aten::stack', norms, 0) as number;
     const totalNorm = wrap(callRaw('aten::linalg_vector_norm', wrap(total), 2) as number);
     const coef = totalNorm.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);
     callRaw('aten::_foreach_mul_.Tensor', grads, coef);
-    return totalNorm.item();
+    return totalNorm;
   }));
 }

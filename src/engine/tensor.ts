@@ -9,6 +9,15 @@ import { track, untrack, type Disposable } from './scope.js';
 
 const handles = new Map<string, OpHandle>();
 
+/**
+ * Reads of tensor data into JS (item, toNumbers, toArray, toBytes) since the process started.
+ * On CUDA each one waits for the device (a host sync); tests and benchmarks count them.
+ */
+let hostReadCount = 0;
+export function hostReads(): number {
+  return hostReadCount;
+}
+
 /** Resolves 'aten::add.Tensor' (name.overload) to a cached dispatcher handle. */
 export function opHandle(qualified: string): OpHandle {
   let h = handles.get(qualified);
@@ -178,6 +187,7 @@ export class Tensor implements Disposable {
       const f = this.to({ dtype: 'float32' });
       try { return f.toArray(); } finally { f.dispose(); }
     }
+    hostReadCount++;
     return typedArrayFor(this.dtype, native.toBuffer(this.id));
   }
 
@@ -190,11 +200,13 @@ export class Tensor implements Disposable {
 
   /** Raw bytes in this tensor's dtype (row-major copy), e.g. for safetensors. */
   toBytes(): Uint8Array {
+    hostReadCount++;
     return new Uint8Array(native.toBuffer(this.id));
   }
 
   /** The value of a one-element tensor. */
   item(): number {
+    hostReadCount++;
     return Number(native.item(this.id));
   }
 

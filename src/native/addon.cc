@@ -5,6 +5,7 @@
 
 namespace rlvr {
 void initCudaGraph(Napi::Env env, Napi::Object exports);
+void initPrecision(Napi::Env env, Napi::Object exports);
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -13,6 +14,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rlvr::initAutograd(env, exports);
   rlvr::initDevice(env, exports);
   rlvr::initCudaGraph(env, exports);
+  rlvr::initPrecision(env, exports);
   exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
   return exports;
 }

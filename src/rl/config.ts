@@ -1,6 +1,8 @@
 // GRPO configuration. Every default is the value the 1-shot RLVR paper's code ran with
 // (verl, Qwen2.5-Math-1.5B on π1; Wang et al. 2025, arXiv 2504.20571, Appendix), unless noted.
 
+import type { ComputeDTypeSetting } from '../engine/index.js';
+
 export type LossAggregation =
   /** Mean over every response token of the mini-batch (verl's token-mean; the paper). */
   | 'token-mean'
@@ -45,6 +47,18 @@ export interface GRPOConfig {
   microBatchTokens: number;
   /** Recompute activations in backward (less memory, ~1/3 more compute). Default false. */
   activationCheckpointing: boolean;
+  /**
+   * The dtype matmuls/attention compute in; parameters, gradients and AdamW states stay float32
+   * (master weights). 'auto': bfloat16 on CUDA (autocast), float32 on CPU. Default 'auto'.
+   * (The paper's verl run: FSDP with bf16 compute and fp32 master weights.)
+   */
+  computeDtype: ComputeDTypeSetting;
+  /**
+   * Use the rollout's own per-token log-probs (sampled at the same temperature, in the same
+   * compute dtype) as the old log-probs instead of a second forward pass. Default true; false
+   * recomputes them with the training forward, as the paper's code (verl) does.
+   */
+  reuseRolloutLogprobs: boolean;
 
   // ---- loss ----
   /** Include the clipped policy-gradient term. Paper: true; false only for the "entropy-only" ablation. */
@@ -89,6 +103,8 @@ export const PAPER_GRPO_CONFIG: GRPOConfig = {
   ppoEpochs: 1,
   microBatchTokens: 16384,
   activationCheckpointing: false,
+  computeDtype: 'auto',
+  reuseRolloutLogprobs: true,
   policyGradient: true,
   clipRatio: 0.2,
   klCoef: 0.001,
@@ -126,6 +142,9 @@ export function validateConfig(c: GRPOConfig): void {
   }
   if (c.trainBatchSize % c.miniBatchSize !== 0) throw new Error(`config: trainBatchSize ${c.trainBatchSize} must be a multiple of miniBatchSize ${c.miniBatchSize}`);
   if (!(c.topP > 0 && c.topP <= 1)) throw new Error(`config: topP must be in (0, 1], got ${c.topP}`);
+  if (!['auto', 'float32', 'bfloat16', 'float16'].includes(c.computeDtype)) {
+    throw new Error(`config: computeDtype must be auto, float32, bfloat16 or float16, got '${String(c.computeDtype)}'`);
+  }
   if (!['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum-norm'].includes(c.lossAggregation)) {
     throw new Error(`config: unknown lossAggregation '${c.lossAggregation}'`);
   }

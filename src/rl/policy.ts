@@ -5,7 +5,7 @@
 // time: the full fp32 [tokens × vocab] logits never exist at once, neither in the forward
 // pass nor, thanks to the detach-and-backward-per-chunk trick, in backward.
 import {
-  CheckpointedSequence, backward, noGrad, tensor, tidy, type Tensor,
+  CheckpointedSequence, autocast, backward, cat, noGrad, stack, tensor, tidy, withoutAutocast, zeros, type DType, type Tensor,
 } from '../engine/index.js';
 import type { CausalLM } from '../model/transformer.js';
 import { grpoLoss, tokenLogprobsAndEntropy, type LossCoefficients } from './losses.js';
@@ -15,24 +15,42 @@ export interface Sequence {
   responseIds: number[];
 }
 
-/** Groups sequence indices into micro-batches whose padded size (count × longest) fits maxTokens. */
+/**
+ * Groups sequence indices into micro-batches whose padded size (count × longest) fits maxTokens.
+ * Sequences are taken longest first, so each micro-batch holds sequences of similar length and
+ * padding stays small (a typical GRPO length mix pads < 10% instead of ~2× in sample order);
+ * the longest micro-batch comes first, so a budget that is too large fails at once, not late.
+ * The order of sequences does not change the gradient: the loss is a sum of per-token terms
+ * whose weights are fixed beforehand (aggregationWeights).
+ */
 export function microBatches(seqs: readonly Sequence[], maxTokens: number): number[][] {
+  const len = (i: number) => seqs[i]!.promptIds.length + seqs[i]!.responseIds.length;
+  const order = [...seqs.keys()].sort((a, b) => len(b) - len(a) || a - b);
   const out: number[][] = [];
   let cur: number[] = [];
-  let longest = 0;
-  seqs.forEach((s, i) => {
-    const len = s.promptIds.length + s.responseIds.length;
-    const nextLongest = Math.max(longest, len);
-    if (cur.length > 0 && (cur.length + 1) * nextLongest > maxTokens) {
+  let longest = 0; // the first member's length: the order is descending
+  for (const i of order) {
+    if (cur.length > 0 && (cur.length + 1) * longest > maxTokens) {
       out.push(cur);
       cur = [];
-      longest = 0;
     }
+    if (cur.length === 0) longest = len(i);
     cur.push(i);
-    longest = Math.max(longest, len);
-  });
+  }
   if (cur.length) out.push(cur);
   return out;
+}
+
+/** Padded and real tokens of a micro-batching (padding fraction = 1 − real / padded). */
+export function paddingOf(seqs: readonly Sequence[], batches: readonly number[][]): { padded: number; real: number } {
+  let padded = 0;
+  let real = 0;
+  for (const mb of batches) {
+    const lens = mb.map((i) => seqs[i]!.promptIds.length + seqs[i]!.responseIds.length);
+    padded += mb.length * Math.max(...lens);
+    real += lens.reduce((a, b) => a + b, 0);
+  }
+  return { padded, real };
 }
 
 interface Packed {
@@ -77,30 +95,38 @@ function splitPerSequence(values: number[], lengths: number[]): number[][] {
 /** Rows of the LM head evaluated together: bounds the fp32 logits to headChunk × vocab. */
 const HEAD_CHUNK = 512;
 
-/** Log-prob and entropy of every response token (on logits / temperature), without gradients. */
-export function responseLogprobs(model: CausalLM, seqs: readonly Sequence[], temperature: number, maxTokens: number): { logp: number[][]; entropy: number[][] } {
+/** How the forward passes run: matmuls in computeDtype under autocast (null/float32: as the weights are). */
+export interface ComputeOptions {
+  computeDtype?: DType | null;
+}
+
+/**
+ * Log-prob and entropy of every response token (on logits / temperature), without gradients.
+ * One device-to-host read per micro-batch.
+ */
+export function responseLogprobs(model: CausalLM, seqs: readonly Sequence[], temperature: number, maxTokens: number,
+  opts: ComputeOptions = {}): { logp: number[][]; entropy: number[][] } {
   const logp: number[][] = new Array(seqs.length);
   const entropy: number[][] = new Array(seqs.length);
   for (const mb of microBatches(seqs, maxTokens)) {
     const part = mb.map((i) => seqs[i]!);
-    const [lp, ent, lengths] = noGrad(() => tidy(() => {
+    const [values, lengths] = noGrad(() => tidy(() => autocast(model.device, opts.computeDtype ?? null, () => {
       const p = pack(part, model.device);
       const hidden = model.hiddenStates(p.ids);
       const flat = hidden.reshape(-1, hidden.size(-1)).indexSelect(0, p.rows);
-      const lps: number[] = [];
-      const ents: number[] = [];
+      const outs: Tensor[] = [];
       for (let s = 0; s < flat.size(0); s += HEAD_CHUNK) {
-        tidy(() => {
-          const n = Math.min(HEAD_CHUNK, flat.size(0) - s);
+        const n = Math.min(HEAD_CHUNK, flat.size(0) - s);
+        outs.push(tidy(() => {
           const out = tokenLogprobsAndEntropy(model.logits(flat.narrow(0, s, n)), p.targets.narrow(0, s, n), temperature);
-          lps.push(...out.logp.toNumbers());
-          ents.push(...out.entropy.toNumbers());
-        });
+          return stack([out.logp, out.entropy], 0); // [2, n]
+        }));
       }
-      return [lps, ents, p.lengths] as const;
-    }));
-    const lpSeq = splitPerSequence(lp, lengths);
-    const entSeq = splitPerSequence(ent, lengths);
+      return [cat(outs, 1).toNumbers(), p.lengths] as const; // [2, N] read once
+    })));
+    const total = values.length / 2;
+    const lpSeq = splitPerSequence(values.slice(0, total), lengths);
+    const entSeq = splitPerSequence(values.slice(total), lengths);
     mb.forEach((i, j) => { logp[i] = lpSeq[j]!; entropy[i] = entSeq[j]!; });
   }
   return { logp, entropy };
@@ -115,23 +141,27 @@ export interface TokenTargets {
   weights: number[];
 }
 
-export interface MicroBatchStats {
-  loss: number;
-  pg: number;
-  entropy: number;
-  kl: number;
-  clipFrac: number;
-}
+/** Order of the loss parts in the stats tensor accumulatePolicyGradient returns. */
+export const STAT_NAMES = ['loss', 'pg', 'entropy', 'kl', 'clipFrac'] as const;
+export type MicroBatchStats = Record<(typeof STAT_NAMES)[number], number>;
 
 /**
  * Forward + backward of the GRPO loss over some sequences; gradients accumulate in the
- * parameters' .grad. Returns the weighted loss parts (they add up across micro-batches).
+ * parameters' .grad. Returns the weighted loss parts as a device tensor [5] in STAT_NAMES order
+ * (they add up across micro-batches): reading it is left to the caller, once per update, so the
+ * device never waits for the host inside a step.
+ *
+ * With computeDtype bf16 the forward runs under autocast and backward outside it; the float32
+ * parameters receive float32 gradients through the casts. An enclosing autocast region (the
+ * trainer opens one per update) lets every micro-batch reuse one bf16 cast of the weights.
  */
 export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequence[], targets: readonly TokenTargets[],
-  temperature: number, coef: LossCoefficients, opts: { checkpointing?: boolean } = {}): MicroBatchStats {
+  temperature: number, coef: LossCoefficients, opts: { checkpointing?: boolean } & ComputeOptions = {}): Tensor {
+  const dev = model.device;
+  const cast = <T>(fn: () => T): T => autocast(dev, opts.computeDtype ?? null, fn);
+  const plain = <T>(fn: () => T): T => withoutAutocast(dev, fn);
   return tidy(() => {
-    const p = pack(seqs, model.device);
-    const dev = model.device;
+    const p = pack(seqs, dev);
     const flatOf = (f: (t: TokenTargets) => number[]) => tensor(targets.flatMap(f), [p.targets.size(0)], { device: dev });
     const oldLogp = flatOf((t) => t.oldLogp);
     const refLogp = coef.klCoef !== 0 ? flatOf((t) => t.refLogp ?? t.oldLogp) : null;
@@ -145,10 +175,10 @@ export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequenc
     let backwardThroughBlocks: (() => void) | null = null;
     if (opts.checkpointing) {
       const ctx = model.attentionContext(b, l);
-      const x0 = model.embed(p.ids);
-      const seq = new CheckpointedSequence(Array.from({ length: model.config.numLayers }, (_, i) => (x: Tensor) => model.block(i, x, ctx)));
+      const x0 = cast(() => model.embed(p.ids));
+      const seq = new CheckpointedSequence(Array.from({ length: model.config.numLayers }, (_, i) => (x: Tensor) => cast(() => model.block(i, x, ctx))));
       const y = seq.forward(x0);
-      trunkOut = model.finalNorm(y);
+      trunkOut = cast(() => model.finalNorm(y));
       backwardThroughBlocks = () => {
         const dx = seq.backward(y.grad!);
         backward([x0], [dx]);
@@ -156,16 +186,16 @@ export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequenc
         y.dispose();
       };
     } else {
-      trunkOut = model.hiddenStates(p.ids);
+      trunkOut = cast(() => model.hiddenStates(p.ids));
     }
     const picked = trunkOut.reshape(-1, trunkOut.size(-1)).indexSelect(0, p.rows);
     const detached = picked.detach().requiresGrad_(true);
-    const sums = { loss: 0, pg: 0, entropy: 0, kl: 0, clipFrac: 0 };
+    let sums: Tensor | null = null; // [5] on the device
     const n = detached.size(0);
     for (let s = 0; s < n; s += HEAD_CHUNK) {
-      tidy(() => {
+      const part = tidy(() => {
         const m = Math.min(HEAD_CHUNK, n - s);
-        const { logp, entropy } = tokenLogprobsAndEntropy(model.logits(detached.narrow(0, s, m)), p.targets.narrow(0, s, m), temperature);
+        const { logp, entropy } = tokenLogprobsAndEntropy(cast(() => model.logits(detached.narrow(0, s, m))), p.targets.narrow(0, s, m), temperature);
         const out = grpoLoss({
           logp, entropy,
           oldLogp: oldLogp.narrow(0, s, m),
@@ -173,19 +203,18 @@ export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequenc
           advantages: advantages.narrow(0, s, m),
           weights: weights.narrow(0, s, m),
         }, coef);
-        out.loss.backward();
-        sums.loss += out.loss.item();
-        sums.pg += out.pg.item();
-        sums.entropy += out.entropy.item();
-        sums.kl += out.kl ? out.kl.item() : 0;
-        sums.clipFrac += out.clipFrac.item();
+        plain(() => out.loss.backward());
+        return stack([out.loss, out.pg, out.entropy, out.kl ?? zeros([], { device: dev }), out.clipFrac], 0).detach();
       });
+      sums = sums ? sums.add(part) : part;
     }
     const dPicked = detached.grad;
     if (dPicked) {
-      backward([picked], [dPicked]);
-      backwardThroughBlocks?.();
+      plain(() => {
+        backward([picked], [dPicked]);
+        backwardThroughBlocks?.();
+      });
     }
-    return sums;
+    return sums ?? zeros([STAT_NAMES.length], { device: dev });
   });
 }

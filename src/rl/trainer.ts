@@ -6,7 +6,7 @@
 // optimizer state + step) continues exactly as the uninterrupted run would have.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AdamW, clipGradNorm, fromBytes, tidy, type Tensor } from '../engine/index.js';
+import { AdamW, autocast, cat, clipGradNormTensor, fromBytes, hostReads, resolveComputeDtype, setAllowTF32, tidy, type Tensor } from '../engine/index.js';
 import { AccuracyHistory } from '../data/selection.js';
 import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
@@ -18,7 +18,7 @@ import { groupAdvantages } from './advantages.js';
 import { validateConfig, type GRPOConfig } from './config.js';
 import { aggregationWeights } from './losses.js';
 import { scoreRewards, type Rewards } from './rewards.js';
-import { accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
+import { STAT_NAMES, accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
 
 export interface TextCodec {
   encode(text: string): number[];
@@ -44,6 +44,12 @@ export interface StepMetrics {
   timeUpdate: number;
   /** Each reward function's unweighted mean over the step's rollouts, by name. */
   rewardsByName?: Record<string, number>;
+  /** Whether the old log-probs were the rollout's own (config.reuseRolloutLogprobs) or recomputed. */
+  oldLogprobsFrom: 'rollout' | 'recomputed';
+  /** Device-to-host reads during the update phase (each one a sync on CUDA); ~1 per optimizer step. */
+  updateHostReads: number;
+  /** Padded / real tokens of the training micro-batches (1 = no padding). */
+  paddingRatio: number;
   /** Validation results (e.g. accuracy), on the steps where validation ran. */
   validation?: Record<string, number>;
 }
@@ -80,6 +86,8 @@ export class GRPOTrainer {
   readonly config: GRPOConfig;
   readonly optimizer: AdamW;
   readonly history = new AccuracyHistory();
+  /** The dtype forward passes compute in (config.computeDtype resolved for the policy's device). */
+  readonly computeDtype: 'float32' | 'bfloat16' | 'float16';
   /** Steps completed. */
   step = 0;
   private readonly o: TrainerOptions;
@@ -93,6 +101,12 @@ export class GRPOTrainer {
     this.config = opts.config;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
     opts.policy.requiresGrad_(true);
+    this.computeDtype = resolveComputeDtype(opts.config.computeDtype, opts.policy.device);
+    if (this.computeDtype !== 'float32' && opts.policy.dtype !== 'float32') {
+      throw new Error(`computeDtype ${this.computeDtype} needs float32 master weights, but the policy is ${opts.policy.dtype} (load it as float32)`);
+    }
+    // float32 matmuls that remain (e.g. with computeDtype float32) use TF32 tensor cores on CUDA.
+    if (opts.policy.device.startsWith('cuda')) setAllowTF32(true);
     this.optimizer = new AdamW(opts.policy.parameters(), {
       lr: opts.config.lr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.weightDecay,
     });
@@ -159,11 +173,11 @@ export class GRPOTrainer {
       if (ids.length > cfg.maxPromptLength) throw new Error(`example ${ex.index}: prompt has ${ids.length} tokens, more than maxPromptLength ${cfg.maxPromptLength}`);
       return ids;
     });
-    const samples = generate(policy, promptIds, {
+    const samples = autocast(policy.device, this.computeDtype, () => generate(policy, promptIds, {
       maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
       n: cfg.groupSize, seed: hashSeed(cfg.seed, this.step), stopTokenIds: this.o.stopTokenIds,
       onStep: this.rolloutProgress(t0, examples.length * cfg.groupSize),
-    });
+    }));
     this.progressLine(null);
     const texts = samples.map((s) => tokenizer.decode(s.tokens.filter((t) => !this.o.stopTokenIds.includes(t))));
     const genSeconds = (performance.now() - t0) / 1000;
@@ -184,41 +198,67 @@ export class GRPOTrainer {
     if (lastOfEpoch) this.history.endEpoch();
 
     // ---- old and reference log-probs (no gradients) ----
+    // The old policy is the one that sampled the rollouts (the weights before this step's
+    // updates, for every mini-batch and epoch), so the rollout's own log-probs (same
+    // temperature, same compute dtype) are the old log-probs; recomputing them, as the paper's
+    // code does, only changes kernel-level rounding.
     const t1 = performance.now();
     const seqs: Sequence[] = samples.map((s) => ({ promptIds: promptIds[s.promptIndex]!, responseIds: s.tokens }));
-    const old = responseLogprobs(policy, seqs, cfg.temperature, cfg.microBatchTokens);
-    const ref = this.o.reference && cfg.klCoef !== 0 ? responseLogprobs(this.o.reference, seqs, cfg.temperature, cfg.microBatchTokens) : null;
+    const compute = { computeDtype: this.computeDtype };
+    const reuse = cfg.reuseRolloutLogprobs && samples.every((s) => s.logprobs.length === s.tokens.length);
+    const oldLogp = reuse ? samples.map((s) => s.logprobs) : responseLogprobs(policy, seqs, cfg.temperature, cfg.microBatchTokens, compute).logp;
+    const ref = this.o.reference && cfg.klCoef !== 0
+      ? responseLogprobs(this.o.reference, seqs, cfg.temperature, cfg.microBatchTokens, { computeDtype: this.refComputeDtype() }) : null;
     const logpSeconds = (performance.now() - t1) / 1000;
 
     // ---- update: ppoEpochs passes over mini-batches of whole groups ----
+    // Loss statistics stay on the device; one read per optimizer step (stats + gradient norm)
+    // decides whether to step (divergence guard) and feeds the metrics.
     const t2 = performance.now();
+    const reads0 = hostReads();
     const groupsPerMini = cfg.miniBatchSize;
     const stats = { loss: 0, pg: 0, entropy: 0, kl: 0, clipFrac: 0, gradNorm: 0, updates: 0 };
+    let padded = 0;
+    let real = 0;
     for (let epoch = 0; epoch < cfg.ppoEpochs; epoch++) {
       for (let g0 = 0; g0 < examples.length; g0 += groupsPerMini) {
         const members = samples.map((s, i) => ({ s, i })).filter(({ s }) => s.promptIndex >= g0 && s.promptIndex < g0 + groupsPerMini).map(({ i }) => i);
         const weights = aggregationWeights(members.map((i) => seqs[i]!.responseIds.length), cfg.lossAggregation, cfg.maxResponseLength);
         const targets: TokenTargets[] = members.map((i, k) => ({
-          oldLogp: old.logp[i]!, refLogp: ref ? ref.logp[i]! : null, advantage: advantages[i]!, weights: weights[k]!,
+          oldLogp: oldLogp[i]!, refLogp: ref ? ref.logp[i]! : null, advantage: advantages[i]!, weights: weights[k]!,
         }));
         this.optimizer.zeroGrad();
-        const part = { loss: 0, pg: 0, entropy: 0, kl: 0, clipFrac: 0 };
-        for (const mb of microBatches(members.map((i) => seqs[i]!), cfg.microBatchTokens)) {
-          const r = accumulatePolicyGradient(policy, mb.map((k) => seqs[members[k]!]!), mb.map((k) => targets[k]!), cfg.temperature,
-            { clipRatio: cfg.clipRatio, klCoef: cfg.klCoef, entropyCoef: cfg.entropyCoef, policyGradient: cfg.policyGradient },
-            { checkpointing: cfg.activationCheckpointing });
-          for (const k of Object.keys(part) as (keyof typeof part)[]) part[k] += r[k];
-        }
+        const memberSeqs = members.map((i) => seqs[i]!);
+        const values = tidy(() => {
+          // One autocast region per update: the bf16 cast of each weight is made once and shared
+          // by all micro-batches; it closes before the optimizer changes the weights.
+          const sums = autocast(policy.device, this.computeDtype, () => {
+            let acc: Tensor | null = null;
+            for (const mb of microBatches(memberSeqs, cfg.microBatchTokens)) {
+              for (const k of mb) { const len = memberSeqs[k]!.promptIds.length + memberSeqs[k]!.responseIds.length; real += len; }
+              padded += mb.length * Math.max(...mb.map((k) => memberSeqs[k]!.promptIds.length + memberSeqs[k]!.responseIds.length));
+              const r = accumulatePolicyGradient(policy, mb.map((k) => memberSeqs[k]!), mb.map((k) => targets[k]!), cfg.temperature,
+                { clipRatio: cfg.clipRatio, klCoef: cfg.klCoef, entropyCoef: cfg.entropyCoef, policyGradient: cfg.policyGradient },
+                { checkpointing: cfg.activationCheckpointing, ...compute });
+              acc = acc ? acc.add(r) : r;
+            }
+            return acc!;
+          });
+          const gradNorm = clipGradNormTensor(policy.parameters(), cfg.gradClip);
+          return cat([sums, gradNorm.reshape(1)], 0).toNumbers(); // the one host read of this update
+        });
+        const part = Object.fromEntries(STAT_NAMES.map((k, j) => [k, values[j]!])) as Record<(typeof STAT_NAMES)[number], number>;
+        const gradNorm = values[STAT_NAMES.length]!;
         if (!Number.isFinite(part.loss)) throw new DivergenceError(`loss is ${part.loss} at step ${this.step + 1}; stopped before the update (last checkpoint kept)`);
-        const gradNorm = clipGradNorm(policy.parameters(), cfg.gradClip);
         if (!Number.isFinite(gradNorm)) throw new DivergenceError(`gradient norm is ${gradNorm} at step ${this.step + 1}; stopped before the update (last checkpoint kept)`);
         this.optimizer.step();
         this.optimizer.zeroGrad();
-        for (const k of Object.keys(part) as (keyof typeof part)[]) stats[k] += part[k];
+        for (const k of STAT_NAMES) stats[k] += part[k];
         stats.gradNorm += gradNorm;
         stats.updates++;
       }
     }
+    const updateHostReads = hostReads() - reads0;
     const updSeconds = (performance.now() - t2) / 1000;
     this.step++;
     const lengths = samples.map((s) => s.tokens.length);
@@ -240,7 +280,15 @@ export class GRPOTrainer {
       timeLogprobs: logpSeconds,
       timeUpdate: updSeconds,
       rewardsByName: scored.meanByName,
+      oldLogprobsFrom: reuse ? 'rollout' : 'recomputed',
+      updateHostReads,
+      paddingRatio: real > 0 ? padded / real : 1,
     };
+  }
+
+  /** The reference model computes in the trainer's dtype when its weights are float32 (bf16 weights: as they are). */
+  private refComputeDtype(): 'float32' | 'bfloat16' | 'float16' {
+    return this.o.reference && this.o.reference.dtype === 'float32' ? this.computeDtype : 'float32';
   }
 
   /** A throttled progress callback for the rollouts of one step (tokens, tok/s, rows still generating). */

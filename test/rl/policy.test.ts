@@ -3,11 +3,12 @@
 // and chunked log-probs equal the full-logits computation.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { manualSeed, tensor, tidy } from '../../src/engine/index.js';
+import { hostReads, manualSeed, tensor, tidy } from '../../src/engine/index.js';
+import { Rng } from '../../src/data/rng.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { aggregationWeights } from '../../src/rl/losses.js';
-import { accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence } from '../../src/rl/policy.js';
+import { STAT_NAMES, accumulatePolicyGradient, microBatches, paddingOf, responseLogprobs, type Sequence } from '../../src/rl/policy.js';
 
 const cfg: ModelConfig = {
   architecture: 'Qwen2ForCausalLM', hiddenSize: 32, intermediateSize: 48, numLayers: 3, numHeads: 4, numKvHeads: 2, headDim: 8,
@@ -63,12 +64,59 @@ describe('policy gradient accumulation', () => {
     });
   });
 
-  test('micro-batches respect the token budget', () => {
+  test('micro-batches respect the token budget and cover every sequence once', () => {
     const mbs = microBatches(seqs, 14);
     for (const mb of mbs) {
       const longest = Math.max(...mb.map((i) => seqs[i]!.promptIds.length + seqs[i]!.responseIds.length));
       assert.ok(mb.length === 1 || mb.length * longest <= 14);
     }
-    assert.deepEqual(mbs.flat(), [0, 1, 2, 3]);
+    assert.deepEqual(mbs.flat().sort(), [0, 1, 2, 3]);
+  });
+
+  test('stats stay on the device: a micro-batch reads nothing back to the host', () => {
+    const weights = aggregationWeights(seqs.map((s) => s.responseIds.length), 'token-mean', 8);
+    const targets = seqs.map((s, i) => ({ oldLogp: s.responseIds.map(() => -1), refLogp: null, advantage: i - 1.5, weights: weights[i]! }));
+    const before = hostReads();
+    const stats = accumulatePolicyGradient(model, seqs, targets, 0.6, coef);
+    assert.equal(hostReads() - before, 0);
+    assert.deepEqual(stats.shape, [STAT_NAMES.length]);
+    tidy(() => assert.ok(stats.toNumbers().every(Number.isFinite)));
+    stats.dispose();
+    for (const p of model.parameters()) p.grad = null;
+  });
+});
+
+describe('length-grouped micro-batches', () => {
+  // A typical 1-shot GRPO length mix: one 180-token prompt, 1024 responses, mostly 200-1500
+  // tokens (mean ~750) and 7% cut at the 3072 limit, as issue 9 measured.
+  const rng = new Rng(7);
+  const mix: Sequence[] = Array.from({ length: 1024 }, () => {
+    const len = rng.float() < 0.07 ? 3072 : Math.round(150 + 1300 * rng.float() ** 1.3);
+    return { promptIds: new Array<number>(180).fill(1), responseIds: new Array<number>(len).fill(2) };
+  });
+
+  test('padding is at most 10% of the tokens under a 16k-token budget (sample order: ~2x)', () => {
+    const meanLen = mix.reduce((a, s) => a + s.responseIds.length, 0) / mix.length;
+    assert.ok(meanLen > 650 && meanLen < 900, `mean response ${meanLen}`);
+    const grouped = paddingOf(mix, microBatches(mix, 16384));
+    const padFrac = 1 - grouped.real / grouped.padded;
+    assert.ok(padFrac <= 0.10, `padding ${(100 * padFrac).toFixed(1)}% of tokens`);
+    for (const mb of microBatches(mix, 16384)) {
+      const longest = Math.max(...mb.map((i) => 180 + mix[i]!.responseIds.length));
+      assert.ok(mb.length * longest <= 16384);
+    }
+    // The old rule (sample order) on the same mix, for contrast.
+    const inOrder: number[][] = [];
+    let cur: number[] = [];
+    let longest = 0;
+    mix.forEach((s, i) => {
+      const l = 180 + s.responseIds.length;
+      if (cur.length && (cur.length + 1) * Math.max(longest, l) > 16384) { inOrder.push(cur); cur = []; longest = 0; }
+      cur.push(i);
+      longest = Math.max(longest, l);
+    });
+    inOrder.push(cur);
+    const ordered = paddingOf(mix, inOrder);
+    assert.ok(ordered.padded / ordered.real > 1.5, `sample order pads ${ordered.padded / ordered.real}x`);
   });
 });

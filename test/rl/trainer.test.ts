@@ -86,6 +86,12 @@ describe('GRPO trainer', () => {
     for (const key of ['rewardMean', 'trainAccuracy', 'entropy', 'kl', 'clipFrac', 'gradNorm', 'lr', 'responseLengthMean', 'responseLengthMax', 'tokensPerSecond', 'timeGeneration', 'timeLogprobs', 'timeUpdate']) {
       assert.ok(typeof lines[3][key] === 'number', `metrics have ${key}`);
     }
+    // One host read per optimizer step (2 updates per rollout step here), rollout log-probs reused.
+    for (const m of fullMetrics) {
+      assert.equal(m.updateHostReads, 2);
+      assert.equal(m.oldLogprobsFrom, 'rollout');
+      assert.ok(m.paddingRatio >= 1);
+    }
     const history = JSON.parse(fs.readFileSync(path.join(tmp, 'full', 'accuracy_history.json'), 'utf8')) as Record<string, number[]>;
     assert.deepEqual(Object.keys(history).sort(), ['0', '1', '2', '3']);
 
@@ -93,6 +99,44 @@ describe('GRPO trainer', () => {
     full.optimizer.dispose();
     resumed.optimizer.dispose();
     assert.equal(liveTensors(), before, 'no native tensor leaks across whole runs');
+  });
+
+  test('reusing the rollout log-probs trains as recomputing them does (fp32, CPU)', async () => {
+    const runs = [];
+    for (const reuse of [true, false]) {
+      const m = freshModels();
+      const t = new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, `reuse-${reuse}`), { config: { ...config, steps: 2, reuseRolloutLogprobs: reuse } }));
+      const metrics = await t.train();
+      runs.push({ metrics, weights: weights(m.policy) });
+      m.policy.dispose();
+      m.reference.dispose();
+      t.optimizer.dispose();
+    }
+    const [reused, recomputed] = runs as [typeof runs[0], typeof runs[0]];
+    assert.deepEqual(reused.metrics.map((m) => m.oldLogprobsFrom), ['rollout', 'rollout']);
+    assert.deepEqual(recomputed.metrics.map((m) => m.oldLogprobsFrom), ['recomputed', 'recomputed']);
+    // Same rollouts (same seeds), old log-probs equal up to kernel rounding: same updates.
+    assert.deepEqual(reused.metrics.map((m) => m.rewardMean), recomputed.metrics.map((m) => m.rewardMean));
+    const maxDiff = reused.weights.reduce((mx, v, i) => Math.max(mx, Math.abs(v - recomputed.weights[i]!)), 0);
+    assert.ok(maxDiff < 1e-5, `weights differ by ${maxDiff}`);
+  });
+
+  test('bf16 compute on CPU trains float32 master weights; bf16 master weights are refused', async () => {
+    const m = freshModels();
+    const before = weights(m.policy);
+    const t = new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'bf16'), { config: { ...config, steps: 1, computeDtype: 'bfloat16' } }));
+    assert.equal(t.computeDtype, 'bfloat16');
+    const [metrics] = await t.train();
+    assert.ok(Number.isFinite(metrics!.gradNorm) && metrics!.gradNorm > 0);
+    const after = weights(m.policy);
+    assert.ok(after.filter((v, i) => v !== before[i]).length / after.length > 0.99);
+    assert.ok(m.policy.parameters().every((p) => p.dtype === 'float32'));
+    t.optimizer.dispose();
+    const low = new CausalLM(tiny, new Map([...m.policy.params].map(([k, v]) => [k, tidy(() => v.to({ dtype: 'bfloat16' })).keep()])));
+    assert.throws(() => new GRPOTrainer(options(low, m.reference, path.join(tmp, 'bf16-master'), { config: { ...config, computeDtype: 'bfloat16' } })), /float32 master weights/);
+    low.dispose();
+    m.policy.dispose();
+    m.reference.dispose();
   });
 
   test('a non-finite loss stops the run and keeps the last good checkpoint intact', async () => {
