@@ -7,7 +7,7 @@
 // checkpoints/step-N (HF layout + optimizer state); --resume continues from the newest one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setNumThreads, type DType } from '../engine/index.js';
+import { resolveComputeDtype, setNumThreads, type DType } from '../engine/index.js';
 import { loadExamples, type TrainExample } from '../data/examples.js';
 import { evaluate, evalStopTokenIds, loadModelFolder } from '../eval/evaluate.js';
 import { loadModel } from '../model/checkpoint.js';
@@ -52,7 +52,7 @@ const OPTIONS = {
   'val-data': { type: 'string', help: 'validation problems (jsonl/parquet), greedy' },
   'val-limit': { type: 'string', help: 'validate on the first N problems' },
   device: { type: 'string', help: 'cpu (default), cuda, cuda:1, mps' },
-  dtype: { type: 'string', help: 'parameter dtype: float32 (default) or bfloat16' },
+  dtype: { type: 'string', help: 'parameter (master weight) dtype: float32 (default); compute runs in computeDtype (auto: bf16 on CUDA)' },
   threads: { type: 'string', help: 'CPU threads for libtorch' },
 } as const;
 
@@ -113,7 +113,13 @@ export async function run(argv: string[]): Promise<number> {
   const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
   const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
   const stopTokenIds = evalStopTokenIds(tokenizer, loaded.eosTokenIds);
-  const reference = config.klCoef !== 0 ? loadModel(rc.model, { device, dtype }) : null;
+  // The frozen reference only runs forward passes: with bf16 compute its weights are stored in
+  // bf16 (half the memory of float32 master weights).
+  const computeDtype = resolveComputeDtype(config.computeDtype, device);
+  if (computeDtype !== 'float32' && dtype !== 'float32') {
+    throw new CliError(`--dtype ${dtype}: computeDtype ${computeDtype} keeps float32 master weights; use --dtype float32 (or --set computeDtype=float32 for pure ${dtype} training, which loses updates at lr 1e-6)`);
+  }
+  const reference = config.klCoef !== 0 ? loadModel(rc.model, { device, dtype: computeDtype === 'float32' ? dtype : computeDtype }) : null;
 
   const checkpoint = resume ? latestCheckpoint(runDir) : null;
   if (resume && !checkpoint) throw new CliError(`--resume: no complete checkpoint under ${runDir}/checkpoints`);
