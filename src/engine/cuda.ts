@@ -1,7 +1,7 @@
 // Accelerator (CUDA) helpers: availability, synchronisation, memory statistics, CUDA graphs.
 // Device-generic in the addon (ATen's accelerator API), so this module loads on CPU-only builds;
 // the functions that need a GPU say so when there is none.
-import { native, type DeviceMemoryStats, type GraphHandle } from './native.js';
+import { native, type DeviceMemoryStats, type GeneratorHandle, type GraphHandle } from './native.js';
 
 export function isAvailable(): boolean {
   const a = native.accelerator();
@@ -58,6 +58,11 @@ export class CUDAGraph {
     if (!native.hasCudaGraphs) throw new Error('CUDA graphs need the addon built against a CUDA libtorch');
     requireCuda('CUDAGraph');
     this.handle = native.graphNew();
+  }
+
+  /** Registers a CUDA generator before capture so that each replay draws new random numbers from it. */
+  registerGenerator(generator: { handle: GeneratorHandle }): void {
+    native.graphRegisterGenerator(this.handle, generator.handle);
   }
 
   capture<T>(fn: () => T): T {

@@ -61,6 +61,7 @@ export interface NativeAddon {
   graphNew(): GraphHandle;
   graphCaptureBegin(g: GraphHandle): void;
   graphCaptureEnd(g: GraphHandle): void;
+  graphRegisterGenerator(g: GraphHandle, generator: GeneratorHandle): void;
   graphReplay(g: GraphHandle): void;
   graphReset(g: GraphHandle): void;
   autocastEnter(deviceType: string, dtype: number): [boolean, number];

@@ -49,6 +49,17 @@ Napi::Value GraphCaptureEnd(const Napi::CallbackInfo& info) {
   });
 }
 
+// Registers a (CUDA) generator with the graph before capture: replays then draw fresh random
+// numbers from it (its offset advances per replay) instead of repeating the captured ones.
+Napi::Value GraphRegisterGenerator(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto* box = info[0].As<Napi::External<GraphBox>>().Data();
+    auto* gen = info[1].As<Napi::External<at::Generator>>().Data();
+    box->graph->register_generator_state(*gen);
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value GraphReplay(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     info[0].As<Napi::External<GraphBox>>().Data()->graph->replay();
@@ -76,11 +87,12 @@ void initCudaGraph(Napi::Env env, Napi::Object exports) {
   exports.Set("graphNew", Napi::Function::New(env, GraphNew));
   exports.Set("graphCaptureBegin", Napi::Function::New(env, GraphCaptureBegin));
   exports.Set("graphCaptureEnd", Napi::Function::New(env, GraphCaptureEnd));
+  exports.Set("graphRegisterGenerator", Napi::Function::New(env, GraphRegisterGenerator));
   exports.Set("graphReplay", Napi::Function::New(env, GraphReplay));
   exports.Set("graphReset", Napi::Function::New(env, GraphReset));
   exports.Set("hasCudaGraphs", Napi::Boolean::New(env, true));
 #else
-  for (const char* name : {"graphNew", "graphCaptureBegin", "graphCaptureEnd", "graphReplay", "graphReset"})
+  for (const char* name : {"graphNew", "graphCaptureBegin", "graphCaptureEnd", "graphRegisterGenerator", "graphReplay", "graphReset"})
     exports.Set(name, Napi::Function::New(env, NoCuda));
   exports.Set("hasCudaGraphs", Napi::Boolean::New(env, false));
 #endif

@@ -1,0 +1,125 @@
+// Decode attention of the rollout engine: each row's one new query attends to
+//   (1) its prompt's keys in the shared PromptKV (never copied per row), and
+//   (2) its own generated keys in RowKV,
+// computed as two attention calls whose outputs are merged with their log-sum-exps (the
+// "cascade" form: softmax over the union of keys = lse-weighted mix of the two partial softmaxes):
+//   out = out_row + (out_prompt - out_row) · sigmoid(lse_prompt - lse_row).
+// No dense [B, keys] mask exists when every row shares one prompt (1-shot RLVR).
+//
+// CPU: ATen's fused flash kernel for CPU (`_scaled_dot_product_flash_attention_for_cpu`, which
+//      returns the lse). Grouped-query attention without repeating keys: with one query per row,
+//      the g query heads that share a KV head become g queries against that head's keys. Several
+//      distinct prompts (mixed lengths): an additive mask over the packed prompt keys.
+// CUDA (fp16/bf16): ATen's variable-length flash attention (`_flash_attention_forward` with
+//      cum_seq_k + seqused_k): each row's key range starts at its prompt's offset (ranges of rows
+//      that share a prompt overlap; seqused_k gives the lengths), so mixed prompt lengths need no
+//      mask, and all lengths live in device tensors (CUDA-graph safe).
+// Other devices/dtypes (e.g. fp32 on CUDA): the same CPU-form layout, attention written out.
+import { F, opMany, type Tensor } from '../engine/index.js';
+
+export interface DecodeAttentionInputs {
+  /** Queries after RoPE [B, H, 1, D]. */
+  q: Tensor;
+  /** This layer's prompt keys/values [S, kvH, D]. */
+  promptK: Tensor;
+  promptV: Tensor;
+  /** This layer's row keys/values [B, cap, kvH, D], of which the first `rowLength` are written (this step's included). */
+  rowK: Tensor;
+  rowV: Tensor;
+  rowLength: number;
+  /** Per-wave index tensors (see DecodeIndex). */
+  index: DecodeIndex;
+}
+
+/**
+ * What the attention of a wave needs besides keys: built once per wave and after each
+ * compaction (all on the device).
+ */
+export interface DecodeIndex {
+  kind: 'cpu' | 'varlen';
+  /** cpu: additive mask [1, 1, g·B, S] (0 / -inf) when rows use different prompts, else null. */
+  promptMask: Tensor | null;
+  /** varlen: int32 [B+1] query offsets 0..B. */
+  cuQ: Tensor | null;
+  /** varlen: int32 [B+1] start of each row's prompt in the packed keys (last = S). */
+  cuPromptK: Tensor | null;
+  /** varlen: int32 [B] prompt length of each row. */
+  promptUsed: Tensor | null;
+  maxPrompt: number;
+  /** varlen: int32 [B+1] start of each row's own keys, row·cap (rebuilt when capacity changes). */
+  cuRowK: Tensor | null;
+  /** varlen: int32 [B] keys written per row (a device tensor so that graph replays see it change). */
+  rowUsed: Tensor | null;
+}
+
+/** True where the variable-length flash kernel applies (CUDA with a half-precision dtype). */
+export function useVarlen(device: string, dtype: string): boolean {
+  return device.startsWith('cuda') && (dtype === 'bfloat16' || dtype === 'float16');
+}
+
+/** Attention output [B, H, D] for one decode step. */
+export function decodeAttention(x: DecodeAttentionInputs): Tensor {
+  const [b, h, , d] = x.q.shape as [number, number, number, number];
+  const kvH = x.promptK.size(1);
+  const g = h / kvH;
+  if (x.index.kind === 'varlen') {
+    const q3 = x.q.reshape(b, h, d);
+    const [o1, l1] = varlen(q3, x.promptK, x.promptV, x.index.cuQ!, x.index.cuPromptK!, x.index.promptUsed!, x.index.maxPrompt);
+    const cap = x.rowK.size(1);
+    const [o2, l2] = varlen(q3, x.rowK.reshape(b * cap, kvH, d), x.rowV.reshape(b * cap, kvH, d), x.index.cuQ!, x.index.cuRowK!, x.index.rowUsed!, cap);
+    return merge(o1, lseToBH(l1, b, h), o2, lseToBH(l2, b, h));
+  }
+  // Prompt part: [1, kvH, g·B, D] queries (head-group major) against [1, kvH, S, D] keys.
+  const qp = x.q.reshape(b, kvH, g, d).permute(1, 2, 0, 3).reshape(1, kvH, g * b, d);
+  const pk = x.promptK.transpose(0, 1).unsqueeze(0);
+  const pv = x.promptV.transpose(0, 1).unsqueeze(0);
+  const [o1, l1] = attendWithLse(qp, pk, pv, x.index.promptMask);
+  const out1 = o1.reshape(kvH, g, b, d).permute(2, 0, 1, 3).reshape(b, h, d);
+  const lse1 = l1.reshape(kvH, g, b).permute(2, 0, 1).reshape(b, h);
+  // Own part: [B, kvH, g, D] queries against [B, kvH, t, D] keys.
+  const qg = x.q.reshape(b, kvH, g, d);
+  const rk = x.rowK.narrow(1, 0, x.rowLength).transpose(1, 2);
+  const rv = x.rowV.narrow(1, 0, x.rowLength).transpose(1, 2);
+  const [o2, l2] = attendWithLse(qg, rk, rv, null);
+  return merge(out1, lse1, o2.reshape(b, h, d), l2.reshape(b, h));
+}
+
+/** out = o2 + (o1 - o2) · sigmoid(l1 - l2), in float32, back in the queries' dtype. [B, H, D] */
+function merge(o1: Tensor, l1: Tensor, o2: Tensor, l2: Tensor): Tensor {
+  const w = l1.float().sub(l2.float()).sigmoid().unsqueeze(-1);
+  const a = o1.float();
+  const c = o2.float();
+  const out = c.add(a.sub(c).mul(w));
+  return o1.dtype === 'float32' ? out : out.to({ dtype: o1.dtype });
+}
+
+/** softmax(q kᵀ·scale + mask) v and its log-sum-exp over keys: [.., Lq, D], [.., Lq]. */
+function attendWithLse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+  if (q.device === 'cpu') {
+    const [o, l] = opMany('aten::_scaled_dot_product_flash_attention_for_cpu', q, k, v, 0, false, mask, null);
+    return [o!, l!];
+  }
+  const scale = 1 / Math.sqrt(q.size(-1));
+  let s = q.float().matmul(k.float().transpose(-2, -1)).mul(scale);
+  if (mask) s = s.add(mask.float());
+  const lse = s.logsumexp(-1, true);
+  const o = s.sub(lse).exp().matmul(v.float());
+  return [o.to({ dtype: q.dtype }), lse.squeeze(-1)];
+}
+
+/** Variable-length flash attention (CUDA): q [B, H, D], packed k/v [N, kvH, D]; returns [B, H, D] and the lse. */
+function varlen(q: Tensor, k: Tensor, v: Tensor, cuQ: Tensor, cuK: Tensor, usedK: Tensor, maxK: number): [Tensor, Tensor] {
+  const out = opMany('aten::_flash_attention_forward', q, k, v, cuQ, cuK, 1, maxK, 0, false, false, null, null, null, usedK);
+  return [out[0]!, out[1]!];
+}
+
+/** The varlen kernel's lse is [H, totalQ] (or [B, H, 1] in some builds) → [B, H]. */
+function lseToBH(l: Tensor, b: number, h: number): Tensor {
+  if (l.ndim === 2 && l.size(0) === h && l.size(1) === b) return l.transpose(0, 1);
+  return l.reshape(b, h);
+}
+
+/** Causal self-attention of a prompt prefill (no cache): q [1, H, L, D], k/v [1, kvH, L, D]. */
+export function prefillAttention(q: Tensor, k: Tensor, v: Tensor): Tensor {
+  return F.scaledDotProductAttention(q, k, v, { causal: q.size(2) > 1, enableGqa: q.size(1) !== k.size(1) });
+}
