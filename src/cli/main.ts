@@ -7,6 +7,7 @@ import { CliError } from './args.js';
 const commands: Record<string, { file: string; summary: string }> = {
   demo: { file: './demo.js', summary: 'the embedded CPU demo: pretrain a tiny base model, pick one example, run 1-shot RLVR' },
   train: { file: './train.js', summary: 'GRPO training (1-shot RLVR): rlvr train --config FILE | --model DIR --data FILE' },
+  plan: { file: './plan.js', summary: 'memory plan of a run: rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB]' },
   eval: { file: './eval.js', summary: 'evaluate a model on the math benchmarks' },
   generate: { file: './generate.js', summary: 'sample from a causal LM' },
   models: { file: './models.js', summary: 'fetch real pretrained models (rlvr models get smollm2-135m-instruct)' },

@@ -1,0 +1,195 @@
+// `rlvr plan` and `rlvr train` share this: what a GRPO run needs in device memory, and the
+// micro-batch token budget, activation checkpointing and rollout KV budget that make it fit.
+//
+// Phases do not overlap in time, so the peak is the larger of
+//   rollout:  weights + AdamW state + bf16 cast + reference + KV cache + sampling workspace
+//             (gradients are freed after each optimizer step: zeroGrad sets them to none);
+//   update:   weights + gradients + AdamW state + bf16 cast + reference + activations of one
+//             micro-batch + one LM-head chunk.
+// A margin (5% of the device, at least 2 GB) covers the CUDA context, kernels' workspaces and
+// allocator fragmentation.
+import type { ModelConfig } from '../model/config.js';
+import {
+  activationBytes, headWorkspaceBytes, kvBytesPerToken, parameterCount, samplingWorkspaceBytes,
+} from './memory.js';
+
+export interface PlanInputs {
+  model: ModelConfig;
+  /** Bytes of device memory. */
+  deviceBytes: number;
+  /** The dtype matmuls run in (resolved: float32 | bfloat16 | float16). */
+  computeDtype: 'float32' | 'bfloat16' | 'float16';
+  trainBatchSize: number;
+  groupSize: number;
+  maxPromptLength: number;
+  maxResponseLength: number;
+  /** > 0 keeps a frozen reference model. */
+  klCoef: number;
+  /** Fixed by the user; undefined = the plan picks. */
+  microBatchTokens?: number;
+  activationCheckpointing?: boolean;
+  kvBudgetBytes?: number;
+  /** Tokens of each prompt for the KV estimate. Default maxPromptLength (the worst case). */
+  promptTokens?: number;
+  /** Mean response length of a typical step. Default maxResponseLength / 4 (issue 9's measured mix: ~750 of 3072). */
+  meanResponseTokens?: number;
+}
+
+export interface MemoryPlan {
+  parameters: number;
+  deviceBytes: number;
+  computeDtype: string;
+  /** Resident during the whole run. */
+  weights: number;
+  /** Resident during updates only. */
+  gradients: number;
+  optimizer: number;
+  /** bf16 cast of the weights (autocast cache) during rollouts and updates; 0 in float32. */
+  castCopy: number;
+  reference: number;
+  margin: number;
+  kv: {
+    bytesPerToken: number;
+    rows: number;
+    promptTokens: number;
+    meanResponseTokens: number;
+    /** Live KV at the end of a typical step if every row were admitted at once. */
+    typicalPeak: number;
+    /** Every row at maxResponseLength. */
+    worstPeak: number;
+    /** What the rollout engine may hold at once (rows are admitted in waves under it). */
+    budget: number;
+    /** Waves the worst case needs under the budget (1 = all rows at once). */
+    worstCaseWaves: number;
+    samplingWorkspace: number;
+  };
+  training: {
+    microBatchTokens: number;
+    activationCheckpointing: boolean;
+    activationBytesPerToken: number;
+    activations: number;
+    headWorkspace: number;
+  };
+  rolloutPeak: number;
+  updatePeak: number;
+  fits: boolean;
+  /** Why it does not fit (empty when it does). */
+  problems: string[];
+}
+
+const GB = 1e9;
+/** Largest micro-batch budget the plan picks: beyond this, bigger matmuls gain little. */
+const MAX_MICRO_BATCH_TOKENS = 32768;
+const STEP = 1024;
+
+export function planMemory(x: PlanInputs): MemoryPlan {
+  const cfg = x.model;
+  const P = parameterCount(cfg);
+  const c = x.computeDtype === 'float32' ? 4 : 2;
+  const weights = 4 * P;
+  const gradients = 4 * P;
+  const optimizer = 8 * P;
+  const castCopy = c < 4 ? c * P : 0;
+  const reference = x.klCoef > 0 ? c * P : 0;
+  const margin = Math.max(2 * GB, 0.05 * x.deviceBytes);
+
+  // ---- update phase: pick the largest micro-batch that fits, without checkpointing if possible ----
+  const staticUpdate = weights + gradients + optimizer + castCopy + reference;
+  const headWorkspace = headWorkspaceBytes(cfg);
+  const longest = x.maxPromptLength + x.maxResponseLength;
+  const minTokens = Math.ceil(longest / STEP) * STEP; // one longest sequence must fit
+  const room = x.deviceBytes - margin - staticUpdate - headWorkspace;
+  const fitsTokens = (ckpt: boolean) => Math.floor(room / activationBytes(cfg, 1, c, ckpt));
+  let ckpt = x.activationCheckpointing ?? false;
+  let mbt = x.microBatchTokens ?? 0;
+  if (x.microBatchTokens === undefined) {
+    const pick = (ck: boolean) => Math.min(MAX_MICRO_BATCH_TOKENS, Math.floor(fitsTokens(ck) / STEP) * STEP);
+    if (x.activationCheckpointing === undefined) {
+      ckpt = pick(false) < minTokens;
+    }
+    mbt = Math.max(minTokens, pick(ckpt));
+  } else if (x.activationCheckpointing === undefined) {
+    ckpt = fitsTokens(false) < mbt;
+  }
+  const activations = activationBytes(cfg, mbt, c, ckpt);
+  const updatePeak = staticUpdate + activations + headWorkspace + margin;
+
+  // ---- rollout phase: the KV budget is what is left ----
+  const rows = x.trainBatchSize * x.groupSize;
+  const promptTokens = x.promptTokens ?? x.maxPromptLength;
+  const meanResponse = x.meanResponseTokens ?? Math.round(x.maxResponseLength / 4);
+  const perToken = kvBytesPerToken(cfg, c);
+  // Each distinct prompt's keys/values are stored once and shared by its samples.
+  const promptKv = x.trainBatchSize * promptTokens * perToken;
+  const typicalPeak = promptKv + rows * meanResponse * perToken;
+  const worstPeak = promptKv + rows * x.maxResponseLength * perToken;
+  const samplingWorkspace = samplingWorkspaceBytes(cfg, rows);
+  const staticRollout = weights + optimizer + castCopy + reference;
+  const budget = x.kvBudgetBytes ?? Math.max(0, x.deviceBytes - margin - staticRollout - samplingWorkspace);
+  const oneRow = (promptTokens + x.maxResponseLength) * perToken;
+  const worstCaseWaves = budget >= promptKv + oneRow ? Math.ceil((worstPeak - promptKv) / Math.max(1, budget - promptKv)) : Infinity;
+  const rolloutPeak = staticRollout + Math.min(budget, worstPeak) + samplingWorkspace + margin;
+
+  const problems: string[] = [];
+  if (updatePeak > x.deviceBytes) {
+    problems.push(`update needs ${fmt(updatePeak)} (micro-batch ${mbt} tokens${ckpt ? ', checkpointed' : ''}) of ${fmt(x.deviceBytes)}` +
+      (mbt <= minTokens && ckpt ? ': even one longest sequence with checkpointing does not fit (shorten maxResponseLength or use a larger device)' : ''));
+  }
+  if (!Number.isFinite(worstCaseWaves)) {
+    problems.push(`rollout KV budget ${fmt(budget)} holds less than the shared prompts plus one ${promptTokens + x.maxResponseLength}-token row (${fmt(promptKv + oneRow)})`);
+  }
+  if (rolloutPeak > x.deviceBytes) problems.push(`rollout needs ${fmt(rolloutPeak)} of ${fmt(x.deviceBytes)}`);
+  return {
+    parameters: P, deviceBytes: x.deviceBytes, computeDtype: x.computeDtype,
+    weights, gradients, optimizer, castCopy, reference, margin,
+    kv: { bytesPerToken: perToken, rows, promptTokens, meanResponseTokens: meanResponse, typicalPeak, worstPeak, budget, worstCaseWaves, samplingWorkspace },
+    training: {
+      microBatchTokens: mbt, activationCheckpointing: ckpt,
+      activationBytesPerToken: activationBytes(cfg, 1, c, ckpt), activations, headWorkspace,
+    },
+    rolloutPeak, updatePeak,
+    fits: problems.length === 0,
+    problems,
+  };
+}
+
+export function fmt(bytes: number): string {
+  return `${(bytes / GB).toFixed(2)} GB`;
+}
+
+/** "80GB", "80 GB", "80G", "75GiB", "8e10" → bytes (GB = 1e9, GiB = 2^30). */
+export function parseBytes(text: string): number {
+  const m = /^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*(gib|gb|g|mib|mb|m|tb|t|b)?\s*$/i.exec(text);
+  if (!m) throw new Error(`not a memory size: '${text}' (e.g. 80GB, 75GiB)`);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const scale: Record<string, number> = { b: 1, m: 1e6, mb: 1e6, mib: 2 ** 20, g: 1e9, gb: 1e9, gib: 2 ** 30, t: 1e12, tb: 1e12 };
+  return n * scale[unit]!;
+}
+
+/** The plan as aligned text lines (what `rlvr plan` prints). */
+export function formatPlan(p: MemoryPlan): string {
+  const row = (label: string, v: string, note = '') => `  ${label.padEnd(34)} ${v.padStart(10)}${note ? '  ' + note : ''}`;
+  const lines = [
+    `model: ${(p.parameters / 1e9).toFixed(3)}B parameters; compute ${p.computeDtype}, float32 master weights; device ${fmt(p.deviceBytes)}`,
+    row('weights (float32 master)', fmt(p.weights)),
+    row('gradients (float32)', fmt(p.gradients), 'update phase only'),
+    row('AdamW state (float32 m, v)', fmt(p.optimizer)),
+    row('bf16 copy of the weights', fmt(p.castCopy), p.castCopy ? 'rollout copy, then the autocast cache of each update' : 'none in float32'),
+    row('reference model', fmt(p.reference), p.reference ? `frozen, ${p.computeDtype}` : 'none (klCoef 0)'),
+    row('KV cache, typical step', fmt(p.kv.typicalPeak), `${p.kv.rows} rows × ~${p.kv.meanResponseTokens} tokens + ${p.kv.promptTokens}-token prompts shared, ${p.kv.bytesPerToken} B/token`),
+    row('KV cache, worst case', fmt(p.kv.worstPeak), `every row at the response limit`),
+    row('KV budget (picked)', fmt(p.kv.budget), Number.isFinite(p.kv.worstCaseWaves) ? `worst case in ${p.kv.worstCaseWaves} wave(s)` : 'too small'),
+    row('sampling workspace', fmt(p.kv.samplingWorkspace)),
+    row('activations per micro-batch', fmt(p.training.activations),
+      `${p.training.microBatchTokens} tokens × ${(p.training.activationBytesPerToken / 1e6).toFixed(3)} MB${p.training.activationCheckpointing ? ', checkpointed' : ''}`),
+    row('LM-head chunk workspace', fmt(p.training.headWorkspace)),
+    row('margin (context, fragmentation)', fmt(p.margin)),
+    row('peak during rollouts', fmt(p.rolloutPeak)),
+    row('peak during updates', fmt(p.updatePeak)),
+    `picked: microBatchTokens ${p.training.microBatchTokens}, activationCheckpointing ${p.training.activationCheckpointing}, KV budget ${fmt(p.kv.budget)}`,
+    p.fits ? 'fits: yes' : `fits: NO\n${p.problems.map((s) => '  - ' + s).join('\n')}`,
+  ];
+  return lines.join('\n');
+}
+
