@@ -175,7 +175,7 @@ export function formatPlan(p: MemoryPlan): string {
     row('weights (float32 master)', fmt(p.weights)),
     row('gradients (float32)', fmt(p.gradients), 'update phase only'),
     row('AdamW state (float32 m, v)', fmt(p.optimizer)),
-    row('bf16 copy of the weights', fmt(p.castCopy), p.castCopy ? 'rollout copy, then the autocast cache of each update' : 'none in float32'),
+    row('bf16 cast of the weights', fmt(p.castCopy), p.castCopy ? 'autocast cache (rollouts; each update)' : 'none in float32'),
     row('reference model', fmt(p.reference), p.reference ? `frozen, ${p.computeDtype}` : 'none (klCoef 0)'),
     row('KV cache, typical step', fmt(p.kv.typicalPeak), `${p.kv.rows} rows × ~${p.kv.meanResponseTokens} tokens + ${p.kv.promptTokens}-token prompts shared, ${p.kv.bytesPerToken} B/token`),
     row('KV cache, worst case', fmt(p.kv.worstPeak), `every row at the response limit`),

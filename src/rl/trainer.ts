@@ -12,7 +12,6 @@ import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
 import { saveModel, tensorToWrite } from '../model/checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from '../model/safetensors.js';
-import { castModel } from '../model/cast.js';
 import type { CausalLM } from '../model/transformer.js';
 import { generate } from '../sampling/generate.js';
 import { groupAdvantages } from './advantages.js';
@@ -174,19 +173,11 @@ export class GRPOTrainer {
       if (ids.length > cfg.maxPromptLength) throw new Error(`example ${ex.index}: prompt has ${ids.length} tokens, more than maxPromptLength ${cfg.maxPromptLength}`);
       return ids;
     });
-    // With bf16 compute the rollouts decode with a bf16 copy of the master weights (bf16 KV
-    // cache, the fused decode kernels), made here and freed after the rollouts.
-    const rolloutModel = this.computeDtype === 'float32' ? policy : castModel(policy, this.computeDtype);
-    let samples;
-    try {
-      samples = generate(rolloutModel, promptIds, {
-        maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
-        n: cfg.groupSize, seed: hashSeed(cfg.seed, this.step), stopTokenIds: this.o.stopTokenIds,
-        onStep: this.rolloutProgress(t0, examples.length * cfg.groupSize),
-      });
-    } finally {
-      if (rolloutModel !== policy) rolloutModel.dispose();
-    }
+    const samples = autocast(policy.device, this.computeDtype, () => generate(policy, promptIds, {
+      maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
+      n: cfg.groupSize, seed: hashSeed(cfg.seed, this.step), stopTokenIds: this.o.stopTokenIds,
+      onStep: this.rolloutProgress(t0, examples.length * cfg.groupSize),
+    }));
     this.progressLine(null);
     const texts = samples.map((s) => tokenizer.decode(s.tokens.filter((t) => !this.o.stopTokenIds.includes(t))));
     const genSeconds = (performance.now() - t0) / 1000;
