@@ -1,9 +1,10 @@
 // Tiny, strict argument parser shared by every subcommand: `--name value`, `--flag`, positionals.
 // Unknown options are an error (a typo must not silently fall back to a default).
+import { UserError } from '../config/errors.js';
 import type { DType } from '../engine/dtype.js';
 
 /** An error caused by the user's input (bad flag, missing file, wrong schema): printed as one line. */
-export class CliError extends Error {}
+export class CliError extends UserError {}
 
 export interface OptionSpec {
   /** 'string' takes a value, 'boolean' is a flag. */

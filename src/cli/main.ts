@@ -2,7 +2,12 @@
 // The `rlvr` command: a thin dispatcher. Each subcommand lives in its own file and exports
 // `run(argv): Promise<number>` (the exit code); it is imported only when used, so that
 // `rlvr verify` does not load libtorch.
-import { CliError } from './args.js';
+//
+// Errors: bad input (a UserError: flag, file, setting, data row) prints one line and exits 2;
+// an error of the system (disk full, permission denied: Node's `code` E...) one line and exit 1;
+// anything else is a bug and prints its stack. `--debug` (anywhere) or RLVR_DEBUG=1 prints the
+// stack for every error.
+import { UserError } from '../config/errors.js';
 
 const commands: Record<string, { file: string; summary: string }> = {
   demo: { file: './demo.js', summary: 'the embedded CPU demo: pretrain a tiny base model, pick one example, run 1-shot RLVR' },
@@ -18,7 +23,7 @@ const commands: Record<string, { file: string; summary: string }> = {
 
 function usage(): string {
   const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);
-  return `usage: rlvr <command> [options]\n\ncommands:\n${rows.join('\n')}\n\nrlvr <command> --help shows a command's options.`;
+  return `usage: rlvr <command> [options]\n\ncommands:\n${rows.join('\n')}\n\nrlvr <command> --help shows a command's options; --debug prints stack traces.`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -36,12 +41,27 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
-main(process.argv.slice(2)).then(
+/** Node's system errors (ENOSPC, EACCES, ENOTDIR, ...) carry a code; their message already names the file. */
+function systemErrorCode(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : null;
+}
+
+const argv = process.argv.slice(2);
+const debug = argv.includes('--debug') || process.env.RLVR_DEBUG === '1';
+main(argv.filter((a) => a !== '--debug')).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
-    // One clear line for user errors; a stack only for real bugs.
-    if (err instanceof CliError) console.error(`rlvr: ${err.message}`);
-    else console.error(err);
-    process.exitCode = err instanceof CliError ? 2 : 1;
+    if (debug) console.error(err);
+    if (err instanceof UserError) {
+      if (!debug) console.error(`rlvr: ${err.message}`);
+      process.exitCode = 2;
+    } else if (systemErrorCode(err)) {
+      if (!debug) console.error(`rlvr: ${(err as Error).message}`);
+      process.exitCode = 1;
+    } else {
+      if (!debug) console.error(err);
+      process.exitCode = 1;
+    }
   },
 );

@@ -109,7 +109,7 @@ export class AdamW {
 /**
  * Scales gradients so that their global L2 norm is at most maxNorm, like
  * torch.nn.utils.clip_grad_norm_ (coefficient maxNorm / (norm + 1e-6), clamped to 1).
- * Returns the total norm before clipping.
+ * Returns the total norm before clipping; maxNorm = Infinity only measures it.
  */
 export function clipGradNorm(params: Tensor[], maxNorm: number): number {
   return tidy(() => clipGradNormTensor(params, maxNorm).item());
@@ -123,6 +123,7 @@ export function clipGradNormTensor(params: Tensor[], maxNorm: number): Tensor {
     const norms = (callRaw('aten::_foreach_norm.Scalar', grads, 2) as number[]).map(wrap);
     const total = callRaw('aten::stack', norms, 0) as number;
     const totalNorm = wrap(callRaw('aten::linalg_vector_norm', wrap(total), 2) as number);
+    if (maxNorm === Infinity) return totalNorm; // measure only
     const coef = totalNorm.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);
     callRaw('aten::_foreach_mul_.Tensor', grads, coef);
     return totalNorm;

@@ -1,151 +1,165 @@
-// GRPO configuration. Every default is the value the 1-shot RLVR paper's code ran with
-// (verl, Qwen2.5-Math-1.5B on π1; Wang et al. 2025, arXiv 2504.20571, Appendix), unless noted.
-
+// GRPO configuration: ONE zod schema gives the type, the defaults (the 1-shot RLVR paper's
+// values), the ranges and the documentation. The run file (`grpo: {...}`), `--set k=v`, the
+// presets and the library API (`new GRPOTrainer({ config })`) all go through it.
+//
+// Defaults are the values the paper's code ran with (verl, Qwen2.5-Math-1.5B on π1; Wang et al.
+// 2025, arXiv 2504.20571, Appendix), unless the description says otherwise.
+//
+// ADDING A FIELD: add one entry to GRPO_FIELDS below: `name: z.<type>().<ranges>.default(<paper
+// value>).describe('<what it does>. Paper: <value and source>.')`. That is all: the type
+// `GRPOConfig`, PAPER_GRPO_CONFIG, `--set name=value` parsing (numbers, booleans, enums,
+// `a:b` lists), unknown-key "did you mean", `rlvr train --help-config` and the run file pick it
+// up. A cross-field rule goes in `crossFieldChecks`. A run-level (non-GRPO) setting goes in
+// src/config/run-config.ts instead.
+// ADDING A PRESET: add an entry to PRESETS (a partial override plus a one-line description);
+// it is validated by the same schema when this module loads.
+import { z } from 'zod';
+import { formatIssues, UserError } from '../config/errors.js';
 import type { ComputeDTypeSetting } from '../engine/index.js';
 
-export type LossAggregation =
+export const LOSS_AGGREGATIONS = [
   /** Mean over every response token of the mini-batch (verl's token-mean; the paper). */
-  | 'token-mean'
+  'token-mean',
   /** Mean over sequences of each sequence's token mean (the original GRPO paper). */
-  | 'seq-mean-token-mean'
+  'seq-mean-token-mean',
   /** Mean over sequences of each sequence's token sum divided by maxResponseLength (Dr. GRPO). */
-  | 'seq-mean-token-sum-norm';
+  'seq-mean-token-sum-norm',
+] as const;
+export type LossAggregation = (typeof LOSS_AGGREGATIONS)[number];
 
-export interface GRPOConfig {
+const int = () => z.number().int();
+
+/** Every GRPO setting: type, range, default (the paper's value) and description. */
+export const GRPO_FIELDS = {
   // ---- data and rollouts ----
-  /** Prompts (GRPO groups) per rollout step. Paper: 128 (π1 repeated 128 times). */
-  trainBatchSize: number;
-  /** Rollouts per prompt (the group size). Paper: 8. */
-  groupSize: number;
-  /** Rollout sampling temperature; log-probs and entropy are computed on logits / temperature too. Paper: 0.6. */
-  temperature: number;
-  /** Nucleus sampling for rollouts. Paper: 1.0 (off). */
-  topP: number;
-  /** Top-k for rollouts, 0 = off. Paper: off. */
-  topK: number;
-  /** Prompts longer than this (tokens) are rejected with an error. Paper: 1024. */
-  maxPromptLength: number;
-  /** Rollouts stop after this many tokens. Paper: 3072. */
-  maxResponseLength: number;
+  trainBatchSize: int().positive().default(128)
+    .describe('Prompts (GRPO groups) per rollout step. Paper: 128 (π1 repeated 128 times).'),
+  groupSize: int().min(2).default(8)
+    .describe('Rollouts per prompt (the group size; >= 2, or every advantage is 0). Paper: 8.'),
+  temperature: z.number().positive().default(0.6)
+    .describe('Rollout sampling temperature; log-probs and entropy use logits / temperature too. Paper: 0.6.'),
+  topP: z.number().gt(0).max(1).default(1.0)
+    .describe('Nucleus sampling for rollouts, in (0, 1]. Paper: 1.0 (off).'),
+  topK: int().min(0).default(0)
+    .describe('Top-k for rollouts, 0 = off. Paper: off.'),
+  maxPromptLength: int().positive().default(1024)
+    .describe('Prompts longer than this (tokens) are dropped before step 1 with a count, as verl does. Paper: 1024.'),
+  maxResponseLength: int().positive().default(3072)
+    .describe('Rollouts stop after this many tokens (longer ones count as truncated). Paper: 3072.'),
 
   // ---- optimisation ----
-  /** AdamW learning rate, constant (no warm-up, no decay). Paper: 1e-6. */
-  lr: number;
-  /** AdamW betas. Paper: [0.9, 0.999]. */
-  betas: [number, number];
-  /** AdamW epsilon. Paper (PyTorch default): 1e-8. */
-  eps: number;
-  /** Decoupled weight decay. Paper: 0.01. */
-  weightDecay: number;
-  /** Global gradient-norm clip. Paper: 1.0. */
-  gradClip: number;
-  /** Prompts per optimizer step; trainBatchSize / miniBatchSize steps per rollout step. Paper: 128 (one step). */
-  miniBatchSize: number;
-  /** Passes over each rollout batch. Paper: 1. */
-  ppoEpochs: number;
-  /** Tokens per micro-batch (forward/backward chunk, gradients accumulate). Memory knob, not an algorithm setting. */
-  microBatchTokens: number;
-  /** Recompute activations in backward (less memory, ~1/3 more compute). Default false. */
-  activationCheckpointing: boolean;
-  /**
-   * The dtype matmuls/attention compute in; parameters, gradients and AdamW states stay float32
-   * (master weights). 'auto': bfloat16 on CUDA (autocast), float32 on CPU. Default 'auto'.
-   * (The paper's verl run: FSDP with bf16 compute and fp32 master weights.)
-   */
-  computeDtype: ComputeDTypeSetting;
-  /**
-   * Use the rollout's own per-token log-probs (sampled at the same temperature, in the same
-   * compute dtype) as the old log-probs instead of a second forward pass. Default true; false
-   * recomputes them with the training forward, as the paper's code (verl) does.
-   */
-  reuseRolloutLogprobs: boolean;
+  lr: z.number().positive().default(1e-6)
+    .describe('AdamW learning rate, constant (no warm-up, no decay). Paper: 1e-6.'),
+  betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999])
+    .describe('AdamW betas, each in [0, 1) (--set betas=0.9:0.999). Paper (PyTorch default): [0.9, 0.999].'),
+  eps: z.number().positive().default(1e-8)
+    .describe('AdamW epsilon. Paper (PyTorch default): 1e-8.'),
+  weightDecay: z.number().min(0).default(0.01)
+    .describe('Decoupled weight decay. Paper: 0.01.'),
+  gradClip: z.number().min(0).default(1.0)
+    .describe('Global gradient-norm clip; 0 = off (the norm is still reported). Paper: 1.0.'),
+  miniBatchSize: int().positive().default(128)
+    .describe('Prompts per optimizer step; trainBatchSize / miniBatchSize steps per rollout step. Paper: 128 (one step).'),
+  ppoEpochs: int().positive().default(1)
+    .describe('Passes over each rollout batch. Paper: 1.'),
+  microBatchTokens: int().positive().default(16384)
+    .describe('Tokens per micro-batch (forward/backward chunk; gradients accumulate). A memory knob, not an algorithm setting. Default 16384 (ours).'),
+  activationCheckpointing: z.boolean().default(false)
+    .describe('Recompute activations in backward (less memory, ~1/3 more compute). Default false (ours).'),
+  computeDtype: z.enum(['auto', 'float32', 'bfloat16', 'float16'] as const satisfies readonly ComputeDTypeSetting[]).default('auto')
+    .describe('The dtype matmuls/attention compute in; parameters, gradients and AdamW states stay float32 (master weights). auto: bfloat16 on CUDA (autocast), float32 on CPU. Paper (verl FSDP): bf16 compute, fp32 master weights.'),
+  reuseRolloutLogprobs: z.boolean().default(true)
+    .describe("Use the rollout's own per-token log-probs as the old log-probs instead of a second forward pass. Default true (ours); false recomputes them with the training forward, as the paper's code (verl) does."),
 
   // ---- loss ----
-  /** Include the clipped policy-gradient term. Paper: true; false only for the "entropy-only" ablation. */
-  policyGradient: boolean;
-  /** PPO ratio clip ε: ratio is clipped to [1-ε, 1+ε]. Paper: 0.2. */
-  clipRatio: number;
-  /** Coefficient of the low-variance KL loss against the frozen initial model; 0 disables it (and the reference model). Paper: 0.001. */
-  klCoef: number;
-  /** Coefficient of the entropy bonus (loss -= coef · entropy). Paper: 0.001. */
-  entropyCoef: number;
-  /** How per-token losses are averaged. Paper: 'token-mean'. */
-  lossAggregation: LossAggregation;
-  /** Divide group-centred rewards by the group's (unbiased) std + 1e-6. Paper: true; Dr. GRPO: false. */
-  normalizeAdvantageByStd: boolean;
+  policyGradient: z.boolean().default(true)
+    .describe('Include the clipped policy-gradient term. Paper: true; false only for the "entropy-only" ablation.'),
+  clipRatio: z.number().gt(0).lt(1).default(0.2)
+    .describe('PPO ratio clip ε, in (0, 1): the ratio is clipped to [1-ε, 1+ε]. Paper: 0.2.'),
+  klCoef: z.number().min(0).default(0.001)
+    .describe('Coefficient of the low-variance KL loss against the frozen initial model; 0 disables it (and the reference model). Paper: 0.001.'),
+  entropyCoef: z.number().default(0.001)
+    .describe('Coefficient of the entropy bonus (loss -= coef · entropy); negative minimises entropy. Paper: 0.001.'),
+  lossAggregation: z.enum(LOSS_AGGREGATIONS).default('token-mean')
+    .describe('How per-token losses are averaged: token-mean | seq-mean-token-mean | seq-mean-token-sum-norm. Paper: token-mean.'),
+  normalizeAdvantageByStd: z.boolean().default(true)
+    .describe('Divide group-centred rewards by the group\'s (unbiased) std + 1e-6. Paper: true; Dr. GRPO: false.'),
 
   // ---- run ----
-  /** Rollout steps. Paper: 2000 for the headline curve (peak MATH500 near step 1500). */
-  steps: number;
-  /** Seed of everything random in the run (sampling, data order). */
-  seed: number;
-  /** Validate every k steps (0 = never). */
-  validateEvery: number;
-  /** Save a checkpoint every k steps (0 = only at the end). */
-  saveEvery: number;
+  steps: int().positive().default(2000)
+    .describe('Rollout steps. Paper: 2000 for the headline curve (peak MATH500 near step 1500).'),
+  seed: int().min(0).default(1)
+    .describe('Seed of everything random in the run (sampling, data order). Default 1 (ours).'),
+  validateEvery: int().min(0).default(20)
+    .describe('Validate every k steps and after the last (0 = never). Paper: 20.'),
+  saveEvery: int().min(0).default(100)
+    .describe('Save a checkpoint every k steps (0 = only at the end). Paper: 100.'),
+  keepLast: int().min(0).default(3)
+    .describe('Keep the newest k periodic checkpoints (the final one is always kept; 0 = keep all). Default 3 (ours).'),
+};
+
+function crossFieldChecks(c: { trainBatchSize: number; miniBatchSize: number }, ctx: z.RefinementCtx): void {
+  if (c.miniBatchSize > c.trainBatchSize || c.trainBatchSize % c.miniBatchSize !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['miniBatchSize'], input: c.miniBatchSize,
+      message: `must divide trainBatchSize ${c.trainBatchSize}, got ${c.miniBatchSize}` });
+  }
 }
 
-/** The paper's configuration. */
-export const PAPER_GRPO_CONFIG: GRPOConfig = {
-  trainBatchSize: 128,
-  groupSize: 8,
-  temperature: 0.6,
-  topP: 1.0,
-  topK: 0,
-  maxPromptLength: 1024,
-  maxResponseLength: 3072,
-  lr: 1e-6,
-  betas: [0.9, 0.999],
-  eps: 1e-8,
-  weightDecay: 0.01,
-  gradClip: 1.0,
-  miniBatchSize: 128,
-  ppoEpochs: 1,
-  microBatchTokens: 16384,
-  activationCheckpointing: false,
-  computeDtype: 'auto',
-  reuseRolloutLogprobs: true,
-  policyGradient: true,
-  clipRatio: 0.2,
-  klCoef: 0.001,
-  entropyCoef: 0.001,
-  lossAggregation: 'token-mean',
-  normalizeAdvantageByStd: true,
-  steps: 2000,
-  seed: 1,
-  validateEvery: 20,
-  saveEvery: 100,
-};
+/** A complete GRPO configuration; missing fields get the paper's values. Unknown keys are rejected. */
+export const GRPOConfigSchema = z.strictObject(GRPO_FIELDS).superRefine(crossFieldChecks);
 
-/** The paper's loss ablations (Table 5) and common variants, as config overrides. */
-export const LOSS_PRESETS: Record<string, Partial<GRPOConfig>> = {
-  /** Full loss: policy gradient + weight decay + KL + entropy. */
-  full: {},
-  /** Policy gradient only. */
-  'pg-only': { weightDecay: 0, klCoef: 0, entropyCoef: 0 },
-  /** + weight decay. */
-  'pg+wd': { klCoef: 0, entropyCoef: 0 },
-  /** + weight decay + KL. */
-  'pg+wd+kl': { entropyCoef: 0 },
-  /** + weight decay + entropy (no KL). */
-  'pg+wd+entropy': { klCoef: 0 },
-  /** Entropy loss alone (no policy gradient): the paper's "entropy-only" ablation. */
-  'entropy-only': { policyGradient: false, weightDecay: 0, klCoef: 0 },
-  /** Dr. GRPO: no std normalisation, sequence-level sum normalised by the max length. */
-  'dr-grpo': { normalizeAdvantageByStd: false, lossAggregation: 'seq-mean-token-sum-norm' },
-};
+export type GRPOConfig = z.output<typeof GRPOConfigSchema>;
+/** A partial GRPO configuration (overrides of the defaults / a preset). */
+export type GRPOOverrides = Partial<GRPOConfig>;
 
+type Unwrapped = { [K in keyof typeof GRPO_FIELDS]: z.ZodOptional<ReturnType<(typeof GRPO_FIELDS)[K]['removeDefault']>> };
+/** Overrides: the same field types and ranges, every field optional, no defaults filled in. */
+export const GRPOOverridesSchema = z.strictObject(
+  Object.fromEntries(Object.entries(GRPO_FIELDS).map(([k, f]) => [k, f.removeDefault().optional()])) as Unwrapped,
+);
+
+export const GRPO_KEYS = Object.keys(GRPO_FIELDS) as (keyof GRPOConfig)[];
+
+/** The paper's configuration (every default). */
+export const PAPER_GRPO_CONFIG: Readonly<GRPOConfig> = Object.freeze(GRPOConfigSchema.parse({}));
+
+/** Presets: partial overrides of the paper's configuration, applied before the user's own settings. */
+export const PRESETS: Record<string, { description: string; overrides: GRPOOverrides }> = {
+  full: { description: "the paper's loss: policy gradient + weight decay + KL + entropy", overrides: {} },
+  'pg-only': { description: 'policy gradient only (Table 5)', overrides: { weightDecay: 0, klCoef: 0, entropyCoef: 0 } },
+  'pg+wd': { description: '+ weight decay (Table 5)', overrides: { klCoef: 0, entropyCoef: 0 } },
+  'pg+wd+kl': { description: '+ weight decay + KL (Table 5)', overrides: { entropyCoef: 0 } },
+  'pg+wd+entropy': { description: '+ weight decay + entropy, no KL (Table 5)', overrides: { klCoef: 0 } },
+  'entropy-only': { description: "entropy loss alone, no policy gradient (the paper's ablation)", overrides: { policyGradient: false, weightDecay: 0, klCoef: 0 } },
+  'dr-grpo': { description: 'Dr. GRPO: no std normalisation, sequence sums normalised by the max length', overrides: { normalizeAdvantageByStd: false, lossAggregation: 'seq-mean-token-sum-norm' } },
+};
+for (const [name, p] of Object.entries(PRESETS)) {
+  const r = GRPOOverridesSchema.safeParse(p.overrides, { reportInput: true });
+  if (!r.success) throw new Error(`preset '${name}': ${formatIssues(r.error.issues, (path) => path.join('.'))}`);
+}
+
+/** Preset name → its overrides (kept for callers of the former name). */
+export const LOSS_PRESETS: Record<string, GRPOOverrides> = Object.fromEntries(Object.entries(PRESETS).map(([k, p]) => [k, p.overrides]));
+
+/**
+ * The library entry point: the paper's values, then a preset, then `overrides`, validated.
+ * Throws a UserError (one line, naming the field) for a bad value or an unknown key.
+ */
+export function grpoConfig(overrides: GRPOOverrides = {}, preset = 'full'): GRPOConfig {
+  const p = PRESETS[preset];
+  if (!p) throw new UserError(`unknown preset '${preset}' (known: ${Object.keys(PRESETS).join(', ')})`);
+  return parseGRPOConfig({ ...p.overrides, ...overrides });
+}
+
+/** Validates a (possibly partial) GRPO config object, filling the paper's defaults. */
+export function parseGRPOConfig(raw: unknown, labelFor: (path: readonly PropertyKey[]) => string = (p) => `config: ${p.join('.')}`): GRPOConfig {
+  const r = GRPOConfigSchema.safeParse(raw, { reportInput: true });
+  if (!r.success) throw new UserError(formatIssues(r.error.issues, labelFor, () => GRPO_KEYS));
+  return r.data;
+}
+
+/** Throws a UserError (one line) unless `c` is a valid, complete GRPO configuration. */
 export function validateConfig(c: GRPOConfig): void {
-  const positive: (keyof GRPOConfig)[] = ['trainBatchSize', 'groupSize', 'temperature', 'maxPromptLength', 'maxResponseLength', 'miniBatchSize', 'ppoEpochs', 'microBatchTokens'];
-  for (const k of positive) {
-    if (!(typeof c[k] === 'number' && (c[k] as number) > 0)) throw new Error(`config: ${k} must be > 0, got ${String(c[k])}`);
-  }
-  if (c.trainBatchSize % c.miniBatchSize !== 0) throw new Error(`config: trainBatchSize ${c.trainBatchSize} must be a multiple of miniBatchSize ${c.miniBatchSize}`);
-  if (!(c.topP > 0 && c.topP <= 1)) throw new Error(`config: topP must be in (0, 1], got ${c.topP}`);
-  if (!['auto', 'float32', 'bfloat16', 'float16'].includes(c.computeDtype)) {
-    throw new Error(`config: computeDtype must be auto, float32, bfloat16 or float16, got '${String(c.computeDtype)}'`);
-  }
-  if (!['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum-norm'].includes(c.lossAggregation)) {
-    throw new Error(`config: unknown lossAggregation '${c.lossAggregation}'`);
-  }
+  for (const k of GRPO_KEYS) if (c[k] === undefined) throw new UserError(`config: ${k}: required`);
+  parseGRPOConfig(c);
 }

@@ -244,7 +244,8 @@ export class GRPOTrainer {
             }
             return acc!;
           });
-          const gradNorm = clipGradNormTensor(policy.parameters(), cfg.gradClip);
+          // gradClip 0 = off: the norm is measured, nothing is scaled.
+          const gradNorm = clipGradNormTensor(policy.parameters(), cfg.gradClip > 0 ? cfg.gradClip : Infinity);
           return cat([sums, gradNorm.reshape(1)], 0).toNumbers(); // the one host read of this update
         });
         const part = Object.fromEntries(STAT_NAMES.map((k, j) => [k, values[j]!])) as Record<(typeof STAT_NAMES)[number], number>;

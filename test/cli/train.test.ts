@@ -48,7 +48,7 @@ describe('rlvr train', () => {
     assert.match(missing.stderr, /no such file/);
     const badPreset = rlvr(['train', '--model', modelDir, '--data', data, '--preset', 'nonsense']);
     assert.equal(badPreset.status, 2);
-    assert.match(badPreset.stderr, /unknown --preset/);
+    assert.match(badPreset.stderr, /^rlvr: --preset: must be one of full, .*got "nonsense"\n$/);
     const badModel = rlvr(['train', '--model', path.join(tmp, 'no-model'), '--data', data]);
     assert.equal(badModel.status, 2);
     assert.match(badModel.stderr, /no such model folder/);

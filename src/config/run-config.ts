@@ -1,0 +1,273 @@
+// The run description of `rlvr train`: ONE zod schema for the run file (`--config`), the flags
+// and `--set`, and run_config.json. The GRPO part is src/rl/config.ts (GRPOOverridesSchema).
+//
+// Every source goes through the same validation: the run file is read, `_`-prefixed keys are
+// dropped (comments), relative paths are resolved against the file's folder; flags and
+// `--set key=value` pairs are placed at their path and coerced by the target field's type
+// (so `--steps 1.5` and `"steps": 1.5` fail the same way); then the whole object is parsed.
+// Errors are one line naming the source: `--set lr: must be > 0, got -1`,
+// `run.json: grpo.stesp: unknown setting (did you mean 'steps'?)`.
+//
+// ADDING A RUN SETTING: one entry in RUN_FIELDS (type, range, default, description); add a
+// flag for it with one line in RUN_FLAGS if it deserves one. Paths that name files go in
+// PATH_FIELDS so that they are resolved against the file that named them.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { dotted, formatIssues, show, UserError } from './errors.js';
+import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, PRESETS, type GRPOConfig } from '../rl/config.js';
+
+export const PARAM_DTYPES = ['float32', 'bfloat16', 'float16', 'float64'] as const;
+
+const ValidationSchema = z.strictObject({
+  data: z.string().min(1).describe('Validation problems (jsonl/parquet with answers), scored greedily.'),
+  limit: z.number().int().positive().optional().describe('Validate on the first N problems. Default: all.'),
+  maxTokens: z.number().int().positive().optional().describe('Max new tokens per validation answer. Default: grpo.maxResponseLength.'),
+  batchSize: z.number().int().positive().default(16).describe('Problems generated together. Default 16.'),
+});
+
+/** A change applied when the run was resumed (written by rlvr, kept in run_config.json). */
+const ResumeRecordSchema = z.strictObject({
+  step: z.number().int().min(0),
+  time: z.string(),
+  changed: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])),
+});
+
+const RUN_FIELDS = {
+  model: z.string().min(1).describe('HF model folder of the initial policy (also the frozen KL reference). Required.'),
+  data: z.string().min(1).describe('Training data: verl parquet or jsonl with problem/answer. Required.'),
+  out: z.string().min(1).optional().describe('Run folder. Default runs/train-<time>.'),
+  device: z.string().regex(/^(cpu|cuda(:\d+)?|mps)$/, 'must be cpu, cuda, cuda:N or mps').optional()
+    .describe('cpu, cuda, cuda:N or mps. Default: cuda when available, else cpu (as eval and generate).'),
+  dtype: z.enum(PARAM_DTYPES).default('float32').describe('Parameter dtype. Default float32.'),
+  preset: z.string().default('full').describe(`GRPO preset applied before grpo: ${Object.keys(PRESETS).join(', ')}. Default full (the paper).`),
+  grpo: GRPOOverridesSchema.default({}).describe("Overrides of the paper's GRPO configuration (src/rl/config.ts)."),
+  validation: ValidationSchema.optional().describe('In-training validation (greedy). Default: none.'),
+  threads: z.number().int().positive().optional().describe('CPU threads for libtorch. Default: libtorch\'s choice.'),
+  resumes: z.array(ResumeRecordSchema).default([]).describe('Written by rlvr: settings changed at each --resume.'),
+};
+
+export const RunConfigSchema = z.strictObject(RUN_FIELDS).superRefine((rc, ctx) => {
+  if (!PRESETS[rc.preset]) {
+    ctx.addIssue({ code: 'invalid_value', path: ['preset'], input: rc.preset, values: Object.keys(PRESETS), message: 'unknown preset' });
+  }
+});
+
+export type RunConfig = z.output<typeof RunConfigSchema>;
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+
+/** Fields holding file paths: resolved against the folder of the file that named them. */
+export const PATH_FIELDS: readonly (readonly string[])[] = [['model'], ['data'], ['out'], ['validation', 'data']];
+
+/** Flags of `rlvr train` that set a run field (the rest: --config, --resume, --set, --debug). */
+export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }> = {
+  model: { path: ['model'], help: 'HF model folder (config.json, *.safetensors, tokenizer.json)' },
+  data: { path: ['data'], help: 'training data (.parquet in verl layout, or .jsonl with problem/answer)' },
+  out: { path: ['out'], help: 'run folder (default runs/train-<time>)' },
+  steps: { path: ['grpo', 'steps'], help: 'rollout steps (paper: 2000)' },
+  preset: { path: ['preset'], help: `GRPO preset: ${Object.keys(PRESETS).join(', ')} (default full)` },
+  'val-data': { path: ['validation', 'data'], help: 'validation problems (jsonl/parquet), greedy' },
+  'val-limit': { path: ['validation', 'limit'], help: 'validate on the first N problems' },
+  device: { path: ['device'], help: 'cpu, cuda, cuda:1, mps (default: cuda when available, else cpu)' },
+  dtype: { path: ['dtype'], help: `parameter (master weight) dtype: ${PARAM_DTYPES.join(', ')} (default float32); compute runs in grpo.computeDtype (auto: bf16 on CUDA)` },
+  threads: { path: ['threads'], help: 'CPU threads for libtorch' },
+};
+
+/** The schema of the field at `p` (through objects, optionals and defaults), or null. */
+function schemaAt(p: readonly string[]): z.ZodType | null {
+  let s: z.ZodType = RunConfigSchema;
+  for (const key of p) {
+    s = unwrap(s);
+    const shape = (s as unknown as { shape?: Record<string, z.ZodType> }).shape;
+    if (!shape || !(key in shape)) return null;
+    s = shape[key]!;
+  }
+  return unwrap(s);
+}
+
+function unwrap(s: z.ZodType): z.ZodType {
+  for (;;) {
+    const def = s.def as { type: string; innerType?: z.ZodType; in?: z.ZodType; schema?: z.ZodType };
+    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) s = def.innerType;
+    else if (def.type === 'pipe' && def.in) s = def.in;
+    else return s;
+  }
+}
+
+/**
+ * A command-line string as the value the field at `p` expects: numbers for number fields,
+ * true/false for booleans, `a:b` for lists. Anything that does not convert stays a string, so
+ * the schema reports it (`expected a number, got "abc"`).
+ */
+export function coerceFlag(p: readonly string[], raw: string): unknown {
+  const s = schemaAt(p);
+  return s ? coerceTo(s, raw) : raw;
+}
+
+function coerceTo(s: z.ZodType, raw: string): unknown {
+  const type = (s.def as { type: string }).type;
+  if (type === 'number') return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  if (type === 'tuple' || type === 'array') {
+    const items = (s.def as { items?: z.ZodType[]; element?: z.ZodType }).items;
+    const element = (s.def as { element?: z.ZodType }).element;
+    return raw.split(':').map((v, i) => {
+      const e = items ? items[i] : element;
+      return e ? coerceTo(unwrap(e), v) : v;
+    });
+  }
+  return raw;
+}
+
+/** Collects the layers of a run description and where each value came from. */
+export class RunConfigBuilder {
+  private raw: Record<string, unknown> = {};
+  private readonly origins = new Map<string, string>();
+  private fileLabel = 'run config';
+
+  /** Starts from a run file (JSON). Relative paths are resolved against its folder. */
+  static fromFile(file: string): RunConfigBuilder {
+    const b = new RunConfigBuilder();
+    b.raw = readRunFile(file);
+    b.fileLabel = file;
+    return b;
+  }
+
+  /** Starts from an already parsed object (e.g. the library API), labelled `label`. */
+  static fromObject(obj: unknown, label = 'run config'): RunConfigBuilder {
+    const b = new RunConfigBuilder();
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new UserError(`${label}: expected a JSON object, got ${show(obj)}`);
+    b.raw = structuredClone(obj) as Record<string, unknown>;
+    b.fileLabel = label;
+    return b;
+  }
+
+  /** The value at `p` before validation (undefined when unset). */
+  get(p: readonly string[]): unknown {
+    let o: unknown = this.raw;
+    for (const k of p) o = typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined;
+    return o;
+  }
+
+  /** Sets one field from a command-line string (coerced by its type), remembering the source label. */
+  set(p: readonly string[], raw: string, label: string): void {
+    setAt(this.raw, p, coerceFlag(p, raw), label);
+    this.origins.set(dotted(p), label);
+  }
+
+  /** Applies `--set k=v,k2=v2`: GRPO fields by name (a dotted path like validation.limit reaches run fields). */
+  applySets(text: string): void {
+    for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const eq = part.indexOf('=');
+      if (eq < 0) throw new UserError(`--set: expected key=value, got '${part}'`);
+      const key = part.slice(0, eq).trim();
+      const p = key.includes('.') ? key.split('.') : ['grpo', key];
+      this.set(p, part.slice(eq + 1).trim(), `--set ${key}`);
+    }
+  }
+
+  /** Validates everything; throws one UserError line naming each bad value's source. */
+  build(): RunConfig {
+    const r = RunConfigSchema.safeParse(this.raw, { reportInput: true });
+    if (!r.success) throw new UserError(formatIssues(r.error.issues, (p) => this.labelFor(p), knownKeysAt, hintFor));
+    return r.data;
+  }
+
+  /** The run and its complete GRPO configuration (paper defaults, then the preset, then grpo), validated. */
+  buildWithGRPO(): { run: RunConfig; grpo: GRPOConfig } {
+    const run = this.build();
+    const r = GRPOConfigSchema.safeParse({ ...PRESETS[run.preset]!.overrides, ...run.grpo }, { reportInput: true });
+    if (!r.success) {
+      const issues = r.error.issues.map((i) => ({ ...i, path: ['grpo', ...i.path] }));
+      throw new UserError(formatIssues(issues, (p) => this.labelFor(p), knownKeysAt, hintFor));
+    }
+    return { run, grpo: r.data };
+  }
+
+  /** Raw values of the layers, before defaults (what the user actually wrote). */
+  get rawValues(): Record<string, unknown> {
+    return this.raw;
+  }
+
+  private labelFor(p: readonly PropertyKey[]): string {
+    for (let n = p.length; n > 0; n--) {
+      const o = this.origins.get(dotted(p.slice(0, n)));
+      if (o) return o;
+    }
+    return `${this.fileLabel}: ${dotted(p) || '(top level)'}`;
+  }
+}
+
+function setAt(obj: Record<string, unknown>, p: readonly string[], value: unknown, label: string): void {
+  let o = obj;
+  for (const k of p.slice(0, -1)) {
+    const next = o[k];
+    if (next === undefined) o[k] = {};
+    else if (typeof next !== 'object' || next === null || Array.isArray(next)) throw new UserError(`${label}: ${k} is ${show(next)}, not an object`);
+    o = o[k] as Record<string, unknown>;
+  }
+  o[p.at(-1)!] = value;
+}
+
+function knownKeysAt(p: readonly PropertyKey[]): readonly string[] {
+  const s = schemaAt(p.map(String));
+  const shape = s && (s as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+/** A GRPO key written at the top level of a run file belongs under grpo. */
+function hintFor(key: string, p: readonly PropertyKey[]): string | null {
+  return p.length === 0 && (GRPO_KEYS as string[]).includes(key) ? `grpo.${key}` : null;
+}
+
+/** Reads a run file: JSON object, `_`-prefixed keys dropped, relative paths made absolute against the file's folder. */
+export function readRunFile(file: string): Record<string, unknown> {
+  if (!fs.existsSync(file)) throw new UserError(`no such file: ${file}`);
+  if (fs.statSync(file).isDirectory()) throw new UserError(`${file} is a folder, expected a JSON run file`);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: expected a JSON object, got ${show(json)}`);
+  const obj = Object.fromEntries(Object.entries(json).filter(([k]) => !k.startsWith('_')));
+  return resolvePaths(obj, path.dirname(path.resolve(file)));
+}
+
+/** Makes every PATH_FIELDS string absolute against `base` (non-strings are left for the schema to report). */
+export function resolvePaths<T extends Record<string, unknown>>(obj: T, base: string): T {
+  const out = structuredClone(obj) as Record<string, unknown>;
+  for (const p of PATH_FIELDS) {
+    let o: unknown = out;
+    for (const k of p.slice(0, -1)) o = typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined;
+    if (typeof o !== 'object' || o === null) continue;
+    const rec = o as Record<string, unknown>;
+    const v = rec[p.at(-1)!];
+    if (typeof v === 'string' && v !== '') rec[p.at(-1)!] = path.resolve(base, v);
+  }
+  return out as T;
+}
+
+/** Every run and GRPO field with its default and description (for `rlvr train --help-config`). */
+export function describeConfig(): string {
+  const rows: string[] = [];
+  const walk = (shape: Record<string, z.ZodType>, prefix: string) => {
+    for (const [k, s] of Object.entries(shape)) {
+      const inner = unwrap(s);
+      if (k === 'grpo') {
+        walk(GRPO_FIELDS as unknown as Record<string, z.ZodType>, 'grpo.');
+        continue;
+      }
+      const nested = (inner as unknown as { shape?: Record<string, z.ZodType> }).shape;
+      if (nested) {
+        walk(nested, `${prefix}${k}.`);
+        continue;
+      }
+      if (k === 'resumes') continue;
+      rows.push(`  ${(prefix + k).padEnd(26)} ${s.description ?? ''}`);
+    }
+  };
+  walk(RUN_FIELDS as unknown as Record<string, z.ZodType>, '');
+  return rows.join('\n');
+}
