@@ -17,6 +17,7 @@ import { generate } from '../sampling/generate.js';
 import { groupAdvantages } from './advantages.js';
 import { validateConfig, type GRPOConfig } from './config.js';
 import { aggregationWeights } from './losses.js';
+import { pretrainedParts, readRunOptions, type PretrainedOptions } from './pretrained.js';
 import { scoreRewards, type Rewards } from './rewards.js';
 import { STAT_NAMES, accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
 
@@ -77,7 +78,12 @@ export interface TrainerOptions {
   log?: (line: string) => void;
   /** Called after every step with its metrics. */
   onStep?: (m: StepMetrics) => void;
+  /** Called by close(): frees what was built for this trainer (fromPretrained: models, verifier workers). */
+  dispose?: () => Promise<void>;
 }
+
+/** Library options of fromPretrained/resume: the run description plus progress callbacks. */
+export type FromPretrainedOptions = PretrainedOptions & Pick<TrainerOptions, 'log' | 'onStep'>;
 
 /** Thrown when the loss or gradient stops being finite; the last good checkpoint is untouched. */
 export class DivergenceError extends Error {}
@@ -111,6 +117,44 @@ export class GRPOTrainer {
       lr: opts.config.lr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.weightDecay,
     });
     fs.mkdirSync(opts.runDir, { recursive: true });
+  }
+
+  /**
+   * A trainer for the HF model folder `modelDir`: the paper's GRPO config with `opts.grpo` on top,
+   * the math verifier as reward unless `opts.rewards` is given. Writes run_config.json into the
+   * run folder; call close() when done.
+   */
+  static async fromPretrained(modelDir: string, opts: FromPretrainedOptions): Promise<GRPOTrainer> {
+    const parts = await pretrainedParts(modelDir, opts);
+    return new GRPOTrainer({ ...parts, log: opts.log, onStep: opts.onStep });
+  }
+
+  /**
+   * Continues the run in `runDir` from its newest checkpoint (weights, optimizer, step). Options
+   * given here override the recorded ones (e.g. `grpo: { steps }` to extend a run); code-only
+   * ones (rewards, in-code examples) must be given again.
+   */
+  static async resume(runDir: string, opts: Partial<FromPretrainedOptions> = {}): Promise<GRPOTrainer> {
+    const checkpoint = latestCheckpoint(runDir);
+    if (!checkpoint) throw new Error(`resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')}`);
+    const recorded = readRunOptions(runDir);
+    const merged = { ...recorded, ...opts, grpo: { ...recorded.grpo, ...opts.grpo }, out: runDir };
+    if (Array.isArray(merged.data) && merged.data.length === 0) throw new Error(`resume: the run's examples were built in code; pass them again (resume(runDir, { data }))`);
+    const parts = await pretrainedParts(recorded.model, merged, checkpoint);
+    const trainer = new GRPOTrainer({ ...parts, log: opts.log, onStep: opts.onStep });
+    trainer.loadCheckpointState(checkpoint);
+    return trainer;
+  }
+
+  /** The model being trained. */
+  get policy(): CausalLM {
+    return this.o.policy;
+  }
+
+  /** Frees the optimizer state and whatever fromPretrained/resume built (models, verifier workers). */
+  async close(): Promise<void> {
+    this.optimizer.dispose();
+    await this.o.dispose?.();
   }
 
   get metricsFile(): string {

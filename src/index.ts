@@ -1,0 +1,44 @@
+// The package's public API: `import { GRPOTrainer, verify, ... } from 'rlvr-ts'`.
+//
+// Named exports only, one name per concept. Importing this module loads no native code: the
+// libtorch addon loads on the first tensor operation, so the verifier and the data readers work
+// on a machine without libtorch.
+
+// ---- tensors (libtorch through the addon) ----
+export {
+  Tensor, tidy, F, cuda, AdamW, clipGradNorm, Generator, manualSeed, noGrad, enableGrad, inferenceMode,
+  zeros, ones, full, arange, rand, randn, randint, tensor, cat, stack, where, fromBytes,
+  liveTensors, setNumThreads, getNumThreads, torchVersion,
+  type DType, type Device, type Shape, type AdamWOptions,
+} from './engine/index.js';
+
+// ---- models and tokenizers ----
+export { CausalLM } from './model/transformer.js';
+export type { ModelConfig, Architecture } from './model/config.js';
+export { loadModel, saveModel, readConfig } from './model/checkpoint.js';
+export { Tokenizer, loadTokenizerConfig, renderChat, QWEN2_5_CHAT_TEMPLATE, type TokenizerConfig, type ChatMessage } from './tokenizer/index.js';
+export { generate, type Sample, type SamplingOptions } from './sampling/generate.js';
+
+// ---- the math verifier (pure TypeScript) ----
+export { verify, type VerifyOptions, type VerifyResult, type Reason as VerifyReason, type Mode as VerifyMode } from './reward/verifier.js';
+export { extractAnswer } from './reward/extract.js';
+export { VerifierPool, type PoolOptions as VerifierPoolOptions } from './reward/pool.js';
+
+// ---- data ----
+export { loadExamples, type TrainExample } from './data/examples.js';
+export { TRAIN_PROMPT_SUFFIX, MATH_EVAL_SYSTEM_PROMPT, trainMessages, mathEvalMessages } from './data/prompts.js';
+export { loadBenchmark, PAPER_BENCHMARKS, type Benchmark, type BenchmarkName } from './data/benchmarks.js';
+export { rankByVariance, readHistory, AccuracyHistory, type HistoryEntry, type RankedExample } from './data/selection.js';
+
+// ---- GRPO / 1-shot RLVR ----
+export { PAPER_GRPO_CONFIG, LOSS_PRESETS, type GRPOConfig, type LossAggregation } from './rl/config.js';
+export { mathReward, scoreRewards, type RewardFunction, type RewardInput, type WeightedReward, type Rewards } from './rl/rewards.js';
+export { GRPOTrainer, DivergenceError, latestCheckpoint, type TrainerOptions, type FromPretrainedOptions, type StepMetrics, type TextCodec } from './rl/trainer.js';
+export type { PretrainedOptions } from './rl/pretrained.js';
+export { groupAdvantages } from './rl/advantages.js';
+
+// ---- evaluation ----
+export {
+  evaluate, loadModelFolder, formatSummaryTable,
+  type EvalBenchmark, type EvalProblem, type EvalResult, type EvaluateOptions, type BenchmarkSummary, type LoadedModel,
+} from './eval/evaluate.js';
