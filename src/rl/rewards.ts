@@ -15,6 +15,8 @@ export interface RewardInput {
   completion: string;
   /** The sampled token ids (the stop token included when one was generated). */
   completionIds: number[];
+  /** The completion hit maxResponseLength (no stop token). */
+  truncated: boolean;
   /** The training example: `groundTruth`, `messages`, and every column of its data row in `columns`. */
   example: TrainExample;
   /** The rollout step being computed (1-based). */
@@ -82,8 +84,8 @@ export async function scoreRewards(rewards: Rewards, batch: RewardInput[]): Prom
 /**
  * The paper's reward: 1 when the verifier finds the completion's answer (last \boxed{} in reward
  * mode) equal to `example.groundTruth`, else 0. Checks run in the pool's workers, each bounded by
- * the pool's deadline (a timeout scores 0).
+ * the pool's deadline (a timeout scores 0). A truncated completion whose last box is unclosed scores 0.
  */
 export function mathReward(pool: VerifierPool, opts: VerifyOptions = { mode: 'reward' }): RewardFunction {
-  return (batch) => pool.rewards(batch.map((b) => ({ gold: b.example.groundTruth, response: b.completion })), opts);
+  return (batch) => pool.rewards(batch.map((b) => ({ gold: b.example.groundTruth, response: b.completion, truncated: b.truncated })), opts);
 }

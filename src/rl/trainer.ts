@@ -229,7 +229,7 @@ export class GRPOTrainer {
 
     // ---- rewards and advantages ----
     const scored = await scoreRewards(this.o.rewards, samples.map((s, i) => ({
-      prompt: promptTexts[s.promptIndex]!, completion: texts[i]!, completionIds: s.tokens, example: examples[s.promptIndex]!, step: this.step + 1,
+      prompt: promptTexts[s.promptIndex]!, completion: texts[i]!, completionIds: s.tokens, truncated: s.finishReason === 'length', example: examples[s.promptIndex]!, step: this.step + 1,
     })));
     const rewards = scored.total;
     const advantages = groupAdvantages(rewards, samples.map((s) => s.promptIndex), { normalizeByStd: cfg.normalizeAdvantageByStd });

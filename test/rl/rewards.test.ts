@@ -17,7 +17,7 @@ import { GRPOTrainer } from '../../src/rl/trainer.js';
 const ex = (gold: string, columns: Record<string, unknown> = {}): TrainExample => ({
   index: 0, messages: [{ role: 'user', content: 'q' }], groundTruth: gold, dataSource: 't', columns,
 });
-const item = (completion: string, gold = '1'): RewardInput => ({ prompt: 'p', completion, completionIds: [1, 2], example: ex(gold), step: 1 });
+const item = (completion: string, gold = '1'): RewardInput => ({ prompt: 'p', completion, completionIds: [1, 2], truncated: false, example: ex(gold), step: 1 });
 
 describe('reward API', () => {
   test('several weighted rewards: the sum per item and each mean by name', async () => {
