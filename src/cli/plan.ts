@@ -3,14 +3,12 @@
 // model's config.json: no weights, no GPU needed. `rlvr train` makes the same plan.
 //
 //   rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB] [--json]
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveComputeDtype } from '../engine/precision.js';
 import { readConfig } from '../model/checkpoint.js';
-import { LOSS_PRESETS, PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
 import { formatPlan, parseBytes, planMemory } from '../plan/plan.js';
 import { CliError, intOption, parseArgs } from './args.js';
-import { parseOverrides } from './train.js';
+import { RunConfigBuilder } from '../config/run-config.js';
 
 const USAGE = 'usage: rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB] [--json]';
 const OPTIONS = {
@@ -27,17 +25,14 @@ const OPTIONS = {
 
 export async function run(argv: string[]): Promise<number> {
   const { options } = parseArgs(argv, OPTIONS, USAGE);
-  let file: { model?: string; device?: string; preset?: string; grpo?: Partial<GRPOConfig> } = {};
-  if (typeof options.config === 'string') {
-    if (!fs.existsSync(options.config)) throw new CliError(`no such file: ${options.config}`);
-    try {
-      file = JSON.parse(fs.readFileSync(options.config, 'utf8'));
-    } catch (e) {
-      throw new CliError(`${options.config}: not valid JSON (${(e as Error).message})`);
-    }
-    if (file.model && !path.isAbsolute(file.model)) file.model = path.resolve(path.dirname(path.resolve(options.config)), file.model);
-  }
-  const modelDir = typeof options.model === 'string' ? options.model : file.model;
+  // The run file, --preset and --set go through rlvr train's schema (model and data optional here).
+  const b = typeof options.config === 'string' ? RunConfigBuilder.fromFile(options.config) : RunConfigBuilder.fromObject({}, 'flags');
+  if (typeof options.model === 'string') b.set(['model'], path.resolve(options.model), '--model');
+  if (typeof options.preset === 'string') b.set(['preset'], options.preset, '--preset');
+  if (typeof options.device === 'string') b.set(['device'], options.device, '--device');
+  if (typeof options.set === 'string') b.applySets(options.set);
+  const { run: rc, grpo: config } = b.buildWithGRPO({ partial: true });
+  const modelDir = rc.model;
   if (!modelDir) throw new CliError(`--model is required\n${USAGE}`);
   let model;
   try {
@@ -45,10 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const preset = typeof options.preset === 'string' ? options.preset : file.preset ?? 'full';
-  if (!LOSS_PRESETS[preset]) throw new CliError(`unknown --preset '${preset}' (known: ${Object.keys(LOSS_PRESETS).join(', ')})`);
-  const config: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...LOSS_PRESETS[preset], ...file.grpo, ...parseOverrides(typeof options.set === 'string' ? options.set : '') };
-  const device = typeof options.device === 'string' ? options.device : file.device ?? 'cuda';
+  const device = rc.device ?? 'cuda';
 
   let deviceBytes: number;
   let note = '';

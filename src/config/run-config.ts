@@ -47,11 +47,15 @@ const RUN_FIELDS = {
   resumes: z.array(ResumeRecordSchema).default([]).describe('Written by rlvr: settings changed at each --resume.'),
 };
 
-export const RunConfigSchema = z.strictObject(RUN_FIELDS).superRefine((rc, ctx) => {
-  if (!PRESETS[rc.preset]) {
+function knownPreset(rc: { preset?: string }, ctx: z.RefinementCtx): void {
+  if (rc.preset !== undefined && !PRESETS[rc.preset]) {
     ctx.addIssue({ code: 'invalid_value', path: ['preset'], input: rc.preset, values: Object.keys(PRESETS), message: 'unknown preset' });
   }
-});
+}
+
+export const RunConfigSchema = z.strictObject(RUN_FIELDS).superRefine(knownPreset);
+/** The same with model and data optional: for commands that only plan a run (`rlvr plan`). */
+const PartialRunConfigSchema = z.strictObject({ ...RUN_FIELDS, model: RUN_FIELDS.model.optional(), data: RUN_FIELDS.data.optional() }).superRefine(knownPreset);
 
 export type RunConfig = z.output<typeof RunConfigSchema>;
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
@@ -167,15 +171,16 @@ export class RunConfigBuilder {
   }
 
   /** Validates everything; throws one UserError line naming each bad value's source. */
-  build(): RunConfig {
-    const r = RunConfigSchema.safeParse(this.raw, { reportInput: true });
+  build(opts: { partial?: boolean } = {}): RunConfig {
+    const schema = opts.partial ? PartialRunConfigSchema : RunConfigSchema;
+    const r = schema.safeParse(this.raw, { reportInput: true });
     if (!r.success) throw new UserError(formatIssues(r.error.issues, (p) => this.labelFor(p), knownKeysAt, hintFor));
-    return r.data;
+    return r.data as RunConfig;
   }
 
   /** The run and its complete GRPO configuration (paper defaults, then the preset, then grpo), validated. */
-  buildWithGRPO(): { run: RunConfig; grpo: GRPOConfig } {
-    const run = this.build();
+  buildWithGRPO(opts: { partial?: boolean } = {}): { run: RunConfig; grpo: GRPOConfig } {
+    const run = this.build(opts);
     const r = GRPOConfigSchema.safeParse({ ...PRESETS[run.preset]!.overrides, ...run.grpo }, { reportInput: true });
     if (!r.success) {
       const issues = r.error.issues.map((i) => ({ ...i, path: ['grpo', ...i.path] }));
