@@ -1,32 +1,29 @@
 // Everything a GRPO trainer needs, built from a Hugging Face model folder and a partial run
 // description: the library path behind GRPOTrainer.fromPretrained / GRPOTrainer.resume.
+// The run description is validated by the same schema as `rlvr train`'s run file and flags
+// (src/config/run-config.ts), and run_config.json is written in the same format, so a run
+// started from code can be resumed by `rlvr train --resume` and the other way round.
 // (Kept apart from trainer.ts, which it does not import: no cycle.)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device, DType } from '../engine/index.js';
+import { cuda, resolveComputeDtype, setNumThreads } from '../engine/index.js';
+import { RunConfigBuilder, resolvePaths, type RunConfig, type RunConfigInput } from '../config/run-config.js';
 import { loadExamples, type TrainExample } from '../data/examples.js';
 import { evaluate, evalStopTokenIds, loadModelFolder, type EvalProblem } from '../eval/evaluate.js';
 import { loadModel } from '../model/checkpoint.js';
 import type { CausalLM } from '../model/transformer.js';
 import { VerifierPool } from '../reward/pool.js';
 import { renderChat, QWEN2_5_CHAT_TEMPLATE, type Tokenizer } from '../tokenizer/index.js';
-import { LOSS_PRESETS, PAPER_GRPO_CONFIG, validateConfig, type GRPOConfig } from './config.js';
+import type { GRPOConfig } from './config.js';
 import { mathReward, type Rewards } from './rewards.js';
 
-/** The run description for library use: the run file's fields (all optional but data) plus code-only ones. */
-export interface PretrainedOptions {
+/**
+ * The run description for library use: the run file's fields (src/config/run-config.ts; all but
+ * `data` optional, the GRPO settings default to the paper's) plus what only code can give.
+ */
+export interface PretrainedOptions extends Omit<RunConfigInput, 'model' | 'data' | 'validation' | 'resumes'> {
   /** Training data: a .parquet (verl layout) / .jsonl / .json file, or examples built in code. */
   data: string | TrainExample[];
-  /** Run folder (metrics.jsonl, checkpoints/...). Default runs/train-<time>. */
-  out?: string;
-  /** Overrides of the paper's GRPO configuration (src/rl/config.ts); everything else is the paper's value. */
-  grpo?: Partial<GRPOConfig>;
-  /** A loss ablation / variant from LOSS_PRESETS (default 'full', the paper's loss). */
-  preset?: string;
-  /** Default 'cpu'. */
-  device?: Device;
-  /** Parameter dtype. Default float32. */
-  dtype?: DType;
   /** In-training greedy validation: a problems file (jsonl/parquet) or problems in code. */
   validation?: { data: string | EvalProblem[]; limit?: number; maxTokens?: number; batchSize?: number };
   /** Reward function(s). Default: the math verifier (mathReward) in a 2-worker pool. */
@@ -53,38 +50,49 @@ export interface PretrainedParts {
 /** The run file written into every run folder (what resume and `rlvr train --resume` read back). */
 export const RUN_CONFIG_FILE = 'run_config.json';
 
-/** The merged, validated GRPO config: paper defaults, then the preset, then the overrides. */
-export function resolveGRPOConfig(preset: string | undefined, grpo: Partial<GRPOConfig> | undefined): GRPOConfig {
-  if (preset && !LOSS_PRESETS[preset]) throw new Error(`unknown preset '${preset}' (known: ${Object.keys(LOSS_PRESETS).join(', ')})`);
-  const unknown = Object.keys(grpo ?? {}).filter((k) => !(k in PAPER_GRPO_CONFIG));
-  if (unknown.length) throw new Error(`unknown GRPO field(s): ${unknown.join(', ')} (known: ${Object.keys(PAPER_GRPO_CONFIG).join(', ')})`);
-  const config: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...LOSS_PRESETS[preset ?? 'full'], ...grpo };
-  validateConfig(config);
-  return config;
+/** Stands in for `data` in run_config.json when the examples were passed in code. */
+const IN_CODE = '(examples passed in code: resume with GRPOTrainer.resume(runDir, { data }))';
+
+/** The options validated by the run schema: the run description and the complete GRPO config. */
+export function validateRunOptions(modelDir: string, opts: PretrainedOptions, label = 'GRPOTrainer.fromPretrained'): { run: RunConfig; grpo: GRPOConfig } {
+  const { data, validation, rewards: _rewards, ...rest } = opts as PretrainedOptions & Record<string, unknown>;
+  for (const k of ['log', 'onStep']) delete rest[k];
+  const raw: Record<string, unknown> = resolvePaths({
+    ...rest,
+    model: modelDir,
+    data: typeof data === 'string' ? data : IN_CODE,
+    ...(validation && typeof validation.data === 'string' ? { validation } : {}),
+  }, process.cwd());
+  if (typeof data !== 'string') raw['data'] = IN_CODE;
+  return RunConfigBuilder.fromObject(raw, label).buildWithGRPO();
 }
 
 /**
  * Loads the policy (and, when klCoef > 0, the frozen reference) from `modelDir` — or the policy
  * from `checkpoint` when resuming — with its tokenizer, chat template and stop tokens; loads the
- * data; writes run_config.json for a new run.
+ * data; writes run_config.json.
  */
-export async function pretrainedParts(modelDir: string, opts: PretrainedOptions, checkpoint: string | null = null): Promise<PretrainedParts> {
-  const config = resolveGRPOConfig(opts.preset, opts.grpo);
-  const examples = typeof opts.data === 'string' ? await loadExamples(opts.data) : opts.data;
+export async function pretrainedParts(modelDir: string, opts: PretrainedOptions, checkpoint: string | null = null, resumes: RunConfig['resumes'] = []): Promise<PretrainedParts> {
+  const { run, grpo: config } = validateRunOptions(modelDir, opts, checkpoint ? 'GRPOTrainer.resume' : 'GRPOTrainer.fromPretrained');
+  if (run.threads) setNumThreads(run.threads);
+  const examples = typeof opts.data === 'string' ? await loadExamples(run.data) : opts.data;
   if (examples.length === 0) throw new Error('no training examples');
-  const valProblems = opts.validation ? await validationProblems(opts.validation.data, opts.validation.limit) : null;
-  const runDir = path.resolve(opts.out ?? path.join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-  const device = opts.device ?? 'cpu';
-  const dtype = opts.dtype ?? 'float32';
+  const valProblems = opts.validation ? await validationProblems(run.validation?.data ?? opts.validation.data, opts.validation.limit) : null;
+  const runDir = path.resolve(run.out ?? path.join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  const device = run.device ?? (cuda.isAvailable() ? 'cuda' : 'cpu');
+  const computeDtype = resolveComputeDtype(config.computeDtype, device);
+  if (computeDtype !== 'float32' && run.dtype !== 'float32') {
+    throw new Error(`dtype ${run.dtype}: computeDtype ${computeDtype} keeps float32 master weights; use dtype float32 (or grpo.computeDtype float32)`);
+  }
 
-  const loaded = loadModelFolder(modelDir, { device, dtype });
+  const loaded = loadModelFolder(run.model, { device, dtype: run.dtype });
   const { tokenizer, tokenizerConfig } = loaded;
   let policy = loaded.model;
   if (checkpoint) {
     policy.dispose();
-    policy = loadModel(checkpoint, { device, dtype });
+    policy = loadModel(checkpoint, { device, dtype: run.dtype });
   }
-  const reference = config.klCoef !== 0 ? loadModel(modelDir, { device, dtype }) : null;
+  const reference = config.klCoef !== 0 ? loadModel(run.model, { device, dtype: computeDtype === 'float32' ? run.dtype : computeDtype }) : null;
   const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
   const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
   const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
@@ -93,18 +101,11 @@ export async function pretrainedParts(modelDir: string, opts: PretrainedOptions,
   const pool = opts.rewards ? null : new VerifierPool({ size: 2 });
   const rewards = opts.rewards ?? mathReward(pool!);
 
+  // run_config.json as `rlvr train` writes it: every setting, absolute paths, the complete GRPO config.
   fs.mkdirSync(runDir, { recursive: true });
-  if (!checkpoint) {
-    // Serializable part only; paths absolute so the run resumes from anywhere.
-    const abs = (p: string) => path.resolve(p);
-    const record = {
-      model: abs(modelDir),
-      data: typeof opts.data === 'string' ? abs(opts.data) : null,
-      out: runDir, device, dtype, preset: opts.preset, grpo: config,
-      validation: opts.validation && typeof opts.validation.data === 'string' ? { ...opts.validation, data: abs(opts.validation.data) } : undefined,
-    };
-    fs.writeFileSync(path.join(runDir, RUN_CONFIG_FILE), JSON.stringify(record, null, 2) + '\n');
-  }
+  const file = path.join(runDir, RUN_CONFIG_FILE);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ ...run, out: runDir, grpo: config, resumes }, null, 2) + '\n');
+  fs.renameSync(`${file}.tmp`, file);
 
   const v = opts.validation;
   const validate = valProblems && v ? async () => {
@@ -116,7 +117,7 @@ export async function pretrainedParts(modelDir: string, opts: PretrainedOptions,
   } : undefined;
 
   return {
-    policy, reference, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: modelDir, validate,
+    policy, reference, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: run.model, validate,
     dispose: async () => {
       policy.dispose();
       reference?.dispose();
@@ -125,24 +126,11 @@ export async function pretrainedParts(modelDir: string, opts: PretrainedOptions,
   };
 }
 
-/** The options a run was started with, read back from its run_config.json (for resume). */
-export function readRunOptions(runDir: string): PretrainedOptions & { model: string } {
+/** A run's recorded settings (its run_config.json, validated), for resume. */
+export function readRunConfig(runDir: string): RunConfig {
   const file = path.join(runDir, RUN_CONFIG_FILE);
   if (!fs.existsSync(file)) throw new Error(`${runDir} has no ${RUN_CONFIG_FILE} (is it a run folder?)`);
-  const rc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> & { model: string; data?: string | null };
-  const base = path.dirname(path.resolve(file));
-  const rel = (p: string) => (path.isAbsolute(p) ? p : path.resolve(base, p));
-  const validation = rc['validation'] as PretrainedOptions['validation'] | undefined;
-  return {
-    model: rel(rc.model),
-    data: rc.data ? rel(rc.data) : [],
-    out: runDir,
-    grpo: rc['grpo'] as Partial<GRPOConfig>,
-    preset: rc['preset'] as string | undefined,
-    device: rc['device'] as string | undefined,
-    dtype: rc['dtype'] as DType | undefined,
-    validation: validation && typeof validation.data === 'string' ? { ...validation, data: rel(validation.data) } : undefined,
-  };
+  return RunConfigBuilder.fromFile(file).build();
 }
 
 async function validationProblems(data: string | EvalProblem[], limit?: number): Promise<EvalProblem[]> {

@@ -17,7 +17,7 @@ import { generate } from '../sampling/generate.js';
 import { groupAdvantages } from './advantages.js';
 import { validateConfig, type GRPOConfig } from './config.js';
 import { aggregationWeights } from './losses.js';
-import { pretrainedParts, readRunOptions, type PretrainedOptions } from './pretrained.js';
+import { pretrainedParts, readRunConfig, type PretrainedOptions } from './pretrained.js';
 import { scoreRewards, type Rewards } from './rewards.js';
 import { STAT_NAMES, accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
 
@@ -137,11 +137,12 @@ export class GRPOTrainer {
   static async resume(runDir: string, opts: Partial<FromPretrainedOptions> = {}): Promise<GRPOTrainer> {
     const checkpoint = latestCheckpoint(runDir);
     if (!checkpoint) throw new Error(`resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')}`);
-    const recorded = readRunOptions(runDir);
-    const merged = { ...recorded, ...opts, grpo: { ...recorded.grpo, ...opts.grpo }, out: runDir };
-    if (Array.isArray(merged.data) && merged.data.length === 0) throw new Error(`resume: the run's examples were built in code; pass them again (resume(runDir, { data }))`);
-    const parts = await pretrainedParts(recorded.model, merged, checkpoint);
-    const trainer = new GRPOTrainer({ ...parts, log: opts.log, onStep: opts.onStep });
+    const { model, data, resumes, log: _l, ...recorded } = { ...readRunConfig(runDir), log: undefined };
+    const { log, onStep, ...given } = opts;
+    const merged = { ...recorded, validation: recorded.validation, ...given, data: given.data ?? data, grpo: { ...recorded.grpo, ...given.grpo }, out: runDir };
+    if (typeof merged.data === 'string' && !fs.existsSync(merged.data)) throw new Error(`resume: the run's data ${merged.data} is not a file; pass the examples again (resume(runDir, { data }))`);
+    const parts = await pretrainedParts(model, merged, checkpoint, resumes);
+    const trainer = new GRPOTrainer({ ...parts, log, onStep });
     trainer.loadCheckpointState(checkpoint);
     return trainer;
   }
