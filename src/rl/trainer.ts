@@ -137,9 +137,9 @@ export class GRPOTrainer {
   static async resume(runDir: string, opts: Partial<FromPretrainedOptions> = {}): Promise<GRPOTrainer> {
     const checkpoint = latestCheckpoint(runDir);
     if (!checkpoint) throw new Error(`resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')}`);
-    const { model, data, resumes, log: _l, ...recorded } = { ...readRunConfig(runDir), log: undefined };
+    const { model, data, resumes, ...recorded } = readRunConfig(runDir);
     const { log, onStep, ...given } = opts;
-    const merged = { ...recorded, validation: recorded.validation, ...given, data: given.data ?? data, grpo: { ...recorded.grpo, ...given.grpo }, out: runDir };
+    const merged = { ...recorded, ...given, data: given.data ?? data, grpo: { ...recorded.grpo, ...given.grpo }, out: runDir };
     if (typeof merged.data === 'string' && !fs.existsSync(merged.data)) throw new Error(`resume: the run's data ${merged.data} is not a file; pass the examples again (resume(runDir, { data }))`);
     const parts = await pretrainedParts(model, merged, checkpoint, resumes);
     const trainer = new GRPOTrainer({ ...parts, log, onStep });
