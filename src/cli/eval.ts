@@ -72,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
   // The engine (libtorch) is loaded only once the input is known to be good.
   const { cuda } = await import('../engine/index.js');
   const ev = await import('../eval/evaluate.js');
-  const device = typeof options['device'] === 'string' ? options['device'] : cuda.isAvailable() ? 'cuda' : 'cpu';
+  const device = typeof options['device'] === 'string' ? options['device'] : cuda.defaultDevice();
   let loaded: import('../eval/evaluate.js').LoadedModel;
   try {
     loaded = ev.loadModelFolder(modelDir, { device, dtype });

@@ -92,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
   const { loadModelFolder } = await import('../eval/evaluate.js');
   const { generate } = await import('../sampling/generate.js');
   const { renderChat, QWEN2_5_CHAT_TEMPLATE } = await import('../tokenizer/index.js');
-  const device = typeof options['device'] === 'string' ? options['device'] : cuda.isAvailable() ? 'cuda' : 'cpu';
+  const device = typeof options['device'] === 'string' ? options['device'] : cuda.defaultDevice();
   let loaded: import('../eval/evaluate.js').LoadedModel;
   try {
     loaded = loadModelFolder(modelDir, { device, dtype });

@@ -50,10 +50,10 @@ export async function run(argv: string[]): Promise<number> {
   const valProblems = rc.validation ? await loadValidation(rc.validation.data, rc.validation.limit) : null;
 
   const { GRPOTrainer, DivergenceError, latestCheckpoint } = await import('../rl/trainer.js');
-  const checkpoint = resume ? latestCheckpoint(runDir) : null;
+  const checkpoint = resume ? latestCheckpoint(runDir, (line) => console.error(`rlvr train: ${line}`)) : null;
   if (resume && !checkpoint) throw new UserError(`--resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')} (start the run again without --resume)`);
 
-  const device = rc.device ?? (cuda.isAvailable() ? 'cuda' : 'cpu');
+  const device = rc.device ?? cuda.defaultDevice();
   // The frozen reference only runs forward passes: with bf16 compute its weights are stored in
   // bf16 (half the memory of float32 master weights).
   const computeDtype = resolveComputeDtype(config.computeDtype, device);

@@ -182,6 +182,12 @@ export function selectRandom<T>(keys: readonly T[], k: number, seed: number): T[
  * in an epoch gets the mean of those accuracies, one not recorded in an epoch gets no entry
  * for it (lists may differ in length, as in the paper's file).
  */
+/** AccuracyHistory with its open epoch, as JSON: [index, accs] and [index, sum, count] rows in first-seen order. */
+export interface AccuracyHistoryState {
+  epochs: [number, number[]][];
+  pending: [number, number, number][];
+}
+
 export class AccuracyHistory {
   /** Completed epochs per example; a Map keeps first-seen order even for integer keys. */
   private readonly epochs = new Map<number, number[]>();
@@ -220,6 +226,19 @@ export class AccuracyHistory {
 
   save(file: string): void {
     fs.writeFileSync(file, this.serialize());
+  }
+
+  /** Everything, the open epoch included: what a checkpoint stores so that a resumed run loses nothing. */
+  toState(): AccuracyHistoryState {
+    return { epochs: [...this.epochs].map(([i, a]) => [i, a.slice()]), pending: [...this.pending].map(([i, p]) => [i, p.sum, p.n]) };
+  }
+
+  /** The inverse of toState(). */
+  static fromState(state: AccuracyHistoryState): AccuracyHistory {
+    const h = new AccuracyHistory();
+    for (const [i, accs] of state.epochs) h.epochs.set(i, accs.slice());
+    for (const [i, sum, n] of state.pending) h.pending.set(i, { sum, n });
+    return h;
   }
 
   /** Restores a history from its JSON text (e.g. to continue a run). */

@@ -8,6 +8,11 @@ export function isAvailable(): boolean {
   return a.type === 'cuda' && a.count > 0;
 }
 
+/** The device every command and library entry uses when none is given: cuda when available, else cpu. */
+export function defaultDevice(): 'cuda' | 'cpu' {
+  return isAvailable() ? 'cuda' : 'cpu';
+}
+
 export function deviceCount(): number {
   const a = native.accelerator();
   return a.type === 'cuda' ? a.count : 0;

@@ -55,6 +55,8 @@ export function loadModel(dir: string, opts: LoadOptions = {}): CausalLM {
       if (!srcType) throw new Error(`${dir}: tensor ${name} has unsupported dtype ${info.dtype}`);
       const t = noGrad(() => tidy(() => fromBytes(reader.read(name), srcType, info.shape).to({ dtype, device })));
       params.set(name, t.keep());
+      // NaN/inf weights would only surface later as "probability tensor contains inf/nan" mid-run.
+      if (!noGrad(() => tidy(() => t.isfinite().all().item()))) throw new Error(`${dir}: tensor ${name} has NaN or infinite values (a damaged or diverged checkpoint)`);
     }
     return new CausalLM(config, params);
   } catch (e) {

@@ -79,7 +79,7 @@ export async function pretrainedParts(modelDir: string, opts: PretrainedOptions,
   if (examples.length === 0) throw new Error('no training examples');
   const valProblems = opts.validation ? await validationProblems(run.validation?.data ?? opts.validation.data, opts.validation.limit) : null;
   const runDir = path.resolve(run.out ?? path.join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-  const device = run.device ?? (cuda.isAvailable() ? 'cuda' : 'cpu');
+  const device = run.device ?? cuda.defaultDevice();
   const computeDtype = resolveComputeDtype(config.computeDtype, device);
   if (computeDtype !== 'float32' && run.dtype !== 'float32') {
     throw new Error(`dtype ${run.dtype}: computeDtype ${computeDtype} keeps float32 master weights; use dtype float32 (or grpo.computeDtype float32)`);

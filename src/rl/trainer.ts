@@ -7,14 +7,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AdamW, autocast, cat, clipGradNormTensor, fromBytes, hostReads, resolveComputeDtype, setAllowTF32, tidy, type Tensor } from '../engine/index.js';
-import { AccuracyHistory } from '../data/selection.js';
+import { AccuracyHistory, type AccuracyHistoryState } from '../data/selection.js';
 import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
 import { saveModel, tensorToWrite } from '../model/checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from '../model/safetensors.js';
 import type { CausalLM } from '../model/transformer.js';
 import { generate } from '../sampling/generate.js';
+import { UserError } from '../config/errors.js';
 import { groupAdvantages } from './advantages.js';
+import { atomicWriteFile, findCheckpoint, STATE_FILE, writeCheckpoint } from './checkpoints.js';
 import { validateConfig, type GRPOConfig } from './config.js';
 import { aggregationWeights } from './losses.js';
 import { pretrainedParts, readRunConfig, type PretrainedOptions } from './pretrained.js';
@@ -22,7 +24,8 @@ import { scoreRewards, type Rewards } from './rewards.js';
 import { STAT_NAMES, accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
 
 export interface TextCodec {
-  encode(text: string): number[];
+  /** `addSpecialTokens: false` for rendered chat prompts: the template already wrote BOS (Llama-3). */
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[];
   decode(ids: number[]): string;
 }
 
@@ -51,6 +54,14 @@ export interface StepMetrics {
   updateHostReads: number;
   /** Padded / real tokens of the training micro-batches (1 = no padding). */
   paddingRatio: number;
+  /** Standard deviation of the step's rewards (all rollouts). */
+  rewardStd: number;
+  /** Share of groups whose rollouts all got the same reward: zero advantage, no policy gradient. */
+  zeroVarianceGroupFrac: number;
+  /** Share of responses cut at maxResponseLength (no stop token). */
+  truncatedFrac: number;
+  /** Wall-clock time the step ended (ISO 8601, UTC). */
+  time: string;
   /** Validation results (e.g. accuracy), on the steps where validation ran. */
   validation?: Record<string, number>;
 }
@@ -91,13 +102,16 @@ export class DivergenceError extends Error {}
 export class GRPOTrainer {
   readonly config: GRPOConfig;
   readonly optimizer: AdamW;
-  readonly history = new AccuracyHistory();
+  history = new AccuracyHistory();
   /** The dtype forward passes compute in (config.computeDtype resolved for the policy's device). */
   readonly computeDtype: 'float32' | 'bfloat16' | 'float16';
   /** Steps completed. */
   step = 0;
   private readonly o: TrainerOptions;
   private readonly log: (line: string) => void;
+  /** The training examples whose prompts fit maxPromptLength, and their token ids (tokenised once, before step 1). */
+  private readonly examples: TrainExample[];
+  private readonly promptIds = new Map<TrainExample, number[]>();
 
   constructor(opts: TrainerOptions) {
     validateConfig(opts.config);
@@ -106,6 +120,7 @@ export class GRPOTrainer {
     this.o = opts;
     this.config = opts.config;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
+    this.examples = this.tokenizePrompts(opts.examples);
     opts.policy.requiresGrad_(true);
     this.computeDtype = resolveComputeDtype(opts.config.computeDtype, opts.policy.device);
     if (this.computeDtype !== 'float32' && opts.policy.dtype !== 'float32') {
@@ -162,15 +177,47 @@ export class GRPOTrainer {
     return path.join(this.o.runDir, 'metrics.jsonl');
   }
 
+  /**
+   * Renders and tokenises every prompt before step 1. Prompts longer than maxPromptLength are
+   * dropped with one warning line giving the count and rows (verl's filter_overlong_prompts);
+   * when none is left, a UserError. The rendered chat template already holds the special
+   * tokens (a Llama-3 BOS), so no BOS is added here, as in eval and generate.
+   */
+  private tokenizePrompts(examples: TrainExample[]): TrainExample[] {
+    const max = this.config.maxPromptLength;
+    const kept: TrainExample[] = [];
+    const dropped: { index: number; length: number }[] = [];
+    const cache = new Map<string, number[]>();
+    for (const ex of examples) {
+      const text = this.o.renderPrompt(ex);
+      const ids = cache.get(text) ?? this.o.tokenizer.encode(text, { addSpecialTokens: false });
+      cache.set(text, ids);
+      if (ids.length > max) {
+        dropped.push({ index: ex.index, length: ids.length });
+      } else {
+        kept.push(ex);
+        this.promptIds.set(ex, ids);
+      }
+    }
+    if (dropped.length > 0) {
+      const rows = [...new Set(dropped.map((d) => d.index))];
+      const longest = Math.max(...dropped.map((d) => d.length));
+      const what = `${dropped.length} of ${examples.length} prompts are longer than maxPromptLength ${max} tokens (longest ${longest}; rows ${rows.slice(0, 10).join(', ')}${rows.length > 10 ? ', ...' : ''})`;
+      if (kept.length === 0) throw new UserError(`${what}: nothing left to train on; raise grpo.maxPromptLength`);
+      this.log(`warning: ${what}; they are left out, as verl's filter_overlong_prompts does`);
+    }
+    return kept;
+  }
+
   /** The examples of step s: consecutive slices of a per-epoch shuffle of the data (drop-last). */
   batchFor(step: number): { examples: TrainExample[]; epoch: number; lastOfEpoch: boolean } {
-    const n = this.o.examples.length;
+    const n = this.examples.length;
     const per = Math.floor(n / this.config.trainBatchSize) || 1;
     const epoch = Math.floor(step / per);
     const slot = step % per;
     const order = new Rng(hashSeed(this.config.seed, 1_000_003 + epoch)).shuffle([...Array(n).keys()]);
     const size = Math.min(this.config.trainBatchSize, n);
-    const examples = order.slice(slot * size, slot * size + size).map((i) => this.o.examples[i]!);
+    const examples = order.slice(slot * size, slot * size + size).map((i) => this.examples[i]!);
     return { examples, epoch, lastOfEpoch: slot === per - 1 };
   }
 
@@ -213,11 +260,7 @@ export class GRPOTrainer {
     // ---- rollouts ----
     const t0 = performance.now();
     const promptTexts = examples.map((ex) => this.o.renderPrompt(ex));
-    const promptIds = examples.map((ex, g) => {
-      const ids = tokenizer.encode(promptTexts[g]!);
-      if (ids.length > cfg.maxPromptLength) throw new Error(`example ${ex.index}: prompt has ${ids.length} tokens, more than maxPromptLength ${cfg.maxPromptLength}`);
-      return ids;
-    });
+    const promptIds = examples.map((ex) => this.promptIds.get(ex)!);
     const samples = autocast(policy.device, this.computeDtype, () => generate(policy, promptIds, {
       maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
       n: cfg.groupSize, seed: hashSeed(cfg.seed, this.step), stopTokenIds: this.o.stopTokenIds,
@@ -309,6 +352,7 @@ export class GRPOTrainer {
     this.step++;
     const lengths = samples.map((s) => s.tokens.length);
     const u = Math.max(1, stats.updates);
+    const groups = examples.map((_, g) => rewards.filter((__, i) => samples[i]!.promptIndex === g));
     return {
       step: this.step,
       rewardMean: mean(rewards),
@@ -329,6 +373,10 @@ export class GRPOTrainer {
       oldLogprobsFrom: reuse ? 'rollout' : 'recomputed',
       updateHostReads,
       paddingRatio: real > 0 ? padded / real : 1,
+      rewardStd: std(rewards),
+      zeroVarianceGroupFrac: mean(groups.map((rs) => (rs.every((r) => r === rs[0]) ? 1 : 0))),
+      truncatedFrac: mean(samples.map((s) => (s.finishReason === 'length' ? 1 : 0))),
+      time: new Date().toISOString(),
     };
   }
 
@@ -363,38 +411,37 @@ export class GRPOTrainer {
     fs.appendFileSync(this.metricsFile, JSON.stringify(m) + '\n');
   }
 
-  // ---- checkpoints ----
+  // ---- checkpoints (the file I/O: src/rl/checkpoints.ts) ----
 
   /**
-   * Writes runDir/checkpoints/step-N (HF model folder + optimizer.safetensors + trainer_state.json)
-   * into a temporary folder first and renames it, so a crash never leaves a half checkpoint;
-   * then points runDir/checkpoints/latest at it.
+   * Writes runDir/checkpoints/step-N: the HF model folder, optimizer.safetensors and
+   * trainer_state.json (step, config, the accuracy history with its open epoch), durably and
+   * atomically; then accuracy_history.json; old periodic checkpoints beyond keepLast go.
    */
   saveCheckpoint(): string {
     const root = path.join(this.o.runDir, 'checkpoints');
-    const name = `step-${String(this.step).padStart(6, '0')}`;
-    const final = path.join(root, name);
-    const tmp = final + '.tmp';
-    fs.rmSync(tmp, { recursive: true, force: true });
-    saveModel(this.o.policy, tmp, { dtype: this.o.policy.dtype, tokenizerFrom: this.o.tokenizerFrom });
-    const st = this.optimizer.state();
-    const tensors = [
-      ...st.expAvg.map((t, i) => ({ name: `exp_avg.${i}`, t })),
-      ...st.expAvgSq.map((t, i) => ({ name: `exp_avg_sq.${i}`, t })),
-      ...st.steps.map((t, i) => ({ name: `step.${i}`, t })),
-    ];
-    writeSafetensors(path.join(tmp, 'optimizer.safetensors'), tensors.map(({ name, t }) => tensorToWrite(name, t, 'float32')));
-    fs.writeFileSync(path.join(tmp, 'trainer_state.json'), JSON.stringify({ step: this.step, config: this.config }, null, 2));
-    fs.writeFileSync(path.join(this.o.runDir, 'accuracy_history.json'), this.history.serialize());
-    fs.rmSync(final, { recursive: true, force: true });
-    fs.renameSync(tmp, final);
-    fs.writeFileSync(path.join(root, 'latest'), name + '\n');
-    return final;
+    const dir = writeCheckpoint(root, this.step, { final: this.step === this.config.steps, keepLast: this.config.keepLast }, (tmp) => {
+      saveModel(this.o.policy, tmp, { dtype: this.o.policy.dtype, tokenizerFrom: this.o.tokenizerFrom });
+      const st = this.optimizer.state();
+      const tensors = [
+        ...st.expAvg.map((t, i) => ({ name: `exp_avg.${i}`, t })),
+        ...st.expAvgSq.map((t, i) => ({ name: `exp_avg_sq.${i}`, t })),
+        ...st.steps.map((t, i) => ({ name: `step.${i}`, t })),
+      ];
+      writeSafetensors(path.join(tmp, 'optimizer.safetensors'), tensors.map(({ name, t }) => tensorToWrite(name, t, 'float32')));
+      fs.writeFileSync(path.join(tmp, STATE_FILE), JSON.stringify({ step: this.step, config: this.config, history: this.history.toState() }, null, 2));
+    });
+    atomicWriteFile(path.join(this.o.runDir, 'accuracy_history.json'), this.history.serialize());
+    return dir;
   }
 
-  /** Restores optimizer state and step from a checkpoint folder (the policy weights are loaded by the caller). */
+  /**
+   * Restores optimizer state, step and accuracy history from a checkpoint folder (the policy
+   * weights are loaded by the caller), and cuts metrics.jsonl back to that step so that the
+   * steps run again are not logged twice.
+   */
   loadCheckpointState(dir: string): void {
-    const state = JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')) as { step: number };
+    const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as { step: number; history?: AccuracyHistoryState };
     const reader = new SafetensorsReader(path.join(dir, 'optimizer.safetensors'));
     try {
       const n = this.optimizer.params.length;
@@ -409,15 +456,32 @@ export class GRPOTrainer {
       reader.close();
     }
     this.step = state.step;
+    // Checkpoints written before the history was stored in them: the run folder's file (completed epochs).
+    const historyFile = path.join(this.o.runDir, 'accuracy_history.json');
+    if (state.history) this.history = AccuracyHistory.fromState(state.history);
+    else if (fs.existsSync(historyFile)) this.history = AccuracyHistory.parse(fs.readFileSync(historyFile, 'utf8'), historyFile);
+    atomicWriteFile(historyFile, this.history.serialize());
+    truncateMetrics(this.metricsFile, this.step);
   }
 }
 
-/** The newest complete checkpoint of a run, or null. */
-export function latestCheckpoint(runDir: string): string | null {
-  const pointer = path.join(runDir, 'checkpoints', 'latest');
-  if (!fs.existsSync(pointer)) return null;
-  const dir = path.join(runDir, 'checkpoints', fs.readFileSync(pointer, 'utf8').trim());
-  return fs.existsSync(path.join(dir, 'trainer_state.json')) ? dir : null;
+/** Keeps the metrics lines of steps <= step (and drops a torn last line); atomic. */
+export function truncateMetrics(file: string, step: number): void {
+  if (!fs.existsSync(file)) return;
+  const keep = fs.readFileSync(file, 'utf8').split('\n').filter((line) => {
+    try {
+      const m = JSON.parse(line) as { step?: unknown };
+      return typeof m.step === 'number' && m.step <= step;
+    } catch {
+      return false;
+    }
+  });
+  atomicWriteFile(file, keep.map((l) => l + '\n').join(''));
+}
+
+/** The newest intact checkpoint of a run, or null; damaged newer ones are skipped with a warning (`warn`). */
+export function latestCheckpoint(runDir: string, warn?: (line: string) => void): string | null {
+  return findCheckpoint(runDir, warn);
 }
 
 /** A 32-bit seed from (seed, salt): distinct steps/epochs get unrelated streams. */
@@ -430,6 +494,12 @@ export function hashSeed(seed: number, salt: number): number {
 
 function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+}
+
+/** Population standard deviation. */
+function std(xs: number[]): number {
+  const m = mean(xs);
+  return Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
 }
 
 function formatSeconds(s: number): string {
