@@ -16,6 +16,8 @@ const commands: Record<string, { file: string; summary: string }> = {
   eval: { file: './eval.js', summary: 'evaluate a model on the math benchmarks' },
   generate: { file: './generate.js', summary: 'sample from a causal LM' },
   models: { file: './models.js', summary: 'fetch real pretrained models (rlvr models get smollm2-135m-instruct)' },
+  dashboard: { file: './dashboard.js', summary: 'live charts of runs in the browser: rlvr dashboard [RUN_DIR...]' },
+  report: { file: './report.js', summary: 'a run\'s charts and sampled responses as one HTML file: rlvr report RUN_DIR' },
   select: { file: './select.js', summary: 'rank training examples by historical variance (or randomly)' },
   verify: { file: './verify.js', summary: 'check one response against a gold answer' },
   'verify-cases': { file: './verify-cases.js', summary: 'score the verifier on a jsonl file of cases' },
