@@ -1,0 +1,65 @@
+// The paper's loss weighting (fork-weights.ts) against a PyTorch reference written from the
+// fork's definitions (test/py/fork_weights_ref.py), which reads the weights off autograd.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { forkLossWeights, karmarkarKarp } from '../../src/rl/fork-weights.js';
+import { runPython } from '../helpers/python.js';
+import { repoRoot } from '../helpers/paths.js';
+
+const REF = path.join(repoRoot, 'test', 'py', 'fork_weights_ref.py');
+
+/** Deterministic lengths: rollouts of a π1-like step, some cut at the response limit. */
+function rollouts(prompts: number, group: number, promptLen: number, maxResp: number, seed: number): { seq: number[]; resp: number[] } {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const resp: number[] = [];
+  const seq: number[] = [];
+  for (let p = 0; p < prompts; p++) {
+    const pl = promptLen + Math.floor(rnd() * 20);
+    for (let g = 0; g < group; g++) {
+      const r = rnd() < 0.1 ? maxResp : 40 + Math.floor(rnd() * rnd() * (maxResp - 40));
+      resp.push(r);
+      seq.push(pl + r);
+    }
+  }
+  return { seq, resp };
+}
+
+function compare(seq: number[], resp: number[], ranks: number, maxTokens: number, mini: number): void {
+  const ours = forkLossWeights(seq, resp, { ranks, maxTokensPerRank: maxTokens, miniBatchPerRank: mini });
+  const ref = JSON.parse(runPython(REF, [], JSON.stringify({ seq_lens: seq, resp_lens: resp, ranks, max_tokens: maxTokens, mini_per_rank: mini }))) as
+    { weight: number[]; mini: number[]; rank: number[] };
+  assert.deepEqual(ours.rank, ref.rank, 'rank assignment');
+  assert.deepEqual(ours.miniBatch, ref.mini, 'mini-batch assignment');
+  ours.weight.forEach((w, i) => assert.ok(Math.abs(w - ref.weight[i]!) <= 1e-12 * Math.abs(ref.weight[i]!), `weight ${i}: ${w} vs ${ref.weight[i]}`));
+  // Each optimizer step's token weights sum to 1 (a weighted mean of per-token losses).
+  const sums = new Map<number, number>();
+  ours.weight.forEach((w, i) => sums.set(ours.miniBatch[i]!, (sums.get(ours.miniBatch[i]!) ?? 0) + w * resp[i]!));
+  for (const v of sums.values()) assert.ok(Math.abs(v - 1) < 1e-9, `step weights sum to ${v}`);
+}
+
+test("fork weights: the paper's step (128 prompts × 8 rollouts, 8 ranks, 24000 tokens, one mini-batch) = PyTorch reference", () => {
+  const { seq, resp } = rollouts(128, 8, 130, 3072, 7);
+  compare(seq, resp, 8, 24000, 128);
+  const plan = forkLossWeights(seq, resp, { ranks: 8, maxTokensPerRank: 24000, miniBatchPerRank: 128 });
+  // Not a global token mean: the weights vary with the micro-batch a sequence lands in.
+  const distinct = new Set(plan.weight.map((w) => w.toPrecision(12)));
+  assert.ok(distinct.size > 8, `${distinct.size} distinct weights`);
+  assert.ok(plan.microBatches[0]!.every((micros) => micros.length === plan.microBatches[0]![0]!.length), 'same micro-batch count on every rank');
+});
+
+test('fork weights: several mini-batches per rank, small budget = PyTorch reference', () => {
+  const { seq, resp } = rollouts(16, 4, 30, 500, 3);
+  compare(seq, resp, 4, 1200, 8);
+  const two = rollouts(4, 4, 20, 300, 11);
+  compare(two.seq, two.resp, 2, 700, 4);
+});
+
+test('karmarkarKarp: balanced equal-size parts; bad shapes fail in one line', () => {
+  const parts = karmarkarKarp([5, 1, 4, 2, 3, 3], 2, true);
+  assert.deepEqual(parts.map((p) => p.length), [3, 3]);
+  assert.deepEqual(parts.map((p) => p.reduce((s, i) => s + [5, 1, 4, 2, 3, 3][i]!, 0)).sort(), [9, 9]);
+  assert.throws(() => forkLossWeights([10, 10, 10], [5, 5, 5], { ranks: 2, maxTokensPerRank: 100, miniBatchPerRank: 1 }), /split evenly over 2 ranks/);
+  assert.throws(() => forkLossWeights([10, 200], [5, 5], { ranks: 2, maxTokensPerRank: 100, miniBatchPerRank: 1 }), /exceeds the micro-batch token budget/);
+});
