@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   if (computeDtype !== 'float32' && rc.dtype !== 'float32') {
     throw new UserError(`--dtype ${rc.dtype}: computeDtype ${computeDtype} keeps float32 master weights; use --dtype float32 (or --set computeDtype=float32 for pure ${rc.dtype} training, which loses updates at lr 1e-6)`);
   }
-  const { evaluate, evalStopTokenIds, loadModelFolder } = await import('../eval/evaluate.js');
+  const { evaluate, loadModelFolder } = await import('../eval/evaluate.js');
   const { loadModel } = await import('../model/checkpoint.js');
   const loaded = await userErrors(() => loadModelFolder(rc.model, { device, dtype: rc.dtype }));
   const { tokenizer, tokenizerConfig } = loaded;
@@ -69,7 +69,14 @@ export async function run(argv: string[]): Promise<number> {
   const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
   const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
   const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
-  const stopTokenIds = evalStopTokenIds(tokenizer, loaded.eosTokenIds);
+  // Rollouts stop at the model's EOS ids (generation_config.json / tokenizer_config.json), as
+  // vLLM did in the paper's run; --stop adds more (e.g. '<|im_end|>').
+  const stopTokenIds = [...new Set([...loaded.eosTokenIds, ...rc.stop.map((t) => {
+    const id = tokenizer.tokenToId(t);
+    if (id === undefined) throw new UserError(`--stop: '${t}' is not a token of this model's vocabulary`);
+    return id;
+  })])];
+  if (stopTokenIds.length === 0) throw new UserError(`${rc.model} names no EOS token (config.json, generation_config.json, tokenizer_config.json): give --stop TOKEN`);
   const reference = config.klCoef !== 0 ? await userErrors(() => loadModel(rc.model, { device, dtype: computeDtype === 'float32' ? rc.dtype : computeDtype })) : null;
   if (checkpoint) {
     policy.dispose();
@@ -78,15 +85,24 @@ export async function run(argv: string[]): Promise<number> {
 
   const { VerifierPool } = await import('../reward/pool.js');
   const { mathReward } = await import('../rl/rewards.js');
+  const { verify } = await import('../reward/verifier.js');
   const pool = new VerifierPool({ size: 2 });
+  const rewardMode = config.reward === 'paper' ? 'paper' : 'reward';
   try {
     const trainer = new GRPOTrainer({
       policy, reference, tokenizer, examples, renderPrompt, stopTokenIds, config, runDir, tokenizerFrom: rc.model,
-      rewards: mathReward(pool),
+      rewards: mathReward(pool, { mode: rewardMode }),
       validate: valProblems ? async () => {
         const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {
           maxNewTokens: rc.validation!.maxTokens ?? config.maxResponseLength, batchSize: rc.validation!.batchSize,
           chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: false,
+          // The paper's code scored validation with its training reward (greedy, same stops).
+          scorer: config.validationScoring === 'reward'
+            ? (gold, response, ctx) => {
+              const v = verify(gold, response, { mode: rewardMode, truncated: ctx.truncated });
+              return { correct: v.correct, extracted: v.extractedPred, reason: v.reason };
+            }
+            : undefined,
         });
         return { accuracy: r.benchmarks.validation!.accuracy };
       } : undefined,

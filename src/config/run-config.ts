@@ -44,6 +44,8 @@ const RUN_FIELDS = {
   grpo: GRPOOverridesSchema.default({}).describe("Overrides of the paper's GRPO configuration (src/rl/config.ts)."),
   validation: ValidationSchema.optional().describe('In-training validation (greedy). Default: none.'),
   threads: z.number().int().positive().optional().describe('CPU threads for libtorch. Default: libtorch\'s choice.'),
+  stop: z.array(z.string().min(1)).default([])
+    .describe("Extra stop tokens for rollouts, each one token of the model's vocabulary (--stop A:B). The model's EOS ids (config.json, generation_config.json, tokenizer_config.json) always stop, as vLLM did in the paper's run. Default none."),
   resumes: z.array(ResumeRecordSchema).default([]).describe('Written by rlvr: settings changed at each --resume.'),
 };
 
@@ -75,6 +77,8 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   device: { path: ['device'], help: 'cpu, cuda, cuda:1, mps (default: cuda when available, else cpu)' },
   dtype: { path: ['dtype'], help: `parameter (master weight) dtype: ${PARAM_DTYPES.join(', ')} (default float32); compute runs in grpo.computeDtype (auto: bf16 on CUDA)` },
   threads: { path: ['threads'], help: 'CPU threads for libtorch' },
+  reward: { path: ['grpo', 'reward'], help: "training reward: ours (default) or paper (the fork's DeepScaleR grader)" },
+  stop: { path: ['stop'], help: "extra stop tokens, ':'-separated (e.g. '<|im_end|>'); the model's EOS ids always stop" },
 };
 
 /** The schema of the field at `p` (through objects, optionals and defaults), or null. */

@@ -108,6 +108,9 @@ export interface Score {
   reason: VerifyResult['reason'];
 }
 
+/** Scores one response: `rlvr eval --grader ours|qwen`, or the training reward for in-training validation. */
+export type Scorer = (gold: string, response: string, ctx: { problem: string; truncated: boolean }) => Score;
+
 /** Scores one response against the gold answer with the verifier's evaluation mode. */
 export function scoreResponse(gold: string, response: string): Score {
   const r = verify(gold, response, { mode: 'eval' });
@@ -211,6 +214,8 @@ export interface EvalProgress {
 export type Sampler = (model: CausalLM, prompts: number[][], opts: SamplingOptions) => Sample[];
 
 export interface EvaluateOptions {
+  /** How responses are scored. Default scoreResponse (our verifier's evaluation mode). */
+  scorer?: Scorer;
   /** Maximum new tokens per response. Default 3072 (the paper's). */
   maxNewTokens?: number;
   /** Sequences per generate() call (a batch always holds at least one problem's samples). Default 16. */
@@ -323,7 +328,7 @@ export function evaluate(
       for (const s of samples) {
         const p = batch[s.promptIndex]!;
         const response = tokenizer.decode(s.tokens, { skipSpecialTokens: true });
-        const score = scoreResponse(p.answer, response);
+        const score = (opts.scorer ?? scoreResponse)(p.answer, response, { problem: p.problem, truncated: s.finishReason === 'length' });
         const reflect = hasSelfReflection(response);
         const rec: EvalRecord = {
           bench: bench.name,

@@ -18,8 +18,14 @@ import { formatIssues, UserError } from '../config/errors.js';
 import type { ComputeDTypeSetting } from '../engine/index.js';
 
 export const LOSS_AGGREGATIONS = [
-  /** Mean over every response token of the mini-batch (verl's token-mean; the paper). */
+  /** Mean over every response token of the mini-batch (later verl's loss_agg_mode token-mean; our default). */
   'token-mean',
+  /**
+   * The paper's code (its verl 0.2 fork, dynamic batch size): token mean per token-budget
+   * micro-batch × (micro-batch sequences / mini-batch sequences), averaged over emulated ranks
+   * (forkRanks, forkMaxTokensPerRank); see src/rl/fork-weights.ts.
+   */
+  'verl-fork',
   /** Mean over sequences of each sequence's token mean (the original GRPO paper). */
   'seq-mean-token-mean',
   /** Mean over sequences of each sequence's token sum divided by maxResponseLength (Dr. GRPO). */
@@ -81,7 +87,15 @@ export const GRPO_FIELDS = {
   entropyCoef: z.number().default(0.001)
     .describe('Coefficient of the entropy bonus (loss -= coef · entropy); negative minimises entropy. Paper: 0.001.'),
   lossAggregation: z.enum(LOSS_AGGREGATIONS).default('token-mean')
-    .describe('How per-token losses are averaged: token-mean | seq-mean-token-mean | seq-mean-token-sum-norm. Paper: token-mean.'),
+    .describe("How per-token losses are averaged: token-mean | verl-fork | seq-mean-token-mean | seq-mean-token-sum-norm. Default token-mean (ours: one mean over the mini-batch's tokens); the paper's code: verl-fork (token mean per token-budget micro-batch × its share of sequences, over 8 ranks; preset paper)."),
+  forkRanks: int().positive().default(8)
+    .describe('verl-fork only: data-parallel ranks emulated on one device (the mini-batch rollouts must split evenly over them). Paper: 8 GPUs.'),
+  forkMaxTokensPerRank: int().positive().default(24000)
+    .describe('verl-fork only: micro-batch token budget per rank, prompt + response tokens. Paper: 24000 (ppo_max_token_len_per_gpu).'),
+  reward: z.enum(['ours', 'paper']).default('ours')
+    .describe("Training reward: ours (our verifier's reward mode: last box group, value equivalence) or paper (the fork's DeepScaleR grader, src/reward/paper.ts). Default ours; the paper's code: paper (preset paper). Either way a truncated response with an unclosed final box scores 0."),
+  validationScoring: z.enum(['eval', 'reward']).default('eval')
+    .describe('How in-training validation is scored: eval (our evaluation grader) or reward (the training reward). Default eval (ours); the paper\'s code: reward (preset paper).'),
   normalizeAdvantageByStd: z.boolean().default(true)
     .describe('Divide group-centred rewards by the group\'s (unbiased) std + 1e-6. Paper: true; Dr. GRPO: false.'),
 
@@ -98,10 +112,24 @@ export const GRPO_FIELDS = {
     .describe('Keep the newest k periodic checkpoints (the final one is always kept; 0 = keep all). Default 3 (ours).'),
 };
 
-function crossFieldChecks(c: { trainBatchSize: number; miniBatchSize: number }, ctx: z.RefinementCtx): void {
+function crossFieldChecks(c: {
+  trainBatchSize: number; miniBatchSize: number; groupSize: number; lossAggregation: LossAggregation;
+  forkRanks: number; forkMaxTokensPerRank: number; maxPromptLength: number; maxResponseLength: number;
+}, ctx: z.RefinementCtx): void {
   if (c.miniBatchSize > c.trainBatchSize || c.trainBatchSize % c.miniBatchSize !== 0) {
     ctx.addIssue({ code: 'custom', path: ['miniBatchSize'], input: c.miniBatchSize,
       message: `must divide trainBatchSize ${c.trainBatchSize}, got ${c.miniBatchSize}` });
+  }
+  if (c.lossAggregation === 'verl-fork') {
+    const rollouts = c.miniBatchSize * c.groupSize;
+    if (rollouts % c.forkRanks !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['forkRanks'], input: c.forkRanks,
+        message: `verl-fork needs the ${rollouts} rollouts of a mini-batch (miniBatchSize × groupSize) to split evenly over forkRanks, got ${c.forkRanks}` });
+    }
+    if (c.forkMaxTokensPerRank < c.maxPromptLength + c.maxResponseLength) {
+      ctx.addIssue({ code: 'custom', path: ['forkMaxTokensPerRank'], input: c.forkMaxTokensPerRank,
+        message: `must hold one whole sequence (maxPromptLength + maxResponseLength = ${c.maxPromptLength + c.maxResponseLength}), got ${c.forkMaxTokensPerRank}` });
+    }
   }
 }
 
@@ -132,6 +160,10 @@ export const PRESETS: Record<string, { description: string; overrides: GRPOOverr
   'pg+wd+entropy': { description: '+ weight decay + entropy, no KL (Table 5)', overrides: { klCoef: 0 } },
   'entropy-only': { description: "entropy loss alone, no policy gradient (the paper's ablation)", overrides: { policyGradient: false, weightDecay: 0, klCoef: 0 } },
   'dr-grpo': { description: 'Dr. GRPO: no std normalisation, sequence sums normalised by the max length', overrides: { normalizeAdvantageByStd: false, lossAggregation: 'seq-mean-token-sum-norm' } },
+  paper: {
+    description: "the paper's code as it ran (docs/PAPER.md): its loss weighting over 8 emulated ranks, the DeepScaleR reward, validation by that reward, checkpoints every 20 steps",
+    overrides: { lossAggregation: 'verl-fork', forkRanks: 8, forkMaxTokensPerRank: 24000, reward: 'paper', validationScoring: 'reward', saveEvery: 20, validateEvery: 20 },
+  },
 };
 for (const [name, p] of Object.entries(PRESETS)) {
   const r = GRPOOverridesSchema.safeParse(p.overrides, { reportInput: true });

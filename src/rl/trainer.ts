@@ -18,6 +18,7 @@ import { UserError } from '../config/errors.js';
 import { groupAdvantages } from './advantages.js';
 import { atomicWriteFile, findCheckpoint, STATE_FILE, writeCheckpoint } from './checkpoints.js';
 import { validateConfig, type GRPOConfig } from './config.js';
+import { forkLossWeights } from './fork-weights.js';
 import { aggregationWeights } from './losses.js';
 import { pretrainedParts, readRunConfig, type PretrainedOptions } from './pretrained.js';
 import { scoreRewards, type Rewards } from './rewards.js';
@@ -305,13 +306,23 @@ export class GRPOTrainer {
     const t2 = performance.now();
     const reads0 = hostReads();
     const groupsPerMini = cfg.miniBatchSize;
+    // The paper's code: its mini-batches and per-token weights (rank/micro-batch layout emulated).
+    const fork = cfg.lossAggregation === 'verl-fork'
+      ? forkLossWeights(seqs.map((q) => q.promptIds.length + q.responseIds.length), seqs.map((q) => q.responseIds.length), {
+        ranks: cfg.forkRanks, maxTokensPerRank: cfg.forkMaxTokensPerRank, miniBatchPerRank: (cfg.miniBatchSize * cfg.groupSize) / cfg.forkRanks,
+      })
+      : null;
     const stats = { loss: 0, pg: 0, entropy: 0, kl: 0, clipFrac: 0, gradNorm: 0, updates: 0 };
     let padded = 0;
     let real = 0;
     for (let epoch = 0; epoch < cfg.ppoEpochs; epoch++) {
       for (let g0 = 0; g0 < examples.length; g0 += groupsPerMini) {
-        const members = samples.map((s, i) => ({ s, i })).filter(({ s }) => s.promptIndex >= g0 && s.promptIndex < g0 + groupsPerMini).map(({ i }) => i);
-        const weights = aggregationWeights(members.map((i) => seqs[i]!.responseIds.length), cfg.lossAggregation, cfg.maxResponseLength);
+        const members = fork
+          ? fork.miniBatch.flatMap((b, i) => (b === g0 / groupsPerMini ? [i] : []))
+          : samples.map((s, i) => ({ s, i })).filter(({ s }) => s.promptIndex >= g0 && s.promptIndex < g0 + groupsPerMini).map(({ i }) => i);
+        const weights = fork
+          ? members.map((i) => new Array<number>(seqs[i]!.responseIds.length).fill(fork.weight[i]!))
+          : aggregationWeights(members.map((i) => seqs[i]!.responseIds.length), cfg.lossAggregation, cfg.maxResponseLength);
         const targets: TokenTargets[] = members.map((i, k) => ({
           oldLogp: oldLogp[i]!, refLogp: ref ? ref.logp[i]! : null, advantage: advantages[i]!, weights: weights[k]!,
         }));

@@ -63,3 +63,10 @@ test('karmarkarKarp: balanced equal-size parts; bad shapes fail in one line', ()
   assert.throws(() => forkLossWeights([10, 10, 10], [5, 5, 5], { ranks: 2, maxTokensPerRank: 100, miniBatchPerRank: 1 }), /split evenly over 2 ranks/);
   assert.throws(() => forkLossWeights([10, 200], [5, 5], { ranks: 2, maxTokensPerRank: 100, miniBatchPerRank: 1 }), /exceeds the micro-batch token budget/);
 });
+
+test('fork weights: one rank whose micro-batch holds everything is the global token mean', () => {
+  const { seq, resp } = rollouts(4, 4, 30, 200, 5);
+  const plan = forkLossWeights(seq, resp, { ranks: 1, maxTokensPerRank: 1e9, miniBatchPerRank: 16 });
+  const total = resp.reduce((a, b) => a + b, 0);
+  for (const w of plan.weight) assert.ok(Math.abs(w - 1 / total) < 1e-15);
+});
