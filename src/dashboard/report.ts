@@ -10,6 +10,8 @@ export interface ReportOptions {
   title?: string;
   /** Charts placed before the run's own (e.g. the demo's pretraining loss). */
   extraCharts?: ChartSpec[];
+  /** Ids of the run charts to leave out (e.g. one the extra charts replace). */
+  omitCharts?: string[];
   intro?: PageOptions['intro'];
   outro?: PageOptions['outro'];
 }
@@ -17,7 +19,7 @@ export interface ReportOptions {
 /** The report's HTML for one or more run folders. */
 export function renderRunReport(dirs: readonly string[], opts: ReportOptions = {}): string {
   const state = pageState(dirs, opts.title);
-  state.charts = [...(opts.extraCharts ?? []), ...state.charts];
+  state.charts = [...(opts.extraCharts ?? []), ...state.charts.filter((c) => !opts.omitCharts?.includes(c.id))];
   return renderPage(state, { live: false, rollouts: embeddedRollouts(dirs), intro: opts.intro, outro: opts.outro });
 }
 

@@ -1,5 +1,5 @@
 // The embedded demo (`rlvr demo`): the quick configuration end to end through the CLI (JSON
-// line, report with SVG curves, reproducibility), the demo tokenizer (byte-level BPE with an
+// line, report with charts, reproducibility), the demo tokenizer (byte-level BPE with an
 // empty merge list through our Tokenizer), and the base-model folder as a real HF checkpoint.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -77,7 +77,7 @@ describe('rlvr demo --quick', () => {
   const out2 = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-demo-'));
   let first: ReturnType<typeof runDemoCli>;
 
-  test('runs end to end: JSON last line, table, report with SVG curves, HF folders', () => {
+  test('runs end to end: JSON last line, table, report with charts, HF folders', () => {
     first = runDemoCli(['--quick', '--json', '--seed', '7', '--out', out1]);
     const j = first.json;
     assert.deepEqual(Object.keys(j).sort(), ['after', 'before', 'seconds', 'steps']);
@@ -86,10 +86,14 @@ describe('rlvr demo --quick', () => {
     assert.ok((j.seconds as number) > 0);
     assert.match(first.stdout, /held-out accuracy \(boxed, reward\)/);
     const html = fs.readFileSync(path.join(out1, 'report.html'), 'utf8');
-    assert.ok((html.match(/<svg /g) ?? []).length >= 4, 'report has the charts');
-    for (const title of ['Accuracy per RLVR step', 'Policy entropy', 'Response length']) assert.ok(html.includes(title), title);
-    assert.ok(html.includes('data-name="train accuracy (π1 rollouts)"'));
-    assert.ok(html.includes('data-name="held-out accuracy (boxed, greedy)"'));
+    // The report is the shared run report (src/dashboard/): chart specs drawn by the inlined uPlot.
+    assert.ok(html.includes('uPlot') && !html.includes('src="/uplot.js"'), 'uPlot is inlined (a file readable offline)');
+    const state = JSON.parse(/let state = (.*);\n/.exec(html)![1]!) as { charts: { title: string; series: { label: string; x: number[] }[] }[] };
+    const titles = state.charts.map((c) => c.title);
+    for (const title of ['Accuracy per RLVR step', 'Policy entropy', 'Response length', 'Pretraining loss (assistant tokens)', 'KL to the reference model']) assert.ok(titles.includes(title), title);
+    const acc = state.charts.find((c) => c.title === 'Accuracy per RLVR step')!;
+    assert.deepEqual(acc.series.slice(0, 2).map((s) => s.label), ['train accuracy (π1 rollouts)', 'held-out accuracy (boxed, greedy)']);
+    assert.deepEqual(acc.series[0]!.x, [1, 2, 3]);
     const metrics = fs.readFileSync(path.join(out1, 'rlvr', 'metrics.jsonl'), 'utf8').trim().split('\n');
     assert.equal(metrics.length, 4); // step 0 validation + 3 steps
     for (const dir of ['base-model', path.join('rlvr', 'final-model')]) {
