@@ -1,6 +1,6 @@
 // Tiny, strict argument parser shared by every subcommand: `--name value`, `--flag`, positionals.
 // Unknown options are an error (a typo must not silently fall back to a default).
-import { UserError } from '../config/errors.js';
+import { didYouMean, UserError } from '../config/errors.js';
 import type { DType } from '../engine/dtype.js';
 
 /** An error caused by the user's input (bad flag, missing file, wrong schema): printed as one line. */
@@ -33,7 +33,10 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, usag
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     const s = spec[name];
-    if (!s) throw new CliError(`unknown option --${name}\n${formatHelp(usage, spec)}`);
+    if (!s) {
+      const guess = didYouMean(name, Object.keys(spec));
+      throw new CliError(`unknown option --${name}${guess ? ` (did you mean --${guess}?)` : ''}; ${usage.split(' ').slice(1, 3).join(' ')} --help lists the options`);
+    }
     if (s.type === 'boolean') {
       options[name] = true;
     } else {

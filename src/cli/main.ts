@@ -59,7 +59,8 @@ main(argv.filter((a) => a !== '--debug')).then(
       if (!debug) console.error(`rlvr: ${err.message}`);
       process.exitCode = 2;
     } else if (systemErrorCode(err)) {
-      if (!debug) console.error(`rlvr: ${(err as Error).message}`);
+      const hint = systemErrorCode(err) === 'ENOSPC' ? ' (disk full: free space and run again; rlvr train continues with --resume from its newest complete checkpoint)' : '';
+      if (!debug) console.error(`rlvr: ${(err as Error).message}${hint}`);
       process.exitCode = 1;
     } else {
       if (!debug) console.error(err);

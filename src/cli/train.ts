@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError, show } from '../config/errors.js';
 import { describeConfig, RUN_FLAGS, RunConfigBuilder, type RunConfig } from '../config/run-config.js';
+import { atomicWriteFile } from '../rl/checkpoints.js';
 import type { TrainExample } from '../data/examples.js';
 import type { GRPOConfig } from '../rl/config.js';
 import { parseArgs, type OptionSpec } from './args.js';
@@ -216,10 +217,7 @@ function checkWritable(runDir: string): void {
 function writeRunConfig(runDir: string, rc: RunConfig, config: GRPOConfig, resumed?: { step: number; changes: Record<string, [unknown, unknown]> }): void {
   const resumes = [...rc.resumes];
   if (resumed && Object.keys(resumed.changes).length > 0) resumes.push({ step: resumed.step, time: new Date().toISOString(), changed: resumed.changes });
-  const file = path.join(runDir, 'run_config.json');
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ ...rc, grpo: config, resumes }, null, 2) + '\n');
-  fs.renameSync(tmp, file);
+  atomicWriteFile(path.join(runDir, 'run_config.json'), JSON.stringify({ ...rc, grpo: config, resumes }, null, 2) + '\n');
 }
 
 /** Runs `f`, turning its errors into one-line UserErrors (a missing file, a bad model folder, a bad data row). */
