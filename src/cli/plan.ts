@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { resolveComputeDtype } from '../engine/precision.js';
 import { readConfig } from '../model/checkpoint.js';
-import { formatPlan, parseBytes, planMemory } from '../plan/plan.js';
+import { formatPlan, parseBytes, planRun } from '../plan/plan.js';
 import { CliError, intOption, parseArgs } from './args.js';
 import { RunConfigBuilder } from '../config/run-config.js';
 
@@ -57,10 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       note = `(no ${device} device visible here: planned for 80 GB; give --device-memory)`;
     }
   }
-  const plan = planMemory({
-    model, deviceBytes, computeDtype: resolveComputeDtype(config.computeDtype, device),
-    trainBatchSize: config.trainBatchSize, groupSize: config.groupSize, maxPromptLength: config.maxPromptLength,
-    maxResponseLength: config.maxResponseLength, klCoef: config.klCoef,
+  const plan = planRun(model, config, device, deviceBytes, resolveComputeDtype(config.computeDtype, device), {
     promptTokens: options['prompt-tokens'] !== undefined ? intOption(options['prompt-tokens'], 'prompt-tokens', 0) : undefined,
     meanResponseTokens: options['mean-response'] !== undefined ? intOption(options['mean-response'], 'mean-response', 0) : undefined,
   });

@@ -116,6 +116,14 @@ function coerceTo(s: z.ZodType, raw: string): unknown {
   const type = (s.def as { type: string }).type;
   if (type === 'number') return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
   if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  if (type === 'union') {
+    // e.g. 'auto' | number: the first option the string converts to.
+    for (const o of (s.def as unknown as { options: z.ZodType[] }).options) {
+      const v = coerceTo(unwrap(o), raw);
+      if (v !== raw) return v;
+    }
+    return raw;
+  }
   if (type === 'tuple' || type === 'array') {
     const items = (s.def as { items?: z.ZodType[]; element?: z.ZodType }).items;
     const element = (s.def as { element?: z.ZodType }).element;

@@ -29,6 +29,8 @@ export interface PlanInputs {
   microBatchTokens?: number;
   activationCheckpointing?: boolean;
   kvBudgetBytes?: number;
+  /** Largest micro-batch the plan picks. Default 32768 (beyond it bigger matmuls gain little on a GPU). */
+  maxMicroBatchTokens?: number;
   /** Tokens of each prompt for the KV estimate. Default maxPromptLength (the worst case). */
   promptTokens?: number;
   /** Mean response length of a typical step. Default maxResponseLength / 4 (issue 9's measured mix: ~750 of 3072). */
@@ -78,7 +80,6 @@ export interface MemoryPlan {
 }
 
 const GB = 1e9;
-/** Largest micro-batch budget the plan picks: beyond this, bigger matmuls gain little. */
 const MAX_MICRO_BATCH_TOKENS = 32768;
 const STEP = 1024;
 
@@ -103,7 +104,7 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   let ckpt = x.activationCheckpointing ?? false;
   let mbt = x.microBatchTokens ?? 0;
   if (x.microBatchTokens === undefined) {
-    const pick = (ck: boolean) => Math.min(MAX_MICRO_BATCH_TOKENS, Math.floor(fitsTokens(ck) / STEP) * STEP);
+    const pick = (ck: boolean) => Math.min(x.maxMicroBatchTokens ?? MAX_MICRO_BATCH_TOKENS, Math.floor(fitsTokens(ck) / STEP) * STEP);
     if (x.activationCheckpointing === undefined) {
       ckpt = pick(false) < minTokens;
     }
@@ -193,3 +194,31 @@ export function formatPlan(p: MemoryPlan): string {
   return lines.join('\n');
 }
 
+
+/** The GRPO settings the plan reads ('auto' = the plan picks). */
+export interface PlanSettings {
+  trainBatchSize: number;
+  groupSize: number;
+  maxPromptLength: number;
+  maxResponseLength: number;
+  klCoef: number;
+  microBatchTokens: number | 'auto';
+  activationCheckpointing: boolean | 'auto';
+  kvBudgetBytes: number | 'auto';
+}
+
+/** The plan of a run with these settings on a device of deviceBytes (what rlvr plan and rlvr train both use). */
+export function planRun(model: ModelConfig, settings: PlanSettings, device: string, deviceBytes: number,
+  computeDtype: PlanInputs['computeDtype'], extra: Pick<PlanInputs, 'promptTokens' | 'meanResponseTokens'> = {}): MemoryPlan {
+  const auto = <T>(v: T | 'auto'): T | undefined => (v === 'auto' ? undefined : v);
+  return planMemory({
+    model, deviceBytes, computeDtype,
+    trainBatchSize: settings.trainBatchSize, groupSize: settings.groupSize, maxPromptLength: settings.maxPromptLength,
+    maxResponseLength: settings.maxResponseLength, klCoef: settings.klCoef,
+    microBatchTokens: auto(settings.microBatchTokens), activationCheckpointing: auto(settings.activationCheckpointing),
+    kvBudgetBytes: auto(settings.kvBudgetBytes),
+    // A CPU gains nothing from micro-batches beyond the former default.
+    maxMicroBatchTokens: device.startsWith('cuda') ? undefined : 16384,
+    ...extra,
+  });
+}

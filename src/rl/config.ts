@@ -68,10 +68,12 @@ export const GRPO_FIELDS = {
     .describe('Prompts per optimizer step; trainBatchSize / miniBatchSize steps per rollout step. Paper: 128 (one step).'),
   ppoEpochs: int().positive().default(1)
     .describe('Passes over each rollout batch. Paper: 1.'),
-  microBatchTokens: int().positive().default(16384)
-    .describe('Tokens per micro-batch (forward/backward chunk; gradients accumulate). A memory knob, not an algorithm setting. Default 16384 (ours).'),
-  activationCheckpointing: z.boolean().default(false)
-    .describe('Recompute activations in backward (less memory, ~1/3 more compute). Default false (ours).'),
+  microBatchTokens: z.union([z.literal('auto'), int().positive()]).default('auto')
+    .describe("Tokens per micro-batch (padded; forward/backward chunk, gradients accumulate). A memory knob, not an algorithm setting. 'auto': the memory plan's pick for the device (src/plan; `rlvr plan` prints it). Default auto (ours)."),
+  activationCheckpointing: z.union([z.literal('auto'), z.boolean()]).default('auto')
+    .describe("Recompute activations in backward (less memory, ~1/3 more compute). 'auto': on only when the memory plan needs it. Default auto (ours)."),
+  kvBudgetBytes: z.union([z.literal('auto'), z.number().positive()]).default('auto')
+    .describe("Bytes of KV cache the rollout engine may hold (rows are admitted in waves under it). 'auto': what the memory plan leaves free during rollouts. Default auto (ours)."),
   computeDtype: z.enum(['auto', 'float32', 'bfloat16', 'float16'] as const satisfies readonly ComputeDTypeSetting[]).default('auto')
     .describe('The dtype matmuls/attention compute in; parameters, gradients and AdamW states stay float32 (master weights). auto: bfloat16 on CUDA (autocast), float32 on CPU. Paper (verl FSDP): bf16 compute, fp32 master weights.'),
   reuseRolloutLogprobs: z.boolean().default(true)

@@ -5,8 +5,9 @@
 // never from state carried between steps, so a run resumed from a checkpoint (weights +
 // optimizer state + step) continues exactly as the uninterrupted run would have.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { AdamW, autocast, cat, clipGradNormTensor, fromBytes, hostReads, resolveComputeDtype, setAllowTF32, tidy, type Tensor } from '../engine/index.js';
+import { AdamW, autocast, cat, clipGradNormTensor, cuda, fromBytes, hostReads, resolveComputeDtype, setAllowTF32, tidy, type Tensor } from '../engine/index.js';
 import { AccuracyHistory, type AccuracyHistoryState } from '../data/selection.js';
 import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
@@ -15,6 +16,7 @@ import { SafetensorsReader, writeSafetensors } from '../model/safetensors.js';
 import type { CausalLM } from '../model/transformer.js';
 import { generate } from '../sampling/generate.js';
 import { UserError } from '../config/errors.js';
+import { fmt, planRun, type MemoryPlan } from '../plan/plan.js';
 import { groupAdvantages } from './advantages.js';
 import { atomicWriteFile, findCheckpoint, STATE_FILE, writeCheckpoint } from './checkpoints.js';
 import { validateConfig, type GRPOConfig } from './config.js';
@@ -90,6 +92,8 @@ export interface TrainerOptions {
   log?: (line: string) => void;
   /** Called after every step with its metrics. */
   onStep?: (m: StepMetrics) => void;
+  /** Device memory the plan fits the run into. Default: the CUDA device's total memory, or the host's RAM on CPU. */
+  deviceMemoryBytes?: number;
   /** Called by close(): frees what was built for this trainer (fromPretrained: models, verifier workers). */
   dispose?: () => Promise<void>;
 }
@@ -104,6 +108,8 @@ export class GRPOTrainer {
   readonly config: GRPOConfig;
   readonly optimizer: AdamW;
   history = new AccuracyHistory();
+  /** Device memory of this run and the budgets picked for it (src/plan). */
+  readonly plan: MemoryPlan;
   /** The dtype forward passes compute in (config.computeDtype resolved for the policy's device). */
   readonly computeDtype: 'float32' | 'bfloat16' | 'float16';
   /** Steps completed. */
@@ -128,7 +134,14 @@ export class GRPOTrainer {
       throw new Error(`computeDtype ${this.computeDtype} needs float32 master weights, but the policy is ${opts.policy.dtype} (load it as float32)`);
     }
     // float32 matmuls that remain (e.g. with computeDtype float32) use TF32 tensor cores on CUDA.
-    if (opts.policy.device.startsWith('cuda')) setAllowTF32(true);
+    const device = opts.policy.device;
+    if (device.startsWith('cuda')) setAllowTF32(true);
+    // The memory plan (the same as `rlvr plan`): micro-batch budget, checkpointing and KV budget.
+    const deviceBytes = opts.deviceMemoryBytes ?? (device.startsWith('cuda') ? cuda.memoryStats(device).totalBytes : os.totalmem());
+    this.plan = planRun(opts.policy.config, opts.config, device, deviceBytes, this.computeDtype);
+    if (!this.plan.fits && (device.startsWith('cuda') || opts.deviceMemoryBytes !== undefined)) {
+      throw new Error(`the run does not fit on ${device} (${fmt(deviceBytes)}): ${this.plan.problems.join('; ')}. See \`rlvr plan\` for the breakdown`);
+    }
     this.optimizer = new AdamW(opts.policy.parameters(), {
       lr: opts.config.lr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.weightDecay,
     });
@@ -227,6 +240,11 @@ export class GRPOTrainer {
     const all: StepMetrics[] = [];
     const started = Date.now();
     const first = this.step;
+    const p = this.plan;
+    this.log(`memory plan: micro-batches of ${p.training.microBatchTokens} tokens${p.training.activationCheckpointing ? ', activation checkpointing' : ''}, ` +
+      `KV budget ${fmt(p.kv.budget)}, peak ${fmt(Math.max(p.rolloutPeak, p.updatePeak))} of ${fmt(p.deviceBytes)} (${this.computeDtype} compute)` +
+      (p.fits ? '' : ` — does not fit: ${p.problems.join('; ')}`));
+    fs.writeFileSync(path.join(this.o.runDir, 'plan.json'), JSON.stringify(p, null, 2) + '\n');
     if (first === 0 && this.o.validate && this.config.validateEvery > 0) {
       const v = await this.o.validate(0);
       this.appendMetrics({ step: 0, validation: v });
@@ -295,9 +313,9 @@ export class GRPOTrainer {
     const seqs: Sequence[] = samples.map((s) => ({ promptIds: promptIds[s.promptIndex]!, responseIds: s.tokens }));
     const compute = { computeDtype: this.computeDtype };
     const reuse = cfg.reuseRolloutLogprobs && samples.every((s) => s.logprobs.length === s.tokens.length);
-    const oldLogp = reuse ? samples.map((s) => s.logprobs) : responseLogprobs(policy, seqs, cfg.temperature, cfg.microBatchTokens, compute).logp;
+    const oldLogp = reuse ? samples.map((s) => s.logprobs) : responseLogprobs(policy, seqs, cfg.temperature, this.plan.training.microBatchTokens, compute).logp;
     const ref = this.o.reference && cfg.klCoef !== 0
-      ? responseLogprobs(this.o.reference, seqs, cfg.temperature, cfg.microBatchTokens, { computeDtype: this.refComputeDtype() }) : null;
+      ? responseLogprobs(this.o.reference, seqs, cfg.temperature, this.plan.training.microBatchTokens, { computeDtype: this.refComputeDtype() }) : null;
     const logpSeconds = (performance.now() - t1) / 1000;
 
     // ---- update: ppoEpochs passes over mini-batches of whole groups ----
@@ -333,12 +351,12 @@ export class GRPOTrainer {
           // by all micro-batches; it closes before the optimizer changes the weights.
           const sums = autocast(policy.device, this.computeDtype, () => {
             let acc: Tensor | null = null;
-            for (const mb of microBatches(memberSeqs, cfg.microBatchTokens)) {
+            for (const mb of microBatches(memberSeqs, this.plan.training.microBatchTokens)) {
               for (const k of mb) { const len = memberSeqs[k]!.promptIds.length + memberSeqs[k]!.responseIds.length; real += len; }
               padded += mb.length * Math.max(...mb.map((k) => memberSeqs[k]!.promptIds.length + memberSeqs[k]!.responseIds.length));
               const r = accumulatePolicyGradient(policy, mb.map((k) => memberSeqs[k]!), mb.map((k) => targets[k]!), cfg.temperature,
                 { clipRatio: cfg.clipRatio, klCoef: cfg.klCoef, entropyCoef: cfg.entropyCoef, policyGradient: cfg.policyGradient },
-                { checkpointing: cfg.activationCheckpointing, ...compute });
+                { checkpointing: this.plan.training.activationCheckpointing, ...compute });
               acc = acc ? acc.add(r) : r;
             }
             return acc!;

@@ -9,7 +9,8 @@ import { describe, test } from 'node:test';
 import { repoRoot } from '../helpers/paths.js';
 import { parseModelConfig } from '../../src/model/config.js';
 import { activationBytesPerTokenLayer, kvBytesPerToken, parameterCount } from '../../src/plan/memory.js';
-import { parseBytes, planMemory, type PlanInputs } from '../../src/plan/plan.js';
+import { RunConfigBuilder } from '../../src/config/run-config.js';
+import { parseBytes, planMemory, planRun, type PlanInputs } from '../../src/plan/plan.js';
 
 /** Qwen/Qwen2.5-Math-1.5B config.json (the fields that matter, as published). */
 export const QWEN25_MATH_15B = {
@@ -95,6 +96,20 @@ describe('rlvr plan: Qwen2.5-Math-1.5B, the paper configuration, 80 GB', () => {
     const auto = planMemory({ ...paper, microBatchTokens: 32768 });
     assert.equal(auto.training.activationCheckpointing, true); // picked so that 32k tokens fit
     assert.ok(auto.fits);
+  });
+
+  test("--set reaches the plan's settings: numbers, booleans and 'auto'", () => {
+    const b = RunConfigBuilder.fromObject({ model: 'm', data: 'd' });
+    b.applySets('microBatchTokens=8192,activationCheckpointing=true,kvBudgetBytes=auto');
+    const { grpo } = b.buildWithGRPO();
+    assert.equal(grpo.microBatchTokens, 8192);
+    assert.equal(grpo.activationCheckpointing, true);
+    assert.equal(grpo.kvBudgetBytes, 'auto');
+    const p = planRun(model, grpo, 'cuda', 80e9, 'bfloat16');
+    assert.equal(p.training.microBatchTokens, 8192);
+    assert.equal(p.training.activationCheckpointing, true);
+    assert.equal(p.kv.budget, planMemory(paper).kv.budget);
+    assert.throws(() => RunConfigBuilder.fromObject({ model: 'm', data: 'd', grpo: { microBatchTokens: 'lots' } }).buildWithGRPO());
   });
 
   test('memory sizes parse', () => {

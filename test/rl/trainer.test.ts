@@ -139,6 +139,26 @@ describe('GRPO trainer', () => {
     m.reference.dispose();
   });
 
+  test('the memory plan sets the micro-batch budget when auto, keeps a fixed one, and refuses a run that cannot fit', async () => {
+    const m = freshModels();
+    const fixed = new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'plan-fixed')));
+    assert.equal(fixed.plan.training.microBatchTokens, 24);
+    fixed.optimizer.dispose();
+    const auto = new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'plan-auto'), {
+      config: { ...config, steps: 1, microBatchTokens: 'auto', activationCheckpointing: 'auto' },
+    }));
+    assert.equal(auto.plan.training.microBatchTokens, 16384); // CPU cap; a 2-layer model fits anywhere
+    assert.equal(auto.plan.training.activationCheckpointing, false);
+    await auto.train();
+    const saved = JSON.parse(fs.readFileSync(path.join(tmp, 'plan-auto', 'plan.json'), 'utf8'));
+    assert.equal(saved.training.microBatchTokens, 16384);
+    auto.optimizer.dispose();
+    assert.throws(() => new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'plan-tiny'), { deviceMemoryBytes: 1e6 })),
+      /does not fit on cpu \(0\.00 GB\): update needs/);
+    m.policy.dispose();
+    m.reference.dispose();
+  });
+
   test('a non-finite loss stops the run and keeps the last good checkpoint intact', async () => {
     const m = freshModels();
     const dir = path.join(tmp, 'nan');
