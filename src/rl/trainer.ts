@@ -140,7 +140,7 @@ export class GRPOTrainer {
     const deviceBytes = opts.deviceMemoryBytes ?? (device.startsWith('cuda') ? cuda.memoryStats(device).totalBytes : os.totalmem());
     this.plan = planRun(opts.policy.config, opts.config, device, deviceBytes, this.computeDtype);
     if (!this.plan.fits && (device.startsWith('cuda') || opts.deviceMemoryBytes !== undefined)) {
-      throw new Error(`the run does not fit on ${device} (${fmt(deviceBytes)}): ${this.plan.problems.join('; ')}. See \`rlvr plan\` for the breakdown`);
+      throw new UserError(`the run does not fit on ${device} (${fmt(deviceBytes)}): ${this.plan.problems.join('; ')}. See \`rlvr plan\` for the breakdown`);
     }
     this.optimizer = new AdamW(opts.policy.parameters(), {
       lr: opts.config.lr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.weightDecay,
