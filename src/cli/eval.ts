@@ -9,7 +9,8 @@ import {
 
 const USAGE =
   'usage: rlvr eval --model DIR [--bench math500,aime24,...] [--data-dir DIR] [--limit N] [--max-tokens 3072] ' +
-  '[--batch-size B] [--device D] [--out DIR] [--json]';
+  '[--batch-size B] [--device D] [--out DIR] [--grader ours|qwen] [--json]\n' +
+  '       rlvr eval --rescore DIR [--grader ours|qwen] [--out DIR] [--json]   (score saved responses again, no model)';
 
 const SPEC = {
   model: { type: 'string', help: 'Hugging Face model folder (config.json, *.safetensors, tokenizer.json)' },
@@ -25,6 +26,8 @@ const SPEC = {
   seed: { type: 'string', help: 'base seed of the sampled benchmarks (default 0)' },
   out: { type: 'string', help: 'output folder (default runs/eval-<timestamp>/)' },
   json: { type: 'boolean', help: 'print the summary as JSON on the last line' },
+  grader: { type: 'string', help: "ours (default: our verifier, stricter) or qwen (the Qwen2.5-Math evaluator's extraction and math_equal, for comparison with published tables)" },
+  rescore: { type: 'string', help: "score the responses saved in DIR (<bench>.jsonl of rlvr eval, or the Qwen evaluator's output) again under --grader, without generating" },
 } as const;
 
 function timestamp(): string {
@@ -41,6 +44,9 @@ function fmtSeconds(s: number | null): string {
 export async function run(argv: string[]): Promise<number> {
   const { options, positionals } = parseArgs(argv, SPEC, USAGE);
   if (positionals.length > 0) throw new CliError(`unexpected argument '${positionals[0]}'; see rlvr eval --help`);
+  const grader = options['grader'] ?? 'ours';
+  if (grader !== 'ours' && grader !== 'qwen') throw new CliError(`--grader must be ours or qwen, got '${String(grader)}'`);
+  if (typeof options['rescore'] === 'string') return rescore(options['rescore'], grader, options['out'] as string | undefined, options['json'] === true);
   const modelDir = options['model'];
   if (typeof modelDir !== 'string') throw new CliError(`--model DIR is required; see rlvr eval --help`);
   const names = typeof options['bench'] === 'string'
@@ -104,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
       tokenizerConfig,
       stopTokenIds,
       keepRecords: false,
+      scorer: grader === 'qwen' ? (await import('../eval/graders.js')).scorerFor('qwen') : undefined,
       onRecord: (r) => fs.writeSync(files.get(r.bench)!, JSON.stringify(r) + '\n'),
       onProgress: (p) => {
         const line = `[${p.bench}] ${p.problemsDone}/${p.problemsTotal} problems, ${p.sequencesDone}/${p.sequencesTotal} responses, ` +
@@ -120,10 +127,47 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { records: _records, ...rest } = result;
-  const summary = { ...rest, model: modelDir, device, dataDir, limit: limit ?? null, out: outDir };
+  const summary = { ...rest, model: modelDir, device, dataDir, limit: limit ?? null, out: outDir, grader };
   fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   console.log(ev.formatSummaryTable(result));
   console.log(`responses and summary.json written to ${outDir}`);
   if (options['json']) console.log(JSON.stringify(summary));
+  return 0;
+}
+
+/** `--rescore DIR`: every saved response scored again under `grader`; agreement with stored verdicts. */
+async function rescore(dir: string, grader: 'ours' | 'qwen', out: string | undefined, json: boolean): Promise<number> {
+  const { rescoreFile, rescoreInputs } = await import('../eval/rescore.js');
+  let files: string[];
+  try {
+    files = rescoreInputs(dir);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  const summaries = [];
+  if (out) fs.mkdirSync(out, { recursive: true });
+  console.log(`${'file'.padEnd(28)} ${'responses'.padStart(9)} ${'acc %'.padStart(7)} ${'agree with stored'.padStart(18)}`);
+  for (const file of files) {
+    let r: ReturnType<typeof rescoreFile>;
+    try {
+      r = rescoreFile(file, grader);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    const s = r.summary;
+    summaries.push(s);
+    const agree = s.withStored ? `${s.agree}/${s.withStored}` : '-';
+    console.log(`${path.basename(file).padEnd(28)} ${String(s.responses).padStart(9)} ${(100 * s.accuracy).toFixed(1).padStart(7)} ${agree.padStart(18)}`);
+    for (const d of r.responses.filter((x) => x.stored !== null && x.stored !== x.correct).slice(0, 20)) {
+      console.log(`  differs: line ${d.line + 1} sample ${d.sample}: stored ${d.stored}, ${grader} ${d.correct} (extracted ${JSON.stringify(d.extracted)})`);
+    }
+    if (out) fs.writeFileSync(path.join(out, `${path.basename(file, '.jsonl')}.rescored-${grader}.jsonl`), r.responses.map((x) => JSON.stringify(x)).join('\n') + '\n');
+  }
+  const result = { grader, dir, files: summaries };
+  if (out) {
+    fs.writeFileSync(path.join(out, `rescore-${grader}.json`), JSON.stringify(result, null, 2) + '\n');
+    console.log(`rescored responses and rescore-${grader}.json written to ${out}`);
+  }
+  if (json) console.log(JSON.stringify(result));
   return 0;
 }

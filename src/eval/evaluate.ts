@@ -109,7 +109,17 @@ export interface Score {
 }
 
 /** Scores one response: `rlvr eval --grader ours|qwen`, or the training reward for in-training validation. */
-export type Scorer = (gold: string, response: string, ctx: { problem: string; truncated: boolean }) => Score;
+export type Scorer = (gold: string, response: string, ctx: ScoreContext) => Score;
+
+export interface ScoreContext {
+  problem: string;
+  /** The response hit the token limit. */
+  truncated: boolean;
+  /** The full prompt text the model saw (chat template applied), when known. */
+  prompt?: string;
+  /** The benchmark's name (graders with per-dataset rules use it). */
+  bench?: string;
+}
 
 /** Scores one response against the gold answer with the verifier's evaluation mode. */
 export function scoreResponse(gold: string, response: string): Score {
@@ -328,7 +338,7 @@ export function evaluate(
       for (const s of samples) {
         const p = batch[s.promptIndex]!;
         const response = tokenizer.decode(s.tokens, { skipSpecialTokens: true });
-        const score = (opts.scorer ?? scoreResponse)(p.answer, response, { problem: p.problem, truncated: s.finishReason === 'length' });
+        const score = (opts.scorer ?? scoreResponse)(p.answer, response, { problem: p.problem, truncated: s.finishReason === 'length', prompt: buildPrompt(p.problem), bench: bench.name });
         const reflect = hasSelfReflection(response);
         const rec: EvalRecord = {
           bench: bench.name,

@@ -1,0 +1,21 @@
+// The evaluation graders of `rlvr eval --grader`: ours (the verifier's evaluation mode, the
+// default) or qwen (the Qwen2.5-Math evaluator's extraction and math_equal, qwen-grader.ts).
+import { scoreResponse, type Scorer } from './evaluate.js';
+import { qwenScore } from './qwen-grader.js';
+
+export const GRADERS = ['ours', 'qwen'] as const;
+export type GraderName = (typeof GRADERS)[number];
+
+/** The Qwen evaluator's dataset name for one of our benchmarks (its per-dataset rules). */
+export function qwenDataName(bench: string | undefined): string {
+  if (!bench || bench === 'math500' || bench === 'validation') return 'math';
+  return bench;
+}
+
+export function scorerFor(grader: GraderName): Scorer {
+  if (grader === 'ours') return scoreResponse;
+  return (gold, response, ctx) => {
+    const r = qwenScore(gold, response, { dataName: qwenDataName(ctx.bench), prompt: ctx.prompt });
+    return { correct: r.correct, extracted: r.extracted, reason: r.correct ? 'equal' : r.extracted === '' ? 'no_answer' : 'not_equal' };
+  };
+}
