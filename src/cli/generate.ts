@@ -1,4 +1,4 @@
-// `rlvr generate`: sample from a model folder with the reference sampler. Prints the decoded
+// `rlvr generate`: sample from a model folder with the rollout engine (src/rollout/). Prints the decoded
 // text, or with --json one JSON object per sample (prompt index, token ids, text, logprobs,
 // finish reason), one per line.
 import * as fs from 'node:fs';
@@ -90,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const { cuda } = await import('../engine/index.js');
   const { loadModelFolder } = await import('../eval/evaluate.js');
-  const { generate } = await import('../sampling/generate.js');
+  const { rolloutSamples } = await import('../rollout/engine.js');
   const { renderChat, QWEN2_5_CHAT_TEMPLATE } = await import('../tokenizer/index.js');
   const device = typeof options['device'] === 'string' ? options['device'] : cuda.defaultDevice();
   let loaded: import('../eval/evaluate.js').LoadedModel;
@@ -124,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
     const empty = prompts.findIndex((p) => p.length === 0);
     if (empty >= 0) throw new CliError(`prompt ${empty} is empty after tokenization`);
 
-    const samples = generate(model, prompts, {
+    const samples = rolloutSamples(model, prompts, {
       maxNewTokens,
       ...(greedy ? { greedy: true } : { temperature, topP, topK }),
       n,

@@ -2,7 +2,7 @@
 // verifier (last \boxed{} only) — the number the demo reports — and, to tell format from
 // arithmetic, leniently: the last integer of the response, whatever the format.
 import { verify } from '../reward/verifier.js';
-import { generate } from '../sampling/generate.js';
+import { rolloutSamples } from '../rollout/engine.js';
 import type { CausalLM } from '../model/transformer.js';
 import type { Problem } from './task.js';
 import type { DemoTokenizer } from './tokenizer.js';
@@ -22,7 +22,7 @@ export interface HeldOutResult {
 
 export function evaluateHeldOut(model: CausalLM, tok: DemoTokenizer, problems: readonly Problem[], maxNewTokens: number): HeldOutResult {
   const prompts = problems.map((p) => tok.encode(tok.renderPrompt([{ role: 'user', content: p.question }])));
-  const samples = generate(model, prompts, { maxNewTokens, greedy: true, stopTokenIds: tok.stopTokenIds });
+  const samples = rolloutSamples(model, prompts, { maxNewTokens, greedy: true, stopTokenIds: tok.stopTokenIds });
   const fam: Record<string, { c: number; l: number; b: number; n: number }> = {};
   let correct = 0, lenient = 0, boxed = 0, length = 0;
   const responses: HeldOutResult['responses'] = [];

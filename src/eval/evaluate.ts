@@ -10,7 +10,8 @@ import { PAPER_MAX_RESPONSE_TOKENS, type Decoding } from '../data/benchmarks.js'
 import { mathEvalMessages } from '../data/prompts.js';
 import { loadModel, readConfig } from '../model/checkpoint.js';
 import type { CausalLM } from '../model/transformer.js';
-import { generate, type Sample, type SamplingOptions } from '../sampling/generate.js';
+import type { Sample, SamplingOptions } from '../sampling/generate.js';
+import { rolloutSamples } from '../rollout/engine.js';
 import {
   QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type TokenizerConfig,
 } from '../tokenizer/index.js';
@@ -250,7 +251,7 @@ export interface EvaluateOptions {
   progressIntervalMs?: number;
   /** Called when a benchmark is done. */
   onBenchmark?: (name: string, summary: BenchmarkSummary) => void;
-  /** The sampler (default: the reference generate()); a faster engine or a test double plugs in here. */
+  /** The sampler (default: the rollout engine, src/rollout/); the reference generate() or a test double plugs in here. */
   sampler?: Sampler;
 }
 
@@ -278,7 +279,7 @@ export function evaluate(
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 1)) throw new Error(`maxNewTokens must be a positive integer, got ${maxNewTokens}`);
   const seed = opts.seed ?? 0;
-  const sampler = opts.sampler ?? generate;
+  const sampler = opts.sampler ?? rolloutSamples;
   const keepRecords = opts.keepRecords ?? true;
   const buildPrompt = opts.promptBuilder ?? mathPromptBuilder(opts.chatTemplate, opts.tokenizerConfig);
   const stopTokenIds = opts.stopTokenIds

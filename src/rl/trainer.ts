@@ -14,7 +14,7 @@ import type { TrainExample } from '../data/examples.js';
 import { saveModel, tensorToWrite } from '../model/checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from '../model/safetensors.js';
 import type { CausalLM } from '../model/transformer.js';
-import { generate } from '../sampling/generate.js';
+import { rolloutSamples, type RolloutOptions } from '../rollout/engine.js';
 import { UserError } from '../config/errors.js';
 import { fmt, planRun, type MemoryPlan } from '../plan/plan.js';
 import { groupAdvantages } from './advantages.js';
@@ -96,6 +96,8 @@ export interface TrainerOptions {
   deviceMemoryBytes?: number;
   /** Called by close(): frees what was built for this trainer (fromPretrained: models, verifier workers). */
   dispose?: () => Promise<void>;
+  /** Extra rollout-engine settings (KV budget, forced lengths in benchmarks); the config's sampling fields win. */
+  rolloutOptions?: Partial<RolloutOptions>;
 }
 
 /** Library options of fromPretrained/resume: the run description plus progress callbacks. */
@@ -280,7 +282,8 @@ export class GRPOTrainer {
     const t0 = performance.now();
     const promptTexts = examples.map((ex) => this.o.renderPrompt(ex));
     const promptIds = examples.map((ex) => this.promptIds.get(ex)!);
-    const samples = autocast(policy.device, this.computeDtype, () => generate(policy, promptIds, {
+    const samples = autocast(policy.device, this.computeDtype, () => rolloutSamples(policy, promptIds, {
+      kvBudgetBytes: this.plan.kv.budget, ...this.o.rolloutOptions,
       maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
       n: cfg.groupSize, seed: hashSeed(cfg.seed, this.step), stopTokenIds: this.o.stopTokenIds,
       onStep: this.rolloutProgress(t0, examples.length * cfg.groupSize),

@@ -90,7 +90,8 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
   const maxPrompt = Math.max(...distinct.map((p) => p.length));
   const fwd = new RolloutForward(model, maxPrompt + maxNew + 1);
   const generator = new Generator({ seed: opts.seed ?? 0, device });
-  const graphs = device.startsWith('cuda') && (opts.cudaGraphs ?? true) && useVarlen(device, model.dtype) && cuda.isAvailable();
+  const kvDtype = fwd.computeDtype;
+  const graphs = device.startsWith('cuda') && (opts.cudaGraphs ?? true) && useVarlen(device, kvDtype) && cuda.isAvailable();
   let prompt: PromptKV | null = null;
   let lastLogits: Tensor | null = null;
   try {
@@ -104,7 +105,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
       for (const p of parts) p.lastLogits.dispose();
 
       // ---- waves of rows within the KV budget ----
-      const perRow = maxNew * kvBytesPerToken(cfg.numLayers, cfg.numKvHeads, cfg.headDim, model.dtype);
+      const perRow = maxNew * kvBytesPerToken(cfg.numLayers, cfg.numKvHeads, cfg.headDim, kvDtype);
       const budget = opts.kvBudgetBytes ?? (device.startsWith('cuda') ? cuda.memoryStats(device).freeBytes / 2 : Infinity);
       const waveRows = Math.max(1, Math.min(rows.length, Math.floor((budget - prompt.bytes) / perRow)));
       for (let w0 = 0; w0 < rows.length; w0 += waveRows) {
@@ -143,7 +144,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
       rowWrite: dev([0]),
       stops: dev(stop.size > 0 ? [...stop] : [-1]),
     };
-    const kv = new RowKV(cfg.numLayers, b, Math.max(1, opts.initialCapacity ?? 64), kvH, cfg.headDim, maxNew, model.dtype, device, meter);
+    const kv = new RowKV(cfg.numLayers, b, Math.max(1, opts.initialCapacity ?? 64), kvH, cfg.headDim, maxNew, kvDtype, device, meter);
     let index = buildIndex();
     let pending = 0; // steps written into the block since the last read
     let graph: { g: cuda.CUDAGraph; b: number; cap: number } | null = null;
@@ -278,7 +279,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     function buildIndex(): DecodeIndex {
       const promptOf = live.map((r) => promptOfRow[r < 0 ? live.find((x) => x >= 0)! : r]!);
       const maxP = Math.max(...promptOf.map((p) => P.lengths[p]!));
-      if (!useVarlen(device, model.dtype)) {
+      if (!useVarlen(device, kvDtype)) {
         let promptMask: Tensor | null = null;
         if (distinct.length > 1) {
           // Row b sees its prompt's segment; queries are ordered [g, B] (attention.ts).
@@ -289,7 +290,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
             const ends = tensor(promptOf.map((p) => P.offsets[p]! + P.lengths[p]!), [b, 1], { dtype: 'int64', device });
             const k = arange(0, S, 1, { dtype: 'int64', device }).unsqueeze(0);
             const sees = k.ge(starts).logicalAnd(k.lt(ends)); // [B, S]
-            const add = where(sees, 0, -Infinity).to({ dtype: model.dtype });
+            const add = where(sees, 0, -Infinity).to({ dtype: kvDtype });
             return add.repeat(g, 1).reshape(1, 1, g * b, S);
           }).keep();
         }

@@ -6,7 +6,7 @@
 //             keys (attention.ts), keys/values written into RowKV.
 // In decode every tensor keeps the token-major layout [B, 1, heads, D], so that the new
 // keys/values drop into RowKV without a transpose; RoPE broadcasts over heads.
-import { F, noGrad, tensor, tidy, type Tensor } from '../engine/index.js';
+import { F, autocastState, noGrad, tensor, tidy, type DType, type Tensor } from '../engine/index.js';
 import type { ModelConfig } from '../model/config.js';
 import { applyRotary, RotaryTables } from '../model/rope.js';
 import type { CausalLM, LayerWeights } from '../model/transformer.js';
@@ -17,9 +17,16 @@ export class RolloutForward {
   readonly config: ModelConfig;
   private readonly layers: LayerWeights[];
   private readonly rope: RotaryTables;
+  /**
+   * The dtype attention and the KV cache run in: the autocast dtype when the caller runs the
+   * rollout under autocast (fp32 master weights, bf16 compute), else the weights' dtype.
+   */
+  readonly computeDtype: DType;
 
   constructor(readonly model: CausalLM, maxPositions: number) {
     this.config = model.config;
+    const ac = autocastState(model.device);
+    this.computeDtype = ac.enabled && model.dtype === 'float32' ? ac.dtype : model.dtype;
     const get = (n: string) => {
       const t = model.params.get(n);
       if (!t) throw new Error(`rollout: model has no tensor ${n}`);
@@ -51,13 +58,13 @@ export class RolloutForward {
       const l = ids.length;
       const input = tensor(ids, [1, l], { dtype: 'int64', device });
       const pos = tensor(ids.map((_, i) => i), [1, l], { dtype: 'int64', device });
-      const [cos, sin] = this.rope.at(pos, this.model.dtype); // [1, 1, L, D]
+      const [cos, sin] = this.rope.at(pos, this.computeDtype); // [1, 1, L, D]
       let x = this.model.embed(input);
       for (let i = 0; i < this.layers.length; i++) {
         x = this.layer(i, x, (hIn, w) => {
-          let q = F.linear(hIn, w.q, w.qBias).view(1, l, cfg.numHeads, cfg.headDim).transpose(1, 2);
-          let k = F.linear(hIn, w.k, w.kBias).view(1, l, cfg.numKvHeads, cfg.headDim).transpose(1, 2);
-          const v = F.linear(hIn, w.v, w.vBias).view(1, l, cfg.numKvHeads, cfg.headDim).transpose(1, 2);
+          let q = this.cast(F.linear(hIn, w.q, w.qBias)).view(1, l, cfg.numHeads, cfg.headDim).transpose(1, 2);
+          let k = this.cast(F.linear(hIn, w.k, w.kBias)).view(1, l, cfg.numKvHeads, cfg.headDim).transpose(1, 2);
+          const v = this.cast(F.linear(hIn, w.v, w.vBias)).view(1, l, cfg.numKvHeads, cfg.headDim).transpose(1, 2);
           q = applyRotary(q, cos, sin);
           k = applyRotary(k, cos, sin);
           keys.push(k.transpose(1, 2).squeeze(0).contiguous().keep());
@@ -80,14 +87,14 @@ export class RolloutForward {
     const cfg = this.config;
     const b = tokens.size(0);
     return noGrad(() => tidy(() => {
-      const [cos, sin] = this.rope.at(positions.unsqueeze(1), this.model.dtype); // [B, 1, 1, D]
+      const [cos, sin] = this.rope.at(positions.unsqueeze(1), this.computeDtype); // [B, 1, 1, D]
       let x = this.model.embed(tokens.unsqueeze(1)); // [B, 1, hidden]
       const t = rows.length;
       for (let i = 0; i < this.layers.length; i++) {
         x = this.layer(i, x, (hIn, w) => {
-          const q = applyRotary(F.linear(hIn, w.q, w.qBias).view(b, 1, cfg.numHeads, cfg.headDim), cos, sin); // [B, 1, H, D]
-          const k = applyRotary(F.linear(hIn, w.k, w.kBias).view(b, 1, cfg.numKvHeads, cfg.headDim), cos, sin); // [B, 1, kvH, D]
-          const v = F.linear(hIn, w.v, w.vBias).view(b, 1, cfg.numKvHeads, cfg.headDim);
+          const q = applyRotary(this.cast(F.linear(hIn, w.q, w.qBias)).view(b, 1, cfg.numHeads, cfg.headDim), cos, sin); // [B, 1, H, D]
+          const k = applyRotary(this.cast(F.linear(hIn, w.k, w.kBias)).view(b, 1, cfg.numKvHeads, cfg.headDim), cos, sin); // [B, 1, kvH, D]
+          const v = this.cast(F.linear(hIn, w.v, w.vBias)).view(b, 1, cfg.numKvHeads, cfg.headDim);
           const K = rows.keys[i]!;
           const V = rows.values[i]!;
           if (rowWrite) { K.indexCopy_(1, rowWrite, k); V.indexCopy_(1, rowWrite, v); }
@@ -100,6 +107,11 @@ export class RolloutForward {
       }
       return this.model.logits(this.model.finalNorm(x).squeeze(1)).float();
     }));
+  }
+
+  /** To the compute dtype (only under autocast, where projections may come out in another dtype). */
+  private cast(t: Tensor): Tensor {
+    return this.computeDtype === this.model.dtype ? t : t.to({ dtype: this.computeDtype });
   }
 
   /** x + o_proj(attn(norm x)) then + mlp(norm ...); `attend` maps the normed input to the attention output. */

@@ -4,7 +4,7 @@
 //              other: [S, kvHeads, D] per layer (S = sum of distinct prompt lengths). Every sample
 //              of a prompt reads the same slice; nothing is copied per row.
 //   RowKV    — the keys/values of the tokens each row generates: [B, capacity, kvHeads, D] per
-//              layer. Capacity grows geometrically on demand (amortised: each token is moved
+//              layer. Capacity grows geometrically (×1.5) on demand (amortised: each token is moved
 //              O(1) times), and finished rows leave by compaction, which moves live rows only and
 //              only when enough rows have finished (see engine.ts), not on every finish.
 //
@@ -99,12 +99,13 @@ export class RowKV {
     return 2 * this.numLayers * this.bufferBytes;
   }
 
-  /** Makes room for `extra` more tokens, growing capacity ×2 (capped) when needed. Returns true if buffers moved. */
+  /** Makes room for `extra` more tokens, growing capacity ×1.5 (capped) when needed. Returns true if buffers moved. */
   reserve(extra: number): boolean {
     const need = this.length + extra;
     if (need <= this.capacity) return false;
     if (need > this.maxCapacity) throw new Error(`rollout KV: ${need} tokens exceed the row capacity ${this.maxCapacity}`);
-    const next = Math.min(this.maxCapacity, Math.max(need, this.capacity * 2));
+    // ×1.5 (rounded up to 64 tokens): amortised O(1) moves per token, less overshoot than ×2.
+    const next = Math.min(this.maxCapacity, Math.max(need, Math.ceil((this.capacity * 1.5) / 64) * 64));
     this.rebuild(this.rows, next, null);
     return true;
   }
