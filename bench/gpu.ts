@@ -1,11 +1,16 @@
 // `npm run bench:gpu`: the prepared GPU check of issue 9, one script, ≤ 8 minutes on one GPU.
-// Run on the device machine as:   bash .device/gpu.sh node dist/bench/gpu.js
+// Run on the device machine (after `bash ../shared/device/stage.sh` here) as
+//   bash .device/gpu.sh npm run bench:gpu          (builds the addon against CUDA libtorch, compiles TS, runs)
+// or, with dist/ built and carried:   bash .device/gpu.sh node dist/bench/gpu.js
 // Check it on a CPU with small shapes:   node dist/bench/gpu.js --small
+// Expected device time on an H100/H200: ~2 min addon build + ~3-4 min of sections.
 //
 // Sections (each timed and memory-measured on its own; a failing section is recorded and the
 // rest still run; results are written after every section):
 //   0. anchors: bf16 8192³ matmul TFLOP/s, SDPA fwd+bwd (causal, GQA) TFLOP/s (folded in from
 //      the old bench/gpu-check.ts);
+//   P. engine parity on the device: a small model, bf16 compute, mixed prompt lengths (varlen
+//      flash), CUDA graphs vs eager vs the reference sampler, log-probs vs teacher forcing;
 //   1. rollout: a random checkpoint of the exact Qwen2.5-Math-1.5B shape (fp32 master weights,
 //      bf16 compute under autocast as the trainer runs it), 1024 rows × 1024 forced new tokens
 //      (stop disabled) sharing one 128-token prompt: tokens/s, peak memory, engine counters;
@@ -24,11 +29,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  F, autocast, backward, cuda, manualSeed, randn, setAllowTF32, tidy, torchVersion,
+  F, autocast, backward, cuda, manualSeed, noGrad, randn, setAllowTF32, tensor, tidy, torchVersion,
 } from '../src/engine/index.js';
 import type { ModelConfig } from '../src/model/config.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { rollout } from '../src/rollout/engine.js';
+import { generate } from '../src/sampling/generate.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../src/rl/config.js';
 import { accumulatePolicyGradient } from '../src/rl/policy.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
@@ -135,8 +141,52 @@ await section('anchors', () => {
   };
 });
 
+await section('engine_parity', () => {
+  // The engine's device paths (varlen flash with mixed prompt lengths, CUDA graphs, on-device
+  // sampling) against teacher forcing and the reference sampler, on a small model, bf16 compute.
+  const small2: ModelConfig = { ...cfg, hiddenSize: 256, intermediateSize: 512, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 64, vocabSize: 512 };
+  manualSeed(3);
+  const model = CausalLM.randomInit(small2, { dtype: 'float32', device });
+  model.requiresGrad_(true);
+  try {
+    for (const p of model.parameters()) if (p.ndim === 2) noGrad(() => p.mul_(8)); // sharper logits than the 0.02 init
+    const prompts = [[5, 9, 2, 7, 1], Array.from({ length: 17 }, (_, i) => (i * 13) % 512), Array.from({ length: 40 }, (_, i) => (i * 29 + 3) % 512)];
+    const opts = { greedy: true, n: 4, maxNewTokens: 40, syncEvery: 4, initialCapacity: 8 };
+    const dt = onGpu ? compute : null;
+    const graphsRun = autocast(device, dt, () => rollout(model, prompts, opts));
+    const eagerRun = autocast(device, dt, () => rollout(model, prompts, { ...opts, cudaGraphs: false }));
+    const ref = autocast(device, dt, () => generate(model, prompts, opts));
+    let maxDiff = 0;
+    let agree = 0;
+    let total = 0;
+    for (const s of graphsRun.samples) {
+      const ids = [...prompts[s.promptIndex]!, ...s.tokens];
+      const [lp, am] = noGrad(() => tidy(() => autocast(device, dt, () => {
+        const logp = model.forward(tensor(ids, [1, ids.length], { dtype: 'int64', device })).float().logSoftmax(-1).squeeze(0);
+        const p0 = prompts[s.promptIndex]!.length - 1;
+        const pos = tensor(s.tokens.map((_, j) => p0 + j), [s.tokens.length], { dtype: 'int64', device });
+        const rowsLp = logp.indexSelect(0, pos);
+        return [rowsLp.gather(1, tensor(s.tokens, [s.tokens.length, 1], { dtype: 'int64', device })).squeeze(1).toNumbers(), rowsLp.argmax(-1).toNumbers()];
+      })));
+      lp!.forEach((v, j) => { maxDiff = Math.max(maxDiff, Math.abs(v - s.logprobs[j]!)); });
+      am!.forEach((v, j) => { total++; if (v === s.tokens[j]) agree++; });
+    }
+    const same = (a: { tokens: number[] }[], b: { tokens: number[] }[]) => a.every((x, i) => x.tokens.join() === b[i]!.tokens.join());
+    return {
+      max_abs_logprob_diff_vs_teacher_forcing: maxDiff, greedy_argmax_agreement: agree / total,
+      graphs_equal_eager: same(graphsRun.samples, eagerRun.samples), equal_reference_sampler: same(graphsRun.samples, ref),
+      graph_stats: graphsRun.stats, eager_stats: eagerRun.stats,
+    };
+  } finally {
+    model.dispose();
+  }
+});
+
 await section('rollout', () => {
   const model = randomModel();
+  // As in the trainer (policy parameters require grad): autocast then casts each weight to bf16
+  // once per rollout (its cast cache), not once per decode step.
+  model.requiresGrad_(true);
   try {
     const prompt = Array.from({ length: ROLL.promptLen }, (_, i) => (i * 7919 + 13) % cfg.vocabSize);
     // Warm-up (operator handles, cuBLAS/flash workspaces), small.

@@ -36,8 +36,10 @@ kw = dict(do_sample=True, temperature=a.temperature, top_p=1.0, top_k=0, max_new
 with torch.inference_mode():
     model.generate(ids, do_sample=True, max_new_tokens=2, num_return_sequences=2, pad_token_id=0, attention_mask=torch.ones_like(ids))  # warm-up
     t0 = time.perf_counter()
+    c0 = time.process_time()
     out = model.generate(ids, **kw)
     dt = time.perf_counter() - t0
+    dc = time.process_time() - c0
 new = out.shape[1] - ids.shape[1]
-print(json.dumps({'seconds': dt, 'rows': out.shape[0], 'new_tokens': new, 'tok_s': out.shape[0] * new / dt,
+print(json.dumps({'seconds': dt, 'rows': out.shape[0], 'new_tokens': new, 'tok_s': out.shape[0] * new / dt, 'cpu_seconds': dc, 'tok_s_cpu': out.shape[0] * new / dc,
                   'torch': torch.__version__, 'threads': torch.get_num_threads()}))

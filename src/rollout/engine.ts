@@ -28,8 +28,9 @@ import { sampleNext } from './sample.js';
 export interface RolloutOptions extends SamplingOptions {
   /**
    * KV bytes (prompt + rows) the engine may hold. Rows are admitted in waves whose worst case
-   * (every row reaching maxNewTokens) fits. Default: unlimited on CPU; on CUDA half of the
-   * device memory free at the start.
+   * (every row reaching maxNewTokens) fits. Default: unlimited on CPU; on CUDA 90% of the device
+   * memory free at the start, less 2 GiB and the sampling workspace (see defaultKvBudget).
+   * `rlvr plan` computes one for a whole run.
    */
   kvBudgetBytes?: number;
   /** Decode steps between host reads of the token block (the only host syncs). Default 16. */
@@ -56,6 +57,8 @@ export interface RolloutStats {
   graphReplays: number;
   /** Peak KV bytes held (prompt + rows, transient copies included). */
   kvPeakBytes: number;
+  /** Why CUDA graphs were turned off during this rollout, if they were. */
+  graphError?: string;
 }
 
 /** Generates for every prompt (token ids) n samples; returns them prompt-major, and counters. */
@@ -91,7 +94,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
   const fwd = new RolloutForward(model, maxPrompt + maxNew + 1);
   const generator = new Generator({ seed: opts.seed ?? 0, device });
   const kvDtype = fwd.computeDtype;
-  const graphs = device.startsWith('cuda') && (opts.cudaGraphs ?? true) && useVarlen(device, kvDtype) && cuda.isAvailable();
+  let graphs = device.startsWith('cuda') && (opts.cudaGraphs ?? true) && useVarlen(device, kvDtype) && cuda.isAvailable();
   let prompt: PromptKV | null = null;
   let lastLogits: Tensor | null = null;
   try {
@@ -106,7 +109,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
 
       // ---- waves of rows within the KV budget ----
       const perRow = maxNew * kvBytesPerToken(cfg.numLayers, cfg.numKvHeads, cfg.headDim, kvDtype);
-      const budget = opts.kvBudgetBytes ?? (device.startsWith('cuda') ? cuda.memoryStats(device).freeBytes / 2 : Infinity);
+      const budget = opts.kvBudgetBytes ?? defaultKvBudget(device, rows.length, cfg.vocabSize, (opts.topP ?? 1) < 1);
       const waveRows = Math.max(1, Math.min(rows.length, Math.floor((budget - prompt.bytes) / perRow)));
       for (let w0 = 0; w0 < rows.length; w0 += waveRows) {
         const ids = Array.from({ length: Math.min(waveRows, rows.length - w0) }, (_, i) => w0 + i);
@@ -167,7 +170,16 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
           stats.graphReplays++;
         } else if (graphs && graphReadyFor === key) {
           graph?.g.reset();
-          graph = captureStep(key);
+          graph = null;
+          try {
+            graph = captureStep(key);
+          } catch (e) {
+            // A capture failure (an op that syncs, an unsupported kernel) must not lose the run:
+            // graphs go off for this rollout and the step runs eagerly (capture ran nothing).
+            graphs = false;
+            stats.graphError = (e as Error).message.split('\n')[0];
+            tidy(() => decodeStep());
+          }
         } else {
           tidy(() => decodeStep());
           if (graphs) graphReadyFor = key;
@@ -314,6 +326,18 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
       index.cuRowK = tensor(Array.from({ length: b + 1 }, (_, i) => i * kv.capacity), [b + 1], { dtype: 'int32', device }).keep();
     }
   }
+}
+
+/**
+ * Free device memory (CUDA) the KV cache may take: 90% of what is free now, less 2 GiB for
+ * allocator slack and activations, less the sampling workspace over all rows (fp32 logits,
+ * softmax, and with top-p the sort's values + int64 indices + cumulative sums: ~28 bytes per
+ * logit, ~12 without). CPU: unlimited.
+ */
+export function defaultKvBudget(device: string, rows: number, vocab: number, topP: boolean): number {
+  if (!device.startsWith('cuda')) return Infinity;
+  const free = cuda.memoryStats(device).freeBytes;
+  return Math.max(0, 0.9 * free - 2 * 2 ** 30 - rows * vocab * (topP ? 28 : 12));
 }
 
 function disposeIndex(ix: DecodeIndex): void {

@@ -1,12 +1,12 @@
 // The rollout engine against the reference sampler (src/sampling/generate.ts) on tiny random
 // models, fp32 CPU:
 //   - greedy: identical tokens (one shared prompt, and mixed prompt lengths through the mask);
-//   - sampled, same seed, no row finishing early: identical tokens (the engine draws as ATen's
-//     multinomial does, from the same generator stream);
-//   - sampled with stop tokens: the reference draws over live rows only, the engine over every
-//     row of its block, so the streams differ by design; equal in distribution is tested with a
-//     two-sample chi-square test (α = 0.001) on 3000 rows each over (first token, second token,
-//     length bucket) — and the same test must reject a sampler run at another temperature;
+//   - sampled: the engine draws by inverse CDF (one uniform per row), the reference by
+//     multinomial (one exponential per vocabulary entry), so the random streams differ by design:
+//     same seed → same tokens; truncated tokens never drawn; equal in distribution by a two-sample
+//     chi-square test (α = 0.001, 3000 rows each) over whole 3-token responses with top-k/top-p,
+//     and with stop tokens over (first token, second token, length bucket) — each time the same
+//     test must also reject a sampler with other settings (power);
 //   - log-probs equal the model's teacher-forced log-probs of logits / T;
 //   - KV memory: waves under a small budget give the same greedy output, and the peak is below
 //     the reference cache's; host reads are one per block.
@@ -53,14 +53,24 @@ describe('rollout engine vs the reference sampler', () => {
     assert.equal(liveTensors(), before, 'no native tensor leaked');
   });
 
-  test('sampled with the same seed and no early finish: identical tokens (one prompt and mixed prompts)', () => {
-    for (const prompts of [onePrompt, mixed]) {
-      const opts = { maxNewTokens: 24, temperature: 0.6, topP: 0.9, topK: 12, n: 4, seed: 42 };
-      const ref = generate(m, prompts, opts);
-      const { samples } = rollout(m, prompts, { ...opts, syncEvery: 5 });
-      assert.deepEqual(tokens(samples), tokens(ref));
-      samples.forEach((s, i) => s.logprobs.forEach((lp, j) => assert.ok(Math.abs(lp - ref[i]!.logprobs[j]!) < 1e-4)));
-    }
+  test('sampled: deterministic for a seed; top-k/top-p truncation respected; equal in distribution to the reference', () => {
+    const opts = { maxNewTokens: 3, temperature: 0.6, topP: 0.9, topK: 5, n: 3000 };
+    const a = rollout(m, onePrompt, { ...opts, seed: 42 }).samples;
+    const b = rollout(m, onePrompt, { ...opts, seed: 42 }).samples;
+    const c = rollout(m, onePrompt, { ...opts, seed: 43 }).samples;
+    assert.deepEqual(tokens(a), tokens(b), 'same seed, same tokens');
+    assert.notDeepEqual(tokens(b), tokens(c), 'another seed, other tokens');
+    // Truncation: first tokens only among the top-5 of the prompt's next-token logits.
+    const top5 = tidy(() => inferenceMode(() => m.forward(tensor(onePrompt[0]!, [1, 5], { dtype: 'int64' })).select(1, 4).squeeze(0).topk(5)[1].toNumbers()));
+    assert.ok(a.every((s) => top5.includes(s.tokens[0]!)), 'a truncated token was sampled');
+    const ref = generate(m, onePrompt, { ...opts, seed: 7 });
+    const key = (s: Sample) => s.tokens.join(',');
+    const same = chiSquare(ref.map(key), a.map(key));
+    assert.ok(same.stat < same.critical, `engine differs from reference: chi2 ${same.stat.toFixed(1)} >= ${same.critical.toFixed(1)} (df ${same.df})`);
+    const looser = rollout(m, onePrompt, { ...opts, topP: 1, topK: 0, seed: 42 }).samples;
+    const diff = chiSquare(ref.map(key), looser.map(key));
+    console.log(`chi2 (top-k/top-p) same ${same.stat.toFixed(1)} other ${diff.stat.toFixed(1)} critical ${same.critical.toFixed(1)}/${diff.critical.toFixed(1)}`);
+    assert.ok(diff.stat > diff.critical, `the test cannot tell top-k 5 / top-p 0.9 from no truncation: chi2 ${diff.stat.toFixed(1)} (df ${diff.df})`);
   });
 
   test('log-probs are the teacher-forced log-probs of logits / T', () => {
@@ -91,7 +101,7 @@ describe('rollout engine vs the reference sampler', () => {
     const diff = chiSquare(ref.map(key), other.map(key));
     assert.ok(diff.stat > diff.critical, `the test cannot tell T 0.8 from T 1.6: chi2 ${diff.stat.toFixed(1)} (df ${diff.df})`);
     // Lengths vary (stops happen), so rows did leave the batch.
-    console.log(`chi2 same ${same.stat.toFixed(1)} other ${diff.stat.toFixed(1)} critical ${same.critical.toFixed(1)}/${diff.critical.toFixed(1)}`);
+    console.log(`chi2 (stops) same ${same.stat.toFixed(1)} other ${diff.stat.toFixed(1)} critical ${same.critical.toFixed(1)}/${diff.critical.toFixed(1)}`);
     assert.ok(new Set(ours.map((s) => s.tokens.length)).size > 2);
   });
 
