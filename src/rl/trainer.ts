@@ -166,7 +166,7 @@ export class GRPOTrainer {
    * ones (rewards, in-code examples) must be given again.
    */
   static async resume(runDir: string, opts: Partial<FromPretrainedOptions> = {}): Promise<GRPOTrainer> {
-    const checkpoint = latestCheckpoint(runDir);
+    const checkpoint = latestCheckpoint(runDir, opts.log ?? ((line) => process.stderr.write(line + '\n')));
     if (!checkpoint) throw new Error(`resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')}`);
     const { model, data, resumes, ...recorded } = readRunConfig(runDir);
     const { log, onStep, ...given } = opts;
