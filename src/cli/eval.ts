@@ -1,20 +1,32 @@
 // `rlvr eval`: evaluate a model folder on the math benchmarks with the paper's prompt and
-// decoding; prints a table, writes every response to <out>/<bench>.jsonl and a summary.json.
+// decoding, and/or on an own problem file (--data); prints a table (any-format and boxed
+// accuracy, truncation, self-reflection), writes every response to <out>/<bench>.jsonl and a
+// summary.json. Before generating it measures the speed and prints a worst-case time estimate.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError, dtypeOption, intOption, numberOption, parseArgs } from './args.js';
+import { THREADS_OPTION, applyThreads, threadsChoice } from './threads.js';
 import {
-  BENCHMARKS, PAPER_BENCHMARKS, PAPER_MAX_RESPONSE_TOKENS, defaultEvalDir, isBenchmarkName, loadBenchmark, type Benchmark,
+  BENCHMARKS, PAPER_BENCHMARKS, PAPER_MAX_RESPONSE_TOKENS, defaultEvalDir, isBenchmarkName, loadBenchmark,
 } from '../data/benchmarks.js';
+import type { EvalBenchmark } from '../eval/evaluate.js';
+import { loadEvalFile } from '../eval/data-file.js';
+import { estimateEval } from '../eval/estimate.js';
+import { parsePromptOption, stylePromptBuilder } from '../eval/prompt-styles.js';
+import { formatDuration } from '../util/duration.js';
 
 const USAGE =
-  'usage: rlvr eval --model DIR [--bench math500,aime24,...] [--data-dir DIR] [--limit N] [--max-tokens 3072] ' +
-  '[--batch-size B] [--device D] [--out DIR] [--grader ours|qwen] [--json]\n' +
+  'usage: rlvr eval --model DIR [--bench math500,aime24,...] [--data FILE [--name NAME]] [--prompt qwen-math|paper|chat|FILE] ' +
+  '[--data-dir DIR] [--limit N] [--max-tokens 3072] [--batch-size B] [--threads T] [--device D] [--out DIR] [--grader ours|qwen] [--json]\n' +
   '       rlvr eval --rescore DIR [--grader ours|qwen] [--out DIR] [--json]   (score saved responses again, no model)';
 
 const SPEC = {
   model: { type: 'string', help: 'Hugging Face model folder (config.json, *.safetensors, tokenizer.json)' },
-  bench: { type: 'string', help: `comma-separated benchmarks (default: ${PAPER_BENCHMARKS.join(',')}); known: ${BENCHMARKS.join(', ')}` },
+  bench: { type: 'string', help: `comma-separated benchmarks (default: ${PAPER_BENCHMARKS.join(',')}, or none with --data); known: ${BENCHMARKS.join(', ')}` },
+  data: { type: 'string', help: 'an own problem set (.jsonl/.json/.parquet: {problem, answer} or verl rows), evaluated greedily' },
+  name: { type: 'string', help: 'the name of --data in the table and files (default: the file name)' },
+  prompt: { type: 'string', help: `prompt format: qwen-math (system prompt + problem, the paper's eval; default), paper (the training suffix), chat (bare problem), or a template FILE with {problem}` },
+  threads: THREADS_OPTION,
   'data-dir': { type: 'string', help: 'folder with <bench>/test.jsonl (default: $RLVR_EVAL_DIR or ../shared/data/eval)' },
   limit: { type: 'string', help: 'only the first N problems of each benchmark' },
   'max-tokens': { type: 'string', help: `maximum new tokens per response (default ${PAPER_MAX_RESPONSE_TOKENS})` },
@@ -34,13 +46,6 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
 }
 
-function fmtSeconds(s: number | null): string {
-  if (s === null || !Number.isFinite(s)) return '?';
-  if (s < 60) return `${Math.round(s)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
 export async function run(argv: string[]): Promise<number> {
   const { options, positionals } = parseArgs(argv, SPEC, USAGE);
   if (positionals.length > 0) throw new CliError(`unexpected argument '${positionals[0]}'; see rlvr eval --help`);
@@ -49,10 +54,12 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof options['rescore'] === 'string') return rescore(options['rescore'], grader, options['out'] as string | undefined, options['json'] === true);
   const modelDir = options['model'];
   if (typeof modelDir !== 'string') throw new CliError(`--model DIR is required; see rlvr eval --help`);
+  const dataFile = typeof options['data'] === 'string' ? options['data'] : undefined;
+  if (options['name'] !== undefined && !dataFile) throw new CliError('--name needs --data FILE');
   const names = typeof options['bench'] === 'string'
     ? options['bench'].split(',').map((s) => s.trim()).filter((s) => s !== '')
-    : [...PAPER_BENCHMARKS];
-  if (names.length === 0) throw new CliError('--bench names no benchmark');
+    : dataFile ? [] : [...PAPER_BENCHMARKS];
+  if (names.length === 0 && !dataFile) throw new CliError('--bench names no benchmark');
   for (const name of names) {
     if (!isBenchmarkName(name)) throw new CliError(`unknown benchmark '${name}'; known: ${BENCHMARKS.join(', ')}`);
   }
@@ -65,11 +72,24 @@ export async function run(argv: string[]): Promise<number> {
   if (!(topP > 0 && topP <= 1)) throw new CliError(`--top-p must be in (0, 1], got ${topP}`);
   const seed = intOption(options['seed'], 'seed', 0, 0);
   const dtype = dtypeOption(options['dtype']);
+  const threads = threadsChoice(options['threads']);
+  let style: ReturnType<typeof parsePromptOption> = 'qwen-math';
+  try {
+    if (typeof options['prompt'] === 'string') style = parsePromptOption(options['prompt']);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
 
   // Read the data before loading the model: a missing file fails in a second, not after a minute.
-  let benches: Benchmark[];
+  let benches: EvalBenchmark[];
   try {
     benches = names.map((name) => loadBenchmark(dataDir, name, { limit }));
+    if (dataFile) {
+      const own = await loadEvalFile(dataFile, { name: typeof options['name'] === 'string' ? options['name'] : undefined, limit });
+      if (names.includes(own.name)) throw new Error(`--data is named '${own.name}' like a --bench benchmark; give it another --name`);
+      if (!/^[\w.-]+$/.test(own.name)) throw new Error(`--name '${own.name}' must be letters, digits, '_', '.', '-' (it names a file)`);
+      benches.push(own);
+    }
   } catch (err) {
     throw new CliError((err as Error).message);
   }
@@ -78,6 +98,8 @@ export async function run(argv: string[]): Promise<number> {
   // The engine (libtorch) is loaded only once the input is known to be good.
   const { cuda } = await import('../engine/index.js');
   const ev = await import('../eval/evaluate.js');
+  // The probe samples as the evaluation does (the rollout engine), so its rate is the one that counts.
+  const { rolloutSamples } = await import('../rollout/engine.js');
   const device = typeof options['device'] === 'string' ? options['device'] : cuda.defaultDevice();
   let loaded: import('../eval/evaluate.js').LoadedModel;
   try {
@@ -86,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError((err as Error).message);
   }
   const { model, tokenizer, tokenizerConfig, eosTokenIds } = loaded;
+  await applyThreads(threads);
 
   const outDir = typeof options['out'] === 'string' ? options['out'] : path.join('runs', `eval-${timestamp()}`);
   fs.mkdirSync(outDir, { recursive: true });
@@ -94,10 +117,26 @@ export async function run(argv: string[]): Promise<number> {
 
   const stopTokenIds = ev.evalStopTokenIds(tokenizer, eosTokenIds);
   const template = tokenizerConfig.chatTemplate;
+  const promptBuilder = stylePromptBuilder(style, template, tokenizerConfig);
+  const styleName = typeof style === 'string' ? style : `template ${style.file}`;
   process.stderr.write(
     `rlvr eval: ${modelDir} on ${device}; ${benches.map((b) => `${b.name} (${b.problems.length}${'samples' in b.decoding ? ` x${b.decoding.samples}` : ''})`).join(', ')}; ` +
-      `max ${maxNewTokens} tokens; chat template: ${template ? 'the model\'s' : 'Qwen2.5 (fallback)'}; stop ids ${stopTokenIds.join(',')}; out ${outDir}\n`,
+      `max ${maxNewTokens} tokens; prompt ${styleName}; chat template: ${template ? 'the model\'s' : 'Qwen2.5 (fallback)'}; stop ids ${stopTokenIds.join(',')}; out ${outDir}\n`,
   );
+  const first = benches.find((b) => b.problems.length > 0);
+  if (first) process.stderr.write(`first prompt (${first.name}):\n${promptBuilder(first.problems[0]!.problem)}\n`);
+
+  // Size and time before the long part: a short timed probe on the first problems, then every
+  // response counted at the token limit (an upper bound).
+  const responses = benches.reduce((n, b) => n + b.problems.length * ('samples' in b.decoding ? b.decoding.samples : 1), 0);
+  const rate = first ? probeTokensPerSecond(rolloutSamples, model, first.problems.slice(0, batchSize).map((p) => tokenizer.encode(promptBuilder(p.problem), { addSpecialTokens: false }))) : null;
+  const est = estimateEval({ responses, maxNewTokens }, rate);
+  process.stderr.write(`estimate: ${responses} responses x at most ${maxNewTokens} tokens = at most ${est.maxTokens} tokens; ` +
+    `at ~${rate?.toFixed(1) ?? '?'} tok/s (measured) at most ${formatDuration(est.maxSeconds)}\n`);
+  if (est.long) {
+    process.stderr.write(`WARNING: this evaluation may run for up to ${formatDuration(est.maxSeconds)}; ` +
+      `--limit N, --max-tokens N or fewer --bench shorten it\n`);
+  }
   const isTty = process.stderr.isTTY === true;
   let result: import('../eval/evaluate.js').EvalResult;
   try {
@@ -106,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
       batchSize,
       topP,
       seed,
-      chatTemplate: template,
+      promptBuilder,
       tokenizerConfig,
       stopTokenIds,
       keepRecords: false,
@@ -114,11 +153,12 @@ export async function run(argv: string[]): Promise<number> {
       onRecord: (r) => fs.writeSync(files.get(r.bench)!, JSON.stringify(r) + '\n'),
       onProgress: (p) => {
         const line = `[${p.bench}] ${p.problemsDone}/${p.problemsTotal} problems, ${p.sequencesDone}/${p.sequencesTotal} responses, ` +
-          `${p.tokensPerSecond.toFixed(1)} tok/s, elapsed ${fmtSeconds(p.elapsedSeconds)}, ETA ${fmtSeconds(p.etaSeconds)}`;
+          `${p.tokensPerSecond.toFixed(1)} tok/s, elapsed ${formatDuration(p.elapsedSeconds)}, ETA ${p.etaUpperBound ? '<= ' : ''}${formatDuration(p.etaSeconds)}`;
         process.stderr.write(isTty ? `\r\x1b[K${line}` : `${line}\n`);
       },
       onBenchmark: (name, s) => {
-        process.stderr.write(`${isTty ? '\r\x1b[K' : ''}[${name}] done: accuracy ${(100 * s.accuracy).toFixed(1)}% over ${s.samples} responses, ${s.seconds.toFixed(1)} s\n`);
+        process.stderr.write(`${isTty ? '\r\x1b[K' : ''}[${name}] done: accuracy ${(100 * s.accuracy).toFixed(1)}% (boxed ${(100 * s.rewardAccuracy).toFixed(1)}%) over ${s.samples} responses, ` +
+          `${(100 * s.truncatedShare).toFixed(1)}% truncated, ${s.selfReflection} self-reflecting, ${s.seconds.toFixed(1)} s\n`);
       },
     });
   } finally {
@@ -127,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { records: _records, ...rest } = result;
-  const summary = { ...rest, model: modelDir, device, dataDir, limit: limit ?? null, out: outDir, grader };
+  const summary = { ...rest, model: modelDir, device, dataDir, data: dataFile ?? null, prompt: styleName, limit: limit ?? null, threads: threads.threads, out: outDir, grader };
   fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   console.log(ev.formatSummaryTable(result));
   console.log(`responses and summary.json written to ${outDir}`);
@@ -170,4 +210,16 @@ async function rescore(dir: string, grader: 'ours' | 'qwen', out: string | undef
   }
   if (json) console.log(JSON.stringify(result));
   return 0;
+}
+
+/** Generated tokens per second of a short greedy run (16 tokens, no stop) on these prompts. */
+function probeTokensPerSecond(
+  generate: import('../eval/evaluate.js').Sampler, model: import('../model/transformer.js').CausalLM, prompts: number[][],
+): number | null {
+  if (prompts.length === 0) return null;
+  const t0 = performance.now();
+  const samples = generate(model, prompts, { maxNewTokens: 16, greedy: true });
+  const tokens = samples.reduce((n, s) => n + s.tokens.length, 0);
+  const seconds = (performance.now() - t0) / 1000;
+  return seconds > 0 ? tokens / seconds : null;
 }

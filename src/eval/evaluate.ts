@@ -16,6 +16,7 @@ import {
   QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type TokenizerConfig,
 } from '../tokenizer/index.js';
 import { verify, type VerifyResult } from '../reward/verifier.js';
+import { evalEta } from './estimate.js';
 
 // ---------------------------------------------------------------------------------------------
 // Loading a model folder (shared with `rlvr generate`)
@@ -103,7 +104,10 @@ export function mathPromptBuilder(template?: string | null, tokenizerConfig?: To
 }
 
 export interface Score {
+  /** Evaluation mode: any answer format (the Qwen2.5-Math evaluator's conventions). */
   correct: boolean;
+  /** Reward mode: only the last \boxed{} counts (the training reward). Computed by evaluate() when a scorer leaves it out. */
+  rewardCorrect?: boolean;
   /** The answer the verifier extracted from the response (null: none found). */
   extracted: string | null;
   reason: VerifyResult['reason'];
@@ -122,10 +126,11 @@ export interface ScoreContext {
   bench?: string;
 }
 
-/** Scores one response against the gold answer with the verifier's evaluation mode. */
-export function scoreResponse(gold: string, response: string): Score {
+/** Scores one response against the gold answer in the verifier's evaluation mode and in its reward mode. */
+export function scoreResponse(gold: string, response: string, ctx?: { truncated?: boolean }): Score {
   const r = verify(gold, response, { mode: 'eval' });
-  return { correct: r.correct, extracted: r.extractedPred, reason: r.reason };
+  const boxed = verify(gold, response, { mode: 'reward', truncated: ctx?.truncated });
+  return { correct: r.correct, rewardCorrect: boxed.correct, extracted: r.extractedPred, reason: r.reason };
 }
 
 const REFLECTION = /rethink|recheck|recalculate/i;
@@ -165,7 +170,10 @@ export interface EvalRecord {
   gold: string;
   response: string;
   extracted: string | null;
+  /** Any-format verdict (evaluation mode). */
   correct: boolean;
+  /** Boxed verdict (reward mode: the last \boxed{} only, what training rewards). */
+  rewardCorrect: boolean;
   reason: VerifyResult['reason'];
   /** Generated tokens (the stop token included). */
   tokens: number;
@@ -182,6 +190,8 @@ export interface BenchmarkSummary {
   decoding: { greedy: boolean; temperature: number | null; topP: number | null };
   /** Fraction (0-1) of responses judged correct: pass@1 for greedy, avg@k for sampled decodings. */
   accuracy: number;
+  /** Fraction (0-1) judged correct in reward mode (last \boxed{} only): the format the training reward asks for. */
+  rewardAccuracy: number;
   /** Fraction (0-1) of problems with at least one correct sample (pass@k; equals accuracy for greedy). */
   passAtK: number;
   /** Mean generated tokens per response (stop token included). */
@@ -190,6 +200,8 @@ export interface BenchmarkSummary {
   selfReflection: number;
   /** Responses cut off by the token limit. */
   truncated: number;
+  /** truncated / samples (0-1). */
+  truncatedShare: number;
   seconds: number;
   tokensPerSecond: number;
 }
@@ -198,6 +210,8 @@ export interface EvalSummary {
   benchmarks: Record<string, BenchmarkSummary>;
   /** Unweighted mean of the benchmarks' accuracies (fraction 0-1): the paper's "Avg." over those run. */
   average: number;
+  /** The same mean over the reward-mode (boxed) accuracies. */
+  averageReward: number;
   maxNewTokens: number;
 }
 
@@ -218,8 +232,10 @@ export interface EvalProgress {
   tokens: number;
   elapsedSeconds: number;
   tokensPerSecond: number;
-  /** Estimated seconds left (null until a batch has finished). */
+  /** Estimated seconds left (null before the first token). */
   etaSeconds: number | null;
+  /** True while no response has finished: the ETA counts every outstanding response at the token limit. */
+  etaUpperBound: boolean;
 }
 
 export type Sampler = (model: CausalLM, prompts: number[][], opts: SamplingOptions) => Sample[];
@@ -289,16 +305,19 @@ export function evaluate(
   const sequencesTotal = benchmarks.reduce((s, b) => s + b.problems.length * samplesPerProblem(b.decoding), 0);
   let sequencesDone = 0;
   let tokensAll = 0;
+  let tokensOfDone = 0;
   const t0 = Date.now();
   let lastReport = 0;
   const progress = (bench: string, problemsDone: number, problemsTotal: number, pending: number): EvalProgress => {
     const elapsed = (Date.now() - t0) / 1000;
     const tokens = tokensAll + pending;
+    const eta = evalEta({ elapsedSeconds: elapsed, tokens, responsesDone: sequencesDone, tokensOfDone, responsesTotal: sequencesTotal, maxNewTokens });
     return {
       bench, problemsDone, problemsTotal, sequencesDone, sequencesTotal, tokens,
       elapsedSeconds: elapsed,
       tokensPerSecond: elapsed > 0 ? tokens / elapsed : 0,
-      etaSeconds: sequencesDone > 0 ? (elapsed / sequencesDone) * (sequencesTotal - sequencesDone) : null,
+      etaSeconds: eta.seconds,
+      etaUpperBound: eta.upperBound,
     };
   };
 
@@ -311,7 +330,7 @@ export function evaluate(
     const topP = greedy ? null : (bench.decoding.topP ?? opts.topP ?? 1);
     const perBatch = Math.max(1, Math.floor(batchSize / k));
     const benchRecords: EvalRecord[] = [];
-    let correct = 0, problemsAnyCorrect = 0, tokensSum = 0, reflections = 0, truncated = 0, scored = 0;
+    let correct = 0, rewardCorrect = 0, problemsAnyCorrect = 0, tokensSum = 0, reflections = 0, truncated = 0, scored = 0;
     const bt0 = Date.now();
     let benchTokens = 0;
 
@@ -351,6 +370,7 @@ export function evaluate(
           response,
           extracted: score.extracted,
           correct: score.correct,
+          rewardCorrect: score.rewardCorrect ?? verify(p.answer, response, { mode: 'reward', truncated: s.finishReason === 'length' }).correct,
           reason: score.reason,
           tokens: s.tokens.length,
           finishReason: s.finishReason,
@@ -358,6 +378,7 @@ export function evaluate(
         };
         scored++;
         if (score.correct) { correct++; anyCorrect[s.promptIndex] = true; }
+        if (rec.rewardCorrect) rewardCorrect++;
         if (reflect) reflections++;
         if (s.finishReason === 'length') truncated++;
         tokensSum += s.tokens.length;
@@ -367,6 +388,7 @@ export function evaluate(
       problemsAnyCorrect += anyCorrect.filter(Boolean).length;
       benchTokens += samples.reduce((s, x) => s + x.tokens.length, 0);
       tokensAll += samples.reduce((s, x) => s + x.tokens.length, 0);
+      tokensOfDone += samples.reduce((s, x) => s + x.tokens.length, 0);
       sequencesDone += samples.length;
       lastReport = Date.now();
       opts.onProgress?.(progress(bench.name, Math.min(start + perBatch, bench.problems.length), bench.problems.length, 0));
@@ -380,10 +402,12 @@ export function evaluate(
       samplesPerProblem: k,
       decoding: { greedy, temperature, topP },
       accuracy: scored > 0 ? round(correct / scored, 6) : 0,
+      rewardAccuracy: scored > 0 ? round(rewardCorrect / scored, 6) : 0,
       passAtK: n > 0 ? round(problemsAnyCorrect / n, 6) : 0,
       meanResponseTokens: scored > 0 ? round(tokensSum / scored, 2) : 0,
       selfReflection: reflections,
       truncated,
+      truncatedShare: scored > 0 ? round(truncated / scored, 4) : 0,
       seconds: round(seconds, 3),
       tokensPerSecond: seconds > 0 ? round(benchTokens / seconds, 1) : 0,
     };
@@ -394,25 +418,29 @@ export function evaluate(
 
   const accs = Object.values(summaries).map((s) => s.accuracy);
   const average = accs.length > 0 ? round(accs.reduce((a, b) => a + b, 0) / accs.length, 6) : 0;
-  return { benchmarks: summaries, average, maxNewTokens, records };
+  const boxed = Object.values(summaries).map((s) => s.rewardAccuracy);
+  const averageReward = boxed.length > 0 ? round(boxed.reduce((a, b) => a + b, 0) / boxed.length, 6) : 0;
+  return { benchmarks: summaries, average, averageReward, maxNewTokens, records };
 }
 
 /** The results table: one row per benchmark, then the unweighted average. */
 export function formatSummaryTable(summary: EvalSummary): string {
-  const header = ['benchmark'.padEnd(14), 'n'.padStart(5), 'k'.padStart(3), 'acc %'.padStart(7), 'pass@k %'.padStart(9), 'mean len'.padStart(9), 'reflect'.padStart(8), 'trunc'.padStart(6)].join(' ');
+  // acc % is any answer format (the paper's evaluation); boxed % counts only a final \boxed{} (the training reward).
+  const header = ['benchmark'.padEnd(14), 'n'.padStart(5), 'k'.padStart(3), 'acc %'.padStart(7), 'boxed %'.padStart(8), 'pass@k %'.padStart(9), 'mean len'.padStart(9), 'reflect'.padStart(8), 'trunc %'.padStart(8)].join(' ');
   const rows = Object.entries(summary.benchmarks).map(([name, s]) =>
     [
       name.padEnd(14),
       String(s.n).padStart(5),
       String(s.samplesPerProblem).padStart(3),
       (100 * s.accuracy).toFixed(1).padStart(7),
+      (100 * s.rewardAccuracy).toFixed(1).padStart(8),
       (100 * s.passAtK).toFixed(1).padStart(9),
       s.meanResponseTokens.toFixed(1).padStart(9),
       String(s.selfReflection).padStart(8),
-      String(s.truncated).padStart(6),
+      (100 * s.truncatedShare).toFixed(1).padStart(8),
     ].join(' '),
   );
   const count = Object.keys(summary.benchmarks).length;
-  const avg = [`average (${count})`.padEnd(14), ''.padStart(5), ''.padStart(3), (100 * summary.average).toFixed(1).padStart(7)].join(' ');
+  const avg = [`average (${count})`.padEnd(14), ''.padStart(5), ''.padStart(3), (100 * summary.average).toFixed(1).padStart(7), (100 * summary.averageReward).toFixed(1).padStart(8)].join(' ');
   return [header, ...rows, avg].join('\n');
 }

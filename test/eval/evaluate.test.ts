@@ -134,7 +134,7 @@ describe('evaluate() aggregation with a scripted sampler', () => {
     assert.notEqual(sampled[0]!.opts.seed, sampled[1]!.opts.seed);
     assert.ok(calls[0]!.opts.stopTokenIds!.includes(imEnd));
     assert.equal(progress[progress.length - 1], 15);
-    assert.match(formatSummaryTable(res), /toy_avg4\s+3\s+4\s+25\.0\s+100\.0/);
+    assert.match(formatSummaryTable(res), /toy_avg4\s+3\s+4\s+25\.0\s+25\.0\s+100\.0/);
   });
 });
 
