@@ -11,6 +11,10 @@
 //
 // Everything that can be checked is checked before step 1: the settings, the output folder, the
 // data, every prompt's length, the model files and their weights.
+//
+// {problem, answer} rows get the paper's answer-format suffix unless --prompt-suffix says
+// otherwise (printed, with the first rendered prompt). SIGINT/SIGTERM finish the current step (a
+// second one abandons it), write a checkpoint and print the command that resumes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError, show } from '../config/errors.js';
@@ -19,6 +23,8 @@ import { atomicWriteFile } from '../rl/checkpoints.js';
 import type { TrainExample } from '../data/examples.js';
 import type { GRPOConfig } from '../rl/config.js';
 import { parseArgs, type OptionSpec } from './args.js';
+import { applyThreads, threadsChoice } from './threads.js';
+import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
 
 const USAGE = 'usage: rlvr train (--config FILE | --model DIR --data FILE) [options]   |   rlvr train --out RUN --resume [options]';
 const OPTIONS: Record<string, OptionSpec> = {
@@ -42,12 +48,13 @@ export async function run(argv: string[]): Promise<number> {
   const { run: rc, grpo: config, runDir, changes } = resume ? resumeSettings(options) : newSettings(options);
 
   // ---- checks before any model work ----
-  const { resolveComputeDtype, setNumThreads, cuda } = await import('../engine/index.js');
-  if (rc.threads) setNumThreads(rc.threads);
+  const { resolveComputeDtype, cuda } = await import('../engine/index.js');
+  await applyThreads(threadsChoice(rc.threads));
+  const promptSuffix = rc.promptSuffix === undefined ? TRAIN_PROMPT_SUFFIX : rc.promptSuffix === 'none' ? '' : rc.promptSuffix;
   if (!resume) checkNewRunFolder(runDir);
   checkWritable(runDir);
   const { loadExamples } = await import('../data/examples.js');
-  const examples = await userErrors(() => loadExamples(rc.data));
+  const examples = await userErrors(() => loadExamples(rc.data, { suffix: promptSuffix }));
   const valProblems = rc.validation ? await loadValidation(rc.validation.data, rc.validation.limit) : null;
 
   const { GRPOTrainer, DivergenceError, latestCheckpoint } = await import('../rl/trainer.js');
@@ -112,11 +119,41 @@ export async function run(argv: string[]): Promise<number> {
     writeRunConfig(runDir, rc, config, changes && { step: trainer.step, changes });
     console.error(`rlvr train: ${examples.length} examples from ${rc.data}, ${config.trainBatchSize} prompts × ${config.groupSize} rollouts per step, ` +
       `${config.steps} steps on ${device}, run folder ${runDir}${checkpoint ? ` (resuming at step ${trainer.step})` : ''}`);
+    console.error(`prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)} (${rc.promptSuffix === undefined ? "the paper's, the default" : 'given'}; ` +
+      `--prompt-suffix TEXT|none changes it; verl rows keep their prompt); overlong responses: ${config.overlong}`);
+    console.error(`first prompt (example ${examples[0]!.index}):\n${renderPrompt(examples[0]!)}`);
+
+    // Ctrl-C / kill: finish the step (or, on a second signal, drop it), checkpoint, say how to resume.
+    let signalled: NodeJS.Signals | null = null;
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signalled = sig;
+      signals++;
+      if (signals === 1) {
+        trainer.requestStop('finish');
+        console.error(`\nrlvr train: ${sig}: finishing step ${trainer.step + 1}, then writing a checkpoint (${sig} again abandons the step)`);
+      } else if (signals === 2) {
+        trainer.requestStop('abandon');
+        console.error(`\nrlvr train: ${sig} again: abandoning step ${trainer.step + 1} (a third one exits at once, without a checkpoint)`);
+      } else {
+        process.exit(sig === 'SIGTERM' ? 143 : 130);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
       await trainer.train();
     } catch (e) {
       if (e instanceof DivergenceError) throw new UserError(e.message);
       throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (trainer.stopped) {
+      console.error(`rlvr train: stopped by ${signalled} after step ${trainer.step}/${config.steps}; checkpoint ${latestCheckpoint(runDir)}\n` +
+        `resume with: rlvr train --out ${runDir} --resume`);
+      return signalled === 'SIGTERM' ? 143 : 130;
     }
     console.log(`done: ${trainer.step} steps; metrics in ${path.join(runDir, 'metrics.jsonl')}, model in ${latestCheckpoint(runDir)}`);
   } finally {

@@ -15,7 +15,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { dotted, formatIssues, show, UserError } from './errors.js';
-import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, PRESETS, type GRPOConfig } from '../rl/config.js';
+import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, PRESETS, withMatchingMiniBatch, type GRPOConfig } from '../rl/config.js';
+import { OVERLONG_MODES } from '../rl/overlong.js';
+import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
 
 export const PARAM_DTYPES = ['float32', 'bfloat16', 'float16', 'float64'] as const;
 
@@ -43,9 +45,11 @@ const RUN_FIELDS = {
   preset: z.string().default('full').describe(`GRPO preset applied before grpo: ${Object.keys(PRESETS).join(', ')}. Default full (the paper).`),
   grpo: GRPOOverridesSchema.default({}).describe("Overrides of the paper's GRPO configuration (src/rl/config.ts)."),
   validation: ValidationSchema.optional().describe('In-training validation (greedy). Default: none.'),
-  threads: z.number().int().positive().optional().describe('CPU threads for libtorch. Default: libtorch\'s choice.'),
+  threads: z.number().int().positive().optional().describe('CPU threads for libtorch. Default: half the logical CPUs (src/engine/threads.ts), printed at start.'),
   stop: z.array(z.string().min(1)).default([])
     .describe("Extra stop tokens for rollouts, each one token of the model's vocabulary (--stop A:B). The model's EOS ids (config.json, generation_config.json, tokenizer_config.json) always stop, as vLLM did in the paper's run. Default none."),
+  promptSuffix: z.string().optional()
+    .describe(`Appended to the user turn of {problem, answer} rows (they carry no answer-format instruction, the reward needs a \\boxed{}); "none" or "" for nothing; verl rows keep their prompt. Default: the paper's "${TRAIN_PROMPT_SUFFIX.trim()}".`),
   resumes: z.array(ResumeRecordSchema).default([]).describe('Written by rlvr: settings changed at each --resume.'),
 };
 
@@ -76,9 +80,11 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   'val-limit': { path: ['validation', 'limit'], help: 'validate on the first N problems' },
   device: { path: ['device'], help: 'cpu, cuda, cuda:1, mps (default: cuda when available, else cpu)' },
   dtype: { path: ['dtype'], help: `parameter (master weight) dtype: ${PARAM_DTYPES.join(', ')} (default float32); compute runs in grpo.computeDtype (auto: bf16 on CUDA)` },
-  threads: { path: ['threads'], help: 'CPU threads for libtorch' },
+  threads: { path: ['threads'], help: 'CPU threads for libtorch (default: half the logical CPUs)' },
   reward: { path: ['grpo', 'reward'], help: "training reward: ours (default) or paper (the fork's DeepScaleR grader)" },
   stop: { path: ['stop'], help: "extra stop tokens, ':'-separated (e.g. '<|im_end|>'); the model's EOS ids always stop" },
+  'prompt-suffix': { path: ['promptSuffix'], help: `appended to {problem, answer} rows (default the paper's: "${TRAIN_PROMPT_SUFFIX.trim()}"; none for nothing)` },
+  overlong: { path: ['grpo', 'overlong'], help: `reward of responses cut at the length limit: ${OVERLONG_MODES.join(', ')} (default off; soft = DAPO's penalty)` },
 };
 
 /** The schema of the field at `p` (through objects, optionals and defaults), or null. */
@@ -193,7 +199,7 @@ export class RunConfigBuilder {
   /** The run and its complete GRPO configuration (paper defaults, then the preset, then grpo), validated. */
   buildWithGRPO(opts: { partial?: boolean } = {}): { run: RunConfig; grpo: GRPOConfig } {
     const run = this.build(opts);
-    const r = GRPOConfigSchema.safeParse({ ...PRESETS[run.preset]!.overrides, ...run.grpo }, { reportInput: true });
+    const r = GRPOConfigSchema.safeParse({ ...PRESETS[run.preset]!.overrides, ...withMatchingMiniBatch(run.grpo) }, { reportInput: true });
     if (!r.success) {
       const issues = r.error.issues.map((i) => ({ ...i, path: ['grpo', ...i.path] }));
       throw new UserError(formatIssues(issues, (p) => this.labelFor(p), knownKeysAt, hintFor));

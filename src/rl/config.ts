@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import { formatIssues, UserError } from '../config/errors.js';
 import type { ComputeDTypeSetting } from '../engine/index.js';
+import { OVERLONG_MODES } from './overlong.js';
 
 export const LOSS_AGGREGATIONS = [
   /** Mean over every response token of the mini-batch (later verl's loss_agg_mode token-mean; our default). */
@@ -52,6 +53,12 @@ export const GRPO_FIELDS = {
     .describe('Prompts longer than this (tokens) are dropped before step 1 with a count, as verl does. Paper: 1024.'),
   maxResponseLength: int().positive().default(3072)
     .describe('Rollouts stop after this many tokens (longer ones count as truncated). Paper: 3072.'),
+  overlong: z.enum(OVERLONG_MODES).default('off')
+    .describe("Reward of responses cut at maxResponseLength (src/rl/overlong.ts): off keeps the verifier's reward, zero gives them 0, soft adds DAPO's soft overlong penalty. Paper: off."),
+  overlongBuffer: int().min(0).default(0)
+    .describe("DAPO's Lcache: the soft penalty ramps over the last this-many tokens; 0 = a fifth of maxResponseLength (DAPO's 4096 of 20480). Default 0 (ours)."),
+  rolloutSamples: int().min(0).default(4)
+    .describe('Rollouts per step saved to rollouts.jsonl in the run folder (0 = none). Default 4 (ours).'),
 
   // ---- optimisation ----
   lr: z.number().positive().default(1e-6)
@@ -116,8 +123,12 @@ export const GRPO_FIELDS = {
 
 function crossFieldChecks(c: {
   trainBatchSize: number; miniBatchSize: number; groupSize: number; lossAggregation: LossAggregation;
-  forkRanks: number; forkMaxTokensPerRank: number; maxPromptLength: number; maxResponseLength: number;
+  forkRanks: number; forkMaxTokensPerRank: number; maxPromptLength: number; maxResponseLength: number; overlongBuffer: number;
 }, ctx: z.RefinementCtx): void {
+  if (c.overlongBuffer > c.maxResponseLength) {
+    ctx.addIssue({ code: 'custom', path: ['overlongBuffer'], input: c.overlongBuffer,
+      message: `must be at most maxResponseLength ${c.maxResponseLength}, got ${c.overlongBuffer}` });
+  }
   if (c.miniBatchSize > c.trainBatchSize || c.trainBatchSize % c.miniBatchSize !== 0) {
     ctx.addIssue({ code: 'custom', path: ['miniBatchSize'], input: c.miniBatchSize,
       message: `must divide trainBatchSize ${c.trainBatchSize}, got ${c.miniBatchSize}` });
@@ -182,7 +193,21 @@ export const LOSS_PRESETS: Record<string, GRPOOverrides> = Object.fromEntries(Ob
 export function grpoConfig(overrides: GRPOOverrides = {}, preset = 'full'): GRPOConfig {
   const p = PRESETS[preset];
   if (!p) throw new UserError(`unknown preset '${preset}' (known: ${Object.keys(PRESETS).join(', ')})`);
-  return parseGRPOConfig({ ...p.overrides, ...overrides });
+  return parseGRPOConfig({ ...p.overrides, ...withMatchingMiniBatch(overrides) });
+}
+
+/**
+ * Overrides that set trainBatchSize but not miniBatchSize also set miniBatchSize to match (one
+ * optimizer step per rollout step, as the paper), instead of failing against the paper's 128.
+ */
+export function withMatchingMiniBatch<T extends GRPOOverrides>(overrides: T): T {
+  if (overrides.trainBatchSize !== undefined && overrides.miniBatchSize === undefined) return { ...overrides, miniBatchSize: overrides.trainBatchSize };
+  return overrides;
+}
+
+/** DAPO's Lcache for this config: overlongBuffer, or a fifth of maxResponseLength when 0 (at least 1). */
+export function overlongBufferOf(c: GRPOConfig): number {
+  return c.overlongBuffer > 0 ? c.overlongBuffer : Math.max(1, Math.floor(c.maxResponseLength / 5));
 }
 
 /** Validates a (possibly partial) GRPO config object, filling the paper's defaults. */

@@ -4,6 +4,10 @@
 // Determinism: every random choice is derived from (config.seed, step) or (config.seed, epoch),
 // never from state carried between steps, so a run resumed from a checkpoint (weights +
 // optimizer state + step) continues exactly as the uninterrupted run would have.
+//
+// Stopping: requestStop('finish') ends the run after the current step, requestStop('abandon')
+// drops the current step at its next check point (before the update); either way a checkpoint of
+// the last completed step is written and `stopped` is set (the CLI maps SIGINT/SIGTERM to these).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,12 +19,17 @@ import { saveModel, tensorToWrite } from '../model/checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from '../model/safetensors.js';
 import type { CausalLM } from '../model/transformer.js';
 import { rolloutSamples, type RolloutOptions } from '../rollout/engine.js';
+import { formatDuration } from '../util/duration.js';
 import { UserError } from '../config/errors.js';
 import { fmt, planRun, type MemoryPlan } from '../plan/plan.js';
+import { extractAnswer } from '../reward/extract.js';
 import { groupAdvantages } from './advantages.js';
-import { atomicWriteFile, findCheckpoint, STATE_FILE, writeCheckpoint } from './checkpoints.js';
-import { validateConfig, type GRPOConfig } from './config.js';
+import { atomicWriteFile, checkpointName, findCheckpoint, STATE_FILE, writeCheckpoint } from './checkpoints.js';
+import { overlongBufferOf, validateConfig, type GRPOConfig } from './config.js';
 import { forkLossWeights } from './fork-weights.js';
+import { zeroVarianceWarning } from './group-stats.js';
+import { shapeOverlongReward } from './overlong.js';
+import { appendRollouts, rolloutSampleIndices, type RolloutRecord } from './rollout-log.js';
 import { aggregationWeights } from './losses.js';
 import { pretrainedParts, readRunConfig, type PretrainedOptions } from './pretrained.js';
 import { scoreRewards, type Rewards } from './rewards.js';
@@ -34,7 +43,9 @@ export interface TextCodec {
 
 export interface StepMetrics {
   step: number;
+  /** Mean training reward (after overlong handling). */
   rewardMean: number;
+  /** Share of rollouts the verifier judged correct. */
   trainAccuracy: number;
   entropy: number;
   kl: number;
@@ -106,6 +117,11 @@ export type FromPretrainedOptions = PretrainedOptions & Pick<TrainerOptions, 'lo
 /** Thrown when the loss or gradient stops being finite; the last good checkpoint is untouched. */
 export class DivergenceError extends Error {}
 
+/** Thrown inside a step abandoned by requestStop('abandon'); the step leaves no trace. */
+class StepAbandoned extends Error {}
+
+export type StopMode = 'finish' | 'abandon';
+
 export class GRPOTrainer {
   readonly config: GRPOConfig;
   readonly optimizer: AdamW;
@@ -116,6 +132,9 @@ export class GRPOTrainer {
   readonly computeDtype: 'float32' | 'bfloat16' | 'float16';
   /** Steps completed. */
   step = 0;
+  /** Set when train() returned early because of requestStop(). */
+  stopped: StopMode | null = null;
+  private stopMode: StopMode | null = null;
   private readonly o: TrainerOptions;
   private readonly log: (line: string) => void;
   /** The training examples whose prompts fit maxPromptLength, and their token ids (tokenised once, before step 1). */
@@ -230,6 +249,15 @@ export class GRPOTrainer {
     return kept;
   }
 
+  get rolloutsFile(): string {
+    return path.join(this.o.runDir, 'rollouts.jsonl');
+  }
+
+  /** Ends train() after the current step ('finish') or at the current step's next check point ('abandon'). */
+  requestStop(mode: StopMode): void {
+    if (this.stopMode !== 'abandon') this.stopMode = mode;
+  }
+
   /** The examples of step s: consecutive slices of a per-epoch shuffle of the data (drop-last). */
   batchFor(step: number): { examples: TrainExample[]; epoch: number; lastOfEpoch: boolean } {
     const n = this.examples.length;
@@ -256,8 +284,14 @@ export class GRPOTrainer {
       const v = await this.o.validate(0);
       this.appendMetrics({ step: 0, validation: v });
     }
-    while (this.step < this.config.steps) {
-      const m = await this.trainStep();
+    while (this.step < this.config.steps && this.stopMode === null) {
+      let m: StepMetrics;
+      try {
+        m = await this.trainStep();
+      } catch (e) {
+        if (e instanceof StepAbandoned) break;
+        throw e;
+      }
       const done = this.step;
       const last = done === this.config.steps;
       if (this.o.validate && ((this.config.validateEvery > 0 && done % this.config.validateEvery === 0) || last)) {
@@ -266,13 +300,20 @@ export class GRPOTrainer {
       this.appendMetrics(m);
       all.push(m);
       this.o.onStep?.(m);
-      if ((this.config.saveEvery > 0 && done % this.config.saveEvery === 0) || last) this.saveCheckpoint();
+      if ((this.config.saveEvery > 0 && done % this.config.saveEvery === 0) || last || this.stopMode !== null) this.saveCheckpoint();
       const elapsed = (Date.now() - started) / 1000;
       const eta = (elapsed / (done - first)) * (this.config.steps - done);
       this.log(`step ${done}/${this.config.steps} | reward ${m.rewardMean.toFixed(3)} | entropy ${m.entropy.toFixed(3)} | ` +
         `len ${m.responseLengthMean.toFixed(1)} | ${m.tokensPerSecond.toFixed(0)} tok/s | gen ${m.timeGeneration.toFixed(1)}s ` +
-        `logp ${m.timeLogprobs.toFixed(1)}s upd ${m.timeUpdate.toFixed(1)}s | ETA ${formatSeconds(eta)}` +
+        `logp ${m.timeLogprobs.toFixed(1)}s upd ${m.timeUpdate.toFixed(1)}s | ETA ${formatDuration(eta)}` +
         (m.validation ? ` | val ${Object.entries(m.validation).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')}` : ''));
+      const warning = zeroVarianceWarning(done, m.zeroVarianceGroupFrac, m.rewardMean);
+      if (warning) this.log(warning);
+    }
+    if (this.stopMode !== null && this.step < this.config.steps) {
+      this.stopped = this.stopMode;
+      // An abandoned step has left nothing behind; the checkpoint of the last completed one may be missing.
+      if (latestCheckpoint(this.o.runDir) !== path.join(this.o.runDir, 'checkpoints', checkpointName(this.step))) this.saveCheckpoint();
     }
     return all;
   }
@@ -302,10 +343,22 @@ export class GRPOTrainer {
     const scored = await scoreRewards(this.o.rewards, samples.map((s, i) => ({
       prompt: promptTexts[s.promptIndex]!, completion: texts[i]!, completionIds: s.tokens, truncated: s.finishReason === 'length', example: examples[s.promptIndex]!, step: this.step + 1,
     })));
-    const rewards = scored.total;
+    // The first point where a stop request can be seen (generation holds the event loop).
+    if (this.stopMode === 'abandon') throw new StepAbandoned();
+    // `verified`: the reward functions' sum; `rewards`: after overlong handling (what advantages use).
+    const verified = scored.total;
+    const truncated = samples.map((s) => s.finishReason === 'length');
+    const overlong = { mode: cfg.overlong, maxLength: cfg.maxResponseLength, buffer: overlongBufferOf(cfg) };
+    const rewards = verified.map((r, i) => shapeOverlongReward(r, samples[i]!.tokens.length, truncated[i]!, overlong));
+    appendRollouts(this.rolloutsFile, rolloutSampleIndices(samples.length, cfg.rolloutSamples).map((i): RolloutRecord => ({
+      step: this.step + 1, promptId: examples[samples[i]!.promptIndex]!.index, sample: samples[i]!.sampleIndex, text: texts[i]!,
+      reward: rewards[i]!, verified: verified[i]!, extracted: extractAnswer(texts[i]!, { mode: 'reward' }),
+      length: samples[i]!.tokens.length, truncated: truncated[i]!,
+    })));
     const advantages = groupAdvantages(rewards, samples.map((s) => s.promptIndex), { normalizeByStd: cfg.normalizeAdvantageByStd });
     examples.forEach((ex, g) => {
-      const rs = rewards.filter((_, i) => samples[i]!.promptIndex === g);
+      // The history is the verifier's accuracy (what selection ranks), not the shaped reward.
+      const rs = verified.filter((_, i) => samples[i]!.promptIndex === g);
       const acc = rs.reduce((a, b) => a + b, 0) / rs.length;
       // A non-finite reward poisons the loss; the divergence guard below stops the run.
       if (Number.isFinite(acc)) this.history.record(ex.index, acc);
@@ -393,7 +446,7 @@ export class GRPOTrainer {
     return {
       step: this.step,
       rewardMean: mean(rewards),
-      trainAccuracy: mean(rewards.map((r) => (r > 0 ? 1 : 0))),
+      trainAccuracy: mean(verified.map((r) => (r > 0 ? 1 : 0))),
       entropy: stats.entropy / u,
       kl: stats.kl / u,
       pgLoss: stats.pg / u,
@@ -521,6 +574,7 @@ export function latestCheckpoint(runDir: string, warn?: (line: string) => void):
   return findCheckpoint(runDir, warn);
 }
 
+
 /** A 32-bit seed from (seed, salt): distinct steps/epochs get unrelated streams. */
 export function hashSeed(seed: number, salt: number): number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
@@ -537,10 +591,4 @@ function mean(xs: number[]): number {
 function std(xs: number[]): number {
   const m = mean(xs);
   return Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
-}
-
-function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }

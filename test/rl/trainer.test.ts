@@ -179,4 +179,47 @@ describe('GRPO trainer', () => {
     m.reference.dispose();
     trainer.optimizer.dispose();
   });
+
+  test('rollouts.jsonl holds a sample of every step; stop requests end the run with a checkpoint', async () => {
+    const m = freshModels();
+    const dir = path.join(tmp, 'stop');
+    const lines: string[] = [];
+    // A reward that is always 0: every group has zero variance, the trainer must warn.
+    const trainer = new GRPOTrainer(options(m.policy, m.reference, dir, {
+      rewards: async (items) => items.map(() => 0), log: (l) => lines.push(l), config: { ...config, steps: 10, saveEvery: 0, rolloutSamples: 3 },
+      onStep: (s) => { if (s.step === 2) trainer.requestStop('finish'); },
+    }));
+    await trainer.train();
+    assert.equal(trainer.step, 2);
+    assert.equal(trainer.stopped, 'finish');
+    assert.match(latestCheckpoint(dir)!, /step-000002$/);
+    assert.ok(lines.some((l) => /WARNING: step 1: 100% of groups have zero reward variance/.test(l)));
+    const rolls = fs.readFileSync(path.join(dir, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(rolls.length, 6);
+    assert.deepEqual(rolls.map((r) => r.step), [1, 1, 1, 2, 2, 2]);
+    for (const r of rolls) {
+      assert.deepEqual(Object.keys(r).sort(), ['extracted', 'length', 'promptId', 'reward', 'sample', 'step', 'text', 'truncated', 'verified']);
+      assert.ok(r.length >= 1 && r.length <= config.maxResponseLength);
+      if (r.truncated) assert.equal(r.length, config.maxResponseLength);
+      assert.equal(r.reward, 0);
+    }
+
+    // 'abandon' during a step: the step leaves no trace (no metrics line, no history), the checkpoint is the previous step's.
+    const abandon = new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'abandon'), {
+      config: { ...config, steps: 10, saveEvery: 0 },
+      rewards: async (items) => {
+        if (abandon.step === 1) abandon.requestStop('abandon');
+        return items.map(() => 1);
+      },
+    }));
+    await abandon.train();
+    assert.equal(abandon.step, 1);
+    assert.equal(abandon.stopped, 'abandon');
+    assert.match(latestCheckpoint(path.join(tmp, 'abandon'))!, /step-000001$/);
+    assert.equal(fs.readFileSync(path.join(tmp, 'abandon', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 1);
+    m.policy.dispose();
+    m.reference.dispose();
+    trainer.optimizer.dispose();
+    abandon.optimizer.dispose();
+  });
 });
