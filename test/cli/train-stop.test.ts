@@ -68,6 +68,6 @@ describe('rlvr train: prompt suffix, trainBatchSize alone, clean stop on a signa
     assert.match(r.stderr, /user\nWhat is 1\+1\?<\|im_end\|>/);
     const bad = spawnSync(process.execPath, [cli, 'train', '--model', modelDir, '--data', data, '--overlong', 'hard'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /overlong must be one of off, zero, soft/);
+    assert.match(bad.stderr, /overlong: must be one of off, zero, soft/);
   });
 });

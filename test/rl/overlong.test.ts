@@ -36,7 +36,7 @@ describe('overlong handling', () => {
   test('config: the buffer defaults to a fifth of maxResponseLength; bad modes and buffers are refused', () => {
     assert.equal(overlongBufferOf(PAPER_GRPO_CONFIG), 614);
     assert.equal(overlongBufferOf({ ...PAPER_GRPO_CONFIG, overlongBuffer: 100 }), 100);
-    assert.throws(() => validateConfig({ ...PAPER_GRPO_CONFIG, overlong: 'hard' as never }), /overlong must be one of off, zero, soft/);
+    assert.throws(() => validateConfig({ ...PAPER_GRPO_CONFIG, overlong: 'hard' as never }), /overlong: must be one of off, zero, soft/);
     assert.throws(() => validateConfig({ ...PAPER_GRPO_CONFIG, overlongBuffer: 4000 }), /overlongBuffer/);
   });
 });
