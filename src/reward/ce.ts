@@ -45,9 +45,51 @@ export function computeEngineAvailable(): boolean {
   return getEngine() !== null;
 }
 
+// The compute engine's parser backtracks exponentially on malformed input (10 unmatched `[` take
+// 40 s, 10 `\\left(` minutes, 13 `(` then `1` a second) and is slow on long runs of punctuation.
+// So it only sees short, well-formed input: the answers our own parser rejects in practice are
+// short and balanced (`{1 \\over 2}`, `\\lfloor 2.5 \\rfloor`).
+const CE_MAX_CHARS = 160;
+const CE_MAX_NESTING = 6;
+const CE_MAX_RUN = 2; // identical punctuation characters in a row (`..`, `--`)
+
+/** Whether `s` is short, shallow and balanced enough for the compute engine's parser (linear scan). */
+export function computeEngineGate(s: string): boolean {
+  if (s.length > CE_MAX_CHARS) return false;
+  const stack: string[] = [];
+  let bars = 0;
+  let run = 0;
+  let envs = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    run = i > 0 && c === s[i - 1] && !/[\w\s]/.test(c) ? run + 1 : 1;
+    if (run > CE_MAX_RUN) return false;
+    if (c === '\\') {
+      const m = /^\\(left|right|middle|big|Big|bigg|Bigg)(?![a-zA-Z])/.exec(s.slice(i, i + 8));
+      if (m) return false; // sized delimiters are the slowest shapes; the normaliser removes them anyway
+      if (s.startsWith('\\begin', i)) envs++;
+      else if (s.startsWith('\\end', i)) envs--;
+      i++; // an escaped character (\{, \|) is a symbol, not a delimiter of its own
+      if (s[i] === '|') bars++;
+      continue;
+    }
+    if (c === '|') bars++;
+    else if (c === '(' || c === '[' || c === '{') {
+      stack.push(c);
+      if (stack.length > CE_MAX_NESTING) return false;
+    } else if (c === ')' || c === ']') {
+      const o = stack.pop();
+      if (o !== '(' && o !== '[') return false; // (a, b] is an interval: either round or square opener
+    } else if (c === '}') {
+      if (stack.pop() !== '{') return false;
+    }
+  }
+  return stack.length === 0 && bars % 2 === 0 && envs === 0 && !s.includes('$');
+}
+
 /** Parses with the compute engine; null when it reports an error or uses a construct we cannot evaluate. */
 export function parseWithComputeEngine(latex: string): Node | null {
-  if (latex.length > 2000) return null;
+  if (!computeEngineGate(latex)) return null;
   const ce = getEngine();
   if (!ce) return null;
   try {

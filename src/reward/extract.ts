@@ -4,7 +4,7 @@
 //    group, "the answer is", a bare answer, the last math segment, the last number.
 // `</think>`: only the text after the last `</think>` is the answer part; an unclosed `<think>`
 // means the model never answered.
-import { collapseDoubleBackslashes, findBoxes, type Span } from './latex.js';
+import { collapseDoubleBackslashes, findBoxes, NextIndex, trimEndOf, type Span } from './latex.js';
 
 export type Mode = 'reward' | 'eval';
 
@@ -79,20 +79,61 @@ export function looksLikeAnswer(s: string): boolean {
   return words.length === 1 && /^[\s$]*[A-Za-z]+[\s$.]*$/.test(s);
 }
 
-const MATH_RE = /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|(?<!\\)\$((?:\\\$|[^$\n])+?)\$|\\\(((?:(?!\\\))[^\n])+?)\\\)/g;
-
 /** Content of the last math segment ($$..$$, \[..\], $..$, \(..\)); inline math never spans lines. */
 export function lastMathSegment(s: string): string | null {
   return lastMath(s)?.content ?? null;
 }
 
+/**
+ * The math segments of `s`, left to right, in one linear scan (a regex with lazy `[\s\S]+?`
+ * bodies rescans to the end for every unclosed opener: quadratic on 1 MB of `\[`).
+ * At each position: `$$..$$`, `\[..\]`, `$..$` (not after a backslash; `\$` inside is a
+ * dollar; no newline), `\(..\)` (no newline); bodies are at least one character.
+ */
 function lastMath(s: string): { content: string; end: number } | null {
   let last: { content: string; end: number } | null = null;
-  MATH_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = MATH_RE.exec(s))) {
-    const c = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').trim();
-    if (c) last = { content: c, end: m.index + m[0].length };
+  const next = new NextIndex(s);
+  const take = (from: number, to: number, end: number): void => {
+    const c = s.slice(from, to).trim();
+    if (c) last = { content: c, end };
+  };
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i]!;
+    if (c === '$') {
+      if (s[i + 1] === '$') {
+        const j = next.of('$$', i + 3);
+        if (j >= 0) {
+          take(i + 2, j, j + 2);
+          i = j + 2;
+          continue;
+        }
+      } else if (s[i - 1] !== '\\') {
+        let j = i + 1;
+        while (j < s.length && s[j] !== '$' && s[j] !== '\n') j += s[j] === '\\' && s[j + 1] === '$' ? 2 : 1;
+        if (j < s.length && s[j] === '$' && j > i + 1) {
+          take(i + 1, j, j + 1);
+          i = j + 1;
+          continue;
+        }
+      }
+    } else if (c === '\\' && s[i + 1] === '[') {
+      const j = next.of('\\]', i + 3);
+      if (j >= 0) {
+        take(i + 2, j, j + 2);
+        i = j + 2;
+        continue;
+      }
+    } else if (c === '\\' && s[i + 1] === '(') {
+      const j = next.of('\\)', i + 3);
+      const nl = next.of('\n', i + 2);
+      if (j >= 0 && (nl < 0 || nl > j)) {
+        take(i + 2, j, j + 2);
+        i = j + 2;
+        continue;
+      }
+    }
+    i++;
   }
   return last;
 }
@@ -108,10 +149,41 @@ export function lastMathOrNumber(s: string): string | null {
 const NUMBER_RE = /(?<![A-Za-z_^\d.,])[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\/\d+)?|\.\d+)/g;
 
 export function lastNumber(s: string): string | null {
-  // Inline math that spans lines is not valid math; a number inside it is not a stated answer.
-  const t = s.replace(/(?<!\\)\$(?!\$)[^$]*\n[^$]*\$|\\\((?:(?!\\\))[\s\S])*\n(?:(?!\\\))[\s\S])*\\\)/g, ' ');
-  const all = t.match(NUMBER_RE);
+  const all = withoutMultilineInlineMath(s).match(NUMBER_RE);
   return all ? all[all.length - 1]! : null;
+}
+
+/**
+ * Inline math that spans lines is not valid math; a number inside it is not a stated answer.
+ * Blanks `$..\n..$` (a single `$` not after a backslash, to the next `$`) and `\(..\n..\)`,
+ * in one linear scan (the regex for this was quadratic on an unclosed `$` before many lines).
+ */
+function withoutMultilineInlineMath(s: string): string {
+  const next = new NextIndex(s);
+  let out = '';
+  let last = 0;
+  let i = 0;
+  while (i < s.length) {
+    let close = -1;
+    let width = 0;
+    if (s[i] === '$' && s[i + 1] !== '$' && s[i - 1] !== '\\') {
+      close = next.of('$', i + 1);
+      width = 1;
+    } else if (s[i] === '\\' && s[i + 1] === '(') {
+      close = next.of('\\)', i + 2);
+      width = 2;
+    }
+    if (close >= 0) {
+      const nl = next.of('\n', i + 1);
+      if (nl >= 0 && nl < close) {
+        out += s.slice(last, i) + ' ';
+        i = last = close + width;
+        continue;
+      }
+    }
+    i++;
+  }
+  return last === 0 ? s : out + s.slice(last);
 }
 
 /** "The final answer is $X$. I hope it is correct." → X (with prose around X removed). */
@@ -121,7 +193,7 @@ function answerFromSnippet(snippet: string, depth = 0): string | null {
   if (hope >= 0) s = s.slice(0, hope);
   s = s.split(/\n\s*\n/)[0]!.trim();
   s = s.replace(/^[\s:]+/, '').replace(/\\?["“”]/g, '');
-  s = s.replace(/[\s.]+$/, '');
+  s = trimEndOf(s, '.');
   if (!s) return null;
   const box = lastBoxGroup(s);
   if (box !== null) return box;

@@ -85,3 +85,27 @@ export function unwrapCommand(s: string, names: string[], replace: (inner: strin
   }
   return out + s.slice(last);
 }
+
+/** `s` without trailing characters of `chars` (a linear scan; `/[\s.]+$/` is quadratic on long runs). */
+export function trimEndOf(s: string, chars: string, whitespace = true): string {
+  let j = s.length;
+  while (j > 0 && (chars.includes(s[j - 1]!) || (whitespace && /\s/.test(s[j - 1]!)))) j--;
+  return s.slice(0, j);
+}
+
+/**
+ * `indexOf(token, from)` with a memo of the last answer, so that many openers searching for the
+ * same closer cost O(n) in total instead of O(n) each (an unclosed `\[` repeated 500,000 times).
+ * Calls must come with non-decreasing `from` (a left-to-right scan).
+ */
+export class NextIndex {
+  private readonly memo = new Map<string, number>();
+  constructor(private readonly s: string) {}
+  of(token: string, from: number): number {
+    const m = this.memo.get(token);
+    if (m !== undefined && (m === -1 || m >= from)) return m;
+    const r = this.s.indexOf(token, from);
+    this.memo.set(token, r);
+    return r;
+  }
+}

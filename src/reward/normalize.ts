@@ -2,7 +2,7 @@
 // does not change the value: spacing macros, \left/\right, fraction variants, text wrappers,
 // units, degrees, percent, currency, thousands separators. Values are never rescaled here
 // (25% stays 25, never 0.25: see README, "percent").
-import { collapseDoubleBackslashes, unwrapCommand } from './latex.js';
+import { collapseDoubleBackslashes, trimEndOf, unwrapCommand } from './latex.js';
 import { stripMathDelimiters } from './extract.js';
 
 // Unit words removed after a value ("15 cm^2", "125 miles", "10\text{ units}").
@@ -11,13 +11,15 @@ const UNIT_WORDS =
   'dollars?|cents?|hours?|hrs?|h|minutes?|mins?|seconds?|secs?|s|days?|weeks?|months?|years?|kg|g|grams?|' +
   'pounds?|lbs?|oz|yuan|euros?|liters?|litres?|l|ml|mph|km/h|m/s|degrees?|deg|rad|radians|points?|people|' +
   'students?|ways?|times|apples?|marbles?|books?|cookies?|boxes|coins?|inches';
-const UNIT_TAIL = new RegExp(`(?<=[\\d}).\\s])\\s*(?:(?:${UNIT_WORDS})(?:\\^\\{?[23]\\}?|[²³])?\\s*)+$`, 'i');
-const PERCENT_WORDS = /\s*(?:\\%|%|\\text\{\s*\\?%\s*\}|\bpercent(?:age)?\b|\bpct\b)/gi;
+const UNIT_SET = new Set(expandAlternation(UNIT_WORDS));
+// No leading \s*: at every position of a long run of spaces that would rescan the run (quadratic).
+const PERCENT_WORDS = /(?:\\%|%|\\text\{\s*\\?%\s*\}|\bpercent(?:age)?\b|\bpct\b)/gi;
 
 /** Tokens of the form `\text{...}` that only hold unit words or prose after a value are dropped. */
 function dropTextUnits(s: string): string {
   // \text{ cm}^2 after something → drop; a lone \text{Evelyn} (nothing before) stays.
-  return s.replace(/(\S)\s*\\text\{\s*([A-Za-z][A-Za-z .]*?)\s*\}(?:\^\{?[23]\}?|[²³])?/g, (all, before: string, words: string) => {
+  // Greedy body then `}` (a lazy body before `\s*\}` backtracks quadratically on long runs).
+  return s.replace(/(\S)\s*\\text\{\s*([A-Za-z][A-Za-z .]*)\}(?:\^\{?[23]\}?|[²³])?/g, (all, before: string, words: string) => {
     const w = words.trim().toLowerCase();
     if (w === 'and' || w === 'or') return `${before} ${w} `;
     if (/^[ap]\.?\s?m\.?$/.test(w)) return `${before} ${w[0]}m`; // 4:30 p.m. keeps its half of the day
@@ -51,7 +53,7 @@ export function normalizeAnswer(input: string, depth = 0): string {
   s = s.replace(/\b([ap])\.\s?m\.(?=\s|$)/gi, '$1m');
   s = s.replace(/\s+/g, ' ').trim();
   s = stripUnitTail(s);
-  s = s.replace(/[\s.,;]+$/, '').replace(/^[\s,;]+/, '');
+  s = trimEndOf(s, '.,;').replace(/^[\s,;]+/, '');
   // A whole-answer \text{...} is the answer itself: \text{13} is 13, \text{(C)} is C.
   const whole = /^\\text\s*\{([^{}]*)\}$/.exec(s);
   if (whole && depth === 0) return normalizeAnswer(whole[1]!, 1);
@@ -60,16 +62,53 @@ export function normalizeAnswer(input: string, depth = 0): string {
   return s;
 }
 
+/** Expands `units?|inch(?:es)?|mi` into every word it matches (the unit list is written as a regex). */
+function expandAlternation(alts: string): string[] {
+  return alts.split('|').flatMap((w) => {
+    const opt = /^(.*?)(?:\(\?:([a-z]+)\)\?|([a-z])\?)$/.exec(w);
+    if (!opt) return [w];
+    const stem = opt[1]!;
+    const suffix = opt[2] ?? opt[3]!;
+    return [stem, stem + suffix];
+  });
+}
+
+/**
+ * Start of the trailing run of unit words ("15 cm^2", "3 feet", "60 km/h"), or -1. A linear scan
+ * from the end, word by word (the regex `(?:(?:m|mm|...)\s*)+$` backtracked exponentially on
+ * `1 mmmm…mX`): each word must be a whole unit word, optionally squared/cubed.
+ */
+function unitTailStart(s: string): number {
+  let end = s.length;
+  let start = -1;
+  for (;;) {
+    let j = end;
+    while (j > 0 && s[j - 1] === ' ') j--;
+    const power = /(?:\^\{?[23]\}?|[²³])$/.exec(s.slice(Math.max(0, j - 5), j));
+    if (power) j -= power[0].length;
+    let k = j;
+    while (k > 0 && /[A-Za-z/]/.test(s[k - 1]!)) k--;
+    if (k === j || !UNIT_SET.has(s.slice(k, j).toLowerCase())) break;
+    end = start = k;
+  }
+  if (start <= 0) return -1;
+  // The tail must follow a value: a digit, `}`, `)`, `.` or a space (then spaces are part of it).
+  if (!/[\d}).\s]/.test(s[start - 1]!)) return -1;
+  while (start > 0 && /\s/.test(s[start - 1]!)) start--;
+  return start;
+}
+
 /** "125 miles", "1,000.99m^2", "35 cm" → the value. Never strips a lone letter answer. */
 function stripUnitTail(s: string): string {
-  const m = UNIT_TAIL.exec(s);
-  if (!m || m.index === 0) return s;
-  const head = s.slice(0, m.index).trim();
+  const at = unitTailStart(s);
+  if (at <= 0) return s;
+  const tail = s.slice(at);
+  const head = s.slice(0, at).trim();
   // Keep single-letter tails that are symbols of an expression ("2x+3m" is not a unit case).
   if (!/[\d})]\s*$/.test(head)) return s;
-  if (/^[a-z]$/i.test(m[0].trim()) && !/\d\s*$/.test(head)) return s;
+  if (/^[a-z]$/i.test(tail.trim()) && !/\d\s*$/.test(head)) return s;
   // "3 m" with a single-letter unit is only stripped after a plain number.
-  if (/^[a-zA-Z]{1}$/.test(m[0].trim()) && !/^[-+]?[\d.,]+$/.test(head)) return s;
+  if (/^[a-zA-Z]{1}$/.test(tail.trim()) && !/^[-+]?[\d.,]+$/.test(head)) return s;
   return head;
 }
 
