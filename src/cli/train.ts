@@ -158,6 +158,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`done: ${trainer.step} steps; metrics in ${path.join(runDir, 'metrics.jsonl')}, model in ${latestCheckpoint(runDir)}`);
   } finally {
     await pool.close();
+    if (pool.timeouts > 0) console.error(`rlvr train: ${pool.timeouts} reward checks ran past the verifier's deadline and scored 0`);
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 // Held-out evaluation of the demo model: greedy decoding, scored with the paper's reward-mode
 // verifier (last \boxed{} only) — the number the demo reports — and, to tell format from
 // arithmetic, leniently: the last integer of the response, whatever the format.
-import { verify } from '../reward/verifier.js';
+import { verifyWithDeadline } from '../reward/deadline.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import type { CausalLM } from '../model/transformer.js';
 import type { Problem } from './task.js';
@@ -30,7 +30,7 @@ export function evaluateHeldOut(model: CausalLM, tok: DemoTokenizer, problems: r
     const p = problems[s.promptIndex]!;
     const text = tok.decode(s.tokens.filter((t) => !tok.stopTokenIds.includes(t)));
     const gold = String(p.answer);
-    const r = verify(gold, text, { mode: 'reward' }).correct;
+    const r = verifyWithDeadline(gold, text, { mode: 'reward' }).correct; // bounded: 1 s, then 0
     const e = lastInteger(text) === gold;
     const b = text.includes('\\boxed{');
     const f = (fam[p.family] ??= { c: 0, l: 0, b: 0, n: 0 });

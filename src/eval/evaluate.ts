@@ -15,7 +15,8 @@ import { rolloutSamples } from '../rollout/engine.js';
 import {
   QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type TokenizerConfig,
 } from '../tokenizer/index.js';
-import { verify, type VerifyResult } from '../reward/verifier.js';
+import type { VerifyResult } from '../reward/verifier.js';
+import { verifyWithDeadline } from '../reward/deadline.js';
 import { evalEta } from './estimate.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -126,10 +127,13 @@ export interface ScoreContext {
   bench?: string;
 }
 
-/** Scores one response against the gold answer in the verifier's evaluation mode and in its reward mode. */
+/**
+ * Scores one response against the gold answer in the verifier's evaluation mode and in its reward
+ * mode, each under the verifier's 1 s deadline (a check that runs out is incorrect, 'timeout').
+ */
 export function scoreResponse(gold: string, response: string, ctx?: { truncated?: boolean }): Score {
-  const r = verify(gold, response, { mode: 'eval' });
-  const boxed = verify(gold, response, { mode: 'reward', truncated: ctx?.truncated });
+  const r = verifyWithDeadline(gold, response, { mode: 'eval' });
+  const boxed = verifyWithDeadline(gold, response, { mode: 'reward', truncated: ctx?.truncated });
   return { correct: r.correct, rewardCorrect: boxed.correct, extracted: r.extractedPred, reason: r.reason };
 }
 
@@ -370,7 +374,7 @@ export function evaluate(
           response,
           extracted: score.extracted,
           correct: score.correct,
-          rewardCorrect: score.rewardCorrect ?? verify(p.answer, response, { mode: 'reward', truncated: s.finishReason === 'length' }).correct,
+          rewardCorrect: score.rewardCorrect ?? verifyWithDeadline(p.answer, response, { mode: 'reward', truncated: s.finishReason === 'length' }).correct,
           reason: score.reason,
           tokens: s.tokens.length,
           finishReason: s.finishReason,

@@ -53,24 +53,45 @@ const CE_MAX_CHARS = 160;
 const CE_MAX_NESTING = 6;
 const CE_MAX_RUN = 2; // identical punctuation characters in a row (`..`, `--`)
 
-/** Whether `s` is short, shallow and balanced enough for the compute engine's parser (linear scan). */
+const CE_MAX_SYMBOLS = 24; // punctuation and operator characters in all
+
+/**
+ * Whether `s` is short, shallow, balanced and plain enough for the compute engine's parser
+ * (one linear scan). Allowed: letters, digits, spaces, commands, braces/brackets/parentheses,
+ * `^ _ + - * / = < > , |`, and `.` only as a decimal point; no run of one punctuation character
+ * (spaces ignored: `1 . . . .x` took seconds); balanced, properly nested delimiters (an interval
+ * may close a `(` with `]` or a `[` with `)`); `\\begin`/`\\end` paired; no sized delimiters.
+ */
 export function computeEngineGate(s: string): boolean {
   if (s.length > CE_MAX_CHARS) return false;
   const stack: string[] = [];
   let bars = 0;
-  let run = 0;
   let envs = 0;
+  let symbols = 0;
+  let prev = '';
+  let run = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    run = i > 0 && c === s[i - 1] && !/[\w\s]/.test(c) ? run + 1 : 1;
-    if (run > CE_MAX_RUN) return false;
+    if (c === ' ') continue;
+    if (/[A-Za-z0-9]/.test(c)) {
+      prev = '';
+      continue;
+    }
+    if (c === '.' && !(/\d/.test(s[i - 1] ?? '') && /\d/.test(s[i + 1] ?? ''))) return false;
+    if (c === '.') continue;
+    if (++symbols > CE_MAX_SYMBOLS) return false;
+    run = c === prev ? run + 1 : 1;
+    prev = c;
+    if (run > CE_MAX_RUN && c !== '{' && c !== '}') return false;
     if (c === '\\') {
-      const m = /^\\(left|right|middle|big|Big|bigg|Bigg)(?![a-zA-Z])/.exec(s.slice(i, i + 8));
-      if (m) return false; // sized delimiters are the slowest shapes; the normaliser removes them anyway
-      if (s.startsWith('\\begin', i)) envs++;
-      else if (s.startsWith('\\end', i)) envs--;
-      i++; // an escaped character (\{, \|) is a symbol, not a delimiter of its own
-      if (s[i] === '|') bars++;
+      const name = /^\\([a-zA-Z]+|.)/.exec(s.slice(i, i + 12))?.[1] ?? '';
+      if (/^(?:left|right|middle|bigg?|Bigg?)l?r?$/.test(name)) return false; // the slowest shapes; the normaliser removes them anyway
+      if (name === 'begin') envs++;
+      else if (name === 'end') envs--;
+      else if (name === '|') bars++;
+      else if (!/^[a-zA-Z{}]/.test(name)) return false; // \, \; \! spacing: the normaliser removes them
+      i += name.length;
+      prev = '';
       continue;
     }
     if (c === '|') bars++;
@@ -82,9 +103,9 @@ export function computeEngineGate(s: string): boolean {
       if (o !== '(' && o !== '[') return false; // (a, b] is an interval: either round or square opener
     } else if (c === '}') {
       if (stack.pop() !== '{') return false;
-    }
+    } else if (!'^_+-*/=<>,'.includes(c)) return false;
   }
-  return stack.length === 0 && bars % 2 === 0 && envs === 0 && !s.includes('$');
+  return stack.length === 0 && bars % 2 === 0 && envs === 0;
 }
 
 /** Parses with the compute engine; null when it reports an error or uses a construct we cannot evaluate. */
@@ -92,10 +113,16 @@ export function parseWithComputeEngine(latex: string): Node | null {
   if (!computeEngineGate(latex)) return null;
   const ce = getEngine();
   if (!ce) return null;
+  // The engine prints some of its own errors ("The type of the constant … cannot be changed");
+  // they are verdicts here, not news for the user.
+  const { warn, error, log } = console;
+  console.warn = console.error = console.log = () => {};
   try {
     return fromMathJson(ce.parse(latex).json, 0);
   } catch {
     return null;
+  } finally {
+    Object.assign(console, { warn, error, log });
   }
 }
 

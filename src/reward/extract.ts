@@ -40,12 +40,16 @@ function isConnectorGap(gap: string): boolean {
   return words.length <= 4 && words.some((w) => w === 'and' || w === 'or');
 }
 
+const MAX_GROUP = 64;
+
 /** The last box and the boxes joined to it by connector gaps, as one comma list. */
 export function lastBoxGroup(s: string): string | null {
   const boxes: Span[] = findBoxes(s);
   if (boxes.length === 0) return null;
   let first = boxes.length - 1;
-  while (first > 0 && isConnectorGap(s.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
+  // A group of more than MAX_GROUP boxes is not an answer either; stop looking (it scores as too long).
+  const stop = Math.max(0, boxes.length - MAX_GROUP);
+  while (first > stop && isConnectorGap(s.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
   const group = boxes.slice(first).map((b) => b.content.trim());
   return group.length === 1 ? group[0]! : group.join(' and ');
 }

@@ -37,6 +37,8 @@ export class VerifierPool {
   private readonly workerUrl: URL;
   /** Number of workers replaced after a timeout or a crash. */
   restarts = 0;
+  /** Number of checks that ran out of time (each scored incorrect, reward 0). */
+  timeouts = 0;
 
   constructor(opts: PoolOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 1000;
@@ -78,6 +80,7 @@ export class VerifierPool {
     this.slots.splice(i, 1);
     void slot.worker.terminate();
     this.restarts++;
+    if (reason === 'timeout' && task) this.timeouts++;
     if (!this.closed) this.slots.splice(i, 0, this.spawn());
     task?.resolve({ correct: false, extractedPred: null, extractedGold: null, reason });
     this.pump();

@@ -79,3 +79,21 @@ test('pool: real worker gives the same verdicts as the synchronous core', async 
     await pool.close();
   }
 });
+
+test('verifyWithDeadline: same verdicts as verify; a check past its deadline is a counted timeout, then it recovers', async () => {
+  const { verifyWithDeadline, deadlineStats } = await import('../../src/reward/deadline.js');
+  const cases: [string, string][] = [['12.8', '\\boxed{\\frac{64}{5}}'], ['12.8', 'the answer is 12.7'], ['x^2', 'so \\boxed{x\\cdot x}']];
+  for (const [g, p] of cases) {
+    const r = verifyWithDeadline(g, p, { mode: 'eval' }, 5000);
+    assert.equal(r.correct, verify(g, p, { mode: 'eval' }).correct, `${g} vs ${p}: ${r.reason}`);
+  }
+  const before = deadlineStats().timeouts;
+  // A 1 MB response takes far longer than 0.01 ms: the caller gets control back at the deadline.
+  const t0 = performance.now();
+  const r = verifyWithDeadline('42', 'blah 1 2 3 $x$ {'.repeat(70_000) + ' \\boxed{42}', { mode: 'eval' }, 0.01);
+  assert.ok(performance.now() - t0 < 2000, `took ${(performance.now() - t0).toFixed(0)} ms`); // generous: a shared, loaded CI machine
+  assert.equal(r.reason, 'timeout');
+  assert.equal(r.correct, false);
+  assert.equal(deadlineStats().timeouts, before + 1);
+  assert.equal(verifyWithDeadline('3', '\\boxed{3}').correct, true); // a fresh worker took over
+});
