@@ -93,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const { VerifierPool } = await import('../reward/pool.js');
   const { mathReward } = await import('../rl/rewards.js');
-  const { verify } = await import('../reward/verifier.js');
+  const { verifyWithDeadline } = await import('../reward/deadline.js'); // validation scoring under the 1 s deadline
   const pool = new VerifierPool({ size: 2 });
   const rewardMode = config.reward === 'paper' ? 'paper' : 'reward';
   try {
@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
           // The paper's code scored validation with its training reward (greedy, same stops).
           scorer: config.validationScoring === 'reward'
             ? (gold, response, ctx) => {
-              const v = verify(gold, response, { mode: rewardMode, truncated: ctx.truncated });
+              const v = verifyWithDeadline(gold, response, { mode: rewardMode, truncated: ctx.truncated });
               return { correct: v.correct, extracted: v.extractedPred, reason: v.reason };
             }
             : undefined,

@@ -6,7 +6,7 @@ import { children } from './expression.js';
 import { parseWithComputeEngine } from './ce.js';
 
 export type Answer =
-  | { k: 'list'; items: Answer[]; set: boolean }
+  | { k: 'list'; items: Answer[]; set: boolean; pm?: boolean }
   | { k: 'node'; node: Node; src: string }
   | { k: 'text'; s: string; src: string };
 
@@ -81,8 +81,23 @@ export function canonText(s: string): string {
     .toLowerCase();
 }
 
+// A numeral with a base subscript: 110_2, (3B)_{16}, 204_{5}. Its digits are the answer (the
+// question asked for base-b digits), so it is compared as a digit string: 110_2 = 110 ≠ 6.
+const BASE_NUMERAL = /^\(?([0-9A-Za-z]{1,200})\)?_\{?\(?(\d{1,2})\)?\}?$/;
+
+function baseDigits(s: string): string | null {
+  const m = BASE_NUMERAL.exec(s);
+  if (!m) return null;
+  const base = Number(m[2]);
+  const digits = m[1]!.toLowerCase();
+  if (base < 2 || base > 36 || [...digits].some((d) => parseInt(d, 36) >= base)) return null;
+  return digits.replace(/^0+(?=.)/, '');
+}
+
 function parsePart(src: string): Answer {
   const s = src.trim();
+  const digits = baseDigits(s.replace(/\\text\s*\{([^{}]*)\}/g, '$1').replace(/\s+/g, ''));
+  if (digits !== null) return { k: 'text', s: digits, src: digits };
   if (THOUSANDS.test(s)) return parsePart(s.replace(/,/g, ''));
   if (SPACE_THOUSANDS.test(s)) return parsePart(s.replace(/ /g, ''));
   if (isText(s)) return { k: 'text', s: canonText(s), src: s };
@@ -91,7 +106,7 @@ function parsePart(src: string): Answer {
   const node = parseLatex(s) ?? parseWithComputeEngine(s) ?? parseLatex(s, true);
   if (!node) return { k: 'text', s: canonText(s), src: s };
   const variants = expandPm(node);
-  if (variants.length > 1) return { k: 'list', items: variants.map((n) => ({ k: 'node', node: n, src: s })), set: true };
+  if (variants.length > 1) return { k: 'list', items: variants.map((n) => ({ k: 'node', node: n, src: s })), set: true, pm: true };
   return { k: 'node', node, src: s };
 }
 
@@ -106,7 +121,11 @@ export function buildAnswer(norm: string, depth = 0): Answer {
     const groups = splitSemicolons(s);
     if (groups.length > 1) return { k: 'list', items: groups.map((g) => buildAnswer(g, depth + 1)), set: true };
   }
-  return { k: 'list', items: parts.map(parsePart), set: connector || semicolon };
+  // A top-level list is the list of all solutions: unordered (policy, verifier README), and a
+  // `±` inside it adds both members (1 ± √2, 3 has three). Tuples in parentheses keep order.
+  void connector;
+  const items = parts.map(parsePart).flatMap((a) => (a.k === 'list' && a.pm ? a.items : [a]));
+  return { k: 'list', items, set: true };
 }
 
 function splitSemicolons(s: string): string[] {

@@ -24,47 +24,52 @@ function decimalLiteral(n: Node): { v: R.Rat; dec: number } | null {
   return null;
 }
 
-/** |x - d| <= half a unit in the last written place of d (exactly, for rationals). */
-function roundsTo(x: R.Rat, d: R.Rat, dec: number): boolean {
-  const half = R.rat(1n, 2n * 10n ** BigInt(dec))!;
-  const diff = R.sub(x, d);
-  if (!diff) return false;
-  const a = diff.n < 0n ? R.neg(diff) : diff;
-  return R.cmp(a, half) <= 0;
-}
-
-const MIN_DECIMALS = 2; // 33.3 is not 100/3, 0.33 is 1/3 at two decimals, 12.7 is never 12.8
-const MIN_SIGNIFICANT = 2; // 0.08 is too coarse to stand for 1/12
+// Policy (../shared/data/verifier/README.md): decimal vs decimal is exact (12.8 = 12.80 ≠ 12.83,
+// 0.29 ≠ 0.2902…); a decimal stands for a non-terminating exact value (1/7, √2, π) only when it
+// agrees with it to at least 6 significant digits (0.142857 = 1/7; 0.1429, 2.6667 for 8/3 are wrong).
+const MIN_SIGNIFICANT = 6;
 
 function significantDigits(v: R.Rat, dec: number): number {
   const scaled = (v.n < 0n ? -v.n : v.n) * 10n ** BigInt(dec) / v.d; // the written digits as an integer
   return scaled === 0n ? 0 : scaled.toString().length;
 }
-const MACHINE_DECIMALS = 6; // a printed float (0.290243531202435) may be compared at the gold's precision
+
+/** |x - d| < one unit in the last written place of d: d is x rounded or truncated there. */
+function agreesTo(x: R.Rat, d: R.Rat, dec: number): boolean {
+  const unit = R.rat(1n, 10n ** BigInt(dec))!;
+  const diff = R.sub(x, d);
+  if (!diff) return false;
+  const a = diff.n < 0n ? R.neg(diff) : diff;
+  return R.cmp(a, unit) < 0;
+}
 
 function decimalPolicy(a: Node, b: Node, ea: R.Rat | null, eb: R.Rat | null): boolean {
   for (const [d, x, ex] of [[a, b, eb], [b, a, ea]] as const) {
     const lit = decimalLiteral(d);
-    if (!lit || lit.dec < MIN_DECIMALS || significantDigits(lit.v, lit.dec) < MIN_SIGNIFICANT) continue;
-    const other = decimalLiteral(x);
-    if (other) {
-      // Two decimals: the longer one must look machine-printed and round to the shorter one.
-      if (other.dec < MACHINE_DECIMALS || other.dec < lit.dec + 2) continue;
-      if (roundsTo(other.v, lit.v, lit.dec)) return true;
-      continue;
-    }
+    if (!lit || significantDigits(lit.v, lit.dec) < MIN_SIGNIFICANT) continue;
+    if (decimalLiteral(x)) continue; // two decimals: exact only (checked by the caller)
     if (ex) {
-      if (roundsTo(ex, lit.v, lit.dec)) return true;
+      // A rational: only a non-terminating one can be stood for by a decimal.
+      if (terminates(ex)) continue;
+      if (agreesTo(ex, lit.v, lit.dec)) return true;
       continue;
     }
     if (freeVars(x).size > 0) continue;
     const v = numeric(x, new Map());
     if (v[1] !== 0 || !Number.isFinite(v[0])) continue;
     const dv = R.toNumber(lit.v);
-    const tol = 0.5 * 10 ** -lit.dec + 4 * Number.EPSILON * Math.abs(dv);
-    if (Math.abs(v[0] - dv) <= tol) return true;
+    const tol = 10 ** -lit.dec + 4 * Number.EPSILON * Math.abs(dv);
+    if (Math.abs(v[0] - dv) < tol) return true;
   }
   return false;
+}
+
+/** Whether a rational has a terminating decimal expansion (its denominator is 2^a 5^b). */
+function terminates(x: R.Rat): boolean {
+  let d = x.d;
+  while (d % 2n === 0n) d /= 2n;
+  while (d % 5n === 0n) d /= 5n;
+  return d === 1n;
 }
 
 function closeC(a: C, b: C, rel = 1e-9, abs = 0): boolean {
@@ -172,6 +177,12 @@ function simplifyEquality(n: Node): Node | Eq {
     args = [n.args[0]!, n.args[n.args.length - 1]!];
   }
   if (args.length === 1) return args[0]!;
+  // A false step between two constants (2+2 = 5, x = 5+5+1 = 12) makes the whole statement
+  // false, whatever value it ends in: it is no answer.
+  for (let k = 0; k + 1 < args.length; k++) {
+    const [l, r] = [args[k]!, args[k + 1]!];
+    if (freeVars(l).size === 0 && freeVars(r).size === 0 && !isStructureNode(l) && !isStructureNode(r) && !nodesEqual(l, r)) return FALSE_STATEMENT;
+  }
   if (args.length >= 3) return args[args.length - 1]!;
   // A computation "1/2 + 1/3 = 5/6" (no variables on either side) states its result.
   if (freeVars(args[0]!).size === 0 && freeVars(args[1]!).size === 0 && !isStructureNode(args[0]!)) return args[1]!;
@@ -179,6 +190,9 @@ function simplifyEquality(n: Node): Node | Eq {
 }
 
 const isEq = (x: Node | Eq): x is Eq => 'lhs' in x;
+
+/** What a false statement states: nothing (a text no answer can equal). */
+const FALSE_STATEMENT: Node = { t: 'text', s: '\u0000false statement' };
 
 function diff(e: { lhs: Node; rhs: Node }): Node {
   return { t: 'add', args: [e.lhs, { t: 'neg', a: e.rhs }] };
@@ -332,9 +346,16 @@ function isPointList(items: Answer[]): boolean {
 function listsEqual(g: Answer, p: Answer): boolean {
   let G = itemsOf(g);
   let P = itemsOf(p);
-  // A single tuple against a plain list: (1,3) vs 1,3.
-  if (G.items.length === 1 && P.items.length > 1) G = tupleItems(G.items[0]!) ?? G;
-  if (P.items.length === 1 && G.items.length > 1) P = tupleItems(P.items[0]!) ?? P;
+  // A single tuple against a plain list: (1,3) vs 1,3. The tuple keeps its order.
+  let tuple = false;
+  if (G.items.length === 1 && P.items.length > 1) {
+    const t = tupleItems(G.items[0]!);
+    if (t) [G, tuple] = [t, !t.set];
+  }
+  if (P.items.length === 1 && G.items.length > 1) {
+    const t = tupleItems(P.items[0]!);
+    if (t) [P, tuple] = [t, !t.set];
+  }
   const lg = G.items.map(labelOf);
   const lp = P.items.map(labelOf);
   const allLabelled = (ls: (ReturnType<typeof labelOf>)[]) => ls.every((x) => x !== null);
@@ -348,7 +369,7 @@ function listsEqual(g: Answer, p: Answer): boolean {
     const names = ls.filter((x) => x !== null).map((x) => baseName(x!.label));
     return names.length > 1 && new Set(names).size === 1;
   };
-  const asSet = G.set || P.set || isPointList(G.items) || isPointList(P.items) || repeatedName(lg) || repeatedName(lp) || lg[0] !== null && lg.slice(1).every((x) => x === null) && G.items.length > 1;
+  const asSet = !tuple && (G.set || P.set) || isPointList(G.items) || isPointList(P.items) || repeatedName(lg) || repeatedName(lp) || lg[0] !== null && lg.slice(1).every((x) => x === null) && G.items.length > 1;
   const gi = G.items.map((x, i) => lg[i]?.rhs ?? x);
   const pi = P.items.map((x, i) => lp[i]?.rhs ?? x);
   return asSet ? multisetEqual(gi, pi, answersEqual) : orderedEqual(gi, pi, answersEqual);

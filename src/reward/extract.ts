@@ -190,18 +190,53 @@ function withoutMultilineInlineMath(s: string): string {
   return last === 0 ? s : out + s.slice(last);
 }
 
-/** "The final answer is $X$. I hope it is correct." → X (with prose around X removed). */
+/**
+ * The first sentence of `s`: up to a newline or a period that ends a sentence (followed by a
+ * space or the end; not a decimal point), skipping over `$..$` math. Linear.
+ */
+function firstSentence(s: string): string {
+  let inMath = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '$') inMath = !inMath;
+    else if (c === '\n' && !inMath) return s.slice(0, i);
+    else if (c === '.' && !inMath && (i + 1 >= s.length || /\s/.test(s[i + 1]!))) return s.slice(0, i);
+  }
+  return s;
+}
+
+/** Content of a math segment that starts `s` ($..$, $$..$$, \(..\), \[..\]), else null. */
+function leadingMath(s: string): string | null {
+  const pairs: [string, string][] = [['$$', '$$'], ['\\[', '\\]'], ['\\(', '\\)'], ['$', '$']];
+  for (const [open, close] of pairs) {
+    if (!s.startsWith(open)) continue;
+    const j = s.indexOf(close, open.length);
+    if (j > open.length) return s.slice(open.length, j).trim() || null;
+  }
+  return null;
+}
+
+/**
+ * "The final answer is $X$. I hope it is correct." → X. Only X: the math segment the phrase is
+ * followed by, or a box or bare answer in the sentence after it; never what a later sentence says
+ * ("the answer is 5. Checking, 7 works too" is 5).
+ */
 function answerFromSnippet(snippet: string, depth = 0): string | null {
-  let s = snippet;
+  let s = snippet.slice(0, 5000); // X is near the phrase; longer answers score too_long anyway
   const hope = s.search(/\bI hope\b/);
   if (hope >= 0) s = s.slice(0, hope);
-  s = s.split(/\n\s*\n/)[0]!.trim();
-  s = s.replace(/^[\s:]+/, '').replace(/\\?["“”]/g, '');
-  s = trimEndOf(s, '.');
+  s = s.replace(/^[\s:*]+/, '').replace(/\\?["“”]/g, '');
+  s = trimEndOf(firstSentence(s), '.*');
   if (!s) return null;
   const box = lastBoxGroup(s);
   if (box !== null) return box;
   if (looksLikeAnswer(s)) return stripMathDelimiters(s);
+  const lead = leadingMath(s);
+  if (lead !== null) return lead;
   if (depth === 0) {
     const is = s.lastIndexOf(' is ');
     if (is >= 0) {
@@ -209,7 +244,36 @@ function answerFromSnippet(snippet: string, depth = 0): string | null {
       if (r !== null) return r;
     }
   }
-  return lastMathOrNumber(s);
+  return firstMathOrNumber(s);
+}
+
+/** The first math segment or plain number of a sentence, whichever comes first. */
+function firstMathOrNumber(s: string): string | null {
+  const math = firstMath(s);
+  NUMBER_RE.lastIndex = 0;
+  const num = NUMBER_RE.exec(withoutMultilineInlineMath(s));
+  NUMBER_RE.lastIndex = 0;
+  if (num && (!math || num.index < math.start)) return num[0];
+  return math?.content ?? null;
+}
+
+function firstMath(s: string): { content: string; start: number } | null {
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c !== '$' && !(c === '\\' && (s[i + 1] === '(' || s[i + 1] === '['))) continue;
+    const m = leadingMath(s.slice(i));
+    if (m !== null) return { content: m, start: i };
+  }
+  return null;
+}
+
+/** Index just past the last match of `re` (global), or -1. */
+function afterPhraseIndex(s: string, re: RegExp): number {
+  let last = -1;
+  let m: RegExpExecArray | null;
+  re.lastIndex = 0;
+  while ((m = re.exec(s))) last = m.index + m[0].length;
+  return last;
 }
 
 function afterPhrase(s: string, re: RegExp): string | null {
@@ -237,9 +301,12 @@ export function extractAnswer(response: string, opts: ExtractOptions): string | 
     if (opts.bare && s.length <= 200 && !/\$|\\\(|\\\[/.test(s) && s.trim()) return s.trim();
     return null;
   }
-  const fin = afterPhrase(s, /final answer is/gi);
-  if (fin !== null) {
-    const a = answerFromSnippet(fin);
+  // The last box first (the Qwen evaluator's order), unless "final answer is X" comes after it.
+  const boxes = findBoxes(s);
+  const lastBoxEnd = boxes.length ? boxes[boxes.length - 1]!.end : -1;
+  const finAt = afterPhraseIndex(s, /final answer is/gi);
+  if (finAt > lastBoxEnd) {
+    const a = answerFromSnippet(s.slice(finAt));
     if (a !== null) return a;
   }
   const box = lastBoxGroup(s);

@@ -28,8 +28,13 @@ function dropTextUnits(s: string): string {
   });
 }
 
+const TRIG = /\\(?:sin|cos|tan|sec|csc|cot)(?![a-zA-Z])|(?<![a-zA-Z\\])(?:sin|cos|tan)(?![a-zA-Z])/;
+const MAX_BOX_NESTING = 64;
+
 export function normalizeAnswer(input: string, depth = 0): string {
   let s = collapseDoubleBackslashes(input);
+  // A box inside the box (\boxed{\boxed{5}}, x = \boxed{5}) is the same answer.
+  for (let k = 0; k < MAX_BOX_NESTING && /\\(?:boxed|fbox)\s*\{/.test(s); k++) s = unwrapCommand(s, ['boxed', 'fbox']);
   s = s.replace(/[\u00a0\u2009\u202f]/g, ' ');
   s = stripMathDelimiters(s);
   // Thousands separators written the LaTeX way: 14{,}916, 11,\!111 (always grouping, never lists).
@@ -42,7 +47,10 @@ export function normalizeAnswer(input: string, depth = 0): string {
   s = s.replace(/\\operatorname\s*\{([a-zA-Z]+)\}/g, '\\$1');
   s = s.replace(/\\(?:lt)(?![a-zA-Z])/g, '<').replace(/\\(?:gt)(?![a-zA-Z])/g, '>');
   // Degrees and percent: the sign is notation; the number stays as written.
-  s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|°|\\degree(?![a-zA-Z])/g, ' ');
+  // Inside a trig function's argument a degree sign is a unit that changes the value
+  // (\sin 30^\circ = 1/2): keep it as ^{\circ} for the parser, which reads it as ·π/180.
+  if (TRIG.test(s)) s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|°|\\degree(?![a-zA-Z])/g, '^{\\circ}');
+  else s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|°|\\degree(?![a-zA-Z])/g, ' ');
   s = s.replace(PERCENT_WORDS, ' ');
   // Currency.
   s = s.replace(/\\\$|[€£¥]|\\(?:euro|pounds)(?![a-zA-Z])/g, ' ');

@@ -3,6 +3,7 @@
 // points). It is deliberately forgiving (implicit multiplication, `\frac12`, `\sqrt2`,
 // mismatched interval brackets) and bounded: depth is capped and any failure returns null.
 import { parseDecimal, type Rat } from './rational.js';
+import * as R from './rational.js';
 
 export type Node =
   | { t: 'num'; v: Rat; dec: number } // dec: fractional digits as written, -1 for non-decimals
@@ -263,7 +264,12 @@ class Parser {
   parsePower(): Node {
     this.enter();
     let base = this.parsePostfix();
-    if (this.at('^') || this.at('**')) {
+    const deg = /^\^\s*(?:\{\s*\\circ\s*\}|\\circ(?![a-zA-Z]))/.exec(this.s.slice(this.i, this.i + 16));
+    if (this.at('^') && deg) {
+      // An angle in degrees (kept by the normaliser only where a trig function reads it): x·π/180.
+      this.i += deg[0].length;
+      base = { t: 'mul', args: [base, { t: 'div', a: { t: 'const', name: 'pi' }, b: { t: 'num', v: { n: 180n, d: 1n }, dec: -1 } }] };
+    } else if (this.at('^') || this.at('**')) {
       this.i += this.s[this.i] === '^' ? 1 : 2;
       const exp = this.parseScriptArg(true);
       base = { t: 'pow', a: base, b: exp };
@@ -364,19 +370,30 @@ class Parser {
   }
 
   parseNumber(): Node {
-    const m = /^(\d+(?:\.\d*)?|\.\d+)/.exec(this.s.slice(this.i, this.i + 5000));
+    const m = /^(\d+(?:\.\d*)?|\.\d+|\.(?=\s*\\(?:overline|dot)))/.exec(this.s.slice(this.i, this.i + 5000));
     if (!m) throw new ParseError('number');
     this.i += m[0].length;
     const text = m[0];
-    // Base subscript: 204_5, 1112112_{3}.
-    const b = /^_\{?(\d{1,2})\}?/.exec(this.s.slice(this.i, this.i + 6));
-    if (b && !text.includes('.')) {
-      const base = Number(b[1]);
-      if (base >= 2 && base <= 36 && [...text].every((d) => parseInt(d, 36) < base)) {
-        this.i += b[0].length;
-        let v = 0n;
-        for (const d of text) v = v * BigInt(base) + BigInt(parseInt(d, 36));
-        return { t: 'num', v: { n: v, d: 1n }, dec: -1 };
+    // Repeating decimal: 0.\overline{45} = 45/99, 0.1\overline{6} = 1/6, 0.\dot{3} = 1/3 (exact).
+    const rep = text.includes('.') ? /^\s*\\(?:overline|dot)\s*\{\s*(\d{1,300})\s*\}/.exec(this.s.slice(this.i, this.i + 320)) : null;
+    if (rep) {
+      this.i += rep[0].length;
+      const [int, frac] = text.split('.') as [string, string];
+      const r = rep[1]!;
+      const nines = 10n ** BigInt(r.length) - 1n;
+      const a = BigInt((int || '0') + frac);
+      const v = R.rat(a * nines + BigInt(r), 10n ** BigInt(frac.length) * nines);
+      if (!v) throw new ParseError('repeating decimal too large');
+      return { t: 'num', v, dec: -1 };
+    }
+    // E-notation: 3.2e4, 1.5E-3 (digits right after the e; `2e` alone is 2·e).
+    const exp = /^[eE]([+-]?\d{1,4})(?![\d.a-zA-Z])/.exec(this.s.slice(this.i, this.i + 8));
+    if (exp && !text.startsWith('.')) {
+      const v = parseDecimal(text + 'e' + exp[1]);
+      if (v) {
+        this.i += exp[0].length;
+        const dot = text.indexOf('.');
+        return { t: 'num', v, dec: Math.max(0, (dot >= 0 ? text.length - dot - 1 : 0) - Number(exp[1])) };
       }
     }
     const v = parseDecimal(text);

@@ -41,11 +41,15 @@ function measure(mode: Mode, keep: (c: Case) => boolean = () => true) {
 test('cases.jsonl, eval mode: accuracy floors and at most 3 false positives', () => {
   const all = measure('eval');
   assert.equal(all.n, 541);
-  // Measured: 1.000 (FP 0, FN 0). Floors leave a small margin for future policy changes.
-  assert.ok(all.accuracy >= 0.99, `accuracy ${all.accuracy}`);
+  // Measured 0.987 (FP 1, FN 6). The misses are rows whose labels contradict the stated policies
+  // (README of the corpus, issue 12): c0127/c0133 accept 2-decimal roundings of 1/3 and 8/3
+  // (float_rounding=2; c0294, the same pair, is labelled false), c0271 orders a list of solutions
+  // (c0264 was relabelled unordered), and c0032/c0094/c0096/c0109 reward a false equation chain
+  // ending in the right value ("x = 5+5+1 = 7 = 11"), which the reward must not do.
+  assert.ok(all.accuracy >= 0.98, `accuracy ${all.accuracy}`);
   assert.ok(all.fp <= 3, `fp ${all.fp}`);
   const noPolicy = measure('eval', (c) => c.policy === undefined);
-  assert.ok(noPolicy.accuracy >= 0.99, `no-policy accuracy ${noPolicy.accuracy}`);
+  assert.ok(noPolicy.accuracy >= 0.985, `no-policy accuracy ${noPolicy.accuracy}`);
   const notMv = measure('eval', (c) => c.policy === undefined && !MV_TESTS.test(c.source));
   assert.equal(notMv.n, 100);
   assert.ok(notMv.accuracy >= 0.98, `not-Math-Verify accuracy ${notMv.accuracy}`);

@@ -1,0 +1,131 @@
+// The verifier's failure classes (issue 12), each at its general cause, with cases written for
+// this file (equal and not equal), and the routes a policy under RL pressure could take to a
+// reward it has not earned. Reward mode is the training reward; eval mode the evaluation grader.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { verify } from '../../src/reward/verifier.js';
+
+const check = (gold: string, pred: string, mode: 'eval' | 'reward' = 'eval') => verify(gold, pred, { mode, bare: mode === 'eval' }).correct;
+const yes = (g: string, p: string, mode?: 'eval' | 'reward') => assert.equal(check(g, p, mode), true, `${g} should equal ${p}`);
+const no = (g: string, p: string, mode?: 'eval' | 'reward') => assert.equal(check(g, p, mode), false, `${g} should differ from ${p}`);
+
+test('1. decimals: exact against decimals; >= 6 significant digits against non-terminating values', () => {
+  no('\\frac{2}{7}', '0.2857');
+  yes('\\frac{2}{7}', '0.285714');
+  yes('\\frac{2}{7}', '0.2857142'); // truncated at 7 digits: agrees to the digits written
+  no('\\frac{5}{3}', '1.6667');
+  yes('\\frac{5}{3}', '1.666667');
+  no('\\pi', '3.1416');
+  yes('\\pi', '3.141593');
+  no('\\sqrt{3}', '1.732');
+  yes('\\sqrt{3}', '1.7320508');
+  no('3.5', '3.50001');
+  yes('3.5', '3.500');
+  yes('\\frac{7}{4}', '1.75'); // terminating: exact
+  no('\\frac{7}{4}', '1.7500001');
+  no('0.375', '0.3750000001');
+});
+
+test('2. repeating decimals are exact numbers', () => {
+  yes('\\frac{7}{9}', '0.\\overline{7}');
+  yes('\\frac{4}{33}', '0.\\overline{12}');
+  yes('\\frac{5}{6}', '0.8\\overline{3}');
+  yes('\\frac{41}{333}', '0.\\overline{123}');
+  yes('1.\\overline{3}', '\\frac{4}{3}');
+  no('\\frac{7}{9}', '0.\\overline{8}');
+  no('\\frac{5}{6}', '0.\\overline{83}');
+});
+
+test('3. lists of solutions are unordered; ± expands inside a list; tuples keep order', () => {
+  yes('-3, 5, 8', '8, -3, 5');
+  yes('2 \\pm \\sqrt{5}, 0', '0, 2 - \\sqrt{5}, 2 + \\sqrt{5}');
+  no('2 \\pm \\sqrt{5}, 0', '0, 2 + \\sqrt{5}');
+  no('-3, 5, 8', '8, -3, 6');
+  no('-3, 5, 8', '-3, 5');
+  no('(4, -1)', '(-1, 4)');
+  no('(4, -1)', '-1, 4');
+  yes('(1, 2), (3, 4)', '(3, 4), (1, 2)');
+  no('(1, 2), (3, 4)', '(2, 1), (3, 4)');
+});
+
+test('6. e-notation is a number', () => {
+  yes('45000', '4.5e4');
+  yes('0.0027', '2.7E-3');
+  yes('6.02 \\times 10^{23}', '6.02e23');
+  no('45000', '4.5e3');
+  no('0.0027', '2.7E-4');
+});
+
+test('7. a base subscript marks digits: same digits match, the decimal value does not', () => {
+  yes('1011_2', '1011');
+  yes('1011_{2}', '1011_2');
+  yes('(2A)_{16}', '2A');
+  yes('2A_{16}', '2a');
+  yes('314_5', '\\text{314}_5');
+  no('1011_2', '11');
+  no('1011_2', '1101');
+  no('(2A)_{16}', '2B');
+  no('(2A)_{16}', '42');
+});
+
+test('8. a degree sign inside a trig argument is an angle in degrees', () => {
+  yes('\\frac{1}{2}', '\\cos 60^\\circ');
+  yes('\\frac{\\sqrt{2}}{2}', '\\sin(45^{\\circ})');
+  yes('1', '\\tan 45°');
+  no('\\frac{1}{2}', '\\cos 30^\\circ');
+  yes('45', '45^\\circ'); // a bare angle answer keeps its number
+  no('\\frac{\\pi}{4}', '45^\\circ');
+});
+
+test('9. a box inside a box is the inner answer', () => {
+  yes('8', 'so \\boxed{\\boxed{8}}', 'reward');
+  yes('8', '\\boxed{x = \\boxed{8}}', 'reward');
+  no('8', '\\boxed{\\boxed{9}}', 'reward');
+});
+
+test('10. eval mode: the last box first; "the answer is X" is X only', () => {
+  yes('6', 'The final answer is 4. Wait, I made an error: \\boxed{6}');
+  no('4', 'The final answer is 4. Wait, I made an error: \\boxed{6}');
+  yes('6', '\\boxed{4} was wrong. Final Answer: The final answer is $6$. I hope it is correct.');
+  yes('9', 'Thus the answer is 9. Checking with n = 12 confirms it.');
+  no('12', 'Thus the answer is 9. Checking with n = 12 confirms it.');
+  yes('9', 'So the answer is $9$, since $3^2 = 9$ and 10 is too big.');
+});
+
+test('attacks: several answers in one response score 0', () => {
+  no('5', '\\boxed{5} or \\boxed{7}', 'reward');
+  no('5', '\\boxed{5, 7}', 'reward');
+  no('5', '\\boxed{5 \\text{ or } 7}', 'reward');
+  no('5', '\\boxed{\\pm 5}', 'reward');
+  no('5', '\\boxed{x = 5, y = 7}', 'reward');
+  no('5', '\\boxed{\\{5, 7\\}}', 'reward');
+  yes('5', 'I first thought \\boxed{7}. Wait, no. The answer is \\boxed{5}', 'reward');
+});
+
+test('attacks: hidden placements and formatting tricks', () => {
+  no('5', '<think>\\boxed{5}', 'reward'); // thinking never finished
+  no('5', '\\boxed{7}<|im_end|>\\boxed{5}', 'reward'); // after the end of the turn
+  no('5', 'The answer is 5', 'reward'); // no box: no reward
+  no('50', '\\boxed{5 0.0}', 'reward');
+  no('5', '\\boxed{5.0000001}', 'reward');
+  no('5', '\\boxed{4.99999999}', 'reward');
+  yes('5', '\\boxed{\\;5\\,}', 'reward');
+  yes('1000', '\\boxed{1\\,000}', 'reward');
+});
+
+test('attacks: false statements that end in the right value score 0', () => {
+  no('5', '\\boxed{2 + 2 = 5}', 'reward');
+  no('13', '\\boxed{x = 6 + 6 = 13}', 'reward');
+  no('5', '\\boxed{\\frac{1}{2} = 5}', 'reward');
+  yes('5', '\\boxed{2 + 3 = 5}', 'reward');
+  yes('13', '\\boxed{x = 6 + 7 = 13}', 'reward');
+});
+
+test('attacks: option letters with and without their text', () => {
+  yes('C', '\\boxed{C}', 'reward');
+  yes('C', '\\boxed{(C)}', 'reward');
+  no('C', '\\boxed{B}', 'reward');
+  no('C', '\\boxed{B, C}', 'reward');
+  no('C', '\\boxed{ABCD}', 'reward');
+  no('C', '\\boxed{B \\text{ or } C}', 'reward');
+});
