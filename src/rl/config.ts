@@ -34,6 +34,23 @@ export const LOSS_AGGREGATIONS = [
 ] as const;
 export type LossAggregation = (typeof LOSS_AGGREGATIONS)[number];
 
+/**
+ * How advantages are estimated (verl's algorithm.adv_estimator):
+ *   'grpo' — group-normalised outcome reward (the paper's main algorithm);
+ *   'gae'  — PPO with a critic: generalised advantage estimation on the critic's values (the paper's PPO runs);
+ *   'rloo' — REINFORCE leave-one-out: reward minus the mean of the group's other rewards (Ahmadian et al. 2024).
+ */
+export const ADVANTAGE_ESTIMATORS = ['grpo', 'gae', 'rloo'] as const;
+export type AdvantageEstimator = (typeof ADVANTAGE_ESTIMATORS)[number];
+
+/**
+ * The policy-gradient surrogate (verl's actor.policy_loss.loss_mode):
+ *   'vanilla' — PPO's per-token clipped ratio (GRPO, PPO, DAPO, RLOO);
+ *   'gspo'    — GSPO's sequence-level ratio (geometric mean of the token ratios) and clip (Zheng et al. 2025, arXiv 2507.18071).
+ */
+export const POLICY_LOSSES = ['vanilla', 'gspo'] as const;
+export type PolicyLossMode = (typeof POLICY_LOSSES)[number];
+
 const int = () => z.number().int();
 
 /** Every GRPO setting: type, range, default (the paper's value) and description. */
@@ -108,6 +125,40 @@ export const GRPO_FIELDS = {
   normalizeAdvantageByStd: z.boolean().default(true)
     .describe('Divide group-centred rewards by the group\'s (unbiased) std + 1e-6. Paper: true; Dr. GRPO: false.'),
 
+  // ---- algorithm: PPO with a critic, DAPO, GSPO, RLOO (src/rl/algorithm.ts) ----
+  advantageEstimator: z.enum(ADVANTAGE_ESTIMATORS).default('grpo')
+    .describe("Advantage estimator: grpo | gae (PPO with a critic) | rloo. Paper: grpo (and gae for its PPO runs; verl's algorithm.adv_estimator)."),
+  policyLoss: z.enum(POLICY_LOSSES).default('vanilla')
+    .describe("Policy-gradient surrogate: vanilla (per-token clipped ratio) | gspo (sequence-level ratio and clip, arXiv 2507.18071). Paper (verl 0.2): vanilla."),
+  clipRatioHigh: z.number().min(0).nullable().default(null)
+    .describe('Upper clip ε_high: the ratio is clipped to [1 − clipRatio, 1 + clipRatioHigh]; null = clipRatio (symmetric). Paper: null. DAPO clip-higher: 0.28 with clipRatio 0.2 (arXiv 2503.14476, §3.1).'),
+  klRewardCoef: z.number().min(0).default(0)
+    .describe("KL to the reference folded into the reward per token, r_t −= coef·(logp_old − logp_ref) (verl's apply_kl_penalty, kl_penalty 'kl', fixed kl_ctrl); 0 = off. Paper's GRPO: 0 (KL loss instead); verl 0.2 PPO default (use_kl_loss False, algorithm.kl_ctrl.kl_coef): 0.001."),
+
+  // ---- critic (advantageEstimator gae); values from verl 0.2's ppo_trainer.yaml in the paper's fork ----
+  criticLr: z.number().positive().default(1e-5)
+    .describe("Critic AdamW learning rate, constant. verl 0.2 ppo_trainer.yaml (the paper's fork): critic.optim.lr 1e-5."),
+  criticWeightDecay: z.number().min(0).default(0.01)
+    .describe("Critic AdamW decoupled weight decay. verl 0.2 fsdp_workers (optim weight_decay default): 0.01."),
+  criticGradClip: z.number().min(0).default(1.0)
+    .describe('Critic global gradient-norm clip; 0 = off. verl 0.2: critic.grad_clip 1.0.'),
+  cliprangeValue: z.number().positive().default(0.5)
+    .describe('Value clip: new values are clipped to old ± this in the value loss. verl 0.2: critic.cliprange_value 0.5.'),
+  gamma: z.number().min(0).max(1).default(1.0)
+    .describe('GAE discount γ. verl 0.2: algorithm.gamma 1.0.'),
+  lam: z.number().min(0).max(1).default(1.0)
+    .describe('GAE λ. verl 0.2: algorithm.lam 1.0.'),
+  criticWarmup: int().min(0).default(0)
+    .describe("Steps on which only the critic is updated before the actor starts. verl 0.2 and the paper's script: trainer.critic_warmup 0."),
+
+  // ---- DAPO (Yu et al. 2025, arXiv 2503.14476) ----
+  dynamicSampling: z.boolean().default(false)
+    .describe('DAPO dynamic sampling (§3.2): drop groups whose rewards are all equal and sample more until trainBatchSize groups are kept. Paper: false.'),
+  maxGenerationBatches: int().positive().default(10)
+    .describe("Cap on rollout batches per step with dynamic sampling (verl filter_groups.max_num_gen_batches; DAPO recipe: 10). At the cap the step trains on the groups it has (verl raises an error)."),
+  overlongFilter: z.boolean().default(false)
+    .describe('DAPO overlong filtering (§3.4): truncated responses get no loss (their tokens weigh 0). Paper: false.'),
+
   // ---- run ----
   steps: int().positive().default(2000)
     .describe('Rollout steps. Paper: 2000 for the headline curve (peak MATH500 near step 1500).'),
@@ -177,6 +228,23 @@ export const PRESETS: Record<string, { description: string; overrides: GRPOOverr
     description: "the paper's code as it ran (docs/PAPER.md): its loss weighting over 8 emulated ranks, the DeepScaleR reward, validation by that reward, checkpoints every 20 steps",
     overrides: { lossAggregation: 'verl-fork', forkRanks: 8, forkMaxTokensPerRank: 24000, reward: 'paper', validationScoring: 'reward', saveEvery: 20, validateEvery: 20 },
   },
+  grpo: { description: "the paper's GRPO (= full; named so that ablations read grpo,ppo,dapo,gspo,rloo)", overrides: {} },
+  ppo: {
+    description: "PPO with a critic as verl 0.2 runs it (the paper's fork's ppo_trainer.yaml): GAE γ = λ = 1 on a critic initialised from the policy checkpoint, value clip 0.5, critic lr 1e-5, no warm-up, KL in the reward (0.001, 'kl') instead of the KL loss",
+    overrides: { advantageEstimator: 'gae', klCoef: 0, klRewardCoef: 0.001 },
+  },
+  dapo: {
+    description: "DAPO (arXiv 2503.14476): clip-higher 0.2/0.28, dynamic sampling (cap 10 batches), token-level loss, overlong filtering + soft overlong punishment; no KL, no entropy bonus (its objective, eq. 8; verl's DAPO recipe: kl 0)",
+    overrides: { clipRatio: 0.2, clipRatioHigh: 0.28, dynamicSampling: true, maxGenerationBatches: 10, lossAggregation: 'token-mean', overlongFilter: true, overlong: 'soft', klCoef: 0, entropyCoef: 0 },
+  },
+  gspo: {
+    description: "GSPO (arXiv 2507.18071): sequence-level ratio and clip, ε 3e-4/4e-4 (its §5.1; verl examples/gspo_trainer), seq-mean-token-mean, no KL, no entropy bonus (verl's example)",
+    overrides: { policyLoss: 'gspo', clipRatio: 3e-4, clipRatioHigh: 4e-4, lossAggregation: 'seq-mean-token-mean', klCoef: 0, entropyCoef: 0 },
+  },
+  rloo: {
+    description: "RLOO (arXiv 2402.14740): leave-one-out baseline, KL in the reward (0.001, 'kl'), no KL loss (verl examples/rloo_trainer/run_qwen2-7b.sh)",
+    overrides: { advantageEstimator: 'rloo', klCoef: 0, klRewardCoef: 0.001 },
+  },
 };
 for (const [name, p] of Object.entries(PRESETS)) {
   const r = GRPOOverridesSchema.safeParse(p.overrides, { reportInput: true });
@@ -221,4 +289,9 @@ export function parseGRPOConfig(raw: unknown, labelFor: (path: readonly Property
 export function validateConfig(c: GRPOConfig): void {
   for (const k of GRPO_KEYS) if (c[k] === undefined) throw new UserError(`config: ${k}: required`);
   parseGRPOConfig(c);
+}
+
+/** Whether a run needs the frozen reference model (KL as a loss or in the reward). */
+export function needsReference(c: Pick<GRPOConfig, 'klCoef' | 'klRewardCoef'>): boolean {
+  return c.klCoef !== 0 || c.klRewardCoef !== 0;
 }

@@ -6,7 +6,8 @@
 // Because ℓ is a per-token sum, it can be computed chunk by chunk (never all logits at once)
 // and still equal the whole-batch loss exactly.
 import type { Tensor } from '../engine/index.js';
-import type { LossAggregation } from './config.js';
+import type { LossAggregation, PolicyLossMode } from './config.js';
+import { gspoPolicyLoss } from './gspo.js';
 
 /**
  * Log-probability of each target token and the entropy of each position's distribution, from
@@ -23,13 +24,14 @@ export function tokenLogprobsAndEntropy(logits: Tensor, targets: Tensor, tempera
 }
 
 /**
- * PPO clipped surrogate per token: max(−A·r, −A·clip(r, 1−ε, 1+ε)), r = exp(logp − oldLogp).
- * Also returns whether the clipped branch was taken (for the clip fraction metric).
+ * PPO clipped surrogate per token: max(−A·r, −A·clip(r, 1−ε_low, 1+ε_high)), r = exp(logp − oldLogp);
+ * ε_high defaults to ε_low (symmetric PPO; DAPO's clip-higher sets it larger). Also returns whether the
+ * clipped branch was taken (for the clip fraction metric).
  */
-export function clippedPolicyLoss(logp: Tensor, oldLogp: Tensor, advantages: Tensor, clipRatio: number): { loss: Tensor; clipped: Tensor } {
+export function clippedPolicyLoss(logp: Tensor, oldLogp: Tensor, advantages: Tensor, clipRatio: number, clipRatioHigh: number = clipRatio): { loss: Tensor; clipped: Tensor } {
   const ratio = logp.sub(oldLogp).exp();
   const unclipped = advantages.neg().mul(ratio);
-  const clippedLoss = advantages.neg().mul(ratio.clamp(1 - clipRatio, 1 + clipRatio));
+  const clippedLoss = advantages.neg().mul(ratio.clamp(1 - clipRatio, 1 + clipRatioHigh));
   return { loss: unclipped.maximum(clippedLoss), clipped: clippedLoss.gt(unclipped) };
 }
 
@@ -48,6 +50,8 @@ export interface TokenLossInputs {
   advantages: Tensor;
   /** Aggregation weights (sum to 1 over the whole mini-batch for token-mean). */
   weights: Tensor;
+  /** GSPO only: each token's sequence mean of (logp − oldLogp), detached (see gspo.ts). */
+  seqLogRatio?: Tensor;
 }
 
 export interface LossCoefficients {
@@ -55,11 +59,23 @@ export interface LossCoefficients {
   klCoef: number;
   entropyCoef: number;
   policyGradient: boolean;
+  /** Upper clip ε_high (default clipRatio). */
+  clipRatioHigh?: number;
+  /** 'vanilla' (per-token ratio, default) or 'gspo' (sequence-level ratio; needs seqLogRatio). */
+  policyLoss?: PolicyLossMode;
 }
 
 /** Σ_t w_t (pg_t − c_H H_t + c_KL KL_t), and the weighted parts for metrics. */
 export function grpoLoss(x: TokenLossInputs, c: LossCoefficients): { loss: Tensor; pg: Tensor; entropy: Tensor; kl: Tensor | null; clipFrac: Tensor } {
-  const { loss: pgTok, clipped } = clippedPolicyLoss(x.logp, x.oldLogp, x.advantages, c.clipRatio);
+  const high = c.clipRatioHigh ?? c.clipRatio;
+  let surrogate;
+  if (c.policyLoss === 'gspo') {
+    if (!x.seqLogRatio) throw new Error('grpoLoss: the gspo policy loss needs seqLogRatio');
+    surrogate = gspoPolicyLoss(x.logp, x.seqLogRatio, x.advantages, c.clipRatio, high);
+  } else {
+    surrogate = clippedPolicyLoss(x.logp, x.oldLogp, x.advantages, c.clipRatio, high);
+  }
+  const { loss: pgTok, clipped } = surrogate;
   const pg = pgTok.mul(x.weights).sum();
   const entropy = x.entropy.mul(x.weights).sum();
   let loss = c.policyGradient ? pg : pg.mul(0);
@@ -80,11 +96,14 @@ export function grpoLoss(x: TokenLossInputs, c: LossCoefficients): { loss: Tenso
  *   seq-mean-token-mean:      1 / (sequences · len_i)
  *   seq-mean-token-sum-norm:  1 / (sequences · maxResponseLength)   (Dr. GRPO)
  */
-export function aggregationWeights(lengths: readonly number[], mode: LossAggregation, maxResponseLength: number): number[][] {
-  const total = lengths.reduce((a, b) => a + b, 0);
-  const n = lengths.length;
-  return lengths.map((len) => {
-    const w = mode === 'token-mean' ? 1 / total : mode === 'seq-mean-token-mean' ? 1 / (n * len) : 1 / (n * maxResponseLength);
+export function aggregationWeights(lengths: readonly number[], mode: LossAggregation, maxResponseLength: number, keep?: readonly boolean[]): number[][] {
+  // A sequence with keep[i] false (DAPO's overlong filtering) weighs 0 and is left out of the counts,
+  // as a zeroed response mask is in verl's masked means.
+  const kept = (i: number) => !keep || keep[i] !== false;
+  const total = lengths.reduce((a, b, i) => a + (kept(i) ? b : 0), 0);
+  const n = lengths.filter((_, i) => kept(i)).length;
+  return lengths.map((len, i) => {
+    const w = !kept(i) ? 0 : mode === 'token-mean' ? 1 / total : mode === 'seq-mean-token-mean' ? 1 / (n * len) : 1 / (n * maxResponseLength);
     return new Array<number>(len).fill(w);
   });
 }

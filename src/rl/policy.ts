@@ -8,6 +8,7 @@ import {
   CheckpointedSequence, autocast, backward, cat, noGrad, stack, tensor, tidy, withoutAutocast, zeros, type DType, type Tensor,
 } from '../engine/index.js';
 import type { CausalLM } from '../model/transformer.js';
+import { sequenceLogRatios } from './gspo.js';
 import { grpoLoss, tokenLogprobsAndEntropy, type LossCoefficients } from './losses.js';
 
 export interface Sequence {
@@ -53,7 +54,7 @@ export function paddingOf(seqs: readonly Sequence[], batches: readonly number[][
   return { padded, real };
 }
 
-interface Packed {
+export interface Packed {
   ids: Tensor; // [b, L] int64
   /** Flat row (j·L + t − 1) of the hidden state that predicts each response token. */
   rows: Tensor; // [N] int64
@@ -61,7 +62,7 @@ interface Packed {
   lengths: number[]; // response length per sequence
 }
 
-function pack(seqs: readonly Sequence[], device: string): Packed {
+export function pack(seqs: readonly Sequence[], device: string): Packed {
   const L = Math.max(...seqs.map((s) => s.promptIds.length + s.responseIds.length));
   const ids: number[] = [];
   const rows: number[] = [];
@@ -82,7 +83,7 @@ function pack(seqs: readonly Sequence[], device: string): Packed {
   };
 }
 
-function splitPerSequence(values: number[], lengths: number[]): number[][] {
+export function splitPerSequence(values: number[], lengths: number[]): number[][] {
   const out: number[][] = [];
   let k = 0;
   for (const len of lengths) {
@@ -136,7 +137,8 @@ export function responseLogprobs(model: CausalLM, seqs: readonly Sequence[], tem
 export interface TokenTargets {
   oldLogp: number[];
   refLogp: number[] | null;
-  advantage: number;
+  /** The sequence's advantage, or one per token (GAE). */
+  advantage: number | number[];
   /** Aggregation weight of each response token (see aggregationWeights). */
   weights: number[];
 }
@@ -165,7 +167,7 @@ export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequenc
     const flatOf = (f: (t: TokenTargets) => number[]) => tensor(targets.flatMap(f), [p.targets.size(0)], { device: dev });
     const oldLogp = flatOf((t) => t.oldLogp);
     const refLogp = coef.klCoef !== 0 ? flatOf((t) => t.refLogp ?? t.oldLogp) : null;
-    const advantages = flatOf((t) => new Array<number>(t.weights.length).fill(t.advantage));
+    const advantages = flatOf((t) => (typeof t.advantage === 'number' ? new Array<number>(t.weights.length).fill(t.advantage) : t.advantage));
     const weights = flatOf((t) => t.weights);
 
     // Trunk forward with a graph, or checkpointed: blocks run without a graph and are recomputed
@@ -192,6 +194,8 @@ export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequenc
     const detached = picked.detach().requiresGrad_(true);
     let sums: Tensor | null = null; // [5] on the device
     const n = detached.size(0);
+    // GSPO's ratio is per sequence: a no-grad pass over the head gives each sequence's mean log-ratio.
+    const seqLogRatio = coef.policyLoss === 'gspo' ? sequenceLogRatioTensor(model, detached, p, oldLogp, temperature, cast) : null;
     for (let s = 0; s < n; s += HEAD_CHUNK) {
       const part = tidy(() => {
         const m = Math.min(HEAD_CHUNK, n - s);
@@ -202,6 +206,7 @@ export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequenc
           refLogp: refLogp ? refLogp.narrow(0, s, m) : null,
           advantages: advantages.narrow(0, s, m),
           weights: weights.narrow(0, s, m),
+          seqLogRatio: seqLogRatio ? seqLogRatio.narrow(0, s, m) : undefined,
         }, coef);
         plain(() => out.loss.backward());
         return stack([out.loss, out.pg, out.entropy, out.kl ?? zeros([], { device: dev }), out.clipFrac], 0).detach();
@@ -216,5 +221,21 @@ export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequenc
       });
     }
     return sums ?? zeros([STAT_NAMES.length], { device: dev });
+  });
+}
+
+/** For every response token, the mean (logp − oldLogp) of its sequence under the current weights, detached ([N]). */
+function sequenceLogRatioTensor(model: CausalLM, hidden: Tensor, p: Packed, oldLogp: Tensor, temperature: number, cast: <T>(fn: () => T) => T): Tensor {
+  return noGrad(() => {
+    const n = hidden.size(0);
+    const lps: number[] = [];
+    for (let s = 0; s < n; s += HEAD_CHUNK) {
+      tidy(() => {
+        const m = Math.min(HEAD_CHUNK, n - s);
+        lps.push(...tokenLogprobsAndEntropy(cast(() => model.logits(hidden.narrow(0, s, m))), p.targets.narrow(0, s, m), temperature).logp.toNumbers());
+      });
+    }
+    const ratios = sequenceLogRatios(splitPerSequence(lps, p.lengths), splitPerSequence(oldLogp.toNumbers(), p.lengths));
+    return tensor(ratios.flat(), [n], { device: model.device });
   });
 }

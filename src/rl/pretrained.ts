@@ -14,7 +14,8 @@ import { loadModel } from '../model/checkpoint.js';
 import type { CausalLM } from '../model/transformer.js';
 import { VerifierPool } from '../reward/pool.js';
 import { renderChat, QWEN2_5_CHAT_TEMPLATE, type Tokenizer } from '../tokenizer/index.js';
-import type { GRPOConfig } from './config.js';
+import { needsReference, type GRPOConfig } from './config.js';
+import { ValueModel } from './critic.js';
 import { mathReward, type Rewards } from './rewards.js';
 
 /**
@@ -34,6 +35,8 @@ export interface PretrainedOptions extends Omit<RunConfigInput, 'model' | 'data'
 export interface PretrainedParts {
   policy: CausalLM;
   reference: CausalLM | null;
+  /** PPO's critic (advantageEstimator 'gae'), initialised from the same folder; null otherwise. */
+  critic: ValueModel | null;
   tokenizer: Tokenizer;
   examples: TrainExample[];
   renderPrompt: (ex: TrainExample) => string;
@@ -92,7 +95,9 @@ export async function pretrainedParts(modelDir: string, opts: PretrainedOptions,
     policy.dispose();
     policy = loadModel(checkpoint, { device, dtype: run.dtype });
   }
-  const reference = config.klCoef !== 0 ? loadModel(run.model, { device, dtype: computeDtype === 'float32' ? run.dtype : computeDtype }) : null;
+  const reference = needsReference(config) ? loadModel(run.model, { device, dtype: computeDtype === 'float32' ? run.dtype : computeDtype }) : null;
+  // On resume the trainer copies the critic's weights from the checkpoint (loadCheckpointState).
+  const critic = config.advantageEstimator === 'gae' ? ValueModel.fromPolicy(run.model, { device, dtype: run.dtype, seed: config.seed }) : null;
   const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
   const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
   const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
@@ -117,10 +122,11 @@ export async function pretrainedParts(modelDir: string, opts: PretrainedOptions,
   } : undefined;
 
   return {
-    policy, reference, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: run.model, validate,
+    policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: run.model, validate,
     dispose: async () => {
       policy.dispose();
       reference?.dispose();
+      critic?.dispose();
       await pool?.close();
     },
   };

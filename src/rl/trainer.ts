@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AdamW, autocast, cat, clipGradNormTensor, cuda, fromBytes, hostReads, resolveComputeDtype, setAllowTF32, tidy, type Tensor } from '../engine/index.js';
+import { AdamW, autocast, cat, clipGradNorm, clipGradNormTensor, cuda, fromBytes, hostReads, resolveComputeDtype, setAllowTF32, tidy, type Tensor } from '../engine/index.js';
 import { AccuracyHistory, type AccuracyHistoryState } from '../data/selection.js';
 import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
@@ -19,13 +19,17 @@ import { saveModel, tensorToWrite } from '../model/checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from '../model/safetensors.js';
 import type { CausalLM } from '../model/transformer.js';
 import { rolloutSamples, type RolloutOptions } from '../rollout/engine.js';
+import type { Sample } from '../sampling/generate.js';
 import { formatDuration } from '../util/duration.js';
 import { UserError } from '../config/errors.js';
 import { fmt, planRun, type MemoryPlan } from '../plan/plan.js';
 import { extractAnswer } from '../reward/extract.js';
-import { groupAdvantages } from './advantages.js';
+import { computeAdvantages } from './algorithm.js';
 import { atomicWriteFile, checkpointName, findCheckpoint, STATE_FILE, writeCheckpoint } from './checkpoints.js';
-import { overlongBufferOf, validateConfig, type GRPOConfig } from './config.js';
+import { needsReference, overlongBufferOf, validateConfig, type GRPOConfig } from './config.js';
+import { CRITIC_FILE, CRITIC_OPTIMIZER_FILE, type ValueModel, type ValueTargets } from './critic.js';
+import { informativeGroups } from './dynamic-sampling.js';
+import { meanSequenceKL } from './kl-reward.js';
 import { forkLossWeights } from './fork-weights.js';
 import { zeroVarianceWarning } from './group-stats.js';
 import { shapeOverlongReward } from './overlong.js';
@@ -74,6 +78,18 @@ export interface StepMetrics {
   zeroVarianceGroupFrac: number;
   /** Share of responses cut at maxResponseLength (no stop token). */
   truncatedFrac: number;
+  /** Rollout batches generated this step (> 1 only with dynamic sampling). */
+  generationBatches?: number;
+  /** Seconds spent on the extra batches of dynamic sampling (rollouts + rewards), not in timeGeneration. */
+  timeGenerationExtra?: number;
+  /** Groups trained on (dynamic sampling keeps only groups whose rewards differ). */
+  trainedGroups?: number;
+  /** Critic (PPO): value loss, value clip fraction, gradient norm. */
+  valueLoss?: number;
+  valueClipFrac?: number;
+  criticGradNorm?: number;
+  /** Mean sequence KL (old − ref) when the KL is in the reward. */
+  klReward?: number;
   /** Wall-clock time the step ended (ISO 8601, UTC). */
   time: string;
   /** Validation results (e.g. accuracy), on the steps where validation ran. */
@@ -84,6 +100,8 @@ export interface TrainerOptions {
   policy: CausalLM;
   /** Frozen initial model for the KL loss; null when config.klCoef is 0. */
   reference: CausalLM | null;
+  /** The critic, for advantageEstimator 'gae' (PPO); see critic.ts. */
+  critic?: ValueModel | null;
   tokenizer: TextCodec;
   /** The training set, duplicates included (a 1-shot set is one example repeated). */
   examples: TrainExample[];
@@ -125,6 +143,8 @@ export type StopMode = 'finish' | 'abandon';
 export class GRPOTrainer {
   readonly config: GRPOConfig;
   readonly optimizer: AdamW;
+  /** The critic's optimizer (PPO), or null. */
+  readonly criticOptimizer: AdamW | null;
   history = new AccuracyHistory();
   /** Device memory of this run and the budgets picked for it (src/plan). */
   readonly plan: MemoryPlan;
@@ -144,7 +164,8 @@ export class GRPOTrainer {
   constructor(opts: TrainerOptions) {
     validateConfig(opts.config);
     if (opts.examples.length === 0) throw new Error('no training examples');
-    if (opts.config.klCoef !== 0 && !opts.reference) throw new Error('klCoef > 0 needs a reference model');
+    if (needsReference(opts.config) && !opts.reference) throw new Error('klCoef or klRewardCoef > 0 needs a reference model');
+    if (opts.config.advantageEstimator === 'gae' && !opts.critic) throw new Error("advantageEstimator 'gae' (PPO) needs a critic");
     this.o = opts;
     this.config = opts.config;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
@@ -166,6 +187,11 @@ export class GRPOTrainer {
     this.optimizer = new AdamW(opts.policy.parameters(), {
       lr: opts.config.lr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.weightDecay,
     });
+    const critic = opts.config.advantageEstimator === 'gae' ? opts.critic ?? null : null;
+    critic?.requiresGrad_(true);
+    this.criticOptimizer = critic ? new AdamW(critic.parameters(), {
+      lr: opts.config.criticLr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.criticWeightDecay,
+    }) : null;
     fs.mkdirSync(opts.runDir, { recursive: true });
   }
 
@@ -203,8 +229,14 @@ export class GRPOTrainer {
   }
 
   /** Frees the optimizer state and whatever fromPretrained/resume built (models, verifier workers). */
-  async close(): Promise<void> {
+  /** Frees the optimizers' state (the policy's and the critic's); the models belong to the caller. */
+  disposeOptimizers(): void {
     this.optimizer.dispose();
+    this.criticOptimizer?.dispose();
+  }
+
+  async close(): Promise<void> {
+    this.disposeOptimizers();
     await this.o.dispose?.();
   }
 
@@ -355,7 +387,6 @@ export class GRPOTrainer {
       reward: rewards[i]!, verified: verified[i]!, extracted: extractAnswer(texts[i]!, { mode: 'reward' }),
       length: samples[i]!.tokens.length, truncated: truncated[i]!,
     })));
-    const advantages = groupAdvantages(rewards, samples.map((s) => s.promptIndex), { normalizeByStd: cfg.normalizeAdvantageByStd });
     examples.forEach((ex, g) => {
       // The history is the verifier's accuracy (what selection ranks), not the shaped reward.
       const rs = verified.filter((_, i) => samples[i]!.promptIndex === g);
@@ -365,19 +396,39 @@ export class GRPOTrainer {
     });
     if (lastOfEpoch) this.history.endEpoch();
 
+    // ---- the training batch: these rollouts, or (DAPO's dynamic sampling) their informative groups plus more ----
+    let kept = samples.map((x, i) => ({ sample: x, reward: rewards[i]!, group: x.promptIndex }));
+    let keptGroups = examples.length;
+    let genBatches = 1;
+    let genMore = 0;
+    if (cfg.dynamicSampling) {
+      const d = await this.dynamicSampling(examples, promptTexts, promptIds, samples, rewards, t0);
+      ({ kept, keptGroups, genBatches } = d);
+      genMore = d.seconds;
+    }
+
     // ---- old and reference log-probs (no gradients) ----
     // The old policy is the one that sampled the rollouts (the weights before this step's
     // updates, for every mini-batch and epoch), so the rollout's own log-probs (same
     // temperature, same compute dtype) are the old log-probs; recomputing them, as the paper's
     // code does, only changes kernel-level rounding.
     const t1 = performance.now();
-    const seqs: Sequence[] = samples.map((s) => ({ promptIds: promptIds[s.promptIndex]!, responseIds: s.tokens }));
+    const seqs: Sequence[] = kept.map((k) => ({ promptIds: promptIds[k.sample.promptIndex]!, responseIds: k.sample.tokens }));
     const compute = { computeDtype: this.computeDtype };
-    const reuse = cfg.reuseRolloutLogprobs && samples.every((s) => s.logprobs.length === s.tokens.length);
-    const oldLogp = reuse ? samples.map((s) => s.logprobs) : responseLogprobs(policy, seqs, cfg.temperature, this.plan.training.microBatchTokens, compute).logp;
-    const ref = this.o.reference && cfg.klCoef !== 0
+    const reuse = cfg.reuseRolloutLogprobs && kept.every((k) => k.sample.logprobs.length === k.sample.tokens.length);
+    const oldLogp = reuse ? kept.map((k) => k.sample.logprobs) : responseLogprobs(policy, seqs, cfg.temperature, this.plan.training.microBatchTokens, compute).logp;
+    const ref = this.o.reference && needsReference(cfg)
       ? responseLogprobs(this.o.reference, seqs, cfg.temperature, this.plan.training.microBatchTokens, { computeDtype: this.refComputeDtype() }) : null;
+    const critic = this.criticOptimizer ? this.o.critic! : null;
+    const values = critic ? critic.responseValues(seqs, this.plan.training.microBatchTokens) : null;
     const logpSeconds = (performance.now() - t1) / 1000;
+
+    // ---- advantages (algorithm.ts: GRPO / GAE / RLOO, KL in the reward) ----
+    const { advantages, returns } = seqs.length ? computeAdvantages(cfg, {
+      scores: kept.map((k) => k.reward), groups: kept.map((k) => k.group), oldLogp, refLogp: ref ? ref.logp : null, values,
+    }) : { advantages: [], returns: null };
+    // DAPO's overlong filtering: truncated responses contribute no loss.
+    const keepLoss = cfg.overlongFilter ? kept.map((k) => k.sample.finishReason !== 'length') : undefined;
 
     // ---- update: ppoEpochs passes over mini-batches of whole groups ----
     // Loss statistics stay on the device; one read per optimizer step (stats + gradient norm)
@@ -394,14 +445,21 @@ export class GRPOTrainer {
     const stats = { loss: 0, pg: 0, entropy: 0, kl: 0, clipFrac: 0, gradNorm: 0, updates: 0 };
     let padded = 0;
     let real = 0;
-    for (let epoch = 0; epoch < cfg.ppoEpochs; epoch++) {
-      for (let g0 = 0; g0 < examples.length; g0 += groupsPerMini) {
-        const members = fork
-          ? fork.miniBatch.flatMap((b, i) => (b === g0 / groupsPerMini ? [i] : []))
-          : samples.map((s, i) => ({ s, i })).filter(({ s }) => s.promptIndex >= g0 && s.promptIndex < g0 + groupsPerMini).map(({ i }) => i);
+    const minis: number[][] = [];
+    for (let g0 = 0; g0 < keptGroups; g0 += groupsPerMini) {
+      minis.push(fork
+        ? fork.miniBatch.flatMap((b, i) => (b === g0 / groupsPerMini ? [i] : []))
+        : kept.map((k, i) => ({ k, i })).filter(({ k }) => k.group >= g0 && k.group < g0 + groupsPerMini).map(({ i }) => i));
+    }
+    // The critic first (verl's order), on the values and returns computed above.
+    const cstats = critic && values && returns ? this.updateCritic(critic, seqs, values, returns, minis) : null;
+    // Critic warm-up: the actor waits for the first criticWarmup steps (verl: critic_warmup <= global_steps).
+    const actorEpochs = this.step + 1 > cfg.criticWarmup ? cfg.ppoEpochs : 0;
+    for (let epoch = 0; epoch < actorEpochs; epoch++) {
+      for (const members of minis) {
         const weights = fork
           ? members.map((i) => new Array<number>(seqs[i]!.responseIds.length).fill(fork.weight[i]!))
-          : aggregationWeights(members.map((i) => seqs[i]!.responseIds.length), cfg.lossAggregation, cfg.maxResponseLength);
+          : aggregationWeights(members.map((i) => seqs[i]!.responseIds.length), cfg.lossAggregation, cfg.maxResponseLength, keepLoss && members.map((i) => keepLoss[i]!));
         const targets: TokenTargets[] = members.map((i, k) => ({
           oldLogp: oldLogp[i]!, refLogp: ref ? ref.logp[i]! : null, advantage: advantages[i]!, weights: weights[k]!,
         }));
@@ -416,7 +474,7 @@ export class GRPOTrainer {
               for (const k of mb) { const len = memberSeqs[k]!.promptIds.length + memberSeqs[k]!.responseIds.length; real += len; }
               padded += mb.length * Math.max(...mb.map((k) => memberSeqs[k]!.promptIds.length + memberSeqs[k]!.responseIds.length));
               const r = accumulatePolicyGradient(policy, mb.map((k) => memberSeqs[k]!), mb.map((k) => targets[k]!), cfg.temperature,
-                { clipRatio: cfg.clipRatio, klCoef: cfg.klCoef, entropyCoef: cfg.entropyCoef, policyGradient: cfg.policyGradient },
+                { clipRatio: cfg.clipRatio, clipRatioHigh: cfg.clipRatioHigh ?? cfg.clipRatio, policyLoss: cfg.policyLoss, klCoef: cfg.klCoef, entropyCoef: cfg.entropyCoef, policyGradient: cfg.policyGradient },
                 { checkpointing: this.plan.training.activationCheckpointing, ...compute });
               acc = acc ? acc.add(r) : r;
             }
@@ -442,6 +500,10 @@ export class GRPOTrainer {
     this.step++;
     const lengths = samples.map((s) => s.tokens.length);
     const u = Math.max(1, stats.updates);
+    const extra: Partial<StepMetrics> = {};
+    if (cfg.dynamicSampling) Object.assign(extra, { generationBatches: genBatches, trainedGroups: keptGroups, timeGenerationExtra: genMore });
+    if (cstats) Object.assign(extra, cstats);
+    if (ref && cfg.klRewardCoef !== 0) extra.klReward = meanSequenceKL(oldLogp, ref.logp);
     const groups = examples.map((_, g) => rewards.filter((__, i) => samples[i]!.promptIndex === g));
     return {
       step: this.step,
@@ -467,7 +529,84 @@ export class GRPOTrainer {
       zeroVarianceGroupFrac: mean(groups.map((rs) => (rs.every((r) => r === rs[0]) ? 1 : 0))),
       truncatedFrac: mean(samples.map((s) => (s.finishReason === 'length' ? 1 : 0))),
       time: new Date().toISOString(),
+      ...extra,
     };
+  }
+
+  /**
+   * DAPO's dynamic sampling: keeps the groups of the first batch whose rewards differ, then
+   * samples the same prompts again (seeds derived from (seed, step, batch), so resume is exact)
+   * until trainBatchSize groups are kept or maxGenerationBatches batches were drawn. Extra
+   * batches are scored and overlong-shaped like the first; they are not in rollouts.jsonl or the
+   * step's reward metrics (those describe the policy's first batch, comparable across algorithms).
+   */
+  private async dynamicSampling(examples: TrainExample[], promptTexts: string[], promptIds: number[][], samples: Sample[], rewards: number[], t0: number):
+    Promise<{ kept: { sample: Sample; reward: number; group: number }[]; keptGroups: number; genBatches: number; seconds: number }> {
+    const cfg = this.config;
+    const { policy, tokenizer } = this.o;
+    const kept: { sample: Sample; reward: number; group: number }[] = [];
+    let keptGroups = 0;
+    const take = (batch: Sample[], rs: number[]) => {
+      const keep = new Set(informativeGroups(rs, batch.map((x) => x.promptIndex)));
+      const groupOf = new Map<number, number>();
+      batch.forEach((x, i) => {
+        if (!keep.has(x.promptIndex)) return;
+        let g = groupOf.get(x.promptIndex);
+        if (g === undefined) {
+          if (keptGroups >= examples.length) return; // the batch is full (verl: batch[:traj_bsz])
+          groupOf.set(x.promptIndex, (g = keptGroups++));
+        }
+        kept.push({ sample: x, reward: rs[i]!, group: g });
+      });
+    };
+    take(samples, rewards);
+    let genBatches = 1;
+    const started = performance.now();
+    const overlong = { mode: cfg.overlong, maxLength: cfg.maxResponseLength, buffer: overlongBufferOf(cfg) };
+    while (genBatches < cfg.maxGenerationBatches && keptGroups < examples.length) {
+      const batch = autocast(policy.device, this.computeDtype, () => rolloutSamples(policy, promptIds, {
+        kvBudgetBytes: this.plan.kv.budget, ...this.o.rolloutOptions,
+        maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
+        n: cfg.groupSize, seed: hashSeed(hashSeed(cfg.seed, this.step), genBatches), stopTokenIds: this.o.stopTokenIds,
+        onStep: this.rolloutProgress(t0, examples.length * cfg.groupSize),
+      }));
+      this.progressLine(null);
+      const texts = batch.map((x) => tokenizer.decode(x.tokens.filter((t) => !this.o.stopTokenIds.includes(t))));
+      const scored = await scoreRewards(this.o.rewards, batch.map((x, i) => ({
+        prompt: promptTexts[x.promptIndex]!, completion: texts[i]!, completionIds: x.tokens, truncated: x.finishReason === 'length', example: examples[x.promptIndex]!, step: this.step + 1,
+      })));
+      take(batch, scored.total.map((r, i) => shapeOverlongReward(r, batch[i]!.tokens.length, batch[i]!.finishReason === 'length', overlong)));
+      genBatches++;
+    }
+    return { kept, keptGroups, genBatches, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** PPO's critic update: ppoEpochs passes of the clipped value loss over the mini-batches (token-mean). */
+  private updateCritic(critic: ValueModel, seqs: Sequence[], values: number[][], returns: number[][], minis: number[][]): { valueLoss: number; valueClipFrac: number; criticGradNorm: number } {
+    const cfg = this.config;
+    const opt = this.criticOptimizer!;
+    const acc = { loss: 0, clipFrac: 0, gradNorm: 0, updates: 0 };
+    for (let epoch = 0; epoch < cfg.ppoEpochs; epoch++) {
+      for (const members of minis) {
+        const weights = aggregationWeights(members.map((i) => seqs[i]!.responseIds.length), 'token-mean', cfg.maxResponseLength);
+        const targets: ValueTargets[] = members.map((i, k) => ({ oldValues: values[i]!, returns: returns[i]!, weights: weights[k]! }));
+        opt.zeroGrad();
+        let loss = 0, clipFrac = 0;
+        for (const mb of microBatches(members.map((i) => seqs[i]!), this.plan.training.microBatchTokens)) {
+          const r = critic.accumulateValueGradient(mb.map((k) => seqs[members[k]!]!), mb.map((k) => targets[k]!), cfg.cliprangeValue);
+          loss += r.loss;
+          clipFrac += r.clipFrac;
+        }
+        if (!Number.isFinite(loss)) throw new DivergenceError(`value loss is ${loss} at step ${this.step + 1}; stopped before the update (last checkpoint kept)`);
+        const gradNorm = clipGradNorm(critic.parameters(), cfg.criticGradClip > 0 ? cfg.criticGradClip : Infinity);
+        if (!Number.isFinite(gradNorm)) throw new DivergenceError(`critic gradient norm is ${gradNorm} at step ${this.step + 1}; stopped before the update (last checkpoint kept)`);
+        opt.step();
+        opt.zeroGrad();
+        acc.loss += loss; acc.clipFrac += clipFrac; acc.gradNorm += gradNorm; acc.updates++;
+      }
+    }
+    const u = Math.max(1, acc.updates);
+    return { valueLoss: acc.loss / u, valueClipFrac: acc.clipFrac / u, criticGradNorm: acc.gradNorm / u };
   }
 
   /** The reference model computes in the trainer's dtype when its weights are float32 (bf16 weights: as they are). */
@@ -512,13 +651,12 @@ export class GRPOTrainer {
     const root = path.join(this.o.runDir, 'checkpoints');
     const dir = writeCheckpoint(root, this.step, { final: this.step === this.config.steps, keepLast: this.config.keepLast }, (tmp) => {
       saveModel(this.o.policy, tmp, { dtype: this.o.policy.dtype, tokenizerFrom: this.o.tokenizerFrom });
-      const st = this.optimizer.state();
-      const tensors = [
-        ...st.expAvg.map((t, i) => ({ name: `exp_avg.${i}`, t })),
-        ...st.expAvgSq.map((t, i) => ({ name: `exp_avg_sq.${i}`, t })),
-        ...st.steps.map((t, i) => ({ name: `step.${i}`, t })),
-      ];
-      writeSafetensors(path.join(tmp, 'optimizer.safetensors'), tensors.map(({ name, t }) => tensorToWrite(name, t, 'float32')));
+      saveOptimizer(this.optimizer, path.join(tmp, 'optimizer.safetensors'));
+      if (this.criticOptimizer) {
+        // PPO: the critic's weights and optimizer state, next to the policy's.
+        this.o.critic!.saveWeights(path.join(tmp, CRITIC_FILE));
+        saveOptimizer(this.criticOptimizer, path.join(tmp, CRITIC_OPTIMIZER_FILE));
+      }
       fs.writeFileSync(path.join(tmp, STATE_FILE), JSON.stringify({ step: this.step, config: this.config, history: this.history.toState() }, null, 2));
     });
     atomicWriteFile(path.join(this.o.runDir, 'accuracy_history.json'), this.history.serialize());
@@ -532,18 +670,11 @@ export class GRPOTrainer {
    */
   loadCheckpointState(dir: string): void {
     const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as { step: number; history?: AccuracyHistoryState };
-    const reader = new SafetensorsReader(path.join(dir, 'optimizer.safetensors'));
-    try {
-      const n = this.optimizer.params.length;
-      const load = (prefix: string): Tensor[] => Array.from({ length: n }, (_, i) => {
-        const info = reader.info(`${prefix}.${i}`);
-        return fromBytes(reader.read(info.name), 'float32', info.shape);
-      });
-      tidy(() => {
-        this.optimizer.loadState({ expAvg: load('exp_avg'), expAvgSq: load('exp_avg_sq'), steps: load('step') });
-      });
-    } finally {
-      reader.close();
+    loadOptimizer(this.optimizer, path.join(dir, 'optimizer.safetensors'));
+    if (this.criticOptimizer) {
+      if (!fs.existsSync(path.join(dir, CRITIC_FILE))) throw new Error(`${dir} holds no critic (${CRITIC_FILE}): was it saved by a run without one?`);
+      this.o.critic!.loadWeights(path.join(dir, CRITIC_FILE));
+      loadOptimizer(this.criticOptimizer, path.join(dir, CRITIC_OPTIMIZER_FILE));
     }
     this.step = state.step;
     // Checkpoints written before the history was stored in them: the run folder's file (completed epochs).
@@ -552,6 +683,33 @@ export class GRPOTrainer {
     else if (fs.existsSync(historyFile)) this.history = AccuracyHistory.parse(fs.readFileSync(historyFile, 'utf8'), historyFile);
     atomicWriteFile(historyFile, this.history.serialize());
     truncateMetrics(this.metricsFile, this.step);
+  }
+}
+
+/** AdamW state as exp_avg.i / exp_avg_sq.i / step.i (float32) in one safetensors file. */
+function saveOptimizer(opt: AdamW, file: string): void {
+  const st = opt.state();
+  const tensors = [
+    ...st.expAvg.map((t, i) => ({ name: `exp_avg.${i}`, t })),
+    ...st.expAvgSq.map((t, i) => ({ name: `exp_avg_sq.${i}`, t })),
+    ...st.steps.map((t, i) => ({ name: `step.${i}`, t })),
+  ];
+  writeSafetensors(file, tensors.map(({ name, t }) => tensorToWrite(name, t, 'float32')));
+}
+
+function loadOptimizer(opt: AdamW, file: string): void {
+  const reader = new SafetensorsReader(file);
+  try {
+    const n = opt.params.length;
+    const load = (prefix: string): Tensor[] => Array.from({ length: n }, (_, i) => {
+      const info = reader.info(`${prefix}.${i}`);
+      return fromBytes(reader.read(info.name), 'float32', info.shape);
+    });
+    tidy(() => {
+      opt.loadState({ expAvg: load('exp_avg'), expAvgSq: load('exp_avg_sq'), steps: load('step') });
+    });
+  } finally {
+    reader.close();
   }
 }
 
