@@ -21,7 +21,9 @@ import { UserError, show } from '../config/errors.js';
 import { describeConfig, RUN_FLAGS, RunConfigBuilder, type RunConfig } from '../config/run-config.js';
 import { atomicWriteFile } from '../rl/checkpoints.js';
 import type { TrainExample } from '../data/examples.js';
+import type { RunSummary } from '../rl/ablation.js';
 import type { GRPOConfig } from '../rl/config.js';
+import type { StepMetrics } from '../rl/trainer.js';
 import { parseArgs, type OptionSpec } from './args.js';
 import { applyThreads, threadsChoice } from './threads.js';
 import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
@@ -44,6 +46,40 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`Run settings (--config file keys; GRPO settings also by --set name=value):\n${describeConfig()}`);
     return 0;
   }
+  const resume = options.resume === true;
+  const presets = typeof options.preset === 'string' ? options.preset.split(',').map((x) => x.trim()).filter(Boolean) : [];
+  if (presets.length > 1) return ablation(options, presets);
+  return (await trainOnce(options)).exitCode ?? 0;
+}
+
+/**
+ * `--preset A,B,C`: the variants one after another on the same data, seed and settings, each an
+ * ordinary run folder --out/<preset>/, then comparison.md (table) and comparison.json (summary +
+ * the run folders, for the dashboard's overlay view).
+ */
+async function ablation(options: Options, presets: string[]): Promise<number> {
+  if (options.resume === true) throw new UserError('--resume continues one run: give the variant\'s folder (--out DIR/<preset>) without a preset list');
+  const root = path.resolve(typeof options.out === 'string' ? options.out : path.join('runs', `ablation-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  // Every variant's settings are checked before the first one starts.
+  for (const p of presets) newSettings({ ...options, preset: p, out: path.join(root, p) });
+  const { summarizeRun, writeComparison } = await import('../rl/ablation.js');
+  const rows: RunSummary[] = [];
+  const meta = { presets, command: process.argv.slice(2).join(' ') };
+  for (const p of presets) {
+    console.error(`rlvr train: ablation ${rows.length + 1}/${presets.length}: preset ${p} → ${path.join(root, p)}`);
+    const r = await trainOnce({ ...options, preset: p, out: path.join(root, p) });
+    rows.push(summarizeRun(p, p, r.metrics, r.validation, r.seconds));
+    writeComparison(root, rows, meta);
+    if (r.exitCode !== undefined) return r.exitCode; // stopped by a signal: the comparison so far is written
+  }
+  console.log(writeComparison(root, rows, meta));
+  console.log(`comparison: ${path.join(root, 'comparison.md')} and comparison.json; runs in ${root}/<preset>/`);
+  return 0;
+}
+
+/** One run (new, or resumed with --resume): its metrics, validation points and wall time. */
+async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; validation: { step: number; accuracy: number }[]; seconds: number; exitCode?: number }> {
+  const started = performance.now();
   const resume = options.resume === true;
   const { run: rc, grpo: config, runDir, changes } = resume ? resumeSettings(options) : newSettings(options);
 
@@ -85,22 +121,28 @@ export async function run(argv: string[]): Promise<number> {
     return id;
   })])];
   if (stopTokenIds.length === 0) throw new UserError(`${rc.model} names no EOS token (config.json, generation_config.json, tokenizer_config.json): give --stop TOKEN`);
-  const reference = config.klCoef !== 0 ? await userErrors(() => loadModel(rc.model, { device, dtype: computeDtype === 'float32' ? rc.dtype : computeDtype })) : null;
+  const { needsReference } = await import('../rl/config.js');
+  const reference = needsReference(config) ? await userErrors(() => loadModel(rc.model, { device, dtype: computeDtype === 'float32' ? rc.dtype : computeDtype })) : null;
   if (checkpoint) {
     policy.dispose();
     policy = await userErrors(() => loadModel(checkpoint, { device, dtype: rc.dtype }));
   }
+  // PPO's critic starts from the same folder as the policy; on --resume its weights come from the checkpoint.
+  const { ValueModel } = await import('../rl/critic.js');
+  const critic = config.advantageEstimator === 'gae' ? await userErrors(() => ValueModel.fromPolicy(rc.model, { device, dtype: rc.dtype, seed: config.seed })) : null;
 
   const { VerifierPool } = await import('../reward/pool.js');
   const { mathReward } = await import('../rl/rewards.js');
   const { verifyWithDeadline } = await import('../reward/deadline.js'); // validation scoring under the 1 s deadline
   const pool = new VerifierPool({ size: 2 });
   const rewardMode = config.reward === 'paper' ? 'paper' : 'reward';
+  const validation: { step: number; accuracy: number }[] = [];
+  let trainer: InstanceType<typeof GRPOTrainer> | null = null;
   try {
-    const trainer = new GRPOTrainer({
-      policy, reference, tokenizer, examples, renderPrompt, stopTokenIds, config, runDir, tokenizerFrom: rc.model,
+    trainer = new GRPOTrainer({
+      policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, config, runDir, tokenizerFrom: rc.model,
       rewards: mathReward(pool, { mode: rewardMode }),
-      validate: valProblems ? async () => {
+      validate: valProblems ? async (step) => {
         const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {
           maxNewTokens: rc.validation!.maxTokens ?? config.maxResponseLength, batchSize: rc.validation!.batchSize,
           chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: false,
@@ -112,7 +154,9 @@ export async function run(argv: string[]): Promise<number> {
             }
             : undefined,
         });
-        return { accuracy: r.benchmarks.validation!.accuracy };
+        const accuracy = r.benchmarks.validation!.accuracy;
+        validation.push({ step, accuracy });
+        return { accuracy };
       } : undefined,
     });
     if (checkpoint) trainer.loadCheckpointState(checkpoint);
@@ -130,19 +174,20 @@ export async function run(argv: string[]): Promise<number> {
       signalled = sig;
       signals++;
       if (signals === 1) {
-        trainer.requestStop('finish');
-        console.error(`\nrlvr train: ${sig}: finishing step ${trainer.step + 1}, then writing a checkpoint (${sig} again abandons the step)`);
+        trainer!.requestStop('finish');
+        console.error(`\nrlvr train: ${sig}: finishing step ${trainer!.step + 1}, then writing a checkpoint (${sig} again abandons the step)`);
       } else if (signals === 2) {
-        trainer.requestStop('abandon');
-        console.error(`\nrlvr train: ${sig} again: abandoning step ${trainer.step + 1} (a third one exits at once, without a checkpoint)`);
+        trainer!.requestStop('abandon');
+        console.error(`\nrlvr train: ${sig} again: abandoning step ${trainer!.step + 1} (a third one exits at once, without a checkpoint)`);
       } else {
         process.exit(sig === 'SIGTERM' ? 143 : 130);
       }
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    let metrics: StepMetrics[];
     try {
-      await trainer.train();
+      metrics = await trainer.train();
     } catch (e) {
       if (e instanceof DivergenceError) throw new UserError(e.message);
       throw e;
@@ -153,14 +198,19 @@ export async function run(argv: string[]): Promise<number> {
     if (trainer.stopped) {
       console.error(`rlvr train: stopped by ${signalled} after step ${trainer.step}/${config.steps}; checkpoint ${latestCheckpoint(runDir)}\n` +
         `resume with: rlvr train --out ${runDir} --resume`);
-      return signalled === 'SIGTERM' ? 143 : 130;
+      return { metrics, validation, seconds: (performance.now() - started) / 1000, exitCode: signalled === 'SIGTERM' ? 143 : 130 };
     }
     console.log(`done: ${trainer.step} steps; metrics in ${path.join(runDir, 'metrics.jsonl')}, model in ${latestCheckpoint(runDir)}`);
+    return { metrics, validation, seconds: (performance.now() - started) / 1000 };
   } finally {
     await pool.close();
     if (pool.timeouts > 0) console.error(`rlvr train: ${pool.timeouts} reward checks ran past the verifier's deadline and scored 0`);
+    // The models are freed: an ablation runs the next variant in the same process.
+    trainer?.disposeOptimizers();
+    policy.dispose();
+    reference?.dispose();
+    critic?.dispose();
   }
-  return 0;
 }
 
 type Options = Record<string, string | boolean | undefined>;

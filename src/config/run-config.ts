@@ -75,7 +75,7 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   data: { path: ['data'], help: 'training data (.parquet in verl layout, or .jsonl with problem/answer)' },
   out: { path: ['out'], help: 'run folder (default runs/train-<time>)' },
   steps: { path: ['grpo', 'steps'], help: 'rollout steps (paper: 2000)' },
-  preset: { path: ['preset'], help: `GRPO preset: ${Object.keys(PRESETS).join(', ')} (default full)` },
+  preset: { path: ['preset'], help: `GRPO preset: ${Object.keys(PRESETS).join(', ')} (default full); several, comma-separated (rlvr train): run one after another into --out/<preset>/ and compared in comparison.md/.json` },
   'val-data': { path: ['validation', 'data'], help: 'validation problems (jsonl/parquet), greedy' },
   'val-limit': { path: ['validation', 'limit'], help: 'validate on the first N problems' },
   device: { path: ['device'], help: 'cpu, cuda, cuda:1, mps (default: cuda when available, else cpu)' },

@@ -13,6 +13,7 @@ import type { ModelConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, needsReference, type GRPOConfig } from '../../src/rl/config.js';
 import { ValueModel } from '../../src/rl/critic.js';
+import type { RewardInput } from '../../src/rl/rewards.js';
 import { GRPOTrainer, latestCheckpoint, type TrainerOptions } from '../../src/rl/trainer.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123 ?';
@@ -30,7 +31,7 @@ const base: GRPOConfig = {
   ...PAPER_GRPO_CONFIG, trainBatchSize: 2, miniBatchSize: 1, groupSize: 4, maxResponseLength: 6, lr: 1e-2, steps: 4,
   saveEvery: 2, validateEvery: 0, microBatchTokens: 24, seed: 3,
 };
-const rewards = async (items: { gold: string; response: string }[]) => items.map((it) => (it.response.includes(it.gold) ? 1 : 0));
+const rewards = async (items: RewardInput[]) => items.map((it) => (it.completion.includes(it.example.groundTruth) ? 1 : 0));
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-ppo-'));
 const modelDir = path.join(tmp, 'init');
@@ -74,7 +75,7 @@ describe('PPO with a critic', () => {
     const fullPolicy = weights(full.policy);
     const fullCritic = weights(full.critic!);
     const ckpt2 = path.join(tmp, 'full', 'checkpoints', 'step-000002');
-    assert.ok(fs.existsSync(path.join(ckpt2, 'critic', 'value_head.safetensors')) && fs.existsSync(path.join(ckpt2, 'critic', 'optimizer.safetensors')));
+    assert.ok(fs.existsSync(path.join(ckpt2, 'critic.safetensors')) && fs.existsSync(path.join(ckpt2, 'critic_optimizer.safetensors')));
     full.dispose();
 
     const first = setup({ ...config, steps: 2 }, path.join(tmp, 'resumed'));
