@@ -137,25 +137,25 @@ export const GRPO_FIELDS = {
 
   // ---- critic (advantageEstimator gae); values from verl 0.2's ppo_trainer.yaml in the paper's fork ----
   criticLr: z.number().positive().default(1e-5)
-    .describe("Critic AdamW learning rate, constant. verl 0.2 ppo_trainer.yaml (the paper's fork): critic.optim.lr 1e-5."),
+    .describe("Critic AdamW learning rate, constant. verl 0.2 ppo_trainer.yaml (the paper's fork): critic.optim.lr 1e-5 (Paper: its PPO runs used verl's PPO config)."),
   criticWeightDecay: z.number().min(0).default(0.01)
-    .describe("Critic AdamW decoupled weight decay. verl 0.2 fsdp_workers (optim weight_decay default): 0.01."),
+    .describe("Critic AdamW decoupled weight decay. verl 0.2 fsdp_workers (optim weight_decay default): 0.01 (Paper's PPO: verl default)."),
   criticGradClip: z.number().min(0).default(1.0)
-    .describe('Critic global gradient-norm clip; 0 = off. verl 0.2: critic.grad_clip 1.0.'),
+    .describe('Critic global gradient-norm clip; 0 = off. Paper\'s PPO (verl 0.2 critic.grad_clip): 1.0.'),
   cliprangeValue: z.number().positive().default(0.5)
-    .describe('Value clip: new values are clipped to old ± this in the value loss. verl 0.2: critic.cliprange_value 0.5.'),
+    .describe('Value clip: new values are clipped to old ± this in the value loss. Paper\'s PPO (verl 0.2 critic.cliprange_value): 0.5.'),
   gamma: z.number().min(0).max(1).default(1.0)
-    .describe('GAE discount γ. verl 0.2: algorithm.gamma 1.0.'),
+    .describe('GAE discount γ. Paper\'s PPO (verl 0.2 algorithm.gamma): 1.0.'),
   lam: z.number().min(0).max(1).default(1.0)
-    .describe('GAE λ. verl 0.2: algorithm.lam 1.0.'),
+    .describe('GAE λ. Paper\'s PPO (verl 0.2 algorithm.lam): 1.0.'),
   criticWarmup: int().min(0).default(0)
-    .describe("Steps on which only the critic is updated before the actor starts. verl 0.2 and the paper's script: trainer.critic_warmup 0."),
+    .describe("Steps on which only the critic is updated before the actor starts. Paper (its script; verl 0.2 trainer.critic_warmup): 0."),
 
   // ---- DAPO (Yu et al. 2025, arXiv 2503.14476) ----
   dynamicSampling: z.boolean().default(false)
     .describe('DAPO dynamic sampling (§3.2): drop groups whose rewards are all equal and sample more until trainBatchSize groups are kept. Paper: false.'),
   maxGenerationBatches: int().positive().default(10)
-    .describe("Cap on rollout batches per step with dynamic sampling (verl filter_groups.max_num_gen_batches; DAPO recipe: 10). At the cap the step trains on the groups it has (verl raises an error)."),
+    .describe("Cap on rollout batches per step with dynamic sampling (verl filter_groups.max_num_gen_batches). Default 10 (DAPO recipe). At the cap the step trains on the groups it has (verl raises an error)."),
   overlongFilter: z.boolean().default(false)
     .describe('DAPO overlong filtering (§3.4): truncated responses get no loss (their tokens weigh 0). Paper: false.'),
 
