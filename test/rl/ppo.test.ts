@@ -104,8 +104,9 @@ describe('other presets on the trainer', () => {
       assert.equal(m.length, 2);
       if (name === 'dapo') {
         assert.ok(m.every((x) => x.generationBatches! >= 1 && x.generationBatches! <= 3 && x.trainedGroups! <= 2));
-        // Either a step kept an informative group and trained, or it kept none and skipped the update.
-        assert.ok(m.every((x) => (x.trainedGroups! > 0) === (x.gradNorm > 0)));
+        // A step that kept no informative group makes no update (one that kept some may still have
+        // no gradient: overlong filtering drops truncated responses, common on this random model).
+        assert.ok(m.every((x) => x.trainedGroups! > 0 || x.gradNorm === 0));
       } else {
         assert.ok(m.some((x) => x.gradNorm > 0));
       }
