@@ -98,6 +98,15 @@ export function formatIssues(
         parts.push(`${labelFor(issue.path)}: must be one of ${issue.values.map(String).join(', ')}, ${got}${guess ? ` (did you mean '${guess}'?)` : ''}`);
         break;
       }
+      case 'invalid_union': {
+        // One alternative per branch: "expected 'auto' or true or false (a JSON boolean), got "yes"".
+        const alts = issue.errors.flatMap((branch) => branch.map((i) =>
+          i.code === 'invalid_type' ? (ARTICLE[i.expected] ?? i.expected)
+            : i.code === 'invalid_value' ? i.values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(' or ')
+              : i.message));
+        parts.push(`${labelFor(issue.path)}: expected ${[...new Set(alts)].join(' or ')}, ${got}`);
+        break;
+      }
       case 'not_multiple_of':
         parts.push(`${labelFor(issue.path)}: must be a multiple of ${issue.divisor}, ${got}`);
         break;

@@ -120,6 +120,20 @@ export function coerceFlag(p: readonly string[], raw: string): unknown {
 
 function coerceTo(s: z.ZodType, raw: string): unknown {
   const type = (s.def as { type: string }).type;
+  if (type === 'union') {
+    // e.g. 'auto' | boolean: a literal as typed, else the first option the string converts to.
+    const options = ((s.def as { options?: z.ZodType[] }).options ?? []).map(unwrap);
+    for (const o of options) {
+      const def = o.def as unknown as { type: string; values?: unknown[] };
+      const values = def.type === 'literal' ? def.values ?? [] : [];
+      if (values.includes(raw)) return raw;
+    }
+    for (const o of options) {
+      const v = coerceTo(o, raw);
+      if (v !== raw) return v;
+    }
+    return raw;
+  }
   if (type === 'number') return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
   if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
   if (type === 'union') {

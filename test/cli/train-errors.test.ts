@@ -143,7 +143,8 @@ const cases: Case[] = [
   ['config lr "1e-6"', () => ['--config', json('lr-string.json', { model: modelDir, data, grpo: { lr: '1e-6' } })], 2, /grpo\.lr: expected a number, got "1e-6"/],
   ['config model: 42', () => ['--config', json('model-42.json', { model: 42, data })], 2, /model: expected a string, got 42/],
   ['config grpo: "fast"', () => ['--config', json('fast.json', { model: modelDir, data, grpo: 'fast' })], 2, /grpo: expected an object, got "fast"/],
-  ['config string boolean', () => ['--config', json('bool.json', { model: modelDir, data, grpo: { activationCheckpointing: 'true' } })], 2, /grpo\.activationCheckpointing: expected true or false/],
+  ['config string boolean', () => ['--config', json('bool.json', { model: modelDir, data, grpo: { normalizeAdvantageByStd: 'true' } })], 2, /grpo\.normalizeAdvantageByStd: expected true or false/],
+  ['config bad auto-or-boolean', () => ['--config', json('auto.json', { model: modelDir, data, grpo: { activationCheckpointing: 'yes' } })], 2, /grpo\.activationCheckpointing: expected 'auto' or true or false \(a JSON boolean\), got "yes"/],
   ['config validation.limit', () => ['--config', json('val.json', { model: modelDir, data, validation: { data, limit: 0 } })], 2, /validation\.limit: must be > 0, got 0/],
   // resume
   ['--resume without --out', () => ['--resume'], 2, /--resume needs --out RUN/],

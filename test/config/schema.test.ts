@@ -74,6 +74,10 @@ describe('run config: file, flags and --set through one schema', () => {
     assert.equal(coerceFlag(['grpo', 'policyGradient'], 'false'), false);
     assert.deepEqual(coerceFlag(['grpo', 'betas'], '0.9:0.99'), [0.9, 0.99]);
     assert.equal(coerceFlag(['grpo', 'lr'], 'abc'), 'abc', 'left for the schema to report');
+    // 'auto' | boolean and 'auto' | number settings.
+    assert.equal(coerceFlag(['grpo', 'activationCheckpointing'], 'true'), true);
+    assert.equal(coerceFlag(['grpo', 'activationCheckpointing'], 'auto'), 'auto');
+    assert.equal(coerceFlag(['grpo', 'kvBudgetBytes'], '1e9'), 1e9);
     const b = RunConfigBuilder.fromObject({ model: '/m', data: '/d' }, 'flags');
     b.applySets('lr=2e-6,betas=0.9:0.99,lossAggregation=seq-mean-token-mean,validation.batchSize=4');
     b.set(['validation', 'data'], '/v', '--val-data');
@@ -105,9 +109,12 @@ describe('run config: file, flags and --set through one schema', () => {
     assert.equal(rc.validation?.data, '/abs/v.jsonl');
   });
 
-  test('the shipped example run file is valid', () => {
-    const example = path.join(path.dirname(new URL(import.meta.url).pathname), '../../../examples/pi1-qwen2.5-math-1.5b.json');
-    const { grpo } = RunConfigBuilder.fromFile(example).buildWithGRPO();
+  test('every shipped example run file is valid', () => {
+    const dir = path.join(path.dirname(new URL(import.meta.url).pathname), '../../../examples');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    assert.ok(files.length >= 1);
+    for (const f of files) assert.doesNotThrow(() => RunConfigBuilder.fromFile(path.join(dir, f)).buildWithGRPO(), f);
+    const { grpo } = RunConfigBuilder.fromFile(path.join(dir, 'pi1-qwen2.5-math-1.5b.json')).buildWithGRPO();
     assert.equal(grpo.steps, 2000);
   });
 
