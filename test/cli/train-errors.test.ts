@@ -54,7 +54,8 @@ async function pool<T, R>(items: T[], n: number, f: (x: T) => Promise<R>): Promi
 }
 
 function assertOneLine(r: Result, code: number, pattern: RegExp, name: string): void {
-  const lines = r.stderr.trim().split('\n');
+  // The compute commands' informational "threads: N (...)" line may come first; the error is one line.
+  const lines = r.stderr.trim().split('\n').filter((l) => !/^threads: \d+ \(/.test(l));
   assert.equal(r.status, code, `${name}: exit code ${r.status}, stderr:\n${r.stderr}`);
   assert.equal(lines.length, 1, `${name}: expected one line, got:\n${r.stderr}`);
   assert.match(lines[0]!, /^rlvr: /, name);
