@@ -5,8 +5,8 @@ split each rank's part into mini-batches, each mini-batch into token-budget micr
 micro-batch the masked token mean scaled by len(micro) / mini-batch size; gradients are averaged
 over ranks. The per-token weights are read off with autograd: d loss / d (per-token loss).
 
-usage: python3 fork_weights_ref.py < {seq_lens, resp_lens, ranks, max_tokens, mini_per_rank}
-   -> JSON {weight: [per sequence], mini: [...], rank: [...]}
+usage: python3 fork_weights_ref.py < [{seq_lens, resp_lens, ranks, max_tokens, mini_per_rank}, ...]
+   -> JSON [{weight: [per sequence], mini: [...], rank: [...]}, ...]
 """
 import heapq
 import json
@@ -72,33 +72,37 @@ def differencing(lengths, k, equal):
     return [sorted(i for i, _ in p.members) for p in heap[0].parts]
 
 
-spec = json.load(sys.stdin)
-seq, resp = spec["seq_lens"], spec["resp_lens"]
-R, budget, mini = spec["ranks"], spec["max_tokens"], spec["mini_per_rank"]
-n = len(seq)
-ranks = differencing(seq, R, True)
-# one scalar "per-token loss" per token; the weights are the gradient of the total loss
-ell = [torch.zeros(resp[i], dtype=torch.float64, requires_grad=True) for i in range(n)]
-mini_of, rank_of = [None] * n, [None] * n
-total = torch.zeros((), dtype=torch.float64)
-per_rank = n // R
-for m in range(per_rank // mini):
-    chunks = [part[m * mini:(m + 1) * mini] for part in ranks]
-    count = max(math.ceil(sum(seq[i] for i in c) / budget) for c in chunks)
-    for r, c in enumerate(chunks):
-        rank_loss = torch.zeros((), dtype=torch.float64)
-        for micro in differencing([seq[i] for i in c], count, False):
-            ids = [c[j] for j in micro]
-            vals = torch.cat([ell[i] for i in ids])
-            masked_mean = vals.sum() / vals.numel()
-            rank_loss = rank_loss + masked_mean * (len(ids) / mini)
-            for i in ids:
-                mini_of[i], rank_of[i] = m, r
-        total = total + rank_loss / R  # gradient all-reduce: mean over ranks
-total.backward()
-weights = []
-for i in range(n):
-    g = ell[i].grad
-    assert torch.allclose(g, g[0].expand_as(g)), "weights differ within a sequence"
-    weights.append(g[0].item())
-json.dump({"weight": weights, "mini": mini_of, "rank": rank_of}, sys.stdout)
+def reference(spec):
+    seq, resp = spec["seq_lens"], spec["resp_lens"]
+    R, budget, mini = spec["ranks"], spec["max_tokens"], spec["mini_per_rank"]
+    n = len(seq)
+    ranks = differencing(seq, R, True)
+    # one scalar "per-token loss" per token; the weights are the gradient of the total loss
+    ell = [torch.zeros(resp[i], dtype=torch.float64, requires_grad=True) for i in range(n)]
+    mini_of, rank_of = [None] * n, [None] * n
+    total = torch.zeros((), dtype=torch.float64)
+    per_rank = n // R
+    for m in range(per_rank // mini):
+        chunks = [part[m * mini:(m + 1) * mini] for part in ranks]
+        count = max(math.ceil(sum(seq[i] for i in c) / budget) for c in chunks)
+        for r, c in enumerate(chunks):
+            rank_loss = torch.zeros((), dtype=torch.float64)
+            for micro in differencing([seq[i] for i in c], count, False):
+                ids = [c[j] for j in micro]
+                vals = torch.cat([ell[i] for i in ids])
+                masked_mean = vals.sum() / vals.numel()
+                rank_loss = rank_loss + masked_mean * (len(ids) / mini)
+                for i in ids:
+                    mini_of[i], rank_of[i] = m, r
+            total = total + rank_loss / R  # gradient all-reduce: mean over ranks
+    total.backward()
+    weights = []
+    for i in range(n):
+        g = ell[i].grad
+        assert torch.allclose(g, g[0].expand_as(g)), "weights differ within a sequence"
+        weights.append(g[0].item())
+    return {"weight": weights, "mini": mini_of, "rank": rank_of}
+
+
+# stdin: a list of cases; stdout: a list of results (one Python start for all of them)
+json.dump([reference(spec) for spec in json.load(sys.stdin)], sys.stdout)

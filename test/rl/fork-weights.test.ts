@@ -26,10 +26,26 @@ function rollouts(prompts: number, group: number, promptLen: number, maxResp: nu
   return { seq, resp };
 }
 
-function compare(seq: number[], resp: number[], ranks: number, maxTokens: number, mini: number): void {
+interface Case { seq: number[]; resp: number[]; ranks: number; maxTokens: number; mini: number }
+type Ref = { weight: number[]; mini: number[]; rank: number[] };
+
+const PAPER_STEP = rollouts(128, 8, 130, 3072, 7);
+const CASES: Case[] = [
+  { ...PAPER_STEP, ranks: 8, maxTokens: 24000, mini: 128 }, // the paper's step: 8 ranks, 24000 tokens, one mini-batch
+  { ...rollouts(16, 4, 30, 500, 3), ranks: 4, maxTokens: 1200, mini: 8 }, // two mini-batches per rank, small budget
+  { ...rollouts(4, 4, 20, 300, 11), ranks: 2, maxTokens: 700, mini: 4 },
+];
+// One Python start for every case (torch's import dominates the time).
+let refs: Ref[] | null = null;
+const reference = (k: number): Ref => {
+  refs ??= JSON.parse(runPython(REF, [], JSON.stringify(CASES.map((c) => ({ seq_lens: c.seq, resp_lens: c.resp, ranks: c.ranks, max_tokens: c.maxTokens, mini_per_rank: c.mini }))))) as Ref[];
+  return refs[k]!;
+};
+
+function compare(k: number): void {
+  const { seq, resp, ranks, maxTokens, mini } = CASES[k]!;
   const ours = forkLossWeights(seq, resp, { ranks, maxTokensPerRank: maxTokens, miniBatchPerRank: mini });
-  const ref = JSON.parse(runPython(REF, [], JSON.stringify({ seq_lens: seq, resp_lens: resp, ranks, max_tokens: maxTokens, mini_per_rank: mini }))) as
-    { weight: number[]; mini: number[]; rank: number[] };
+  const ref = reference(k);
   assert.deepEqual(ours.rank, ref.rank, 'rank assignment');
   assert.deepEqual(ours.miniBatch, ref.mini, 'mini-batch assignment');
   ours.weight.forEach((w, i) => assert.ok(Math.abs(w - ref.weight[i]!) <= 1e-12 * Math.abs(ref.weight[i]!), `weight ${i}: ${w} vs ${ref.weight[i]}`));
@@ -40,9 +56,8 @@ function compare(seq: number[], resp: number[], ranks: number, maxTokens: number
 }
 
 test("fork weights: the paper's step (128 prompts × 8 rollouts, 8 ranks, 24000 tokens, one mini-batch) = PyTorch reference", () => {
-  const { seq, resp } = rollouts(128, 8, 130, 3072, 7);
-  compare(seq, resp, 8, 24000, 128);
-  const plan = forkLossWeights(seq, resp, { ranks: 8, maxTokensPerRank: 24000, miniBatchPerRank: 128 });
+  compare(0);
+  const plan = forkLossWeights(PAPER_STEP.seq, PAPER_STEP.resp, { ranks: 8, maxTokensPerRank: 24000, miniBatchPerRank: 128 });
   // Not a global token mean: the weights vary with the micro-batch a sequence lands in.
   const distinct = new Set(plan.weight.map((w) => w.toPrecision(12)));
   assert.ok(distinct.size > 8, `${distinct.size} distinct weights`);
@@ -50,10 +65,8 @@ test("fork weights: the paper's step (128 prompts × 8 rollouts, 8 ranks, 24000 
 });
 
 test('fork weights: several mini-batches per rank, small budget = PyTorch reference', () => {
-  const { seq, resp } = rollouts(16, 4, 30, 500, 3);
-  compare(seq, resp, 4, 1200, 8);
-  const two = rollouts(4, 4, 20, 300, 11);
-  compare(two.seq, two.resp, 2, 700, 4);
+  compare(1);
+  compare(2);
 });
 
 test('karmarkarKarp: balanced equal-size parts; bad shapes fail in one line', () => {
