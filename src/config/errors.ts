@@ -99,7 +99,13 @@ export function formatIssues(
         break;
       }
       case 'invalid_union': {
-        // One alternative per branch: "expected 'auto' or true or false (a JSON boolean), got "yes"".
+        // One alternative per branch: "expected 'auto' or true or false (a JSON boolean), got "yes"";
+        // when the value had the right type for one branch, what that branch wants ("must be > 0").
+        const typed = issue.errors.find((branch) => branch.length > 0 && branch.every((e) => e.code !== 'invalid_type' && e.code !== 'invalid_value'));
+        if (typed) {
+          parts.push(formatIssues(typed.map((e) => ({ ...e, path: [...issue.path, ...e.path], input: (e as { input?: unknown }).input ?? input }) as z.core.$ZodIssue), labelFor, knownKeys, hint));
+          break;
+        }
         const alts = issue.errors.flatMap((branch) => branch.map((i) =>
           i.code === 'invalid_type' ? (ARTICLE[i.expected] ?? i.expected)
             : i.code === 'invalid_value' ? i.values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(' or ')

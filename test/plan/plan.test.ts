@@ -109,7 +109,10 @@ describe('rlvr plan: Qwen2.5-Math-1.5B, the paper configuration, 80 GB', () => {
     assert.equal(p.training.microBatchTokens, 8192);
     assert.equal(p.training.activationCheckpointing, true);
     assert.equal(p.kv.budget, planMemory(paper).kv.budget);
-    assert.throws(() => RunConfigBuilder.fromObject({ model: 'm', data: 'd', grpo: { microBatchTokens: 'lots' } }).buildWithGRPO());
+    const err = (grpo: object) => { try { RunConfigBuilder.fromObject({ model: 'm', data: 'd', grpo }, 'run.json').buildWithGRPO(); return ''; } catch (e) { return (e as Error).message; } };
+    assert.equal(err({ microBatchTokens: 'lots' }), 'run.json: grpo.microBatchTokens: expected \'auto\' or a number, got "lots"');
+    assert.equal(err({ microBatchTokens: -5 }), 'run.json: grpo.microBatchTokens: must be > 0, got -5');
+    assert.equal(err({ activationCheckpointing: 'true' }), 'run.json: grpo.activationCheckpointing: expected \'auto\' or true or false (a JSON boolean), got "true"');
   });
 
   test('memory sizes parse', () => {

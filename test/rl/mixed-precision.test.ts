@@ -114,3 +114,23 @@ describe('bf16 compute with float32 master weights at lr 1e-6', () => {
     assert.ok(Math.abs(ratio - 1) < 0.05, `update norm ratio ${ratio}`);
   });
 });
+
+describe('bf16 compute with activation checkpointing', () => {
+  test('recomputed blocks run under autocast too: the same gradients as without checkpointing', () => {
+    manualSeed(1);
+    const model = CausalLM.randomInit(cfg).requiresGrad_(true);
+    const weights = aggregationWeights(seqs.map((s) => s.responseIds.length), 'token-mean', 32);
+    const targets = seqs.map((s, i) => ({ oldLogp: s.responseIds.map(() => -4), refLogp: null, advantage: i % 2 ? -1 : 1, weights: weights[i]! }));
+    const grads = (checkpointing: boolean) => {
+      for (const p of model.parameters()) p.grad = null;
+      autocast('cpu', 'bfloat16', () => accumulatePolicyGradient(model, seqs, targets, 0.6, coef, { checkpointing, computeDtype: 'bfloat16' }).dispose());
+      return tidy(() => model.parameters().flatMap((p) => p.grad!.toNumbers()));
+    };
+    const plain = grads(false);
+    const ckpt = grads(true);
+    assert.ok(plain.some((g) => g !== 0));
+    assert.deepEqual(ckpt, plain);
+    for (const p of model.parameters()) p.grad = null;
+    model.dispose();
+  });
+});
