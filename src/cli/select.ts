@@ -1,9 +1,12 @@
 // `rlvr select`: rank the examples of a training set by historical variance (the paper's
 // selection), or draw a seeded random subset (its baseline), from an accuracy-history file.
-import { CliError, numberOption, parseArgs } from './args.js';
+// `--score-pool` makes that file without training: rollouts and rewards only (src/rl/pool-scoring.ts).
+import { CliError, intOption, numberOption, parseArgs } from './args.js';
+import { THREADS_OPTION } from './threads.js';
 import { mean, rankByVariance, readHistory, selectRandom, type HistoryEntry } from '../data/selection.js';
 
-const USAGE = 'usage: rlvr select --history FILE [--method variance|random] [--top K] [--seed S] [--json]';
+const USAGE = 'usage: rlvr select --history FILE [--method variance|random] [--top K] [--seed S] [--json]\n' +
+  '       rlvr select --score-pool --model DIR --data POOL [--rollouts 8] [--epochs 2] [--max-tokens N] [--out DIR] [--threads T]';
 
 const SPEC = {
   history: { type: 'string', help: 'accuracy history JSON: { "<index>": [acc_epoch1, ...], ... }' },
@@ -11,6 +14,19 @@ const SPEC = {
   top: { type: 'string', help: 'how many examples to print (default 10)' },
   seed: { type: 'string', help: 'PRNG seed for --method random (default 0)' },
   json: { type: 'boolean', help: 'also print the selection as a JSON array on the last line' },
+  'score-pool': { type: 'boolean', help: 'score a candidate pool with rollouts and rewards only (no updates); writes <out>/accuracy_history.json' },
+  model: { type: 'string', help: '--score-pool: HF model folder' },
+  data: { type: 'string', help: '--score-pool: the candidate pool (.parquet in verl layout, .jsonl/.json with problem/answer)' },
+  rollouts: { type: 'string', help: '--score-pool: responses per example per epoch (default 8, the paper\'s group size)' },
+  epochs: { type: 'string', help: '--score-pool: passes over the pool (default 2; a variance needs at least 2)' },
+  'max-tokens': { type: 'string', help: '--score-pool: maximum new tokens per response (default 1024)' },
+  temperature: { type: 'string', help: '--score-pool: sampling temperature (default 0.6, the paper\'s rollouts)' },
+  batch: { type: 'string', help: '--score-pool: examples per rollout batch (default 16)' },
+  memory: { type: 'string', help: '--score-pool: memory for scoring in GB (default: free memory on cpu, total on cuda)' },
+  'prompt-suffix': { type: 'string', help: `--score-pool: appended to {problem, answer} rows (default the paper's training suffix; none for nothing)` },
+  out: { type: 'string', help: '--score-pool: output folder (default runs/score-<time>)' },
+  device: { type: 'string', help: '--score-pool: cpu, cuda, cuda:N (default: cuda when available)' },
+  threads: THREADS_OPTION,
 } as const;
 
 export interface SelectedRow {
@@ -24,6 +40,10 @@ export interface SelectedRow {
 export async function run(argv: string[]): Promise<number> {
   const { options, positionals } = parseArgs(argv, SPEC, USAGE);
   if (positionals.length > 0) throw new CliError(`unexpected argument '${positionals[0]}'\n${USAGE}`);
+  if (options['score-pool']) {
+    const { runScorePool } = await import('./score-pool.js');
+    return runScorePool(options);
+  }
   const file = options['history'];
   if (typeof file !== 'string') throw new CliError(`--history FILE is required\n${USAGE}`);
   const method = (options['method'] as string | undefined) ?? 'variance';

@@ -1,0 +1,129 @@
+// `rlvr select --score-pool`: rollouts and rewards over a candidate pool, no updates; writes
+// accuracy_history.json (the format `rlvr select --history` ranks) into --out. Memory is bounded
+// by src/plan/scoring.ts (no log-probs, no optimizer: weights + KV budget + sampling workspace).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CliError, intOption, numberOption } from './args.js';
+import { applyThreads, threadsChoice } from './threads.js';
+import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
+import type { TrainExample } from '../data/examples.js';
+import { formatDuration } from '../util/duration.js';
+
+type Options = Record<string, string | boolean | undefined>;
+
+export async function runScorePool(options: Options): Promise<number> {
+  const modelDir = options['model'];
+  const data = options['data'];
+  if (typeof modelDir !== 'string') throw new CliError('--score-pool needs --model DIR');
+  if (typeof data !== 'string') throw new CliError('--score-pool needs --data POOL');
+  const rollouts = intOption(options['rollouts'], 'rollouts', 8, 1);
+  const epochs = intOption(options['epochs'], 'epochs', 2, 1);
+  const maxNewTokens = intOption(options['max-tokens'], 'max-tokens', 1024, 1);
+  const temperature = numberOption(options['temperature'], 'temperature', 0.6);
+  if (!(temperature > 0)) throw new CliError(`--temperature must be > 0, got ${temperature}`);
+  const batch = intOption(options['batch'], 'batch', 16, 1);
+  const seed = intOption(options['seed'], 'seed', 0, 0);
+  const threads = threadsChoice(options['threads']);
+  const suffixOpt = options['prompt-suffix'];
+  const promptSuffix = typeof suffixOpt === 'string' ? (suffixOpt === 'none' ? '' : suffixOpt) : TRAIN_PROMPT_SUFFIX;
+  const outDir = typeof options['out'] === 'string' ? options['out'] : path.join('runs', `score-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+
+  const { loadExamples } = await import('../data/examples.js');
+  let examples: TrainExample[];
+  try {
+    examples = await loadExamples(data, { suffix: promptSuffix });
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const { cuda } = await import('../engine/index.js');
+  const { loadModelFolder } = await import('../eval/evaluate.js');
+  const device = typeof options['device'] === 'string' ? options['device'] : cuda.defaultDevice();
+  let loaded: import('../eval/evaluate.js').LoadedModel;
+  try {
+    loaded = loadModelFolder(modelDir, { device });
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  await applyThreads(threads);
+  const { model, tokenizer, tokenizerConfig } = loaded;
+  const { renderChat, QWEN2_5_CHAT_TEMPLATE } = await import('../tokenizer/index.js');
+  const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
+  const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
+  const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
+  const stopTokenIds = loaded.eosTokenIds;
+
+  // ---- memory: the planner's pieces for rollouts alone ----
+  const { planScoring } = await import('../plan/scoring.js');
+  const { fmt } = await import('../plan/plan.js');
+  const memoryBytes = options['memory'] !== undefined
+    ? numberOption(options['memory'], 'memory', 0) * 1e9
+    : device.startsWith('cuda') ? cuda.memoryStats(device).totalBytes : os.freemem();
+  const longestPrompt = Math.max(...examples.map((ex) => tokenizer.encode(renderPrompt(ex), { addSpecialTokens: false }).length));
+  const plan = planScoring(model.config, { memoryBytes, rows: batch * rollouts, promptTokens: longestPrompt, maxNewTokens, computeBytes: model.dtype === 'float32' ? 4 : 2 });
+  if (!plan.fits) {
+    throw new CliError(`--score-pool does not fit in ${fmt(memoryBytes)}: weights ${fmt(plan.weights)} + sampling ${fmt(plan.samplingWorkspace)} + margin ${fmt(plan.margin)} leave ${fmt(plan.kvBudget)} for the KV cache, ` +
+      `less than one ${longestPrompt + maxNewTokens}-token row (${fmt(plan.rowBytes)}); lower --max-tokens or --batch, or raise --memory`);
+  }
+
+  const responses = examples.length * rollouts * epochs;
+  process.stderr.write(`rlvr select --score-pool: ${examples.length} examples from ${data} x ${rollouts} rollouts x ${epochs} epochs = ${responses} responses ` +
+    `(at most ${maxNewTokens} tokens, T=${temperature}) on ${device}; no updates, no log-probs\n` +
+    `memory: ${fmt(memoryBytes)} available; weights ${fmt(plan.weights)}, sampling ${fmt(plan.samplingWorkspace)}, margin ${fmt(plan.margin)}, ` +
+    `KV budget ${fmt(plan.kvBudget)} (${plan.rowsAtOnce} rows at the limit at once)\n` +
+    `prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)}; first prompt (example ${examples[0]!.index}):\n${renderPrompt(examples[0]!)}\n`);
+  if (epochs < 2) process.stderr.write('WARNING: with --epochs 1 every variance is 0 and `rlvr select` keeps the file order; use --epochs 2 or more\n');
+
+  const { scorePool } = await import('../rl/pool-scoring.js');
+  const { rolloutSamples } = await import('../rollout/engine.js');
+  const { VerifierPool } = await import('../reward/pool.js');
+  const pool = new VerifierPool({ size: 2 });
+  let stop = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop) process.exit(sig === 'SIGTERM' ? 143 : 130);
+    stop = true;
+    process.stderr.write(`\n${sig}: stopping after this batch; complete epochs are kept in ${outDir}/accuracy_history.json\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const isTty = process.stderr.isTTY === true;
+  let scores: Awaited<ReturnType<typeof scorePool>>;
+  try {
+    scores = await scorePool({
+      policy: model, tokenizer, examples, renderPrompt, stopTokenIds, rollouts, epochs, promptsPerBatch: batch, maxNewTokens,
+      temperature, topP: 1, seed, kvBudgetBytes: plan.kvBudget, outDir,
+      rewards: (items) => pool.rewards(items),
+      sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
+      shouldStop: () => stop,
+      onBatch: (p) => {
+        const eta = (p.seconds / p.done) * (p.total - p.done);
+        const line = `epoch ${p.epoch}/${epochs}: ${p.done}/${p.total} example-epochs, ${(p.tokens / p.seconds).toFixed(1)} tok/s, ` +
+          `mean accuracy ${p.meanAccuracy.toFixed(3)}, elapsed ${formatDuration(p.seconds)}, ETA ${formatDuration(eta)}`;
+        process.stderr.write(isTty ? `\r\x1b[K${line}` : `${line}\n`);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await pool.close();
+    model.dispose();
+  }
+  if (isTty) process.stderr.write('\n');
+  const file = path.join(outDir, 'accuracy_history.json');
+  const accs = [...scores.meanAccuracy.values()];
+  const mixed = accs.filter((a) => a > 0 && a < 1).length;
+  const summary = {
+    examples: examples.length, rollouts, epochs, epochsDone: scores.epochsDone, responses: scores.responses, tokens: scores.tokens,
+    truncatedShare: scores.responses ? scores.truncated / scores.responses : 0,
+    meanAccuracy: accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : 0,
+    solvedSometimes: mixed, neverSolved: accs.filter((a) => a === 0).length, alwaysSolved: accs.filter((a) => a === 1).length,
+    history: fs.existsSync(file) ? file : null,
+  };
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'score_summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  console.log(`scored ${summary.epochsDone}/${epochs} epochs: mean accuracy ${summary.meanAccuracy.toFixed(3)}; ${mixed} of ${examples.length} examples solved sometimes ` +
+    `(${summary.neverSolved} never, ${summary.alwaysSolved} always); ${(100 * summary.truncatedShare).toFixed(1)}% of responses truncated`);
+  if (summary.history) console.log(`history: ${file}\nrank with: rlvr select --history ${file} --method variance --top 10`);
+  if (stop) return 130;
+  return 0;
+}
