@@ -39,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   const json = options.json === true;
   // Progress goes to stderr so that stdout holds only the table (and the JSON line).
   const log = (line: string) => process.stderr.write(line + '\n');
+  log(`threads: ${config.threads} (${options.threads !== undefined ? '--threads' : "the demo's default: its tiny model runs fastest on one"})`);
   const r = await runDemo({ config, outDir, log });
 
   const b = r.before, a = r.after;

@@ -1,13 +1,15 @@
 // `rlvr generate`: sample from a model folder with the rollout engine (src/rollout/). Prints the decoded
 // text, or with --json one JSON object per sample (prompt index, token ids, text, logprobs,
-// finish reason), one per line.
+// finish reason), one per line. Progress (tokens, tok/s) and the final timing go to stderr.
 import * as fs from 'node:fs';
 import { CliError, dtypeOption, intOption, numberOption, parseArgs } from './args.js';
 import { isRecord } from '../data/files.js';
+import { THREADS_OPTION, applyThreads, threadsChoice } from './threads.js';
+import { formatDuration } from '../util/duration.js';
 
 const USAGE =
   'usage: rlvr generate --model DIR (--prompt TEXT | --prompt-file F) [--chat] [--greedy | --temperature T --top-p P] ' +
-  '[--top-k K] [--n N] --max-tokens N [--seed S] [--device D] [--json]';
+  '[--top-k K] [--n N] --max-tokens N [--seed S] [--threads T] [--device D] [--json]';
 
 const SPEC = {
   model: { type: 'string', help: 'Hugging Face model folder (config.json, *.safetensors, tokenizer.json)' },
@@ -26,6 +28,7 @@ const SPEC = {
   dtype: { type: 'string', help: 'parameter dtype (default float32 on cpu, bfloat16 on gpu)' },
   'keep-special': { type: 'boolean', help: 'keep special tokens (e.g. the stop token) in the printed text' },
   json: { type: 'boolean', help: 'print one JSON object per sample per line instead of text' },
+  threads: THREADS_OPTION,
 } as const;
 
 /** One line of `rlvr generate --json`. */
@@ -87,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
   if (options['system'] !== undefined && !options['chat']) throw new CliError('--system needs --chat');
   const dtype = dtypeOption(options['dtype']);
   const texts = hasPrompt ? [options['prompt'] as string] : readPromptFile(options['prompt-file'] as string);
+  const threads = threadsChoice(options['threads']);
 
   const { cuda } = await import('../engine/index.js');
   const { loadModelFolder } = await import('../eval/evaluate.js');
@@ -100,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError((err as Error).message);
   }
   const { model, tokenizer, tokenizerConfig: tc } = loaded;
+  await applyThreads(threads);
   try {
     const stop = new Set(loaded.eosTokenIds);
     let prompts: number[][];
@@ -124,13 +129,29 @@ export async function run(argv: string[]): Promise<number> {
     const empty = prompts.findIndex((p) => p.length === 0);
     if (empty >= 0) throw new CliError(`prompt ${empty} is empty after tokenization`);
 
+    const rows = prompts.length * n;
+    const isTty = process.stderr.isTTY === true;
+    const t0 = performance.now();
+    let lastReport = t0;
     const samples = rolloutSamples(model, prompts, {
       maxNewTokens,
       ...(greedy ? { greedy: true } : { temperature, topP, topK }),
       n,
       seed,
       stopTokenIds: [...stop].sort((a, b) => a - b),
+      onStep: (generated, active) => {
+        const now = performance.now();
+        if (now - lastReport < 2000) return;
+        lastReport = now;
+        const s = (now - t0) / 1000;
+        const line = `generating: ${generated} tokens, ${(generated / s).toFixed(1)} tok/s, ${active}/${rows} rows still generating, elapsed ${formatDuration(s)}`;
+        process.stderr.write(isTty ? `\r\x1b[K${line}` : `${line}\n`);
+      },
     });
+    const seconds = (performance.now() - t0) / 1000;
+    const generated = samples.reduce((a, x) => a + x.tokens.length, 0);
+    process.stderr.write(`${isTty ? '\r\x1b[K' : ''}generated ${generated} tokens in ${rows} sequences in ${seconds.toFixed(2)} s: ` +
+      `${(generated / seconds).toFixed(1)} tok/s (prompt prefill included)\n`);
     const skipSpecialTokens = options['keep-special'] !== true;
     const out: GeneratedSample[] = samples.map((s) => ({
       promptIndex: s.promptIndex,
