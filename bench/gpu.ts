@@ -38,6 +38,7 @@ import { generate } from '../src/sampling/generate.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../src/rl/config.js';
 import { accumulatePolicyGradient } from '../src/rl/policy.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
+import { trainChecks } from './gpu-train.js';
 
 const args = process.argv.slice(2);
 const onGpu = cuda.isAvailable();
@@ -244,6 +245,17 @@ await section('train_fwd_bwd', () => {
   }
 });
 
+await section('train_checks', () => {
+  // Mixed-precision trainer checks (bench/gpu-train.ts): the memory plan's micro-batch estimate
+  // against the measured peak, rollout vs recomputed log-probs, TF32 speedup.
+  const model = randomModel();
+  try {
+    return trainChecks({ model, device, compute: onGpu ? 'bfloat16' : 'float32', small });
+  } finally {
+    model.dispose();
+  }
+});
+
 await section('grpo_step', async () => {
   const policy = randomModel();
   manualSeed(0);
@@ -272,6 +284,8 @@ await section('grpo_step', async () => {
       // Half the rows rewarded, so that advantages (and the update) are not zero.
       rewards: async (items: { completionIds?: number[] }[]) => items.map((_, i) => (i % 2)),
       rolloutOptions: { maxNewTokensPerRow: lengths },
+      // The memory plan targets an 80 GB card (the goal), whatever this device has.
+      ...(onGpu ? { deviceMemoryBytes: 80e9 } : {}),
     } as unknown as ConstructorParameters<typeof GRPOTrainer>[0]);
     const m = await trainer.trainStep();
     return {
@@ -279,6 +293,9 @@ await section('grpo_step', async () => {
       generated_tokens: Math.round(m.tokensPerSecond * m.timeGeneration), time_generation: m.timeGeneration,
       time_logprobs: m.timeLogprobs, time_update: m.timeUpdate, step_seconds: m.timeGeneration + m.timeLogprobs + m.timeUpdate,
       rollout_tok_s: m.tokensPerSecond, goal_step_seconds: 45, goal_peak_gb: 80, config,
+      plan: { micro_batch_tokens: trainer.plan.training.microBatchTokens, checkpointing: trainer.plan.training.activationCheckpointing,
+        kv_budget_gb: trainer.plan.kv.budget / 1e9, predicted_peak_gb: Math.max(trainer.plan.rolloutPeak, trainer.plan.updatePeak) / 1e9 },
+      padding_ratio: m.paddingRatio, update_host_reads: m.updateHostReads, old_logprobs_from: m.oldLogprobsFrom,
     };
   } finally {
     policy.dispose();
