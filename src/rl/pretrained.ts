@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { cuda, resolveComputeDtype, setNumThreads } from '../engine/index.js';
 import { RunConfigBuilder, resolvePaths, type RunConfig, type RunConfigInput } from '../config/run-config.js';
 import { loadExamples, type TrainExample } from '../data/examples.js';
+import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
 import { evaluate, evalStopTokenIds, loadModelFolder, type EvalProblem } from '../eval/evaluate.js';
 import { loadModel } from '../model/checkpoint.js';
 import type { CausalLM } from '../model/transformer.js';
@@ -78,7 +79,9 @@ export function validateRunOptions(modelDir: string, opts: PretrainedOptions, la
 export async function pretrainedParts(modelDir: string, opts: PretrainedOptions, checkpoint: string | null = null, resumes: RunConfig['resumes'] = []): Promise<PretrainedParts> {
   const { run, grpo: config } = validateRunOptions(modelDir, opts, checkpoint ? 'GRPOTrainer.resume' : 'GRPOTrainer.fromPretrained');
   if (run.threads) setNumThreads(run.threads);
-  const examples = typeof opts.data === 'string' ? await loadExamples(run.data) : opts.data;
+  // {problem, answer} rows get the run's prompt suffix (default the paper's), as in `rlvr train`.
+  const suffix = run.promptSuffix === undefined ? TRAIN_PROMPT_SUFFIX : run.promptSuffix === 'none' ? '' : run.promptSuffix;
+  const examples = typeof opts.data === 'string' ? await loadExamples(run.data, { suffix }) : opts.data;
   if (examples.length === 0) throw new Error('no training examples');
   const valProblems = opts.validation ? await validationProblems(run.validation?.data ?? opts.validation.data, opts.validation.limit) : null;
   const runDir = path.resolve(run.out ?? path.join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`));
