@@ -4,6 +4,7 @@
 import { parseLatex, type Node } from './parse.js';
 import { children } from './expression.js';
 import { parseWithComputeEngine } from './ce.js';
+import { intervalsOf } from './intervals.js';
 
 export type Answer =
   | { k: 'list'; items: Answer[]; set: boolean; pm?: boolean }
@@ -125,6 +126,11 @@ export function buildAnswer(norm: string, depth = 0): Answer {
   // `±` inside it adds both members (1 ± √2, 3 has three). Tuples in parentheses keep order.
   void connector;
   const items = parts.map(parsePart).flatMap((a) => (a.k === 'list' && a.pm ? a.items : [a]));
+  // "x < -1 or x > 2": inequalities joined by "or" are the union of their solution sets.
+  if (connector && /(?:^|[^a-z])or(?:[^a-z]|$)/.test(s) && !/(?:^|[^a-z])and(?:[^a-z]|$)/.test(s)) {
+    const sets = items.map((a) => (a.k === 'node' && a.node.t === 'rel' && a.node.ops.length <= 2 ? intervalsOf(a.node) : null));
+    if (sets.every((x) => x !== null)) return { k: 'node', node: { t: 'union', items: sets.flatMap((x) => (x!.t === 'union' ? x!.items : [x!])) }, src: s };
+  }
   return { k: 'list', items, set: true };
 }
 

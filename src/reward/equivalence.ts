@@ -13,7 +13,7 @@ import type { Node } from './parse.js';
 import { buildAnswer, canonText, expandPm, type Answer } from './answer.js';
 import { canon, exact, freeVars, numeric, contains, type C, type Env } from './expression.js';
 import * as R from './rational.js';
-import { intervalsOf } from './intervals.js';
+import { intervalsOf, resolveSetminus } from './intervals.js';
 
 // ------------------------------------------------------------------ scalars
 
@@ -272,6 +272,10 @@ function orderedEqual<T>(xs: T[], ys: T[], eq: (x: T, y: T) => boolean): boolean
 
 export function nodesEqual(a: Node, b: Node): boolean {
   if (canon(a) === canon(b)) return true;
+  // ℝ \ {1} is (-∞, 1) ∪ (1, ∞).
+  const ra = resolveSetminus(a);
+  const rb = resolveSetminus(b);
+  if (ra !== a || rb !== b) return nodesEqual(ra, rb);
   // x ∈ S is S.
   if (a.t === 'in' && isLabel(a.a)) return nodesEqual(a.b, b);
   if (b.t === 'in' && isLabel(b.a)) return nodesEqual(a, b.b);

@@ -55,6 +55,9 @@ export function intervalsOf(r: Node & { t: 'rel' }): Node | null {
   if (r.ops.length !== 1) return null;
   const [l, rr] = r.args as [Node, Node];
   const op = r.ops[0]!;
+  // |L| op c with L linear in one variable: |x| < 3, |2x - 1| >= 5.
+  if (l.t === 'fn' && l.name === 'abs' && isConstant(rr)) return absolute(op, l.args[0]!, rr);
+  if (rr.t === 'fn' && rr.name === 'abs' && isConstant(l)) return absolute(REVERSE[op]!, rr.args[0]!, l);
   if (isVariableLike(l) && isConstant(rr)) return l.t === 'fn' ? null : halfLine(op, rr);
   if (isVariableLike(rr) && isConstant(l)) return rr.t === 'fn' ? null : halfLine(REVERSE[op]!, l);
   return linear(op, l, rr);
@@ -135,4 +138,60 @@ function substitute(n: Node, v: string, by: Node): Node {
     default:
       return n;
   }
+}
+
+const isInfinite = (n: Node) => (n.t === 'const' && n.name === 'inf') || (n.t === 'neg' && n.a.t === 'const' && n.a.name === 'inf');
+
+/** |L| < c is -c < L < c (one interval); |L| > c is L < -c or L > c (two). c > 0. */
+function absolute(op: string, inner: Node, c: Node): Node | null {
+  const v = numeric(c, new Map());
+  if (v[1] !== 0 || !(v[0] > 0) || !Number.isFinite(v[0])) return null;
+  const negC: Node = { t: 'neg', a: c };
+  if (op === '<' || op === '<=') {
+    const a = linear(op === '<' ? '>' : '>=', inner, negC);
+    const b = linear(op, inner, c);
+    if (!a || !b || a.t !== 'group' || b.t !== 'group') return null;
+    // The intersection of two half-lines: the finite end of each.
+    const [lower, upper] = isInfinite(a.items[0]!) ? [b, a] : [a, b];
+    if (isInfinite(lower.items[0]!) || isInfinite(upper.items[1]!)) return null;
+    return { t: 'group', open: lower.open, close: upper.close, items: [lower.items[0]!, upper.items[1]!] };
+  }
+  if (op === '>' || op === '>=') {
+    const a = linear(op === '>' ? '<' : '<=', inner, negC);
+    const b = linear(op, inner, c);
+    return a && b ? { t: 'union', items: [a, b] } : null;
+  }
+  return null;
+}
+
+const isInterval = (n: Node): n is Node & { t: 'group' } =>
+  n.t === 'group' && (n.open === '(' || n.open === '[') && (n.close === ')' || n.close === ']') && n.items.length === 2;
+
+/**
+ * A \setminus B for intervals A (ℝ, an interval or a union) and a finite set B of constants:
+ * the intervals with those points removed (ℝ \ {2} = (-∞, 2) ∪ (2, ∞)). Anything else: as is.
+ */
+export function resolveSetminus(n: Node): Node {
+  if (n.t !== 'fn' || n.name !== 'setminus') return n;
+  const a = resolveSetminus(n.args[0]!);
+  const b = n.args[1]!;
+  const points = b.t === 'group' && (b.open === '\\{' || b.open === '{') ? b.items : isConstant(b) ? [b] : null;
+  let parts = a.t === 'union' ? a.items : [a];
+  if (!points || !parts.every(isInterval)) return n;
+  for (const p of points) {
+    const pv = numeric(p, new Map());
+    if (pv[1] !== 0 || !Number.isFinite(pv[0])) return n;
+    parts = parts.flatMap((iv) => {
+      const g = iv as Node & { t: 'group' };
+      const lo = numeric(g.items[0]!, new Map())[0];
+      const hi = numeric(g.items[1]!, new Map())[0];
+      if (pv[0] < lo || pv[0] > hi) return [g];
+      const loClosed = g.open === '[';
+      const hiClosed = g.close === ']';
+      if (pv[0] === lo) return loClosed ? [interval(g.items[0]!, g.items[1]!, false, hiClosed)] : [g];
+      if (pv[0] === hi) return hiClosed ? [interval(g.items[0]!, g.items[1]!, loClosed, false)] : [g];
+      return [interval(g.items[0]!, p, loClosed, false), interval(p, g.items[1]!, false, hiClosed)];
+    });
+  }
+  return parts.length === 1 ? parts[0]! : { t: 'union', items: parts };
 }

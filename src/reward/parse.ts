@@ -26,6 +26,9 @@ export type Node =
 
 class ParseError extends Error {}
 
+/** ℝ is the interval (-∞, ∞), so it equals that interval and unions that cover it. */
+const REALS: Node = { t: 'group', open: '(', close: ')', items: [{ t: 'neg', a: { t: 'const', name: 'inf' } }, { t: 'const', name: 'inf' }] };
+
 const MAX_DEPTH = 200;
 
 const FUNCS = new Set([
@@ -151,10 +154,17 @@ class Parser {
   }
 
   parseUnion(): Node {
-    const first = this.parseAdd();
+    const first = this.parseMinus();
     const items = [first];
-    while (this.eatCmd('cup') || this.eat('∪')) items.push(this.parseAdd());
+    while (this.eatCmd('cup') || this.eat('∪')) items.push(this.parseMinus());
     return items.length > 1 ? { t: 'union', items } : first;
+  }
+
+  /** A \setminus B (set difference), as fn 'setminus' resolved by the equivalence (intervals.ts). */
+  parseMinus(): Node {
+    let a = this.parseAdd();
+    while (this.eatCmd('setminus') || this.eat('∖')) a = { t: 'fn', name: 'setminus', args: [a, this.parseAdd()] };
+    return a;
   }
 
   parseAdd(): Node {
@@ -552,10 +562,18 @@ class Parser {
           const close = findClose(this.s, this.i);
           const inner = this.s.slice(this.i + 1, close).replace(/\s+/g, '');
           this.i = close + 1;
+          if (cmd === 'mathbb' && inner === 'R') return REALS;
           return { t: 'sym', name: `${cmd}(${inner})` };
+        }
+        if (cmd === 'mathbb' && this.s[this.i] === 'R') {
+          this.i++;
+          return REALS;
         }
         return this.parseCmdArg();
       }
+      case 'R':
+      case 'Reals':
+        return REALS;
       case 'angle':
       case 'triangle':
       case 'emptyset':
@@ -674,6 +692,7 @@ function flatName(n: Node): string | null {
 
 const UNICODE: [RegExp, string][] = [
   [/π/g, '\\pi '],
+  [/ℝ/g, '\\mathbb{R}'],
   [/∞/g, '\\infty '],
   [/√/g, '\\sqrt '],
   [/[−–]/g, '-'],

@@ -24,6 +24,8 @@ interface Task {
 
 interface Slot {
   worker: Worker;
+  /** The worker has loaded the verifier (and the compute engine); no deadline runs before. */
+  ready: boolean;
   task: Task | null;
   timer: NodeJS.Timeout | null;
 }
@@ -48,8 +50,14 @@ export class VerifierPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(this.workerUrl), task: null, timer: null };
-    slot.worker.on('message', (m: { id: number; result: VerifyResult }) => {
+    const slot: Slot = { worker: new Worker(this.workerUrl), ready: false, task: null, timer: null };
+    slot.worker.on('message', (m: { id: number; result: VerifyResult } | { ready: true }) => {
+      if ('ready' in m) {
+        slot.ready = true;
+        slot.worker.unref(); // referenced until ready, so a queued check keeps the process alive
+        this.pump();
+        return;
+      }
       if (!slot.task || slot.task.id !== m.id) return;
       this.finish(slot, m.result);
     });
@@ -57,7 +65,6 @@ export class VerifierPool {
     slot.worker.on('exit', () => {
       if (!this.closed && this.slots.includes(slot)) this.replace(slot, 'error');
     });
-    slot.worker.unref();
     return slot;
   }
 
@@ -88,7 +95,7 @@ export class VerifierPool {
 
   private pump(): void {
     for (const slot of this.slots) {
-      if (slot.task || this.queue.length === 0) continue;
+      if (!slot.ready || slot.task || this.queue.length === 0) continue;
       const task = this.queue.shift()!;
       slot.task = task;
       slot.timer = setTimeout(() => this.replace(slot, 'timeout'), this.timeoutMs);

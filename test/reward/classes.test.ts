@@ -48,6 +48,32 @@ test('3. lists of solutions are unordered; ± expands inside a list; tuples keep
   no('(1, 2), (3, 4)', '(2, 1), (3, 4)');
 });
 
+test('4. named sets: ℝ, ℝ minus points, the empty set, unions with named sets', () => {
+  yes('\\mathbb{R}', '(-\\infty, \\infty)');
+  yes('(-\\infty,\\infty)', 'ℝ');
+  no('\\mathbb{R}', '[0, \\infty)');
+  yes('\\mathbb{R} \\setminus \\{-1\\}', '(-\\infty, -1) \\cup (-1, \\infty)');
+  yes('(-\\infty, 0) \\cup (0, 4) \\cup (4, \\infty)', '\\mathbb{R}\\setminus\\{0, 4\\}');
+  no('\\mathbb{R} \\setminus \\{-1\\}', '(-\\infty, 1) \\cup (1, \\infty)');
+  no('\\mathbb{R} \\setminus \\{-1\\}', '\\mathbb{R}');
+  yes('\\varnothing', '\\emptyset');
+  no('\\emptyset', '\\{0\\}');
+  yes('[1, 2) \\cup \\mathbb{R}', '[1, 2) \\cup (-\\infty, \\infty)');
+});
+
+test('5. inequality solution sets match interval unions', () => {
+  yes('(-4, 4)', '|x| < 4');
+  yes('[-4, 4]', '|y| \\leq 4');
+  no('(-4, 4)', '|x| \\le 4');
+  yes('(-\\infty, -1] \\cup [7, \\infty)', '|x - 3| \\geq 4');
+  no('(-\\infty, -1] \\cup [7, \\infty)', '|x - 3| > 4');
+  yes('(2, 6)', '|x - 4| < 2');
+  yes('(-\\infty, -2) \\cup (5, \\infty)', 'x < -2 \\text{ or } x > 5');
+  yes('x < -2 \\text{ or } x > 5', '(5, \\infty) \\cup (-\\infty, -2)');
+  no('(-\\infty, -2) \\cup (5, \\infty)', 'x < -2 \\text{ or } x > 6');
+  no('(-\\infty, -2) \\cup (5, \\infty)', 'x \\le -2 \\text{ or } x > 5');
+});
+
 test('6. e-notation is a number', () => {
   yes('45000', '4.5e4');
   yes('0.0027', '2.7E-3');
