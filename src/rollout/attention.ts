@@ -39,7 +39,7 @@ export interface DecodeIndex {
   kind: 'cpu' | 'varlen';
   /** cpu: additive mask [1, 1, g·B, S] (0 / -inf) when rows use different prompts, else null. */
   promptMask: Tensor | null;
-  /** varlen: int32 [B+1] query offsets 0..B. */
+  /** varlen: int32 [B+1] query offsets 0, g, 2g, .. (g query heads per KV head become g queries per row). */
   cuQ: Tensor | null;
   /** varlen: int32 [B+1] start of each row's prompt in the packed keys (last = S). */
   cuPromptK: Tensor | null;
@@ -63,11 +63,18 @@ export function decodeAttention(x: DecodeAttentionInputs): Tensor {
   const kvH = x.promptK.size(1);
   const g = h / kvH;
   if (x.index.kind === 'varlen') {
-    const q3 = x.q.reshape(b, h, d);
-    const [o1, l1] = varlen(q3, x.promptK, x.promptV, x.index.cuQ!, x.index.cuPromptK!, x.index.promptUsed!, x.index.maxPrompt);
+    // The g query heads of a KV head become g query positions of that head (as the CPU path
+    // does), so the kernel sees equal head counts and a fixed lse layout [kvH, B·g].
+    const qv = x.q.reshape(b, kvH, g, d).permute(0, 2, 1, 3).reshape(b * g, kvH, d);
+    const [o1, l1] = varlen(qv, x.promptK, x.promptV, x.index.cuQ!, x.index.cuPromptK!, x.index.promptUsed!, g, x.index.maxPrompt);
     const cap = x.rowK.size(1);
-    const [o2, l2] = varlen(q3, x.rowK.reshape(b * cap, kvH, d), x.rowV.reshape(b * cap, kvH, d), x.index.cuQ!, x.index.cuRowK!, x.index.rowUsed!, cap);
-    return merge(o1, lseToBH(l1, b, h), o2, lseToBH(l2, b, h));
+    const [o2, l2] = varlen(qv, x.rowK.reshape(b * cap, kvH, d), x.rowV.reshape(b * cap, kvH, d), x.index.cuQ!, x.index.cuRowK!, x.index.rowUsed!, g, cap);
+    const out = (o: Tensor) => o.reshape(b, g, kvH, d).permute(0, 2, 1, 3).reshape(b, h, d);
+    const lse = (l: Tensor) => {
+      if (l.ndim !== 2 || l.size(0) !== kvH || l.size(1) !== b * g) throw new Error(`rollout: unexpected varlen lse shape [${l.shape.join(', ')}]`);
+      return l.reshape(kvH, b, g).permute(1, 0, 2).reshape(b, h);
+    };
+    return merge(out(o1), lse(l1), out(o2), lse(l2));
   }
   // Prompt part: [1, kvH, g·B, D] queries (head-group major) against [1, kvH, S, D] keys.
   const qp = x.q.reshape(b, kvH, g, d).permute(1, 2, 0, 3).reshape(1, kvH, g * b, d);
@@ -107,16 +114,26 @@ function attendWithLse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null): [T
   return [o.to({ dtype: q.dtype }), lse.squeeze(-1)];
 }
 
-/** Variable-length flash attention (CUDA): q [B, H, D], packed k/v [N, kvH, D]; returns [B, H, D] and the lse. */
-function varlen(q: Tensor, k: Tensor, v: Tensor, cuQ: Tensor, cuK: Tensor, usedK: Tensor, maxK: number): [Tensor, Tensor] {
-  const out = opMany('aten::_flash_attention_forward', q, k, v, cuQ, cuK, 1, maxK, 0, false, false, null, null, null, usedK);
-  return [out[0]!, out[1]!];
-}
+/** Variable-length flash attention: q [B·g, kvH, D] (g queries per row), packed k/v [N, kvH, D] → ([B·g, kvH, D], lse [kvH, B·g]). */
+export type VarlenKernel = (q: Tensor, k: Tensor, v: Tensor, cuQ: Tensor, cuK: Tensor, usedK: Tensor, maxQ: number, maxK: number) => [Tensor, Tensor];
 
-/** The varlen kernel's lse is [H, totalQ] (or [B, H, 1] in some builds) → [B, H]. */
-function lseToBH(l: Tensor, b: number, h: number): Tensor {
-  if (l.ndim === 2 && l.size(0) === h && l.size(1) === b) return l.transpose(0, 1);
-  return l.reshape(b, h);
+/** ATen's (CUDA only). */
+const atenVarlen: VarlenKernel = (q, k, v, cuQ, cuK, usedK, maxQ, maxK) => {
+  const out = opMany('aten::_flash_attention_forward', q, k, v, cuQ, cuK, maxQ, maxK, 0, false, false, null, null, null, usedK);
+  return [out[0]!, out[1]!];
+};
+
+let varlen: VarlenKernel = atenVarlen;
+
+/**
+ * Swaps the varlen kernel (tests on CPU plug in a written-out one to check the engine's
+ * offsets and layouts, which the CUDA kernel would otherwise be the only one to see); returns
+ * the previous one.
+ */
+export function setVarlenKernel(k: VarlenKernel | null): VarlenKernel {
+  const prev = varlen;
+  varlen = k ?? atenVarlen;
+  return prev;
 }
 
 /** Causal self-attention of a prompt prefill (no cache): q [1, H, L, D], k/v [1, kvH, L, D]. */

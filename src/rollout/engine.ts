@@ -39,8 +39,10 @@ export interface RolloutOptions extends SamplingOptions {
   maxNewTokensPerRow?: number[];
   /** Capture decode steps as CUDA graphs (CUDA, fp16/bf16 only). Default true. */
   cudaGraphs?: boolean;
-  /** First row-KV capacity in tokens (grows ×2 on demand). Default 64. */
+  /** First row-KV capacity in tokens (grows ×1.5 on demand). Default 64. */
   initialCapacity?: number;
+  /** Attention layout: 'auto' (varlen on CUDA fp16/bf16, else the CPU form) or 'varlen' (tests: with setVarlenKernel on CPU). */
+  attentionLayout?: 'auto' | 'varlen';
 }
 
 export interface RolloutStats {
@@ -94,6 +96,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
   const fwd = new RolloutForward(model, maxPrompt + maxNew + 1);
   const generator = new Generator({ seed: opts.seed ?? 0, device });
   const kvDtype = fwd.computeDtype;
+  const varlenLayout = opts.attentionLayout === 'varlen' || useVarlen(device, kvDtype);
   let graphs = device.startsWith('cuda') && (opts.cudaGraphs ?? true) && useVarlen(device, kvDtype) && cuda.isAvailable();
   let prompt: PromptKV | null = null;
   let lastLogits: Tensor | null = null;
@@ -196,10 +199,13 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
       kv.dispose();
     }
 
-    /** The work of one decode step, all on the device and in place (graph-capturable). */
+    /**
+     * The work of one decode step, all on the device and in place (graph-capturable: with the
+     * varlen layout every position lives in device counters — rowUsed, rowWrite — not in host ints).
+     */
     function decodeStep(): void {
       if (index.rowUsed) index.rowUsed.add_(1);
-      const logits = fwd.decode(st.input, st.positions, P, kv, index, graphs ? st.rowWrite : null);
+      const logits = fwd.decode(st.input, st.positions, P, kv, index, varlenLayout ? st.rowWrite : null);
       record(logits);
       st.positions.add_(1);
       st.rowWrite.add_(1);
@@ -291,7 +297,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     function buildIndex(): DecodeIndex {
       const promptOf = live.map((r) => promptOfRow[r < 0 ? live.find((x) => x >= 0)! : r]!);
       const maxP = Math.max(...promptOf.map((p) => P.lengths[p]!));
-      if (!useVarlen(device, kvDtype)) {
+      if (!varlenLayout) {
         let promptMask: Tensor | null = null;
         if (distinct.length > 1) {
           // Row b sees its prompt's segment; queries are ordered [g, B] (attention.ts).
@@ -311,7 +317,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
       const i32 = (d: number[]) => tensor(d, [d.length], { dtype: 'int32', device }).keep();
       return {
         kind: 'varlen', promptMask: null, maxPrompt: maxP,
-        cuQ: i32(Array.from({ length: b + 1 }, (_, i) => i)),
+        cuQ: i32(Array.from({ length: b + 1 }, (_, i) => i * (cfg.numHeads / kvH))),
         cuPromptK: i32([...promptOf.map((p) => P.offsets[p]!), P.totalLength]),
         promptUsed: i32(promptOf.map((p) => P.lengths[p]!)),
         cuRowK: i32(Array.from({ length: b + 1 }, (_, i) => i * kv.capacity)),
