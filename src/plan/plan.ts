@@ -25,6 +25,10 @@ export interface PlanInputs {
   maxResponseLength: number;
   /** > 0 keeps a frozen reference model. */
   klCoef: number;
+  /** > 0 (the KL in the reward: PPO, RLOO presets) keeps the frozen reference model too. */
+  klRewardCoef?: number;
+  /** PPO's critic (advantageEstimator 'gae'): a float32 copy of the decoder with its AdamW state, resident. */
+  critic?: boolean;
   /** Fixed by the user; undefined = the plan picks. */
   microBatchTokens?: number;
   activationCheckpointing?: boolean;
@@ -49,6 +53,8 @@ export interface MemoryPlan {
   /** bf16 cast of the weights (autocast cache) during rollouts and updates; 0 in float32. */
   castCopy: number;
   reference: number;
+  /** PPO's critic: float32 weights + AdamW state (its gradients live only during its own update, before the actor's). */
+  critic: number;
   margin: number;
   kv: {
     bytesPerToken: number;
@@ -91,11 +97,12 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   const gradients = 4 * P;
   const optimizer = 8 * P;
   const castCopy = c < 4 ? c * P : 0;
-  const reference = x.klCoef > 0 ? c * P : 0;
+  const reference = x.klCoef > 0 || (x.klRewardCoef ?? 0) > 0 ? c * P : 0;
+  const critic = x.critic ? 12 * P : 0;
   const margin = Math.max(2 * GB, 0.05 * x.deviceBytes);
 
   // ---- update phase: pick the largest micro-batch that fits, without checkpointing if possible ----
-  const staticUpdate = weights + gradients + optimizer + castCopy + reference;
+  const staticUpdate = weights + gradients + optimizer + castCopy + reference + critic;
   const headWorkspace = headWorkspaceBytes(cfg);
   const longest = x.maxPromptLength + x.maxResponseLength;
   const minTokens = Math.ceil(longest / STEP) * STEP; // one longest sequence must fit
@@ -125,7 +132,7 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   const typicalPeak = promptKv + rows * meanResponse * perToken;
   const worstPeak = promptKv + rows * x.maxResponseLength * perToken;
   const samplingWorkspace = samplingWorkspaceBytes(cfg, rows);
-  const staticRollout = weights + optimizer + castCopy + reference;
+  const staticRollout = weights + optimizer + castCopy + reference + critic;
   const budget = x.kvBudgetBytes ?? Math.max(0, x.deviceBytes - margin - staticRollout - samplingWorkspace);
   const oneRow = (promptTokens + x.maxResponseLength) * perToken;
   const worstCaseWaves = budget >= promptKv + oneRow ? Math.ceil((worstPeak - promptKv) / Math.max(1, budget - promptKv)) : Infinity;
@@ -142,7 +149,7 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   if (rolloutPeak > x.deviceBytes) problems.push(`rollout needs ${fmt(rolloutPeak)} of ${fmt(x.deviceBytes)}`);
   return {
     parameters: P, deviceBytes: x.deviceBytes, computeDtype: x.computeDtype,
-    weights, gradients, optimizer, castCopy, reference, margin,
+    weights, gradients, optimizer, castCopy, reference, critic, margin,
     kv: { bytesPerToken: perToken, rows, promptTokens, meanResponseTokens: meanResponse, typicalPeak, worstPeak, budget, worstCaseWaves, samplingWorkspace },
     training: {
       microBatchTokens: mbt, activationCheckpointing: ckpt,
@@ -178,6 +185,7 @@ export function formatPlan(p: MemoryPlan): string {
     row('AdamW state (float32 m, v)', fmt(p.optimizer)),
     row('bf16 cast of the weights', fmt(p.castCopy), p.castCopy ? 'autocast cache (rollouts; each update)' : 'none in float32'),
     row('reference model', fmt(p.reference), p.reference ? `frozen, ${p.computeDtype}` : 'none (klCoef 0)'),
+    row('critic (PPO)', fmt(p.critic), p.critic ? 'float32 weights + AdamW state' : 'none'),
     row('KV cache, typical step', fmt(p.kv.typicalPeak), `${p.kv.rows} rows × ~${p.kv.meanResponseTokens} tokens + ${p.kv.promptTokens}-token prompts shared, ${p.kv.bytesPerToken} B/token`),
     row('KV cache, worst case', fmt(p.kv.worstPeak), `every row at the response limit`),
     row('KV budget (picked)', fmt(p.kv.budget), Number.isFinite(p.kv.worstCaseWaves) ? `worst case in ${p.kv.worstCaseWaves} wave(s)` : 'too small'),
@@ -202,6 +210,8 @@ export interface PlanSettings {
   maxPromptLength: number;
   maxResponseLength: number;
   klCoef: number;
+  klRewardCoef?: number;
+  advantageEstimator?: string;
   microBatchTokens: number | 'auto';
   activationCheckpointing: boolean | 'auto';
   kvBudgetBytes: number | 'auto';
@@ -215,6 +225,7 @@ export function planRun(model: ModelConfig, settings: PlanSettings, device: stri
     model, deviceBytes, computeDtype,
     trainBatchSize: settings.trainBatchSize, groupSize: settings.groupSize, maxPromptLength: settings.maxPromptLength,
     maxResponseLength: settings.maxResponseLength, klCoef: settings.klCoef,
+    klRewardCoef: settings.klRewardCoef, critic: settings.advantageEstimator === 'gae',
     microBatchTokens: auto(settings.microBatchTokens), activationCheckpointing: auto(settings.activationCheckpointing),
     kvBudgetBytes: auto(settings.kvBudgetBytes),
     // A CPU gains nothing from micro-batches beyond the former default.

@@ -115,6 +115,18 @@ describe('rlvr plan: Qwen2.5-Math-1.5B, the paper configuration, 80 GB', () => {
     assert.equal(err({ activationCheckpointing: 'true' }), 'run.json: grpo.activationCheckpointing: expected \'auto\' or true or false (a JSON boolean), got "true"');
   });
 
+  test('the ppo preset counts its critic (float32 weights + AdamW) and the KL-in-reward reference', () => {
+    const b = RunConfigBuilder.fromObject({ model: 'm', data: 'd', preset: 'ppo' });
+    const { grpo } = b.buildWithGRPO();
+    const grpoPlan = planRun(model, { ...grpo, advantageEstimator: 'grpo', klRewardCoef: 0 }, 'cuda', 80e9, 'bfloat16');
+    const ppoPlan = planRun(model, grpo, 'cuda', 80e9, 'bfloat16');
+    const P = parameterCount(model);
+    assert.equal(ppoPlan.critic, 12 * P);
+    assert.equal(grpoPlan.critic, 0);
+    assert.equal(ppoPlan.reference, 2 * P, 'klRewardCoef keeps the reference (bf16)');
+    assert.equal(ppoPlan.kv.budget, grpoPlan.kv.budget - 12 * P - 2 * P, 'the critic and reference come out of the KV budget');
+  });
+
   test('memory sizes parse', () => {
     assert.equal(parseBytes('80GB'), 80e9);
     assert.equal(parseBytes('80 GiB'), 80 * 2 ** 30);
