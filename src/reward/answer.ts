@@ -97,7 +97,7 @@ function baseDigits(s: string): string | null {
 
 function parsePart(src: string): Answer {
   const s = src.trim();
-  const digits = baseDigits(s.replace(/\\text\s*\{([^{}]*)\}/g, '$1').replace(/\s+/g, ''));
+  const digits = s.includes('_') ? baseDigits(s.replace(/\\text\s*\{([^{}]*)\}/g, '$1').replace(/\s+/g, '')) : null;
   if (digits !== null) return { k: 'text', s: digits, src: digits };
   if (THOUSANDS.test(s)) return parsePart(s.replace(/,/g, ''));
   if (SPACE_THOUSANDS.test(s)) return parsePart(s.replace(/ /g, ''));

@@ -397,7 +397,8 @@ class Parser {
       return { t: 'num', v, dec: -1 };
     }
     // E-notation: 3.2e4, 1.5E-3 (digits right after the e; `2e` alone is 2·e).
-    const exp = /^[eE]([+-]?\d{1,4})(?![\d.a-zA-Z])/.exec(this.s.slice(this.i, this.i + 8));
+    const e = this.s[this.i];
+    const exp = e === 'e' || e === 'E' ? /^[eE]([+-]?\d{1,4})(?![\d.a-zA-Z])/.exec(this.s.slice(this.i, this.i + 8)) : null;
     if (exp && !text.startsWith('.')) {
       const v = parseDecimal(text + 'e' + exp[1]);
       if (v) {
