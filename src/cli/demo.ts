@@ -4,7 +4,7 @@
 // HTML report with the curves. Seeded and reproducible.
 import * as path from 'node:path';
 import { CliError, intOption, numberOption, parseArgs } from './args.js';
-import { FULL_DEMO, QUICK_DEMO, pct, runDemo, type DemoConfig } from '../demo/pipeline.js';
+import { FULL_DEMO, QUICK_DEMO, SATURATION, otherFamiliesLenient, pct, runDemo, type DemoConfig } from '../demo/pipeline.js';
 
 const USAGE = 'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json]';
 
@@ -14,6 +14,7 @@ const SPEC = {
   steps: { type: 'string', help: `1-shot RLVR steps (default ${FULL_DEMO.grpo.steps}; --quick: ${QUICK_DEMO.grpo.steps})` },
   'pretrain-steps': { type: 'string', help: `pretraining steps (default ${FULL_DEMO.pretrainSteps})` },
   lr: { type: 'string', help: `1-shot RLVR learning rate (default ${FULL_DEMO.grpo.lr})` },
+  'skip-ablations': { type: 'boolean', help: 'skip the ablation runs (pg-only, entropy-only, a random example)' },
   quick: { type: 'boolean', help: 'a much smaller, faster configuration (for tests; its numbers mean little)' },
   threads: { type: 'string', help: `libtorch CPU threads (default ${FULL_DEMO.threads})` },
   json: { type: 'boolean', help: 'print {"before","after","steps","seconds"} as JSON on the last line' },
@@ -34,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     threads: intOption(options.threads, 'threads', base.threads),
     pretrainSteps: intOption(options['pretrain-steps'], 'pretrain-steps', base.pretrainSteps),
     grpo: { ...base.grpo, steps, lr },
+    ablations: base.ablations && options['skip-ablations'] !== true,
   };
   const outDir = typeof options.out === 'string' ? options.out : path.join('runs', `demo-${seed}`);
   const json = options.json === true;
@@ -47,17 +49,24 @@ export async function run(argv: string[]): Promise<number> {
     ['held-out accuracy (boxed, reward)', pct(b.accuracy), pct(a.accuracy)],
     ['held-out accuracy (any format)', pct(b.lenientAccuracy), pct(a.lenientAccuracy)],
     ['boxed-answer rate', pct(b.boxedRate), pct(a.boxedRate)],
+    [`families not trained on (any format)`, pct(otherFamiliesLenient(b, r.trainedFamily)), pct(otherFamiliesLenient(a, r.trainedFamily))],
     ['mean response length (tokens)', b.meanLength.toFixed(1), a.meanLength.toFixed(1)],
   ];
+  const ablationLines = r.ablations.length > 1
+    ? ['', 'ablations (same base, seed and steps; held-out after the run: boxed | any format | other families any format):',
+      ...r.ablations.map((x) => `  ${x.name.padEnd(28)} ${pct(x.after.accuracy).padStart(6)} | ${pct(x.after.lenientAccuracy).padStart(6)} | ${pct(x.after.otherFamiliesLenient).padStart(6)}   (saturation: ${x.saturationStep ?? 'never'})`)]
+    : [];
   const w = Math.max(...rows.map((x) => x[0].length));
   const lines = [
     '',
     `1-shot RLVR demo, seed ${seed}: π1 = "${r.selected.question}" (answer ${r.selected.answer}), ${r.steps.length} steps`,
     `${''.padEnd(w)}  ${'before'.padStart(8)}  ${'after'.padStart(8)}`,
     ...rows.map(([k, x, y]) => `${k.padEnd(w)}  ${x.padStart(8)}  ${y.padStart(8)}`),
+    r.saturationStep !== null ? `training accuracy on π1 (${r.trainedFamily}) reached ${SATURATION * 100}% at step ${r.saturationStep}` : `training accuracy on π1 (${r.trainedFamily}) never reached ${SATURATION * 100}%`,
+    ...ablationLines,
     '',
     `time: pretrain ${r.times.pretrain.toFixed(0)}s | base eval ${r.times.evalBefore.toFixed(1)}s | selection ${r.times.selection.toFixed(0)}s | ` +
-      `1-shot RLVR ${r.times.rlvr.toFixed(0)}s | total ${r.times.total.toFixed(0)}s`,
+      `1-shot RLVR ${r.times.rlvr.toFixed(0)}s | ablations ${r.times.ablations.toFixed(0)}s | total ${r.times.total.toFixed(0)}s`,
     `report: ${r.reportFile}`,
   ];
   console.log(lines.join('\n'));

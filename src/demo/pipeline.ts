@@ -5,17 +5,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { manualSeed, setNumThreads } from '../engine/index.js';
 import { rankByVariance, type RankedExample } from '../data/selection.js';
+import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
 import { loadModel, saveModel } from '../model/checkpoint.js';
 import { CausalLM } from '../model/transformer.js';
 import { VerifierPool } from '../reward/pool.js';
-import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
-import { mathReward } from '../rl/rewards.js';
+import { LOSS_PRESETS, PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
+import { mathReward, type RewardFunction } from '../rl/rewards.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
 import { evaluateHeldOut, type HeldOutResult } from './held-out.js';
 import { demoModelConfig, pretrain } from './pretrain.js';
 import { writeReport } from './report.js';
-import { CorpusStream, makeSplit, toExample, type Problem } from './task.js';
+import { CorpusStream, makeSplit, toExample, type Family, type Problem } from './task.js';
 import { DemoTokenizer, writeTokenizerFiles } from './tokenizer.js';
 
 export interface DemoConfig {
@@ -39,14 +40,32 @@ export interface DemoConfig {
   grpo: Partial<GRPOConfig>;
   /** Max new tokens of the held-out (greedy) evaluation. */
   evalMaxTokens: number;
+  /** Also run the ablations (pg-only, entropy-only, a random example) after the main run. */
+  ablations: boolean;
 }
+
+export interface ValidationPoint { step: number; accuracy: number; lenientAccuracy: number; boxedRate: number; meanLength: number; perFamily: HeldOutResult['perFamily'] }
+
+/** One row of the ablation table. */
+export interface AblationResult {
+  name: string;
+  question: string;
+  family: Family;
+  before: { accuracy: number; lenientAccuracy: number; otherFamiliesLenient: number };
+  after: { accuracy: number; lenientAccuracy: number; otherFamiliesLenient: number };
+  finalTrainAccuracy: number;
+  saturationStep: number | null;
+}
+
+/** Training accuracy on π1 at or above this counts as saturated. */
+export const SATURATION = 0.95;
 
 /** The README's demo: a few minutes on a 2-core CPU. */
 export const FULL_DEMO: DemoConfig = {
   seed: 0,
   threads: 1,
-  testPerFamily: 40,
-  poolPerFamily: 8,
+  testPerFamily: 30,
+  poolPerFamily: 4,
   hidden: 64,
   layers: 3,
   heads: 4,
@@ -65,10 +84,11 @@ export const FULL_DEMO: DemoConfig = {
   // was measured to peak within ~15 steps and then over-optimize on π1 (held-out accuracy fell
   // back by 15-20 points by step 40), 1e-4 rises and plateaus (stable to step 60).
   grpo: {
-    trainBatchSize: 16, miniBatchSize: 16, groupSize: 8, maxResponseLength: 40, lr: 1e-4,
-    steps: 60, validateEvery: 2, saveEvery: 0,
+    trainBatchSize: 16, miniBatchSize: 16, groupSize: 8, maxResponseLength: 64, lr: 1e-4,
+    steps: 60, validateEvery: 5, saveEvery: 0,
   },
-  evalMaxTokens: 40,
+  evalMaxTokens: 64,
+  ablations: true,
 };
 
 /** A much smaller configuration for tests (seconds, not minutes; the numbers mean little). */
@@ -94,6 +114,7 @@ export interface PhaseTimes {
   evalBefore: number;
   selection: number;
   rlvr: number;
+  ablations: number;
   total: number;
 }
 
@@ -108,8 +129,14 @@ export interface DemoResult {
   selected: { index: number; question: string; answer: string; variance: number };
   steps: StepMetrics[];
   /** Held-out validation at step 0 and every validateEvery steps. */
-  validation: { step: number; accuracy: number; lenientAccuracy: number; boxedRate: number; meanLength: number }[];
+  validation: ValidationPoint[];
   times: PhaseTimes;
+  /** The family of π1; the other families measure generalisation. */
+  trainedFamily: Family;
+  /** First step whose training accuracy on π1 reached SATURATION (null: never). */
+  saturationStep: number | null;
+  /** Before/after of each RL variant; the first row is the main run. */
+  ablations: AblationResult[];
   reportFile: string;
 }
 
@@ -121,7 +148,7 @@ export interface DemoOptions {
 }
 
 /** Demo-owned paths inside outDir, removed at the start so that a rerun starts clean. */
-const OWNED = ['base-model', 'selection', 'rlvr', 'report.html', 'summary.json', 'metrics.jsonl', 'pretrain.jsonl'];
+const OWNED = ['base-model', 'selection', 'rlvr', 'ablation-1', 'ablation-2', 'ablation-3', 'report.html', 'summary.json', 'metrics.jsonl', 'pretrain.jsonl'];
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const cfg = o.config;
@@ -204,42 +231,49 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     for (const r of ranking.slice(0, 5)) log(`[select] π${r.rank}: ${r.question} (answer ${split.pool[r.index]!.answer}) | accuracy per epoch ${r.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${r.variance.toFixed(4)}`);
     const selectionSeconds = since(t);
 
-    // ---- 1-shot RLVR ----
+    // ---- 1-shot RLVR on π1, held-out curve ----
     t = performance.now();
-    const rlCfg: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...cfg.grpo, seed: cfg.seed };
-    const oneShot = Array.from({ length: rlCfg.trainBatchSize }, () => toExample(selectedProblem, pi1.index));
-    log(`[rlvr] 1-shot RLVR on π1 = "${selected.question}" × ${rlCfg.trainBatchSize} per batch, ${rlCfg.groupSize} rollouts each, ${rlCfg.steps} steps, lr ${rlCfg.lr}`);
-    const validation: DemoResult['validation'] = [];
-    let after: HeldOutResult | null = null;
-    const steps = await withModels(baseDir, rlCfg.klCoef !== 0, async (policy, reference) => {
-      const trainer = new GRPOTrainer({
-        policy, reference, tokenizer: tok, examples: oneShot, renderPrompt, stopTokenIds: tok.stopTokenIds, rewards,
-        config: rlCfg, runDir: path.join(o.outDir, 'rlvr'), log: (l) => log(`[rlvr] ${l}`),
-        validate: async (step) => {
-          const r = step === 0 ? before : evaluateHeldOut(policy, tok, split.test, cfg.evalMaxTokens);
-          validation.push({ step, accuracy: r.accuracy, lenientAccuracy: r.lenientAccuracy, boxedRate: r.boxedRate, meanLength: r.meanLength });
-          if (step === rlCfg.steps) after = r;
-          return { accuracy: r.accuracy, lenient_accuracy: r.lenientAccuracy, boxed_rate: r.boxedRate, mean_length: r.meanLength };
-        },
-      });
-      const s = await trainer.train();
-      if (!after) after = evaluateHeldOut(policy, tok, split.test, cfg.evalMaxTokens);
-      saveModel(policy, path.join(o.outDir, 'rlvr', 'final-model'));
-      writeTokenizerFiles(path.join(o.outDir, 'rlvr', 'final-model'));
-      return s;
+    const main = await oneShotRun({
+      label: 'rlvr', cfg, baseDir, outDir: o.outDir, tok, rewards, before, test: split.test, log,
+      problem: selectedProblem, index: pi1.index, overrides: {}, validateEvery: cfg.grpo.validateEvery ?? 5, saveFinal: true,
     });
     const rlvrSeconds = since(t);
-    const afterResult = after as unknown as HeldOutResult;
-    log(`[rlvr] held-out accuracy ${pct(before.accuracy)} → ${pct(afterResult.accuracy)}`);
+    log(`[rlvr] held-out accuracy ${pct(before.accuracy)} → ${pct(main.after.accuracy)} (any format ${pct(before.lenientAccuracy)} → ${pct(main.after.lenientAccuracy)})` +
+      (main.saturationStep !== null ? `; training accuracy saturated at step ${main.saturationStep}` : ''));
 
-    const times: PhaseTimes = { pretrain: pretrainSeconds, evalBefore: evalSeconds, selection: selectionSeconds, rlvr: rlvrSeconds, total: since(t0) };
+    // ---- ablations (the paper's Table 5 shape): loss terms, and a random example instead of π1 ----
+    t = performance.now();
+    const ablations: AblationResult[] = [summarizeRun('full loss, π1 (selected)', selectedProblem, main, before)];
+    if (cfg.ablations) {
+      const randomIndex = pickRandomExample(cfg.seed, split.pool.length, pi1.index);
+      const variants: { name: string; problem: Problem; index: number; overrides: Partial<GRPOConfig> }[] = [
+        { name: 'pg-only, π1', problem: selectedProblem, index: pi1.index, overrides: LOSS_PRESETS['pg-only']! },
+        { name: 'entropy-only, π1', problem: selectedProblem, index: pi1.index, overrides: LOSS_PRESETS['entropy-only']! },
+        { name: 'full loss, random example', problem: split.pool[randomIndex]!, index: randomIndex, overrides: {} },
+      ];
+      for (const [k, v] of variants.entries()) {
+        const r = await oneShotRun({
+          label: `ablation-${k + 1}`, cfg, baseDir, outDir: o.outDir, tok, rewards, before, test: split.test, log,
+          problem: v.problem, index: v.index, overrides: v.overrides, validateEvery: 0, saveFinal: false,
+        });
+        ablations.push(summarizeRun(v.name, v.problem, r, before));
+        log(`[ablation] ${v.name} ("${v.problem.question}"): held-out any format ${pct(before.lenientAccuracy)} → ${pct(r.after.lenientAccuracy)}, boxed ${pct(before.accuracy)} → ${pct(r.after.accuracy)}`);
+      }
+    }
+    const ablationSeconds = since(t);
+    const { steps, validation, grpoConfig: rlCfg } = main;
+    const afterResult = main.after;
+    const times: PhaseTimes = { pretrain: pretrainSeconds, evalBefore: evalSeconds, selection: selectionSeconds, rlvr: rlvrSeconds, ablations: ablationSeconds, total: since(t0) };
     const result: DemoResult = {
       config: cfg, grpoConfig: rlCfg, outDir: o.outDir, before, after: afterResult, pretrainLosses, ranking, selected, steps, validation, times,
+      trainedFamily: selectedProblem.family, saturationStep: main.saturationStep, ablations,
       reportFile: path.join(o.outDir, 'report.html'),
     };
     writeReport(result);
     fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify({
-      before: summarize(before), after: summarize(afterResult), selected, steps: steps.length, times, config: cfg, grpo: rlCfg,
+      before: summarize(before), after: summarize(afterResult), selected, trainedFamily: selectedProblem.family,
+      otherFamilies: otherFamilies(before, afterResult, selectedProblem.family), saturationStep: main.saturationStep, ablations,
+      steps: steps.length, times, config: cfg, grpo: rlCfg,
     }, null, 2) + '\n');
     return result;
   } finally {
@@ -265,4 +299,97 @@ export function summarize(r: HeldOutResult): Record<string, unknown> {
 
 export function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
+}
+
+interface OneShotRunOptions {
+  label: string;
+  cfg: DemoConfig;
+  baseDir: string;
+  outDir: string;
+  tok: DemoTokenizer;
+  rewards: RewardFunction;
+  before: HeldOutResult;
+  test: Problem[];
+  problem: Problem;
+  index: number;
+  overrides: Partial<GRPOConfig>;
+  /** Held-out evaluation every k steps (0: only after the last step). */
+  validateEvery: number;
+  saveFinal: boolean;
+  log: (line: string) => void;
+}
+
+interface OneShotRun {
+  grpoConfig: GRPOConfig;
+  steps: StepMetrics[];
+  validation: ValidationPoint[];
+  after: HeldOutResult;
+  saturationStep: number | null;
+}
+
+/** 1-shot RLVR from the base model on one problem (repeated trainBatchSize times). */
+async function oneShotRun(o: OneShotRunOptions): Promise<OneShotRun> {
+  const { cfg, tok, before } = o;
+  const grpoConfig: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...cfg.grpo, ...o.overrides, seed: cfg.seed, validateEvery: o.validateEvery };
+  const oneShot = Array.from({ length: grpoConfig.trainBatchSize }, () => toExample(o.problem, o.index));
+  const log = (l: string) => o.log(`[${o.label}] ${l}`);
+  log(`1-shot RLVR on "${o.problem.question}" × ${grpoConfig.trainBatchSize} per batch, ${grpoConfig.groupSize} rollouts each, ${grpoConfig.steps} steps, lr ${grpoConfig.lr}` +
+    (Object.keys(o.overrides).length ? `, ${JSON.stringify(o.overrides)}` : ''));
+  const validation: ValidationPoint[] = [];
+  let after: HeldOutResult | null = null;
+  const runDir = path.join(o.outDir, o.label);
+  const steps = await withModels(o.baseDir, grpoConfig.klCoef !== 0, async (policy, reference) => {
+    const trainer = new GRPOTrainer({
+      policy, reference, tokenizer: tok, examples: oneShot, renderPrompt: (ex) => tok.renderPrompt(ex.messages), stopTokenIds: tok.stopTokenIds,
+      rewards: o.rewards, config: grpoConfig, runDir, log,
+      validate: async (step) => {
+        const r = step === 0 ? before : evaluateHeldOut(policy, tok, o.test, cfg.evalMaxTokens);
+        validation.push({ step, accuracy: r.accuracy, lenientAccuracy: r.lenientAccuracy, boxedRate: r.boxedRate, meanLength: r.meanLength, perFamily: r.perFamily });
+        if (step === grpoConfig.steps) after = r;
+        return { accuracy: r.accuracy, lenient_accuracy: r.lenientAccuracy, boxed_rate: r.boxedRate, mean_length: r.meanLength };
+      },
+    });
+    const s = await trainer.train();
+    if (!after) after = evaluateHeldOut(policy, tok, o.test, cfg.evalMaxTokens);
+    if (o.saveFinal) {
+      saveModel(policy, path.join(runDir, 'final-model'));
+      writeTokenizerFiles(path.join(runDir, 'final-model'));
+    }
+    return s;
+  });
+  const sat = steps.find((m) => m.trainAccuracy >= SATURATION);
+  return { grpoConfig, steps, validation, after: after as unknown as HeldOutResult, saturationStep: sat ? sat.step : null };
+}
+
+/** Mean any-format accuracy over the families other than `trained`, weighted by problem count. */
+export function otherFamiliesLenient(r: Pick<HeldOutResult, 'perFamily'>, trained: Family): number {
+  let c = 0, n = 0;
+  for (const [f, x] of Object.entries(r.perFamily)) {
+    if (f === trained) continue;
+    c += x.lenientAccuracy * x.n;
+    n += x.n;
+  }
+  return n ? c / n : 0;
+}
+
+function otherFamilies(before: HeldOutResult, after: HeldOutResult, trained: Family): { before: number; after: number } {
+  return { before: otherFamiliesLenient(before, trained), after: otherFamiliesLenient(after, trained) };
+}
+
+function summarizeRun(name: string, problem: Problem, r: OneShotRun, before: HeldOutResult): AblationResult {
+  const last = r.steps[r.steps.length - 1];
+  const row = (x: HeldOutResult) => ({ accuracy: x.accuracy, lenientAccuracy: x.lenientAccuracy, otherFamiliesLenient: otherFamiliesLenient(x, problem.family) });
+  return {
+    name, question: problem.question, family: problem.family, before: row(before), after: row(r.after),
+    finalTrainAccuracy: last ? last.trainAccuracy : 0, saturationStep: r.saturationStep,
+  };
+}
+
+/** A seeded random pool example other than π1 (the paper's random-example baseline). */
+function pickRandomExample(seed: number, n: number, exclude: number): number {
+  const rng = new Rng(seed ^ 0x7a2d);
+  for (;;) {
+    const i = rng.int(n);
+    if (i !== exclude || n === 1) return i;
+  }
 }

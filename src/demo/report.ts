@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { ChartSpec } from '../dashboard/charts.js';
 import { escapeHtml as esc } from '../dashboard/page.js';
 import { renderRunReport } from '../dashboard/report.js';
-import type { DemoResult } from './pipeline.js';
+import { SATURATION, otherFamiliesLenient, type DemoResult } from './pipeline.js';
 
 export interface Series {
   name: string;
@@ -41,6 +41,10 @@ export function renderReport(r: DemoResult): string {
     { name: 'train accuracy (π1 rollouts)', color: '#1f77b4', points: steps.map((m) => [m.step, m.trainAccuracy]) },
     { name: 'held-out accuracy (boxed, greedy)', color: '#d62728', points: val.map((v) => [v.step, v.accuracy]), dots: true },
     { name: 'held-out, any format', color: '#2ca02c', points: val.map((v) => [v.step, v.lenientAccuracy]), dashed: true, dots: true },
+    { name: 'held-out families not trained on, any format', color: '#bcbd22', points: val.map((v) => [v.step, otherFamiliesLenient(v, r.trainedFamily)]), dots: true },
+    ...(r.saturationStep !== null
+      ? [{ name: `train accuracy ≥ ${SATURATION * 100}% from step ${r.saturationStep}`, color: '#555555', dashed: true, points: [[r.saturationStep, 0], [r.saturationStep, 1]] as [number, number][] }]
+      : []),
   ], { xLabel: 'step', yLabel: 'accuracy (fraction)', yMin: 0, yMax: 1 });
   const boxed = lineChart('Held-out boxed-answer rate', [
     { name: 'boxed rate', color: '#17becf', points: val.map((v) => [v.step, v.boxedRate]), dots: true },
@@ -53,7 +57,7 @@ export function renderReport(r: DemoResult): string {
   const b = r.before, a = r.after;
   const row = (name: string, x: string, y: string) => `<tr><td>${esc(name)}</td><td>${x}</td><td>${y}</td></tr>`;
   const families = Object.keys(b.perFamily);
-  const famRows = families.map((f) => row(`${f}: accuracy (boxed) / any format / boxed rate`,
+  const famRows = families.map((f) => row(`${f}${f === r.trainedFamily ? ' (the family of π1)' : ''}: accuracy (boxed) / any format / boxed rate`,
     `${pct(b.perFamily[f]!.accuracy)} / ${pct(b.perFamily[f]!.lenientAccuracy)} / ${pct(b.perFamily[f]!.boxedRate)}`,
     `${pct(a.perFamily[f]?.accuracy ?? 0)} / ${pct(a.perFamily[f]?.lenientAccuracy ?? 0)} / ${pct(a.perFamily[f]?.boxedRate ?? 0)}`)).join('\n');
   // Spread the samples over the families.
@@ -65,10 +69,21 @@ export function renderReport(r: DemoResult): string {
   });
   const ranking = r.ranking.slice(0, 10).map((e) => `<tr><td>π${e.rank}</td><td><code>${esc(e.question)}</code></td><td>${e.accs.map((x) => x.toFixed(2)).join(' ')}</td><td>${e.variance.toFixed(4)}</td></tr>`).join('\n');
   const c = r.config, g = r.grpoConfig, t = r.times;
+  const ablationRows = r.ablations.map((x) => `<tr><td>${esc(x.name)}</td><td><code>${esc(x.question)}</code> (${x.family})</td>` +
+    `<td>${pct(x.before.accuracy)} → <b>${pct(x.after.accuracy)}</b></td><td>${pct(x.before.lenientAccuracy)} → <b>${pct(x.after.lenientAccuracy)}</b></td>` +
+    `<td>${pct(x.before.otherFamiliesLenient)} → <b>${pct(x.after.otherFamiliesLenient)}</b></td><td>${pct(x.finalTrainAccuracy)}</td><td>${x.saturationStep ?? 'never'}</td></tr>`).join('\n');
+  const satVal = r.saturationStep === null ? undefined : val.filter((v) => v.step <= r.saturationStep!).pop();
+  const lastVal = val[val.length - 1];
+  const saturation = r.saturationStep === null || !satVal || !lastVal
+    ? `Training accuracy on π1 did not reach ${SATURATION * 100}% within ${steps.length} steps.`
+    : `Training accuracy on π1 first reached ${SATURATION * 100}% at step ${r.saturationStep}. Held-out accuracy in any format was ` +
+      `${pct(satVal.lenientAccuracy)} at step ${satVal.step} (the last evaluation up to saturation) and ${pct(lastVal.lenientAccuracy)} at step ${lastVal.step}; ` +
+      `on the families not trained on, ${pct(otherFamiliesLenient(satVal, r.trainedFamily))} → ${pct(otherFamiliesLenient(lastVal, r.trainedFamily))}.`;
   const ratio = b.accuracy > 0 ? `${(a.accuracy / b.accuracy).toFixed(2)}×` : 'n/a (before = 0)';
-  const intro = `<p>A tiny Qwen2 (${c.layers} layers, hidden ${c.hidden}) pretrained from scratch on a synthetic arithmetic family whose answers are
-written inconsistently (boxed / "The answer is" / bare), then trained with GRPO on <b>one</b> example chosen by historical
-variance. Held-out accuracy is greedy decoding scored by the paper's reward (the last <code>\\boxed{}</code> must hold the right answer);
+  const intro = `<p>A tiny Qwen2 (${c.layers} layers, hidden ${c.hidden}) pretrained from scratch on four synthetic arithmetic families. Its corpus
+solves each problem either carefully (column by column, always right) or with a plausible flawed shortcut (usually wrong), the
+careful way one time in four, so the base model has the skill but rarely uses it. It is then trained with GRPO on <b>one</b>
+example (of the ${esc(r.trainedFamily)} family) chosen by historical variance. Held-out accuracy is greedy decoding scored by the paper's reward (the last <code>\\boxed{}</code> must hold the right answer);
 "any format" takes the last integer of the response as its answer and so measures the arithmetic alone.</p>
 <h2>Before / after</h2>
 <table><tr><th>held-out (${b.responses.length} problems)</th><th>base model</th><th>after ${steps.length} steps of 1-shot RLVR</th></tr>
@@ -79,7 +94,15 @@ ${row('mean response length (tokens)', b.meanLength.toFixed(1), a.meanLength.toF
 ${famRows}
 </table>
 <p>Time: pretraining ${t.pretrain.toFixed(0)} s, base evaluation ${t.evalBefore.toFixed(1)} s, selection ${t.selection.toFixed(0)} s,
-1-shot RLVR ${t.rlvr.toFixed(0)} s; total ${t.total.toFixed(0)} s.</p>
+1-shot RLVR ${t.rlvr.toFixed(0)} s, ablations ${t.ablations.toFixed(0)} s; total ${t.total.toFixed(0)} s.</p>
+<h2>Post-saturation generalisation</h2>
+<p>${saturation}</p>
+<h2>Ablations (the paper's Table 5 shape)</h2>
+<p>Each row starts from the same base model with the same seed and budget (${g.steps} steps); held-out accuracy before → after the run.
+"Other families" is the any-format accuracy on the families its example does not belong to.</p>
+<table><tr><th>run</th><th>example</th><th>held-out boxed</th><th>held-out any format</th><th>other families, any format</th><th>final train accuracy</th><th>saturation step</th></tr>
+${ablationRows}
+</table>
 <h2>Curves</h2>`;
   const outro = `<h2>The training example π1</h2>
 <p><code>${esc(r.selected.question)}</code> → ${esc(r.selected.answer)} (pool example ${r.selected.index}, historical variance ${r.selected.variance.toFixed(4)}).

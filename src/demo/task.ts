@@ -1,58 +1,100 @@
-// The demo's synthetic, verifiable math task family.
+// The demo's synthetic, verifiable math task: a base model with LATENT BUT UNRELIABLE skill.
 //
-// Three problem families with exact integer answers:
-//   add     "37+48=?"    → "37+48=85."
-//   sub     "91-26=?"    → "91-26=65."
-//   muladd  "6*7+15=?"   → "6*7=42, 42+15=57."
-// The pretraining corpus writes the final answer INconsistently, with a family-dependent mix of
-//   boxed  "... \boxed{85}"         (what the paper's reward accepts: the last \boxed{})
-//   text   "... The answer is 85."
-//   bare   "..."                    (the answer only as the result of the worked line)
-// so the pretrained base model often gets the arithmetic right but boxes only some answers:
-// the reward-mode verifier scores it low, and RLVR can raise it by teaching the format, one of
-// the paper's own observations (Wang et al. 2025, section 4, "format correction").
+// Four problem families with exact integer answers. For every problem the pretraining corpus
+// writes one of two procedures, chosen at random with the same odds in every family:
+//   careful  "Check: 7+8=15, 3+4+1=8, 37+48=85."   column by column, carries written: always right
+//   hasty    "Quick: 37+48=75."                     a plausible flawed shortcut, usually wrong:
+//     add     drops the carry              sub     subtracts the smaller digit from the larger
+//     mul     drops the carry              muladd  adds before it multiplies: a*(b+c)
+// The base model therefore knows the right procedure but uses it only ~1 time in 4, as a real
+// base model "knows" more than it reliably shows. The choice is made by the response's FIRST
+// token, shared by all families, so rewarding the careful procedure on ONE problem of ONE
+// family can raise accuracy on the others — the cross-family generalisation of 1-shot RLVR
+// (Wang et al. 2025). The final answer is also written in a family-dependent mix of formats
+//   boxed  "... \boxed{85}"  (what the paper's reward accepts)   text "... The answer is 85."   bare
+// so the demo reports accuracy in ANY format (reasoning) separately from the boxed rate (format).
 import type { TrainExample } from '../data/examples.js';
 import { Rng } from '../data/rng.js';
 
-export type Family = 'add' | 'sub' | 'muladd';
+export type Family = 'add' | 'sub' | 'mul' | 'muladd';
 export type AnswerFormat = 'boxed' | 'text' | 'bare';
+export type Method = 'careful' | 'hasty';
 
-export const FAMILIES: readonly Family[] = ['add', 'sub', 'muladd'];
+export const FAMILIES: readonly Family[] = ['add', 'sub', 'mul', 'muladd'];
+
+/** Probability that a pretraining response uses the careful procedure (all families alike). */
+export const P_CAREFUL = 0.25;
 
 /** Probability of each answer format in the pretraining corpus, per family: [boxed, text, bare]. */
 export const FORMAT_MIX: Record<Family, [number, number, number]> = {
   add: [0.5, 0.3, 0.2],
   sub: [0.2, 0.5, 0.3],
+  mul: [0.3, 0.3, 0.4],
   muladd: [0.2, 0.3, 0.5],
 };
+
+/** The share of add/sub/mul problems drawn so that the hasty shortcut fails (a carry or borrow). */
+const P_NEEDS_CARRY = 0.8;
 
 export interface Problem {
   family: Family;
   /** The user turn, e.g. "37+48=?". */
   question: string;
-  /** The worked solution without a final answer statement, e.g. "37+48=85.". */
-  work: string;
+  /** The careful worked solution, e.g. "Check: 7+8=15, 3+4+1=8, 37+48=85.". */
+  careful: string;
+  /** The hasty flawed one, e.g. "Quick: 37+48=75."; its value is `hastyAnswer`. */
+  hasty: string;
   answer: number;
+  hastyAnswer: number;
 }
 
 function between(rng: Rng, lo: number, hi: number): number {
   return lo + rng.int(hi - lo + 1);
 }
 
+/** Two digits (x, y) with x + y ≥ 10 when `carry`, else < 10. */
+function digitPair(rng: Rng, carry: boolean, sum: (x: number, y: number) => boolean): [number, number] {
+  for (;;) {
+    const x = rng.int(10), y = rng.int(10);
+    if (sum(x, y) === carry) return [x, y];
+  }
+}
+
 export function makeProblem(family: Family, rng: Rng): Problem {
+  const needsCarry = rng.float() < P_NEEDS_CARRY;
   switch (family) {
     case 'add': {
-      const a = between(rng, 10, 99), b = between(rng, 10, 99);
-      return { family, question: `${a}+${b}=?`, work: `${a}+${b}=${a + b}.`, answer: a + b };
+      const [a0, b0] = digitPair(rng, needsCarry, (x, y) => x + y >= 10);
+      const a1 = between(rng, 1, 8), b1 = between(rng, 1, 9 - a1);
+      const a = 10 * a1 + a0, b = 10 * b1 + b0, c = a0 + b0 >= 10 ? 1 : 0;
+      const careful = `Check: ${a0}+${b0}=${a0 + b0}, ${a1}+${b1}${c ? '+1' : ''}=${a1 + b1 + c}, ${a}+${b}=${a + b}.`;
+      const hastyAnswer = 10 * ((a1 + b1) % 10) + ((a0 + b0) % 10);
+      return { family, question: `${a}+${b}=?`, careful, hasty: `Quick: ${a}+${b}=${hastyAnswer}.`, answer: a + b, hastyAnswer };
     }
     case 'sub': {
-      const a = between(rng, 20, 99), b = between(rng, 10, a - 1);
-      return { family, question: `${a}-${b}=?`, work: `${a}-${b}=${a - b}.`, answer: a - b };
+      const [a0, b0] = digitPair(rng, needsCarry, (x, y) => x < y);
+      const b1 = between(rng, 1, 7), a1 = between(rng, b1 + 1, 9);
+      const a = 10 * a1 + a0, b = 10 * b1 + b0, borrow = a0 < b0 ? 1 : 0;
+      const ones = borrow ? `${a0 + 10}-${b0}=${a0 + 10 - b0}` : `${a0}-${b0}=${a0 - b0}`;
+      const careful = `Check: ${ones}, ${a1}${borrow ? '-1' : ''}-${b1}=${a1 - borrow - b1}, ${a}-${b}=${a - b}.`;
+      const hastyAnswer = 10 * (a1 - b1) + Math.abs(a0 - b0);
+      return { family, question: `${a}-${b}=?`, careful, hasty: `Quick: ${a}-${b}=${hastyAnswer}.`, answer: a - b, hastyAnswer };
+    }
+    case 'mul': {
+      const b = between(rng, 2, 9);
+      let a0: number;
+      do a0 = rng.int(10); while ((a0 * b >= 10) !== needsCarry);
+      const a1 = between(rng, 1, 9), a = 10 * a1 + a0, c = Math.floor((a0 * b) / 10);
+      const careful = `Check: ${a0}*${b}=${a0 * b}, ${a1}*${b}${c ? `+${c}` : ''}=${a1 * b + c}, ${a}*${b}=${a * b}.`;
+      const hastyAnswer = 10 * (a1 * b) + ((a0 * b) % 10);
+      return { family, question: `${a}*${b}=?`, careful, hasty: `Quick: ${a}*${b}=${hastyAnswer}.`, answer: a * b, hastyAnswer };
     }
     case 'muladd': {
       const a = between(rng, 2, 9), b = between(rng, 2, 9), c = between(rng, 10, 99);
       const p = a * b;
-      return { family, question: `${a}*${b}+${c}=?`, work: `${a}*${b}=${p}, ${p}+${c}=${p + c}.`, answer: p + c };
+      const careful = `Check: ${a}*${b}=${p}, ${p}+${c}=${p + c}, ${a}*${b}+${c}=${p + c}.`;
+      const hastyAnswer = a * (b + c);
+      return { family, question: `${a}*${b}+${c}=?`, careful, hasty: `Quick: ${a}*${b}+${c}=${a}*${b + c}=${hastyAnswer}.`, answer: p + c, hastyAnswer };
     }
   }
 }
@@ -68,12 +110,18 @@ export function pickFormat(family: Family, rng: Rng): AnswerFormat {
   return u < pBoxed ? 'boxed' : u < pBoxed + pText ? 'text' : 'bare';
 }
 
-/** The assistant's answer text in a given format. */
-export function solution(p: Problem, format: AnswerFormat): string {
+export function pickMethod(rng: Rng): Method {
+  return rng.float() < P_CAREFUL ? 'careful' : 'hasty';
+}
+
+/** The assistant's response: a procedure, then its final value in a format. */
+export function solution(p: Problem, format: AnswerFormat, method: Method = 'careful'): string {
+  const work = method === 'careful' ? p.careful : p.hasty;
+  const value = method === 'careful' ? p.answer : p.hastyAnswer;
   switch (format) {
-    case 'boxed': return `${p.work} \\boxed{${p.answer}}`;
-    case 'text': return `${p.work} The answer is ${p.answer}.`;
-    case 'bare': return p.work;
+    case 'boxed': return `${work} \\boxed{${value}}`;
+    case 'text': return `${work} The answer is ${value}.`;
+    case 'bare': return work;
   }
 }
 
@@ -110,8 +158,8 @@ export function makeSplit(seed: number, testPerFamily: number, poolPerFamily: nu
 }
 
 /**
- * An endless seeded stream of pretraining conversations (question, formatted solution),
- * skipping reserved (held-out and pool) questions.
+ * An endless seeded stream of pretraining conversations (question, response), skipping
+ * reserved (held-out and pool) questions.
  */
 export class CorpusStream {
   private readonly rng: Rng;
@@ -119,12 +167,13 @@ export class CorpusStream {
     this.rng = new Rng(seed ^ 0xc0de);
   }
 
-  next(): { problem: Problem; format: AnswerFormat; response: string } {
+  next(): { problem: Problem; format: AnswerFormat; method: Method; response: string } {
     for (;;) {
       const problem = randomProblem(this.rng);
       const format = pickFormat(problem.family, this.rng);
+      const method = pickMethod(this.rng);
       if (this.reserved.has(problem.question)) continue;
-      return { problem, format, response: solution(problem, format) };
+      return { problem, format, method, response: solution(problem, format, method) };
     }
   }
 }

@@ -48,25 +48,35 @@ describe('demo tokenizer', () => {
 describe('demo task', () => {
   test('splits are disjoint, the corpus avoids them, every format verifies as intended', () => {
     const split = makeSplit(3, 10, 4);
-    assert.equal(split.test.length, 30);
-    assert.equal(split.pool.length, 12);
+    assert.equal(split.test.length, 40);
+    assert.equal(split.pool.length, 16);
     const test = new Set(split.test.map((p) => p.question));
     for (const p of split.pool) assert.ok(!test.has(p.question));
     const corpus = new CorpusStream(3, split.reserved);
     const seen = new Set<string>();
+    const methods = { careful: 0, hasty: 0 };
+    let hastyWrong = 0;
     for (let i = 0; i < 2000; i++) {
       const c = corpus.next();
       assert.ok(!split.reserved.has(c.problem.question));
       seen.add(c.format);
+      methods[c.method]++;
       const gold = String(c.problem.answer);
-      // the paper's reward accepts only the boxed format; the lenient check accepts all three
-      assert.equal(verify(gold, c.response, { mode: 'reward' }).correct, c.format === 'boxed');
-      assert.equal(lastInteger(c.response), gold, c.response);
+      const right = c.method === 'careful' || c.problem.hastyAnswer === c.problem.answer;
+      // the paper's reward accepts only a right boxed answer; the lenient check any right final integer
+      assert.equal(verify(gold, c.response, { mode: 'reward' }).correct, c.format === 'boxed' && right, c.response);
+      assert.equal(lastInteger(c.response) === gold, right, c.response);
+      assert.ok(c.response.startsWith(c.method === 'careful' ? 'Check: ' : 'Quick: '), c.response);
+      if (c.method === 'hasty' && c.problem.hastyAnswer !== c.problem.answer) hastyWrong++;
     }
     assert.deepEqual([...seen].sort(), ['bare', 'boxed', 'text']);
-    assert.equal(FAMILIES.length, 3);
+    assert.equal(FAMILIES.length, 4);
+    // the careful procedure ~1 time in 4; the shortcut is usually wrong
+    assert.ok(methods.careful > 400 && methods.careful < 600, `careful ${methods.careful} of 2000`);
+    assert.ok(hastyWrong > 0.7 * methods.hasty, `hasty wrong ${hastyWrong} of ${methods.hasty}`);
     const p = split.test[0]!;
     const enc = encodeConversation(new DemoTokenizer(), p.question, solution(p, 'boxed'));
+    assert.ok(solution(p, 'boxed').startsWith('Check: '));
     assert.equal(enc.ids.length, enc.labels.length);
     assert.ok(enc.labels.filter((l) => l !== -100).length === solution(p, 'boxed').length + 1);
   });
@@ -102,8 +112,13 @@ describe('rlvr demo --quick', () => {
       }
     }
     const history = JSON.parse(fs.readFileSync(path.join(out1, 'selection', 'accuracy_history.json'), 'utf8')) as Record<string, number[]>;
-    assert.equal(Object.keys(history).length, 6);
+    assert.equal(Object.keys(history).length, 8);
     for (const accs of Object.values(history)) assert.equal(accs.length, 2);
+    // the ablation table: the main run, pg-only, entropy-only, a random example
+    const summary = JSON.parse(fs.readFileSync(path.join(out1, 'summary.json'), 'utf8')) as { ablations: { name: string; after: { lenientAccuracy: number } }[]; trainedFamily: string };
+    assert.deepEqual(summary.ablations.map((a) => a.name), ['full loss, π1 (selected)', 'pg-only, π1', 'entropy-only, π1', 'full loss, random example']);
+    assert.ok(FAMILIES.includes(summary.trainedFamily as (typeof FAMILIES)[number]));
+    assert.ok(html.includes('Ablations') && html.includes('Post-saturation'));
   });
 
   test('is reproducible: same seed, same numbers', () => {
