@@ -10,9 +10,9 @@
 // base model "knows" more than it reliably shows. The choice is made by the response's FIRST
 // token, shared by all families, so rewarding the careful procedure on ONE problem of ONE
 // family can raise accuracy on the others — the cross-family generalisation of 1-shot RLVR
-// (Wang et al. 2025). The final answer is also written in a family-dependent mix of formats
-//   boxed  "... \boxed{85}"  (what the paper's reward accepts)   text "... The answer is 85."   bare
-// so the demo reports accuracy in ANY format (reasoning) separately from the boxed rate (format).
+// (Wang et al. 2025). The final answer is mostly boxed ("... \\boxed{85}", what the paper's reward
+// accepts), sometimes "The answer is 85."; the demo reports accuracy in ANY format (reasoning)
+// next to the boxed one.
 import type { TrainExample } from '../data/examples.js';
 import { Rng } from '../data/rng.js';
 
@@ -25,12 +25,16 @@ export const FAMILIES: readonly Family[] = ['add', 'sub', 'mul', 'muladd'];
 /** Probability that a pretraining response uses the careful procedure (all families alike). */
 export const P_CAREFUL = 0.25;
 
-/** Probability of each answer format in the pretraining corpus, per family: [boxed, text, bare]. */
+/**
+ * Probability of each answer format in the pretraining corpus, per family: [boxed, text, bare].
+ * Mostly boxed on purpose: the demo is about reasoning, and a format mix as uneven as the
+ * previous demo's made historical-variance selection pick examples whose variance was format.
+ */
 export const FORMAT_MIX: Record<Family, [number, number, number]> = {
-  add: [0.5, 0.3, 0.2],
-  sub: [0.2, 0.5, 0.3],
-  mul: [0.3, 0.3, 0.4],
-  muladd: [0.2, 0.3, 0.5],
+  add: [0.9, 0.1, 0],
+  sub: [0.9, 0.1, 0],
+  mul: [0.9, 0.1, 0],
+  muladd: [0.9, 0.1, 0],
 };
 
 /** The share of add/sub/mul problems drawn so that the hasty shortcut fails (a carry or borrow). */
