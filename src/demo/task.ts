@@ -10,7 +10,7 @@
 // base model "knows" more than it reliably shows. The choice is made by the response's FIRST
 // token, shared by all families, so rewarding the careful procedure on ONE problem of ONE
 // family can raise accuracy on the others — the cross-family generalisation of 1-shot RLVR
-// (Wang et al. 2025). The final answer is mostly boxed ("... \\boxed{85}", what the paper's reward
+// (Wang et al. 2025). The final answer is mostly boxed ("... \boxed{85}", what the paper's reward
 // accepts), sometimes "The answer is 85."; the demo reports accuracy in ANY format (reasoning)
 // next to the boxed one.
 import type { TrainExample } from '../data/examples.js';
