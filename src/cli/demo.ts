@@ -14,6 +14,7 @@ const SPEC = {
   steps: { type: 'string', help: `1-shot RLVR steps (default ${FULL_DEMO.grpo.steps}; --quick: ${QUICK_DEMO.grpo.steps})` },
   'pretrain-steps': { type: 'string', help: `pretraining steps (default ${FULL_DEMO.pretrainSteps})` },
   lr: { type: 'string', help: `1-shot RLVR learning rate (default ${FULL_DEMO.grpo.lr})` },
+  'base-from': { type: 'string', help: 'reuse the base model of an earlier rlvr demo output folder (same seed and model settings) instead of pretraining' },
   'skip-ablations': { type: 'boolean', help: 'skip the ablation runs (pg-only, entropy-only, a random example)' },
   quick: { type: 'boolean', help: 'a much smaller, faster configuration (for tests; its numbers mean little)' },
   threads: { type: 'string', help: `libtorch CPU threads (default ${FULL_DEMO.threads})` },
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     pretrainSteps: intOption(options['pretrain-steps'], 'pretrain-steps', base.pretrainSteps),
     grpo: { ...base.grpo, steps, lr },
     ablations: base.ablations && options['skip-ablations'] !== true,
+    ...(typeof options['base-from'] === 'string' ? { baseFrom: options['base-from'] } : {}),
   };
   const outDir = typeof options.out === 'string' ? options.out : path.join('runs', `demo-${seed}`);
   const json = options.json === true;

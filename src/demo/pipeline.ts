@@ -42,7 +42,15 @@ export interface DemoConfig {
   evalMaxTokens: number;
   /** Also run the ablations (pg-only, entropy-only, a random example) after the main run. */
   ablations: boolean;
+  /**
+   * An earlier demo output folder whose base model (same seed and model settings) is reused
+   * instead of pretraining again: for trying RL settings. Unset: pretrain.
+   */
+  baseFrom?: string;
 }
+
+/** Written into base-model/: what the base was pretrained with, checked when it is reused. */
+const BASE_KEY_FILE = 'demo_base.json';
 
 export interface ValidationPoint { step: number; accuracy: number; lenientAccuracy: number; boxedRate: number; meanLength: number; perFamily: HeldOutResult['perFamily'] }
 
@@ -70,22 +78,24 @@ export const FULL_DEMO: DemoConfig = {
   layers: 3,
   heads: 4,
   kvHeads: 2,
-  // 1000 steps already give a base that is right on ~75% of held-out arithmetic; 3000 steps
-  // (~5-7 min on 2 cores) give ~98%, and make the 1-shot RLVR curve stable (measured, seed 0).
-  pretrainSteps: 3000,
+  // 2000 steps (loss 0.037) give a base that solves add/sub ~95% and mul/muladd ~20-30% when it
+  // uses the careful procedure, which greedy decoding never picks (measured, seed 0; 1500 steps
+  // left mul at 5/30 even with the procedure forced).
+  pretrainSteps: 2000,
   pretrainBatch: 64,
   pretrainLr: 3e-3,
   selectionEpochs: 4,
   selectionBatch: 8,
   // The paper's GRPO (T = 0.6, clip 0.2, KL 0.001, entropy 0.001, token-mean, wd 0.01, clip-norm 1)
   // with the batch scaled from 128 to 16 copies of π1 × 8 rollouts and lr raised from 1e-6 to
-  // 1e-4. Adam moves every weight by about lr per step, so 1e-6 would change this model's weights
-  // (|w| ~ 0.05) by < 1e-4 in 40 steps: nothing. 1e-4 is 1/30 of the pretraining peak lr; 3e-4
-  // was measured to peak within ~15 steps and then over-optimize on π1 (held-out accuracy fell
-  // back by 15-20 points by step 40), 1e-4 rises and plateaus (stable to step 60).
+  // 3e-4. Adam moves every weight by about lr per step, so 1e-6 would change this model's weights
+  // (|w| ~ 0.05) by < 1e-4 in 40 steps: nothing. Measured on seed 0's base: at 1e-4 held-out
+  // accuracy rose only 11.7% → 20% in 40 steps (training accuracy 0.84, not saturated); at 3e-4
+  // it reached 74% by step 20, training accuracy saturated at step 24, and held-out stayed at
+  // 68-74% to step 60, so 40 steps show the rise and the plateau after saturation.
   grpo: {
-    trainBatchSize: 16, miniBatchSize: 16, groupSize: 8, maxResponseLength: 64, lr: 1e-4,
-    steps: 60, validateEvery: 5, saveEvery: 0,
+    trainBatchSize: 16, miniBatchSize: 16, groupSize: 8, maxResponseLength: 64, lr: 3e-4,
+    steps: 40, validateEvery: 5, saveEvery: 0,
   },
   evalMaxTokens: 64,
   ablations: true,
@@ -101,7 +111,7 @@ export const QUICK_DEMO: DemoConfig = {
   pretrainSteps: 120,
   pretrainBatch: 32,
   selectionEpochs: 2,
-  selectionBatch: 3,
+  selectionBatch: 4,
   grpo: {
     trainBatchSize: 2, miniBatchSize: 2, groupSize: 4, maxResponseLength: 24, lr: 1e-4,
     steps: 3, validateEvery: 1, saveEvery: 0,
@@ -158,16 +168,19 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   setNumThreads(cfg.threads);
   manualSeed(cfg.seed);
   fs.mkdirSync(o.outDir, { recursive: true });
-  for (const p of OWNED) fs.rmSync(path.join(o.outDir, p), { recursive: true, force: true });
+  const reuseHere = cfg.baseFrom !== undefined && path.resolve(cfg.baseFrom) === path.resolve(o.outDir);
+  for (const p of OWNED) if (!(reuseHere && (p === 'base-model' || p === 'pretrain.jsonl'))) fs.rmSync(path.join(o.outDir, p), { recursive: true, force: true });
 
   // ---- task and tokenizer ----
   const split = makeSplit(cfg.seed, cfg.testPerFamily, cfg.poolPerFamily);
   const tok = new DemoTokenizer();
   const baseDir = path.join(o.outDir, 'base-model');
 
-  // ---- pretraining ----
+  // ---- pretraining (or the base model of an earlier run with the same seed and model) ----
   let t = performance.now();
   const modelConfig = demoModelConfig({ hidden: cfg.hidden, layers: cfg.layers, heads: cfg.heads, kvHeads: cfg.kvHeads, vocab: tok.size, imEnd: tok.imEnd });
+  const baseKey = { seed: cfg.seed, hidden: cfg.hidden, layers: cfg.layers, heads: cfg.heads, kvHeads: cfg.kvHeads, pretrainSteps: cfg.pretrainSteps, pretrainBatch: cfg.pretrainBatch, pretrainLr: cfg.pretrainLr };
+  if (cfg.baseFrom) return runDemoFromBase(o, cfg.baseFrom, baseKey, t0);
   const base = CausalLM.randomInit(modelConfig);
   const nParams = base.parameters().reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
   log(`[pretrain] Qwen2 ${cfg.layers} layers, hidden ${cfg.hidden}, ${cfg.heads} heads / ${cfg.kvHeads} kv heads, vocab ${modelConfig.vocabSize}: ${(nParams / 1e3).toFixed(0)}k parameters; ` +
@@ -189,6 +202,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     fs.writeFileSync(path.join(o.outDir, 'pretrain.jsonl'), pretrainLog.join('\n') + '\n');
     saveModel(base, baseDir);
     writeTokenizerFiles(baseDir);
+    fs.writeFileSync(path.join(baseDir, BASE_KEY_FILE), JSON.stringify(baseKey, null, 2) + '\n');
     pretrainSeconds = since(t);
 
     // ---- held-out accuracy of the base model ----
@@ -198,6 +212,55 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   } finally {
     base.dispose();
   }
+  return continueDemo(o, { split, tok, baseDir, before, pretrainLosses, pretrainSeconds, evalSeconds, t0 });
+}
+
+interface BaseModelReady {
+  split: ReturnType<typeof makeSplit>;
+  tok: DemoTokenizer;
+  baseDir: string;
+  before: HeldOutResult;
+  pretrainLosses: number[];
+  pretrainSeconds: number;
+  evalSeconds: number;
+  t0: number;
+}
+
+/** Reuses the base model of an earlier run (`baseFrom`): same seed and model, or one clear error. */
+async function runDemoFromBase(o: DemoOptions, from: string, key: Record<string, number>, t0: number): Promise<DemoResult> {
+  const cfg = o.config;
+  const src = path.join(from, 'base-model');
+  const keyFile = path.join(src, BASE_KEY_FILE);
+  if (!fs.existsSync(keyFile)) throw new Error(`${from}: no base-model/${BASE_KEY_FILE} (not an output folder of rlvr demo)`);
+  const saved = JSON.parse(fs.readFileSync(keyFile, 'utf8')) as Record<string, number>;
+  const differ = Object.keys(key).filter((k) => saved[k] !== key[k]);
+  if (differ.length) throw new Error(`${from}: its base model was pretrained with other settings (${differ.map((k) => `${k} ${saved[k]} vs ${key[k]}`).join(', ')})`);
+  const split = makeSplit(cfg.seed, cfg.testPerFamily, cfg.poolPerFamily);
+  const tok = new DemoTokenizer();
+  const baseDir = path.join(o.outDir, 'base-model');
+  if (path.resolve(src) !== path.resolve(baseDir)) fs.cpSync(src, baseDir, { recursive: true });
+  const lossFile = path.join(from, 'pretrain.jsonl');
+  const pretrainLosses = fs.existsSync(lossFile) ? fs.readFileSync(lossFile, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss) : [];
+  if (path.resolve(lossFile) !== path.resolve(o.outDir, 'pretrain.jsonl') && fs.existsSync(lossFile)) fs.copyFileSync(lossFile, path.join(o.outDir, 'pretrain.jsonl'));
+  o.log(`[pretrain] reusing the base model of ${from}`);
+  const t = performance.now();
+  const base = loadModel(baseDir);
+  let before: HeldOutResult;
+  try {
+    before = evaluateHeldOut(base, tok, split.test, cfg.evalMaxTokens);
+  } finally {
+    base.dispose();
+  }
+  return continueDemo(o, { split, tok, baseDir, before, pretrainLosses, pretrainSeconds: 0, evalSeconds: (performance.now() - t) / 1000, t0 });
+}
+
+/** Everything after the base model: selection, 1-shot RLVR, ablations, report. */
+async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResult> {
+  const cfg = o.config;
+  const log = o.log;
+  const { split, tok, baseDir, before, pretrainLosses, pretrainSeconds, evalSeconds, t0 } = b;
+  const since = (x: number) => (performance.now() - x) / 1000;
+  let t = performance.now();
   log(`[base] held-out accuracy ${pct(before.accuracy)} (any format: ${pct(before.lenientAccuracy)}, boxed ${pct(before.boxedRate)}) on ${split.test.length} problems`);
 
   const pool = new VerifierPool({ size: 1 });
