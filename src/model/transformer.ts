@@ -75,7 +75,8 @@ export class CausalLM {
   readonly params: Map<string, Tensor>;
   readonly dtype: DType;
   readonly device: Device;
-  private readonly layers: LayerWeights[];
+  /** Per-layer weight handles (views of `params`), shared with the rollout engine's forward. */
+  readonly layers: readonly LayerWeights[];
   private rope: RotaryTables;
 
   constructor(config: ModelConfig, params: Map<string, Tensor>) {

@@ -17,14 +17,8 @@ export function groupAdvantages(rewards: readonly number[], groups: readonly (st
   if (rewards.length !== groups.length) throw new Error(`groupAdvantages: ${rewards.length} rewards but ${groups.length} group ids`);
   const normalize = opts.normalizeByStd ?? true;
   const eps = opts.eps ?? 1e-6;
-  const members = new Map<string | number, number[]>();
-  groups.forEach((g, i) => {
-    let m = members.get(g);
-    if (!m) members.set(g, (m = []));
-    m.push(i);
-  });
   const out = new Array<number>(rewards.length);
-  for (const idx of members.values()) {
+  for (const idx of groupMembers(groups)) {
     const n = idx.length;
     let mean = 0;
     let std = 1;
@@ -36,4 +30,15 @@ export function groupAdvantages(rewards: readonly number[], groups: readonly (st
     for (const i of idx) out[i] = normalize ? (rewards[i]! - mean) / (std + eps) : rewards[i]! - mean;
   }
   return out;
+}
+
+/** The sample indices of each group, in first-appearance order of the group ids. */
+export function groupMembers(groups: readonly (string | number)[]): number[][] {
+  const members = new Map<string | number, number[]>();
+  groups.forEach((g, i) => {
+    let m = members.get(g);
+    if (!m) members.set(g, (m = []));
+    m.push(i);
+  });
+  return [...members.values()];
 }

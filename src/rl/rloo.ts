@@ -3,17 +3,12 @@
 //   A_i = r_i − (Σ_{j≠i} r_j)/(n − 1) = n/(n − 1) · (r_i − mean_g),
 // as verl's compute_rloo_outcome_advantage; a group of one keeps its reward (verl's convention).
 // No std normalisation: the estimator stays unbiased.
+import { groupMembers } from './advantages.js';
 
 export function rlooAdvantages(rewards: readonly number[], groups: readonly (string | number)[]): number[] {
   if (rewards.length !== groups.length) throw new Error(`rlooAdvantages: ${rewards.length} rewards but ${groups.length} group ids`);
-  const members = new Map<string | number, number[]>();
-  groups.forEach((g, i) => {
-    let m = members.get(g);
-    if (!m) members.set(g, (m = []));
-    m.push(i);
-  });
   const out = new Array<number>(rewards.length);
-  for (const idx of members.values()) {
+  for (const idx of groupMembers(groups)) {
     const n = idx.length;
     const sum = idx.reduce((s, i) => s + rewards[i]!, 0);
     for (const i of idx) out[i] = n > 1 ? rewards[i]! - (sum - rewards[i]!) / (n - 1) : rewards[i]!;

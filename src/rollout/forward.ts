@@ -15,7 +15,7 @@ import type { PromptKV, RowKV } from './kv-store.js';
 
 export class RolloutForward {
   readonly config: ModelConfig;
-  private readonly layers: LayerWeights[];
+  private readonly layers: readonly LayerWeights[];
   private readonly rope: RotaryTables;
   /**
    * The dtype attention and the KV cache run in: the autocast dtype when the caller runs the
@@ -27,24 +27,7 @@ export class RolloutForward {
     this.config = model.config;
     const ac = autocastState(model.device);
     this.computeDtype = ac.enabled && model.dtype === 'float32' ? ac.dtype : model.dtype;
-    const get = (n: string) => {
-      const t = model.params.get(n);
-      if (!t) throw new Error(`rollout: model has no tensor ${n}`);
-      return t;
-    };
-    const maybe = (n: string) => model.params.get(n) ?? null;
-    this.layers = Array.from({ length: this.config.numLayers }, (_, i) => {
-      const p = `model.layers.${i}.`;
-      return {
-        inputNorm: get(p + 'input_layernorm.weight'),
-        q: get(p + 'self_attn.q_proj.weight'), qBias: maybe(p + 'self_attn.q_proj.bias'),
-        k: get(p + 'self_attn.k_proj.weight'), kBias: maybe(p + 'self_attn.k_proj.bias'),
-        v: get(p + 'self_attn.v_proj.weight'), vBias: maybe(p + 'self_attn.v_proj.bias'),
-        o: get(p + 'self_attn.o_proj.weight'),
-        postNorm: get(p + 'post_attention_layernorm.weight'),
-        gate: get(p + 'mlp.gate_proj.weight'), up: get(p + 'mlp.up_proj.weight'), down: get(p + 'mlp.down_proj.weight'),
-      };
-    });
+    this.layers = model.layers;
     this.rope = new RotaryTables(this.config, Math.max(1, maxPositions), model.device);
   }
 
