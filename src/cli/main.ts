@@ -51,7 +51,12 @@ function systemErrorCode(err: unknown): string | null {
 
 const argv = process.argv.slice(2);
 const debug = argv.includes('--debug') || process.env.RLVR_DEBUG === '1';
-main(argv.filter((a) => a !== '--debug')).then(
+// The process must not end before the command has: commands wait on worker threads that are
+// unref'd between checks (the verifier pool), and a run was once seen to end with exit 0 in the
+// middle of an ablation when nothing else held the event loop. This timer holds it until the
+// command settles.
+const keepAlive = setInterval(() => {}, 1 << 30);
+main(argv.filter((a) => a !== '--debug')).finally(() => clearInterval(keepAlive)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
     if (debug) console.error(err);
