@@ -18,6 +18,7 @@ import { renderChat, QWEN2_5_CHAT_TEMPLATE, type Tokenizer } from '../tokenizer/
 import { needsReference, type GRPOConfig } from './config.js';
 import { ValueModel } from './critic.js';
 import { mathReward, type Rewards } from './rewards.js';
+import type { TrainerOptions } from './trainer.js';
 
 /**
  * The run description for library use: the run file's fields (src/config/run-config.ts; all but
@@ -33,23 +34,13 @@ export interface PretrainedOptions extends Omit<RunConfigInput, 'model' | 'data'
 }
 
 /** The trainer's inputs that fromPretrained builds (structurally a subset of TrainerOptions). */
-export interface PretrainedParts {
-  policy: CausalLM;
-  reference: CausalLM | null;
-  /** PPO's critic (advantageEstimator 'gae'), initialised from the same folder; null otherwise. */
-  critic: ValueModel | null;
-  tokenizer: Tokenizer;
-  examples: TrainExample[];
-  renderPrompt: (ex: TrainExample) => string;
-  stopTokenIds: number[];
-  rewards: Rewards;
-  config: GRPOConfig;
-  runDir: string;
-  tokenizerFrom: string;
-  validate?: (step: number) => Promise<Record<string, number>>;
-  /** Frees the models and the verifier workers built here. */
-  dispose: () => Promise<void>;
-}
+/**
+ * What fromPretrained builds: the trainer's options (see TrainerOptions for each field), with the
+ * tokenizer, critic, tokenizer folder and dispose always set.
+ */
+export type PretrainedParts = Required<Pick<TrainerOptions, 'policy' | 'reference' | 'examples' | 'renderPrompt' | 'stopTokenIds' | 'rewards' | 'config' | 'runDir' | 'tokenizerFrom' | 'dispose'>>
+  & Pick<TrainerOptions, 'validate'>
+  & { tokenizer: Tokenizer; critic: ValueModel | null };
 
 /** The run file written into every run folder (what resume and `rlvr train --resume` read back). */
 export const RUN_CONFIG_FILE = 'run_config.json';
