@@ -12,7 +12,6 @@ import { loadExamples, type TrainExample } from '../data/examples.js';
 import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
 import { evaluate, evalStopTokenIds, loadModelFolder, type EvalProblem } from '../eval/evaluate.js';
 import { loadModel } from '../model/checkpoint.js';
-import type { CausalLM } from '../model/transformer.js';
 import { VerifierPool } from '../reward/pool.js';
 import { renderChat, QWEN2_5_CHAT_TEMPLATE, type Tokenizer } from '../tokenizer/index.js';
 import { needsReference, type GRPOConfig } from './config.js';
