@@ -2,15 +2,17 @@
 // activation checkpointing and rollout KV budget that make it fit (src/plan/). Reads only the
 // model's config.json: no weights, no GPU needed. `rlvr train` makes the same plan.
 //
-//   rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB] [--json]
+//   rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB] [--nproc N [--nnodes M]] [--set zeroStage=1] [--json]
+//
+// With --nproc/--nnodes every number is per GPU of the data-parallel run (src/plan/plan.ts).
 import * as path from 'node:path';
 import { resolveComputeDtype } from '../engine/precision.js';
 import { readConfig } from '../model/checkpoint.js';
-import { formatPlan, parseBytes, planRun } from '../plan/plan.js';
+import { fmt, formatPlan, parseBytes, planRun } from '../plan/plan.js';
 import { CliError, intOption, parseArgs } from './args.js';
 import { RunConfigBuilder } from '../config/run-config.js';
 
-const USAGE = 'usage: rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB] [--json]';
+const USAGE = 'usage: rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB] [--nproc N [--nnodes M]] [--set zeroStage=1] [--json]';
 const OPTIONS = {
   model: { type: 'string', help: 'HF model folder (only config.json is read)' },
   config: { type: 'string', help: 'run description (JSON, as for rlvr train): its grpo settings, preset and device' },
@@ -20,6 +22,8 @@ const OPTIONS = {
   set: { type: 'string', help: 'GRPO overrides, comma-separated key=value, as for rlvr train' },
   'prompt-tokens': { type: 'string', help: 'prompt length for the KV estimate (default maxPromptLength)' },
   'mean-response': { type: 'string', help: 'typical mean response length (default maxResponseLength / 4)' },
+  nproc: { type: 'string', help: 'GPUs (data-parallel ranks) per node, as for rlvr train --nproc (default 1)' },
+  nnodes: { type: 'string', help: 'nodes, as for rlvr train --nnodes (default 1); world size = nproc × nnodes' },
   json: { type: 'boolean', help: 'print the plan as JSON' },
 } as const;
 
@@ -57,16 +61,27 @@ export async function run(argv: string[]): Promise<number> {
       note = `(no ${device} device visible here: planned for 80 GB; give --device-memory)`;
     }
   }
-  const plan = planRun(model, config, device, deviceBytes, resolveComputeDtype(config.computeDtype, device), {
+  const worldSize = intOption(options.nproc, 'nproc', 1) * intOption(options.nnodes, 'nnodes', 1);
+  const extra = {
     promptTokens: options['prompt-tokens'] !== undefined ? intOption(options['prompt-tokens'], 'prompt-tokens', 0) : undefined,
     meanResponseTokens: options['mean-response'] !== undefined ? intOption(options['mean-response'], 'mean-response', 0) : undefined,
-  });
+  };
+  const computeDtype = resolveComputeDtype(config.computeDtype, device);
+  const plan = planRun(model, config, device, deviceBytes, computeDtype, { ...extra, worldSize });
+  // Not fitting: the smallest data-parallel ZeRO-1 run of this device size that would.
+  const hint = plan.fits ? null : [2, 4, 8, 16, 32, 64].find((n) => n > worldSize && planRun(model, { ...config, zeroStage: 1 }, device, deviceBytes, computeDtype, { ...extra, worldSize: n }).fits) ?? null;
+  // What every rank keeps whole however many there are (no parameter sharding here): the floor.
+  const replicated = plan.weights + plan.gradients + plan.castCopy + plan.reference + plan.critic + plan.margin;
+  const hintLine = plan.fits ? null : hint !== null ? `it fits on ${hint} such GPUs: --nproc ${hint} --set zeroStage=1`
+    : replicated > deviceBytes ? `no number of such GPUs fits it: every rank keeps ${fmt(replicated)} whole (float32 weights and gradients, the bf16 cast, the reference, the margin); that needs parameter sharding (FSDP / ZeRO-3), which rlvr does not have` : null;
   if (options.json) {
-    console.log(JSON.stringify({ model: modelDir, device, ...plan, kv: { ...plan.kv, worstCaseWaves: Number.isFinite(plan.kv.worstCaseWaves) ? plan.kv.worstCaseWaves : null } }, null, 2));
+    console.log(JSON.stringify({ model: modelDir, device, ...plan, kv: { ...plan.kv, worstCaseWaves: Number.isFinite(plan.kv.worstCaseWaves) ? plan.kv.worstCaseWaves : null }, fitsWith: hint, hint: hintLine }, null, 2));
   } else {
     if (note) console.log(note);
-    console.log(`${modelDir}: ${config.trainBatchSize} prompts × ${config.groupSize} rollouts, prompts ≤ ${config.maxPromptLength}, responses ≤ ${config.maxResponseLength} tokens`);
+    console.log(`${modelDir}: ${config.trainBatchSize} prompts × ${config.groupSize} rollouts, prompts ≤ ${config.maxPromptLength}, responses ≤ ${config.maxResponseLength} tokens` +
+      (worldSize > 1 ? `, over ${worldSize} GPUs` : ''));
     console.log(formatPlan(plan));
+    if (hintLine) console.log(hintLine);
   }
   return plan.fits ? 0 : 3;
 }

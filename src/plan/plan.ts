@@ -8,7 +8,17 @@
 //             micro-batch + one LM-head chunk.
 // A margin (5% of the device, at least 2 GB) covers the CUDA context, kernels' workspaces and
 // allocator fragmentation.
+//
+// Data parallel over N ranks (rlvr train --nproc N; src/dist/): every number is per GPU. Each rank
+// holds full float32 weights and gradients (gradients are all-reduced, not sharded), its share
+// of the groups (ceil(trainBatchSize / N) prompts × groupSize rollouts: KV cache and sampling
+// workspace shrink), and micro-batches of the same token budget. With ZeRO-1 (grpo.zeroStage 1,
+// src/dist/sharded-adamw.ts) a rank keeps AdamW state only for the parameters it owns: the
+// largest shard of src/dist/partition.ts (whole tensors, so not exactly P / N), plus one
+// broadcast bucket while the updated parameters are sent from their owners.
 import type { ModelConfig } from '../model/config.js';
+import { parameterShapes } from '../model/transformer.js';
+import { BROADCAST_BUCKET_ELEMENTS, shardSizes } from '../dist/partition.js';
 import {
   activationBytes, headWorkspaceBytes, kvBytesPerToken, parameterCount, samplingWorkspaceBytes,
 } from './memory.js';
@@ -39,6 +49,10 @@ export interface PlanInputs {
   promptTokens?: number;
   /** Mean response length of a typical step. Default maxResponseLength / 4 (issue 9's measured mix: ~750 of 3072). */
   meanResponseTokens?: number;
+  /** Data-parallel ranks (GPUs) the run is split over. Default 1. */
+  worldSize?: number;
+  /** 1 = ZeRO-1: AdamW state sharded over the ranks. Default 0 (every rank holds all of it). */
+  zeroStage?: number;
 }
 
 export interface MemoryPlan {
@@ -56,6 +70,13 @@ export interface MemoryPlan {
   /** PPO's critic: float32 weights + AdamW state (its gradients live only during its own update, before the actor's). */
   critic: number;
   margin: number;
+  /** Data-parallel ranks; every byte count here is per rank (GPU). */
+  worldSize: number;
+  zeroStage: number;
+  /** Parameters whose AdamW state this rank holds (the largest shard with ZeRO-1; all without). */
+  optimizerParameters: number;
+  /** ZeRO-1's broadcast bucket after each optimizer step (update phase); 0 without ZeRO-1. */
+  broadcastBucket: number;
   kv: {
     bytesPerToken: number;
     rows: number;
@@ -93,16 +114,24 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   const cfg = x.model;
   const P = parameterCount(cfg);
   const c = x.computeDtype === 'float32' ? 4 : 2;
+  const worldSize = x.worldSize ?? 1;
+  const zeroStage = x.zeroStage ?? 0;
+  if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`worldSize must be a positive integer, got ${worldSize}`);
+  if (zeroStage !== 0 && zeroStage !== 1) throw new Error(`zeroStage must be 0 or 1, got ${zeroStage}`);
+  const numels = [...parameterShapes(cfg).values()].map((s) => s.reduce((a, b) => a * b, 1));
+  const optimizerParameters = zeroStage === 1 ? Math.max(...shardSizes(numels, worldSize)) : P;
   const weights = 4 * P;
   const gradients = 4 * P;
-  const optimizer = 8 * P;
+  const optimizer = 8 * optimizerParameters;
+  // Sent after the step, when activations are gone: counted with the update's static part (small).
+  const broadcastBucket = zeroStage === 1 && worldSize > 1 ? 4 * Math.min(BROADCAST_BUCKET_ELEMENTS, optimizerParameters) : 0;
   const castCopy = c < 4 ? c * P : 0;
   const reference = x.klCoef > 0 || (x.klRewardCoef ?? 0) > 0 ? c * P : 0;
   const critic = x.critic ? 12 * P : 0;
   const margin = Math.max(2 * GB, 0.05 * x.deviceBytes);
 
   // ---- update phase: pick the largest micro-batch that fits, without checkpointing if possible ----
-  const staticUpdate = weights + gradients + optimizer + castCopy + reference + critic;
+  const staticUpdate = weights + gradients + optimizer + castCopy + reference + critic + broadcastBucket;
   const headWorkspace = headWorkspaceBytes(cfg);
   const longest = x.maxPromptLength + x.maxResponseLength;
   const minTokens = Math.ceil(longest / STEP) * STEP; // one longest sequence must fit
@@ -123,12 +152,14 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   const updatePeak = staticUpdate + activations + headWorkspace + margin;
 
   // ---- rollout phase: the KV budget is what is left ----
-  const rows = x.trainBatchSize * x.groupSize;
+  // Groups are split over the ranks, never a group: the busiest rank has ceil(B / N) prompts.
+  const prompts = Math.ceil(x.trainBatchSize / worldSize);
+  const rows = prompts * x.groupSize;
   const promptTokens = x.promptTokens ?? x.maxPromptLength;
   const meanResponse = x.meanResponseTokens ?? Math.round(x.maxResponseLength / 4);
   const perToken = kvBytesPerToken(cfg, c);
   // Each distinct prompt's keys/values are stored once and shared by its samples.
-  const promptKv = x.trainBatchSize * promptTokens * perToken;
+  const promptKv = prompts * promptTokens * perToken;
   const typicalPeak = promptKv + rows * meanResponse * perToken;
   const worstPeak = promptKv + rows * x.maxResponseLength * perToken;
   const samplingWorkspace = samplingWorkspaceBytes(cfg, rows);
@@ -150,6 +181,7 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   return {
     parameters: P, deviceBytes: x.deviceBytes, computeDtype: x.computeDtype,
     weights, gradients, optimizer, castCopy, reference, critic, margin,
+    worldSize, zeroStage, optimizerParameters, broadcastBucket,
     kv: { bytesPerToken: perToken, rows, promptTokens, meanResponseTokens: meanResponse, typicalPeak, worstPeak, budget, worstCaseWaves, samplingWorkspace },
     training: {
       microBatchTokens: mbt, activationCheckpointing: ckpt,
@@ -179,10 +211,13 @@ export function parseBytes(text: string): number {
 export function formatPlan(p: MemoryPlan): string {
   const row = (label: string, v: string, note = '') => `  ${label.padEnd(34)} ${v.padStart(10)}${note ? '  ' + note : ''}`;
   const lines = [
-    `model: ${(p.parameters / 1e9).toFixed(3)}B parameters; compute ${p.computeDtype}, float32 master weights; device ${fmt(p.deviceBytes)}`,
+    `model: ${(p.parameters / 1e9).toFixed(3)}B parameters; compute ${p.computeDtype}, float32 master weights; device ${fmt(p.deviceBytes)}` +
+      (p.worldSize > 1 ? `; per GPU of ${p.worldSize} (data parallel${p.zeroStage === 1 ? ', ZeRO-1' : ''})` : ''),
     row('weights (float32 master)', fmt(p.weights)),
     row('gradients (float32)', fmt(p.gradients), 'update phase only'),
-    row('AdamW state (float32 m, v)', fmt(p.optimizer)),
+    row('AdamW state (float32 m, v)', fmt(p.optimizer),
+      p.zeroStage === 1 && p.worldSize > 1 ? `ZeRO-1: this rank's ${(p.optimizerParameters / 1e9).toFixed(3)}B of ${(p.parameters / 1e9).toFixed(3)}B parameters` : ''),
+    ...(p.broadcastBucket ? [row('ZeRO-1 broadcast bucket', fmt(p.broadcastBucket), 'after each optimizer step')] : []),
     row('bf16 cast of the weights', fmt(p.castCopy), p.castCopy ? 'autocast cache (rollouts; each update)' : 'none in float32'),
     row('reference model', fmt(p.reference), p.reference ? `frozen, ${p.computeDtype}` : 'none (klCoef 0)'),
     row('critic (PPO)', fmt(p.critic), p.critic ? 'float32 weights + AdamW state' : 'none'),
@@ -215,11 +250,13 @@ export interface PlanSettings {
   microBatchTokens: number | 'auto';
   activationCheckpointing: boolean | 'auto';
   kvBudgetBytes: number | 'auto';
+  /** ZeRO stage: 0 or 1 (grpo.zeroStage). */
+  zeroStage?: number;
 }
 
 /** The plan of a run with these settings on a device of deviceBytes (what rlvr plan and rlvr train both use). */
 export function planRun(model: ModelConfig, settings: PlanSettings, device: string, deviceBytes: number,
-  computeDtype: PlanInputs['computeDtype'], extra: Pick<PlanInputs, 'promptTokens' | 'meanResponseTokens'> = {}): MemoryPlan {
+  computeDtype: PlanInputs['computeDtype'], extra: Pick<PlanInputs, 'promptTokens' | 'meanResponseTokens' | 'worldSize'> = {}): MemoryPlan {
   const auto = <T>(v: T | 'auto'): T | undefined => (v === 'auto' ? undefined : v);
   return planMemory({
     model, deviceBytes, computeDtype,
@@ -227,7 +264,7 @@ export function planRun(model: ModelConfig, settings: PlanSettings, device: stri
     maxResponseLength: settings.maxResponseLength, klCoef: settings.klCoef,
     klRewardCoef: settings.klRewardCoef, critic: settings.advantageEstimator === 'gae',
     microBatchTokens: auto(settings.microBatchTokens), activationCheckpointing: auto(settings.activationCheckpointing),
-    kvBudgetBytes: auto(settings.kvBudgetBytes),
+    kvBudgetBytes: auto(settings.kvBudgetBytes), zeroStage: settings.zeroStage,
     // A CPU gains nothing from micro-batches beyond the former default.
     maxMicroBatchTokens: device.startsWith('cuda') ? undefined : 16384,
     ...extra,

@@ -98,6 +98,8 @@ export const GRPO_FIELDS = {
     .describe("Recompute activations in backward (less memory, ~1/3 more compute). 'auto': on only when the memory plan needs it. Default auto (ours)."),
   kvBudgetBytes: z.union([z.literal('auto'), z.number().positive()]).default('auto')
     .describe("Bytes of KV cache the rollout engine may hold (rows are admitted in waves under it). 'auto': what the memory plan leaves free during rollouts. Default auto (ours)."),
+  zeroStage: int().min(0).max(1).default(0)
+    .describe("ZeRO stage of a data-parallel run (rlvr train --nproc N): 0 = every rank keeps the whole AdamW state; 1 = each rank keeps it only for its balanced share of the parameters and broadcasts them after its update (src/dist/sharded-adamw.ts; that state's memory / N, `rlvr plan --nproc N --set zeroStage=1` shows it). The same updates either way; no effect in one process. Default 0 (ours); the paper's code (verl FSDP, FULL_SHARD) shards weights, gradients and optimizer state."),
   computeDtype: z.enum(['auto', 'float32', 'bfloat16', 'float16'] as const satisfies readonly ComputeDTypeSetting[]).default('auto')
     .describe('The dtype matmuls/attention compute in; parameters, gradients and AdamW states stay float32 (master weights). auto: bfloat16 on CUDA (autocast), float32 on CPU. Paper (verl FSDP): bf16 compute, fp32 master weights.'),
   reuseRolloutLogprobs: z.boolean().default(true)
