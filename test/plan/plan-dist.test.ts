@@ -13,6 +13,7 @@ import { parameterShapes } from '../../src/model/transformer.js';
 import { activationBytes, headWorkspaceBytes } from '../../src/plan/memory.js';
 import { planMemory, type PlanInputs } from '../../src/plan/plan.js';
 import { BROADCAST_BUCKET_ELEMENTS, partitionParameters, shardSizes } from '../../src/dist/partition.js';
+import { markdown, planTable } from '../../bench/plan-dist.js';
 
 /** Qwen/Qwen2.5-Math-1.5B config.json (the fields that matter, as published; as in plan.test.ts). */
 const QWEN25_MATH_15B = {
@@ -148,4 +149,11 @@ describe('rlvr plan --nproc (command)', () => {
     assert.equal(badZero.status, 2);
     assert.match(badZero.stderr, /zeroStage/);
   });
+});
+
+test('docs/distributed.md: the memory tables are what bench/plan-dist.ts prints from the planner', () => {
+  const doc = fs.readFileSync(path.join(repoRoot, 'docs/distributed.md'), 'utf8');
+  const m = /<!-- plan-dist:begin -->\n([\s\S]*?)\n<!-- plan-dist:end -->/.exec(doc);
+  assert.ok(m, 'the plan-dist markers are in the doc');
+  assert.equal(m[1], markdown(planTable()).trimEnd(), 'regenerate with: node dist/bench/plan-dist.js');
 });
