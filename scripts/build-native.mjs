@@ -50,10 +50,17 @@ const includes = [
   path.join(torch.dir, 'include/torch/csrc/api/include'),
   ...(hasCuda ? [path.join(cudaHome, 'include')] : []),
 ];
+// c10d (src/native/distributed.cc): gloo is compiled into libtorch_cpu, but wheels ship no gloo
+// headers; src/native/gloo-shim declares the few types c10d's header names. NCCL needs nccl.h
+// (the nvidia-nccl wheel or $NCCL_HOME); without it the addon builds with gloo only.
+const glooIncludes = existsSync(path.join(torch.dir, 'include/gloo')) ? [] : [path.join(srcDir, 'gloo-shim')];
+const ncclHome = hasCuda ? [process.env.NCCL_HOME, path.join(torch.dir, '../nvidia/nccl'), cudaHome].find((d) => d && existsSync(path.join(d, 'include/nccl.h'))) : undefined;
+includes.push(...glooIncludes, ...(ncclHome ? [path.join(ncclHome, 'include')] : []));
 const cxxflags = [
   '-O2', '-std=c++20', '-fPIC', '-fvisibility=hidden', '-Wno-deprecated-declarations', '-Wno-unused-parameter',
   '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', `-D_GLIBCXX_USE_CXX11_ABI=${torch.abi}`,
   ...(hasCuda ? ['-DRLVR_WITH_CUDA'] : []),
+  '-DUSE_C10D_GLOO', ...(ncclHome ? ['-DUSE_C10D_NCCL', '-DRLVR_WITH_NCCL'] : []),
   ...includes.map((i) => `-I${i}`),
 ];
 const libs = ['-ltorch', '-ltorch_cpu', '-lc10', ...(hasCuda ? ['-ltorch_cuda', '-lc10_cuda'] : [])];
@@ -93,6 +100,12 @@ try {
       } catch (e) {
         // CUDA graphs are the one optional part: if their CUDA headers do not compile against
         // this libtorch, build the addon without them (they then report so) rather than not at all.
+        if (f === 'distributed.cc' && ncclHome) {
+          // NCCL is the optional part of c10d: without it gloo still works (on CPU tensors).
+          console.error('build-native: WARNING: distributed.cc did not compile with NCCL; building with gloo only');
+          await run([...cxxflags.filter((x) => x !== '-DRLVR_WITH_NCCL' && x !== '-DUSE_C10D_NCCL'), ...args]);
+          continue;
+        }
         if (f !== 'cuda_graph.cc' || !hasCuda) throw e;
         console.error('build-native: WARNING: cuda_graph.cc did not compile with CUDA; building without CUDA graphs');
         await run([...cxxflags.filter((x) => x !== '-DRLVR_WITH_CUDA'), ...args]);

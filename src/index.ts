@@ -37,6 +37,10 @@ export { GRPOTrainer, DivergenceError, latestCheckpoint, type TrainerOptions, ty
 export type { PretrainedOptions } from './rl/pretrained.js';
 export { groupAdvantages } from './rl/advantages.js';
 
+// ---- several processes (c10d: gloo on CPU, NCCL on GPU) ----
+export { ProcessGroup, initProcessGroup, fromEnv, DistributedError, type ProcessGroupOptions, type ReduceOp } from './dist/process-group.js';
+export { readDistEnv, type DistEnv } from './dist/env.js';
+
 // ---- evaluation ----
 export {
   evaluate, loadModelFolder, formatSummaryTable,

@@ -9,6 +9,8 @@ export type TensorId = number;
 export type OpHandle = { readonly __op: unique symbol };
 export type GeneratorHandle = { readonly __generator: unique symbol };
 export type GraphHandle = { readonly __graph: unique symbol };
+export type StoreHandle = { readonly __store: unique symbol };
+export type GroupHandle = { readonly __group: unique symbol };
 
 export interface DeviceMemoryStats {
   allocatedBytes: number;
@@ -70,6 +72,19 @@ export interface NativeAddon {
   autocastState(deviceType: string): [boolean, number];
   setAllowTF32(on: boolean): boolean;
   allowTF32(): boolean;
+  hasNccl: boolean;
+  distStore(host: string, port: number, isServer: boolean, worldSize: number, timeoutMs: number): StoreHandle;
+  distStoreSet(store: StoreHandle, key: string, value: string): void;
+  distStoreGet(store: StoreHandle, key: string): string;
+  distGloo(store: StoreHandle, rank: number, size: number, timeoutMs: number, bindHost: string): GroupHandle;
+  distNccl(store: StoreHandle, rank: number, size: number, timeoutMs: number): GroupHandle;
+  distAllReduce(group: GroupHandle, t: TensorId, op: string): void;
+  distBroadcast(group: GroupHandle, t: TensorId, root: number): void;
+  distAllGather(group: GroupHandle, outputs: TensorId[], input: TensorId): void;
+  distAllGatherInto(group: GroupHandle, output: TensorId, input: TensorId): void;
+  distReduceScatter(group: GroupHandle, output: TensorId, input: TensorId, op: string): void;
+  distBarrier(group: GroupHandle): void;
+  distClose(group: GroupHandle): void;
 }
 
 function packageRoot(): string {

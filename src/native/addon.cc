@@ -6,6 +6,7 @@
 namespace rlvr {
 void initCudaGraph(Napi::Env env, Napi::Object exports);
 void initPrecision(Napi::Env env, Napi::Object exports);
+void initDistributed(Napi::Env env, Napi::Object exports);
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -15,6 +16,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rlvr::initDevice(env, exports);
   rlvr::initCudaGraph(env, exports);
   rlvr::initPrecision(env, exports);
+  rlvr::initDistributed(env, exports);
   exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
   return exports;
 }

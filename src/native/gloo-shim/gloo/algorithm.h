@@ -1,0 +1,2 @@
+// See ../README.md: only what c10d/ProcessGroupGloo.hpp names.
+#pragma once
