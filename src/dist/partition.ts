@@ -31,9 +31,3 @@ export function shardSizes(numels: readonly number[], worldSize: number): number
   return sizes;
 }
 
-/**
- * Elements per broadcast bucket after a ZeRO-1 step: each owner sends its updated parameters in
- * flat float32 buffers of at most this many elements (plus one larger tensor alone). 2^24
- * elements = 64 MiB: large enough that NCCL runs near its bandwidth, small next to activations.
- */
-export const BROADCAST_BUCKET_ELEMENTS = 1 << 24;

@@ -14,11 +14,12 @@
 // of the groups (ceil(trainBatchSize / N) prompts × groupSize rollouts: KV cache and sampling
 // workspace shrink), and micro-batches of the same token budget. With ZeRO-1 (grpo.zeroStage 1,
 // src/dist/sharded-adamw.ts) a rank keeps AdamW state only for the parameters it owns: the
-// largest shard of src/dist/partition.ts (whole tensors, so not exactly P / N), plus one
-// broadcast bucket while the updated parameters are sent from their owners.
+// largest shard of src/dist/partition.ts (whole tensors, so not exactly P / N). Collectives pack
+// tensors into flat buckets (src/dist/process-group.ts): one bucket is counted in the update phase
+// of a run over more than one rank (the gradient all-reduce, then ZeRO-1's parameter broadcast).
 import type { ModelConfig } from '../model/config.js';
 import { parameterShapes } from '../model/transformer.js';
-import { BROADCAST_BUCKET_ELEMENTS, shardSizes } from '../dist/partition.js';
+import { shardSizes } from '../dist/partition.js';
 import {
   activationBytes, headWorkspaceBytes, kvBytesPerToken, parameterCount, samplingWorkspaceBytes,
 } from './memory.js';
@@ -75,8 +76,8 @@ export interface MemoryPlan {
   zeroStage: number;
   /** Parameters whose AdamW state this rank holds (the largest shard with ZeRO-1; all without). */
   optimizerParameters: number;
-  /** ZeRO-1's broadcast bucket after each optimizer step (update phase); 0 without ZeRO-1. */
-  broadcastBucket: number;
+  /** One collective's flat bucket (gradient all-reduce, ZeRO-1 broadcast) in the update phase; 0 in one process. */
+  commBucket: number;
   kv: {
     bytesPerToken: number;
     rows: number;
@@ -107,6 +108,8 @@ export interface MemoryPlan {
 }
 
 const GB = 1e9;
+/** Bytes of one flat collective bucket: DEFAULT_BUCKET_BYTES of src/dist/process-group.ts (a test keeps them equal). */
+export const COMM_BUCKET_BYTES = 32 * 1024 * 1024;
 const MAX_MICRO_BATCH_TOKENS = 32768;
 const STEP = 1024;
 
@@ -123,15 +126,14 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   const weights = 4 * P;
   const gradients = 4 * P;
   const optimizer = 8 * optimizerParameters;
-  // Sent after the step, when activations are gone: counted with the update's static part (small).
-  const broadcastBucket = zeroStage === 1 && worldSize > 1 ? 4 * Math.min(BROADCAST_BUCKET_ELEMENTS, optimizerParameters) : 0;
+  const commBucket = worldSize > 1 ? COMM_BUCKET_BYTES : 0;
   const castCopy = c < 4 ? c * P : 0;
   const reference = x.klCoef > 0 || (x.klRewardCoef ?? 0) > 0 ? c * P : 0;
   const critic = x.critic ? 12 * P : 0;
   const margin = Math.max(2 * GB, 0.05 * x.deviceBytes);
 
   // ---- update phase: pick the largest micro-batch that fits, without checkpointing if possible ----
-  const staticUpdate = weights + gradients + optimizer + castCopy + reference + critic + broadcastBucket;
+  const staticUpdate = weights + gradients + optimizer + castCopy + reference + critic + commBucket;
   const headWorkspace = headWorkspaceBytes(cfg);
   const longest = x.maxPromptLength + x.maxResponseLength;
   const minTokens = Math.ceil(longest / STEP) * STEP; // one longest sequence must fit
@@ -181,7 +183,7 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   return {
     parameters: P, deviceBytes: x.deviceBytes, computeDtype: x.computeDtype,
     weights, gradients, optimizer, castCopy, reference, critic, margin,
-    worldSize, zeroStage, optimizerParameters, broadcastBucket,
+    worldSize, zeroStage, optimizerParameters, commBucket,
     kv: { bytesPerToken: perToken, rows, promptTokens, meanResponseTokens: meanResponse, typicalPeak, worstPeak, budget, worstCaseWaves, samplingWorkspace },
     training: {
       microBatchTokens: mbt, activationCheckpointing: ckpt,
@@ -217,7 +219,7 @@ export function formatPlan(p: MemoryPlan): string {
     row('gradients (float32)', fmt(p.gradients), 'update phase only'),
     row('AdamW state (float32 m, v)', fmt(p.optimizer),
       p.zeroStage === 1 && p.worldSize > 1 ? `ZeRO-1: this rank's ${(p.optimizerParameters / 1e9).toFixed(3)}B of ${(p.parameters / 1e9).toFixed(3)}B parameters` : ''),
-    ...(p.broadcastBucket ? [row('ZeRO-1 broadcast bucket', fmt(p.broadcastBucket), 'after each optimizer step')] : []),
+    ...(p.commBucket ? [row('collective bucket', fmt(p.commBucket), 'gradient all-reduce / ZeRO-1 broadcast')] : []),
     row('bf16 cast of the weights', fmt(p.castCopy), p.castCopy ? 'autocast cache (rollouts; each update)' : 'none in float32'),
     row('reference model', fmt(p.reference), p.reference ? `frozen, ${p.computeDtype}` : 'none (klCoef 0)'),
     row('critic (PPO)', fmt(p.critic), p.critic ? 'float32 weights + AdamW state' : 'none'),

@@ -11,9 +11,10 @@ import { repoRoot } from '../helpers/paths.js';
 import { parseModelConfig } from '../../src/model/config.js';
 import { parameterShapes } from '../../src/model/transformer.js';
 import { activationBytes, headWorkspaceBytes } from '../../src/plan/memory.js';
-import { planMemory, type PlanInputs } from '../../src/plan/plan.js';
-import { BROADCAST_BUCKET_ELEMENTS, partitionParameters, shardSizes } from '../../src/dist/partition.js';
+import { COMM_BUCKET_BYTES, planMemory, type PlanInputs } from '../../src/plan/plan.js';
+import { partitionParameters, shardSizes } from '../../src/dist/partition.js';
 import { markdown, planTable } from '../../bench/plan-dist.js';
+import { DEFAULT_BUCKET_BYTES } from '../../src/dist/process-group.js';
 
 /** Qwen/Qwen2.5-Math-1.5B config.json (the fields that matter, as published; as in plan.test.ts). */
 const QWEN25_MATH_15B = {
@@ -70,14 +71,15 @@ describe('ZeRO-1 partition', () => {
 });
 
 describe('rlvr plan: data parallel and ZeRO-1', () => {
-  test('1.5B, 8 GPUs, ZeRO-1, 80 GB: AdamW state of the largest shard, 16 prompts per rank, the broadcast bucket', () => {
+  test('1.5B, 8 GPUs, ZeRO-1, 80 GB: AdamW state of the largest shard, 16 prompts per rank, the collective bucket', () => {
     assert.equal(P15, 1_543_714_304);
     const p = planMemory(paper(m15, 80e9, 8, 1));
     assert.equal(p.parameters, P15);
     assert.equal(p.weights, 4 * P15, 'weights stay whole on every rank');
     assert.equal(p.gradients, 4 * P15, 'gradients are all-reduced, not sharded');
     assert.equal(p.optimizer, 8 * EMBED15);
-    assert.equal(p.broadcastBucket, 4 * BROADCAST_BUCKET_ELEMENTS);
+    assert.equal(p.commBucket, COMM_BUCKET_BYTES);
+    assert.equal(COMM_BUCKET_BYTES, DEFAULT_BUCKET_BYTES, 'the plan counts the bucket the process group uses');
     const kvTok = 2 * 28 * 2 * 128 * 2;
     const promptKv = 16 * 1024 * kvTok; // 128 prompts / 8 ranks
     assert.equal(p.kv.rows, 128);
@@ -87,7 +89,7 @@ describe('rlvr plan: data parallel and ZeRO-1', () => {
     assert.equal(p.kv.budget, 80e9 - 4e9 - (4 * P15 + 8 * EMBED15 + 2 * P15 + 2 * P15) - sampling);
     assert.equal(p.kv.worstCaseWaves, 1);
     const act = activationBytes(m15, p.training.microBatchTokens, 2, false);
-    assert.equal(p.updatePeak, 8 * P15 + 8 * EMBED15 + 4 * P15 + 4 * BROADCAST_BUCKET_ELEMENTS + act + headWorkspaceBytes(m15) + 4e9);
+    assert.equal(p.updatePeak, 8 * P15 + 8 * EMBED15 + 4 * P15 + COMM_BUCKET_BYTES + act + headWorkspaceBytes(m15) + 4e9);
     assert.ok(p.fits);
   });
 
@@ -95,9 +97,10 @@ describe('rlvr plan: data parallel and ZeRO-1', () => {
     const one = planMemory(paper(m15, 80e9, 1, 0));
     const four = planMemory(paper(m15, 80e9, 4, 0));
     assert.equal(four.optimizer, 8 * P15);
-    assert.equal(four.broadcastBucket, 0);
+    assert.equal(four.commBucket, COMM_BUCKET_BYTES);
+    assert.equal(one.commBucket, 0);
     assert.equal(four.kv.rows, 32 * 8);
-    assert.equal(four.updatePeak, one.updatePeak);
+    assert.equal(four.updatePeak, one.updatePeak + COMM_BUCKET_BYTES);
     assert.ok(four.rolloutPeak < one.rolloutPeak);
     assert.equal(planMemory(paper(m15, 80e9, 3, 0)).kv.rows, 43 * 8, 'ceil(128 / 3) prompts on the busiest rank');
   });
