@@ -48,6 +48,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   const resume = options.resume === true;
   const presets = typeof options.preset === 'string' ? options.preset.split(',').map((x) => x.trim()).filter(Boolean) : [];
+  // --nproc N (or --nnodes): this process is the launcher; the N ranks run this same command
+  // with WORLD_SIZE set, which makes them ranks (src/dist/launch.ts).
+  if (process.env.WORLD_SIZE === undefined) {
+    const d = (resume ? resumeSettings(options, true) : newSettings({ ...options, preset: presets[0] ?? options.preset })).run.distributed;
+    if (d.nproc > 1 || d.nnodes > 1) {
+      const { launch } = await import('../dist/launch.js');
+      return launch({
+        nproc: d.nproc, nnodes: d.nnodes, nodeRank: d.nodeRank, masterAddr: d.masterAddr, masterPort: d.masterPort, graceMs: d.graceSeconds * 1000,
+        command: [process.execPath, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)],
+      });
+    }
+  }
   if (presets.length > 1) return ablation(options, presets);
   return (await trainOnce(options)).exitCode ?? 0;
 }
@@ -69,7 +81,7 @@ async function ablation(options: Options, presets: string[]): Promise<number> {
     console.error(`rlvr train: ablation ${rows.length + 1}/${presets.length}: preset ${p} → ${path.join(root, p)}`);
     const r = await trainOnce({ ...options, preset: p, out: path.join(root, p) });
     rows.push(summarizeRun(p, p, r.metrics, r.validation, r.seconds));
-    writeComparison(root, rows, meta);
+    if (!process.env.RANK || process.env.RANK === '0') writeComparison(root, rows, meta); // data parallel: rank 0 writes
     if (r.exitCode !== undefined) return r.exitCode; // stopped by a signal: the comparison so far is written
   }
   console.log(writeComparison(root, rows, meta));
@@ -81,13 +93,18 @@ async function ablation(options: Options, presets: string[]): Promise<number> {
 async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; validation: { step: number; accuracy: number }[]; seconds: number; exitCode?: number }> {
   const started = performance.now();
   const resume = options.resume === true;
-  const { run: rc, grpo: config, runDir, changes } = resume ? resumeSettings(options) : newSettings(options);
+  const { readDistEnv } = await import('../dist/env.js');
+  const distEnv = readDistEnv();
+  // In a data-parallel run only rank 0 talks (and writes); the others stay quiet unless they fail.
+  const main = !distEnv || distEnv.rank === 0;
+  const say = (line: string) => { if (main) console.error(line); };
+  const { run: rc, grpo: config, runDir, changes } = resume ? resumeSettings(options, !main) : newSettings(options);
 
   // ---- checks before any model work ----
   const { resolveComputeDtype, cuda } = await import('../engine/index.js');
   await applyThreads(threadsChoice(rc.threads));
   const promptSuffix = rc.promptSuffix === undefined ? TRAIN_PROMPT_SUFFIX : rc.promptSuffix === 'none' ? '' : rc.promptSuffix;
-  if (!resume) checkNewRunFolder(runDir);
+  if (!resume && main) checkNewRunFolder(runDir);
   checkWritable(runDir);
   const { loadExamples } = await import('../data/examples.js');
   const examples = await userErrors(() => loadExamples(rc.data, { suffix: promptSuffix }));
@@ -97,7 +114,9 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   const checkpoint = resume ? latestCheckpoint(runDir, (line) => console.error(`rlvr train: ${line}`)) : null;
   if (resume && !checkpoint) throw new UserError(`--resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')} (start the run again without --resume)`);
 
-  const device = rc.device ?? cuda.defaultDevice();
+  // Each rank of a data-parallel run uses its own GPU: cuda:LOCAL_RANK.
+  const baseDevice = rc.device ?? cuda.defaultDevice();
+  const device = distEnv && distEnv.worldSize > 1 && baseDevice.startsWith('cuda') ? `cuda:${distEnv.localRank}` : baseDevice;
   // The frozen reference only runs forward passes: with bf16 compute its weights are stored in
   // bf16 (half the memory of float32 master weights).
   const computeDtype = resolveComputeDtype(config.computeDtype, device);
@@ -138,8 +157,12 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   const rewardMode = config.reward === 'paper' ? 'paper' : 'reward';
   const validation: { step: number; accuracy: number }[] = [];
   let trainer: InstanceType<typeof GRPOTrainer> | null = null;
+  const { fromEnv } = await import('../dist/process-group.js');
+  const { DataParallel } = await import('../dist/data-parallel.js');
+  const group = fromEnv({ backend: rc.distributed.backend, timeoutMs: rc.distributed.timeoutSeconds * 1000, device });
   try {
     trainer = new GRPOTrainer({
+      dataParallel: new DataParallel(group), log: main ? undefined : () => {},
       policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, config, runDir, tokenizerFrom: rc.model,
       rewards: mathReward(pool, { mode: rewardMode }),
       validate: valProblems ? async (step) => {
@@ -160,12 +183,12 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
       } : undefined,
     });
     if (checkpoint) trainer.loadCheckpointState(checkpoint);
-    writeRunConfig(runDir, rc, config, changes && { step: trainer.step, changes });
-    console.error(`rlvr train: ${examples.length} examples from ${rc.data}, ${config.trainBatchSize} prompts × ${config.groupSize} rollouts per step, ` +
-      `${config.steps} steps on ${device}, run folder ${runDir}${checkpoint ? ` (resuming at step ${trainer.step})` : ''}`);
-    console.error(`prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)} (${rc.promptSuffix === undefined ? "the paper's, the default" : 'given'}; ` +
+    if (main) writeRunConfig(runDir, rc, config, changes && { step: trainer.step, changes });
+    say(`rlvr train: ${examples.length} examples from ${rc.data}, ${config.trainBatchSize} prompts × ${config.groupSize} rollouts per step, ` +
+      `${config.steps} steps on ${device}${group.worldSize > 1 ? ` × ${group.worldSize} ranks (${group.backend})` : ''}, run folder ${runDir}${checkpoint ? ` (resuming at step ${trainer.step})` : ''}`);
+    say(`prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)} (${rc.promptSuffix === undefined ? "the paper's, the default" : 'given'}; ` +
       `--prompt-suffix TEXT|none changes it; verl rows keep their prompt); overlong responses: ${config.overlong}`);
-    console.error(`first prompt (example ${examples[0]!.index}):\n${renderPrompt(examples[0]!)}`);
+    say(`first prompt (example ${examples[0]!.index}):\n${renderPrompt(examples[0]!)}`);
 
     // Ctrl-C / kill: finish the step (or, on a second signal, drop it), checkpoint, say how to resume.
     let signalled: NodeJS.Signals | null = null;
@@ -175,10 +198,10 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
       signals++;
       if (signals === 1) {
         trainer!.requestStop('finish');
-        console.error(`\nrlvr train: ${sig}: finishing step ${trainer!.step + 1}, then writing a checkpoint (${sig} again abandons the step)`);
+        say(`\nrlvr train: ${sig}: finishing step ${trainer!.step + 1}, then writing a checkpoint (${sig} again abandons the step)`);
       } else if (signals === 2) {
         trainer!.requestStop('abandon');
-        console.error(`\nrlvr train: ${sig} again: abandoning step ${trainer!.step + 1} (a third one exits at once, without a checkpoint)`);
+        say(`\nrlvr train: ${sig} again: abandoning step ${trainer!.step + 1} (a third one exits at once, without a checkpoint)`);
       } else {
         process.exit(sig === 'SIGTERM' ? 143 : 130);
       }
@@ -196,13 +219,14 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
       process.off('SIGTERM', onSignal);
     }
     if (trainer.stopped) {
-      console.error(`rlvr train: stopped by ${signalled} after step ${trainer.step}/${config.steps}; checkpoint ${latestCheckpoint(runDir)}\n` +
+      say(`rlvr train: stopped by ${signalled} after step ${trainer.step}/${config.steps}; checkpoint ${latestCheckpoint(runDir)}\n` +
         `resume with: rlvr train --out ${runDir} --resume`);
       return { metrics, validation, seconds: (performance.now() - started) / 1000, exitCode: signalled === 'SIGTERM' ? 143 : 130 };
     }
-    console.log(`done: ${trainer.step} steps; metrics in ${path.join(runDir, 'metrics.jsonl')}, model in ${latestCheckpoint(runDir)}`);
+    if (main) console.log(`done: ${trainer.step} steps; metrics in ${path.join(runDir, 'metrics.jsonl')}, model in ${latestCheckpoint(runDir)}`);
     return { metrics, validation, seconds: (performance.now() - started) / 1000 };
   } finally {
+    group.close();
     await pool.close();
     if (pool.timeouts > 0) console.error(`rlvr train: ${pool.timeouts} reward checks ran past the verifier's deadline and scored 0`);
     // The models are freed: an ablation runs the next variant in the same process.
@@ -233,7 +257,7 @@ function newSettings(options: Options): Settings {
  * (model, data, preset, a different --config) are refused; every other change is applied,
  * printed and recorded in run_config.json (`resumes`).
  */
-function resumeSettings(options: Options): Settings {
+function resumeSettings(options: Options, quiet = false): Settings {
   if (typeof options.out !== 'string') throw new UserError('--resume needs --out RUN (the run folder to continue)');
   if (typeof options.config === 'string') throw new UserError(`--resume reads the run's own settings from ${path.join(options.out, 'run_config.json')}; drop --config (change single settings with --set)`);
   const runDir = path.resolve(options.out);
@@ -257,7 +281,7 @@ function resumeSettings(options: Options): Settings {
   for (const k of ['device', 'dtype', 'threads', 'validation'] as const) {
     if (JSON.stringify(before.run[k]) !== JSON.stringify(run[k])) changes[k] = [before.run[k] ?? null, run[k] ?? null];
   }
-  for (const [k, [a, c]] of Object.entries(changes)) console.error(`rlvr train: resume changes ${k}: ${show(a)} → ${show(c)} (recorded in run_config.json)`);
+  if (!quiet) for (const [k, [a, c]] of Object.entries(changes)) console.error(`rlvr train: resume changes ${k}: ${show(a)} → ${show(c)} (recorded in run_config.json)`);
   return { run: { ...run, out: runDir }, grpo, runDir, changes };
 }
 

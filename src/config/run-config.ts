@@ -35,6 +35,26 @@ const ResumeRecordSchema = z.strictObject({
   changed: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])),
 });
 
+/** Data parallel over several processes (src/dist/; docs/distributed.md). */
+const DistributedSchema = z.strictObject({
+  nproc: z.number().int().min(1).max(1024).default(1)
+    .describe('Ranks (processes; one per GPU) that `rlvr train` starts on this node, each running the same command with the torchrun variables (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT) set. 1 = this process trains alone. A scheduler of your own can instead start every rank itself with those variables set. Default 1.'),
+  nnodes: z.number().int().min(1).max(1024).default(1)
+    .describe('Nodes (machines) of the run, each starting nproc ranks; world size = nproc × nnodes. Default 1.'),
+  nodeRank: z.number().int().min(0).default(0)
+    .describe("This node's index, 0..nnodes-1 (node 0 holds rank 0 and the rendezvous store). Default 0."),
+  masterAddr: z.string().min(1).default('127.0.0.1')
+    .describe('Address of node 0 as the other nodes reach it (rank 0 listens there). Default 127.0.0.1 (one node).'),
+  masterPort: z.number().int().min(0).max(65535).default(0)
+    .describe('Port of the rendezvous store on node 0; 0 = a free port picked at start (one node only). Default 0.'),
+  backend: z.enum(['auto', 'gloo', 'nccl']).default('auto')
+    .describe('c10d backend: nccl between GPUs, gloo on CPU; auto picks nccl for CUDA devices when the addon has it. Default auto.'),
+  timeoutSeconds: z.number().positive().default(1800)
+    .describe("How long a rank waits in a collective for a peer that is alive but does not arrive (slow rollouts, validation on rank 0). A peer that DIES fails the others at once (its connections close), and the launcher stops the rest. Default 1800 (PyTorch's)."),
+  graceSeconds: z.number().min(0).default(10)
+    .describe('When a rank exits with an error, how long the launcher lets the others fail on their own (printing their error) before it kills them. Default 10.'),
+});
+
 const RUN_FIELDS = {
   model: z.string().min(1).describe('HF model folder of the initial policy (also the frozen KL reference). Required.'),
   data: z.string().min(1).describe('Training data: verl parquet or jsonl with problem/answer. Required.'),
@@ -50,6 +70,7 @@ const RUN_FIELDS = {
     .describe("Extra stop tokens for rollouts, each one token of the model's vocabulary (--stop A:B). The model's EOS ids (config.json, generation_config.json, tokenizer_config.json) always stop, as vLLM did in the paper's run. Default none."),
   promptSuffix: z.string().optional()
     .describe(`Appended to the user turn of {problem, answer} rows (they carry no answer-format instruction, the reward needs a \\boxed{}); "none" or "" for nothing; verl rows keep their prompt. Default: the paper's "${TRAIN_PROMPT_SUFFIX.trim()}".`),
+  distributed: DistributedSchema.default(DistributedSchema.parse({})).describe('Data parallel over several processes and machines (rlvr train --nproc N; docs/distributed.md). Default: one process.'),
   resumes: z.array(ResumeRecordSchema).default([]).describe('Written by rlvr: settings changed at each --resume.'),
 };
 
@@ -84,6 +105,13 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   reward: { path: ['grpo', 'reward'], help: "training reward: ours (default) or paper (the fork's DeepScaleR grader)" },
   stop: { path: ['stop'], help: "extra stop tokens, ':'-separated (e.g. '<|im_end|>'); the model's EOS ids always stop" },
   'prompt-suffix': { path: ['promptSuffix'], help: `appended to {problem, answer} rows (default the paper's: "${TRAIN_PROMPT_SUFFIX.trim()}"; none for nothing)` },
+  nproc: { path: ['distributed', 'nproc'], help: 'data-parallel ranks (processes, one per GPU) to start on this node (default 1)' },
+  nnodes: { path: ['distributed', 'nnodes'], help: 'nodes of the run, each starting --nproc ranks (default 1)' },
+  'node-rank': { path: ['distributed', 'nodeRank'], help: "this node's index, 0..nnodes-1 (default 0)" },
+  'master-addr': { path: ['distributed', 'masterAddr'], help: 'address of node 0, where rank 0 listens (default 127.0.0.1)' },
+  'master-port': { path: ['distributed', 'masterPort'], help: 'rendezvous port on node 0 (default: a free one; required with --nnodes > 1)' },
+  'dist-backend': { path: ['distributed', 'backend'], help: 'c10d backend: auto (default; nccl on CUDA), gloo, nccl' },
+  'dist-timeout': { path: ['distributed', 'timeoutSeconds'], help: 'seconds a rank waits for a live peer in a collective (default 1800; a dead peer fails the others at once)' },
   overlong: { path: ['grpo', 'overlong'], help: `reward of responses cut at the length limit: ${OVERLONG_MODES.join(', ')} (default off; soft = DAPO's penalty)` },
 };
 

@@ -166,6 +166,8 @@ export const GRPO_FIELDS = {
     .describe('Rollout steps. Paper: 2000 for the headline curve (peak MATH500 near step 1500).'),
   seed: int().min(0).default(1)
     .describe('Seed of everything random in the run (sampling, data order). Default 1 (ours).'),
+  samplingShards: z.union([z.literal('auto'), int().positive()]).default('auto')
+    .describe("A step's groups are sampled in this many seeded batches of consecutive groups (seed from (seed, step, shard)); the ranks of a data-parallel run (rlvr train --nproc N) each take whole shards, so the sampled tokens depend on samplingShards, not on N: fix it (e.g. 8) to get the same run on 1, 2, 4 or 8 ranks. 'auto' = one batch per rank (the fastest; one process samples exactly as before). Default auto (ours)."),
   validateEvery: int().min(0).default(20)
     .describe('Validate every k steps and after the last (0 = never). Paper: 20.'),
   saveEvery: int().min(0).default(100)

@@ -102,8 +102,9 @@ export async function pretrainedParts(modelDir: string, opts: PretrainedOptions,
   // run_config.json as `rlvr train` writes it: every setting, absolute paths, the complete GRPO config.
   fs.mkdirSync(runDir, { recursive: true });
   const file = path.join(runDir, RUN_CONFIG_FILE);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ ...run, out: runDir, grpo: config, resumes }, null, 2) + '\n');
-  fs.renameSync(`${file}.tmp`, file);
+  // The temporary name is per process: the ranks of a data-parallel run write the same file.
+  fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ ...run, out: runDir, grpo: config, resumes }, null, 2) + '\n');
+  fs.renameSync(`${file}.${process.pid}.tmp`, file);
 
   const v = opts.validation;
   const validate = valProblems && v ? async () => {

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AdamW, autocast, cat, clipGradNorm, clipGradNormTensor, cuda, fromBytes, hostReads, resolveComputeDtype, setAllowTF32, tidy, type Tensor } from '../engine/index.js';
+import { AdamW, autocast, cat, zeros, clipGradNorm, clipGradNormTensor, cuda, fromBytes, hostReads, resolveComputeDtype, setAllowTF32, tidy, type Tensor } from '../engine/index.js';
 import { AccuracyHistory, type AccuracyHistoryState } from '../data/selection.js';
 import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
@@ -37,6 +37,8 @@ import { appendRollouts, rolloutSampleIndices, type RolloutRecord } from './roll
 import { aggregationWeights } from './losses.js';
 import { pretrainedParts, readRunConfig, type PretrainedOptions } from './pretrained.js';
 import { scoreRewards, type Rewards } from './rewards.js';
+import { DataParallel, resolveSamplingShards, shardsOfRank } from '../dist/data-parallel.js';
+import { createPolicyOptimizer } from '../dist/optimizer.js';
 import { STAT_NAMES, accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
 
 export interface TextCodec {
@@ -127,10 +129,12 @@ export interface TrainerOptions {
   dispose?: () => Promise<void>;
   /** Extra rollout-engine settings (KV budget, forced lengths in benchmarks); the config's sampling fields win. */
   rolloutOptions?: Partial<RolloutOptions>;
+  /** The ranks of a data-parallel run (src/dist/data-parallel.ts). Default: this process alone. */
+  dataParallel?: DataParallel;
 }
 
 /** Library options of fromPretrained/resume: the run description plus progress callbacks. */
-export type FromPretrainedOptions = PretrainedOptions & Pick<TrainerOptions, 'log' | 'onStep'>;
+export type FromPretrainedOptions = PretrainedOptions & Pick<TrainerOptions, 'log' | 'onStep' | 'dataParallel'>;
 
 /** Thrown when the loss or gradient stops being finite; the last good checkpoint is untouched. */
 export class DivergenceError extends Error {}
@@ -160,6 +164,8 @@ export class GRPOTrainer {
   /** The training examples whose prompts fit maxPromptLength, and their token ids (tokenised once, before step 1). */
   private readonly examples: TrainExample[];
   private readonly promptIds = new Map<TrainExample, number[]>();
+  /** This rank and its peers (one process: a world of one, every exchange a no-op). */
+  readonly dp: DataParallel;
 
   constructor(opts: TrainerOptions) {
     validateConfig(opts.config);
@@ -168,6 +174,15 @@ export class GRPOTrainer {
     if (opts.config.advantageEstimator === 'gae' && !opts.critic) throw new Error("advantageEstimator 'gae' (PPO) needs a critic");
     this.o = opts;
     this.config = opts.config;
+    this.dp = opts.dataParallel ?? new DataParallel();
+    if (this.dp.worldSize > 1) {
+      const why = opts.config.dynamicSampling ? 'dynamicSampling' : opts.config.advantageEstimator === 'gae' ? "advantageEstimator 'gae' (PPO's critic)" : null;
+      if (why) throw new UserError(`${why} is not supported with more than one rank yet; run it in one process`);
+      if (resolveSamplingShards(opts.config.samplingShards, this.dp.worldSize) < this.dp.worldSize) {
+        throw new UserError(`samplingShards ${opts.config.samplingShards} is below the ${this.dp.worldSize} ranks: each rank samples whole shards (set it to a multiple of ${this.dp.worldSize}, or auto)`);
+      }
+      if (opts.config.trainBatchSize < this.dp.worldSize) throw new UserError(`trainBatchSize ${opts.config.trainBatchSize} is below the ${this.dp.worldSize} ranks: each rank needs at least one group`);
+    }
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
     this.examples = this.tokenizePrompts(opts.examples);
     opts.policy.requiresGrad_(true);
@@ -184,9 +199,11 @@ export class GRPOTrainer {
     if (!this.plan.fits && (device.startsWith('cuda') || opts.deviceMemoryBytes !== undefined)) {
       throw new UserError(`the run does not fit on ${device} (${fmt(deviceBytes)}): ${this.plan.problems.join('; ')}. See \`rlvr plan\` for the breakdown`);
     }
-    this.optimizer = new AdamW(opts.policy.parameters(), {
+    // Every rank starts from rank 0's weights (they loaded the same files; this makes it certain).
+    this.dp.syncFromMain(opts.policy.parameters());
+    this.optimizer = createPolicyOptimizer(opts.policy.parameters(), {
       lr: opts.config.lr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.weightDecay,
-    });
+    }, this.dp, opts.config.zeroStage);
     const critic = opts.config.advantageEstimator === 'gae' ? opts.critic ?? null : null;
     critic?.requiresGrad_(true);
     this.criticOptimizer = critic ? new AdamW(critic.parameters(), {
@@ -201,8 +218,9 @@ export class GRPOTrainer {
    * run folder; call close() when done.
    */
   static async fromPretrained(modelDir: string, opts: FromPretrainedOptions): Promise<GRPOTrainer> {
-    const parts = await pretrainedParts(modelDir, opts);
-    return new GRPOTrainer({ ...parts, log: opts.log, onStep: opts.onStep });
+    const { log, onStep, dataParallel, ...rest } = opts;
+    const parts = await pretrainedParts(modelDir, rest);
+    return new GRPOTrainer({ ...parts, log, onStep, dataParallel });
   }
 
   /**
@@ -214,11 +232,11 @@ export class GRPOTrainer {
     const checkpoint = latestCheckpoint(runDir, opts.log ?? ((line) => process.stderr.write(line + '\n')));
     if (!checkpoint) throw new Error(`resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')}`);
     const { model, data, resumes, ...recorded } = readRunConfig(runDir);
-    const { log, onStep, ...given } = opts;
+    const { log, onStep, dataParallel, ...given } = opts;
     const merged = { ...recorded, ...given, data: given.data ?? data, grpo: { ...recorded.grpo, ...given.grpo }, out: runDir };
     if (typeof merged.data === 'string' && !fs.existsSync(merged.data)) throw new Error(`resume: the run's data ${merged.data} is not a file; pass the examples again (resume(runDir, { data }))`);
     const parts = await pretrainedParts(model, merged, checkpoint, resumes);
-    const trainer = new GRPOTrainer({ ...parts, log, onStep });
+    const trainer = new GRPOTrainer({ ...parts, log, onStep, dataParallel });
     trainer.loadCheckpointState(checkpoint);
     return trainer;
   }
@@ -311,8 +329,8 @@ export class GRPOTrainer {
     this.log(`memory plan: micro-batches of ${p.training.microBatchTokens} tokens${p.training.activationCheckpointing ? ', activation checkpointing' : ''}, ` +
       `KV budget ${fmt(p.kv.budget)}, peak ${fmt(Math.max(p.rolloutPeak, p.updatePeak))} of ${fmt(p.deviceBytes)} (${this.computeDtype} compute)` +
       (p.fits ? '' : ` — does not fit: ${p.problems.join('; ')}`));
-    fs.writeFileSync(path.join(this.o.runDir, 'plan.json'), JSON.stringify(p, null, 2) + '\n');
-    if (first === 0 && this.o.validate && this.config.validateEvery > 0) {
+    if (this.dp.isMain) fs.writeFileSync(path.join(this.o.runDir, 'plan.json'), JSON.stringify(p, null, 2) + '\n');
+    if (first === 0 && this.o.validate && this.config.validateEvery > 0 && this.dp.isMain) {
       const v = await this.o.validate(0);
       this.appendMetrics({ step: 0, validation: v });
     }
@@ -326,12 +344,14 @@ export class GRPOTrainer {
       }
       const done = this.step;
       const last = done === this.config.steps;
-      if (this.o.validate && ((this.config.validateEvery > 0 && done % this.config.validateEvery === 0) || last)) {
+      if (this.o.validate && this.dp.isMain && ((this.config.validateEvery > 0 && done % this.config.validateEvery === 0) || last)) {
         m.validation = await this.o.validate(done);
       }
       this.appendMetrics(m);
       all.push(m);
       this.o.onStep?.(m);
+      // A stop request on any rank stops every rank after this step.
+      if (this.dp.anyRank(this.stopMode !== null) && this.stopMode === null) this.stopMode = 'finish';
       if ((this.config.saveEvery > 0 && done % this.config.saveEvery === 0) || last || this.stopMode !== null) this.saveCheckpoint();
       const elapsed = (Date.now() - started) / 1000;
       const eta = (elapsed / (done - first)) * (this.config.steps - done);
@@ -354,18 +374,23 @@ export class GRPOTrainer {
   async trainStep(): Promise<StepMetrics> {
     const cfg = this.config;
     const { policy, tokenizer } = this.o;
-    const { examples, lastOfEpoch } = this.batchFor(this.step);
+    const { examples: allExamples, lastOfEpoch } = this.batchFor(this.step);
+    // This rank's groups: whole sampling shards (src/dist/data-parallel.ts); one process: all of them.
+    const shards = resolveSamplingShards(cfg.samplingShards, this.dp.worldSize);
+    const mine = shardsOfRank(allExamples.length, shards, this.dp.worldSize, this.dp.rank);
+    const examples = allExamples.slice(mine.start, mine.end);
 
     // ---- rollouts ----
     const t0 = performance.now();
     const promptTexts = examples.map((ex) => this.o.renderPrompt(ex));
     const promptIds = examples.map((ex) => this.promptIds.get(ex)!);
-    const samples = autocast(policy.device, this.computeDtype, () => rolloutSamples(policy, promptIds, {
+    const samples = mine.shards.flatMap((sh) => autocast(policy.device, this.computeDtype, () => rolloutSamples(policy, promptIds.slice(sh.start - mine.start, sh.end - mine.start), {
       kvBudgetBytes: this.plan.kv.budget, ...this.o.rolloutOptions,
       maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
-      n: cfg.groupSize, seed: hashSeed(cfg.seed, this.step), stopTokenIds: this.o.stopTokenIds,
+      // One shard: the step's seed, as before shards existed; else one seed per (step, shard).
+      n: cfg.groupSize, seed: shards === 1 ? hashSeed(cfg.seed, this.step) : hashSeed(hashSeed(cfg.seed, this.step), 0x5eed_0000 + sh.index), stopTokenIds: this.o.stopTokenIds,
       onStep: this.rolloutProgress(t0, examples.length * cfg.groupSize),
-    }));
+    })).map((x) => ({ ...x, promptIndex: x.promptIndex + sh.start - mine.start })));
     this.progressLine(null);
     const texts = samples.map((s) => tokenizer.decode(s.tokens.filter((t) => !this.o.stopTokenIds.includes(t))));
     const genSeconds = (performance.now() - t0) / 1000;
@@ -382,14 +407,17 @@ export class GRPOTrainer {
     const truncated = samples.map((s) => s.finishReason === 'length');
     const overlong = { mode: cfg.overlong, maxLength: cfg.maxResponseLength, buffer: overlongBufferOf(cfg) };
     const rewards = verified.map((r, i) => shapeOverlongReward(r, samples[i]!.tokens.length, truncated[i]!, overlong));
-    appendRollouts(this.rolloutsFile, rolloutSampleIndices(samples.length, cfg.rolloutSamples).map((i): RolloutRecord => ({
+    if (this.dp.isMain) appendRollouts(this.rolloutsFile, rolloutSampleIndices(samples.length, cfg.rolloutSamples).map((i): RolloutRecord => ({
       step: this.step + 1, promptId: examples[samples[i]!.promptIndex]!.index, sample: samples[i]!.sampleIndex, text: texts[i]!,
       reward: rewards[i]!, verified: verified[i]!, extracted: extractAnswer(texts[i]!, { mode: 'reward' }),
       length: samples[i]!.tokens.length, truncated: truncated[i]!,
     })));
-    examples.forEach((ex, g) => {
+    // Every rank's rollouts as numbers (global group index, reward, verified, length, truncated): metrics and history are global.
+    const rows = this.dp.gatherRows([samples.map((x) => x.promptIndex + mine.start), rewards, verified, samples.map((x) => x.tokens.length), truncated.map(Number)]).columns;
+    const [rowGroup, allRewards, allVerified, lengths, allTruncated] = rows as [number[], number[], number[], number[], number[]];
+    allExamples.forEach((ex, g) => {
       // The history is the verifier's accuracy (what selection ranks), not the shaped reward.
-      const rs = verified.filter((_, i) => samples[i]!.promptIndex === g);
+      const rs = allVerified.filter((_, i) => rowGroup[i] === g);
       const acc = rs.reduce((a, b) => a + b, 0) / rs.length;
       // A non-finite reward poisons the loss; the divergence guard below stops the run.
       if (Number.isFinite(acc)) this.history.record(ex.index, acc);
@@ -436,30 +464,41 @@ export class GRPOTrainer {
     const t2 = performance.now();
     const reads0 = hostReads();
     const groupsPerMini = cfg.miniBatchSize;
+    // Mini-batches and loss weights are over the GLOBAL batch (every rank's sequences, in rank
+    // order; this rank's are [offset, offset + seqs.length)), exactly as one process computes them.
+    const glob = this.dp.gatherRows([kept.map((k) => k.group + mine.start), seqs.map((q) => q.promptIds.length), seqs.map((q) => q.responseIds.length), kept.map((_, i) => (keepLoss && !keepLoss[i] ? 0 : 1))]);
+    const [gGroup, gPromptLen, gRespLen, gKeep] = glob.columns as [number[], number[], number[], number[]];
+    const offset = glob.offset;
+    const globalGroups = this.dp.worldSize > 1 ? allExamples.length : keptGroups;
     // The paper's code: its mini-batches and per-token weights (rank/micro-batch layout emulated).
     const fork = cfg.lossAggregation === 'verl-fork'
-      ? forkLossWeights(seqs.map((q) => q.promptIds.length + q.responseIds.length), seqs.map((q) => q.responseIds.length), {
+      ? forkLossWeights(gPromptLen.map((p, i) => p + gRespLen[i]!), gRespLen, {
         ranks: cfg.forkRanks, maxTokensPerRank: cfg.forkMaxTokensPerRank, miniBatchPerRank: (cfg.miniBatchSize * cfg.groupSize) / cfg.forkRanks,
       })
       : null;
     const stats = { loss: 0, pg: 0, entropy: 0, kl: 0, clipFrac: 0, gradNorm: 0, updates: 0 };
     let padded = 0;
     let real = 0;
-    const minis: number[][] = [];
-    for (let g0 = 0; g0 < keptGroups; g0 += groupsPerMini) {
-      minis.push(fork
+    const globalMinis: number[][] = []; // global sequence indices per optimizer step
+    for (let g0 = 0; g0 < globalGroups; g0 += groupsPerMini) {
+      globalMinis.push(fork
         ? fork.miniBatch.flatMap((b, i) => (b === g0 / groupsPerMini ? [i] : []))
-        : kept.map((k, i) => ({ k, i })).filter(({ k }) => k.group >= g0 && k.group < g0 + groupsPerMini).map(({ i }) => i));
+        : gGroup.map((g, i) => ({ g, i })).filter(({ g }) => g >= g0 && g < g0 + groupsPerMini).map(({ i }) => i));
     }
+    const miniWeights = globalMinis.map((members) => fork
+      ? members.map((i) => new Array<number>(gRespLen[i]!).fill(fork.weight[i]!))
+      : aggregationWeights(members.map((i) => gRespLen[i]!), cfg.lossAggregation, cfg.maxResponseLength, keepLoss && members.map((i) => gKeep[i]! === 1)));
+    // This rank's part of each: local sequence indices and their weights.
+    const mineOf = (m: number) => globalMinis[m]!.map((g, k) => ({ i: g - offset, k })).filter(({ i }) => i >= 0 && i < seqs.length);
+    const minis = globalMinis.map((_, m) => mineOf(m).map(({ i }) => i));
     // The critic first (verl's order), on the values and returns computed above.
     const cstats = critic && values && returns ? this.updateCritic(critic, seqs, values, returns, minis) : null;
     // Critic warm-up: the actor waits for the first criticWarmup steps (verl: critic_warmup <= global_steps).
     const actorEpochs = this.step + 1 > cfg.criticWarmup ? cfg.ppoEpochs : 0;
     for (let epoch = 0; epoch < actorEpochs; epoch++) {
-      for (const members of minis) {
-        const weights = fork
-          ? members.map((i) => new Array<number>(seqs[i]!.responseIds.length).fill(fork.weight[i]!))
-          : aggregationWeights(members.map((i) => seqs[i]!.responseIds.length), cfg.lossAggregation, cfg.maxResponseLength, keepLoss && members.map((i) => keepLoss[i]!));
+      for (let m = 0; m < minis.length; m++) {
+        const members = minis[m]!;
+        const weights = mineOf(m).map(({ k }) => miniWeights[m]![k]!);
         const targets: TokenTargets[] = members.map((i, k) => ({
           oldLogp: oldLogp[i]!, refLogp: ref ? ref.logp[i]! : null, advantage: advantages[i]!, weights: weights[k]!,
         }));
@@ -478,8 +517,10 @@ export class GRPOTrainer {
                 { checkpointing: this.plan.training.activationCheckpointing, ...compute });
               acc = acc ? acc.add(r) : r;
             }
-            return acc!;
+            return acc ?? zeros([STAT_NAMES.length], { device: policy.device }); // no rows of this rank in this mini-batch
           });
+          // Data parallel: gradients and loss statistics summed over the ranks (one process: nothing).
+          this.dp.reduceGradients(policy.parameters(), [sums]);
           // gradClip 0 = off: the norm is measured, nothing is scaled.
           const gradNorm = clipGradNormTensor(policy.parameters(), cfg.gradClip > 0 ? cfg.gradClip : Infinity);
           return cat([sums, gradNorm.reshape(1)], 0).toNumbers(); // the one host read of this update
@@ -498,17 +539,20 @@ export class GRPOTrainer {
     const updateHostReads = hostReads() - reads0;
     const updSeconds = (performance.now() - t2) / 1000;
     this.step++;
-    const lengths = samples.map((s) => s.tokens.length);
     const u = Math.max(1, stats.updates);
     const extra: Partial<StepMetrics> = {};
     if (cfg.dynamicSampling) Object.assign(extra, { generationBatches: genBatches, trainedGroups: keptGroups, timeGenerationExtra: genMore });
     if (cstats) Object.assign(extra, cstats);
     if (ref && cfg.klRewardCoef !== 0) extra.klReward = meanSequenceKL(oldLogp, ref.logp);
-    const groups = examples.map((_, g) => rewards.filter((__, i) => samples[i]!.promptIndex === g));
+    const groups = allExamples.map((_, g) => allRewards.filter((__, i) => rowGroup[i] === g));
+    // Generated tokens over every rank; the times are the slowest rank's (what the step waited for).
+    const [allGenerated, byNameSums] = [this.dp.reduceNumbers([generated])[0]!, this.dp.reduceNumbers(Object.values(scored.meanByName).map((v) => v * samples.length))];
+    const [genMax, logpMax, updMax] = this.dp.reduceNumbers([genSeconds, logpSeconds, updSeconds], 'max') as [number, number, number];
+    const rewardsByName = Object.fromEntries(Object.keys(scored.meanByName).map((k, j) => [k, byNameSums[j]! / allRewards.length]));
     return {
       step: this.step,
-      rewardMean: mean(rewards),
-      trainAccuracy: mean(verified.map((r) => (r > 0 ? 1 : 0))),
+      rewardMean: mean(allRewards),
+      trainAccuracy: mean(allVerified.map((r) => (r > 0 ? 1 : 0))),
       entropy: stats.entropy / u,
       kl: stats.kl / u,
       pgLoss: stats.pg / u,
@@ -517,17 +561,17 @@ export class GRPOTrainer {
       lr: cfg.lr,
       responseLengthMean: mean(lengths),
       responseLengthMax: Math.max(...lengths),
-      tokensPerSecond: generated / genSeconds,
-      timeGeneration: genSeconds,
-      timeLogprobs: logpSeconds,
-      timeUpdate: updSeconds,
-      rewardsByName: scored.meanByName,
+      tokensPerSecond: allGenerated / genMax,
+      timeGeneration: genMax,
+      timeLogprobs: logpMax,
+      timeUpdate: updMax,
+      rewardsByName,
       oldLogprobsFrom: reuse ? 'rollout' : 'recomputed',
       updateHostReads,
       paddingRatio: real > 0 ? padded / real : 1,
-      rewardStd: std(rewards),
+      rewardStd: std(allRewards),
       zeroVarianceGroupFrac: mean(groups.map((rs) => (rs.every((r) => r === rs[0]) ? 1 : 0))),
-      truncatedFrac: mean(samples.map((s) => (s.finishReason === 'length' ? 1 : 0))),
+      truncatedFrac: mean(allTruncated),
       time: new Date().toISOString(),
       ...extra,
     };
@@ -637,6 +681,7 @@ export class GRPOTrainer {
   }
 
   private appendMetrics(m: object): void {
+    if (!this.dp.isMain) return;
     fs.appendFileSync(this.metricsFile, JSON.stringify(m) + '\n');
   }
 
@@ -649,6 +694,8 @@ export class GRPOTrainer {
    */
   saveCheckpoint(): string {
     const root = path.join(this.o.runDir, 'checkpoints');
+    // Rank 0 writes; the others hold the same weights and optimizer state (zeroStage 0).
+    if (!this.dp.isMain) return path.join(root, checkpointName(this.step));
     const dir = writeCheckpoint(root, this.step, { final: this.step === this.config.steps, keepLast: this.config.keepLast }, (tmp) => {
       saveModel(this.o.policy, tmp, { dtype: this.o.policy.dtype, tokenizerFrom: this.o.tokenizerFrom });
       saveOptimizer(this.optimizer, path.join(tmp, 'optimizer.safetensors'));
@@ -681,8 +728,10 @@ export class GRPOTrainer {
     const historyFile = path.join(this.o.runDir, 'accuracy_history.json');
     if (state.history) this.history = AccuracyHistory.fromState(state.history);
     else if (fs.existsSync(historyFile)) this.history = AccuracyHistory.parse(fs.readFileSync(historyFile, 'utf8'), historyFile);
-    atomicWriteFile(historyFile, this.history.serialize());
-    truncateMetrics(this.metricsFile, this.step);
+    if (this.dp.isMain) {
+      atomicWriteFile(historyFile, this.history.serialize());
+      truncateMetrics(this.metricsFile, this.step);
+    }
   }
 }
 
