@@ -8,6 +8,7 @@
 // anything else is a bug and prints its stack. `--debug` (anywhere) or RLVR_DEBUG=1 prints the
 // stack for every error.
 import { UserError } from '../config/errors.js';
+import { guardUnsettled } from './settle-guard.js';
 
 const commands: Record<string, { file: string; summary: string }> = {
   demo: { file: './demo.js', summary: 'the embedded CPU demo: pretrain a tiny base model, pick one example, run 1-shot RLVR' },
@@ -51,12 +52,8 @@ function systemErrorCode(err: unknown): string | null {
 
 const argv = process.argv.slice(2);
 const debug = argv.includes('--debug') || process.env.RLVR_DEBUG === '1';
-// The process must not end before the command has: commands wait on worker threads that are
-// unref'd between checks (the verifier pool), and a run was once seen to end with exit 0 in the
-// middle of an ablation when nothing else held the event loop. This timer holds it until the
-// command settles.
-const keepAlive = setInterval(() => {}, 1 << 30);
-main(argv.filter((a) => a !== '--debug')).finally(() => clearInterval(keepAlive)).then(
+// A command that ends with its promise still pending (the event loop emptied) is an error, not exit 0.
+guardUnsettled(main(argv.filter((a) => a !== '--debug'))).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
     if (debug) console.error(err);

@@ -53,6 +53,12 @@ export class VerifierPool {
     const slot: Slot = { worker: new Worker(this.workerUrl), ready: false, task: null, timer: null };
     slot.worker.on('message', (m: { id: number; result: VerifyResult } | { ready: true }) => {
       if ('ready' in m) {
+        // A worker still loading when close() (or replace()) terminated it can have posted 'ready'
+        // before it stopped; that message still arrives. Unref'ing it then would undo the ref that
+        // terminate() takes to hold the event loop until the worker's exit: with nothing else
+        // pending the process ended inside `await pool.close()` with exit code 0 (an ablation
+        // stopped after 2 of 3 runs; test/reward/pool-close.test.ts).
+        if (this.closed || !this.slots.includes(slot)) return;
         slot.ready = true;
         slot.worker.unref(); // referenced until ready, so a queued check keeps the process alive
         this.pump();
