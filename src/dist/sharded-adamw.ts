@@ -25,8 +25,8 @@ import { partitionParameters } from './partition.js';
 import { shardFileName, shardWorldSize } from './shard-files.js';
 import type { ProcessGroup } from './process-group.js';
 
-/** What ZeRO-1 needs of a process group: who we are, and broadcast in place (bucketed by the group). */
-export type BroadcastGroup = Pick<ProcessGroup, 'rank' | 'worldSize' | 'broadcast'>;
+/** What ZeRO-1 needs of a process group: who we are, broadcast in place (bucketed by the group), barrier. */
+export type BroadcastGroup = Pick<ProcessGroup, 'rank' | 'worldSize' | 'broadcast' | 'barrier'>;
 
 /** The file of a run without ZeRO-1 (src/rl/trainer.ts). */
 const WHOLE_FILE = 'optimizer.safetensors';
@@ -94,8 +94,14 @@ export class ShardedAdamW {
     }
   }
 
-  /** Writes this rank's shard into the checkpoint folder `dir`: exp_avg.i / exp_avg_sq.i / step.i with global indices i. */
+  /**
+   * Writes this rank's shard into the checkpoint folder `dir`: exp_avg.i / exp_avg_sq.i / step.i
+   * with global indices i. Every rank calls it with the same folder (rank 0 after creating it,
+   * inside writeCheckpoint's fill, so before the manifest lists the files); it returns when
+   * every shard is written.
+   */
   save(dir: string): string {
+    this.group.barrier(); // the folder exists
     const file = path.join(dir, shardFileName(this.rank, this.worldSize));
     const s = this.local.state();
     const tensors = this.owned.flatMap((g, k) => [
@@ -104,6 +110,7 @@ export class ShardedAdamW {
       tensorToWrite(`step.${g}`, s.steps[k]!, 'float32'),
     ]);
     writeSafetensors(file, tensors, { rank: String(this.rank), worldSize: String(this.worldSize), parameters: String(this.params.length) });
+    this.group.barrier(); // every shard is written
     return file;
   }
 

@@ -39,7 +39,6 @@ fs.mkdirSync(path.join(dir, 'ckpt'), { recursive: true });
 opt.save(path.join(dir, 'ckpt'));
 fs.writeFileSync(path.join(dir, `rank-${rank}.json`), JSON.stringify({ stateBytes: opt.stateBytes(), owned: opt.owned }));
 opt.dispose();
-group.barrier(); // every shard is written
 
 // (a) resume from the shards: fresh parameters from step 3, a fresh optimizer.
 const resumed = makeParams(path.join(dir, `rank-${rank}.step3.safetensors`));

@@ -135,7 +135,7 @@ describe('ShardedAdamW (ZeRO-1) over 2 gloo ranks', () => {
     const ckpt = path.join(dir, 'ckpt');
     const p = makeParams();
     for (const worldSize of [1, 4]) {
-      const o = new ShardedAdamW(p, { rank: 0, worldSize, broadcast: () => { throw new Error('no collectives here'); } }, ADAMW);
+      const o = new ShardedAdamW(p, { rank: 0, worldSize, broadcast: () => { throw new Error('no collectives here'); }, barrier: () => {} }, ADAMW);
       assert.throws(() => o.load(ckpt), (e: Error) => e.message === `${ckpt}: its optimizer state is sharded over 2 ranks (ZeRO-1) but this run has ${worldSize}: resume with --nproc 2 (× nodes), the same world size`);
       o.dispose();
     }
