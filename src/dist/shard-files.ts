@@ -15,3 +15,12 @@ export function shardWorldSize(dir: string): number | null {
   }
   return null;
 }
+
+/**
+ * Why a checkpoint's optimizer state cannot be loaded whole (AdamW on every rank), or null: it
+ * holds only ZeRO-1 shards, which need the same world size and zeroStage 1.
+ */
+export function shardedOnlyProblem(dir: string): string | null {
+  const n = fs.existsSync(`${dir}/optimizer.safetensors`) ? null : shardWorldSize(dir);
+  return n === null ? null : `${dir}: its optimizer state is sharded over ${n} ranks (ZeRO-1): resume with --nproc ${n} (× nodes) and zeroStage 1`;
+}

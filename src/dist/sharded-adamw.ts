@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AdamW, type AdamWOptions } from '../engine/optim.js';
 import { fromBytes } from '../engine/creation.js';
+import { UserError } from '../config/errors.js';
 import { tidy } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { tensorToWrite } from '../model/checkpoint.js';
@@ -126,7 +127,7 @@ export class ShardedAdamW {
     else if (fs.existsSync(whole)) file = whole;
     else {
       const saved = shardWorldSize(dir);
-      throw new Error(saved !== null
+      throw new UserError(saved !== null
         ? `${dir}: its optimizer state is sharded over ${saved} ranks (ZeRO-1) but this run has ${this.worldSize}: resume with --nproc ${saved} (× nodes), the same world size`
         : `${dir}: no optimizer state (${shardFileName(this.rank, this.worldSize)} or ${WHOLE_FILE})`);
     }

@@ -38,7 +38,9 @@ import { aggregationWeights } from './losses.js';
 import { pretrainedParts, readRunConfig, type PretrainedOptions } from './pretrained.js';
 import { scoreRewards, type Rewards } from './rewards.js';
 import { DataParallel, resolveSamplingShards, shardsOfRank } from '../dist/data-parallel.js';
-import { createPolicyOptimizer } from '../dist/optimizer.js';
+import { createPolicyOptimizer, type PolicyOptimizer } from '../dist/optimizer.js';
+import { ShardedAdamW } from '../dist/sharded-adamw.js';
+import { shardedOnlyProblem } from '../dist/shard-files.js';
 import { STAT_NAMES, accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
 
 export interface TextCodec {
@@ -146,7 +148,7 @@ export type StopMode = 'finish' | 'abandon';
 
 export class GRPOTrainer {
   readonly config: GRPOConfig;
-  readonly optimizer: AdamW;
+  readonly optimizer: PolicyOptimizer;
   /** The critic's optimizer (PPO), or null. */
   readonly criticOptimizer: AdamW | null;
   history = new AccuracyHistory();
@@ -195,7 +197,7 @@ export class GRPOTrainer {
     if (device.startsWith('cuda')) setAllowTF32(true);
     // The memory plan (the same as `rlvr plan`): micro-batch budget, checkpointing and KV budget.
     const deviceBytes = opts.deviceMemoryBytes ?? (device.startsWith('cuda') ? cuda.memoryStats(device).totalBytes : os.totalmem());
-    this.plan = planRun(opts.policy.config, opts.config, device, deviceBytes, this.computeDtype);
+    this.plan = planRun(opts.policy.config, opts.config, device, deviceBytes, this.computeDtype, { worldSize: this.dp.worldSize });
     if (!this.plan.fits && (device.startsWith('cuda') || opts.deviceMemoryBytes !== undefined)) {
       throw new UserError(`the run does not fit on ${device} (${fmt(deviceBytes)}): ${this.plan.problems.join('; ')}. See \`rlvr plan\` for the breakdown`);
     }
@@ -694,11 +696,14 @@ export class GRPOTrainer {
    */
   saveCheckpoint(): string {
     const root = path.join(this.o.runDir, 'checkpoints');
-    // Rank 0 writes; the others hold the same weights and optimizer state (zeroStage 0).
-    if (!this.dp.isMain) return path.join(root, checkpointName(this.step));
+    // Rank 0 writes; the others hold the same weights and optimizer state (zeroStage 0), or
+    // write their own optimizer shard into the folder rank 0 is filling (ZeRO-1; save() waits for all).
+    const sharded = this.optimizer instanceof ShardedAdamW ? this.optimizer : null;
+    if (!this.dp.isMain) { sharded?.save(`${path.join(root, checkpointName(this.step))}.tmp`); return path.join(root, checkpointName(this.step)); }
     const dir = writeCheckpoint(root, this.step, { final: this.step === this.config.steps, keepLast: this.config.keepLast }, (tmp) => {
       saveModel(this.o.policy, tmp, { dtype: this.o.policy.dtype, tokenizerFrom: this.o.tokenizerFrom });
-      saveOptimizer(this.optimizer, path.join(tmp, 'optimizer.safetensors'));
+      if (sharded) sharded.save(tmp);
+      else saveOptimizer(this.optimizer as AdamW, path.join(tmp, 'optimizer.safetensors'));
       if (this.criticOptimizer) {
         // PPO: the critic's weights and optimizer state, next to the policy's.
         this.o.critic!.saveWeights(path.join(tmp, CRITIC_FILE));
@@ -717,7 +722,8 @@ export class GRPOTrainer {
    */
   loadCheckpointState(dir: string): void {
     const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as { step: number; history?: AccuracyHistoryState };
-    loadOptimizer(this.optimizer, path.join(dir, 'optimizer.safetensors'));
+    if (this.optimizer instanceof ShardedAdamW) this.optimizer.load(dir);
+    else loadOptimizer(this.optimizer, path.join(dir, 'optimizer.safetensors'), shardedOnlyProblem(dir));
     if (this.criticOptimizer) {
       if (!fs.existsSync(path.join(dir, CRITIC_FILE))) throw new Error(`${dir} holds no critic (${CRITIC_FILE}): was it saved by a run without one?`);
       this.o.critic!.loadWeights(path.join(dir, CRITIC_FILE));
@@ -746,7 +752,8 @@ function saveOptimizer(opt: AdamW, file: string): void {
   writeSafetensors(file, tensors.map(({ name, t }) => tensorToWrite(name, t, 'float32')));
 }
 
-function loadOptimizer(opt: AdamW, file: string): void {
+function loadOptimizer(opt: AdamW, file: string, problem: string | null = null): void {
+  if (problem) throw new UserError(problem);
   const reader = new SafetensorsReader(file);
   try {
     const n = opt.params.length;

@@ -1,0 +1,79 @@
+// ZeRO-1 in the data-parallel trainer (grpo.zeroStage 1, src/dist/optimizer.ts): 2 gloo ranks
+// give the weights of one process with whole AdamW after 2 steps (<= 1e-6), each rank writes its
+// optimizer shard into the checkpoint, a 2-rank resume continues to step 3 as the uninterrupted
+// run, and resuming the sharded checkpoint in one process is refused in one line.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launch } from '../../src/dist/launch.js';
+import { SafetensorsReader } from '../../src/model/safetensors.js';
+import { checkpointProblem } from '../../src/rl/checkpoints.js';
+import { buildTinyQwenModel } from '../helpers/tiny-model.js';
+
+const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'zero-trainer-worker.js');
+const env = { ...process.env, OMP_NUM_THREADS: '1' };
+
+function readWeights(dir: string): Map<string, Float32Array> {
+  const r = new SafetensorsReader(path.join(dir, 'model.safetensors'));
+  try {
+    return new Map(r.names.map((n) => {
+      const b = r.read(n);
+      return [n, new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4)] as const;
+    }));
+  } finally {
+    r.close();
+  }
+}
+
+function maxAbsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  let m = 0;
+  for (const [k, x] of a) {
+    const y = b.get(k)!;
+    for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
+  }
+  return m;
+}
+
+describe('ZeRO-1 in the data-parallel trainer (gloo, CPU)', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-zero-trainer-'));
+  const modelDir = path.join(tmp, 'model');
+  buildTinyQwenModel(modelDir, 5);
+  const data = path.join(tmp, 'train.jsonl');
+  fs.writeFileSync(data, Array.from({ length: 4 }, (_, i) => JSON.stringify({ problem: `What is ${i}+${i + 1}?`, answer: String(2 * i + 1) })).join('\n') + '\n');
+  // Fixed sampling shards: the same rollouts on 1 and 2 ranks. Two optimizer steps per rollout step.
+  const base = { trainBatchSize: 4, miniBatchSize: 2, groupSize: 2, maxResponseLength: 6, samplingShards: 2, lr: 1e-3, klCoef: 0,
+    validateEvery: 0, rolloutSamples: 0, microBatchTokens: 64, saveEvery: 1, keepLast: 0 };
+  const ckpt = (run: string, step: number) => path.join(tmp, run, 'checkpoints', `step-${String(step).padStart(6, '0')}`);
+  const two = (mode: string, run: string, grpo: object) => launch({ nproc: 2, nnodes: 1, nodeRank: 0, masterAddr: '127.0.0.1', masterPort: 0, graceMs: 5000,
+    command: [process.execPath, worker, mode, modelDir, data, path.join(tmp, run), JSON.stringify(grpo)], env: { OMP_NUM_THREADS: '1' }, log: () => {} });
+
+  test('2 ranks with ZeRO-1 = 1 process with AdamW, through a checkpoint and a 2-rank resume', { timeout: 120_000 }, async () => {
+    const one = spawnSync(process.execPath, [worker, 'new', modelDir, data, path.join(tmp, 'one'), JSON.stringify({ ...base, steps: 3 })], { encoding: 'utf8', env });
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(await two('new', 'two', { ...base, steps: 2, zeroStage: 1 }), 0);
+    const moved = maxAbsDiff(readWeights(modelDir), readWeights(ckpt('one', 2)));
+    assert.ok(moved > 1e-4, `the weights must move for the comparison to mean anything (moved ${moved})`);
+    const d2 = maxAbsDiff(readWeights(ckpt('one', 2)), readWeights(ckpt('two', 2)));
+    assert.ok(d2 <= 1e-6, `step 2: max |w(2 ranks, ZeRO-1) - w(1 process)| = ${d2}`);
+    // Each rank's shard, no whole file; the checkpoint is intact.
+    const files = fs.readdirSync(ckpt('two', 2));
+    assert.ok(files.includes('optimizer-rank0-of-2.safetensors') && files.includes('optimizer-rank1-of-2.safetensors'), files.join(' '));
+    assert.ok(!files.includes('optimizer.safetensors'));
+    assert.equal(checkpointProblem(ckpt('two', 2)), null);
+    // Resume with 2 ranks to step 3: the uninterrupted run's weights (its AdamW moments came back from the shards).
+    assert.equal(await two('resume', 'two', { steps: 3 }), 0);
+    const d3 = maxAbsDiff(readWeights(ckpt('one', 3)), readWeights(ckpt('two', 3)));
+    assert.ok(d3 <= 1e-6, `step 3 after resume: max |Δ| = ${d3}`);
+  });
+
+  test('the sharded checkpoint in one process: one line naming the world size it needs', { timeout: 60_000 }, () => {
+    const r = spawnSync(process.execPath, [worker, 'resume', modelDir, data, path.join(tmp, 'two'), JSON.stringify({ steps: 4 })], { encoding: 'utf8', env });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^.*step-000003: its optimizer state is sharded over 2 ranks \(ZeRO-1\): resume with --nproc 2 \(× nodes\) and zeroStage 1\n$/);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});
