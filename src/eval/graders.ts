@@ -1,7 +1,7 @@
 // The evaluation graders of `rlvr eval --grader`: ours (the verifier's evaluation mode, the
 // default) or qwen (the Qwen2.5-Math evaluator's extraction and math_equal, qwen-grader.ts).
 import { scoreResponse, type Scorer } from './evaluate.js';
-import { qwenScore } from './qwen-grader.js';
+import { qwenScoreWithDeadline } from './qwen-deadline.js';
 
 export const GRADERS = ['ours', 'qwen'] as const;
 export type GraderName = (typeof GRADERS)[number];
@@ -15,7 +15,8 @@ export function qwenDataName(bench: string | undefined): string {
 export function scorerFor(grader: GraderName): Scorer {
   if (grader === 'ours') return scoreResponse;
   return (gold, response, ctx) => {
-    const r = qwenScore(gold, response, { dataName: qwenDataName(ctx.bench), prompt: ctx.prompt });
-    return { correct: r.correct, extracted: r.extracted, reason: r.correct ? 'equal' : r.extracted === '' ? 'no_answer' : 'not_equal' };
+    // Bounded like our verifier's checks: a check past the deadline scores wrong ('timeout').
+    const r = qwenScoreWithDeadline(gold, response, { dataName: qwenDataName(ctx.bench), prompt: ctx.prompt });
+    return { correct: r.correct, extracted: r.extracted, reason: r.failure ?? (r.correct ? 'equal' : r.extracted === '' ? 'no_answer' : 'not_equal') };
   };
 }

@@ -213,8 +213,8 @@ function pyFloat(s: string): number | null {
   return null;
 }
 
-/** math.isclose(reference, prediction, rel_tol=1e-4). */
-const isClose = (a: number, b: number) => a === b || Math.abs(a - b) <= 1e-4 * Math.max(Math.abs(a), Math.abs(b));
+/** math.isclose(reference, prediction, rel_tol=1e-4): an infinity is close only to itself (a 400-digit answer overflows to one). */
+const isClose = (a: number, b: number) => a === b || (Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= 1e-4 * Math.max(Math.abs(a), Math.abs(b)));
 
 /** choice_answer_clean of the grader. */
 function choiceAnswerClean(pred: string): string {

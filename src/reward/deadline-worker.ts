@@ -1,20 +1,18 @@
-// Worker for verifyWithDeadline (deadline.ts): runs each check, posts the result on the port and
-// then raises the shared flag that the blocked caller waits on.
-import { workerData, type MessagePort } from 'node:worker_threads';
-import { verify, type VerifyOptions } from './verifier.js';
+// Worker for verifyWithDeadline (deadline.ts): runs each check (protocol: src/util/blocking-worker.ts).
+import { serveBlocking } from '../util/blocking-worker.js';
+import { verify, type VerifyOptions, type VerifyResult } from './verifier.js';
 import { computeEngineAvailable } from './ce.js';
 
-const { flag, port } = workerData as { flag: Int32Array; port: MessagePort };
+export interface DeadlineRequest {
+  gold: string;
+  response: string;
+  opts: VerifyOptions;
+}
 
-port.on('message', (m: { id: number; gold: string; response: string; opts: VerifyOptions }) => {
+computeEngineAvailable(); // load it before the first deadline starts
+serveBlocking<DeadlineRequest, VerifyResult>((m) => {
   const t0 = performance.now();
   const result = verify(m.gold, m.response, m.opts);
   result.ms = performance.now() - t0;
-  port.postMessage({ id: m.id, result });
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
+  return result;
 });
-
-computeEngineAvailable(); // load it before the first deadline starts
-Atomics.store(flag, 0, 2); // ready
-Atomics.notify(flag, 0);
