@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CliError, intOption, numberOption, parseArgs } from './args.js';
 import { FULL_DEMO, QUICK_DEMO, SATURATION, otherFamiliesLenient, pct, runDemo, type DemoConfig } from '../demo/pipeline.js';
 
-const USAGE = 'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json]';
+const USAGE = 'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json]   |   rlvr demo --model DIR|NAME ... (a real model: rlvr demo --model x --help)';
 
 const SPEC = {
   seed: { type: 'string', help: 'seed of everything random (default 0)' },
@@ -22,6 +22,8 @@ const SPEC = {
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
+  // --model: the real-model demo (src/cli/demo-real.ts) instead of the embedded one.
+  if (argv.some((a) => a === '--model' || a.startsWith('--model='))) return (await import('./demo-real.js')).run(argv);
   const { options, positionals } = parseArgs(argv, SPEC, USAGE);
   if (positionals.length > 0) throw new CliError(`unexpected argument '${positionals[0]}'\n${USAGE}`);
   const base = options.quick ? QUICK_DEMO : FULL_DEMO;

@@ -1,0 +1,294 @@
+// 1-shot RLVR on a REAL pretrained model (SmolLM2-135M-Instruct, `rlvr models get`), CPU-sized:
+//   held-out sets (seeded arithmetic word problems + a GSM8K slice) → base accuracy (boxed and any
+//   format) → ONE example picked by historical variance from a short rollout-only run over a
+//   candidate pool → 1-shot GRPO per seed → held-out accuracy again, per seed.
+// The base evaluation and the selection are greedy / seeded once; each seed is its own GRPO run
+// from the base weights. Wall and CPU seconds are recorded per phase (the machine may be shared).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { manualSeed, setNumThreads } from '../engine/index.js';
+import { loadBenchmark } from '../data/benchmarks.js';
+import { rankByVariance } from '../data/selection.js';
+import type { TrainExample } from '../data/examples.js';
+import { evaluate, evalStopTokenIds, loadModelFolder, type BenchmarkSummary, type EvalBenchmark, type EvalProblem } from '../eval/evaluate.js';
+import { stylePromptBuilder } from '../eval/prompt-styles.js';
+import { VerifierPool } from '../reward/pool.js';
+import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
+import { scorePool } from '../rl/pool-scoring.js';
+import { mathReward } from '../rl/rewards.js';
+import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
+import { rolloutSamples } from '../rollout/engine.js';
+import { QWEN2_5_CHAT_TEMPLATE, renderChat } from '../tokenizer/index.js';
+import { wordProblems, type WordProblem } from './word-problems.js';
+
+export interface RealDemoConfig {
+  /** HF model folder (e.g. `rlvr models get smollm2-135m-instruct`). */
+  model: string;
+  /** One GRPO run per seed, each from the base weights. */
+  seeds: number[];
+  threads: number;
+  /** Seed of the generated held-out set and candidate pool (fixed across the RL seeds). */
+  dataSeed: number;
+  /** Generated held-out problems per kind (5 kinds: add, sub, mul, add-sub, mul-add). */
+  heldOutPerKind: number;
+  /** GSM8K problems in the held-out slice (the first ones whose solution has at most gsm8kMaxSteps calculations). */
+  gsm8k: number;
+  gsm8kMaxSteps: number;
+  /** Folder holding gsm8k/test.jsonl. */
+  evalDir: string;
+  /** Candidate pool for selection: generated problems per kind (disjoint from the held-out set). */
+  poolPerKind: number;
+  /** Selection: rollouts per example per epoch, epochs (historical variance needs >= 2), max tokens. */
+  selectionRollouts: number;
+  selectionEpochs: number;
+  /** The user turn; {problem} is replaced. Used for evaluation, selection and training alike. */
+  prompt: string;
+  /** Max new tokens of the greedy held-out evaluation. */
+  evalMaxTokens: number;
+  /** 1-shot GRPO: overrides of the paper's config (maxResponseLength also bounds selection rollouts). */
+  grpo: Partial<GRPOConfig>;
+}
+
+/**
+ * The user turn. SmolLM2-135M-Instruct answers "The answer is: N" (MetaMathQA style) and greedily
+ * never boxed with the paper's suffix or "within \\boxed{}" (0/40 and 0/20 measured); with this
+ * wording it writes "The answer is \\boxed{N}." on some problems (2/20 greedy), so GRPO's boxed
+ * reward has a signal to start from.
+ */
+export const REAL_PROMPT = '{problem} Give the final answer in the form \\boxed{N}.';
+
+/** `npm run demo:real`: about 40 minutes on a busy 2-core machine (README, bench/results/demo-real.json). */
+export const REAL_DEMO: Omit<RealDemoConfig, 'model'> = {
+  seeds: [0, 1],
+  threads: 1,
+  dataSeed: 0,
+  heldOutPerKind: 10,
+  gsm8k: 30,
+  gsm8kMaxSteps: 2,
+  evalDir: '../shared/data/eval',
+  poolPerKind: 4,
+  selectionRollouts: 8,
+  selectionEpochs: 2,
+  prompt: REAL_PROMPT,
+  evalMaxTokens: 128,
+  grpo: {
+    trainBatchSize: 2, miniBatchSize: 2, groupSize: 8, maxResponseLength: 96, lr: 3e-5, temperature: 0.6,
+    klCoef: 0, overlong: 'zero', steps: 10, validateEvery: 0, saveEvery: 0, rolloutSamples: 8,
+  },
+};
+
+/** For tests: the whole pipeline in seconds (its numbers mean nothing). */
+export const QUICK_REAL_DEMO: Omit<RealDemoConfig, 'model'> = {
+  ...REAL_DEMO,
+  heldOutPerKind: 1,
+  gsm8k: 2,
+  poolPerKind: 1,
+  selectionRollouts: 2,
+  evalMaxTokens: 8,
+  grpo: { ...REAL_DEMO.grpo, trainBatchSize: 1, miniBatchSize: 1, groupSize: 2, maxResponseLength: 8, steps: 2 },
+};
+
+/** Accuracy of one held-out set: any format (the paper's evaluation) and boxed (the reward's format). */
+export interface SetScore { n: number; any: number; boxed: number; truncated: number; meanTokens: number }
+
+export type HeldOutScores = Record<string, SetScore>;
+
+export interface SeedRun {
+  seed: number;
+  after: HeldOutScores;
+  steps: Pick<StepMetrics, 'step' | 'rewardMean' | 'trainAccuracy' | 'responseLengthMean' | 'truncatedFrac' | 'entropy' | 'gradNorm'>[];
+  seconds: Phase;
+}
+
+/** Wall-clock and CPU (user + system of this process) seconds of a phase. */
+export interface Phase { wall: number; cpu: number }
+
+export interface RealDemoResult {
+  config: RealDemoConfig;
+  grpo: GRPOConfig;
+  sets: Record<string, { n: number; source: string }>;
+  base: HeldOutScores;
+  selection: { pool: number; rollouts: number; epochs: number; top: { index: number; problem: string; answer: string; accs: number[]; variance: number }[] };
+  selected: { index: number; problem: string; answer: string };
+  runs: SeedRun[];
+  /** Per set: mean and spread (min, max) over the seeds of the after-training accuracies. */
+  spread: Record<string, { any: { mean: number; min: number; max: number }; boxed: { mean: number; min: number; max: number } }>;
+  seconds: { base: Phase; selection: Phase; total: Phase };
+  machine: { threads: number; note: string };
+}
+
+export interface RealDemoOptions {
+  config: RealDemoConfig;
+  outDir: string;
+  log: (line: string) => void;
+}
+
+function timer(): () => Phase {
+  const w0 = performance.now();
+  const c0 = process.cpuUsage();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return { wall: round((performance.now() - w0) / 1000, 1), cpu: round((c.user + c.system) / 1e6, 1) };
+  };
+}
+
+function round(x: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** The GSM8K slice: the first `n` test problems whose reference solution makes at most `maxSteps` calculations. */
+export function gsm8kSlice(evalDir: string, n: number, maxSteps: number): EvalProblem[] {
+  if (n === 0) return [];
+  const bench = loadBenchmark(evalDir, 'gsm8k');
+  const file = path.join(evalDir, 'gsm8k', 'test.jsonl');
+  const rows = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { answer: string });
+  const out: EvalProblem[] = [];
+  bench.problems.forEach((p, i) => {
+    const steps = (rows[i]!.answer.match(/<</g) ?? []).length;
+    if (out.length < n && steps <= maxSteps) out.push({ id: p.id, problem: p.problem, answer: p.answer });
+  });
+  return out;
+}
+
+/** The held-out sets: `arithmetic` (generated, seeded) and `gsm8k` (the slice). */
+export function heldOutSets(cfg: Pick<RealDemoConfig, 'dataSeed' | 'heldOutPerKind' | 'gsm8k' | 'gsm8kMaxSteps' | 'evalDir' | 'poolPerKind'>): { sets: EvalBenchmark[]; pool: WordProblem[] } {
+  const test = wordProblems(cfg.dataSeed, cfg.heldOutPerKind);
+  // The pool is drawn from another stream and never repeats a held-out problem.
+  const pool = wordProblems(cfg.dataSeed + 7919, cfg.poolPerKind, new Set(test.map((p) => p.problem)));
+  const sets: EvalBenchmark[] = [{ name: 'arithmetic', problems: test.map((p, i) => ({ id: `${p.kind}-${i}`, problem: p.problem, answer: p.answer })), decoding: { greedy: true } }];
+  const gsm = gsm8kSlice(cfg.evalDir, cfg.gsm8k, cfg.gsm8kMaxSteps);
+  if (gsm.length > 0) sets.push({ name: 'gsm8k', problems: gsm, decoding: { greedy: true } });
+  return { sets, pool };
+}
+
+function scores(summaries: Record<string, BenchmarkSummary>): HeldOutScores {
+  const out: HeldOutScores = {};
+  for (const [k, s] of Object.entries(summaries)) {
+    out[k] = { n: s.n, any: s.accuracy, boxed: s.rewardAccuracy, truncated: s.truncatedShare, meanTokens: s.meanResponseTokens };
+  }
+  return out;
+}
+
+export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
+  const cfg = o.config;
+  const log = o.log;
+  const total = timer();
+  setNumThreads(cfg.threads);
+  fs.mkdirSync(o.outDir, { recursive: true });
+  const grpo: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...cfg.grpo };
+
+  const { sets, pool: poolProblems } = heldOutSets(cfg);
+  const loaded = loadModelFolder(cfg.model);
+  const { tokenizer, tokenizerConfig } = loaded;
+  const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
+  const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
+  const promptBuilder = stylePromptBuilder({ template: cfg.prompt }, template, tokenizerConfig);
+  const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
+  const stopTokenIds = evalStopTokenIds(tokenizer, loaded.eosTokenIds);
+  const toExample = (p: WordProblem, index: number): TrainExample => ({
+    index, messages: [{ role: 'user', content: cfg.prompt.split('{problem}').join(p.problem) }], groundTruth: p.answer, dataSource: 'word-problems',
+  });
+  const heldOut = (model: typeof loaded.model, label: string): HeldOutScores => {
+    const r = evaluate(model, tokenizer, sets, {
+      maxNewTokens: cfg.evalMaxTokens, batchSize: 64, promptBuilder, stopTokenIds, keepRecords: false,
+      onRecord: (rec) => fs.appendFileSync(path.join(o.outDir, `${label}.jsonl`), JSON.stringify(rec) + '\n'),
+    });
+    return scores(r.benchmarks);
+  };
+  log(`[real] ${cfg.model}: held-out ${sets.map((s) => `${s.name} ${s.problems.length}`).join(', ')}; pool ${poolProblems.length}; seeds ${cfg.seeds.join(', ')}; ${cfg.threads} thread(s)`);
+  log(`[real] prompt (user turn): ${JSON.stringify(cfg.prompt)}`);
+  for (const f of fs.readdirSync(o.outDir)) if (f.endsWith('.jsonl')) fs.rmSync(path.join(o.outDir, f));
+
+  const verifier = new VerifierPool({ size: 1 });
+  try {
+    // ---- base accuracy (greedy; the same for every seed) ----
+    let t = timer();
+    const base = heldOut(loaded.model, 'base');
+    const baseSeconds = t();
+    log(`[base] ${formatScores(base)} (${baseSeconds.wall}s wall, ${baseSeconds.cpu}s CPU)`);
+
+    // ---- selection: rollouts only over the pool, per-epoch accuracy, historical variance ----
+    t = timer();
+    const poolExamples = poolProblems.map(toExample);
+    const scored = await scorePool({
+      policy: loaded.model, tokenizer, examples: poolExamples, renderPrompt, stopTokenIds,
+      rewards: (items) => verifier.rewards(items), sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
+      rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, promptsPerBatch: 8,
+      maxNewTokens: grpo.maxResponseLength, temperature: grpo.temperature, topP: grpo.topP, seed: cfg.dataSeed, outDir: path.join(o.outDir, 'selection'),
+      onBatch: (p) => log(`[select] epoch ${p.epoch}: ${p.done}/${p.total} example-epochs, mean accuracy ${p.meanAccuracy.toFixed(3)}, ${p.seconds.toFixed(0)}s`),
+    });
+    const history = scored.history.entries();
+    const ranked = rankByVariance(history);
+    const top = ranked.slice(0, 5).map((r) => {
+      const p = poolProblems[r.index]!;
+      return { index: r.index, problem: p.problem, answer: p.answer, accs: history.find((h) => h.index === r.index)!.accs, variance: r.variance };
+    });
+    for (const x of top) log(`[select] ${x.problem} (answer ${x.answer}) | accuracy per epoch ${x.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${x.variance.toFixed(4)}`);
+    const pick = poolProblems[ranked[0]!.index]!;
+    const selected = { index: ranked[0]!.index, problem: pick.problem, answer: pick.answer };
+    const selectionSeconds = t();
+    loaded.model.dispose();
+
+    // ---- 1-shot GRPO per seed, each from the base weights ----
+    const runs: SeedRun[] = [];
+    for (const seed of cfg.seeds) {
+      t = timer();
+      manualSeed(seed);
+      const config: GRPOConfig = { ...grpo, seed };
+      const policy = loadModelFolder(cfg.model).model;
+      const reference = config.klCoef !== 0 ? loadModelFolder(cfg.model).model : null;
+      const oneShot = Array.from({ length: config.trainBatchSize }, () => toExample(pick, selected.index));
+      try {
+        const trainer = new GRPOTrainer({
+          policy, reference, tokenizer, examples: oneShot, renderPrompt, stopTokenIds, rewards: mathReward(verifier), config,
+          runDir: path.join(o.outDir, `seed-${seed}`), log: (l) => log(`[seed ${seed}] ${l}`),
+        });
+        const steps = await trainer.train();
+        trainer.disposeOptimizers();
+        const after = heldOut(policy, `after-seed-${seed}`);
+        const seconds = t();
+        runs.push({
+          seed, after, seconds,
+          steps: steps.map((m) => ({ step: m.step, rewardMean: m.rewardMean, trainAccuracy: m.trainAccuracy, responseLengthMean: m.responseLengthMean, truncatedFrac: m.truncatedFrac, entropy: m.entropy, gradNorm: m.gradNorm })),
+        });
+        log(`[seed ${seed}] after ${steps.length} steps: ${formatScores(after)} (${seconds.wall}s wall, ${seconds.cpu}s CPU)`);
+      } finally {
+        policy.dispose();
+        reference?.dispose();
+      }
+    }
+
+    const spread: RealDemoResult['spread'] = {};
+    for (const s of sets) {
+      const stat = (xs: number[]) => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), min: Math.min(...xs), max: Math.max(...xs) });
+      spread[s.name] = { any: stat(runs.map((r) => r.after[s.name]!.any)), boxed: stat(runs.map((r) => r.after[s.name]!.boxed)) };
+    }
+    const result: RealDemoResult = {
+      config: cfg, grpo, sets: Object.fromEntries(sets.map((s) => [s.name, { n: s.problems.length, source: s.name === 'gsm8k' ? `gsm8k/test.jsonl, first ${s.problems.length} with <= ${cfg.gsm8kMaxSteps} calculations` : `wordProblems(seed ${cfg.dataSeed})` }])),
+      base, selection: { pool: poolProblems.length, rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, top }, selected, runs, spread,
+      seconds: { base: baseSeconds, selection: selectionSeconds, total: total() },
+      machine: { threads: cfg.threads, note: 'wall and CPU seconds of this process; on a shared machine wall time includes waiting for cores' },
+    };
+    fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
+    return result;
+  } finally {
+    await verifier.close();
+  }
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+export function formatScores(s: HeldOutScores): string {
+  return Object.entries(s).map(([k, x]) => `${k} any ${pct(x.any)} boxed ${pct(x.boxed)} (n ${x.n}, trunc ${pct(x.truncated)})`).join(' | ');
+}
+
+/** The results table: one row per seed (and the base), per set any/boxed before and after. */
+export function formatRealTable(r: RealDemoResult): string {
+  const names = Object.keys(r.base);
+  const head = ['seed'.padEnd(6), ...names.flatMap((n) => [`${n} any`.padStart(16), `${n} boxed`.padStart(16)])].join(' ');
+  const row = (label: string, s: HeldOutScores) => [label.padEnd(6), ...names.flatMap((n) => [pct(s[n]!.any).padStart(16), pct(s[n]!.boxed).padStart(16)])].join(' ');
+  return [head, row('base', r.base), ...r.runs.map((x) => row(String(x.seed), x.after))].join('\n');
+}
