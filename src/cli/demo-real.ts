@@ -17,6 +17,13 @@ const SPEC = {
   'held-out': { type: 'string', help: `generated held-out problems per kind, 5 kinds (default ${REAL_DEMO.heldOutPerKind})` },
   gsm8k: { type: 'string', help: `GSM8K problems in the held-out slice, 0 = none (default ${REAL_DEMO.gsm8k})` },
   'eval-dir': { type: 'string', help: `folder holding gsm8k/test.jsonl (default ${REAL_DEMO.evalDir})` },
+  reward: { type: 'string', help: `training and selection reward: boxed (the paper's: the last \\boxed{}) or any (the answer in any format) (default ${REAL_DEMO.reward})` },
+  prompt: { type: 'string', help: 'the user turn, with {problem} (default: the problem + " Give the final answer in the form \\boxed{N}.")' },
+  'pool': { type: 'string', help: `candidate pool: generated problems per kind (default ${REAL_DEMO.poolPerKind})` },
+  temperature: { type: 'string', help: `rollout temperature (default ${REAL_DEMO.grpo.temperature})` },
+  'max-tokens': { type: 'string', help: `rollout length limit (default ${REAL_DEMO.grpo.maxResponseLength}); the held-out evaluation's is --eval-tokens` },
+  'eval-tokens': { type: 'string', help: `held-out evaluation length limit (default ${REAL_DEMO.evalMaxTokens})` },
+  batch: { type: 'string', help: `copies of π1 per step (GRPO groups; default ${REAL_DEMO.grpo.trainBatchSize})` },
   out: { type: 'string', help: 'output folder (default runs/demo-real)' },
   results: { type: 'string', help: 'also write the summary JSON here (e.g. bench/results/demo-real.json)' },
   threads: { type: 'string', help: `libtorch CPU threads (default ${REAL_DEMO.threads}: on a busy 2-core machine one thread is fastest)` },
@@ -44,13 +51,26 @@ export async function run(argv: string[]): Promise<number> {
   if (seeds.length === 0) throw new CliError('--seeds: at least one seed');
   const lr = numberOption(options.lr, 'lr', base.grpo.lr!);
   if (!(lr > 0)) throw new CliError(`--lr must be > 0, got ${lr}`);
+  const reward = options.reward ?? base.reward;
+  if (reward !== 'boxed' && reward !== 'any') throw new CliError(`--reward must be boxed or any, got '${String(reward)}'`);
+  const prompt = typeof options.prompt === 'string' ? options.prompt : base.prompt;
+  if (!prompt.includes('{problem}')) throw new CliError('--prompt must contain {problem}');
+  const temperature = numberOption(options.temperature, 'temperature', base.grpo.temperature!);
+  if (!(temperature > 0)) throw new CliError(`--temperature must be > 0, got ${temperature}`);
+  const batch = intOption(options.batch, 'batch', base.grpo.trainBatchSize!);
   const config: RealDemoConfig = {
     ...base, model, seeds,
     threads: intOption(options.threads, 'threads', base.threads),
     heldOutPerKind: intOption(options['held-out'], 'held-out', base.heldOutPerKind),
     gsm8k: intOption(options.gsm8k, 'gsm8k', base.gsm8k, 0),
     evalDir: typeof options['eval-dir'] === 'string' ? options['eval-dir'] : base.evalDir,
-    grpo: { ...base.grpo, steps: intOption(options.steps, 'steps', base.grpo.steps!), lr },
+    poolPerKind: intOption(options.pool, 'pool', base.poolPerKind),
+    evalMaxTokens: intOption(options['eval-tokens'], 'eval-tokens', base.evalMaxTokens),
+    reward, prompt,
+    grpo: {
+      ...base.grpo, steps: intOption(options.steps, 'steps', base.grpo.steps!), lr, temperature, trainBatchSize: batch, miniBatchSize: batch,
+      maxResponseLength: intOption(options['max-tokens'], 'max-tokens', base.grpo.maxResponseLength!),
+    },
   };
   if (config.gsm8k > 0 && !fs.existsSync(path.join(config.evalDir, 'gsm8k', 'test.jsonl'))) {
     throw new CliError(`no ${path.join(config.evalDir, 'gsm8k', 'test.jsonl')}: pass --eval-dir DIR, or --gsm8k 0`);
