@@ -15,7 +15,11 @@
 //     then what data parallelism adds: the bucketed gradient all-reduce, clipping, and the
 //     optimizer step with AdamW (zeroStage 0) and with ShardedAdamW (zeroStage 1, including its
 //     parameter broadcast): seconds each, peak memory, and whether both ranks end with
-//     bit-identical weights.
+//     bit-identical weights;
+//   grpo_step: one whole data-parallel GRPO step through GRPOTrainer on each rank (the paper's
+//     128 prompts x 8 rollouts split over the 2 ranks, responses up to 3072 with forced lengths,
+//     mean ~750, the KL reference), with zeroStage 0 and 1: generation / log-probs / update
+//     seconds (the slowest rank's), peak memory, the plan's per-GPU prediction.
 // JSON -> bench/results/nccl[-gloo].json (and $OUT/nccl.json when $OUT is set).
 //
 // UNTESTED on GPUs: no machine with two GPUs was lent to any session so far (docs/distributed.md).
@@ -30,6 +34,9 @@ import { native } from '../src/engine/native.js';
 import type { ModelConfig } from '../src/model/config.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { accumulatePolicyGradient } from '../src/rl/policy.js';
+import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../src/rl/config.js';
+import { GRPOTrainer } from '../src/rl/trainer.js';
+import { DataParallel } from '../src/dist/data-parallel.js';
 import { initProcessGroup, type ProcessGroup } from '../src/dist/process-group.js';
 import { ShardedAdamW } from '../src/dist/sharded-adamw.js';
 
@@ -82,7 +89,7 @@ function freePort(): Promise<number> {
 }
 
 // ---- one rank ----
-function child(rank: number, port: number, tmp: string): void {
+async function child(rank: number, port: number, tmp: string): Promise<void> {
   const device = gloo ? 'cpu' : `cuda:${rank}`;
   const sync = () => { if (!gloo) cuda.synchronize(device); };
   const group = initProcessGroup({ backend: gloo ? 'gloo' : 'nccl', rank, worldSize: WORLD, masterAddr: '127.0.0.1', masterPort: port, device, timeoutMs: 120_000 });
@@ -92,6 +99,7 @@ function child(rank: number, port: number, tmp: string): void {
   try {
     out.allreduce = allReduceBandwidth(group, device, sync);
     out.dp_step = dpStep(group, device, sync);
+    out.grpo_step = await grpoStep(group, device);
   } finally {
     group.close();
   }
@@ -130,13 +138,7 @@ function allReduceBandwidth(group: ProcessGroup, device: string, sync: () => voi
 }
 
 function dpStep(group: ProcessGroup, device: string, sync: () => void): object {
-  // The exact Qwen2.5-Math-1.5B shape on GPUs; a tiny one for --gloo.
-  const cfg: ModelConfig = {
-    architecture: 'Qwen2ForCausalLM', hiddenSize: gloo ? 64 : 1536, intermediateSize: gloo ? 128 : 8960, numLayers: gloo ? 2 : 28,
-    numHeads: gloo ? 4 : 12, numKvHeads: 2, headDim: gloo ? 16 : 128, vocabSize: gloo ? 1024 : 151936, rmsNormEps: 1e-6,
-    ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: true, attentionBias: true, maxPositionEmbeddings: 4096,
-    bosTokenId: null, eosTokenId: null, torchDtype: 'bfloat16',
-  };
+  const cfg = benchConfig();
   const [seqCount, seqLen] = gloo ? [2, 96] : [4, 3072];
   const compute = gloo ? null : 'bfloat16';
   manualSeed(0); // the same initial weights on both ranks
@@ -192,12 +194,75 @@ function dpStep(group: ProcessGroup, device: string, sync: () => void): object {
   return result;
 }
 
+/** The exact Qwen2.5-Math-1.5B shape on GPUs; a tiny one for --gloo. */
+function benchConfig(): ModelConfig {
+  return {
+    architecture: 'Qwen2ForCausalLM', hiddenSize: gloo ? 64 : 1536, intermediateSize: gloo ? 128 : 8960, numLayers: gloo ? 2 : 28,
+    numHeads: gloo ? 4 : 12, numKvHeads: 2, headDim: gloo ? 16 : 128, vocabSize: gloo ? 1024 : 151936, rmsNormEps: 1e-6,
+    ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: true, attentionBias: true, maxPositionEmbeddings: 4096,
+    bosTokenId: null, eosTokenId: null, torchDtype: 'bfloat16',
+  };
+}
+
+async function grpoStep(group: ProcessGroup, device: string): Promise<object> {
+  const cfg = benchConfig();
+  const STEP = gloo ? { groups: 4, groupSize: 4, maxResponse: 32, meanLen: 8 } : { groups: 128, groupSize: 8, maxResponse: 3072, meanLen: 750 };
+  const result: Record<string, unknown> = { ...STEP };
+  for (const zeroStage of [0, 1]) {
+    manualSeed(0);
+    const policy = CausalLM.randomInit(cfg, { dtype: 'float32', device });
+    manualSeed(0);
+    const reference = CausalLM.randomInit(cfg, { dtype: gloo ? 'float32' : 'bfloat16', device });
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-nccl-step-'));
+    try {
+      // Forced response lengths (stop disabled), this rank's rows: 7% at the maximum, the rest exponential (mean ~meanLen).
+      let x = 4242 + group.rank;
+      const rnd = () => { x = (x * 1103515245 + 12345) % 2147483648; return x / 2147483648; };
+      const rows = (STEP.groups / WORLD) * STEP.groupSize;
+      const restMean = (STEP.meanLen - 0.07 * STEP.maxResponse) / 0.93;
+      const lengths = Array.from({ length: rows }, () => (rnd() < 0.07 ? STEP.maxResponse
+        : Math.max(1, Math.min(STEP.maxResponse, Math.round(-Math.log(1 - rnd()) * restMean)))));
+      const config: GRPOConfig = {
+        ...PAPER_GRPO_CONFIG, trainBatchSize: STEP.groups, groupSize: STEP.groupSize, maxResponseLength: STEP.maxResponse,
+        miniBatchSize: STEP.groups, steps: 1, saveEvery: 0, validateEvery: 0, rolloutSamples: 0, zeroStage,
+        computeDtype: gloo ? 'float32' : 'bfloat16', ...(gloo ? { microBatchTokens: 256 } : {}),
+      };
+      const ex = { index: 0, messages: [{ role: 'user', content: 'x' }], groundTruth: '1', dataSource: 'bench' };
+      const promptIds = Array.from({ length: gloo ? 12 : 160 }, (_, i) => (i * 104729 + 7) % cfg.vocabSize);
+      if (!gloo) cuda.resetPeakMemoryStats(device);
+      const trainer = new GRPOTrainer({
+        policy, reference, examples: Array.from({ length: STEP.groups }, (_, i) => ({ ...ex, index: i })),
+        tokenizer: { encode: () => promptIds, decode: (ids: number[]) => String(ids.length) },
+        renderPrompt: () => 'x', stopTokenIds: [], config, runDir, log: () => {},
+        rewards: async (items: unknown[]) => items.map((_, i) => i % 2), // half the rows rewarded: the update is not zero
+        rolloutOptions: { maxNewTokensPerRow: lengths },
+        dataParallel: new DataParallel(group as ProcessGroup),
+        ...(gloo ? {} : { deviceMemoryBytes: 80e9 }), // plan for an 80 GB card whatever this one has
+      } as unknown as ConstructorParameters<typeof GRPOTrainer>[0]);
+      const m = await trainer.trainStep();
+      result[`zero${zeroStage}`] = {
+        time_generation: m.timeGeneration, time_logprobs: m.timeLogprobs, time_update: m.timeUpdate,
+        step_seconds: m.timeGeneration + m.timeLogprobs + m.timeUpdate, rollout_tok_s_all_ranks: m.tokensPerSecond,
+        peak_allocated_GB: gloo ? null : cuda.memoryStats(device).peakAllocatedBytes / 1e9,
+        plan_peak_GB: Math.max(trainer.plan.rolloutPeak, trainer.plan.updatePeak) / 1e9, plan_micro_batch_tokens: trainer.plan.training.microBatchTokens,
+      };
+      if (group.rank === 0) console.log(`  grpo step, zeroStage ${zeroStage}: ${JSON.stringify(result[`zero${zeroStage}`])}`);
+      trainer.disposeOptimizers();
+    } finally {
+      policy.dispose();
+      reference.dispose();
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
+  }
+  return result;
+}
+
 function checksum(params: ReturnType<CausalLM['parameters']>): number {
   return tidy(() => params.reduce((a, p) => a + p.to({ dtype: 'float64' }).square().sum().item(), 0));
 }
 
 if (args[0] === '--child') {
-  child(Number(args[1]), Number(args[2]), args[3]!);
+  await child(Number(args[1]), Number(args[2]), args[3]!);
 } else {
   await main();
 }
