@@ -19,14 +19,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError, show } from '../config/errors.js';
 import { describeConfig, RUN_FLAGS, RunConfigBuilder, type RunConfig } from '../config/run-config.js';
-import { atomicWriteFile } from '../rl/checkpoints.js';
-import type { TrainExample } from '../data/examples.js';
 import type { RunSummary } from '../rl/ablation.js';
 import type { GRPOConfig } from '../rl/config.js';
 import type { StepMetrics } from '../rl/trainer.js';
 import { parseArgs, type OptionSpec } from './args.js';
 import { applyThreads, threadsChoice } from './threads.js';
-import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
 
 const USAGE = 'usage: rlvr train (--config FILE | --model DIR --data FILE) [options]   |   rlvr train --out RUN --resume [options]';
 const OPTIONS: Record<string, OptionSpec> = {
@@ -101,89 +98,41 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   const { run: rc, grpo: config, runDir, changes } = resume ? resumeSettings(options, !main) : newSettings(options);
 
   // ---- checks before any model work ----
-  const { resolveComputeDtype, cuda } = await import('../engine/index.js');
   await applyThreads(threadsChoice(rc.threads));
-  const promptSuffix = rc.promptSuffix === undefined ? TRAIN_PROMPT_SUFFIX : rc.promptSuffix === 'none' ? '' : rc.promptSuffix;
   if (!resume && main) checkNewRunFolder(runDir);
   checkWritable(runDir);
-  const { loadExamples } = await import('../data/examples.js');
-  const examples = await userErrors(() => loadExamples(rc.data, { suffix: promptSuffix }));
-  const valProblems = rc.validation ? await loadValidation(rc.validation.data, rc.validation.limit) : null;
 
   const { GRPOTrainer, DivergenceError, latestCheckpoint } = await import('../rl/trainer.js');
   const checkpoint = resume ? latestCheckpoint(runDir, (line) => console.error(`rlvr train: ${line}`)) : null;
   if (resume && !checkpoint) throw new UserError(`--resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')} (start the run again without --resume)`);
 
   // Each rank of a data-parallel run uses its own GPU: cuda:LOCAL_RANK.
+  const { cuda } = await import('../engine/index.js');
   const baseDevice = rc.device ?? cuda.defaultDevice();
   const device = distEnv && distEnv.worldSize > 1 && baseDevice.startsWith('cuda') ? `cuda:${distEnv.localRank}` : baseDevice;
-  // The frozen reference only runs forward passes: with bf16 compute its weights are stored in
-  // bf16 (half the memory of float32 master weights).
-  const computeDtype = resolveComputeDtype(config.computeDtype, device);
-  if (computeDtype !== 'float32' && rc.dtype !== 'float32') {
-    throw new UserError(`--dtype ${rc.dtype}: computeDtype ${computeDtype} keeps float32 master weights; use --dtype float32 (or --set computeDtype=float32 for pure ${rc.dtype} training, which loses updates at lr 1e-6)`);
-  }
-  const { evaluate, loadModelFolder } = await import('../eval/evaluate.js');
-  const { loadModel } = await import('../model/checkpoint.js');
-  const loaded = await userErrors(() => loadModelFolder(rc.model, { device, dtype: rc.dtype }));
-  const { tokenizer, tokenizerConfig } = loaded;
-  let policy = loaded.model;
-  const { renderChat, QWEN2_5_CHAT_TEMPLATE } = await import('../tokenizer/index.js');
-  const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
-  const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
-  const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
-  // Rollouts stop at the model's EOS ids (generation_config.json / tokenizer_config.json), as
-  // vLLM did in the paper's run; --stop adds more (e.g. '<|im_end|>').
-  const stopTokenIds = [...new Set([...loaded.eosTokenIds, ...rc.stop.map((t) => {
-    const id = tokenizer.tokenToId(t);
-    if (id === undefined) throw new UserError(`--stop: '${t}' is not a token of this model's vocabulary`);
-    return id;
-  })])];
-  if (stopTokenIds.length === 0) throw new UserError(`${rc.model} names no EOS token (config.json, generation_config.json, tokenizer_config.json): give --stop TOKEN`);
-  const { needsReference } = await import('../rl/config.js');
-  const reference = needsReference(config) ? await userErrors(() => loadModel(rc.model, { device, dtype: computeDtype === 'float32' ? rc.dtype : computeDtype })) : null;
-  if (checkpoint) {
-    policy.dispose();
-    policy = await userErrors(() => loadModel(checkpoint, { device, dtype: rc.dtype }));
-  }
-  // PPO's critic starts from the same folder as the policy; on --resume its weights come from the checkpoint.
-  const { ValueModel } = await import('../rl/critic.js');
-  const critic = config.advantageEstimator === 'gae' ? await userErrors(() => ValueModel.fromPolicy(rc.model, { device, dtype: rc.dtype, seed: config.seed })) : null;
-
-  const { VerifierPool } = await import('../reward/pool.js');
-  const { mathReward } = await import('../rl/rewards.js');
-  const { verifyWithDeadline } = await import('../reward/deadline.js'); // validation scoring under the 1 s deadline
-  const pool = new VerifierPool({ size: 2 });
-  const rewardMode = config.reward === 'paper' ? 'paper' : 'reward';
+  // Data, validation problems, models, tokenizer, stop tokens, reward and validation: built as the
+  // library builds them (GRPOTrainer.fromPretrained), in one place.
+  const { buildTrainerParts } = await import('../rl/pretrained.js');
+  const parts = await buildTrainerParts({ run: rc, grpo: config, checkpoint, device });
+  const { examples, renderPrompt, promptSuffix, pool } = parts;
   const validation: { step: number; accuracy: number }[] = [];
+  const validate = parts.validate;
   let trainer: InstanceType<typeof GRPOTrainer> | null = null;
   const { fromEnv } = await import('../dist/process-group.js');
   const { DataParallel } = await import('../dist/data-parallel.js');
   const group = fromEnv({ backend: rc.distributed.backend, timeoutMs: rc.distributed.timeoutSeconds * 1000, device });
   try {
     trainer = new GRPOTrainer({
+      ...parts,
       dataParallel: new DataParallel(group), log: main ? undefined : () => {},
-      policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, config, runDir, tokenizerFrom: rc.model,
-      rewards: mathReward(pool, { mode: rewardMode }),
-      validate: valProblems ? async (step) => {
-        const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {
-          maxNewTokens: rc.validation!.maxTokens ?? config.maxResponseLength, batchSize: rc.validation!.batchSize,
-          chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: false,
-          // The paper's code scored validation with its training reward (greedy, same stops).
-          scorer: config.validationScoring === 'reward'
-            ? (gold, response, ctx) => {
-              const v = verifyWithDeadline(gold, response, { mode: rewardMode, truncated: ctx.truncated });
-              return { correct: v.correct, extracted: v.extractedPred, reason: v.reason };
-            }
-            : undefined,
-        });
-        const accuracy = r.benchmarks.validation!.accuracy;
-        validation.push({ step, accuracy });
-        return { accuracy };
+      validate: validate ? async (step) => {
+        const r = await validate(step);
+        validation.push({ step, accuracy: r.accuracy! });
+        return r;
       } : undefined,
     });
     if (checkpoint) trainer.loadCheckpointState(checkpoint);
-    if (main) writeRunConfig(runDir, rc, config, changes && { step: trainer.step, changes });
+    if (main) parts.saveRunConfig(changes && Object.keys(changes).length > 0 ? [...rc.resumes, { step: trainer.step, time: new Date().toISOString(), changed: changes }] : rc.resumes);
     say(`rlvr train: ${examples.length} examples from ${rc.data}, ${config.trainBatchSize} prompts × ${config.groupSize} rollouts per step, ` +
       `${config.steps} steps on ${device}${group.worldSize > 1 ? ` × ${group.worldSize} ranks (${group.backend})` : ''}, run folder ${runDir}${checkpoint ? ` (resuming at step ${trainer.step})` : ''}`);
     say(`prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)} (${rc.promptSuffix === undefined ? "the paper's, the default" : 'given'}; ` +
@@ -227,13 +176,10 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
     return { metrics, validation, seconds: (performance.now() - started) / 1000 };
   } finally {
     group.close();
-    await pool.close();
-    if (pool.timeouts > 0) console.error(`rlvr train: ${pool.timeouts} reward checks ran past the verifier's deadline and scored 0`);
-    // The models are freed: an ablation runs the next variant in the same process.
+    // The models and the verifier's workers are freed: an ablation runs the next variant in the same process.
     trainer?.disposeOptimizers();
-    policy.dispose();
-    reference?.dispose();
-    critic?.dispose();
+    await parts.dispose();
+    if (pool && pool.timeouts > 0) console.error(`rlvr train: ${pool.timeouts} reward checks ran past the verifier's deadline and scored 0`);
   }
 }
 
@@ -323,29 +269,4 @@ function checkWritable(runDir: string): void {
     const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : (e as Error).message;
     throw new UserError(`--out ${runDir}: cannot write there (${why})`);
   }
-}
-
-/** run_config.json: every setting (absolute paths, the complete GRPO config) and the changes made at each resume. */
-function writeRunConfig(runDir: string, rc: RunConfig, config: GRPOConfig, resumed?: { step: number; changes: Record<string, [unknown, unknown]> }): void {
-  const resumes = [...rc.resumes];
-  if (resumed && Object.keys(resumed.changes).length > 0) resumes.push({ step: resumed.step, time: new Date().toISOString(), changed: resumed.changes });
-  atomicWriteFile(path.join(runDir, 'run_config.json'), JSON.stringify({ ...rc, grpo: config, resumes }, null, 2) + '\n');
-}
-
-/** Runs `f`, turning its errors into one-line UserErrors (a missing file, a bad model folder, a bad data row). */
-async function userErrors<T>(f: () => T | Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError((e as Error).message);
-  }
-}
-
-async function loadValidation(file: string, limit?: number): Promise<{ problem: string; answer: string }[]> {
-  const { loadExamples } = await import('../data/examples.js');
-  const examples = await userErrors(() => loadExamples(file));
-  const problems = examples.map((ex) => ({ problem: ex.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n'), answer: ex.groundTruth }));
-  if (problems.length === 0) throw new UserError(`--val-data ${file}: no problems`);
-  return limit ? problems.slice(0, limit) : problems;
 }

@@ -1,7 +1,8 @@
-// Everything a GRPO trainer needs, built from a Hugging Face model folder and a partial run
-// description: the library path behind GRPOTrainer.fromPretrained / GRPOTrainer.resume.
-// The run description is validated by the same schema as `rlvr train`'s run file and flags
-// (src/config/run-config.ts), and run_config.json is written in the same format, so a run
+// Everything a GRPO trainer needs, built from a Hugging Face model folder and a run description:
+// buildTrainerParts is the one place that builds it, behind `rlvr train` (src/cli/train.ts) and
+// GRPOTrainer.fromPretrained / GRPOTrainer.resume alike, so the two cannot drift. The library's
+// options are validated by the same schema as `rlvr train`'s run file and flags
+// (src/config/run-config.ts), and run_config.json is written by the same function, so a run
 // started from code can be resumed by `rlvr train --resume` and the other way round.
 // (Kept apart from trainer.ts, which it does not import: no cycle.)
 import * as fs from 'node:fs';
@@ -10,9 +11,13 @@ import { cuda, resolveComputeDtype, setNumThreads } from '../engine/index.js';
 import { RunConfigBuilder, resolvePaths, type RunConfig, type RunConfigInput } from '../config/run-config.js';
 import { loadExamples, type TrainExample } from '../data/examples.js';
 import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
-import { evaluate, evalStopTokenIds, loadModelFolder, type EvalProblem } from '../eval/evaluate.js';
+import { evaluate, loadModelFolder, type EvalProblem } from '../eval/evaluate.js';
 import { loadModel } from '../model/checkpoint.js';
+import { verifyWithDeadline } from '../reward/deadline.js';
 import { VerifierPool } from '../reward/pool.js';
+import { UserError } from '../config/errors.js';
+import { readDistEnv } from '../dist/env.js';
+import { atomicWriteFile } from './checkpoints.js';
 import { renderChat, QWEN2_5_CHAT_TEMPLATE, type Tokenizer } from '../tokenizer/index.js';
 import { needsReference, type GRPOConfig } from './config.js';
 import { ValueModel } from './critic.js';
@@ -62,68 +67,165 @@ export function validateRunOptions(modelDir: string, opts: PretrainedOptions, la
 }
 
 /**
- * Loads the policy (and, when klCoef > 0, the frozen reference) from `modelDir` — or the policy
- * from `checkpoint` when resuming — with its tokenizer, chat template and stop tokens; loads the
- * data; writes run_config.json.
+ * The library path (GRPOTrainer.fromPretrained / resume): validates the options with the run
+ * schema, then builds the parts as `rlvr train` does (buildTrainerParts).
  */
 export async function pretrainedParts(modelDir: string, opts: PretrainedOptions, checkpoint: string | null = null, resumes: RunConfig['resumes'] = []): Promise<PretrainedParts> {
-  const { run, grpo: config } = validateRunOptions(modelDir, opts, checkpoint ? 'GRPOTrainer.resume' : 'GRPOTrainer.fromPretrained');
+  const { run, grpo } = validateRunOptions(modelDir, opts, checkpoint ? 'GRPOTrainer.resume' : 'GRPOTrainer.fromPretrained');
   if (run.threads) setNumThreads(run.threads);
-  // {problem, answer} rows get the run's prompt suffix (default the paper's), as in `rlvr train`.
-  const suffix = run.promptSuffix === undefined ? TRAIN_PROMPT_SUFFIX : run.promptSuffix === 'none' ? '' : run.promptSuffix;
-  const examples = typeof opts.data === 'string' ? await loadExamples(run.data, { suffix }) : opts.data;
-  if (examples.length === 0) throw new Error('no training examples');
-  const valProblems = opts.validation ? await validationProblems(run.validation?.data ?? opts.validation.data, opts.validation.limit) : null;
+  const parts = await buildTrainerParts({
+    run, grpo, checkpoint,
+    examples: typeof opts.data === 'string' ? undefined : opts.data,
+    // Problems given in code are not in the run description: their settings come along.
+    ...(opts.validation && typeof opts.validation.data !== 'string' ? { validationProblems: opts.validation.data, validation: opts.validation } : {}),
+    rewards: opts.rewards,
+  });
+  // In a data-parallel run (RANK set) rank 0 writes, as in `rlvr train`.
+  const dist = readDistEnv();
+  if (!dist || dist.rank === 0) parts.saveRunConfig(resumes);
+  return parts;
+}
+
+/** What buildTrainerParts needs: validated settings, plus what only code (or the CLI) gives. */
+export interface BuildInputs {
+  /** The validated run description (run file + flags, or the library's options). */
+  run: RunConfig;
+  grpo: GRPOConfig;
+  /** Examples built in code instead of run.data. */
+  examples?: TrainExample[];
+  /** Validation problems built in code instead of run.validation.data. */
+  validationProblems?: EvalProblem[];
+  /** Validation settings when the problems are given in code (run.validation otherwise). */
+  validation?: { limit?: number; maxTokens?: number; batchSize?: number };
+  /** Reward function(s). Default: the math verifier (mathReward, grpo.reward's mode) in a 2-worker pool. */
+  rewards?: Rewards;
+  /** Resuming: the checkpoint folder the policy's weights come from. */
+  checkpoint?: string | null;
+  /** Overrides run.device (a data-parallel rank's own GPU). */
+  device?: string;
+}
+
+/** The parts, and what the CLI reports from them. */
+export interface BuiltParts extends PretrainedParts {
+  /** The device the models are on. */
+  device: string;
+  /** The suffix {problem, answer} rows got. */
+  promptSuffix: string;
+  /** The verifier pool of the default reward (its timeouts are worth reporting), or null. */
+  pool: VerifierPool | null;
+  /**
+   * Writes run_config.json: every setting, absolute paths, the complete GRPO config and the resume
+   * records (default run.resumes): what `rlvr train --resume` and GRPOTrainer.resume read back.
+   */
+  saveRunConfig: (resumes?: RunConfig['resumes']) => void;
+}
+
+/**
+ * The one place that builds a trainer's inputs, for `rlvr train` and the library alike: loads the
+ * data ({problem, answer} rows get the run's prompt suffix, default the paper's), the validation
+ * problems, the policy from the model folder (or from `checkpoint` when resuming), the frozen
+ * reference when the config needs one, PPO's critic, the tokenizer, chat template and stop tokens
+ * (the model's EOS ids plus run.stop, as vLLM did in the paper's run); the reward (the math
+ * verifier by default, in grpo.reward's mode); validation (greedy, scored like the training reward
+ * when grpo.validationScoring is 'reward'); saveRunConfig() writes run_config.json. Bad data or
+ * model files are one-line UserErrors.
+ */
+export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts> {
+  const { run, grpo: config } = inputs;
   const runDir = path.resolve(run.out ?? path.join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-  const device = run.device ?? cuda.defaultDevice();
+  const promptSuffix = run.promptSuffix === undefined ? TRAIN_PROMPT_SUFFIX : run.promptSuffix === 'none' ? '' : run.promptSuffix;
+  const examples = inputs.examples ?? await userErrors(() => loadExamples(run.data, { suffix: promptSuffix }));
+  if (examples.length === 0) throw new UserError(`${inputs.examples ? 'data' : run.data}: no training examples`);
+  const v = inputs.validationProblems ? inputs.validation ?? {} : run.validation ?? {};
+  const valSource = inputs.validationProblems ?? run.validation?.data;
+  const valProblems = valSource === undefined ? null : await validationProblems(valSource, v.limit);
+
+  const device = inputs.device ?? run.device ?? cuda.defaultDevice();
+  // The frozen reference only runs forward passes: with bf16 compute its weights are stored in
+  // bf16 (half the memory of float32 master weights).
   const computeDtype = resolveComputeDtype(config.computeDtype, device);
   if (computeDtype !== 'float32' && run.dtype !== 'float32') {
-    throw new Error(`dtype ${run.dtype}: computeDtype ${computeDtype} keeps float32 master weights; use dtype float32 (or grpo.computeDtype float32)`);
+    throw new UserError(`dtype ${run.dtype}: computeDtype ${computeDtype} keeps float32 master weights; use dtype float32 (--dtype float32), or grpo.computeDtype float32 for pure ${run.dtype} training, which loses updates at lr 1e-6`);
   }
-
-  const loaded = loadModelFolder(run.model, { device, dtype: run.dtype });
+  const loaded = await userErrors(() => loadModelFolder(run.model, { device, dtype: run.dtype }));
   const { tokenizer, tokenizerConfig } = loaded;
   let policy = loaded.model;
-  if (checkpoint) {
-    policy.dispose();
-    policy = loadModel(checkpoint, { device, dtype: run.dtype });
-  }
-  const reference = needsReference(config) ? loadModel(run.model, { device, dtype: computeDtype === 'float32' ? run.dtype : computeDtype }) : null;
-  // On resume the trainer copies the critic's weights from the checkpoint (loadCheckpointState).
-  const critic = config.advantageEstimator === 'gae' ? ValueModel.fromPolicy(run.model, { device, dtype: run.dtype, seed: config.seed }) : null;
-  const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
-  const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
-  const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
-  const stopTokenIds = evalStopTokenIds(tokenizer, loaded.eosTokenIds);
-
-  const pool = opts.rewards ? null : new VerifierPool({ size: 2 });
-  const rewards = opts.rewards ?? mathReward(pool!);
-
-  // run_config.json as `rlvr train` writes it: every setting, absolute paths, the complete GRPO config.
-  fs.mkdirSync(runDir, { recursive: true });
-  const file = path.join(runDir, RUN_CONFIG_FILE);
-  // The temporary name is per process: the ranks of a data-parallel run write the same file.
-  fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ ...run, out: runDir, grpo: config, resumes }, null, 2) + '\n');
-  fs.renameSync(`${file}.${process.pid}.tmp`, file);
-
-  const v = opts.validation;
-  const validate = valProblems && v ? async () => {
-    const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {
-      maxNewTokens: v.maxTokens ?? config.maxResponseLength, batchSize: v.batchSize ?? 16,
-      chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: false,
-    });
-    return { accuracy: r.benchmarks['validation']!.accuracy };
-  } : undefined;
-
-  return {
-    policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: run.model, validate,
-    dispose: async () => {
+  const models: { dispose(): void }[] = [policy];
+  try {
+    // Rollouts stop at the model's EOS ids (generation_config.json / tokenizer_config.json), as
+    // vLLM did in the paper's run; run.stop (--stop) adds more (e.g. '<|im_end|>').
+    const stopTokenIds = [...new Set([...loaded.eosTokenIds, ...run.stop.map((t) => {
+      const id = tokenizer.tokenToId(t);
+      if (id === undefined) throw new UserError(`--stop: '${t}' is not a token of this model's vocabulary (run setting stop)`);
+      return id;
+    })])];
+    if (stopTokenIds.length === 0) throw new UserError(`${run.model} names no EOS token (config.json, generation_config.json, tokenizer_config.json): give a stop token (--stop TOKEN, or stop: [TOKEN])`);
+    const reference = needsReference(config) ? await userErrors(() => loadModel(run.model, { device, dtype: computeDtype === 'float32' ? run.dtype : computeDtype })) : null;
+    if (reference) models.push(reference);
+    if (inputs.checkpoint) {
+      const checkpoint = inputs.checkpoint;
       policy.dispose();
-      reference?.dispose();
-      critic?.dispose();
-      await pool?.close();
-    },
-  };
+      models.shift();
+      policy = await userErrors(() => loadModel(checkpoint, { device, dtype: run.dtype }));
+      models.push(policy);
+    }
+    // PPO's critic starts from the same folder as the policy; on resume the trainer copies its
+    // weights from the checkpoint (loadCheckpointState).
+    const critic = config.advantageEstimator === 'gae' ? await userErrors(() => ValueModel.fromPolicy(run.model, { device, dtype: run.dtype, seed: config.seed })) : null;
+    if (critic) models.push(critic);
+    const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
+    const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
+    const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
+
+    const rewardMode = config.reward === 'paper' ? 'paper' : 'reward';
+    const pool = inputs.rewards ? null : new VerifierPool({ size: 2 });
+    const rewards = inputs.rewards ?? mathReward(pool!, { mode: rewardMode });
+
+    const validate = valProblems ? async () => {
+      const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {
+        maxNewTokens: v.maxTokens ?? config.maxResponseLength, batchSize: v.batchSize ?? 16,
+        chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: false,
+        // The paper's code scored validation with its training reward (greedy, same stops), under the verifier's deadline.
+        scorer: config.validationScoring === 'reward'
+          ? (gold, response, ctx) => {
+            const s = verifyWithDeadline(gold, response, { mode: rewardMode, truncated: ctx.truncated });
+            return { correct: s.correct, extracted: s.extractedPred, reason: s.reason };
+          }
+          : undefined,
+      });
+      return { accuracy: r.benchmarks['validation']!.accuracy };
+    } : undefined;
+
+    const saveRunConfig = (resumes: RunConfig['resumes'] = run.resumes) => {
+      fs.mkdirSync(runDir, { recursive: true });
+      const record = inputs.examples ? { ...run, data: IN_CODE } : run;
+      atomicWriteFile(path.join(runDir, RUN_CONFIG_FILE), JSON.stringify({ ...record, out: runDir, grpo: config, resumes }, null, 2) + '\n');
+    };
+
+    return {
+      policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: run.model, validate,
+      device, promptSuffix, pool, saveRunConfig,
+      dispose: async () => {
+        policy.dispose();
+        reference?.dispose();
+        critic?.dispose();
+        await pool?.close();
+      },
+    };
+  } catch (e) {
+    for (const m of models) m.dispose();
+    throw e;
+  }
+}
+
+/** Runs `f`, turning its errors into one-line UserErrors (a missing file, a bad model folder, a bad data row). */
+async function userErrors<T>(f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError((e as Error).message);
+  }
 }
 
 /** A run's recorded settings (its run_config.json, validated), for resume. */
@@ -135,7 +237,8 @@ export function readRunConfig(runDir: string): RunConfig {
 
 async function validationProblems(data: string | EvalProblem[], limit?: number): Promise<EvalProblem[]> {
   const problems = typeof data === 'string'
-    ? (await loadExamples(data)).map((ex) => ({ problem: ex.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n'), answer: ex.groundTruth }))
+    ? (await userErrors(() => loadExamples(data))).map((ex) => ({ problem: ex.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n'), answer: ex.groundTruth }))
     : data;
+  if (problems.length === 0) throw new UserError(`validation data${typeof data === 'string' ? ` ${data}` : ''}: no problems`);
   return limit ? problems.slice(0, limit) : problems;
 }

@@ -20,3 +20,31 @@ test('bad values and unknown keys: one line naming the field, before anything is
   await assert.rejects(GRPOTrainer.fromPretrained('/nonexistent', { data: 'x.jsonl', grpo: { stesp: 3 } as never }), /did you mean 'steps'/);
   await assert.rejects(GRPOTrainer.fromPretrained('/nonexistent', { data: 'x.jsonl', preset: 'nope' }), /preset/);
 });
+
+test('the library builds the trainer as `rlvr train` does (one builder): EOS + run.stop stop rollouts; a bad stop token is the same one line', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { buildTinyQwenModel } = await import('../helpers/tiny-model.js');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-pretrained-'));
+  try {
+    const model = path.join(tmp, 'model');
+    buildTinyQwenModel(model, 3);
+    const data = path.join(tmp, 'train.jsonl');
+    fs.writeFileSync(data, JSON.stringify({ problem: 'What is 1+1?', answer: '2' }) + '\n');
+    // Before, the library ignored `stop` (and added eval stops of its own); the CLI refused a bad one.
+    await assert.rejects(GRPOTrainer.fromPretrained(model, { data, out: path.join(tmp, 'bad'), stop: ['not one token'] }), /--stop: 'not one token' is not a token/);
+    const trainer = await GRPOTrainer.fromPretrained(model, { data, out: path.join(tmp, 'run'), stop: ['<|im_end|>'], grpo: { steps: 1 } });
+    try {
+      const o = (trainer as unknown as { o: { stopTokenIds: number[] } }).o;
+      assert.deepEqual([...o.stopTokenIds].sort((a, b) => a - b), [151643, 151645], "the model's EOS id and <|im_end|>");
+      const rc = JSON.parse(fs.readFileSync(path.join(tmp, 'run', 'run_config.json'), 'utf8'));
+      assert.deepEqual(rc.stop, ['<|im_end|>']);
+      assert.equal(rc.grpo.steps, 1);
+    } finally {
+      await trainer.close();
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
