@@ -1,6 +1,6 @@
 // Data-parallel GRPO on CPU with gloo, through the real launcher:
 //  - 2 ranks give the same weights after 3 steps as one process with the same global batch and
-//    seed (float32, max |diff| <= 1e-6), and the same metrics;
+//    seed (float32, max |diff| <= 1e-6), and the same metrics; also with the paper's fork weights;
 //  - `rlvr train --nproc 2`: a rank SIGKILLed mid-run makes the other fail with one clear error,
 //    the launcher exits non-zero with one line naming the rank and signal within 60 s, and
 //    `--resume` continues the run (with 2 ranks again) from the last checkpoint.
@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../../src/dist/launch.js';
+import { checkpointName } from '../../src/rl/checkpoints.js';
 import { SafetensorsReader } from '../../src/model/safetensors.js';
 import { buildTinyQwenModel } from '../helpers/tiny-model.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -50,35 +51,45 @@ describe('data-parallel GRPO (gloo, CPU)', () => {
   const data = path.join(tmp, 'train.jsonl');
   fs.writeFileSync(data, Array.from({ length: 6 }, (_, i) => JSON.stringify({ problem: `What is ${i}+${i + 1}?`, answer: String(2 * i + 1) })).join('\n') + '\n');
 
-  test('2 ranks = 1 process after 3 steps: weights within 1e-6, same metrics', { timeout: 120_000 }, async () => {
-    // 6 groups in 3 sampling shards: rank 0 samples groups 0-1, rank 1 groups 2-5. Mini-batches
-    // of 3 groups: the first spans both ranks, the second has no rows of rank 0 (zero gradient
-    // there, all-reduced all the same). Token-mean weighting over the global mini-batch.
-    const grpo = JSON.stringify({ steps: 3, trainBatchSize: 6, miniBatchSize: 3, groupSize: 2, maxResponseLength: 6, samplingShards: 3,
-      lr: 1e-3, klCoef: 0, saveEvery: 0, validateEvery: 0, rolloutSamples: 0, microBatchTokens: 64 });
-    const one = spawnSync(process.execPath, [worker, modelDir, data, path.join(tmp, 'one'), grpo], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  /** Trains `steps` steps in one process and in 2 ranks (launcher) with the same settings; compares weights and metrics. */
+  async function compare(name: string, grpo: Record<string, unknown>, steps: number, t: { diagnostic(m: string): void }): Promise<void> {
+    const settings = JSON.stringify({ ...grpo, steps, lr: 1e-3, klCoef: 0, saveEvery: 0, validateEvery: 0, rolloutSamples: 0 });
+    const one = spawnSync(process.execPath, [worker, modelDir, data, path.join(tmp, `${name}-one`), settings], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
     assert.equal(one.status, 0, one.stderr);
     const code = await launch({ nproc: 2, nnodes: 1, nodeRank: 0, masterAddr: '127.0.0.1', masterPort: 0, graceMs: 5000,
-      command: [process.execPath, worker, modelDir, data, path.join(tmp, 'two'), grpo], env: { OMP_NUM_THREADS: '1' }, log: () => {} });
+      command: [process.execPath, worker, modelDir, data, path.join(tmp, `${name}-two`), settings], env: { OMP_NUM_THREADS: '1' }, log: () => {} });
     assert.equal(code, 0);
-    const final = (run: string) => path.join(tmp, run, 'checkpoints', 'step-000003');
-    const w1 = readWeights(final('one'));
-    const w2 = readWeights(final('two'));
-    const w0 = readWeights(modelDir);
-    const moved = maxAbsDiff(w0, w1);
+    const final = (run: string) => path.join(tmp, run, 'checkpoints', checkpointName(steps));
+    const w1 = readWeights(final(`${name}-one`));
+    const w2 = readWeights(final(`${name}-two`));
+    const moved = maxAbsDiff(readWeights(modelDir), w1);
     assert.ok(moved > 1e-4, `the weights must move for the comparison to mean anything (moved ${moved})`);
     const diff = maxAbsDiff(w1, w2);
+    t.diagnostic(`${name}: max |w(2 ranks) - w(1 process)| = ${diff}; weights moved up to ${moved}`);
     assert.ok(diff <= 1e-6, `max |w(2 ranks) - w(1 process)| = ${diff}`);
     const metrics = (run: string) => fs.readFileSync(path.join(tmp, run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
-    const [m1, m2] = [metrics('one'), metrics('two')];
-    assert.equal(m2.length, 3);
-    for (let i = 0; i < 3; i++) {
+    const [m1, m2] = [metrics(`${name}-one`), metrics(`${name}-two`)];
+    assert.equal(m2.length, steps);
+    for (let i = 0; i < steps; i++) {
       for (const k of ['rewardMean', 'rewardStd', 'trainAccuracy', 'responseLengthMean', 'responseLengthMax', 'zeroVarianceGroupFrac', 'truncatedFrac']) {
         assert.equal(m2[i]![k], m1[i]![k], `step ${i + 1} ${k}`);
       }
       for (const k of ['entropy', 'pgLoss', 'gradNorm']) assert.ok(Math.abs(m2[i]![k]! - m1[i]![k]!) <= 1e-5 * Math.max(1, Math.abs(m1[i]![k]!)), `step ${i + 1} ${k}: ${m2[i]![k]} vs ${m1[i]![k]}`);
     }
     assert.ok(m1.some((m) => m.rewardStd! > 0), 'some groups had reward variance');
+  }
+
+  // 6 groups in 3 sampling shards: rank 0 samples groups 0-1, rank 1 groups 2-5. Mini-batches of
+  // 3 groups: the first spans both ranks, the second has no rows of rank 0 (zero gradient there,
+  // all-reduced all the same).
+  const layout = { trainBatchSize: 6, miniBatchSize: 3, groupSize: 2, maxResponseLength: 6, samplingShards: 3, microBatchTokens: 64 };
+
+  test('2 ranks = 1 process after 3 steps (token-mean over the global mini-batch): weights within 1e-6, same metrics', { timeout: 120_000 }, async (t) => {
+    await compare('token-mean', layout, 3, t);
+  });
+
+  test('2 ranks = 1 process with the paper\'s loss weighting (verl-fork, 2 emulated ranks, small micro-batch budget)', { timeout: 120_000 }, async (t) => {
+    await compare('fork', { ...layout, lossAggregation: 'verl-fork', forkRanks: 2, maxPromptLength: 64, forkMaxTokensPerRank: 100 }, 2, t);
   });
 
   test('rlvr train --nproc 2: a SIGKILLed rank stops the run with one clear line; --resume continues it', { timeout: 120_000 }, async () => {
