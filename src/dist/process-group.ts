@@ -60,10 +60,13 @@ export class ProcessGroup {
   readonly worldSize: number;
   readonly backend: BackendName | 'none';
   readonly bucketBytes: number;
+  /** Where allReduceNumbers' tensors live: the CPU for gloo, the rank's GPU for NCCL (it reduces CUDA tensors only). */
+  readonly numbersDevice: string;
   #group: GroupHandle | null;
   #store: StoreHandle | null;
 
-  private constructor(rank: number, worldSize: number, backend: BackendName | 'none', group: GroupHandle | null, store: StoreHandle | null, bucketBytes: number) {
+  private constructor(rank: number, worldSize: number, backend: BackendName | 'none', group: GroupHandle | null, store: StoreHandle | null, bucketBytes: number, numbersDevice = 'cpu') {
+    this.numbersDevice = numbersDevice;
     this.rank = rank;
     this.worldSize = worldSize;
     this.backend = backend;
@@ -108,7 +111,7 @@ export class ProcessGroup {
     } catch (e) {
       throw new DistributedError(`rank ${o.rank}: ${backend} rendezvous of ${o.worldSize} ranks at ${where} failed: ${firstLine(e)}`);
     }
-    return new ProcessGroup(o.rank, o.worldSize, backend, group, store, bucketBytes);
+    return new ProcessGroup(o.rank, o.worldSize, backend, group, store, bucketBytes, backend === 'nccl' ? device : 'cpu');
   }
 
   get isMain(): boolean {
@@ -150,7 +153,7 @@ export class ProcessGroup {
   allReduceNumbers(values: number[], op: ReduceOp = 'sum'): number[] {
     if (this.worldSize === 1 || values.length === 0) return values.slice();
     return tidy(() => {
-      const t = tensor(values, [values.length], { dtype: 'float64' });
+      const t = tensor(values, [values.length], { dtype: 'float64', device: this.numbersDevice });
       this.#run(`all-reduce (${op})`, (g) => native.distAllReduce(g, t.id, op));
       return t.toNumbers();
     });
