@@ -22,6 +22,19 @@ export interface ChartSpec {
   /** Fixed y range (fractions: [0, 1]); otherwise from the data. */
   yRange?: [number, number];
   series: SeriesSpec[];
+  /**
+   * Vertical lines at given x values (e.g. the step where training accuracy saturated), drawn by a
+   * uPlot draw hook in the page: a series cannot draw one (uPlot joins series on x and connects
+   * points left to right, so two points at one x make no visible line).
+   */
+  markers?: MarkerSpec[];
+}
+
+export interface MarkerSpec {
+  x: number;
+  /** Written next to the line, at the top of the plot. */
+  label: string;
+  color: string;
 }
 
 // Tableau 10: distinct and readable on white.

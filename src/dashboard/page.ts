@@ -99,8 +99,47 @@ function chartData(spec) {
   return uPlot.join(spec.series.map((s) => [s.x, s.y]));
 }
 
-function chartOptions(spec) {
+// Vertical marker lines (spec.markers) drawn on the plot's canvas after the series. 'holder'
+// carries the current markers so that a live update can change them; what was drawn (x in data
+// units, px in canvas pixels) is kept on the chart for tests.
+function markerPlugin(holder) {
+  return { hooks: { draw: [(u) => {
+    const { ctx, bbox } = u;
+    const dpr = window.devicePixelRatio || 1;
+    const drawn = [];
+    for (const m of holder.markers) {
+      const px = Math.round(u.valToPos(m.x, 'x', true));
+      if (!(px >= bbox.left && px <= bbox.left + bbox.width)) continue;
+      ctx.save();
+      ctx.strokeStyle = m.color;
+      ctx.fillStyle = m.color;
+      ctx.lineWidth = 2 * dpr;
+      ctx.beginPath();
+      ctx.moveTo(px, bbox.top);
+      ctx.lineTo(px, bbox.top + bbox.height);
+      ctx.stroke();
+      ctx.font = (11 * dpr) + 'px system-ui, sans-serif';
+      ctx.textAlign = 'left'; // uPlot leaves its axis text settings on the context
+      ctx.textBaseline = 'bottom';
+      const w = ctx.measureText(m.label).width;
+      // The label at the bottom of the plot (accuracy curves are high after saturation), on the
+      // side of the line with room for it, on a white box so that lines under it do not hide it.
+      const lx = px + 4 * dpr + w > bbox.left + bbox.width ? px - 4 * dpr - w : px + 4 * dpr;
+      const ly = bbox.top + bbox.height - 3 * dpr;
+      ctx.fillStyle = 'rgba(255,255,255,0.85)';
+      ctx.fillRect(lx - 2 * dpr, ly - 14 * dpr, w + 4 * dpr, 14 * dpr);
+      ctx.fillStyle = m.color;
+      ctx.fillText(m.label, lx, ly);
+      ctx.restore();
+      drawn.push({ x: m.x, px, label: m.label, color: m.color });
+    }
+    holder.drawn = drawn;
+  }] } };
+}
+
+function chartOptions(spec, holder) {
   return {
+    plugins: [markerPlugin(holder)],
     title: spec.title, width: chartWidth(), height: 260,
     scales: { x: { time: false }, y: spec.yRange ? { range: spec.yRange } : { auto: true } },
     axes: [
@@ -126,6 +165,7 @@ function drawCharts() {
     const data = chartData(spec);
     const have = charts.get(spec.id);
     if (have && have.signature === signature) {
+      have.markers.markers = spec.markers || [];
       have.u.setData(data);
       continue;
     }
@@ -134,7 +174,8 @@ function drawCharts() {
     el.className = 'chart';
     el.dataset.chart = spec.id;
     root.appendChild(el);
-    charts.set(spec.id, { u: new uPlot(chartOptions(spec), data, el), el, signature });
+    const markers = { markers: spec.markers || [], drawn: [] };
+    charts.set(spec.id, { u: new uPlot(chartOptions(spec, markers), data, el), el, signature, markers });
   }
   for (const [id, c] of charts) if (!seen.has(id)) { c.u.destroy(); c.el.remove(); charts.delete(id); }
   const steps = state.runs.map((r) => r.name + ': step ' + r.lastStep).join(' · ');

@@ -8,14 +8,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { runCharts } from '../../src/dashboard/charts.js';
+import { runCharts, type ChartSpec } from '../../src/dashboard/charts.js';
 import { readMetrics, readRun } from '../../src/dashboard/run-data.js';
 import { startDashboard } from '../../src/dashboard/server.js';
 import { writeRunReport } from '../../src/dashboard/report.js';
 
 /** What the page exposes for tests (src/dashboard/page.ts). */
 interface Window {
-  __rlvr: { charts: Map<string, { u: { data: number[][]; axes: { label?: string; _splits?: number[] }[] } }> };
+  __rlvr: { charts: Map<string, { u: { data: number[][]; axes: { label?: string; _splits?: number[] }[] }; markers: { drawn: { x: number; px: number; label: string }[] } }> };
 }
 
 function chromiumPath(): string {
@@ -162,6 +162,36 @@ describe('dashboard in headless Chromium', { timeout: 120_000 }, () => {
     assert.equal(await lastX('reward'), 6);
     const marks = await page.$$eval('#rollouts mark', (els) => els.map((e) => e.textContent));
     assert.deepEqual(marks, ['\\boxed{40}', '\\boxed{41}']);
+    assert.deepEqual(errors, []);
+  });
+
+  test('a marker (e.g. the saturation step) is drawn as a vertical line at its x', async () => {
+    const color = '#e377c2';
+    const marked: ChartSpec = {
+      id: 'marked', title: 'Marked', xLabel: 'step', yLabel: 'accuracy', yRange: [0, 1],
+      series: [{ label: 'train', x: [0, 1, 2, 3, 4, 5], y: [0.1, 0.3, 0.6, 0.9, 1, 1], color: '#1f77b4' }],
+      markers: [{ x: 3, label: 'saturated (step 3)', color }],
+    };
+    const file = path.join(root, 'marked.html');
+    writeRunReport([a], file, { extraCharts: [marked] });
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('[data-chart="marked"] canvas');
+    // Where the page says it drew the line, and the canvas pixels along it (above and below the
+    // series) have the marker's color: the line is on the canvas, not only in the spec.
+    const seen = await page.evaluate(() => {
+      const c = (globalThis as unknown as Window).__rlvr.charts.get('marked')!;
+      const u = c.u as unknown as { ctx: { getImageData: (x: number, y: number, w: number, h: number) => { data: ArrayLike<number> } }; bbox: { top: number; height: number; left: number; width: number }; valToPos: (v: number, s: string, c: boolean) => number };
+      const drawn = c.markers.drawn;
+      const px = drawn[0]?.px ?? -1;
+      const ys = [0.2, 0.5, 0.8].map((f) => Math.round(u.bbox.top + f * u.bbox.height));
+      const pixel = (x: number, y: number) => Array.from(u.ctx.getImageData(x, y, 1, 1).data).slice(0, 3);
+      return { drawn, expected: Math.round(u.valToPos(3, 'x', true)), along: ys.map((y) => pixel(px, y)), beside: ys.map((y) => pixel(px + 40, y)) };
+    });
+    assert.equal(seen.drawn.length, 1);
+    assert.equal(seen.drawn[0]!.px, seen.expected, 'at x = 3 in canvas pixels');
+    const rgb = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+    for (const p of seen.along) assert.deepEqual(p, rgb, `marker color along the line: ${p.join(',')}`);
+    for (const p of seen.beside) assert.notDeepEqual(p, rgb, 'not beside it');
     assert.deepEqual(errors, []);
   });
 });
