@@ -67,6 +67,10 @@ export async function run(argv: string[]): Promise<number> {
     `${''.padEnd(w)}  ${'before'.padStart(8)}  ${'after'.padStart(8)}`,
     ...rows.map(([k, x, y]) => `${k.padEnd(w)}  ${x.padStart(8)}  ${y.padStart(8)}`),
     r.saturationStep !== null ? `training accuracy on π1 (${r.trainedFamily}) reached ${SATURATION * 100}% at step ${r.saturationStep}` : `training accuracy on π1 (${r.trainedFamily}) never reached ${SATURATION * 100}%`,
+    ...(r.postSaturation ? [`after saturation, held-out (any format): ${pct(r.postSaturation.atSaturation.value)} at step ${r.postSaturation.atSaturation.step} → ` +
+      `${pct(r.postSaturation.end.value)} at step ${r.postSaturation.end.step}` +
+      (r.postSaturation.best ? `, best ${pct(r.postSaturation.best.value)} at step ${r.postSaturation.best.step}` : '') +
+      `; ${r.postSaturation.rises} of the ${r.postSaturation.evaluationsAfter} later evaluations rose, ${r.postSaturation.newHighs} set a new high`] : []),
     ...ablationLines,
     '',
     `time: pretrain ${r.times.pretrain.toFixed(0)}s | base eval ${r.times.evalBefore.toFixed(1)}s | selection ${r.times.selection.toFixed(0)}s | ` +

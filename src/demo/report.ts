@@ -3,7 +3,7 @@
 // accuracy per step, pretraining loss) and tables (before/after, the selected example, samples).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChartSpec } from '../dashboard/charts.js';
+import type { ChartSpec, MarkerSpec } from '../dashboard/charts.js';
 import { escapeHtml as esc } from '../dashboard/page.js';
 import { renderRunReport } from '../dashboard/report.js';
 import { SATURATION, otherFamiliesLenient, type DemoResult } from './pipeline.js';
@@ -18,8 +18,9 @@ export interface Series {
 }
 
 /** A chart of the report (drawn by uPlot in the page). */
-export function lineChart(title: string, series: Series[], opts: { xLabel?: string; yLabel?: string; yMin?: number; yMax?: number } = {}): ChartSpec {
+export function lineChart(title: string, series: Series[], opts: { xLabel?: string; yLabel?: string; yMin?: number; yMax?: number; markers?: MarkerSpec[] } = {}): ChartSpec {
   return {
+    ...(opts.markers?.length ? { markers: opts.markers } : {}),
     id: title.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
     title,
     xLabel: opts.xLabel ?? 'step',
@@ -34,15 +35,29 @@ export function lineChart(title: string, series: Series[], opts: { xLabel?: stri
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** Line colors of the families (the trained one is named in the legend). */
+const FAMILY_COLORS = ['#1f77b4', '#ff7f0e', '#9467bd', '#8c564b'];
+/** The saturation marker's color (not used by any series of the charts it is drawn on). */
+export const SATURATION_COLOR = '#e377c2';
+
 export function renderReport(r: DemoResult): string {
   const steps = r.steps;
   const val = r.validation;
+  const markers: MarkerSpec[] = r.saturationStep === null ? [] : [{ x: r.saturationStep, label: `train accuracy ≥ ${SATURATION * 100}% (step ${r.saturationStep})`, color: SATURATION_COLOR }];
   const accuracy = lineChart('Accuracy per RLVR step', [
     { name: 'train accuracy (π1 rollouts)', color: '#1f77b4', points: steps.map((m) => [m.step, m.trainAccuracy]) },
     { name: 'held-out accuracy (boxed, greedy)', color: '#d62728', points: val.map((v) => [v.step, v.accuracy]), dots: true },
     { name: 'held-out, any format', color: '#2ca02c', points: val.map((v) => [v.step, v.lenientAccuracy]), dashed: true, dots: true },
     { name: 'held-out families not trained on, any format', color: '#bcbd22', points: val.map((v) => [v.step, otherFamiliesLenient(v, r.trainedFamily)]), dots: true },
-  ], { xLabel: 'step', yLabel: 'accuracy (fraction)', yMin: 0, yMax: 1 });
+  ], { xLabel: 'step', yLabel: 'accuracy (fraction)', yMin: 0, yMax: 1, markers });
+  const families0 = Object.keys(val[0]?.perFamily ?? {});
+  const perFamily = lineChart('Held-out accuracy per family (any format)', [
+    ...families0.map((f, k) => ({
+      name: f === r.trainedFamily ? `${f} (family of π1)` : f, color: FAMILY_COLORS[k % FAMILY_COLORS.length]!, dots: true, dashed: f === r.trainedFamily,
+      points: val.map((v) => [v.step, v.perFamily[f]?.lenientAccuracy ?? 0] as [number, number]),
+    })),
+    { name: 'train accuracy (π1 rollouts)', color: '#7f7f7f', points: steps.map((m) => [m.step, m.trainAccuracy] as [number, number]) },
+  ], { xLabel: 'step', yLabel: 'accuracy (fraction)', yMin: 0, yMax: 1, markers });
   const boxed = lineChart('Held-out boxed-answer rate', [
     { name: 'boxed rate', color: '#17becf', points: val.map((v) => [v.step, v.boxedRate]), dots: true },
   ], { xLabel: 'step', yLabel: 'share of responses', yMin: 0, yMax: 1 });
@@ -69,13 +84,7 @@ export function renderReport(r: DemoResult): string {
   const ablationRows = r.ablations.map((x) => `<tr><td>${esc(x.name)}</td><td><code>${esc(x.question)}</code> (${x.family})</td>` +
     `<td>${pct(x.before.accuracy)} → <b>${pct(x.after.accuracy)}</b></td><td>${pct(x.before.lenientAccuracy)} → <b>${pct(x.after.lenientAccuracy)}</b></td>` +
     `<td>${pct(x.before.otherFamiliesLenient)} → <b>${pct(x.after.otherFamiliesLenient)}</b></td><td>${pct(x.finalTrainAccuracy)}</td><td>${x.saturationStep ?? 'never'}</td></tr>`).join('\n');
-  const satVal = r.saturationStep === null ? undefined : val.find((v) => v.step >= r.saturationStep!);
-  const lastVal = val[val.length - 1];
-  const saturation = r.saturationStep === null || !satVal || !lastVal
-    ? `Training accuracy on π1 did not reach ${SATURATION * 100}% within ${steps.length} steps.`
-    : `Training accuracy on π1 first reached ${SATURATION * 100}% at step ${r.saturationStep}. Held-out accuracy in any format was ` +
-      `${pct(satVal.lenientAccuracy)} at step ${satVal.step} (the first evaluation from saturation on) and ${pct(lastVal.lenientAccuracy)} at step ${lastVal.step}; ` +
-      `on the families not trained on, ${pct(otherFamiliesLenient(satVal, r.trainedFamily))} → ${pct(otherFamiliesLenient(lastVal, r.trainedFamily))}.`;
+  const saturation = postSaturationText(r);
   const ratio = b.accuracy > 0 ? `${(a.accuracy / b.accuracy).toFixed(2)}×` : 'n/a (before = 0)';
   const intro = `<p>A tiny Qwen2 (${c.layers} layers, hidden ${c.hidden}) pretrained from scratch on four synthetic arithmetic families. Its corpus
 solves each problem either carefully (column by column, always right) or with a plausible flawed shortcut (usually wrong), the
@@ -119,10 +128,25 @@ ${sampleRows.join('\n')}
   // The run's own charts (reward, entropy, KL, clip, grad norm, length, ...) follow the demo's; its
   // train-vs-validation chart is the demo's first chart, with the held-out metrics named.
   return renderRunReport([path.join(r.outDir, 'rlvr')], {
-    title: `1-shot RLVR demo (seed ${c.seed})`, extraCharts: [accuracy, boxed, loss], omitCharts: ['accuracy'], intro, outro,
+    title: `1-shot RLVR demo (seed ${c.seed})`, extraCharts: [accuracy, perFamily, boxed, loss], omitCharts: ['accuracy'], intro, outro,
   });
 }
 
 export function writeReport(r: DemoResult): void {
   fs.writeFileSync(r.reportFile, renderReport(r));
+}
+
+/** The post-saturation paragraph: the saturation step and what held-out accuracy did after it. */
+export function postSaturationText(r: Pick<DemoResult, 'postSaturation' | 'saturationStep' | 'steps' | 'validation' | 'trainedFamily'>): string {
+  const p = r.postSaturation;
+  if (r.saturationStep === null) return `Training accuracy on π1 did not reach ${SATURATION * 100}% within ${r.steps.length} steps.`;
+  if (!p) return `Training accuracy on π1 first reached ${SATURATION * 100}% at step ${r.saturationStep}, after the last held-out evaluation.`;
+  const at = r.validation.find((v) => v.step === p.atSaturation.step)!;
+  const end = r.validation.find((v) => v.step === p.end.step)!;
+  const best = p.best ? `; its highest after saturation was ${pct(p.best.value)} at step ${p.best.step}` : '';
+  return `Training accuracy on π1 first reached ${SATURATION * 100}% at step ${p.saturationStep} (the vertical line on the accuracy charts). ` +
+    `Held-out accuracy in any format was ${pct(p.atSaturation.value)} at step ${p.atSaturation.step} (the first evaluation from saturation on) and ` +
+    `${pct(p.end.value)} at step ${p.end.step}${best}. Of the ${p.evaluationsAfter} evaluations after step ${p.atSaturation.step}, ${p.rises} were higher than the one before ` +
+    `and ${p.newHighs} set a new high${p.lastNewHighStep !== null ? ` (the last at step ${p.lastNewHighStep})` : ''}. ` +
+    `On the families not trained on: ${pct(otherFamiliesLenient(at, r.trainedFamily))} → ${pct(otherFamiliesLenient(end, r.trainedFamily))}.`;
 }

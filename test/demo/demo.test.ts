@@ -119,6 +119,13 @@ describe('rlvr demo --quick', () => {
     assert.deepEqual(summary.ablations.map((a) => a.name), ['full loss, π1 (selected)', 'pg-only, π1', 'entropy-only, π1', 'full loss, random example']);
     assert.ok(FAMILIES.includes(summary.trainedFamily as (typeof FAMILIES)[number]));
     assert.ok(html.includes('Ablations') && html.includes('Post-saturation'));
+    // The saturation step is marked on the accuracy charts (a marker, drawn by the page's uPlot hook).
+    const s2 = JSON.parse(fs.readFileSync(path.join(out1, 'summary.json'), 'utf8')) as { saturationStep: number | null; postSaturation: { saturationStep: number } | null };
+    assert.ok('postSaturation' in s2);
+    const marked = (state.charts as { title: string; markers?: { x: number }[] }[]).filter((c) => c.markers?.length);
+    if (s2.saturationStep === null) assert.deepEqual(marked, []);
+    else assert.deepEqual(marked.map((c) => [c.title, c.markers![0]!.x]), [['Accuracy per RLVR step', s2.saturationStep], ['Held-out accuracy per family (any format)', s2.saturationStep]]);
+    assert.ok(titles.includes('Held-out accuracy per family (any format)'));
   });
 
   test('is reproducible: same seed, same numbers', () => {
