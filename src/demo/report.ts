@@ -148,5 +148,8 @@ export function postSaturationText(r: Pick<DemoResult, 'postSaturation' | 'satur
     `Held-out accuracy in any format was ${pct(p.atSaturation.value)} at step ${p.atSaturation.step} (the first evaluation from saturation on) and ` +
     `${pct(p.end.value)} at step ${p.end.step}${best}. Of the ${p.evaluationsAfter} evaluations after step ${p.atSaturation.step}, ${p.rises} were higher than the one before ` +
     `and ${p.newHighs} set a new high${p.lastNewHighStep !== null ? ` (the last at step ${p.lastNewHighStep})` : ''}. ` +
+    `After saturation ${p.stepsWithFailures} of ${p.stepsAfter} steps still had a failing rollout: GRPO normalises each group's rewards, so one failure among ` +
+    `its rollouts still gives a full-size advantage, and Adam moves the weights by about lr per step whatever the gradient's scale — the policy keeps moving ` +
+    `after the example is solved. ` +
     `On the families not trained on: ${pct(otherFamiliesLenient(at, r.trainedFamily))} → ${pct(otherFamiliesLenient(end, r.trainedFamily))}.`;
 }

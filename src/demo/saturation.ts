@@ -29,6 +29,13 @@ export interface PostSaturation {
   newHighs: number;
   /** The step of the last new high (null: none). */
   lastNewHighStep: number | null;
+  /** Training steps after the saturation step. */
+  stepsAfter: number;
+  /**
+   * Of those, how many still had a failing rollout (training accuracy < 1): GRPO's groups with
+   * mixed rewards, the policy-gradient signal that keeps moving the weights after saturation.
+   */
+  stepsWithFailures: number;
 }
 
 /** First step with training accuracy ≥ SATURATION, or null. */
@@ -57,5 +64,9 @@ export function postSaturation(steps: readonly { step: number; trainAccuracy: nu
       lastNewHighStep = v.step;
     }
   });
-  return { saturationStep: sat, atSaturation, end: heldOut[heldOut.length - 1]!, best, evaluationsAfter: after.length, rises, newHighs, lastNewHighStep };
+  const later = steps.filter((m) => m.step > sat);
+  return {
+    saturationStep: sat, atSaturation, end: heldOut[heldOut.length - 1]!, best, evaluationsAfter: after.length, rises, newHighs, lastNewHighStep,
+    stepsAfter: later.length, stepsWithFailures: later.filter((m) => m.trainAccuracy < 1).length,
+  };
 }

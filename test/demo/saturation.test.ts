@@ -28,6 +28,8 @@ describe('post-saturation measurement', () => {
     assert.equal(p.rises, 2, '0.5 → 0.6 and 0.55 → 0.58');
     assert.equal(p.newHighs, 1, 'only 0.6 beat everything since saturation');
     assert.equal(p.lastNewHighStep, 6);
+    assert.equal(p.stepsAfter, 6);
+    assert.equal(p.stepsWithFailures, 0, 'steps 5-10 all at 1');
   });
 
   test('saturation between evaluations takes the next one; a flat curve has no rise', () => {
@@ -37,6 +39,8 @@ describe('post-saturation measurement', () => {
     assert.equal(p.best, null);
     assert.equal(p.rises, 0);
     assert.equal(p.lastNewHighStep, null);
+    assert.deepEqual([p.stepsAfter, p.stepsWithFailures], [4, 0]);
+    assert.equal(postSaturation(train([0.96, 0.99, 1, 0.98]), curve([[0, 0.1], [1, 0.2]]))!.stepsWithFailures, 2);
     // saturated after the last evaluation: nothing to say
     assert.equal(postSaturation(train([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.99]), curve([[0, 0.2], [3, 0.4], [6, 0.4]])), null);
   });
