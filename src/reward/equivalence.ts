@@ -172,7 +172,15 @@ function simplifyEquality(n: Node): Node | Eq {
     }
   });
   if (args.length === 1) {
-    // Only approximations: "x ≈ 11".
+    // Only approximations: an exact value annotated with its decimal ("\frac{\sqrt3}{3} ≈ 0.577")
+    // is that value; a name "x ≈ 11" states 11.
+    // The annotation must be near the value (1%): "5 ≈ 7" is a false statement, no answer.
+    const [first, last] = [n.args[0]!, n.args[n.args.length - 1]!];
+    if (freeVars(first).size === 0 && freeVars(last).size === 0 && !isStructureNode(first) && !isStructureNode(last)) {
+      const [x, y] = [numeric(first, new Map()), numeric(last, new Map())];
+      const close = Number.isFinite(x[0]) && Number.isFinite(y[0]) && Math.hypot(x[0] - y[0], x[1] - y[1]) <= 0.01 * Math.hypot(x[0], x[1]);
+      return close ? first : FALSE_STATEMENT;
+    }
     ops = ['='];
     args = [n.args[0]!, n.args[n.args.length - 1]!];
   }

@@ -16,6 +16,9 @@ export function answerRegion(response: string): string {
   const think = s.lastIndexOf('</think>');
   if (think >= 0) s = s.slice(think + '</think>'.length);
   else if (s.includes('<think>')) return ''; // thinking never finished
+  // `<|im_start|>` before any text opens the message (a decoder that echoes its header): it is
+  // not an end. Any other token there still ends the answer before it began.
+  for (let lead = s.trimStart(); lead.startsWith('<|im_start|>'); lead = s.trimStart()) s = lead.slice('<|im_start|>'.length);
   for (const t of END_TOKENS) {
     const i = s.indexOf(t);
     if (i >= 0) s = s.slice(0, i);

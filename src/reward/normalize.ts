@@ -59,15 +59,41 @@ export function normalizeAnswer(input: string, depth = 0): string {
   // Superscript digits typed as unicode.
   s = s.replace(/²/g, '^2').replace(/³/g, '^3');
   s = s.replace(/\b([ap])\.\s?m\.(?=\s|$)/gi, '$1m');
+  s = mixedNumber(s);
   s = s.replace(/\s+/g, ' ').trim();
   s = stripUnitTail(s);
-  s = trimEndOf(s, '.,;').replace(/^[\s,;]+/, '');
+  s = trimEndOf(dropTrailingBackslashes(trimEndOf(s, '.,;')), '.,;').replace(/^[\s,;]+/, '');
   // A whole-answer \text{...} is the answer itself: \text{13} is 13, \text{(C)} is C.
   const whole = /^\\text\s*\{([^{}]*)\}$/.exec(s);
   if (whole && depth === 0) return normalizeAnswer(whole[1]!, 1);
   const choice = /^\(([A-Za-z])\)$/.exec(s);
   if (choice) s = choice[1]!;
   return s;
+}
+
+// A mixed number written in plain text: whole part, one space (not a line break), a proper fraction.
+const MIXED = /^\s*([+-]?)(\d{1,3}(?: \d{3})+|\d+)[ \t]+(\d+)\/(\d+)\s*$/;
+
+/**
+ * "4 4/9" is 40/9 and "-4 4/9" is -40/9 (as `4\frac{4}{9}` already is to the parser), never the
+ * product 16/9. Only a whole answer, a proper fraction and an integer whole part ("1 000 4/9"
+ * with grouped thousands); "11 7/6", "11.0 4/9" and "11\n5/6" are left as written.
+ */
+function mixedNumber(s: string): string {
+  if (s.length > 64 || !s.includes('/')) return s;
+  const m = MIXED.exec(s);
+  if (!m) return s;
+  const whole = BigInt(m[2]!.replace(/ /g, ''));
+  const [num, den] = [BigInt(m[3]!), BigInt(m[4]!)];
+  if (den === 0n || num >= den) return s;
+  return `${m[1] === '-' ? '-' : ''}\\frac{${whole * den + num}}{${den}}`;
+}
+
+/** A backslash (or `\\` row break) ending the answer is a typing artefact: `185\` is 185. */
+function dropTrailingBackslashes(s: string): string {
+  let end = s.length;
+  while (end > 0 && s[end - 1] === '\\') end--;
+  return end === s.length ? s : s.slice(0, end).trimEnd();
 }
 
 /** Expands `units?|inch(?:es)?|mi` into every word it matches (the unit list is written as a regex). */
