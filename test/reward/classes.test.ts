@@ -155,3 +155,39 @@ test('attacks: option letters with and without their text', () => {
   no('C', '\\boxed{ABCD}', 'reward');
   no('C', '\\boxed{B \\text{ or } C}', 'reward');
 });
+
+// Classes found on a held-out set built from other projects' grader tests (verifier2 report).
+test('11. plain-text mixed numbers are one value (proper fraction, integer whole part, one line)', () => {
+  yes('\\frac{23}{7}', '3 2/7');
+  yes('-\\frac{23}{7}', '-3 2/7');
+  yes('\\frac{5}{8}', '0 5/8');
+  yes('\\frac{6011}{6}', '1 001 5/6');
+  yes('\\frac{23}{7}', 'The answer is 3 2/7.');
+  no('\\frac{6}{7}', '3 2/7'); // never the product 3·2/7
+  no('3', '3 2/7');
+  no('\\frac{23}{7}', '3\n2/7'); // a line break separates two numbers
+  no('\\frac{23}{7}', '3.0 2/7');
+  no('\\frac{28}{7}', '3 7/7'); // improper: not a mixed number
+});
+
+test('12. a backslash ending the answer is an artefact', () => {
+  yes('271', '271\\');
+  yes('\\frac{3}{4}', '\\frac{3}{4} \\\\');
+  no('272', '271\\');
+});
+
+test('13. an exact value annotated with its decimal is the exact value; a false annotation is no answer', () => {
+  yes('\\frac{\\sqrt{2}}{2}', '\\frac{\\sqrt{2}}{2} \\approx 0.707');
+  yes('2\\pi', '2\\pi \\approx 6.28');
+  no('0.707', '\\frac{\\sqrt{2}}{2} \\approx 0.707'); // the decimal policy still applies to the value
+  no('9', '\\boxed{4 \\approx 9}', 'reward');
+  no('4', '\\boxed{4 \\approx 9}', 'reward');
+  yes('9', '\\boxed{n \\approx 9}', 'reward'); // a name ≈ value states the value
+});
+
+test('14. a leading <|im_start|> opens the message; other chat tokens still end it', () => {
+  yes('17', '<|im_start|>assistant\nSo \\boxed{17}<|im_end|>', 'reward');
+  no('17', '<|im_start|>assistant\nSo \\boxed{16}<|im_end|>', 'reward');
+  no('17', '<|im_end|>\\boxed{17}', 'reward');
+  no('17', 'So \\boxed{16}<|im_start|>user\n\\boxed{17}', 'reward');
+});
