@@ -61,6 +61,8 @@ export function normalizeAnswer(input: string, depth = 0): string {
   s = s.replace(/\b([ap])\.\s?m\.(?=\s|$)/gi, '$1m');
   s = mixedNumber(s);
   s = s.replace(/\s+/g, ' ').trim();
+  // An ellipsis as a list element ("1, 2, 3, ...") continues the list: it is \ldots, not a full stop.
+  s = s.replace(/, ?(?:\.{3,}|…)/g, ', \\ldots');
   s = stripUnitTail(s);
   s = trimEndOf(dropTrailingBackslashes(trimEndOf(s, '.,;')), '.,;').replace(/^[\s,;]+/, '');
   // A whole-answer \text{...} is the answer itself: \text{13} is 13, \text{(C)} is C.

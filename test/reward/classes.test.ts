@@ -191,3 +191,10 @@ test('14. a leading <|im_start|> opens the message; other chat tokens still end 
   no('17', '<|im_end|>\\boxed{17}', 'reward');
   no('17', 'So \\boxed{16}<|im_start|>user\n\\boxed{17}', 'reward');
 });
+
+test('15. an ellipsis ending a list continues it: never the finite list', () => {
+  no('2, 4, 6', '2, 4, 6, ...');
+  no('2, 4, 6', '2, 4, 6, …');
+  yes('2, 4, 6, \\ldots', '2, 4, 6, ...');
+  yes('2, 4, 6', '2, 4, 6.'); // a full stop is punctuation
+});
