@@ -299,7 +299,8 @@ export function nodesEqual(a: Node, b: Node): boolean {
   if (a.t === 'group' && b.t === 'group') {
     const setA = a.open === '\\{';
     const setB = b.open === '\\{';
-    if (setA || setB) return multisetEqual(a.items.flatMap(expandPm), b.items.flatMap(expandPm), nodesEqual);
+    // A bare brace group {1, 3} is a plain list (README): unordered against another one.
+    if (setA || setB || (a.open === '{' && b.open === '{')) return multisetEqual(a.items.flatMap(expandPm), b.items.flatMap(expandPm), nodesEqual);
     return sameBrackets(a, b) && orderedEqual(a.items, b.items, nodesEqual);
   }
   if (a.t === 'union' || b.t === 'union') {

@@ -61,6 +61,8 @@ export function normalizeAnswer(input: string, depth = 0): string {
   s = s.replace(/\b([ap])\.\s?m\.(?=\s|$)/gi, '$1m');
   s = mixedNumber(s);
   s = s.replace(/\s+/g, ' ').trim();
+  s = timeOfDay(s);
+  s = scientificDecimal(s);
   // An ellipsis as a list element ("1, 2, 3, ...") continues the list: it is \ldots, not a full stop.
   s = s.replace(/, ?(?:\.{3,}|…)/g, ', \\ldots');
   s = stripUnitTail(s);
@@ -89,6 +91,35 @@ function mixedNumber(s: string): string {
   const [num, den] = [BigInt(m[3]!), BigInt(m[4]!)];
   if (den === 0n || num >= den) return s;
   return `${m[1] === '-' ? '-' : ''}\\frac{${whole * den + num}}{${den}}`;
+}
+
+const TIME = /^(\d{1,2}):([0-5]\d)(?::(00))?(?: ?([ap])m)?$/i;
+
+/**
+ * A whole-answer time of day on one clock: zero seconds go (20:34:00 is 20:34) and a.m./p.m.
+ * becomes the 24-hour hour (8:34 pm is 20:34, 12:15 am is 0:15). Other ratios are untouched.
+ */
+function timeOfDay(s: string): string {
+  if (s.length > 16 || !s.includes(':')) return s;
+  const m = TIME.exec(s);
+  if (!m || (!m[3] && !m[4])) return s;
+  let h = Number(m[1]);
+  if (m[4]) {
+    if (h < 1 || h > 12) return s;
+    h = (h % 12) + (m[4].toLowerCase() === 'p' ? 12 : 0);
+  }
+  return `${h}:${m[2]}`;
+}
+
+// A decimal mantissa times a power of ten: 2.3148 \times 10^{-3}. The lookbehind keeps each
+// start at the beginning of a number (linear on long digit runs).
+const SCI = /(?<![\d.^_{])(\d+\.\d+) ?(?:\\times|\\cdot|×|\*) ?10 ?\^ ?(?:\{ ?([+-]?\d{1,4}) ?\}|([+-]?\d))(?![\d.])/g;
+
+/** Scientific notation with a decimal mantissa is that decimal written in e-notation, so it keeps the
+ * digits written (the decimal policy applies: 2.314814814815 × 10^{-3} stands for 1/432). */
+function scientificDecimal(s: string): string {
+  if (!s.includes('10') || !/\\times|\\cdot|×|\*/.test(s)) return s;
+  return s.replace(SCI, (_all, mant: string, e1?: string, e2?: string) => `${mant}e${e1 ?? e2}`);
 }
 
 /** A backslash (or `\\` row break) ending the answer is a typing artefact: `185\` is 185. */

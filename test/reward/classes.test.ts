@@ -198,3 +198,28 @@ test('15. an ellipsis ending a list continues it: never the finite list', () => 
   yes('2, 4, 6, \\ldots', '2, 4, 6, ...');
   yes('2, 4, 6', '2, 4, 6.'); // a full stop is punctuation
 });
+
+test('16. a bare brace group is a plain list: unordered against another one', () => {
+  yes('{y, y + 2}', '{y + 2, y}');
+  yes('{3, 7}', '{7, 3}');
+  no('{y, y + 2}', '{y + 1, y}');
+  no('{3, 7}', '(7, 3)'); // a tuple keeps its order
+});
+
+test('17. times of day: zero seconds and a.m./p.m. on the 24-hour clock', () => {
+  yes('19:05', '19:05:00');
+  yes('19:05', '7:05 p.m.');
+  yes('7:05 \\text{ p.m.}', '19:05');
+  yes('0:40', '12:40 am');
+  no('19:05', '7:05 a.m.');
+  no('19:05', '19:05:30');
+  no('2:4', '1:2'); // ratios are still term by term
+});
+
+test('18. scientific notation with a decimal mantissa keeps the digits written', () => {
+  yes('\\frac{1}{7}', '1.4285714 \\times 10^{-1}'); // ≥ 6 significant digits of a non-terminating value
+  no('\\frac{1}{7}', '1.43 \\times 10^{-1}');
+  yes('0.0045', '4.5 \\times 10^{-3}');
+  yes('62000', '6.2 \\cdot 10^{4}');
+  no('0.0045', '4.6 \\times 10^{-3}');
+});
