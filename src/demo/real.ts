@@ -10,7 +10,7 @@ import { manualSeed, setNumThreads } from '../engine/index.js';
 import { loadBenchmark } from '../data/benchmarks.js';
 import { rankByVariance } from '../data/selection.js';
 import type { TrainExample } from '../data/examples.js';
-import { evaluate, evalStopTokenIds, loadModelFolder, type BenchmarkSummary, type EvalBenchmark, type EvalProblem } from '../eval/evaluate.js';
+import { evaluate, evalStopTokenIds, loadModelFolder, type BenchmarkSummary, type EvalBenchmark, type EvalProblem, type EvalRecord } from '../eval/evaluate.js';
 import { stylePromptBuilder } from '../eval/prompt-styles.js';
 import { VerifierPool } from '../reward/pool.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
@@ -63,13 +63,17 @@ export interface RealDemoConfig {
  */
 export const REAL_PROMPT = '{problem} Give the final answer in the form \\boxed{N}.';
 
-/** `npm run demo:real`: about 40 minutes on a busy 2-core machine (README, bench/results/demo-real.json). */
+/**
+ * `npm run demo:real` (README "A real model", bench/results/demo-real.json). Measured on one
+ * thread: base evaluation 61 s CPU, selection 109 s, one seed (8 steps + the evaluation after)
+ * 153-399 s; on a 2-core machine shared with other jobs the wall time was 2.5-4x the CPU time.
+ */
 export const REAL_DEMO: Omit<RealDemoConfig, 'model'> = {
   seeds: [0, 1],
   threads: 1,
   dataSeed: 0,
-  heldOutPerKind: 8,
-  gsm8k: 20,
+  heldOutPerKind: 4,
+  gsm8k: 10,
   gsm8kMaxSteps: 2,
   evalDir: '../shared/data/eval',
   poolPerKind: 2,
@@ -82,7 +86,7 @@ export const REAL_DEMO: Omit<RealDemoConfig, 'model'> = {
   reward: 'any',
   grpo: {
     trainBatchSize: 2, miniBatchSize: 2, groupSize: 8, maxResponseLength: 96, lr: 3e-5, temperature: 0.6,
-    klCoef: 0, overlong: 'zero', steps: 10, validateEvery: 0, saveEvery: 0, rolloutSamples: 8,
+    klCoef: 0, overlong: 'zero', steps: 8, validateEvery: 0, saveEvery: 0, rolloutSamples: 8,
   },
 };
 
@@ -98,7 +102,25 @@ export const QUICK_REAL_DEMO: Omit<RealDemoConfig, 'model'> = {
 };
 
 /** Accuracy of one held-out set: any format (the paper's evaluation) and boxed (the reward's format). */
-export interface SetScore { n: number; any: number; boxed: number; truncated: number; meanTokens: number }
+export interface SetScore {
+  n: number; any: number; boxed: number; truncated: number; meanTokens: number;
+  /** The generated set per problem kind (add, sub, ...): what a 1-shot run on one kind does to the others. */
+  kinds?: Record<string, { n: number; any: number; boxed: number }>;
+}
+
+/** Per-kind accuracies of scored records whose id is `<kind>-<i>` (the generated set's ids). */
+export function perKind(records: readonly { id: string; correct: boolean; rewardCorrect: boolean }[]): Record<string, { n: number; any: number; boxed: number }> {
+  const out: Record<string, { n: number; any: number; boxed: number }> = {};
+  for (const r of records) {
+    const kind = r.id.slice(0, r.id.lastIndexOf('-'));
+    const k = (out[kind] ??= { n: 0, any: 0, boxed: 0 });
+    k.n++;
+    if (r.correct) k.any++;
+    if (r.rewardCorrect) k.boxed++;
+  }
+  for (const k of Object.values(out)) { k.any = round(k.any / k.n); k.boxed = round(k.boxed / k.n); }
+  return out;
+}
 
 export type HeldOutScores = Record<string, SetScore>;
 
@@ -199,11 +221,17 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
     index, messages: [{ role: 'user', content: cfg.prompt.split('{problem}').join(p.problem) }], groundTruth: p.answer, dataSource: 'word-problems',
   });
   const heldOut = (model: typeof loaded.model, label: string): HeldOutScores => {
+    const arithmetic: EvalRecord[] = [];
     const r = evaluate(model, tokenizer, sets, {
       maxNewTokens: cfg.evalMaxTokens, batchSize: 64, promptBuilder, stopTokenIds, keepRecords: false,
-      onRecord: (rec) => fs.appendFileSync(path.join(o.outDir, `${label}.jsonl`), JSON.stringify(rec) + '\n'),
+      onRecord: (rec) => {
+        if (rec.bench === 'arithmetic') arithmetic.push(rec);
+        fs.appendFileSync(path.join(o.outDir, `${label}.jsonl`), JSON.stringify(rec) + '\n');
+      },
     });
-    return scores(r.benchmarks);
+    const s = scores(r.benchmarks);
+    if (s['arithmetic']) s['arithmetic'].kinds = perKind(arithmetic);
+    return s;
   };
   log(`[real] ${cfg.model}: held-out ${sets.map((s) => `${s.name} ${s.problems.length}`).join(', ')}; pool ${poolProblems.length}; seeds ${cfg.seeds.join(', ')}; ${cfg.threads} thread(s)`);
   log(`[real] prompt (user turn): ${JSON.stringify(cfg.prompt)}; reward: ${cfg.reward === 'any' ? 'the answer in any format (verifier evaluation mode)' : 'the last \\boxed{} (verifier reward mode, the paper\'s)'}`);

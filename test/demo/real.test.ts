@@ -88,6 +88,11 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
           assert.equal(scores[set]!.any, mine.filter((x) => x.correct).length / mine.length);
           assert.equal(scores[set]!.boxed, mine.filter((x) => x.rewardCorrect).length / mine.length);
         }
+        // one generated problem per kind: each kind's accuracy is that problem's verdict
+        const kinds = scores['arithmetic']!.kinds!;
+        assert.deepEqual(Object.keys(kinds).sort(), [...WORD_KINDS].sort());
+        for (const k of Object.values(kinds)) assert.equal(k.n, 1);
+        assert.equal(Object.values(kinds).reduce((a, k) => a + k.any, 0) / 5, scores['arithmetic']!.any);
       }
       // selection: the pool's 5 problems scored over 2 epochs, ranked by variance; π1 is the top one
       assert.equal(s.selection.pool, 5);
