@@ -70,9 +70,14 @@ const ANSWER_WORDS = new Set(
     'sqrt frac pi infty inf text cdot times sin cos tan sec csc cot log exp arcsin arccos arctan sinh cosh tanh').split(' '),
 );
 
+const OTHER_SCRIPT = /[^\P{L}\p{Script=Latin}\p{Script=Greek}\p{Script=Common}]/u;
+
 /** A bare answer: no prose words outside LaTeX commands and \text{}. */
 export function looksLikeAnswer(s: string): boolean {
   if (s.length > 400) return false;
+  // Letters of a script other than Latin, Greek (π, θ) and Common (ℝ) are prose: Chinese,
+  // Cyrillic, ... sentences are not an answer, whatever their Latin word count.
+  if (OTHER_SCRIPT.test(s)) return false;
   const t = stripMathDelimiters(s)
     .replace(/\\(?:begin|end)\s*\{[^{}]*\}/g, ' ')
     .replace(/_\{[^{}]*\}/g, ' ')

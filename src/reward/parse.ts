@@ -691,7 +691,14 @@ function flatName(n: Node): string | null {
   }
 }
 
-const UNICODE: [RegExp, string][] = [
+const GREEK_CHARS: Record<string, string> = Object.fromEntries(
+  ('α alpha β beta γ gamma δ delta ε epsilon ζ zeta η eta θ theta ι iota κ kappa λ lambda μ mu ν nu ξ xi ρ rho ' +
+    'σ sigma τ tau υ upsilon φ phi χ chi ψ psi ω omega Γ Gamma Δ Delta Θ Theta Λ Lambda Ξ Xi Σ Sigma Φ Phi Ψ Psi Ω Omega')
+    .split(' ')
+    .reduce<[string, string][]>((acc, w, i, all) => (i % 2 === 0 ? [...acc, [w, all[i + 1]!]] : acc), []),
+);
+
+const UNICODE: [RegExp, string | ((ch: string) => string)][] = [
   [/π/g, '\\pi '],
   [/ℝ/g, '\\mathbb{R}'],
   [/∞/g, '\\infty '],
@@ -700,12 +707,14 @@ const UNICODE: [RegExp, string][] = [
   [/×/g, '\\times '],
   [/·/g, '\\cdot '],
   [/÷/g, '\\div '],
+  // Greek letters typed as characters are the same symbols as their commands (θ = \theta).
+  [/[α-ωΓΔΘΛΞΣΦΨΩ]/g, (ch: string) => (GREEK_CHARS[ch] ? `\\${GREEK_CHARS[ch]} ` : ch)],
 ];
 
 /** Parses one expression; null when it is not math this parser understands. */
 export function parseLatex(input: string, lenient = false): Node | null {
   let s = input;
-  for (const [re, r] of UNICODE) s = s.replace(re, r);
+  for (const [re, r] of UNICODE) s = s.replace(re, r as string);
   if (!s.trim() || s.length > 100_000) return null;
   try {
     return new Parser(s, lenient).parseTop();

@@ -223,3 +223,11 @@ test('18. scientific notation with a decimal mantissa keeps the digits written',
   yes('62000', '6.2 \\cdot 10^{4}');
   no('0.0045', '4.6 \\times 10^{-3}');
 });
+
+test('19. eval mode: a sentence in another script is prose, not a bare answer', () => {
+  yes('\\frac{5}{4}', '解得 $y = \\frac{5}{4}$。');
+  yes('\\frac{5}{4}', 'Итак, $y = \\frac{5}{4}$.');
+  no('\\frac{5}{4}', '解得 $y = \\frac{4}{5}$。');
+  yes('\\mathbb{R}', 'ℝ'); // Common-script letters stay math
+  yes('\\theta + 1', 'θ + 1');
+});
