@@ -4,6 +4,7 @@
 // HTML report with the curves. Seeded and reproducible.
 import * as path from 'node:path';
 import { CliError, intOption, numberOption, parseArgs } from './args.js';
+import { FAMILIES } from '../demo/task.js';
 import { FULL_DEMO, QUICK_DEMO, SATURATION, otherFamiliesLenient, pct, runDemo, type DemoConfig } from '../demo/pipeline.js';
 
 const USAGE = 'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json]   |   rlvr demo --model DIR|NAME ... (a real model: rlvr demo --model x --help)';
@@ -17,6 +18,7 @@ const SPEC = {
   'base-from': { type: 'string', help: 'reuse the base model of an earlier rlvr demo output folder (same seed and model settings) instead of pretraining' },
   'skip-ablations': { type: 'boolean', help: 'skip the ablation runs (pg-only, entropy-only, a random example)' },
   quick: { type: 'boolean', help: 'a much smaller, faster configuration (for tests; its numbers mean little)' },
+  'example-rank': { type: 'string', help: 'train on the pool example ranked K-th by historical variance, the paper\'s π_K (default 1)' },
   threads: { type: 'string', help: `libtorch CPU threads (default ${FULL_DEMO.threads})` },
   json: { type: 'boolean', help: 'print {"before","after","steps","seconds"} as JSON on the last line' },
 } as const;
@@ -32,9 +34,14 @@ export async function run(argv: string[]): Promise<number> {
   const steps = intOption(options.steps, 'steps', base.grpo.steps!);
   const lr = numberOption(options.lr, 'lr', base.grpo.lr!);
   if (!(lr > 0)) throw new CliError(`--lr must be > 0, got ${lr}`);
+  // Checked here, before pretraining: the pool holds poolPerFamily problems of each family.
+  const poolSize = FAMILIES.length * base.poolPerFamily;
+  const exampleRank = intOption(options['example-rank'], 'example-rank', base.exampleRank);
+  if (exampleRank < 1 || exampleRank > poolSize) throw new CliError(`--example-rank must be from 1 to ${poolSize} (the pool's size), got ${exampleRank}`);
   const config: DemoConfig = {
     ...base,
     seed,
+    exampleRank,
     threads: intOption(options.threads, 'threads', base.threads),
     pretrainSteps: intOption(options['pretrain-steps'], 'pretrain-steps', base.pretrainSteps),
     grpo: { ...base.grpo, steps, lr },
@@ -63,10 +70,10 @@ export async function run(argv: string[]): Promise<number> {
   const w = Math.max(...rows.map((x) => x[0].length));
   const lines = [
     '',
-    `1-shot RLVR demo, seed ${seed}: π1 = "${r.selected.question}" (answer ${r.selected.answer}), ${r.steps.length} steps`,
+    `1-shot RLVR demo, seed ${seed}: π${r.selected.rank} = "${r.selected.question}" (answer ${r.selected.answer}), ${r.steps.length} steps`,
     `${''.padEnd(w)}  ${'before'.padStart(8)}  ${'after'.padStart(8)}`,
     ...rows.map(([k, x, y]) => `${k.padEnd(w)}  ${x.padStart(8)}  ${y.padStart(8)}`),
-    r.saturationStep !== null ? `training accuracy on π1 (${r.trainedFamily}) reached ${SATURATION * 100}% at step ${r.saturationStep}` : `training accuracy on π1 (${r.trainedFamily}) never reached ${SATURATION * 100}%`,
+    r.saturationStep !== null ? `training accuracy on π${r.selected.rank} (${r.trainedFamily}) reached ${SATURATION * 100}% at step ${r.saturationStep}` : `training accuracy on π${r.selected.rank} (${r.trainedFamily}) never reached ${SATURATION * 100}%`,
     ...(r.postSaturation ? [`after saturation, held-out (any format): ${pct(r.postSaturation.atSaturation.value)} at step ${r.postSaturation.atSaturation.step} → ` +
       `${pct(r.postSaturation.end.value)} at step ${r.postSaturation.end.step}` +
       (r.postSaturation.best ? `, best ${pct(r.postSaturation.best.value)} at step ${r.postSaturation.best.step}` : '') +

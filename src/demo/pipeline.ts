@@ -37,6 +37,11 @@ export interface DemoConfig {
   // selection: a short full-pool GRPO run whose per-epoch accuracies are the "history"
   selectionEpochs: number;
   selectionBatch: number;
+  /**
+   * Train on the pool example ranked k-th by historical variance (the paper's π_k; it reports
+   * π1, π2, π13, ...). Default 1.
+   */
+  exampleRank: number;
   // 1-shot RLVR: overrides of the paper's GRPO config
   grpo: Partial<GRPOConfig>;
   /** Max new tokens of the held-out (greedy) evaluation. */
@@ -86,6 +91,7 @@ export const FULL_DEMO: DemoConfig = {
   pretrainLr: 3e-3,
   selectionEpochs: 4,
   selectionBatch: 8,
+  exampleRank: 1,
   // The paper's GRPO (T = 0.6, clip 0.2, KL 0.001, entropy 0.001, token-mean, wd 0.01, clip-norm 1)
   // with the batch scaled from 128 to 16 copies of π1 × 8 rollouts and lr raised from 1e-6 to
   // 2e-4. Adam moves every weight by about lr per step, so 1e-6 would change this model's weights
@@ -141,7 +147,8 @@ export interface DemoResult {
   after: HeldOutResult;
   pretrainLosses: number[];
   ranking: (RankedExample & { question: string; accs: number[] })[];
-  selected: { index: number; question: string; answer: string; variance: number };
+  /** The training example; rank k means the paper's π_k (DemoConfig.exampleRank). */
+  selected: { index: number; rank: number; question: string; answer: string; variance: number };
   steps: StepMetrics[];
   /** Held-out validation at step 0 and every validateEvery steps. */
   validation: ValidationPoint[];
@@ -295,9 +302,11 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
     });
     const ranked = rankByVariance(history);
     const ranking = ranked.map((r) => ({ ...r, question: split.pool[r.index]!.question, accs: history.find((h) => h.index === r.index)!.accs }));
-    const pi1 = ranking[0]!;
+    if (!Number.isInteger(cfg.exampleRank) || cfg.exampleRank < 1 || cfg.exampleRank > ranking.length) throw new Error(`exampleRank must be an integer from 1 to ${ranking.length} (the pool's size), got ${cfg.exampleRank}`);
+    const pi1 = ranking[cfg.exampleRank - 1]!;
+    const pi = `π${pi1.rank}`;
     const selectedProblem: Problem = split.pool[pi1.index]!;
-    const selected = { index: pi1.index, question: selectedProblem.question, answer: String(selectedProblem.answer), variance: pi1.variance };
+    const selected = { index: pi1.index, rank: pi1.rank, question: selectedProblem.question, answer: String(selectedProblem.answer), variance: pi1.variance };
     for (const r of ranking.slice(0, 5)) log(`[select] π${r.rank}: ${r.question} (answer ${split.pool[r.index]!.answer}) | accuracy per epoch ${r.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${r.variance.toFixed(4)}`);
     const selectionSeconds = since(t);
 
@@ -313,12 +322,12 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
 
     // ---- ablations (the paper's Table 5 shape): loss terms, and a random example instead of π1 ----
     t = performance.now();
-    const ablations: AblationResult[] = [summarizeRun('full loss, π1 (selected)', selectedProblem, main, before)];
+    const ablations: AblationResult[] = [summarizeRun(`full loss, ${pi} (selected)`, selectedProblem, main, before)];
     if (cfg.ablations) {
       const randomIndex = pickRandomExample(cfg.seed, split.pool.length, pi1.index);
       const variants: { name: string; problem: Problem; index: number; overrides: Partial<GRPOConfig> }[] = [
-        { name: 'pg-only, π1', problem: selectedProblem, index: pi1.index, overrides: LOSS_PRESETS['pg-only']! },
-        { name: 'entropy-only, π1', problem: selectedProblem, index: pi1.index, overrides: LOSS_PRESETS['entropy-only']! },
+        { name: `pg-only, ${pi}`, problem: selectedProblem, index: pi1.index, overrides: LOSS_PRESETS['pg-only']! },
+        { name: `entropy-only, ${pi}`, problem: selectedProblem, index: pi1.index, overrides: LOSS_PRESETS['entropy-only']! },
         { name: 'full loss, random example', problem: split.pool[randomIndex]!, index: randomIndex, overrides: {} },
       ];
       for (const [k, v] of variants.entries()) {

@@ -43,9 +43,10 @@ export const SATURATION_COLOR = '#e377c2';
 export function renderReport(r: DemoResult): string {
   const steps = r.steps;
   const val = r.validation;
+  const pi = `π${r.selected.rank}`;
   const markers: MarkerSpec[] = r.saturationStep === null ? [] : [{ x: r.saturationStep, label: `train accuracy ≥ ${SATURATION * 100}% (step ${r.saturationStep})`, color: SATURATION_COLOR }];
   const accuracy = lineChart('Accuracy per RLVR step', [
-    { name: 'train accuracy (π1 rollouts)', color: '#1f77b4', points: steps.map((m) => [m.step, m.trainAccuracy]) },
+    { name: `train accuracy (${pi} rollouts)`, color: '#1f77b4', points: steps.map((m) => [m.step, m.trainAccuracy]) },
     { name: 'held-out accuracy (boxed, greedy)', color: '#d62728', points: val.map((v) => [v.step, v.accuracy]), dots: true },
     { name: 'held-out, any format', color: '#2ca02c', points: val.map((v) => [v.step, v.lenientAccuracy]), dashed: true, dots: true },
     { name: 'held-out families not trained on, any format', color: '#bcbd22', points: val.map((v) => [v.step, otherFamiliesLenient(v, r.trainedFamily)]), dots: true },
@@ -53,10 +54,10 @@ export function renderReport(r: DemoResult): string {
   const families0 = Object.keys(val[0]?.perFamily ?? {});
   const perFamily = lineChart('Held-out accuracy per family (any format)', [
     ...families0.map((f, k) => ({
-      name: f === r.trainedFamily ? `${f} (family of π1)` : f, color: FAMILY_COLORS[k % FAMILY_COLORS.length]!, dots: true, dashed: f === r.trainedFamily,
+      name: f === r.trainedFamily ? `${f} (family of ${pi})` : f, color: FAMILY_COLORS[k % FAMILY_COLORS.length]!, dots: true, dashed: f === r.trainedFamily,
       points: val.map((v) => [v.step, v.perFamily[f]?.lenientAccuracy ?? 0] as [number, number]),
     })),
-    { name: 'train accuracy (π1 rollouts)', color: '#7f7f7f', points: steps.map((m) => [m.step, m.trainAccuracy] as [number, number]) },
+    { name: `train accuracy (${pi} rollouts)`, color: '#7f7f7f', points: steps.map((m) => [m.step, m.trainAccuracy] as [number, number]) },
   ], { xLabel: 'step', yLabel: 'accuracy (fraction)', yMin: 0, yMax: 1, markers });
   const boxed = lineChart('Held-out boxed-answer rate', [
     { name: 'boxed rate', color: '#17becf', points: val.map((v) => [v.step, v.boxedRate]), dots: true },
@@ -69,7 +70,7 @@ export function renderReport(r: DemoResult): string {
   const b = r.before, a = r.after;
   const row = (name: string, x: string, y: string) => `<tr><td>${esc(name)}</td><td>${x}</td><td>${y}</td></tr>`;
   const families = Object.keys(b.perFamily);
-  const famRows = families.map((f) => row(`${f}${f === r.trainedFamily ? ' (the family of π1)' : ''}: accuracy (boxed) / any format / boxed rate`,
+  const famRows = families.map((f) => row(`${f}${f === r.trainedFamily ? ` (the family of ${pi})` : ''}: accuracy (boxed) / any format / boxed rate`,
     `${pct(b.perFamily[f]!.accuracy)} / ${pct(b.perFamily[f]!.lenientAccuracy)} / ${pct(b.perFamily[f]!.boxedRate)}`,
     `${pct(a.perFamily[f]?.accuracy ?? 0)} / ${pct(a.perFamily[f]?.lenientAccuracy ?? 0)} / ${pct(a.perFamily[f]?.boxedRate ?? 0)}`)).join('\n');
   // Spread the samples over the families.
@@ -110,7 +111,7 @@ ${famRows}
 ${ablationRows}
 </table>
 <h2>Curves</h2>`;
-  const outro = `<h2>The training example π1</h2>
+  const outro = `<h2>The training example ${pi}</h2>
 <p><code>${esc(r.selected.question)}</code> → ${esc(r.selected.answer)} (pool example ${r.selected.index}, historical variance ${r.selected.variance.toFixed(4)}).
 The history is the per-epoch training accuracy of each pool example in a short GRPO run over the whole pool (${c.selectionEpochs} epochs), as in the paper's
 selection (which used a full-set run); examples are ranked by its variance.</p>
@@ -137,14 +138,15 @@ export function writeReport(r: DemoResult): void {
 }
 
 /** The post-saturation paragraph: the saturation step and what held-out accuracy did after it. */
-export function postSaturationText(r: Pick<DemoResult, 'postSaturation' | 'saturationStep' | 'steps' | 'validation' | 'trainedFamily'>): string {
+export function postSaturationText(r: Pick<DemoResult, 'postSaturation' | 'saturationStep' | 'steps' | 'validation' | 'trainedFamily' | 'selected'>): string {
   const p = r.postSaturation;
-  if (r.saturationStep === null) return `Training accuracy on π1 did not reach ${SATURATION * 100}% within ${r.steps.length} steps.`;
-  if (!p) return `Training accuracy on π1 first reached ${SATURATION * 100}% at step ${r.saturationStep}, after the last held-out evaluation.`;
+  const pi = `π${r.selected.rank}`;
+  if (r.saturationStep === null) return `Training accuracy on ${pi} did not reach ${SATURATION * 100}% within ${r.steps.length} steps.`;
+  if (!p) return `Training accuracy on ${pi} first reached ${SATURATION * 100}% at step ${r.saturationStep}, after the last held-out evaluation.`;
   const at = r.validation.find((v) => v.step === p.atSaturation.step)!;
   const end = r.validation.find((v) => v.step === p.end.step)!;
   const best = p.best ? `; its highest after saturation was ${pct(p.best.value)} at step ${p.best.step}` : '';
-  return `Training accuracy on π1 first reached ${SATURATION * 100}% at step ${p.saturationStep} (the vertical line on the accuracy charts). ` +
+  return `Training accuracy on ${pi} first reached ${SATURATION * 100}% at step ${p.saturationStep} (the vertical line on the accuracy charts). ` +
     `Held-out accuracy in any format was ${pct(p.atSaturation.value)} at step ${p.atSaturation.step} (the first evaluation from saturation on) and ` +
     `${pct(p.end.value)} at step ${p.end.step}${best}. Of the ${p.evaluationsAfter} evaluations after step ${p.atSaturation.step}, ${p.rises} were higher than the one before ` +
     `and ${p.newHighs} set a new high${p.lastNewHighStep !== null ? ` (the last at step ${p.lastNewHighStep})` : ''}. ` +

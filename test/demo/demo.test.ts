@@ -82,6 +82,17 @@ describe('demo task', () => {
   });
 });
 
+describe('rlvr demo: bad input', () => {
+  test('--example-rank outside the pool: one line, exit code 2, before any work', () => {
+    for (const [rank, pool] of [['0', 16], ['9', 8]] as const) {
+      const r = spawnSync(process.execPath, [main, 'demo', ...(pool === 8 ? ['--quick'] : []), '--example-rank', rank], { encoding: 'utf8' });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`--example-rank must be (an integer >= 1|from 1 to ${pool})`));
+    }
+  });
+});
+
 describe('rlvr demo --quick', () => {
   const out1 = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-demo-'));
   const out2 = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-demo-'));
