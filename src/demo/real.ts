@@ -85,7 +85,7 @@ export const REAL_DEMO: Omit<RealDemoConfig, 'model'> = {
   // GRPO step 1 were boxed and correct (README, "settings that did not work").
   reward: 'any',
   grpo: {
-    trainBatchSize: 2, miniBatchSize: 2, groupSize: 8, maxResponseLength: 96, lr: 3e-5, temperature: 0.6,
+    trainBatchSize: 2, miniBatchSize: 2, groupSize: 8, maxResponseLength: 96, lr: 1e-5, temperature: 0.6,
     klCoef: 0, overlong: 'zero', steps: 8, validateEvery: 0, saveEvery: 0, rolloutSamples: 8,
   },
 };
