@@ -4,7 +4,8 @@
 // PyTorch (python3 -c 'import torch'), which also tells the C++11 ABI flag and CUDA version.
 // Output: build/Release/rlvr_native.node (+ build/libtorch.json describing what it linked).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,17 +77,44 @@ function run(args) {
 
 mkdirSync(objDir, { recursive: true });
 mkdirSync(path.dirname(outFile), { recursive: true });
-const headerTime = Math.max(...readdirSync(srcDir).filter((f) => f.endsWith('.h')).map((f) => statSync(path.join(srcDir, f)).mtimeMs));
+// What the addon was built from: build/Release/rlvr_native.json records a hash of src/native, and
+// src/engine/native.ts refuses an addon whose hash is not the sources' (an addon copied from another
+// checkout, or older than a `git pull`, would otherwise fail later with "x is not a function").
+function nativeSourceHash(dir) {
+  const h = createHash('sha256');
+  const walk = (d) => {
+    for (const name of readdirSync(d).sort()) {
+      const f = path.join(d, name);
+      if (statSync(f).isDirectory()) walk(f);
+      else h.update(path.relative(dir, f)).update('\0').update(readFileSync(f)).update('\0');
+    }
+  };
+  walk(dir);
+  return h.digest('hex').slice(0, 16);
+}
+const stampOut = path.join(path.dirname(outFile), 'rlvr_native.json');
+const sourceHash = nativeSourceHash(srcDir);
+const headerTime = Math.max(...readdirSync(srcDir, { recursive: true }).map(String)
+  .filter((f) => !f.endsWith('.cc') && statSync(path.join(srcDir, f)).isFile()).map((f) => statSync(path.join(srcDir, f)).mtimeMs));
 const sources = readdirSync(srcDir).filter((f) => f.endsWith('.cc'));
 const flagsStamp = JSON.stringify({ cxxflags, libs, torch });
 const stampFile = path.join(objDir, 'flags.json');
-const flagsChanged = !existsSync(stampFile) || (await import('node:fs')).readFileSync(stampFile, 'utf8') !== flagsStamp;
-const stale = sources.filter((f) => {
+const flagsChanged = !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== flagsStamp;
+const staleByTime = sources.filter((f) => {
   const obj = path.join(objDir, f.replace(/\.cc$/, '.o'));
   if (flagsChanged || !existsSync(obj)) return true;
   const t = statSync(obj).mtimeMs;
   return statSync(path.join(srcDir, f)).mtimeMs > t || headerTime > t;
 });
+const built = existsSync(outFile) && existsSync(stampOut) ? JSON.parse(readFileSync(stampOut, 'utf8')) : null;
+if (staleByTime.length === 0 && built?.sourceHash === sourceHash) {
+  console.error(`build-native: ${path.relative(root, outFile)} is up to date (sources ${sourceHash})`);
+  process.exit(0);
+}
+// Sources that differ from what the addon was built from although no file is newer than its object
+// (a checkout that set older times, objects from another build): compile everything rather than
+// link stale objects.
+const stale = staleByTime.length > 0 ? staleByTime : sources;
 
 console.error(`build-native: libtorch ${torch.version} at ${torch.dir} (${hasCuda ? `CUDA ${torch.cuda}` : 'CPU only'}, CXX11 ABI ${torch.abi}); compiling ${stale.length}/${sources.length} files`);
 const jobs = Math.max(1, Math.min(stale.length, Number(process.env.JOBS ?? 2)));
@@ -98,14 +126,14 @@ try {
       try {
         await run([...cxxflags, ...args]);
       } catch (e) {
-        // CUDA graphs are the one optional part: if their CUDA headers do not compile against
-        // this libtorch, build the addon without them (they then report so) rather than not at all.
         if (f === 'distributed.cc' && ncclHome) {
           // NCCL is the optional part of c10d: without it gloo still works (on CPU tensors).
           console.error('build-native: WARNING: distributed.cc did not compile with NCCL; building with gloo only');
           await run([...cxxflags.filter((x) => x !== '-DRLVR_WITH_NCCL' && x !== '-DUSE_C10D_NCCL'), ...args]);
           continue;
         }
+        // CUDA graphs are optional too: if their CUDA headers do not compile against this
+        // libtorch, build the addon without them (they then report so) rather than not at all.
         if (f !== 'cuda_graph.cc' || !hasCuda) throw e;
         console.error('build-native: WARNING: cuda_graph.cc did not compile with CUDA; building without CUDA graphs');
         await run([...cxxflags.filter((x) => x !== '-DRLVR_WITH_CUDA'), ...args]);
@@ -120,5 +148,6 @@ try {
   fail(`compilation failed: ${e.message}`);
 }
 writeFileSync(stampFile, flagsStamp);
+writeFileSync(stampOut, JSON.stringify({ sourceHash }) + '\n');
 writeFileSync(path.join(root, 'build/libtorch.json'), JSON.stringify({ dir: torch.dir, version: torch.version, cuda: hasCuda ? torch.cuda : null, abi: torch.abi }, null, 2));
 console.error(`build-native: wrote ${path.relative(root, outFile)}`);

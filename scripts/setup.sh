@@ -29,6 +29,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: installing node modules" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
-if [ ! -f build/Release/rlvr_native.node ] || [ -n "$(find src/native -newer build/Release/rlvr_native.node 2>/dev/null | head -1)" ]; then
-  npm run --silent build:native
-fi
+# build-native decides from a hash of src/native (build/Release/rlvr_native.json), not file times:
+# an addon copied in after the sources would look newer than them. Up to date, it returns at once.
+npm run --silent build:native

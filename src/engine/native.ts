@@ -1,6 +1,7 @@
 // Loads the native addon (build/Release/rlvr_native.node) and types its surface.
 // Tensors cross the boundary as integer slot ids (see src/native/common.h).
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,7 +105,43 @@ function load(): NativeAddon {
     throw new Error(`the native addon is not built (${file} is missing): run \`node ${path.join(root, 'scripts/build-native.mjs')}\` ` +
       '(it needs an installed PyTorch, e.g. `pip install torch==2.13.0`, or $LIBTORCH)');
   }
+  const problem = staleAddon(root, file);
+  if (problem) {
+    // A code of the E... form: the CLI prints it as one line (an environment problem, not a bug).
+    throw Object.assign(new Error(`${problem}: run \`npm run build:native\` (or \`node ${path.join(root, 'scripts/build-native.mjs')}\`)`), { code: 'ENATIVESTALE' });
+  }
   return createRequire(import.meta.url)(file) as NativeAddon;
+}
+
+/**
+ * The same hash of src/native as scripts/build-native.mjs records in rlvr_native.json beside the
+ * addon. An addon built from other sources (copied from another checkout, or older than a `git
+ * pull`) would otherwise fail later and obscurely ("native.distStore is not a function").
+ */
+export function nativeSourceHash(dir: string): string {
+  const h = createHash('sha256');
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const f = path.join(d, name);
+      if (statSync(f).isDirectory()) walk(f);
+      else h.update(path.relative(dir, f)).update('\0').update(readFileSync(f)).update('\0');
+    }
+  };
+  walk(dir);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Why the addon at `file` does not match the package's native sources, or null. */
+function staleAddon(root: string, file: string): string | null {
+  const srcDir = path.join(root, 'src/native');
+  const stamp = file.replace(/\.node$/, '.json');
+  // An addon named by RLVR_NATIVE without a record is the user's own choice; the default one must have it.
+  if (!existsSync(srcDir) || (process.env.RLVR_NATIVE && !existsSync(stamp))) return null;
+  if (!existsSync(stamp)) return `the native addon ${file} has no build record (${path.basename(stamp)}): it was built by an older build script`;
+  let recorded: unknown;
+  try { recorded = (JSON.parse(readFileSync(stamp, 'utf8')) as { sourceHash?: unknown }).sourceHash; } catch { recorded = null; }
+  const current = nativeSourceHash(srcDir);
+  return recorded === current ? null : `the native addon ${file} was built from other sources than src/native holds now (${String(recorded)} vs ${current})`;
 }
 
 /**
