@@ -25,7 +25,6 @@
 // UNTESTED on GPUs: no machine with two GPUs was lent to any session so far (docs/distributed.md).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +38,7 @@ import { GRPOTrainer } from '../src/rl/trainer.js';
 import { DataParallel } from '../src/dist/data-parallel.js';
 import { initProcessGroup, type ProcessGroup } from '../src/dist/process-group.js';
 import { ShardedAdamW } from '../src/dist/sharded-adamw.js';
+import { freePort } from '../src/dist/launch.js';
 
 const WORLD = 2;
 const args = process.argv.slice(2);
@@ -75,17 +75,6 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(dir, gloo ? 'nccl-gloo.json' : 'nccl.json'), text);
   if (process.env.OUT) fs.writeFileSync(path.join(process.env.OUT, 'nccl.json'), text);
   console.log(text);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 // ---- one rank ----

@@ -13,36 +13,12 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../../src/dist/launch.js';
 import { checkpointName } from '../../src/rl/checkpoints.js';
-import { SafetensorsReader } from '../../src/model/safetensors.js';
 import { buildTinyQwenModel } from '../helpers/tiny-model.js';
+import { maxAbsDiff, readWeights } from '../helpers/weights.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const cli = path.join(repoRoot, 'dist/src/cli/main.js');
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dp-worker.js');
-
-function readWeights(dir: string): Map<string, Float32Array> {
-  const r = new SafetensorsReader(path.join(dir, 'model.safetensors'));
-  try {
-    const out = new Map<string, Float32Array>();
-    for (const name of r.names) {
-      const b = r.read(name);
-      out.set(name, new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
-    }
-    return out;
-  } finally {
-    r.close();
-  }
-}
-
-function maxAbsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
-  let m = 0;
-  for (const [k, x] of a) {
-    const y = b.get(k)!;
-    for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
-  }
-  return m;
-}
 
 describe('data-parallel GRPO (gloo, CPU)', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-dp-'));

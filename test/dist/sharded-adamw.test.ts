@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,20 +15,10 @@ import { SafetensorsReader, writeSafetensors } from '../../src/model/safetensors
 import { ShardedAdamW } from '../../src/dist/sharded-adamw.js';
 import { checkpointProblem } from '../../src/rl/checkpoints.js';
 import { ADAMW, SHAPES, makeGrads, makeParams } from './sharded-adamw-setup.js';
+import { freePort } from '../../src/dist/launch.js';
 
 const WORLD = 2;
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sharded-adamw-worker.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the ranks; resolves when all exit 0, rejects with their stderr otherwise (60 s cap). */
 async function runRanks(dir: string): Promise<void> {

@@ -10,34 +10,13 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../../src/dist/launch.js';
-import { SafetensorsReader } from '../../src/model/safetensors.js';
 import { checkpointProblem } from '../../src/rl/checkpoints.js';
 import { shardedOnlyProblem } from '../../src/dist/shard-files.js';
 import { buildTinyQwenModel } from '../helpers/tiny-model.js';
+import { maxAbsDiff, readWeights } from '../helpers/weights.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'zero-trainer-worker.js');
 const env = { ...process.env, OMP_NUM_THREADS: '1' };
-
-function readWeights(dir: string): Map<string, Float32Array> {
-  const r = new SafetensorsReader(path.join(dir, 'model.safetensors'));
-  try {
-    return new Map(r.names.map((n) => {
-      const b = r.read(n);
-      return [n, new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4)] as const;
-    }));
-  } finally {
-    r.close();
-  }
-}
-
-function maxAbsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  let m = 0;
-  for (const [k, x] of a) {
-    const y = b.get(k)!;
-    for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
-  }
-  return m;
-}
 
 describe('ZeRO-1 in the data-parallel trainer (gloo, CPU)', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-zero-trainer-'));
