@@ -6,7 +6,7 @@
 // 35 ms for multinomial vs ~4 ms for softmax + cumsum + searchsorted) and checks its input with
 // `.item()` (a host sync per step, and a failure inside CUDA-graph capture). Same distribution,
 // different random stream: tests compare with the reference in distribution.
-import { op, rand, where, type Generator, type Tensor } from '../engine/index.js';
+import { op, opMany, rand, where, type Generator, type Tensor } from '../engine/index.js';
 
 export interface SampleRule {
   greedy?: boolean;
@@ -23,22 +23,8 @@ export function sampleNext(logits: Tensor, rule: SampleRule, generator: Generato
   }
   const temperature = rule.temperature ?? 1;
   if (!(temperature > 0)) throw new Error(`temperature must be > 0 (use greedy for argmax), got ${temperature}`);
-  const scaled = logits.div(temperature);
-  const logp = scaled.logSoftmax(-1);
-  let filtered = scaled;
-  const topK = rule.topK ?? 0;
-  if (topK > 0 && topK < logits.size(-1)) {
-    const [vals] = scaled.topk(topK, -1);
-    filtered = where(filtered.lt(vals.narrow(-1, topK - 1, 1)), -Infinity, filtered);
-  }
-  const topP = rule.topP ?? 1;
-  if (topP < 1) {
-    // Drop tokens once the mass before them already reaches topP (the most likely always stays).
-    const [sorted, order] = filtered.sort(-1, true);
-    const probs = sorted.softmax(-1);
-    const dropSorted = probs.cumsum(-1).sub(probs).ge(topP);
-    filtered = filtered.maskedFill(dropSorted.scatter(-1, order, dropSorted), -Infinity);
-  }
+  const logp = logits.div(temperature).logSoftmax(-1);
+  const filtered = filterLogits(logits, rule);
   const cdf = filtered.softmax(-1).cumsum(-1); // [B, V]
   const total = cdf.narrow(-1, cdf.size(-1) - 1, 1);
   // u < 1, scaled by (1 - 2^-20) so that u · total stays below total after float32 rounding (a
@@ -47,4 +33,33 @@ export function sampleNext(logits: Tensor, rule: SampleRule, generator: Generato
   const u = rand([cdf.size(0), 1], { generator, device: cdf.device }).mul(total).mul(1 - 2 ** -20);
   const token = op('aten::searchsorted.Tensor', cdf, u, false, true).clamp(0, cdf.size(-1) - 1);
   return { token: token.squeeze(1), logprob: logp.gather(1, token).squeeze(1) };
+}
+
+/**
+ * The sampling distribution's logits [B, V]: logits / T, top-k, then top-p, truncated tokens at
+ * -inf; transformers' Temperature → TopK → TopP logits warpers op for op (see `filterLogits` in
+ * src/sampling/generate.ts, the reference sampler's copy; test/sampling/filters.test.ts compares
+ * both with transformers).
+ */
+export function filterLogits(logits: Tensor, rule: SampleRule): Tensor {
+  const temperature = rule.temperature ?? 1;
+  if (!(temperature > 0)) throw new Error(`temperature must be > 0 (use greedy for argmax), got ${temperature}`);
+  let filtered = logits.div(temperature);
+  const topK = rule.topK ?? 0;
+  if (topK > 0 && topK < logits.size(-1)) {
+    const [vals] = filtered.topk(topK, -1);
+    filtered = where(filtered.lt(vals.narrow(-1, topK - 1, 1)), -Infinity, filtered);
+  }
+  const topP = rule.topP ?? 1;
+  if (topP < 1) {
+    // Ascending sort; drop while the cumulative mass from the least likely up is <= 1 - p; the
+    // most likely token always stays.
+    // aten::sort with stable=false, the kernel torch.sort runs for the warper: ties come out in
+    // the same order, so a boundary inside a tie keeps the same tokens.
+    const [sorted, order] = opMany('aten::sort', filtered, -1, false) as [Tensor, Tensor];
+    const dropSorted = sorted.softmax(-1).cumsum(-1).le(1 - topP);
+    dropSorted.narrow(-1, dropSorted.size(-1) - 1, 1).fill_(0);
+    filtered = filtered.maskedFill(dropSorted.scatter(-1, order, dropSorted), -Infinity);
+  }
+  return filtered;
 }

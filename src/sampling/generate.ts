@@ -2,7 +2,7 @@
 // engine). Prompts are left-padded into one batch, prefilled once, then decoded step by step
 // with a KV cache; finished rows leave the batch.
 import {
-  Generator, cat, full, inferenceMode, tensor, tidy, where, type Tensor,
+  Generator, cat, full, inferenceMode, opMany, tensor, tidy, where, type Tensor,
 } from '../engine/index.js';
 import type { CausalLM } from '../model/transformer.js';
 
@@ -112,36 +112,49 @@ export function generate(model: CausalLM, prompts: number[][], opts: SamplingOpt
 
 /**
  * Chooses the next token of each row from float32 logits [B, V]: argmax, or a sample from
- * softmax(logits / T) after top-k and top-p truncation. Returns the token and its log-prob
- * under the untruncated tempered distribution.
+ * softmax(filterLogits(logits)). Returns the token and its log-prob under the untruncated
+ * tempered distribution.
  */
 export function pick(logits: Tensor, opts: SamplingOptions, generator: Generator): { token: Tensor; logprob: Tensor } {
   if (opts.greedy) {
     const token = logits.argmax(-1, true);
     return { token: token.squeeze(1), logprob: logits.logSoftmax(-1).gather(1, token).squeeze(1) };
   }
+  const logp = logits.div(temperatureOf(opts)).logSoftmax(-1);
+  const token = filterLogits(logits, opts).softmax(-1).multinomial(1, false, generator);
+  return { token: token.squeeze(1), logprob: logp.gather(1, token).squeeze(1) };
+}
+
+function temperatureOf(opts: Pick<SamplingOptions, 'temperature'>): number {
   const temperature = opts.temperature ?? 1;
   if (!(temperature > 0)) throw new Error(`temperature must be > 0 (use greedy for argmax), got ${temperature}`);
-  const scaled = logits.div(temperature);
-  const logp = scaled.logSoftmax(-1);
-  let filtered = scaled;
+  return temperature;
+}
+
+/**
+ * The sampling distribution's logits [B, V]: logits / T, then top-k, then top-p, truncated
+ * tokens at -inf. The rule is transformers' TemperatureLogitsWarper → TopKLogitsWarper →
+ * TopPLogitsWarper (the order `generate` applies them; vLLM's `_apply_top_k_top_p` is the same
+ * rule), op for op, so that the kept set is the same even on ties: top-k keeps every token tied
+ * with the k-th; top-p sorts ascending and drops tokens whose cumulative probability (from the
+ * least likely up) is <= 1 - p, always keeping the most likely one.
+ * test/sampling/filters.test.ts compares the result with transformers.
+ */
+export function filterLogits(logits: Tensor, opts: Pick<SamplingOptions, 'temperature' | 'topK' | 'topP'>): Tensor {
+  let filtered = logits.div(temperatureOf(opts));
   const topK = opts.topK ?? 0;
   if (topK > 0 && topK < logits.size(-1)) {
-    const [vals] = scaled.topk(topK, -1);
-    const kth = vals.narrow(-1, topK - 1, 1);
-    filtered = where(filtered.lt(kth), -Infinity, filtered);
+    const [vals] = filtered.topk(topK, -1);
+    filtered = where(filtered.lt(vals.narrow(-1, topK - 1, 1)), -Infinity, filtered);
   }
   const topP = opts.topP ?? 1;
   if (topP < 1) {
-    // Sort descending; drop tokens once the mass before them already reaches topP
-    // (the most likely token always stays).
-    const [sorted, order] = filtered.sort(-1, true);
-    const probs = sorted.softmax(-1);
-    const before = probs.cumsum(-1).sub(probs);
-    const dropSorted = before.ge(topP);
-    const drop = dropSorted.scatter(-1, order, dropSorted); // back to vocabulary order
-    filtered = filtered.maskedFill(drop, -Infinity);
+    // aten::sort with stable=false, the kernel torch.sort runs for the warper: ties come out in
+    // the same order, so a boundary inside a tie keeps the same tokens.
+    const [sorted, order] = opMany('aten::sort', filtered, -1, false) as [Tensor, Tensor];
+    const dropSorted = sorted.softmax(-1).cumsum(-1).le(1 - topP);
+    dropSorted.narrow(-1, dropSorted.size(-1) - 1, 1).fill_(0); // the most likely token stays
+    filtered = filtered.maskedFill(dropSorted.scatter(-1, order, dropSorted), -Infinity);
   }
-  const token = filtered.softmax(-1).multinomial(1, false, generator);
-  return { token: token.squeeze(1), logprob: logp.gather(1, token).squeeze(1) };
+  return filtered;
 }
