@@ -15,11 +15,16 @@
 //    list (degree, cm, meter, mile, hour, ...): `12.8 mph` has three unknown letters and is 0.
 //
 // Where this file cannot be the original: sympy is replaced by our exact-rational / numeric
-// evaluator on the same normalised strings, and pylatexenc's LaTeX-to-text by `latexToText`
-// below (the macros answers use). Known consequences are listed in docs/PAPER.md.
+// evaluator on the same normalised strings (with sympy's tokenisation made explicit: split
+// symbols, Floats as doubles, `!=` as Python bools); pylatexenc's LaTeX-to-text is ported whole
+// (src/reward/latex2text.ts). test/reward/paper-oracle.test.ts runs the Python original on
+// 11,040 generated pairs and requires the same verdict on every one; docs/PAPER.md lists what is
+// known to differ.
 import { parseLatex, type Node } from './parse.js';
 import { contains, exact, freeVars, numeric, type C } from './expression.js';
+import * as R from './rational.js';
 import type { VerifyResult } from './verifier.js';
+import { Latex2TextError, latexToText, pyStrip } from './latex2text.js';
 
 // ------------------------------------------------------------------ extraction
 
@@ -160,111 +165,10 @@ export function mathdNormalize(answer: string): string {
   }
 }
 
-// ------------------------------------------------------------------ LaTeX → plain text (pylatexenc's output, for answers)
+// ------------------------------------------------------------------ LaTeX → plain text
 
-const SYMBOLS: Record<string, string> = {
-  cdot: '·', times: '×', div: '÷', pm: '±', mp: '∓', le: '≤', leq: '≤', ge: '≥', geq: '≥', ne: '≠', neq: '≠',
-  infty: '∞', cup: '∪', cap: '∩', in: '∈', emptyset: '∅', varnothing: '∅', circ: '∘', angle: '∠', approx: '≈',
-  to: '→', rightarrow: '→', dots: '…', ldots: '…', cdots: '⋯', prime: '′', degree: '°',
-  pi: 'π', alpha: 'α', beta: 'β', gamma: 'γ', delta: 'δ', epsilon: 'ϵ', varepsilon: 'ε', theta: 'θ', lambda: 'λ',
-  mu: 'μ', sigma: 'σ', phi: 'ϕ', varphi: 'φ', omega: 'ω', tau: 'τ', rho: 'ρ', Delta: 'Δ', Omega: 'Ω', Gamma: 'Γ',
-  Sigma: 'Σ', Pi: 'Π', Theta: 'Θ',
-};
-const SPACES: Record<string, string> = { quad: '  ', qquad: '   ' };
-// Macros that print nothing at all, arguments included.
-const DROP_WITH_ARG = new Set(['mbox', 'hbox', 'makebox']);
-// Sizing/style macros that print nothing (their argument, if any, prints as a plain group).
-const SILENT = new Set(['left', 'right', 'displaystyle', 'textstyle', 'big', 'Big', 'bigl', 'bigr', 'Bigl', 'Bigr', 'bigg', 'Bigg', 'begin', 'end', 'limits']);
-
-/**
- * pylatexenc's LaTeX-to-text for the notation answers use: `\frac{a}{b}` → `a/b` (no brackets:
- * `\frac{x+1}{2}` → `x+1/2`), `\sqrt[n]{x}` → `√(x)`, symbols to Unicode, `\text{}` and unknown
- * macros to their arguments, `\mbox{}` to nothing, braces and `$` dropped, spaces after a macro
- * name eaten (`\ln 2` → `ln2`).
- */
-export function latexToText(s: string): string {
-  let i = 0;
-  const n = s.length;
-  // One argument: a {group} or a single character (after spaces).
-  const arg = (): string => {
-    while (i < n && s[i] === ' ') i++;
-    if (i >= n) return '';
-    if (s[i] === '{') {
-      let depth = 0;
-      const start = i;
-      for (; i < n; i++) {
-        if (s[i] === '\\') {
-          i++;
-          continue;
-        }
-        if (s[i] === '{') depth++;
-        else if (s[i] === '}' && --depth === 0) break;
-      }
-      const inner = s.slice(start + 1, i);
-      i++;
-      return latexToText(inner);
-    }
-    if (s[i] === '\\') {
-      const m = /^\\([a-zA-Z]+|.)/.exec(s.slice(i));
-      i += m ? m[0].length : 1;
-      return latexToText(m ? m[0] : '\\');
-    }
-    return s[i++]!;
-  };
-  let out = '';
-  while (i < n) {
-    const c = s[i]!;
-    if (c === '\\') {
-      const m = /^\\([a-zA-Z]+)\s*/.exec(s.slice(i));
-      if (!m) {
-        const ch = s[i + 1] ?? '';
-        i += 2;
-        if (ch === '\\') out += '\n';
-        else if (ch === ',' || ch === ';' || ch === ':' || ch === ' ') out += ' ';
-        else if (ch === '!') out += '';
-        else out += ch; // \% \$ \{ \} \_ \& \#
-        continue;
-      }
-      const name = m[1]!;
-      i += m[0].length;
-      if (name === 'frac' || name === 'dfrac' || name === 'tfrac') {
-        const a = arg();
-        const b = arg();
-        out += `${a}/${b}`;
-      } else if (name === 'sqrt') {
-        if (s[i] === '[') {
-          const close = s.indexOf(']', i);
-          i = close < 0 ? n : close + 1;
-        }
-        out += `√(${arg()})`;
-      } else if (DROP_WITH_ARG.has(name)) {
-        arg();
-      } else if (SYMBOLS[name] !== undefined) {
-        out += SYMBOLS[name];
-      } else if (SPACES[name] !== undefined) {
-        out += SPACES[name];
-      } else if (SILENT.has(name)) {
-        if (name === 'begin' || name === 'end') arg();
-      } else if (/^(?:sin|cos|tan|sec|csc|cot|arcsin|arccos|arctan|sinh|cosh|tanh|log|ln|exp|lim|max|min|det|gcd|lcm|deg|mod)$/.test(name)) {
-        out += name;
-      }
-      // Any other macro prints nothing; its braced arguments print as groups.
-      continue;
-    }
-    if (c === '{' || c === '}' || c === '$') {
-      i++;
-      continue;
-    }
-    if (c === '~') {
-      out += '\u00a0';
-      i++;
-      continue;
-    }
-    out += c;
-    i++;
-  }
-  return out;
-}
+// pylatexenc's LatexNodes2Text().latex_to_text, ported in src/reward/latex2text.ts.
+export { latexToText };
 
 // ------------------------------------------------------------------ the "sympy" normalisation and check
 
@@ -300,8 +204,13 @@ export function sympyNormalize(input: string): string {
   const f = pyFloat(e);
   if (f !== null && Number.isFinite(f) && Math.abs(f - pyRound(f)) <= 1e-7) e = pyIntString(pyRound(f));
   if (e.includes('\\')) {
-    const t = latexToText(e.replaceAll('\\tfrac', '\\frac').replaceAll('\\dfrac', '\\frac').replaceAll('\\frac', ' \\frac'));
-    e = t.replaceAll('√', 'sqrt').replaceAll('π', 'pi').replaceAll('∞', 'inf').replaceAll('∪', 'U').replaceAll('·', '*').replaceAll('×', '*').trim();
+    // _parse_latex; where pylatexenc raises (e.g. `\sqrt` with no argument) the grader keeps e.
+    try {
+      const t = latexToText(e.replaceAll('\\tfrac', '\\frac').replaceAll('\\dfrac', '\\frac').replaceAll('\\frac', ' \\frac'));
+      e = pyStrip(t.replaceAll('√', 'sqrt').replaceAll('π', 'pi').replaceAll('∞', 'inf').replaceAll('∪', 'U').replaceAll('·', '*').replaceAll('×', '*'));
+    } catch (err) {
+      if (!(err instanceof Latex2TextError)) throw err;
+    }
   }
   e = e.replace(/- */g, '-');
   e = e.replace(/([0-9]) +([0-9])/g, '$1+$2'); // mixed numbers: 7 3/4 → 7+3/4
@@ -333,23 +242,89 @@ function shouldAllowEval(expr: string): boolean {
   return !/\^[0-9]+\^/.test(expr) && !/\^[0-9][0-9]+/.test(expr);
 }
 
+function factorial(k: number): bigint {
+  let f = 1n;
+  for (let i = 2n; i <= BigInt(k); i++) f *= i;
+  return f;
+}
+
+/**
+ * How sympy's parser tokenises the grader's strings, made explicit for ours. A Python name holding
+ * a digit is no known function or constant, so `split_symbols` (part of
+ * implicit_multiplication_application) splits it into one-letter symbols and numbers: `pi1` is
+ * p·i·1 (not π), `sqrt59` is s·q·r·t·59 (not √59), `x2` is 2x (a number's exponent, `1e5`, stays).
+ * A name with `_` (`e_1`, `x_2`) is one opaque symbol: each becomes a letter that neither string
+ * uses. `015` is 0·15 (Python's tokenizer reads `0`, then `15`); `5!` is factorial(5)
+ * (factorial_notation). A line break between two operands, or a character Python does not
+ * tokenise, is a syntax error: null.
+ */
+function sympyNames(a: string, b: string): [string, string] | null {
+  if ([a, b].some((e) => /[a-z0-9_)\].]\n+[a-z0-9_(.]/.test(e))) return null;
+  // Characters Python's tokenizer rejects (an en dash from `--`, `≤`, a backslash left by LaTeX
+  // that did not convert, `$`, `?`): a syntax error.
+  if ([a, b].some((e) => /[^\x00-\x7f\p{L}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]|[\\$?`]/u.test(e))) return null;
+  const split = (e: string) =>
+    e
+      .replaceAll('\n', '')
+      .replace(/(?<![\w.])(\d{1,3})!(?![!=])/g, (m, k: string) => (Number(k) <= 200 ? `(${factorial(Number(k))})` : m))
+      .replace(/(?<![\d.])(0+)([1-9]\d*)(?![\d.]|[eE][-+]?\d)/g, '$1*$2')
+      .replace(/(\d?)([a-z_][a-z0-9_]*)/g, (m, d: string, name: string) => {
+        if (!/\d/.test(name) || name.includes('_') || (d && /^e\d+$/.test(name))) return m;
+        return d + name.match(/[a-z]|\d+/g)!.join('*');
+      });
+  let x = split(a);
+  let y = split(b);
+  const names = [...new Set([...`${x} ${y}`.matchAll(/[a-z_][a-z0-9_]*/g)].map((m) => m[0]).filter((n) => n.includes('_')))];
+  if (names.length > 0) {
+    const free = [...'zyxwvutsrqponmlkjhgfdcba'].filter((c) => !`${x}${y}`.includes(c));
+    if (free.length < names.length) return null;
+    const map = new Map(names.map((n, k) => [n, free[k]!]));
+    const rename = (e: string) => e.replace(/[a-z_][a-z0-9_]*/g, (n) => map.get(n) ?? n);
+    x = rename(x);
+    y = rename(y);
+  }
+  return [x, y];
+}
+
 /**
  * Stand-in for `sympy.simplify(gold - given) == 0` on the normalised strings: exact when both
- * sides are rational. Otherwise sympy's symbols are complex, so an identity must hold at complex
- * points too (`sqrt(1/n)` is not `1/sqrt(n)`); and a decimal literal makes sympy compute in
- * floats, whose difference with an irrational value is never exactly zero (`4.123105625617661`
- * is not `sqrt(17)`).
+ * sides are rational. A decimal literal is a sympy Float: constant expressions with one compare
+ * as doubles (`0.1+0.2` is not `0.3`), and a Float never equals an exact irrational
+ * (`4.123105625617661` is not `sqrt(17)`; `sqrt(6.1)` is a Float, not irrational). sympy's
+ * symbols are complex, so an identity must hold at complex points too (`sqrt(1/n)` is not
+ * `1/sqrt(n)`).
  */
 export function differenceIsZero(a: string, b: string): boolean {
   if (!shouldAllowEval(`(${a})-(${b})`)) return false;
-  const x = parseLatex(a);
-  const y = parseLatex(b);
+  // `A != B` and `A == B` are Python comparisons of sympy expressions: bools (structural
+  // (in)equality, approximated here by the text), so two of them subtract to 0 when they agree.
+  // With a comma it is a tuple, which does not subtract (TypeError: false).
+  const cmp = (e: string) => {
+    if (!/!=|==/.test(e)) return null;
+    const m = /^([^=!<>,]*)(!=|==)([^=!<>,]*)$/.exec(e);
+    if (!m || !sympyNames(m[1]!, m[3]!) || !parseLatex(m[1]!) || !parseLatex(m[3]!)) return undefined;
+    return (m[1] === m[3]) === (m[2] === '==');
+  };
+  const [ca, cb] = [cmp(a), cmp(b)];
+  if (ca !== null || cb !== null) return ca !== undefined && ca === cb;
+  const names = sympyNames(a, b);
+  if (!names) return false;
+  const x = parseLatex(names[0]);
+  const y = parseLatex(names[1]);
   if (!x || !y || !isScalar(x) || !isScalar(y)) return false;
+  const decimals = /\d\.\d/.test(a) || /\d\.\d/.test(b);
+  const vars = [...new Set([...freeVars(x), ...freeVars(y)])].sort();
+  // A decimal literal is a sympy Float: 53-bit binary arithmetic when it has at most 15
+  // significant digits, so constant expressions compare as doubles (0.1+0.2 is not 0.3).
+  if (decimals && vars.length === 0 && maxSignificantDigits(`${a} ${b}`) <= 15) {
+    const u = float(x);
+    const w = float(y);
+    if (u !== null && w !== null) return Number.isFinite(u) && u === w;
+  }
   const ex = exact(x);
   const ey = exact(y);
   if (ex && ey) return ex.n * ey.d === ey.n * ex.d;
-  if ((/\d\.\d/.test(a) || /\d\.\d/.test(b)) && (irrational(x) || irrational(y))) return false;
-  const vars = [...new Set([...freeVars(x), ...freeVars(y)])].sort();
+  if (decimals && (irrational(x) || irrational(y))) return false;
   const points = vars.length === 0 ? 1 : POINTS.length;
   let valid = 0;
   for (let p = 0; p < points; p++) {
@@ -367,8 +342,60 @@ export function differenceIsZero(a: string, b: string): boolean {
 // Points for the variables: positive, negative and complex (sympy's symbols are complex).
 const POINTS: C[] = [[0.731, 0], [1.37, 0], [-0.613, 0], [-1.91, 0], [0.42, 0.83], [-0.77, -0.29], [1.13, -1.61]];
 
-/** Whether a value may be irrational: a function, π/e, or a non-integer power. */
-const irrational = (n: Node) => contains(n, (m) => m.t === 'fn' || (m.t === 'const' && m.name !== 'i') || (m.t === 'pow' && !(exact(m.b)?.d === 1n)));
+/** Whether a value may be irrational: π/e, or a function or non-integer power of an exact value (of a decimal, sympy gives a Float). */
+const irrational = (n: Node) => contains(n, (m) => (m.t === 'const' && m.name !== 'i') || ((m.t === 'fn' || (m.t === 'pow' && !(exact(m.b)?.d === 1n))) && !hasDecimal(m)));
+const hasDecimal = (n: Node) => contains(n, (m) => m.t === 'num' && m.dec > 0);
+
+/** The most significant digits of a decimal literal in the text. */
+function maxSignificantDigits(s: string): number {
+  return Math.max(0, ...[...s.matchAll(/\d*\.\d+/g)].map((m) => m[0].replace('.', '').replace(/^0+/, '').length));
+}
+
+/**
+ * A constant expression's value in IEEE double arithmetic, evaluated as sympy evaluates Floats
+ * (each operation rounded to 53 bits; rationals converted when they meet a Float); null when it
+ * holds anything but numbers, + - * /, integer powers and square roots.
+ */
+function float(n: Node): number | null {
+  switch (n.t) {
+    case 'num':
+      return R.toNumber(n.v);
+    case 'neg': {
+      const a = float(n.a);
+      return a === null ? null : -a;
+    }
+    case 'add':
+    case 'mul': {
+      let acc: number | null = n.t === 'add' ? 0 : 1;
+      for (const x of n.args) {
+        const v = float(x);
+        if (v === null || acc === null) return null;
+        acc = n.t === 'add' ? acc + v : acc * v;
+      }
+      return acc;
+    }
+    case 'div': {
+      const a = float(n.a);
+      const b = float(n.b);
+      return a === null || b === null ? null : a / b;
+    }
+    case 'pow': {
+      const e = exact(n.b);
+      const a = float(n.a);
+      if (a === null || !e) return null;
+      if (e.d === 1n) return Math.pow(a, Number(e.n));
+      return e.n === 1n && e.d === 2n ? Math.sqrt(a) : null;
+    }
+    case 'fn':
+      if ((n.name === 'sqrt' || n.name === 'root') && n.args.length === 1) {
+        const a = float(n.args[0]!);
+        return a === null ? null : Math.sqrt(a);
+      }
+      return null;
+    default:
+      return null;
+  }
+}
 
 const isScalar = (n: Node) => !['group', 'matrix', 'rel', 'union', 'ratio', 'in', 'text', 'pm'].includes(n.t);
 

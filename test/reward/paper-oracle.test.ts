@@ -1,18 +1,23 @@
 // The paper reward against the original: src/reward/paper.ts and the DeepScaleR grader of the
 // 1-shot RLVR fork (test/py/deepscaler_grader.py: the fork's own Python, sympy 1.14 + pylatexenc
 // 2.10) score the same thousands of (gold, response) pairs, generated from one seed out of the
-// shared data's golds (test/reward/paper-pairs.ts). Every pair must get the same verdict, except
-// the documented classes below, each listed with its count; and the agreement must be >= 0.99.
+// shared data's golds (test/reward/paper-pairs.ts). Every pair must get the same verdict (each
+// disagreement is printed with its rewriting kind). A second test compares the pylatexenc port
+// (src/reward/latex2text.ts) with pylatexenc itself on every boxed answer of the pairs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { repoRoot, sharedData } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
-import { verifyPaper } from '../../src/reward/paper.js';
+import { paperLastBoxed, verifyPaper } from '../../src/reward/paper.js';
+import { latexToText } from '../../src/reward/latex2text.js';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { loadPairSources, makePairs, type Pair } from './paper-pairs.js';
 
 const ORACLE = path.join(repoRoot, 'test/py/deepscaler_grader.py');
-const SEED = 21;
+// PAPER_ORACLE_SEED draws another set of pairs (exploration); CI uses the default.
+const SEED = Number(process.env['PAPER_ORACLE_SEED'] ?? 21);
 // Per-pair limit on the Python side (sympy.simplify has none in the original).
 const PY_LIMIT_S = 5;
 
@@ -74,5 +79,40 @@ test('paper reward = the DeepScaleR grader (Python original) on thousands of gen
   console.log('  per kind (n / scored 1 / differ): ' + kinds.map(([k, v]) => `${k} ${v.n}/${v.pos}/${v.diff}`).join(', '));
   assert.ok(timeouts <= pairs.length * 0.001, `${timeouts} sympy timeouts`);
   assert.ok(positives > compared * 0.25 && positives < compared * 0.75, `the pairs should mix verdicts: ${positives} of ${compared} scored 1`);
-  assert.ok(agreement >= 0.99, `agreement ${agreement}`);
+  // The issue asks >= 0.99; measured: every pair agrees on the default seed (other seeds: 0 to 2
+  // pairs in 11,000, the classes listed in docs/PAPER.md), so the default seed must agree exactly.
+  assert.ok(agreement >= 0.999, `agreement ${agreement}`);
+  if (SEED === 21) assert.equal(disagreements.length, 0, 'every pair must get the original grader\'s verdict');
+});
+
+test('latex2text port = pylatexenc 2.10 on every boxed answer and gold of the pairs', { skip: missing }, async () => {
+  const src = await loadPairSources(sharedData);
+  assert.ok(src, `shared data missing under ${sharedData}`);
+  const strings = new Set<string>();
+  for (const p of makePairs(src, SEED)) {
+    for (const s of [paperLastBoxed(p.response), p.gold.includes('\\boxed') ? paperLastBoxed(p.gold) : p.gold]) {
+      // As _parse_latex hands it over (\frac spaced for mixed numbers).
+      if (s !== null && s.includes('\\')) strings.add(s.replaceAll('\\frac', ' \\frac'));
+    }
+  }
+  const all = [...strings];
+  const want = JSON.parse(runPython(path.join(repoRoot, 'test/py/latex2text_ref.py'), [], JSON.stringify(all))) as (string | null)[];
+  const differ: string[] = [];
+  for (let i = 0; i < all.length; i++) {
+    let got: string | null;
+    try {
+      got = latexToText(all[i]!);
+    } catch {
+      got = null;
+    }
+    if (got !== want[i]) differ.push(`${JSON.stringify(all[i])}: pylatexenc ${JSON.stringify(want[i])}, ours ${JSON.stringify(got)}`);
+  }
+  console.log(`latex2text: ${all.length} strings, ${want.filter((w) => w === null).length} raise in pylatexenc; ${differ.length} differ`);
+  assert.deepEqual(differ.slice(0, 20), []);
+});
+
+test('src/reward/latex2text-table.ts is what scripts/gen-latex2text-table.py writes from pylatexenc 2.10', { skip: missing }, () => {
+  const r = spawnSync('python3', [path.join(repoRoot, 'scripts/gen-latex2text-table.py')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, readFileSync(path.join(repoRoot, 'src/reward/latex2text-table.ts'), 'utf8'));
 });
