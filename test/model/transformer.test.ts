@@ -8,16 +8,17 @@ import { describe, test } from 'node:test';
 import { inferenceMode, liveTensors, tensor, tidy } from '../../src/engine/index.js';
 import { loadModel, saveModel } from '../../src/model/checkpoint.js';
 import { generate } from '../../src/sampling/generate.js';
+import { rollout } from '../../src/rollout/engine.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 
 const haveTransformers = hasPythonModule('transformers');
 
-interface Reference { shape: number[]; logits: number[]; greedy: number[] }
+interface Reference { shape: number[]; logits: number[]; greedy: number[]; batch_greedy: number[][] | null }
 
-function makeReference(arch: 'qwen2' | 'llama', dir: string, ids: number[][], prompt: number[], maxNew: number): Reference {
+function makeReference(arch: 'qwen2' | 'llama', dir: string, ids: number[][], prompt: number[], maxNew: number, batch: number[][]): Reference {
   const spec = path.join(dir, '..', `${arch}-spec.json`);
-  fs.writeFileSync(spec, JSON.stringify({ arch, dir, seed: 7, ids, prompt, max_new_tokens: maxNew }));
+  fs.writeFileSync(spec, JSON.stringify({ arch, dir, seed: 7, ids, prompt, max_new_tokens: maxNew, batch }));
   return JSON.parse(runPython(path.join(repoRoot, 'test/py/model_ref.py'), [spec])) as Reference;
 }
 
@@ -30,7 +31,9 @@ for (const arch of ['qwen2', 'llama'] as const) {
       [1, 200, 13, 0, 255, 64, 32, 16, 8, 4, 2, 9],
     ];
     const prompt = [1, 10, 20, 30, 40, 50];
-    const ref = makeReference(arch, dir, ids, prompt, 64);
+    // Prompts of different lengths (1 to 9 tokens), decoded as one left-padded batch.
+    const batch = [prompt, [1, 5, 9], [1, 77, 66, 55, 44, 33, 22, 11, 3], [1], [1, 2, 3, 4, 5, 6, 7, 8]];
+    const ref = makeReference(arch, dir, ids, prompt, 64, batch);
 
     test('logits match within 1e-4 (fp32)', () => {
       const model = loadModel(dir);
@@ -65,6 +68,19 @@ for (const arch of ['qwen2', 'llama'] as const) {
           const [single] = generate(model, [p], { maxNewTokens: 24, greedy: true });
           assert.deepEqual(batched[i]!.tokens, single!.tokens, `prompt ${i}`);
         });
+      } finally {
+        model.dispose();
+      }
+    });
+
+    test('left-padded batched greedy decoding = transformers generate on the same padded batch (reference sampler and rollout engine)', () => {
+      const model = loadModel(dir);
+      try {
+        assert.ok(ref.batch_greedy);
+        const want = ref.batch_greedy.map((row) => row.slice(0, 32));
+        const opts = { maxNewTokens: 32, greedy: true };
+        assert.deepEqual(generate(model, batch, opts).map((s) => s.tokens), want, 'reference sampler');
+        assert.deepEqual(rollout(model, batch, opts).samples.map((s) => s.tokens), want, 'rollout engine');
       } finally {
         model.dispose();
       }
