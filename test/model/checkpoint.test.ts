@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { inferenceMode, liveTensors, manualSeed, tensor, tidy } from '../../src/engine/index.js';
+import { inferenceMode, liveTensors, manualSeed, noGrad, tensor, tidy } from '../../src/engine/index.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { loadModel, saveModel } from '../../src/model/checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from '../../src/model/safetensors.js';
@@ -39,17 +39,31 @@ describe('model folders', () => {
     back.dispose();
   });
 
-  test('bf16 and fp16 weights load (and compute in the requested dtype)', () => {
+  test('bf16 and fp16 weights load bit-exactly as the fp32 weights rounded in the engine (and compute in the requested dtype)', () => {
     for (const dtype of ['bfloat16', 'float16'] as const) {
       const dir = path.join(tmp, dtype);
       saveModel(model, dir, { dtype });
       const cfgJson = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
       assert.equal(cfgJson.torch_dtype, dtype);
+      // The expectation: the same fp32 weights, each rounded to `dtype` by the engine (round to
+      // nearest even) and widened back to float32.
+      const rounded = new CausalLM(cfg, new Map([...model.params].map(([name, p]) => [name, noGrad(() => tidy(() => p.to({ dtype }).to({ dtype: 'float32' }))).keep()])));
       const back = loadModel(dir, { dtype: 'float32' });
-      const diff = Math.max(...logitsOf(back).map((v, i) => Math.abs(v - reference[i]!)));
-      assert.ok(diff < 0.05, `${dtype} round trip changes logits by ${diff}`);
       assert.equal(back.dtype, 'float32');
-      back.dispose();
+      let changed = 0;
+      for (const [name, p] of rounded.params) {
+        assert.deepEqual(back.params.get(name)!.toBytes(), p.toBytes(), `${dtype}: ${name} is not the rounded fp32 weight`);
+        if (!Buffer.from(p.toBytes()).equals(Buffer.from(model.params.get(name)!.toBytes()))) changed++;
+      }
+      assert.ok(changed >= rounded.params.size - 2 * cfg.numLayers - 1, `${dtype}: rounding should change the random weights (${changed} changed)`);
+      assert.deepEqual(logitsOf(back), logitsOf(rounded), `${dtype}: logits`);
+      // Loaded in the reduced dtype itself: the same bits, kept in that dtype.
+      const native = loadModel(dir, { dtype });
+      assert.equal(native.dtype, dtype);
+      for (const [name, p] of rounded.params) {
+        assert.deepEqual(native.params.get(name)!.toBytes(), tidy(() => p.to({ dtype }).toBytes()), `${dtype}: ${name} loaded in ${dtype}`);
+      }
+      for (const m of [back, rounded, native]) m.dispose();
     }
   });
 
