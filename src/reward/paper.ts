@@ -312,19 +312,26 @@ export function differenceIsZero(a: string, b: string): boolean {
   const x = parseLatex(names[0]);
   const y = parseLatex(names[1]);
   if (!x || !y || !isScalar(x) || !isScalar(y)) return false;
-  const decimals = /\d\.\d/.test(a) || /\d\.\d/.test(b);
+  const decimals = /\d\.|\.\d/.test(`${a} ${b}`); // a Python float literal: 12.5, 29., .5
   const vars = [...new Set([...freeVars(x), ...freeVars(y)])].sort();
   // A decimal literal is a sympy Float: 53-bit binary arithmetic when it has at most 15
   // significant digits, so constant expressions compare as doubles (0.1+0.2 is not 0.3).
+  if (decimals && (irrational(x) || irrational(y))) return false;
   if (decimals && vars.length === 0 && maxSignificantDigits(`${a} ${b}`) <= 15) {
     const u = float(x);
     const w = float(y);
     if (u !== null && w !== null) return Number.isFinite(u) && u === w;
   }
+  // One literal against another with more digits: each is a Float at its own precision
+  // (mpmath rounds the written decimal to dps_to_prec(max(15, digits)) bits).
+  if (decimals && vars.length === 0) {
+    const fx = floatLiteral(x, a);
+    const fy = floatLiteral(y, b);
+    if (fx && fy) return fx.n * fy.d === fy.n * fx.d;
+  }
   const ex = exact(x);
   const ey = exact(y);
   if (ex && ey) return ex.n * ey.d === ey.n * ex.d;
-  if (decimals && (irrational(x) || irrational(y))) return false;
   const points = vars.length === 0 ? 1 : POINTS.length;
   let valid = 0;
   for (let p = 0; p < points; p++) {
@@ -342,13 +349,43 @@ export function differenceIsZero(a: string, b: string): boolean {
 // Points for the variables: positive, negative and complex (sympy's symbols are complex).
 const POINTS: C[] = [[0.731, 0], [1.37, 0], [-0.613, 0], [-1.91, 0], [0.42, 0.83], [-0.77, -0.29], [1.13, -1.61]];
 
-/** Whether a value may be irrational: π/e, or a function or non-integer power of an exact value (of a decimal, sympy gives a Float). */
-const irrational = (n: Node) => contains(n, (m) => (m.t === 'const' && m.name !== 'i') || ((m.t === 'fn' || (m.t === 'pow' && !(exact(m.b)?.d === 1n))) && !hasDecimal(m)));
-const hasDecimal = (n: Node) => contains(n, (m) => m.t === 'num' && m.dec > 0);
+/** Whether a value may be irrational: π/e, or a function or non-integer power of exact values that is not rational (of a decimal, sympy gives a Float). */
+const irrational = (n: Node) => contains(n, (m) => (m.t === 'const' && m.name !== 'i') || ((m.t === 'fn' || (m.t === 'pow' && !(exact(m.b)?.d === 1n))) && !hasDecimal(m) && !exact(m)));
+const hasDecimal = (n: Node) => contains(n, (m) => m.t === 'num' && m.dec >= 0);
+
+/**
+ * The value sympy gives a lone number literal: an integer exactly, a decimal rounded (to nearest,
+ * ties to even) to mpmath's dps_to_prec(max(15, significant digits)) bits; null for anything else.
+ */
+function floatLiteral(n: Node, text: string): R.Rat | null {
+  const neg = n.t === 'neg';
+  const lit = neg ? n.a : n;
+  if (lit.t !== 'num') return null;
+  if (lit.dec < 0) return lit.v;
+  const dps = Math.max(15, maxSignificantDigits(text));
+  const prec = Math.max(1, Math.round((dps + 1) * 3.3219280948873626));
+  const bits = (x: bigint) => x.toString(2).length;
+  let num = lit.v.n < 0n ? -lit.v.n : lit.v.n;
+  const den = lit.v.d;
+  if (num === 0n) return lit.v;
+  // m = num/den · 2^s with 2^(prec-1) <= m < 2^prec, rounded half to even.
+  let sh = prec - (bits(num) - bits(den)) - 1;
+  const scaled = (k: number) => (k >= 0 ? [num << BigInt(k), den] : [num, den << BigInt(-k)]) as [bigint, bigint];
+  let [a, b] = scaled(sh);
+  if (a / b >= 1n << BigInt(prec)) [a, b] = scaled(--sh);
+  else if (a / b < 1n << BigInt(prec - 1)) [a, b] = scaled(++sh);
+  let m = a / b;
+  const r = a - m * b;
+  if (2n * r > b || (2n * r === b && m % 2n === 1n)) m += 1n;
+  num = sh >= 0 ? m : m << BigInt(-sh);
+  const d = sh >= 0 ? 1n << BigInt(sh) : 1n;
+  const sign = (lit.v.n < 0n) !== neg ? -1n : 1n;
+  return { n: sign * num, d };
+}
 
 /** The most significant digits of a decimal literal in the text. */
 function maxSignificantDigits(s: string): number {
-  return Math.max(0, ...[...s.matchAll(/\d*\.\d+/g)].map((m) => m[0].replace('.', '').replace(/^0+/, '').length));
+  return Math.max(0, ...[...s.matchAll(/\d*\.\d*/g)].map((m) => m[0].replace('.', '').replace(/^0+/, '').length));
 }
 
 /**
