@@ -3,7 +3,8 @@
 // 2.10) score the same thousands of (gold, response) pairs, generated from one seed out of the
 // shared data's golds (test/reward/paper-pairs.ts). Every pair must get the same verdict (each
 // disagreement is printed with its rewriting kind). A second test compares the pylatexenc port
-// (src/reward/latex2text.ts) with pylatexenc itself on every boxed answer of the pairs.
+// (src/reward/latex2text.ts) with pylatexenc itself on every boxed answer of the pairs; a third
+// checks that its generated tables are what scripts/gen-latex2text-table.py writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
