@@ -222,6 +222,22 @@ Napi::Value Synchronize(const Napi::CallbackInfo& info) {
   });
 }
 
+// setDevice(index): the current device of this process (cudaSetDevice for CUDA). A rank of a
+// data-parallel run sets its own before any CUDA work: streams from the pool, graphs and NCCL
+// otherwise default to device 0.
+Napi::Value SetDevice(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    at::accelerator::setDeviceIndex(deviceIndexArg(info[0]));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value CurrentDevice(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), at::accelerator::getDeviceIndex());
+  });
+}
+
 Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     auto idx = deviceIndexArg(info[0]);
@@ -282,6 +298,8 @@ void initDevice(Napi::Env env, Napi::Object exports) {
   exports.Set("accelerator", Napi::Function::New(env, Accelerator));
   exports.Set("synchronize", Napi::Function::New(env, Synchronize));
   exports.Set("memoryStats", Napi::Function::New(env, MemoryStats));
+  exports.Set("setDevice", Napi::Function::New(env, SetDevice));
+  exports.Set("currentDevice", Napi::Function::New(env, CurrentDevice));
   exports.Set("resetPeakStats", Napi::Function::New(env, ResetPeakStats));
   exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));
 }
