@@ -41,6 +41,12 @@ export interface RolloutOptions extends SamplingOptions {
   cudaGraphs?: boolean;
   /** First row-KV capacity in tokens (grows ×1.5 on demand). Default 64. */
   initialCapacity?: number;
+  /**
+   * Pad compacted waves to the CUDA-graph row buckets even when graphs are off (bench:gpu-smoke
+   * compares graph replays with eager steps at the same shapes, so that both draw the same random
+   * numbers). Default false.
+   */
+  padRows?: boolean;
   /** Attention layout: 'auto' (varlen on CUDA fp16/bf16, else the CPU form) or 'varlen' (tests: with setVarlenKernel on CPU). */
   attentionLayout?: 'auto' | 'varlen';
 }
@@ -277,7 +283,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     function compact(data: number[], stride: number, width: number): void {
       const keepPhys: number[] = [];
       live.forEach((r, row) => { if (r >= 0 && data[row * stride + 2 * width] !== 1) keepPhys.push(row); });
-      const target = graphs ? bucket(keepPhys.length) : keepPhys.length;
+      const target = graphs || opts.padRows ? bucket(keepPhys.length) : keepPhys.length;
       if (target >= b) return;
       const padded = keepPhys.concat(new Array<number>(target - keepPhys.length).fill(keepPhys[0]!));
       const idx = tensor(padded, [padded.length], { dtype: 'int64', device });
