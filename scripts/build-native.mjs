@@ -179,7 +179,10 @@ try {
         // A CUDA part of a CUDA build that does not compile fails the build (a user's first GPU
         // run must not find CUDA graphs or NCCL silently missing); its switch builds without it.
         if (part && !part.without) {
-          fail(`${part.part} (src/native/${f}) did not compile against libtorch ${torch.version} (CUDA ${torch.cuda}): ${e.firstError ?? e.message}; ` +
+          // CUDA headers that torch's pip wheels leave out (a machine without a CUDA toolkit).
+          const missing = /nv\/target|crt\/host_config\.h|cuda_runtime(_api)?\.h|cusparse\.h/.exec(e.output ?? '');
+          const hint = missing ? ` (a CUDA header is missing: set CUDA_HOME to a CUDA toolkit, or pip install nvidia-cuda-cccl nvidia-cuda-crt at torch's CUDA version)` : '';
+          fail(`${part.part} (src/native/${f}) did not compile against libtorch ${torch.version} (CUDA ${torch.cuda}): ${e.firstError ?? e.message}${hint}; ` +
             `full log ${path.relative(root, log)}; ${part.env}=1 builds the addon without ${part.part}`);
         }
         throw e;

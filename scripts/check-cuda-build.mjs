@@ -6,7 +6,9 @@
 //   1. a virtual environment of its own, created once and kept (never the global Python):
 //      ${RLVR_CUDA_VENV:-~/.cache/rlvr/cuda-build-venv}, with pip install torch==${RLVR_CUDA_TORCH:-2.14.1}
 //      (the default PyPI wheel of torch 2.14 is the CUDA 13 build; its CUDA headers come in the
-//      nvidia-* wheels, site-packages/nvidia/cu13/include);
+//      nvidia-* wheels, site-packages/nvidia/cu13/include) and the two header wheels torch does not
+//      pull in but c10d's NCCL header needs: nvidia-cuda-cccl (nv/target), nvidia-cuda-crt
+//      (crt/host_config.h), at torch's CUDA version;
 //   2. scripts/build-native.mjs against it, into build/cuda-check/ (the CPU build in build/Release,
 //      which the tests load, is left alone); a CUDA part that does not compile fails it;
 //   3. loads that addon in a child process (no driver needed) and asserts hasCudaGraphs and hasNccl;
@@ -52,6 +54,15 @@ if (!info || !info.version.startsWith(want) || !info.cuda) {
 }
 if (!info) fail(`torch does not import in ${venv}`);
 if (!info.cuda) fail(`torch ${info.version} in ${venv} has no CUDA (torch.version.cuda is empty)`);
+// The CUDA headers torch's wheels leave out and c10d's NCCL header needs: nv/target (CCCL) and
+// crt/host_config.h. A machine without a CUDA toolkit needs these two wheels (the build says so
+// in its one line); here they are installed into this environment, matching torch's CUDA.
+const major = info.cuda.split('.')[0];
+const cudaVer = info.cuda.split('.').slice(0, 2).join('.');
+const headerWheels = major === '12' ? [`nvidia-cuda-cccl-cu12==${cudaVer}.*`, `nvidia-cuda-crt-cu12==${cudaVer}.*`] : [`nvidia-cuda-cccl==${cudaVer}.*`, `nvidia-cuda-crt==${cudaVer}.*`];
+if (!existsSync(path.join(info.dir, '../nvidia/cu13/include/nv/target')) && !existsSync(path.join(info.dir, '../nvidia/cuda_cccl/include/nv/target'))) {
+  execFileSync(python, ['-m', 'pip', 'install', '--disable-pip-version-check', ...headerWheels], { stdio: 'inherit' });
+}
 console.error(`check:cuda-build: torch ${info.version} (CUDA ${info.cuda}) in ${venv} [${secs()}]`);
 
 // ---- 2. the build ----

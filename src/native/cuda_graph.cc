@@ -60,15 +60,19 @@ Napi::Value GraphCaptureBegin(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     auto& box = boxArg(info[0]);
     TORCH_CHECK(!box.streamGuard.has_value(), "CUDA graph: capture already begun");
-    c10::cuda::CUDAGuard onDevice(box.device);
-    // torch.cuda.graph synchronises the device before capture; then the side stream also waits
-    // on the current stream (an event), as a stream context would.
-    c10::cuda::device_synchronize();
-    auto current = c10::cuda::getCurrentCUDAStream(box.device);
-    box.stream = c10::cuda::getStreamFromPool(/*isHighPriority=*/false, box.device);
-    c10::Event ready(c10::DeviceType::CUDA);
-    ready.record(current.unwrap());
-    ready.block(box.stream->unwrap());
+    {
+      c10::cuda::CUDAGuard onDevice(box.device);
+      // torch.cuda.graph synchronises the device before capture; then the side stream also waits
+      // on the current stream (an event), as a stream context would.
+      c10::cuda::device_synchronize();
+      auto current = c10::cuda::getCurrentCUDAStream(box.device);
+      box.stream = c10::cuda::getStreamFromPool(/*isHighPriority=*/false, box.device);
+      c10::Event ready(c10::DeviceType::CUDA);
+      ready.record(current.unwrap());
+      ready.block(box.stream->unwrap());
+    }
+    // Current device AND stream become the graph's until capture_end restores both (the guard
+    // remembers the device that was current here, so the process's device is unchanged after).
     box.streamGuard.emplace(*box.stream);
     try {
       box.graph->capture_begin();
@@ -86,7 +90,8 @@ Napi::Value GraphCaptureEnd(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     auto& box = boxArg(info[0]);
     TORCH_CHECK(box.streamGuard.has_value(), "CUDA graph: capture_end without capture_begin");
-    c10::cuda::CUDAGuard onDevice(box.device);
+    // The stream guard has the graph's device current; no device guard here (its destructor
+    // would run after the stream guard's reset and leave the graph's device current).
     struct Restore {
       GraphBox& b;
       ~Restore() { b.streamGuard.reset(); }
@@ -136,8 +141,8 @@ Napi::Value GraphReplay(const Napi::CallbackInfo& info) {
 Napi::Value GraphReset(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     auto& box = boxArg(info[0]);
+    box.streamGuard.reset();  // an abandoned capture: back to the previous device and stream first
     c10::cuda::CUDAGuard onDevice(box.device);
-    box.streamGuard.reset();
     box.graph->reset();
     return info.Env().Undefined();
   });

@@ -234,8 +234,13 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
 
     function captureStep(key: string): { g: cuda.CUDAGraph; b: number; cap: number } {
       const g = new cuda.CUDAGraph(device);
-      g.registerGenerator(generator);
-      tidy(() => g.capture(() => decodeStep()));
+      try {
+        g.registerGenerator(generator);
+        tidy(() => g.capture(() => decodeStep()));
+      } catch (e) {
+        g.reset(); // its memory pool goes now, not at garbage collection
+        throw e;
+      }
       stats.graphCaptures++;
       g.replay(); // capture records without running: run this step now
       stats.graphReplays++;
