@@ -439,9 +439,9 @@ export class GRPOTrainer {
 
     // ---- old and reference log-probs (no gradients) ----
     // The old policy is the one that sampled the rollouts (the weights before this step's
-    // updates, for every mini-batch and epoch), so the rollout's own log-probs (same
-    // temperature, same compute dtype) are the old log-probs; recomputing them, as the paper's
-    // code does, only changes kernel-level rounding.
+    // updates, for every mini-batch and epoch). By default its log-probs are recomputed with the
+    // training forward, as the paper's code does: the rollout engine's own differ by kernel
+    // rounding, which under bf16 is large enough to move PPO ratios (reuseRolloutLogprobs).
     const t1 = performance.now();
     const seqs: Sequence[] = kept.map((k) => ({ promptIds: k.promptIds, responseIds: k.sample.tokens }));
     const compute = { computeDtype: this.computeDtype };
