@@ -111,6 +111,18 @@ function programEnv(home: string): NodeJS.ProcessEnv {
   return env;
 }
 
+const resolved = new Map<string, string>();
+/** The interpreter's real path (a pyenv-style shim would otherwise look for its root under HOME, which is the temporary folder). */
+function realPython(python: string): string {
+  let exe = resolved.get(python);
+  if (exe === undefined) {
+    const r = spawnSync(python, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8', timeout: 30_000 });
+    exe = r.status === 0 && r.stdout.trim() ? r.stdout.trim() : python;
+    resolved.set(python, exe);
+  }
+  return exe;
+}
+
 let unshareWorks: boolean | null = null;
 /** Whether `unshare -rn` can make a network namespace here (root or user namespaces allowed). */
 function canUnshare(): boolean {
@@ -134,7 +146,7 @@ export interface ExecOutcome {
 export function runProgram(code: string, o: { timeoutMs?: number; python?: string } = {}): ExecOutcome {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-exec-'));
   try {
-    const python = o.python ?? process.env.PYTHON ?? 'python3';
+    const python = realPython(o.python ?? process.env.PYTHON ?? 'python3');
     const [cmd, args] = canUnshare() ? ['unshare', ['-rn', python, '-I', '-c', RUNNER]] : [python, ['-I', '-c', RUNNER]];
     const r = spawnSync(cmd, args, {
       input: code, cwd: dir, env: programEnv(dir),
