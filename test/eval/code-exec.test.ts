@@ -35,7 +35,7 @@ describe('the evaluator\'s executor', () => {
     assert.equal(hang.text, 'Timeout Error');
     assert.equal(hang.timedOut, true);
     assert.equal(fast('while True:\n    print("x" * 1000)').text, 'Timeout Error');
-    assert.ok(Date.now() - t0 < 8000, 'two kills within their limits');
+    assert.ok(Date.now() - t0 < 20_000, 'two 2-s kills, not a hang (slack for a loaded machine)');
     const big = fast('print("a" * 300000 + "b" * 300000)').text;
     assert.equal(big, 'a'.repeat(200) + '...' + 'b'.repeat(200));
     assert.equal(truncate400('z'.repeat(400)), 'z'.repeat(400));
