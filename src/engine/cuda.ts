@@ -98,7 +98,9 @@ export class CUDAGraph {
       requireCuda('CUDAGraph');
       this.lib = native;
     }
-    this.handle = this.lib.graphNew(device === undefined ? (lib ? 0 : native.currentDevice()) : indexOf(device));
+    // 'cuda' without an index (or none given): the current device, where tensors made on 'cuda' live.
+    const unindexed = device === undefined || device === 'cuda';
+    this.handle = this.lib.graphNew(unindexed ? (lib ? 0 : native.currentDevice()) : indexOf(device));
   }
 
   /** Registers a CUDA generator before capture so that each replay draws new random numbers from it. */

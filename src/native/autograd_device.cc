@@ -152,7 +152,8 @@ Napi::Value NewGenerator(const Napi::CallbackInfo& info) {
     uint64_t seed = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
     at::Generator gen = dev.is_cpu()
         ? at::detail::createCPUGenerator(seed)
-        : at::globalContext().getAcceleratorHooksInterface(dev.type()).getNewGenerator(dev.index() < 0 ? 0 : dev.index());
+        // 'cuda' without an index: the current device (a rank's own after setDevice), as tensors made on 'cuda' are.
+        : at::globalContext().getAcceleratorHooksInterface(dev.type()).getNewGenerator(dev.index() < 0 ? at::accelerator::getDeviceIndex() : dev.index());
     gen.set_current_seed(seed);
     return Napi::External<at::Generator>::New(info.Env(), new at::Generator(gen), finalizeGenerator);
   });
