@@ -114,7 +114,8 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   const baseDevice = rc.device ?? cuda.defaultDevice();
   const device = distEnv && distEnv.worldSize > 1 && baseDevice.startsWith('cuda') ? `cuda:${distEnv.localRank}` : baseDevice;
   // The current device before any CUDA work: stream pools (CUDA graphs) and NCCL otherwise use cuda:0.
-  cuda.setDevice(device);
+  // (Without CUDA, --device cuda fails later with the model checks' own message.)
+  if (device.startsWith('cuda') && cuda.isAvailable()) cuda.setDevice(device);
   // Data, validation problems, models, tokenizer, stop tokens, reward and validation: built as the
   // library builds them (GRPOTrainer.fromPretrained), in one place.
   const { buildTrainerParts } = await import('../rl/pretrained.js');

@@ -42,7 +42,11 @@ function requireCuda(what: string): void {
 export function setDevice(device: string | number): void {
   if (typeof device === 'string' && !device.startsWith('cuda')) return;
   requireCuda('setDevice');
-  native.setDevice(indexOf(device));
+  const i = indexOf(device);
+  const n = deviceCount();
+  // An E-code: the CLI prints it as one line.
+  if (i >= n) throw Object.assign(new Error(`device cuda:${i}: this machine has ${n} CUDA device${n === 1 ? '' : 's'}`), { code: 'EDEVICE' });
+  native.setDevice(i);
 }
 
 /** The current CUDA device's index. */
