@@ -119,7 +119,7 @@ await section('varlen_flash', true, () => tidy(() => {
   const lseDiff = l.ndim === 2 && l.size(0) === kvH && l.size(1) === B * g ? l.float().sub(refL).abs().max().item() as number : Infinity;
   return {
     out_max_abs_diff: outDiff, lse_max_abs_diff: lseDiff, lse_shape: l.shape, ...dry,
-    checks: { out_close: outDiff < 2e-2, lse_close: lseDiff < 2e-2, lse_shape_kvH_by_total_q: l.ndim === 2 && l.size(0) === kvH && l.size(1) === B * g },
+    checks: { out_close: outDiff < 5e-2, lse_close: lseDiff < 1e-2, lse_shape_kvH_by_total_q: l.ndim === 2 && l.size(0) === kvH && l.size(1) === B * g },
   };
 }));
 
