@@ -2,7 +2,13 @@
 // Builds the native addon (src/native/*.cc) against libtorch with g++; downloads nothing.
 // libtorch comes from $LIBTORCH (a folder with include/ and lib/) or from an installed
 // PyTorch (python3 -c 'import torch'), which also tells the C++11 ABI flag and CUDA version.
-// Output: build/Release/rlvr_native.node (+ build/libtorch.json describing what it linked).
+// Output: build/Release/rlvr_native.node (+ build/libtorch.json describing what it linked);
+// RLVR_BUILD_DIR=DIR puts everything under DIR instead of build/ (npm run check:cuda-build).
+//
+// With a CUDA libtorch, CUDA graphs (cuda_graph.cc) and NCCL (distributed.cc) are part of the
+// addon: if either does not compile (or nccl.h is not found), the build FAILS with one line naming
+// the part, unless RLVR_BUILD_WITHOUT_CUDA_GRAPHS=1 / RLVR_BUILD_WITHOUT_NCCL=1 says to build
+// without it (loading the addon then says so in one line: src/engine/native.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -13,8 +19,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const srcDir = path.join(root, 'src/native');
-const objDir = path.join(root, 'build/obj');
-const outFile = path.join(root, 'build/Release/rlvr_native.node');
+const buildDir = path.resolve(root, process.env.RLVR_BUILD_DIR || 'build');
+const objDir = path.join(buildDir, 'obj');
+const outFile = path.join(buildDir, 'Release/rlvr_native.node');
+const withoutGraphs = process.env.RLVR_BUILD_WITHOUT_CUDA_GRAPHS === '1';
+const withoutNccl = process.env.RLVR_BUILD_WITHOUT_NCCL === '1';
 
 function fail(message) {
   console.error(`build-native: ${message}`);
@@ -44,33 +53,72 @@ const torch = findLibtorch();
 const libDir = path.join(torch.dir, 'lib');
 const hasCuda = existsSync(path.join(libDir, 'libtorch_cuda.so'));
 const cudaHome = process.env.CUDA_HOME ?? '/usr/local/cuda';
+// CUDA headers: the toolkit's ($CUDA_HOME/include) and, for a pip-installed CUDA torch, the
+// wheels' (site-packages/nvidia/cu13/include for CUDA 13 wheels; nvidia/<lib>/include for cu12).
+// The CUDA 13 runtime wheel has cuda_runtime.h but not the crt/host_config.h it includes (that is the
+// separate nvidia-cuda-crt wheel, which torch does not depend on); triton, which torch does depend
+// on, ships the CUDA headers with crt/: used only when no folder above has crt/host_config.h.
+function cudaIncludeDirs() {
+  const nvidia = path.join(torch.dir, '../nvidia');
+  const wheelDirs = existsSync(nvidia) ? readdirSync(nvidia).map((d) => path.join(nvidia, d, 'include')).filter((d) => existsSync(d)) : [];
+  const dirs = [path.join(cudaHome, 'include'), ...wheelDirs.sort((a, b) => Number(b.includes('/cu1')) - Number(a.includes('/cu1')))].filter((d) => existsSync(d));
+  const triton = path.join(torch.dir, '../triton/backends/nvidia/include');
+  if (!dirs.some((d) => existsSync(path.join(d, 'crt/host_config.h'))) && existsSync(path.join(triton, 'crt/host_config.h'))) dirs.push(triton);
+  return dirs;
+}
+const cudaIncludes = hasCuda ? cudaIncludeDirs() : [];
 const includes = [
   path.dirname(require.resolve('node-api-headers/package.json')) + '/include',
   path.dirname(require.resolve('node-addon-api/package.json')),
   path.join(torch.dir, 'include'),
   path.join(torch.dir, 'include/torch/csrc/api/include'),
-  ...(hasCuda ? [path.join(cudaHome, 'include')] : []),
+  ...cudaIncludes,
 ];
 // c10d (src/native/distributed.cc): gloo is compiled into libtorch_cpu, but wheels ship no gloo
-// headers; src/native/gloo-shim declares the few types c10d's header names. NCCL needs nccl.h
-// (the nvidia-nccl wheel or $NCCL_HOME); without it the addon builds with gloo only.
+// headers; src/native/gloo-shim declares the few types c10d's header names. NCCL needs nccl.h:
+// $NCCL_HOME/include, the nvidia-nccl wheel, or one of the CUDA include folders above.
 const glooIncludes = existsSync(path.join(torch.dir, 'include/gloo')) ? [] : [path.join(srcDir, 'gloo-shim')];
-const ncclHome = hasCuda ? [process.env.NCCL_HOME, path.join(torch.dir, '../nvidia/nccl'), cudaHome].find((d) => d && existsSync(path.join(d, 'include/nccl.h'))) : undefined;
-includes.push(...glooIncludes, ...(ncclHome ? [path.join(ncclHome, 'include')] : []));
+const ncclInclude = hasCuda && !withoutNccl
+  ? [process.env.NCCL_HOME && path.join(process.env.NCCL_HOME, 'include'), path.join(torch.dir, '../nvidia/nccl/include'), ...cudaIncludes]
+    .find((d) => d && existsSync(path.join(d, 'nccl.h')))
+  : undefined;
+if (hasCuda && !withoutNccl && !ncclInclude) {
+  fail(`NCCL: nccl.h not found for CUDA libtorch ${torch.version} (looked in $NCCL_HOME/include, ${path.join(torch.dir, '../nvidia/nccl/include')}, ${cudaIncludes.join(', ') || 'no CUDA include folder'}); set NCCL_HOME, or RLVR_BUILD_WITHOUT_NCCL=1 to build without NCCL`);
+}
+includes.push(...glooIncludes, ...(ncclInclude && !includes.includes(ncclInclude) ? [ncclInclude] : []));
 const cxxflags = [
-  '-O2', '-std=c++20', '-fPIC', '-fvisibility=hidden', '-Wno-deprecated-declarations', '-Wno-unused-parameter',
+  '-O2', '-std=c++20', '-fPIC', '-fvisibility=hidden', '-Wno-deprecated-declarations', '-Wno-unused-parameter', '-Wno-interference-size',
   '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', `-D_GLIBCXX_USE_CXX11_ABI=${torch.abi}`,
   ...(hasCuda ? ['-DRLVR_WITH_CUDA'] : []),
-  '-DUSE_C10D_GLOO', ...(ncclHome ? ['-DUSE_C10D_NCCL', '-DRLVR_WITH_NCCL'] : []),
+  '-DUSE_C10D_GLOO', ...(ncclInclude ? ['-DUSE_C10D_NCCL', '-DRLVR_WITH_NCCL'] : []),
   ...includes.map((i) => `-I${i}`),
 ];
+// The CUDA parts of a CUDA build, by file: what the part is called and the switch that drops it.
+const CUDA_PARTS = {
+  'cuda_graph.cc': { part: 'CUDA graphs', without: withoutGraphs, env: 'RLVR_BUILD_WITHOUT_CUDA_GRAPHS', drop: ['-DRLVR_WITH_CUDA'], add: ['-DRLVR_WITHOUT_CUDA_GRAPHS'] },
+  'distributed.cc': { part: 'NCCL', without: withoutNccl, env: 'RLVR_BUILD_WITHOUT_NCCL', drop: ['-DUSE_C10D_NCCL', '-DRLVR_WITH_NCCL'], add: ['-DRLVR_WITHOUT_NCCL'] },
+};
+/** The compiler flags of one source file (a CUDA part left out by its switch compiles without it). */
+function flagsFor(f) {
+  const p = CUDA_PARTS[f];
+  if (!hasCuda || !p?.without) return cxxflags;
+  return [...cxxflags.filter((x) => !p.drop.includes(x)), ...p.add];
+}
 const libs = ['-ltorch', '-ltorch_cpu', '-lc10', ...(hasCuda ? ['-ltorch_cuda', '-lc10_cuda'] : [])];
 const cxx = process.env.CXX ?? 'g++';
 
-function run(args) {
+/** Runs the compiler; its output is passed through, and kept in `log` (a file) when one is given. */
+function run(args, log) {
   return new Promise((resolve, reject) => {
-    const p = spawn(cxx, args, { stdio: 'inherit' });
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cxx} exited with ${code}`))));
+    const p = spawn(cxx, args, { stdio: ['ignore', 'inherit', log ? 'pipe' : 'inherit'] });
+    let out = '';
+    p.stderr?.on('data', (d) => { out += d; });
+    p.on('exit', (code) => {
+      if (log) writeFileSync(log, out);
+      if (code === 0) { if (out) process.stderr.write(out); resolve(); return; }
+      const first = out.split('\n').find((l) => /\berror\b/.test(l));
+      reject(Object.assign(new Error(`${cxx} exited with ${code}`), { firstError: first?.trim(), output: out }));
+    });
     p.on('error', reject);
   });
 }
@@ -97,7 +145,7 @@ const sourceHash = nativeSourceHash(srcDir);
 const headerTime = Math.max(...readdirSync(srcDir, { recursive: true }).map(String)
   .filter((f) => !f.endsWith('.cc') && statSync(path.join(srcDir, f)).isFile()).map((f) => statSync(path.join(srcDir, f)).mtimeMs));
 const sources = readdirSync(srcDir).filter((f) => f.endsWith('.cc'));
-const flagsStamp = JSON.stringify({ cxxflags, libs, torch });
+const flagsStamp = JSON.stringify({ cxxflags: Object.fromEntries(sources.map((f) => [f, flagsFor(f)])), libs, torch });
 const stampFile = path.join(objDir, 'flags.json');
 const flagsChanged = !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== flagsStamp;
 const staleByTime = sources.filter((f) => {
@@ -123,20 +171,21 @@ try {
   await Promise.all(Array.from({ length: jobs }, async () => {
     for (let f = queue.shift(); f; f = queue.shift()) {
       const args = ['-c', path.join(srcDir, f), '-o', path.join(objDir, f.replace(/\.cc$/, '.o'))];
+      const part = hasCuda ? CUDA_PARTS[f] : undefined;
+      const log = path.join(objDir, f.replace(/\.cc$/, '.log'));
       try {
-        await run([...cxxflags, ...args]);
+        await run([...flagsFor(f), ...args], part && !part.without ? log : undefined);
       } catch (e) {
-        if (f === 'distributed.cc' && ncclHome) {
-          // NCCL is the optional part of c10d: without it gloo still works (on CPU tensors).
-          console.error('build-native: WARNING: distributed.cc did not compile with NCCL; building with gloo only');
-          await run([...cxxflags.filter((x) => x !== '-DRLVR_WITH_NCCL' && x !== '-DUSE_C10D_NCCL'), ...args]);
-          continue;
+        // A CUDA part of a CUDA build that does not compile fails the build (a user's first GPU
+        // run must not find CUDA graphs or NCCL silently missing); its switch builds without it.
+        if (part && !part.without) {
+          // CUDA headers that torch's pip wheels leave out (a machine without a CUDA toolkit).
+          const missing = /nv\/target|crt\/host_config\.h|cuda_runtime(_api)?\.h|cusparse\.h/.exec(e.output ?? '');
+          const hint = missing ? ` (a CUDA header is missing: set CUDA_HOME to a CUDA toolkit, or pip install nvidia-cuda-cccl nvidia-cuda-crt at torch's CUDA version)` : '';
+          fail(`${part.part} (src/native/${f}) did not compile against libtorch ${torch.version} (CUDA ${torch.cuda}): ${e.firstError ?? e.message}${hint}; ` +
+            `full log ${path.relative(root, log)}; ${part.env}=1 builds the addon without ${part.part}`);
         }
-        // CUDA graphs are optional too: if their CUDA headers do not compile against this
-        // libtorch, build the addon without them (they then report so) rather than not at all.
-        if (f !== 'cuda_graph.cc' || !hasCuda) throw e;
-        console.error('build-native: WARNING: cuda_graph.cc did not compile with CUDA; building without CUDA graphs');
-        await run([...cxxflags.filter((x) => x !== '-DRLVR_WITH_CUDA'), ...args]);
+        throw e;
       }
     }
   }));
@@ -149,5 +198,6 @@ try {
 }
 writeFileSync(stampFile, flagsStamp);
 writeFileSync(stampOut, JSON.stringify({ sourceHash }) + '\n');
-writeFileSync(path.join(root, 'build/libtorch.json'), JSON.stringify({ dir: torch.dir, version: torch.version, cuda: hasCuda ? torch.cuda : null, abi: torch.abi }, null, 2));
-console.error(`build-native: wrote ${path.relative(root, outFile)}`);
+writeFileSync(path.join(buildDir, 'libtorch.json'), JSON.stringify({ dir: torch.dir, version: torch.version, cuda: hasCuda ? torch.cuda : null, abi: torch.abi }, null, 2));
+const left = hasCuda ? Object.values(CUDA_PARTS).filter((p) => p.without).map((p) => `without ${p.part} (${p.env}=1)`) : [];
+console.error(`build-native: wrote ${path.relative(root, outFile)}${left.length ? ` ${left.join(', ')}` : ''}`);

@@ -17,7 +17,7 @@ import { formatDuration } from '../util/duration.js';
 
 const USAGE =
   'usage: rlvr eval --model DIR [--bench math500,aime24,...] [--data FILE [--name NAME]] [--prompt qwen-math|paper|chat|FILE] ' +
-  '[--data-dir DIR] [--limit N] [--max-tokens 3072] [--batch-size B] [--threads T] [--device D] [--out DIR] [--grader ours|qwen] [--json]\n' +
+  '[--data-dir DIR] [--limit N] [--max-tokens 3072] [--batch-size B] [--threads T] [--device D] [--out DIR] [--grader ours|qwen] [--[no-]execute-code] [--json]\n' +
   '       rlvr eval --rescore DIR [--grader ours|qwen] [--out DIR] [--json]   (score saved responses again, no model)';
 
 const SPEC = {
@@ -39,6 +39,8 @@ const SPEC = {
   out: { type: 'string', help: 'output folder (default runs/eval-<timestamp>/)' },
   json: { type: 'boolean', help: 'print the summary as JSON on the last line' },
   grader: { type: 'string', help: "ours (default: our verifier, stricter) or qwen (the Qwen2.5-Math evaluator's extraction and math_equal, for comparison with published tables)" },
+  'execute-code': { type: 'boolean', help: "run a response's final ```python program and continue it with the output, as the Qwen2.5-Math evaluator does (up to 4 rounds; python3, 5 s, no network; src/eval/code-exec.ts). On by default with --grader qwen" },
+  'no-execute-code': { type: 'boolean', help: 'turn --execute-code off (with --grader qwen)' },
   rescore: { type: 'string', help: "score the responses saved in DIR (<bench>.jsonl of rlvr eval, or the Qwen evaluator's output) again under --grader, without generating" },
 } as const;
 
@@ -51,6 +53,8 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new CliError(`unexpected argument '${positionals[0]}'; see rlvr eval --help`);
   const grader = options['grader'] ?? 'ours';
   if (grader !== 'ours' && grader !== 'qwen') throw new CliError(`--grader must be ours or qwen, got '${String(grader)}'`);
+  if (options['execute-code'] === true && options['no-execute-code'] === true) throw new CliError('--execute-code and --no-execute-code contradict each other');
+  const executeCode = options['no-execute-code'] === true ? false : options['execute-code'] === true || grader === 'qwen';
   if (typeof options['rescore'] === 'string') return rescore(options['rescore'], grader, options['out'] as string | undefined, options['json'] === true);
   const modelDir = options['model'];
   if (typeof modelDir !== 'string') throw new CliError(`--model DIR is required; see rlvr eval --help`);
@@ -150,6 +154,7 @@ export async function run(argv: string[]): Promise<number> {
       stopTokenIds,
       keepRecords: false,
       scorer: grader === 'qwen' ? (await import('../eval/graders.js')).scorerFor('qwen') : undefined,
+      executeCode,
       onRecord: (r) => fs.writeSync(files.get(r.bench)!, JSON.stringify(r) + '\n'),
       onProgress: (p) => {
         const line = `[${p.bench}] ${p.problemsDone}/${p.problemsTotal} problems, ${p.sequencesDone}/${p.sequencesTotal} responses, ` +
@@ -167,7 +172,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { records: _records, ...rest } = result;
-  const summary = { ...rest, model: modelDir, device, dataDir, data: dataFile ?? null, prompt: styleName, limit: limit ?? null, threads: threads.threads, out: outDir, grader };
+  const summary = { ...rest, model: modelDir, device, dataDir, data: dataFile ?? null, prompt: styleName, limit: limit ?? null, threads: threads.threads, out: outDir, grader, executeCode };
   fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   console.log(ev.formatSummaryTable(result));
   console.log(`responses and summary.json written to ${outDir}`);

@@ -39,12 +39,15 @@ const FIXED_ON_RESUME = ['model', 'data', 'preset'];
 
 export async function run(argv: string[]): Promise<number> {
   const { options } = parseArgs(argv, OPTIONS, USAGE);
+  const presets = typeof options.preset === 'string' ? options.preset.split(',').map((x) => x.trim()).filter(Boolean) : [];
   if (options['help-config']) {
-    console.log(`Run settings (--config file keys; GRPO settings also by --set name=value):\n${describeConfig()}`);
+    // With --preset X: the values that preset runs with (each preset of a list in turn).
+    for (const p of presets.length > 0 ? presets : [undefined]) {
+      console.log(`Run settings (--config file keys; GRPO settings also by --set name=value)${p ? `, preset ${p}` : ''}:\n${describeConfig(p)}`);
+    }
     return 0;
   }
   const resume = options.resume === true;
-  const presets = typeof options.preset === 'string' ? options.preset.split(',').map((x) => x.trim()).filter(Boolean) : [];
   // --nproc N (or --nnodes): this process is the launcher; the N ranks run this same command
   // with WORLD_SIZE set, which makes them ranks (src/dist/launch.ts).
   if (process.env.WORLD_SIZE === undefined) {
@@ -110,6 +113,9 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   const { cuda } = await import('../engine/index.js');
   const baseDevice = rc.device ?? cuda.defaultDevice();
   const device = distEnv && distEnv.worldSize > 1 && baseDevice.startsWith('cuda') ? `cuda:${distEnv.localRank}` : baseDevice;
+  // The current device before any CUDA work: stream pools (CUDA graphs) and NCCL otherwise use cuda:0.
+  // (Without CUDA, --device cuda fails later with the model checks' own message.)
+  if (device.startsWith('cuda') && cuda.isAvailable()) cuda.setDevice(device);
   // Data, validation problems, models, tokenizer, stop tokens, reward and validation: built as the
   // library builds them (GRPOTrainer.fromPretrained), in one place.
   const { buildTrainerParts } = await import('../rl/pretrained.js');

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { dotted, formatIssues, show, UserError } from './errors.js';
-import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, PRESETS, withMatchingMiniBatch, type GRPOConfig } from '../rl/config.js';
+import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, grpoConfig, PRESETS, withMatchingMiniBatch, type GRPOConfig } from '../rl/config.js';
 import { OVERLONG_MODES } from '../rl/overlong.js';
 import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
 
@@ -315,8 +315,12 @@ export function resolvePaths<T extends Record<string, unknown>>(obj: T, base: st
 }
 
 /** Every run and GRPO field with its default and description (for `rlvr train --help-config`). */
-export function describeConfig(): string {
+export function describeConfig(preset?: string): string {
   const rows: string[] = [];
+  // With a preset: every GRPO setting shows the value that preset runs with ("(preset)": set by it).
+  const values = preset === undefined ? null : grpoConfig({}, preset);
+  const own = preset === undefined ? {} : PRESETS[preset]!.overrides;
+  if (preset !== undefined) rows.push(`  preset ${preset}: ${PRESETS[preset]!.description}`);
   const walk = (shape: Record<string, z.ZodType>, prefix: string) => {
     for (const [k, s] of Object.entries(shape)) {
       const inner = unwrap(s);
@@ -330,6 +334,11 @@ export function describeConfig(): string {
         continue;
       }
       if (k === 'resumes') continue;
+      if (values && prefix === 'grpo.') {
+        const v = values[k as keyof GRPOConfig];
+        rows.push(`  ${(prefix + k).padEnd(26)} = ${JSON.stringify(v)}${k in own ? ` (${preset})` : ''}. ${s.description ?? ''}`);
+        continue;
+      }
       rows.push(`  ${(prefix + k).padEnd(26)} ${s.description ?? ''}`);
     }
   };

@@ -42,7 +42,10 @@ export interface LaunchOptions {
 
 interface Exit { rank: number; pid: number; code: number | null; signal: NodeJS.Signals | null }
 
-function describe(e: Exit): string {
+export function describe(e: Pick<Exit, 'code' | 'signal'>): string {
+  // SIGABRT is how PyTorch's NCCL watchdog ends a rank whose collective failed or timed out
+  // (TORCH_NCCL_ASYNC_ERROR_HANDLING=3, src/dist/process-group.ts ncclEnvironment).
+  if (e.signal === 'SIGABRT') return 'was killed by SIGABRT (with NCCL: a collective failed or timed out; the rank\'s log above says which)';
   return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
 }
 

@@ -49,6 +49,29 @@ export interface ProcessGroupOptions {
   bucketBytes?: number;
 }
 
+/**
+ * The PyTorch NCCL settings a run relies on, added to the rank's environment before its NCCL group
+ * is made (ProcessGroupNCCL reads them at construction). For NCCL, Work::wait() does not block the
+ * host, so a failed or hung collective never reaches JavaScript; PyTorch's watchdog sees it (a hang
+ * after the group's timeout, `distributed.timeoutSeconds`) and with TORCH_NCCL_ASYNC_ERROR_HANDLING=3
+ * ("SkipCleanUp": abort the communicators, then end the process) the rank dies, the launcher's
+ * other ranks follow, and the launcher prints its one line naming the rank (src/dist/launch.ts).
+ * 3 is PyTorch's default in recent releases; it is set explicitly where neither it nor the older
+ * NCCL_ASYNC_ERROR_HANDLING is set (a user's value is kept). TORCH_NCCL_BLOCKING_WAIT stays unset
+ * (it would make every collective a host sync).
+ */
+export function ncclEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (env.TORCH_NCCL_ASYNC_ERROR_HANDLING === undefined && env.NCCL_ASYNC_ERROR_HANDLING === undefined) out.TORCH_NCCL_ASYNC_ERROR_HANDLING = '3';
+  return out;
+}
+
+function cudaIndex(device: string): number {
+  const m = /^cuda(?::(\d+))?$/.exec(device);
+  if (!m) throw new DistributedError(`backend nccl needs a CUDA device, got '${device}'`);
+  return Number(m[1] ?? 0);
+}
+
 /** A collective failed: a peer died, hung past the timeout, or rendezvous did not complete. */
 export class DistributedError extends Error {
   // An E-code: the CLI prints such errors as one line (exit 1), like Node's system errors.
@@ -105,8 +128,9 @@ export class ProcessGroup {
     try {
       // Loopback rendezvous: bind gloo to loopback too (the hostname may resolve elsewhere).
       const bind = /^(127\.|localhost$|::1$)/.test(addr) ? '127.0.0.1' : '';
+      if (backend === 'nccl') Object.assign(process.env, ncclEnvironment(process.env));
       group = backend === 'nccl'
-        ? native.distNccl(store, o.rank, o.worldSize, timeoutMs)
+        ? native.distNccl(store, o.rank, o.worldSize, timeoutMs, cudaIndex(device))
         : native.distGloo(store, o.rank, o.worldSize, timeoutMs, bind);
     } catch (e) {
       throw new DistributedError(`rank ${o.rank}: ${backend} rendezvous of ${o.worldSize} ranks at ${where} failed: ${firstLine(e)}`);

@@ -27,6 +27,10 @@ export interface DeviceMemoryStats {
 export interface NativeAddon {
   torchVersion: string;
   hasCudaGraphs: boolean;
+  /** A CUDA build told to leave CUDA graphs out (RLVR_BUILD_WITHOUT_CUDA_GRAPHS=1). */
+  builtWithoutCudaGraphs: boolean;
+  /** A CUDA build told to leave NCCL out (RLVR_BUILD_WITHOUT_NCCL=1). */
+  builtWithoutNccl: boolean;
   lookup(name: string, overload: string): OpHandle;
   call(op: OpHandle, ...args: unknown[]): unknown;
   schema(op: OpHandle): string;
@@ -59,9 +63,11 @@ export interface NativeAddon {
   accelerator(): { type: string | null; count: number };
   synchronize(deviceIndex: number): void;
   memoryStats(deviceIndex: number): DeviceMemoryStats;
+  setDevice(deviceIndex: number): void;
+  currentDevice(): number;
   resetPeakStats(deviceIndex: number): void;
   emptyCache(): void;
-  graphNew(): GraphHandle;
+  graphNew(deviceIndex: number): GraphHandle;
   graphCaptureBegin(g: GraphHandle): void;
   graphCaptureEnd(g: GraphHandle): void;
   graphRegisterGenerator(g: GraphHandle, generator: GeneratorHandle): void;
@@ -78,7 +84,7 @@ export interface NativeAddon {
   distStoreSet(store: StoreHandle, key: string, value: string): void;
   distStoreGet(store: StoreHandle, key: string): string;
   distGloo(store: StoreHandle, rank: number, size: number, timeoutMs: number, bindHost: string): GroupHandle;
-  distNccl(store: StoreHandle, rank: number, size: number, timeoutMs: number): GroupHandle;
+  distNccl(store: StoreHandle, rank: number, size: number, timeoutMs: number, deviceIndex: number): GroupHandle;
   distAllReduce(group: GroupHandle, t: TensorId, op: string): void;
   distBroadcast(group: GroupHandle, t: TensorId, root: number): void;
   distAllGather(group: GroupHandle, outputs: TensorId[], input: TensorId): void;
@@ -110,7 +116,19 @@ function load(): NativeAddon {
     // A code of the E... form: the CLI prints it as one line (an environment problem, not a bug).
     throw Object.assign(new Error(`${problem}: run \`npm run build:native\` (or \`node ${path.join(root, 'scripts/build-native.mjs')}\`)`), { code: 'ENATIVESTALE' });
   }
-  return createRequire(import.meta.url)(file) as NativeAddon;
+  const addon = createRequire(import.meta.url)(file) as NativeAddon;
+  const without = builtWithout(addon);
+  if (without) console.error(without);
+  return addon;
+}
+
+/** The one line that loading prints when a CUDA build was told to leave a CUDA part out; else null. */
+export function builtWithout(addon: Pick<NativeAddon, 'builtWithoutCudaGraphs' | 'builtWithoutNccl'>): string | null {
+  const parts = [
+    ...(addon.builtWithoutCudaGraphs ? ['CUDA graphs (RLVR_BUILD_WITHOUT_CUDA_GRAPHS=1: rollouts decode eagerly)'] : []),
+    ...(addon.builtWithoutNccl ? ['NCCL (RLVR_BUILD_WITHOUT_NCCL=1: multi-GPU runs need --dist-backend gloo)'] : []),
+  ];
+  return parts.length > 0 ? `rlvr: the native addon was built without ${parts.join(' and without ')}` : null;
 }
 
 /**

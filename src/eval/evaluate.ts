@@ -12,6 +12,7 @@ import { loadModel, readConfig } from '../model/checkpoint.js';
 import type { CausalLM } from '../model/transformer.js';
 import type { Sample, SamplingOptions } from '../sampling/generate.js';
 import { rolloutSamples } from '../rollout/engine.js';
+import { continueWithCode, type Continue, type ExecOutcome } from './code-exec.js';
 import {
   QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type TokenizerConfig,
 } from '../tokenizer/index.js';
@@ -273,6 +274,15 @@ export interface EvaluateOptions {
   onBenchmark?: (name: string, summary: BenchmarkSummary) => void;
   /** The sampler (default: the rollout engine, src/rollout/); the reference generate() or a test double plugs in here. */
   sampler?: Sampler;
+  /**
+   * The Qwen2.5-Math evaluator's code continuation (src/eval/code-exec.ts): a response without
+   * "boxed" ending in a closing code fence has its program run and the output appended, and the
+   * model continues (up to 4 rounds; each round may use maxNewTokens). Default false; `rlvr eval
+   * --grader qwen` turns it on.
+   */
+  executeCode?: boolean;
+  /** Runs one program (tests; default runProgram, a python3 subprocess). */
+  runProgram?: (code: string) => ExecOutcome;
 }
 
 function samplesPerProblem(d: Decoding): number {
@@ -358,11 +368,24 @@ export function evaluate(
           : undefined,
       };
       const samples = sampler(model, prompts, samplingOpts);
+      let decoded = samples.map((s) => ({ response: tokenizer.decode(s.tokens, { skipSpecialTokens: true }), tokens: s.tokens.length, finishReason: s.finishReason }));
+      if (opts.executeCode) {
+        // Continuations: each response is now its own prompt (n = 1), one seed per round.
+        let round = 0;
+        const cont: Continue = (texts) => {
+          round++;
+          const more = sampler(model, texts.map((t) => tokenizer.encode(t, { addSpecialTokens: false })), { ...samplingOpts, n: 1, seed: (samplingOpts.seed! * 31 + round) >>> 0 });
+          return more.map((m) => ({ text: tokenizer.decode(m.tokens, { skipSpecialTokens: true }), tokens: m.tokens.length, finishReason: m.finishReason }));
+        };
+        const done = continueWithCode(samples.map((s, i) => ({ prompt: buildPrompt(batch[s.promptIndex]!.problem), text: decoded[i]!.response, tokens: decoded[i]!.tokens, finishReason: decoded[i]!.finishReason })),
+          cont, opts.runProgram);
+        decoded = done.map((d) => ({ response: d.text, tokens: d.tokens, finishReason: d.finishReason }));
+      }
       const anyCorrect = new Array<boolean>(batch.length).fill(false);
-      for (const s of samples) {
+      samples.forEach((s, si) => {
         const p = batch[s.promptIndex]!;
-        const response = tokenizer.decode(s.tokens, { skipSpecialTokens: true });
-        const score = (opts.scorer ?? scoreResponse)(p.answer, response, { problem: p.problem, truncated: s.finishReason === 'length', prompt: buildPrompt(p.problem), bench: bench.name });
+        const { response } = decoded[si]!;
+        const score = (opts.scorer ?? scoreResponse)(p.answer, response, { problem: p.problem, truncated: decoded[si]!.finishReason === 'length', prompt: buildPrompt(p.problem), bench: bench.name });
         const reflect = hasSelfReflection(response);
         const rec: EvalRecord = {
           bench: bench.name,
@@ -374,25 +397,26 @@ export function evaluate(
           response,
           extracted: score.extracted,
           correct: score.correct,
-          rewardCorrect: score.rewardCorrect ?? verifyWithDeadline(p.answer, response, { mode: 'reward', truncated: s.finishReason === 'length' }).correct,
+          rewardCorrect: score.rewardCorrect ?? verifyWithDeadline(p.answer, response, { mode: 'reward', truncated: decoded[si]!.finishReason === 'length' }).correct,
           reason: score.reason,
-          tokens: s.tokens.length,
-          finishReason: s.finishReason,
+          tokens: decoded[si]!.tokens,
+          finishReason: decoded[si]!.finishReason,
           selfReflection: reflect,
         };
         scored++;
         if (score.correct) { correct++; anyCorrect[s.promptIndex] = true; }
         if (rec.rewardCorrect) rewardCorrect++;
         if (reflect) reflections++;
-        if (s.finishReason === 'length') truncated++;
-        tokensSum += s.tokens.length;
+        if (rec.finishReason === 'length') truncated++;
+        tokensSum += rec.tokens;
         if (keepRecords) benchRecords.push(rec);
         opts.onRecord?.(rec);
-      }
+      });
       problemsAnyCorrect += anyCorrect.filter(Boolean).length;
-      benchTokens += samples.reduce((s, x) => s + x.tokens.length, 0);
-      tokensAll += samples.reduce((s, x) => s + x.tokens.length, 0);
-      tokensOfDone += samples.reduce((s, x) => s + x.tokens.length, 0);
+      const batchTokens = decoded.reduce((a, d) => a + d.tokens, 0);
+      benchTokens += batchTokens;
+      tokensAll += batchTokens;
+      tokensOfDone += batchTokens;
       sequencesDone += samples.length;
       lastReport = Date.now();
       opts.onProgress?.(progress(bench.name, Math.min(start + perBatch, bench.problems.length), bench.problems.length, 0));

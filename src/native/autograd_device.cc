@@ -152,7 +152,8 @@ Napi::Value NewGenerator(const Napi::CallbackInfo& info) {
     uint64_t seed = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
     at::Generator gen = dev.is_cpu()
         ? at::detail::createCPUGenerator(seed)
-        : at::globalContext().getAcceleratorHooksInterface(dev.type()).getNewGenerator(dev.index() < 0 ? 0 : dev.index());
+        // 'cuda' without an index: the current device (a rank's own after setDevice), as tensors made on 'cuda' are.
+        : at::globalContext().getAcceleratorHooksInterface(dev.type()).getNewGenerator(dev.index() < 0 ? at::accelerator::getDeviceIndex() : dev.index());
     gen.set_current_seed(seed);
     return Napi::External<at::Generator>::New(info.Env(), new at::Generator(gen), finalizeGenerator);
   });
@@ -222,6 +223,22 @@ Napi::Value Synchronize(const Napi::CallbackInfo& info) {
   });
 }
 
+// setDevice(index): the current device of this process (cudaSetDevice for CUDA). A rank of a
+// data-parallel run sets its own before any CUDA work: streams from the pool, graphs and NCCL
+// otherwise default to device 0.
+Napi::Value SetDevice(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    at::accelerator::setDeviceIndex(deviceIndexArg(info[0]));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value CurrentDevice(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), at::accelerator::getDeviceIndex());
+  });
+}
+
 Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     auto idx = deviceIndexArg(info[0]);
@@ -282,6 +299,8 @@ void initDevice(Napi::Env env, Napi::Object exports) {
   exports.Set("accelerator", Napi::Function::New(env, Accelerator));
   exports.Set("synchronize", Napi::Function::New(env, Synchronize));
   exports.Set("memoryStats", Napi::Function::New(env, MemoryStats));
+  exports.Set("setDevice", Napi::Function::New(env, SetDevice));
+  exports.Set("currentDevice", Napi::Function::New(env, CurrentDevice));
   exports.Set("resetPeakStats", Napi::Function::New(env, ResetPeakStats));
   exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));
 }

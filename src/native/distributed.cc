@@ -10,6 +10,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #if defined(RLVR_WITH_CUDA) && defined(RLVR_WITH_NCCL)
+#include <c10/cuda/CUDAGuard.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -102,19 +103,38 @@ Napi::Value DistGloo(const Napi::CallbackInfo& info) {
   });
 }
 
-// distNccl(store, rank, size, timeoutMs) -> group (CUDA builds with NCCL headers only).
+// distNccl(store, rank, size, timeoutMs, deviceIndex) -> group (CUDA builds with NCCL headers only).
+// The group is bound to the rank's device (what init_process_group(device_id=...) does:
+// setBoundDeviceId + eagerConnectSingleDevice), so its communicator is made now, on that device,
+// and rendezvous problems surface here rather than at the first all-reduce.
+//
+// Errors: for NCCL, work->wait() does not block the host (it makes the current stream wait), so
+// a failed or timed-out collective is not seen by wait(). PyTorch's watchdog thread sees it (after
+// opts->timeout for a hang) and, with TORCH_NCCL_ASYNC_ERROR_HANDLING=3 (the default since 2.x;
+// src/dist/process-group.ts sets it when unset), aborts the communicators and ends the process;
+// the launcher (src/dist/launch.ts) then prints its one line naming the rank.
 Napi::Value DistNccl(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
 #if defined(RLVR_WITH_CUDA) && defined(RLVR_WITH_NCCL)
     auto& store = info[0].As<Napi::External<StoreBox>>().Data()->store;
     int rank = info[1].As<Napi::Number>().Int32Value();
     int size = info[2].As<Napi::Number>().Int32Value();
+    auto index = static_cast<c10::DeviceIndex>(info[4].As<Napi::Number>().Int32Value());
+    at::Device device(at::kCUDA, index);
+    c10::cuda::CUDAGuard onDevice(device);
     auto opts = c10d::ProcessGroupNCCL::Options::create();
     opts->timeout = Millis(info[3].As<Napi::Number>().Int64Value());
-    auto* box = new GroupBox{c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, opts)};
+    auto pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, opts);
+    pg->setBoundDeviceId(device);
+    pg->eagerConnectSingleDevice(device);
+    auto* box = new GroupBox{pg};
     return Napi::External<GroupBox>::New(info.Env(), box, finalizeGroup);
 #else
+#ifdef RLVR_WITHOUT_NCCL
+    throw std::runtime_error("this addon was built without NCCL (RLVR_BUILD_WITHOUT_NCCL=1): use the gloo backend");
+#else
     throw std::runtime_error("this build of the addon has no NCCL (built without CUDA or without nccl.h): use the gloo backend");
+#endif
 #endif
   });
 }
@@ -213,6 +233,11 @@ void initDistributed(Napi::Env env, Napi::Object exports) {
   exports.Set("hasNccl", Napi::Boolean::New(env, true));
 #else
   exports.Set("hasNccl", Napi::Boolean::New(env, false));
+#endif
+#ifdef RLVR_WITHOUT_NCCL
+  exports.Set("builtWithoutNccl", Napi::Boolean::New(env, true));
+#else
+  exports.Set("builtWithoutNccl", Napi::Boolean::New(env, false));
 #endif
 }
 

@@ -92,6 +92,8 @@ export const GRPO_FIELDS = {
     .describe('Prompts per optimizer step; trainBatchSize / miniBatchSize steps per rollout step. Paper: 128 (one step).'),
   ppoEpochs: int().positive().default(1)
     .describe('Passes over each rollout batch. Paper: 1.'),
+  updatesPerRollout: int().positive().nullable().default(null)
+    .describe("Optimizer updates per rollout batch and epoch, as the references give it (verl: data.train_batch_size / actor.ppo_mini_batch_size): when set, the mini-batch is trainBatchSize / this (at least one group; it must divide trainBatchSize) and miniBatchSize is not used. null = miniBatchSize decides. Paper: null (one update). Preset dapo: 16 (verl recipe/dapo/run_dapo_qwen2.5_32b.sh: 512 / 32); gspo: 8 (verl examples/gspo_trainer/run_qwen30b_gspo.sh: 256 / 32)."),
   microBatchTokens: z.union([z.literal('auto'), int().positive()]).default('auto')
     .describe("Tokens per micro-batch (padded; forward/backward chunk, gradients accumulate). A memory knob, not an algorithm setting. 'auto': the memory plan's pick for the device (src/plan; `rlvr plan` prints it). Default auto (ours)."),
   activationCheckpointing: z.union([z.literal('auto'), z.boolean()]).default('auto')
@@ -102,8 +104,8 @@ export const GRPO_FIELDS = {
     .describe("ZeRO stage of a data-parallel run (rlvr train --nproc N): 0 = every rank keeps the whole AdamW state; 1 = each rank keeps it only for its balanced share of the parameters and broadcasts them after its update (src/dist/sharded-adamw.ts; that state's memory / N, `rlvr plan --nproc N --set zeroStage=1` shows it). The same updates either way; no effect in one process. Default 0 (ours); the paper's code (verl FSDP, FULL_SHARD) shards weights, gradients and optimizer state."),
   computeDtype: z.enum(['auto', 'float32', 'bfloat16', 'float16'] as const satisfies readonly ComputeDTypeSetting[]).default('auto')
     .describe('The dtype matmuls/attention compute in; parameters, gradients and AdamW states stay float32 (master weights). auto: bfloat16 on CUDA (autocast), float32 on CPU. Paper (verl FSDP): bf16 compute, fp32 master weights.'),
-  reuseRolloutLogprobs: z.boolean().default(true)
-    .describe("Use the rollout's own per-token log-probs as the old log-probs instead of a second forward pass. Default true (ours); false recomputes them with the training forward, as the paper's code (verl) does."),
+  reuseRolloutLogprobs: z.boolean().default(false)
+    .describe("true: use the rollout engine's own per-token log-probs as the old log-probs (saves one forward pass per step). They are not bit-identical to the training forward's: measured gap per token (bench/logprob-gap.ts: a tiny random model on the CPU, 3072 tokens, seeds 0/1/2) float32 mean 1e-6 / max 6e-6 to 8e-6; bfloat16 compute (the CUDA default) mean 2.1e-2 to 2.2e-2 / max 0.15 to 0.22: PPO ratios move by up to ~20% for nothing and GSPO's 3e-4/4e-4 sequence clip fires on 88-98% of the sequences. Default false: recomputed with the training forward, as the paper's code (verl) does."),
 
   // ---- loss ----
   policyGradient: z.boolean().default(true)
@@ -171,25 +173,29 @@ export const GRPO_FIELDS = {
   validateEvery: int().min(0).default(20)
     .describe('Validate every k steps and after the last (0 = never). Paper: 20.'),
   saveEvery: int().min(0).default(100)
-    .describe('Save a checkpoint every k steps (0 = only at the end). Paper: 100.'),
+    .describe("Save a checkpoint every k steps (0 = only at the end). Default 100 (ours); the paper's script saves every 20 (trainer.save_freq=20; preset paper)."),
   keepLast: int().min(0).default(3)
     .describe('Keep the newest k periodic checkpoints (the final one is always kept; 0 = keep all). Default 3 (ours).'),
 };
 
 function crossFieldChecks(c: {
-  trainBatchSize: number; miniBatchSize: number; groupSize: number; lossAggregation: LossAggregation;
+  trainBatchSize: number; miniBatchSize: number; updatesPerRollout: number | null; groupSize: number; lossAggregation: LossAggregation;
   forkRanks: number; forkMaxTokensPerRank: number; maxPromptLength: number; maxResponseLength: number; overlongBuffer: number;
 }, ctx: z.RefinementCtx): void {
   if (c.overlongBuffer > c.maxResponseLength) {
     ctx.addIssue({ code: 'custom', path: ['overlongBuffer'], input: c.overlongBuffer,
       message: `must be at most maxResponseLength ${c.maxResponseLength}, got ${c.overlongBuffer}` });
   }
+  if (c.updatesPerRollout !== null && c.trainBatchSize % Math.min(c.updatesPerRollout, c.trainBatchSize) !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['updatesPerRollout'], input: c.updatesPerRollout,
+      message: `must divide trainBatchSize ${c.trainBatchSize} (or be null: miniBatchSize decides), got ${c.updatesPerRollout}` });
+  }
   if (c.miniBatchSize > c.trainBatchSize || c.trainBatchSize % c.miniBatchSize !== 0) {
     ctx.addIssue({ code: 'custom', path: ['miniBatchSize'], input: c.miniBatchSize,
       message: `must divide trainBatchSize ${c.trainBatchSize}, got ${c.miniBatchSize}` });
   }
   if (c.lossAggregation === 'verl-fork') {
-    const rollouts = c.miniBatchSize * c.groupSize;
+    const rollouts = miniBatchOf(c) * c.groupSize;
     if (rollouts % c.forkRanks !== 0) {
       ctx.addIssue({ code: 'custom', path: ['forkRanks'], input: c.forkRanks,
         message: `verl-fork needs the ${rollouts} rollouts of a mini-batch (miniBatchSize × groupSize) to split evenly over forkRanks, got ${c.forkRanks}` });
@@ -229,8 +235,9 @@ export const PRESETS: Record<string, { description: string; overrides: GRPOOverr
   'entropy-only': { description: "entropy loss alone, no policy gradient (the paper's ablation)", overrides: { policyGradient: false, weightDecay: 0, klCoef: 0 } },
   'dr-grpo': { description: 'Dr. GRPO: no std normalisation, sequence sums normalised by the max length', overrides: { normalizeAdvantageByStd: false, lossAggregation: 'seq-mean-token-sum-norm' } },
   paper: {
-    description: "the paper's code as it ran (docs/PAPER.md): its loss weighting over 8 emulated ranks, the DeepScaleR reward, validation by that reward, checkpoints every 20 steps",
-    overrides: { lossAggregation: 'verl-fork', forkRanks: 8, forkMaxTokensPerRank: 24000, reward: 'paper', validationScoring: 'reward', saveEvery: 20, validateEvery: 20 },
+    description: "the paper's code as it ran (docs/PAPER.md): its loss weighting over 8 emulated ranks, the DeepScaleR reward, validation by that reward, old log-probs recomputed, a checkpoint every 20 steps and every one kept (its evaluation walks through them)",
+    // One-Shot-RLVR scripts/train/training_1.5b_pi1_r128.sh: trainer.save_freq=20, trainer.test_freq=20; verl keeps every checkpoint.
+    overrides: { lossAggregation: 'verl-fork', forkRanks: 8, forkMaxTokensPerRank: 24000, reward: 'paper', validationScoring: 'reward', saveEvery: 20, validateEvery: 20, keepLast: 0, reuseRolloutLogprobs: false },
   },
   grpo: { description: "the paper's GRPO (= full; named so that ablations read grpo,ppo,dapo,gspo,rloo)", overrides: {} },
   ppo: {
@@ -238,12 +245,15 @@ export const PRESETS: Record<string, { description: string; overrides: GRPOOverr
     overrides: { advantageEstimator: 'gae', klCoef: 0, klRewardCoef: 0.001 },
   },
   dapo: {
-    description: "DAPO (arXiv 2503.14476): clip-higher 0.2/0.28, dynamic sampling (cap 10 batches), token-level loss, overlong filtering + soft overlong punishment; no KL, no entropy bonus (its objective, eq. 8; verl's DAPO recipe: kl 0)",
-    overrides: { clipRatio: 0.2, clipRatioHigh: 0.28, dynamicSampling: true, maxGenerationBatches: 10, lossAggregation: 'token-mean', overlongFilter: true, overlong: 'soft', klCoef: 0, entropyCoef: 0 },
+    description: "DAPO (arXiv 2503.14476; verl recipe/dapo/run_dapo_qwen2.5_32b.sh): clip-higher 0.2/0.28, dynamic sampling on accuracy (cap 10 batches), token-level loss, soft overlong punishment, 16 updates per rollout batch (512 prompts / mini-batch 32); no KL, no entropy bonus",
+    // The recipe: clip_ratio_low 0.2, clip_ratio_high 0.28, filter_groups.enable True, metric acc,
+    // max_num_gen_batches 10, train_prompt_bsz 512 / train_prompt_mini_bsz 32, use_token_level_loss,
+    // overlong_buffer.enable True (the soft punishment; no overlong filtering), kl 0, entropy_coeff 0.
+    overrides: { clipRatio: 0.2, clipRatioHigh: 0.28, dynamicSampling: true, maxGenerationBatches: 10, lossAggregation: 'token-mean', overlong: 'soft', klCoef: 0, entropyCoef: 0, updatesPerRollout: 16 },
   },
   gspo: {
-    description: "GSPO (arXiv 2507.18071): sequence-level ratio and clip, ε 3e-4/4e-4 (its §5.1; verl examples/gspo_trainer), seq-mean-token-mean, no KL, no entropy bonus (verl's example)",
-    overrides: { policyLoss: 'gspo', clipRatio: 3e-4, clipRatioHigh: 4e-4, lossAggregation: 'seq-mean-token-mean', klCoef: 0, entropyCoef: 0 },
+    description: "GSPO (arXiv 2507.18071): sequence-level ratio and clip, ε 3e-4/4e-4 (its §5.1; verl examples/gspo_trainer), seq-mean-token-mean, no KL, no entropy bonus, 8 updates per rollout batch (verl examples/gspo_trainer/run_qwen30b_gspo.sh: train_batch_size 256 / ppo_mini_batch_size 32)",
+    overrides: { policyLoss: 'gspo', clipRatio: 3e-4, clipRatioHigh: 4e-4, lossAggregation: 'seq-mean-token-mean', klCoef: 0, entropyCoef: 0, updatesPerRollout: 8 },
   },
   rloo: {
     description: "RLOO (arXiv 2402.14740): leave-one-out baseline, KL in the reward (0.001, 'kl'), no KL loss (verl examples/rloo_trainer/run_qwen2-7b.sh)",
@@ -275,6 +285,14 @@ export function grpoConfig(overrides: GRPOOverrides = {}, preset = 'full'): GRPO
 export function withMatchingMiniBatch<T extends GRPOOverrides>(overrides: T): T {
   if (overrides.trainBatchSize !== undefined && overrides.miniBatchSize === undefined) return { ...overrides, miniBatchSize: overrides.trainBatchSize };
   return overrides;
+}
+
+/**
+ * Groups per optimizer update: trainBatchSize / updatesPerRollout when that is set (at most
+ * trainBatchSize updates: one group each), else miniBatchSize.
+ */
+export function miniBatchOf(c: Pick<GRPOConfig, 'trainBatchSize' | 'miniBatchSize' | 'updatesPerRollout'>): number {
+  return c.updatesPerRollout === null ? c.miniBatchSize : c.trainBatchSize / Math.min(c.updatesPerRollout, c.trainBatchSize);
 }
 
 /** DAPO's Lcache for this config: overlongBuffer, or a fifth of maxResponseLength when 0 (at least 1). */

@@ -26,9 +26,9 @@ import { fmt, planRun, type MemoryPlan } from '../plan/plan.js';
 import { extractAnswer } from '../reward/extract.js';
 import { computeAdvantages } from './algorithm.js';
 import { atomicWriteFile, checkpointName, findCheckpoint, STATE_FILE, writeCheckpoint } from './checkpoints.js';
-import { needsReference, overlongBufferOf, validateConfig, type GRPOConfig } from './config.js';
+import { miniBatchOf, needsReference, overlongBufferOf, validateConfig, type GRPOConfig } from './config.js';
 import { CRITIC_FILE, CRITIC_OPTIMIZER_FILE, type ValueModel, type ValueTargets } from './critic.js';
-import { informativeGroups } from './dynamic-sampling.js';
+import { extraBatchIndices, informativeGroups } from './dynamic-sampling.js';
 import { meanSequenceKL } from './kl-reward.js';
 import { forkLossWeights } from './fork-weights.js';
 import { zeroVarianceWarning } from './group-stats.js';
@@ -427,23 +427,23 @@ export class GRPOTrainer {
     if (lastOfEpoch) this.history.endEpoch();
 
     // ---- the training batch: these rollouts, or (DAPO's dynamic sampling) their informative groups plus more ----
-    let kept = samples.map((x, i) => ({ sample: x, reward: rewards[i]!, group: x.promptIndex }));
+    let kept = samples.map((x, i) => ({ sample: x, reward: rewards[i]!, group: x.promptIndex, promptIds: promptIds[x.promptIndex]! }));
     let keptGroups = examples.length;
     let genBatches = 1;
     let genMore = 0;
     if (cfg.dynamicSampling) {
-      const d = await this.dynamicSampling(examples, promptTexts, promptIds, samples, rewards, t0);
+      const d = await this.dynamicSampling(examples, mine.start, promptIds, samples, rewards, verified, t0);
       ({ kept, keptGroups, genBatches } = d);
       genMore = d.seconds;
     }
 
     // ---- old and reference log-probs (no gradients) ----
     // The old policy is the one that sampled the rollouts (the weights before this step's
-    // updates, for every mini-batch and epoch), so the rollout's own log-probs (same
-    // temperature, same compute dtype) are the old log-probs; recomputing them, as the paper's
-    // code does, only changes kernel-level rounding.
+    // updates, for every mini-batch and epoch). By default its log-probs are recomputed with the
+    // training forward, as the paper's code does: the rollout engine's own differ by kernel
+    // rounding, which under bf16 is large enough to move PPO ratios (reuseRolloutLogprobs).
     const t1 = performance.now();
-    const seqs: Sequence[] = kept.map((k) => ({ promptIds: promptIds[k.sample.promptIndex]!, responseIds: k.sample.tokens }));
+    const seqs: Sequence[] = kept.map((k) => ({ promptIds: k.promptIds, responseIds: k.sample.tokens }));
     const compute = { computeDtype: this.computeDtype };
     const reuse = cfg.reuseRolloutLogprobs && kept.every((k) => k.sample.logprobs.length === k.sample.tokens.length);
     const oldLogp = reuse ? kept.map((k) => k.sample.logprobs) : responseLogprobs(policy, seqs, cfg.temperature, this.plan.training.microBatchTokens, compute).logp;
@@ -465,7 +465,7 @@ export class GRPOTrainer {
     // decides whether to step (divergence guard) and feeds the metrics.
     const t2 = performance.now();
     const reads0 = hostReads();
-    const groupsPerMini = cfg.miniBatchSize;
+    const groupsPerMini = miniBatchOf(cfg);
     // Mini-batches and loss weights are over the GLOBAL batch (every rank's sequences, in rank
     // order; this rank's are [offset, offset + seqs.length)), exactly as one process computes them.
     const glob = this.dp.gatherRows([kept.map((k) => k.group + mine.start), seqs.map((q) => q.promptIds.length), seqs.map((q) => q.responseIds.length), kept.map((_, i) => (keepLoss && !keepLoss[i] ? 0 : 1))]);
@@ -475,7 +475,7 @@ export class GRPOTrainer {
     // The paper's code: its mini-batches and per-token weights (rank/micro-batch layout emulated).
     const fork = cfg.lossAggregation === 'verl-fork'
       ? forkLossWeights(gPromptLen.map((p, i) => p + gRespLen[i]!), gRespLen, {
-        ranks: cfg.forkRanks, maxTokensPerRank: cfg.forkMaxTokensPerRank, miniBatchPerRank: (cfg.miniBatchSize * cfg.groupSize) / cfg.forkRanks,
+        ranks: cfg.forkRanks, maxTokensPerRank: cfg.forkMaxTokensPerRank, miniBatchPerRank: (miniBatchOf(cfg) * cfg.groupSize) / cfg.forkRanks,
       })
       : null;
     const stats = { loss: 0, pg: 0, entropy: 0, kl: 0, clipFrac: 0, gradNorm: 0, updates: 0 };
@@ -580,20 +580,22 @@ export class GRPOTrainer {
   }
 
   /**
-   * DAPO's dynamic sampling: keeps the groups of the first batch whose rewards differ, then
-   * samples the same prompts again (seeds derived from (seed, step, batch), so resume is exact)
-   * until trainBatchSize groups are kept or maxGenerationBatches batches were drawn. Extra
-   * batches are scored and overlong-shaped like the first; they are not in rollouts.jsonl or the
-   * step's reward metrics (those describe the policy's first batch, comparable across algorithms).
+   * DAPO's dynamic sampling (verl recipe/dapo): keeps the groups of the first batch whose
+   * ACCURACY (the verifier's reward, before overlong shaping; filter_groups.metric=acc) differs,
+   * then draws NEW prompts from the data (extraBatchIndices: seeds from (seed, step, batch), so
+   * resume is exact; one-example data draws that example again) and samples them, until
+   * trainBatchSize groups are kept or maxGenerationBatches batches were drawn. Kept rollouts train
+   * on their shaped reward. Extra batches are not in rollouts.jsonl or the step's reward metrics
+   * (those describe the policy's first batch, comparable across algorithms).
    */
-  private async dynamicSampling(examples: TrainExample[], promptTexts: string[], promptIds: number[][], samples: Sample[], rewards: number[], t0: number):
-    Promise<{ kept: { sample: Sample; reward: number; group: number }[]; keptGroups: number; genBatches: number; seconds: number }> {
+  private async dynamicSampling(examples: TrainExample[], offset: number, promptIds: number[][], samples: Sample[], rewards: number[], accuracy: number[], t0: number):
+    Promise<{ kept: { sample: Sample; reward: number; group: number; promptIds: number[] }[]; keptGroups: number; genBatches: number; seconds: number }> {
     const cfg = this.config;
     const { policy, tokenizer } = this.o;
-    const kept: { sample: Sample; reward: number; group: number }[] = [];
+    const kept: { sample: Sample; reward: number; group: number; promptIds: number[] }[] = [];
     let keptGroups = 0;
-    const take = (batch: Sample[], rs: number[]) => {
-      const keep = new Set(informativeGroups(rs, batch.map((x) => x.promptIndex)));
+    const take = (batch: Sample[], ids: number[][], rs: number[], acc: number[]) => {
+      const keep = new Set(informativeGroups(acc, batch.map((x) => x.promptIndex)));
       const groupOf = new Map<number, number>();
       batch.forEach((x, i) => {
         if (!keep.has(x.promptIndex)) return;
@@ -602,26 +604,30 @@ export class GRPOTrainer {
           if (keptGroups >= examples.length) return; // the batch is full (verl: batch[:traj_bsz])
           groupOf.set(x.promptIndex, (g = keptGroups++));
         }
-        kept.push({ sample: x, reward: rs[i]!, group: g });
+        kept.push({ sample: x, reward: rs[i]!, group: g, promptIds: ids[x.promptIndex]! });
       });
     };
-    take(samples, rewards);
+    take(samples, promptIds, rewards, accuracy);
     let genBatches = 1;
     const started = performance.now();
     const overlong = { mode: cfg.overlong, maxLength: cfg.maxResponseLength, buffer: overlongBufferOf(cfg) };
     while (genBatches < cfg.maxGenerationBatches && keptGroups < examples.length) {
-      const batch = autocast(policy.device, this.computeDtype, () => rolloutSamples(policy, promptIds, {
+      const drawn = extraBatchIndices(this.examples.length, examples.length, hashSeed(hashSeed(cfg.seed, 0xda90_0000 + this.step), genBatches), offset)
+        .map((i) => this.examples[i]!);
+      const ids = drawn.map((ex) => this.promptIds.get(ex)!);
+      const texts0 = drawn.map((ex) => this.o.renderPrompt(ex));
+      const batch = autocast(policy.device, this.computeDtype, () => rolloutSamples(policy, ids, {
         kvBudgetBytes: this.plan.kv.budget, ...this.o.rolloutOptions,
         maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
         n: cfg.groupSize, seed: hashSeed(hashSeed(cfg.seed, this.step), genBatches), stopTokenIds: this.o.stopTokenIds,
-        onStep: this.rolloutProgress(t0, examples.length * cfg.groupSize),
+        onStep: this.rolloutProgress(t0, drawn.length * cfg.groupSize),
       }));
       this.progressLine(null);
       const texts = batch.map((x) => tokenizer.decode(x.tokens.filter((t) => !this.o.stopTokenIds.includes(t))));
       const scored = await scoreRewards(this.o.rewards, batch.map((x, i) => ({
-        prompt: promptTexts[x.promptIndex]!, completion: texts[i]!, completionIds: x.tokens, truncated: x.finishReason === 'length', example: examples[x.promptIndex]!, step: this.step + 1,
+        prompt: texts0[x.promptIndex]!, completion: texts[i]!, completionIds: x.tokens, truncated: x.finishReason === 'length', example: drawn[x.promptIndex]!, step: this.step + 1,
       })));
-      take(batch, scored.total.map((r, i) => shapeOverlongReward(r, batch[i]!.tokens.length, batch[i]!.finishReason === 'length', overlong)));
+      take(batch, ids, scored.total.map((r, i) => shapeOverlongReward(r, batch[i]!.tokens.length, batch[i]!.finishReason === 'length', overlong)), scored.total);
       genBatches++;
     }
     return { kept, keptGroups, genBatches, seconds: (performance.now() - started) / 1000 };

@@ -41,6 +41,12 @@ export interface RolloutOptions extends SamplingOptions {
   cudaGraphs?: boolean;
   /** First row-KV capacity in tokens (grows ×1.5 on demand). Default 64. */
   initialCapacity?: number;
+  /**
+   * Pad compacted waves to the CUDA-graph row buckets even when graphs are off (bench:gpu-smoke
+   * compares graph replays with eager steps at the same shapes, so that both draw the same random
+   * numbers). Default false.
+   */
+  padRows?: boolean;
   /** Attention layout: 'auto' (varlen on CUDA fp16/bf16, else the CPU form) or 'varlen' (tests: with setVarlenKernel on CPU). */
   attentionLayout?: 'auto' | 'varlen';
 }
@@ -97,7 +103,9 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
   const generator = new Generator({ seed: opts.seed ?? 0, device });
   const kvDtype = fwd.computeDtype;
   const varlenLayout = opts.attentionLayout === 'varlen' || useVarlen(device, kvDtype);
-  let graphs = device.startsWith('cuda') && (opts.cudaGraphs ?? true) && useVarlen(device, kvDtype) && cuda.isAvailable();
+  const wantGraphs = device.startsWith('cuda') && (opts.cudaGraphs ?? true) && useVarlen(device, kvDtype) && cuda.isAvailable();
+  let graphs = wantGraphs && cuda.hasGraphs();
+  if (wantGraphs && !graphs) stats.graphError = 'the native addon has no CUDA graphs (built without them or against a CPU libtorch): decoding ran eagerly';
   let prompt: PromptKV | null = null;
   let lastLogits: Tensor | null = null;
   try {
@@ -225,9 +233,14 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     }
 
     function captureStep(key: string): { g: cuda.CUDAGraph; b: number; cap: number } {
-      const g = new cuda.CUDAGraph();
-      g.registerGenerator(generator);
-      tidy(() => g.capture(() => decodeStep()));
+      const g = new cuda.CUDAGraph(device);
+      try {
+        g.registerGenerator(generator);
+        tidy(() => g.capture(() => decodeStep()));
+      } catch (e) {
+        g.reset(); // its memory pool goes now, not at garbage collection
+        throw e;
+      }
       stats.graphCaptures++;
       g.replay(); // capture records without running: run this step now
       stats.graphReplays++;
@@ -275,7 +288,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     function compact(data: number[], stride: number, width: number): void {
       const keepPhys: number[] = [];
       live.forEach((r, row) => { if (r >= 0 && data[row * stride + 2 * width] !== 1) keepPhys.push(row); });
-      const target = graphs ? bucket(keepPhys.length) : keepPhys.length;
+      const target = graphs || opts.padRows ? bucket(keepPhys.length) : keepPhys.length;
       if (target >= b) return;
       const padded = keepPhys.concat(new Array<number>(target - keepPhys.length).fill(keepPhys[0]!));
       const idx = tensor(padded, [padded.length], { dtype: 'int64', device });
@@ -335,15 +348,30 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
 }
 
 /**
- * Free device memory (CUDA) the KV cache may take: 90% of what is free now, less 2 GiB for
- * allocator slack and activations, less the sampling workspace over all rows (fp32 logits,
- * softmax, and with top-p the sort's values + int64 indices + cumulative sums: ~28 bytes per
- * logit, ~12 without). CPU: unlimited.
+ * Device memory (CUDA) the KV cache may take: see kvBudgetFrom, with the device's numbers now.
+ * CPU: unlimited.
  */
 export function defaultKvBudget(device: string, rows: number, vocab: number, topP: boolean): number {
   if (!device.startsWith('cuda')) return Infinity;
-  const free = cuda.memoryStats(device).freeBytes;
-  return Math.max(0, 0.9 * free - 2 * 2 ** 30 - rows * vocab * (topP ? 28 : 12));
+  return kvBudgetFrom(cuda.memoryStats(device), rows, vocab, topP);
+}
+
+/** Sampling workspace per logit (bytes): fp32 logits, softmax and sampling temporaries, measured ~26 (issue 23). */
+export const SAMPLING_BYTES_PER_LOGIT = 26;
+/** With top-p also the sort's fp32 values + int64 indices + fp32 cumulative sums (4 + 8 + 4). */
+export const TOP_P_EXTRA_BYTES_PER_LOGIT = 16;
+
+/**
+ * The KV budget from the allocator's and the driver's numbers: what can still be had is the
+ * driver's free memory PLUS what the caching allocator holds reserved but unused (reserved -
+ * allocated; after a training update that can be most of the device, and counting only the
+ * driver's free memory made waves small). 90% of that, less 2 GiB for allocator slack and
+ * activations, less the sampling workspace over all rows.
+ */
+export function kvBudgetFrom(m: { freeBytes: number; reservedBytes: number; allocatedBytes: number }, rows: number, vocab: number, topP: boolean): number {
+  const available = m.freeBytes + Math.max(0, m.reservedBytes - m.allocatedBytes);
+  const workspace = rows * vocab * (SAMPLING_BYTES_PER_LOGIT + (topP ? TOP_P_EXTRA_BYTES_PER_LOGIT : 0));
+  return Math.max(0, 0.9 * available - 2 * 2 ** 30 - workspace);
 }
 
 function disposeIndex(ix: DecodeIndex): void {

@@ -86,10 +86,10 @@ describe('GRPO trainer', () => {
     for (const key of ['rewardMean', 'trainAccuracy', 'entropy', 'kl', 'clipFrac', 'gradNorm', 'lr', 'responseLengthMean', 'responseLengthMax', 'tokensPerSecond', 'timeGeneration', 'timeLogprobs', 'timeUpdate']) {
       assert.ok(typeof lines[3][key] === 'number', `metrics have ${key}`);
     }
-    // One host read per optimizer step (2 updates per rollout step here), rollout log-probs reused.
+    // One host read per optimizer step (2 updates per rollout step here), old log-probs recomputed (the default).
     for (const m of fullMetrics) {
       assert.equal(m.updateHostReads, 2);
-      assert.equal(m.oldLogprobsFrom, 'rollout');
+      assert.equal(m.oldLogprobsFrom, 'recomputed');
       assert.ok(m.paddingRatio >= 1);
     }
     const history = JSON.parse(fs.readFileSync(path.join(tmp, 'full', 'accuracy_history.json'), 'utf8')) as Record<string, number[]>;

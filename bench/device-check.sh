@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The device check of issue 23, one script: the two-minute smoke check, then bench:gpu. Each
+# section's JSON lands in $OUT as it finishes (gpu-smoke.json, gpu.json), with each program's log.
+#
+#   here:            bash ../shared/device/stage.sh
+#   on the device:   bash .device/gpu.sh bash bench/device-check.sh
+# (gpu.sh builds the addon against the machine's CUDA PyTorch first: with a CUDA libtorch a CUDA
+# part that does not compile fails that build with one line, so a broken build stops here.)
+set -uo pipefail
+OUT=${OUT:-$(pwd)/bench/results/device}
+export OUT
+mkdir -p "$OUT"
+npm run --silent build >&2 || { echo "device-check: TypeScript build failed" >&2; exit 1; }
+node -e 'const a = require("./build/Release/rlvr_native.node"); console.log(JSON.stringify({ torch: a.torchVersion, hasCudaGraphs: a.hasCudaGraphs, hasNccl: a.hasNccl }))' | tee "$OUT/addon.json"
+# The smoke check first (<= 2 minutes); bench:gpu runs even when a smoke section fails, so that one
+# device session gives both, but the script's exit status reports the smoke failure.
+timeout 300 node dist/bench/gpu-smoke.js 2>&1 | tee "$OUT/gpu-smoke.log"
+smoke=${PIPESTATUS[0]}
+timeout 540 node dist/bench/gpu.js 2>&1 | tee "$OUT/gpu.log"
+gpu=${PIPESTATUS[0]}
+echo "device-check: gpu-smoke exit $smoke, bench:gpu exit $gpu; JSON in $OUT" >&2
+[ "$smoke" -eq 0 ] && [ "$gpu" -eq 0 ]
