@@ -99,12 +99,12 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
 
   // ---- checks before any model work ----
   await applyThreads(threadsChoice(rc.threads));
-  if (!resume && main) checkNewRunFolder(runDir);
+  if (!resume && main) await checkNewRunFolder(runDir);
   checkWritable(runDir);
 
   const { GRPOTrainer, DivergenceError, latestCheckpoint } = await import('../rl/trainer.js');
   const checkpoint = resume ? latestCheckpoint(runDir, (line) => console.error(`rlvr train: ${line}`)) : null;
-  if (resume && !checkpoint) throw new UserError(`--resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')} (start the run again without --resume)`);
+  if (resume && !checkpoint) throw new UserError(`--resume: ${runDir} has no complete checkpoint (the run stopped before its first one): nothing to continue; delete the folder (rm -r ${runDir}) and start the run again, or start it with another --out`);
 
   // Each rank of a data-parallel run uses its own GPU: cuda:LOCAL_RANK.
   const { cuda } = await import('../engine/index.js');
@@ -249,11 +249,15 @@ function getAt(obj: unknown, p: readonly string[]): unknown {
 }
 
 /** A new run must not write into a folder that already holds another run's results. */
-function checkNewRunFolder(runDir: string): void {
+async function checkNewRunFolder(runDir: string): Promise<void> {
   if (!fs.existsSync(runDir)) return;
   if (!fs.statSync(runDir).isDirectory()) throw new UserError(`--out ${runDir} is a file, not a folder`);
+  const { findCheckpoint } = await import('../rl/checkpoints.js');
   for (const f of ['metrics.jsonl', 'checkpoints']) {
-    if (fs.existsSync(path.join(runDir, f))) throw new UserError(`--out ${runDir} already holds a run (${f}); continue it with --resume or choose another --out`);
+    if (!fs.existsSync(path.join(runDir, f))) continue;
+    // Stopped before its first checkpoint, a run cannot be continued: say so instead of sending the user to --resume.
+    if (!findCheckpoint(runDir)) throw new UserError(`--out ${runDir} already holds a run that stopped before its first checkpoint (${f}, nothing to resume); delete the folder (rm -r ${runDir}) or choose another --out`);
+    throw new UserError(`--out ${runDir} already holds a run (${f}); continue it with --resume or choose another --out`);
   }
 }
 

@@ -35,6 +35,13 @@ const ResumeRecordSchema = z.strictObject({
   changed: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])),
 });
 
+/** Digests of the run's model and data, written at the start (src/rl/fingerprint.ts). */
+const FingerprintSchema = z.strictObject({
+  architecture: z.string(),
+  weights: z.string(),
+  data: z.string(),
+});
+
 /** Data parallel over several processes (src/dist/; docs/distributed.md). */
 const DistributedSchema = z.strictObject({
   nproc: z.number().int().min(1).max(1024).default(1)
@@ -72,6 +79,7 @@ const RUN_FIELDS = {
     .describe(`Appended to the user turn of {problem, answer} rows (they carry no answer-format instruction, the reward needs a \\boxed{}); "none" or "" for nothing; verl rows keep their prompt. Default: the paper's "${TRAIN_PROMPT_SUFFIX.trim()}".`),
   distributed: DistributedSchema.default(DistributedSchema.parse({})).describe('Data parallel over several processes and machines (rlvr train --nproc N; docs/distributed.md). Default: one process.'),
   resumes: z.array(ResumeRecordSchema).default([]).describe('Written by rlvr: settings changed at each --resume.'),
+  fingerprint: FingerprintSchema.optional().describe('Written by rlvr when the run starts (src/rl/fingerprint.ts): what --resume checks the checkpoint, model and data against.'),
 };
 
 function knownPreset(rc: { preset?: string }, ctx: z.RefinementCtx): void {
@@ -324,12 +332,13 @@ export function describeConfig(): string {
         walk(GRPO_FIELDS as unknown as Record<string, z.ZodType>, 'grpo.');
         continue;
       }
+      if (k === 'resumes' || k === 'fingerprint') continue;
       const nested = (inner as unknown as { shape?: Record<string, z.ZodType> }).shape;
       if (nested) {
         walk(nested, `${prefix}${k}.`);
         continue;
       }
-      if (k === 'resumes') continue;
+      if (k === 'resumes' || k === 'fingerprint') continue;
       rows.push(`  ${(prefix + k).padEnd(26)} ${s.description ?? ''}`);
     }
   };

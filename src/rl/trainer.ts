@@ -186,6 +186,10 @@ export class GRPOTrainer {
       if (opts.config.trainBatchSize < this.dp.worldSize) throw new UserError(`trainBatchSize ${opts.config.trainBatchSize} is below the ${this.dp.worldSize} ranks: each rank needs at least one group`);
     }
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
+    // Every checkpoint is a complete HF folder only with the tokenizer files copied in.
+    if (!opts.tokenizerFrom || !fs.existsSync(path.join(opts.tokenizerFrom, 'tokenizer.json'))) {
+      this.log(`warning: ${opts.tokenizerFrom ? `${opts.tokenizerFrom} has no tokenizer.json` : 'no tokenizerFrom given'}: checkpoints will hold no tokenizer files (rlvr eval and transformers need them)`);
+    }
     this.examples = this.tokenizePrompts(opts.examples);
     opts.policy.requiresGrad_(true);
     this.computeDtype = resolveComputeDtype(opts.config.computeDtype, opts.policy.device);
@@ -717,8 +721,8 @@ export class GRPOTrainer {
 
   /**
    * Restores optimizer state, step and accuracy history from a checkpoint folder (the policy
-   * weights are loaded by the caller), and cuts metrics.jsonl back to that step so that the
-   * steps run again are not logged twice.
+   * weights are loaded by the caller), and cuts the per-step files (metrics.jsonl,
+   * rollouts.jsonl) back to that step so that the steps run again are not logged twice.
    */
   loadCheckpointState(dir: string): void {
     const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as { step: number; history?: AccuracyHistoryState };
@@ -737,6 +741,7 @@ export class GRPOTrainer {
     if (this.dp.isMain) {
       atomicWriteFile(historyFile, this.history.serialize());
       truncateMetrics(this.metricsFile, this.step);
+      truncateMetrics(this.rolloutsFile, this.step);
     }
   }
 }
@@ -769,7 +774,7 @@ function loadOptimizer(opt: AdamW, file: string, problem: string | null = null):
   }
 }
 
-/** Keeps the metrics lines of steps <= step (and drops a torn last line); atomic. */
+/** Keeps the lines of a per-step JSONL file (metrics, rollouts) with step <= step (and drops a torn last line); atomic. */
 export function truncateMetrics(file: string, step: number): void {
   if (!fs.existsSync(file)) return;
   const keep = fs.readFileSync(file, 'utf8').split('\n').filter((line) => {
