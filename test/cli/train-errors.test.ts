@@ -4,7 +4,7 @@
 // prompts that do not fit); then whole runs: damaged newest checkpoint, a SIGKILL, disk full,
 // flags given with --resume.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -155,7 +155,7 @@ const cases: Case[] = [
   ['--out under a file', () => [...base, '--out', path.join(fileOut, 'run')], 2, /--out .*a-file\/run: cannot write there \(a file is in the way\)/],
   ['--out is a file', () => [...base, '--out', fileOut], 2, /--out .*a-file is a file, not a folder/],
   ['--out not writable', () => [...base, '--out', '/sys/rlvr-test-run'], 2, /--out \/sys\/rlvr-test-run: cannot write there/],
-  ['--out holds another run', () => [...base, '--out', existingRun], 2, /already holds a run \(metrics\.jsonl\); continue it with --resume/],
+  ['--out holds another run', () => [...base, '--out', existingRun], 2, /already holds a run that stopped before its first checkpoint \(metrics\.jsonl, nothing to resume\); delete the folder/],
   // data
   ['data missing', () => ['--model', modelDir, '--data', path.join(tmp, 'nope.parquet')], 2, /no such file/],
   ['data malformed JSON line', () => ['--model', modelDir, '--data', file('bad-line.jsonl', '{"problem": "1+1", "answer": "2"}\n{"problem": \n')], 2, /bad-line\.jsonl.*(line 2|:2)/],
@@ -221,6 +221,11 @@ describe('rlvr train: runs lose nothing', () => {
     assert.ok(!Number.isNaN(Date.parse(m.time as string)));
     assert.equal(m.truncatedFrac, 1, 'a random tiny model never stops within 3 tokens');
     assert.deepEqual(checkpoints(), ['latest', 'step-000002', 'step-000003']);
+    // Every checkpoint is a complete HF folder (rlvr eval loads it) and the lock is gone after the run.
+    for (const c of ['step-000002', 'step-000003']) {
+      for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(fs.existsSync(path.join(out, 'checkpoints', c, f)), `${c}/${f}`);
+    }
+    assert.ok(!fs.existsSync(path.join(out, '.lock')), 'lock released');
     const rc = JSON.parse(fs.readFileSync(path.join(out, 'run_config.json'), 'utf8'));
     assert.ok(path.isAbsolute(rc.model) && path.isAbsolute(rc.data) && path.isAbsolute(rc.out), 'absolute paths');
     assert.equal(rc.grpo.lr, 1e-6, 'the complete GRPO config is recorded');
@@ -291,6 +296,82 @@ describe('rlvr train: runs lose nothing', () => {
     assert.ok(!fs.readdirSync(root).some((f) => f.endsWith('.tmp')), 'stale partial checkpoints removed');
     const history = JSON.parse(fs.readFileSync(path.join(out, 'accuracy_history.json'), 'utf8')) as Record<string, number[]>;
     for (const accs of Object.values(history)) assert.equal(accs.length, 12);
+    // rollouts.jsonl is cut back to the checkpoint too: every step's rows once, in order.
+    const rolloutSteps = fs.readFileSync(path.join(out, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+    const perStep = rolloutSteps.filter((x) => x === 1).length;
+    assert.ok(perStep > 0);
+    assert.deepEqual(rolloutSteps, Array.from({ length: 12 * perStep }, (_, i) => Math.floor(i / perStep) + 1), 'no repeated steps in rollouts.jsonl');
+  });
+
+  test('one writer per run folder: a live holder is refused with its pid; a dead one\'s lock is taken over', async () => {
+    // A lock held by a live process on this host (this test's own pid).
+    const before = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
+    fs.writeFileSync(path.join(out, '.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), time: 'now', command: 'rlvr train' }));
+    const refused = await rlvr(['train', '--out', out, '--resume', '--steps', '13']);
+    assertEndsWithOneError(refused, 2, new RegExp(`^rlvr: run folder .*run is in use by pid ${process.pid} \\(since now\\); wait for it to end or stop it, or choose another --out`), 'locked');
+    assert.equal(fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8'), before, 'nothing written');
+    // The lock of a process that is gone (a SIGKILL): taken over with a warning, released at the end.
+    const dead = spawnSync('true').pid!;
+    fs.writeFileSync(path.join(out, '.lock'), JSON.stringify({ pid: dead, host: os.hostname(), time: 'then', command: 'rlvr train' }));
+    const r = await rlvr(['train', '--out', out, '--resume', '--steps', '13']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`warning: taking over the lock of .*run left by pid ${dead}, which is no longer running`));
+    assert.ok(!fs.existsSync(path.join(out, '.lock')), 'released');
+  });
+
+  test('--resume refuses a checkpoint of another model, changed base weights and changed data', async () => {
+    // A run of its own model and data copies (1 step, one checkpoint).
+    const m = brokenModel('m-own', () => {});
+    const d = file('own-data.jsonl', fs.readFileSync(data, 'utf8'));
+    const o = path.join(tmp, 'run-own');
+    const started = await rlvr(['train', '--model', m, '--data', d, '--out', o, '--threads', '1', '--steps', '1', '--set', small]);
+    assert.equal(started.status, 0, started.stderr);
+    const rc = JSON.parse(fs.readFileSync(path.join(o, 'run_config.json'), 'utf8'));
+    assert.match(rc.fingerprint.weights, /^[0-9a-f]{64}$/);
+    assert.match(rc.fingerprint.data, /^[0-9a-f]{64}$/);
+    assert.equal(JSON.parse(rc.fingerprint.architecture).hidden_size, 16);
+    // The checkpoint replaced by one of a hidden-32 model (manifest sizes updated: it looks intact).
+    const ck = path.join(o, 'checkpoints', 'step-000001');
+    const saved = path.join(tmp, 'ck-saved');
+    fs.cpSync(ck, saved, { recursive: true });
+    const other = path.join(tmp, 'm-hidden32');
+    buildTinyQwenModel(other, 3, 32);
+    for (const f of ['model.safetensors', 'config.json']) fs.copyFileSync(path.join(other, f), path.join(ck, f));
+    const manifest = JSON.parse(fs.readFileSync(path.join(ck, 'checkpoint.json'), 'utf8'));
+    for (const f of ['model.safetensors', 'config.json']) manifest.files[f] = fs.statSync(path.join(ck, f)).size;
+    fs.writeFileSync(path.join(ck, 'checkpoint.json'), JSON.stringify(manifest));
+    const mismatch = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
+    assertEndsWithOneError(mismatch, 2, /^rlvr: --resume: checkpoint step-000001 is not from this run: its model has hidden_size 32, the run's model .*m-own has 16/, 'other model');
+    fs.rmSync(ck, { recursive: true });
+    fs.cpSync(saved, ck, { recursive: true });
+    // The base weights replaced by another seed's (same architecture).
+    const weights = path.join(m, 'model.safetensors');
+    const original = fs.readFileSync(weights);
+    const seed9 = path.join(tmp, 'm-seed9');
+    buildTinyQwenModel(seed9, 9);
+    fs.copyFileSync(path.join(seed9, 'model.safetensors'), weights);
+    const changed = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
+    assertEndsWithOneError(changed, 2, /^rlvr: --resume: the weights in .*m-own changed since the run started \(the KL reference would differ\); restore them or start a new run/, 'weights changed');
+    fs.writeFileSync(weights, original);
+    // The data edited.
+    fs.appendFileSync(d, JSON.stringify({ problem: 'What is 3+3?', answer: '6' }) + '\n');
+    const dataChanged = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
+    assertEndsWithOneError(dataChanged, 2, /^rlvr: --resume: the data .*own-data\.jsonl changed since the run started; restore it or start a new run with another --out/, 'data changed');
+    fs.writeFileSync(d, fs.readFileSync(data, 'utf8'));
+    const ok = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /resuming at step 1/);
+  });
+
+  test('killed before its first checkpoint: both messages lead out of the circle', async () => {
+    const o = path.join(tmp, 'run-no-checkpoint');
+    fs.mkdirSync(o);
+    fs.copyFileSync(path.join(out, 'run_config.json'), path.join(o, 'run_config.json'));
+    fs.writeFileSync(path.join(o, 'metrics.jsonl'), '');
+    const again = await rlvr(['train', ...base, '--out', o]);
+    assertOneLine(again, 2, /--out .*run-no-checkpoint already holds a run that stopped before its first checkpoint \(metrics\.jsonl, nothing to resume\); delete the folder \(rm -r .*run-no-checkpoint\) or choose another --out/, 'new run');
+    const resumed = await rlvr(['train', '--out', o, '--resume']);
+    assertOneLine(resumed, 2, /--resume: .*run-no-checkpoint has no complete checkpoint \(the run stopped before its first one\): nothing to continue; delete the folder \(rm -r .*\) and start the run again, or start it with another --out/, 'resume');
   });
 
   test('disk full at the start: one line, and no half-written run file', async () => {
