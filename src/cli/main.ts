@@ -7,7 +7,7 @@
 // an error of the system (disk full, permission denied: Node's `code` E...) one line and exit 1;
 // anything else is a bug and prints its stack. `--debug` (anywhere) or RLVR_DEBUG=1 prints the
 // stack for every error.
-import { UserError } from '../config/errors.js';
+import { didYouMean, UserError } from '../config/errors.js';
 import { guardUnsettled } from './settle-guard.js';
 
 const commands: Record<string, { file: string; summary: string }> = {
@@ -37,7 +37,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    console.error(`rlvr: unknown command '${name}'\n\n${usage()}`);
+    const guess = didYouMean(name, Object.keys(commands));
+    console.error(`rlvr: unknown command '${name}'${guess ? ` (did you mean '${guess}'?)` : ''}; rlvr --help lists the commands`);
     return 2;
   }
   const mod = (await import(command.file)) as { run(argv: string[]): Promise<number> };

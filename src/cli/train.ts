@@ -17,7 +17,7 @@
 // second one abandons it), write a checkpoint and print the command that resumes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError, show } from '../config/errors.js';
+import { plural, UserError, show } from '../config/errors.js';
 import { describeConfig, RUN_FLAGS, RunConfigBuilder, type RunConfig } from '../config/run-config.js';
 import type { RunSummary } from '../rl/ablation.js';
 import type { GRPOConfig } from '../rl/config.js';
@@ -133,8 +133,8 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
     });
     if (checkpoint) trainer.loadCheckpointState(checkpoint);
     if (main) parts.saveRunConfig(changes && Object.keys(changes).length > 0 ? [...rc.resumes, { step: trainer.step, time: new Date().toISOString(), changed: changes }] : rc.resumes);
-    say(`rlvr train: ${examples.length} examples from ${rc.data}, ${config.trainBatchSize} prompts × ${config.groupSize} rollouts per step, ` +
-      `${config.steps} steps on ${device}${group.worldSize > 1 ? ` × ${group.worldSize} ranks (${group.backend})` : ''}, run folder ${runDir}${checkpoint ? ` (resuming at step ${trainer.step})` : ''}`);
+    say(`rlvr train: ${plural(examples.length, 'example')} from ${rc.data}, ${plural(config.trainBatchSize, 'prompt')} × ${config.groupSize} rollouts per step, ` +
+      `${plural(config.steps, 'step')} on ${device}${group.worldSize > 1 ? ` × ${group.worldSize} ranks (${group.backend})` : ''}, run folder ${runDir}${checkpoint ? ` (resuming at step ${trainer.step})` : ''}`);
     say(`prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)} (${rc.promptSuffix === undefined ? "the paper's, the default" : 'given'}; ` +
       `--prompt-suffix TEXT|none changes it; verl rows keep their prompt); overlong responses: ${config.overlong}`);
     say(`first prompt (example ${examples[0]!.index}):\n${renderPrompt(examples[0]!)}`);
@@ -172,7 +172,7 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
         `resume with: rlvr train --out ${runDir} --resume`);
       return { metrics, validation, seconds: (performance.now() - started) / 1000, exitCode: signalled === 'SIGTERM' ? 143 : 130 };
     }
-    if (main) console.log(`done: ${trainer.step} steps; metrics in ${path.join(runDir, 'metrics.jsonl')}, model in ${latestCheckpoint(runDir)}`);
+    if (main) console.log(`done: ${plural(trainer.step, 'step')}; metrics in ${path.join(runDir, 'metrics.jsonl')}, model in ${latestCheckpoint(runDir)}`);
     return { metrics, validation, seconds: (performance.now() - started) / 1000 };
   } finally {
     group.close();

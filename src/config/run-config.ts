@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { dotted, formatIssues, show, UserError } from './errors.js';
+import { dotted, formatIssues, jsonErrorText, show, UserError } from './errors.js';
 import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, PRESETS, withMatchingMiniBatch, type GRPOConfig } from '../rl/config.js';
 import { OVERLONG_MODES } from '../rl/overlong.js';
 import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
@@ -229,10 +229,14 @@ export class RunConfigBuilder {
 
   /** Applies `--set k=v,k2=v2`: GRPO fields by name (a dotted path like validation.limit reaches run fields). */
   applySets(text: string): void {
+    const seen = new Map<string, string>();
     for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
       const eq = part.indexOf('=');
       if (eq < 0) throw new UserError(`--set: expected key=value, got '${part}'`);
       const key = part.slice(0, eq).trim();
+      const before = seen.get(key);
+      if (before !== undefined) throw new UserError(`--set ${key}: given twice (${before} and ${part.slice(eq + 1).trim()}); keep one`);
+      seen.set(key, part.slice(eq + 1).trim());
       const p = key.includes('.') ? key.split('.') : ['grpo', key];
       this.set(p, part.slice(eq + 1).trim(), `--set ${key}`);
     }
@@ -301,7 +305,8 @@ export function readRunFile(file: string): Record<string, unknown> {
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
+    const yaml = /\.ya?ml$/i.test(file) ? '; run files are JSON (YAML is not read): see examples/*.json' : '';
+    throw new UserError(`${file}: not valid JSON (${jsonErrorText(e)})${yaml}`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: expected a JSON object, got ${show(json)}`);
   const obj = Object.fromEntries(Object.entries(json).filter(([k]) => !k.startsWith('_')));

@@ -7,6 +7,7 @@
 //   simple: problem | question, answer            (answer may be a number: amc23 stores 27.0)
 import path from 'node:path';
 import { readParquetRows } from './parquet.js';
+import { jsonErrorText } from '../config/errors.js';
 import { answerToString, assertFile, getPath, isRecord, readJsonl, readText } from './files.js';
 import type { ChatMessage } from './prompts.js';
 
@@ -46,6 +47,16 @@ function missing(o: RowOrigin, field: string, hint = ''): Error {
   return new Error(`${where(o)}: missing field '${field}'${hint}`);
 }
 
+/** The problem and the suffix with one space between them (a suffix given as 'Give ...' is not glued on: 'boxes?Give'). */
+export function joinSuffix(problem: string, suffix: string): string {
+  if (suffix === '' || /^\s/.test(suffix) || /\s$/.test(problem)) return problem + suffix;
+  return `${problem} ${suffix}`;
+}
+
+function emptyAnswer(o: RowOrigin, field: string): Error {
+  return new Error(`${where(o)}: field '${field}' is empty (no response could match it: every reward would be 0)`);
+}
+
 /** Converts one raw row (any of the accepted schemas) into a TrainExample. */
 export function rowToExample(raw: unknown, origin: RowOrigin, opts: LoadOptions = {}): TrainExample {
   if (!isRecord(raw)) throw new Error(`${where(origin)}: expected an object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
@@ -58,16 +69,21 @@ export function rowToExample(raw: unknown, origin: RowOrigin, opts: LoadOptions 
     const messages = parseMessages(raw['prompt'], origin);
     const gt = answerToString(getPath(raw, 'reward_model.ground_truth'));
     if (gt === undefined) throw missing(origin, 'reward_model.ground_truth');
+    if (gt.trim() === '') throw emptyAnswer(origin, 'reward_model.ground_truth');
     return { index, messages, groundTruth: gt, dataSource, columns: raw };
   }
 
   const problem = raw['problem'] ?? raw['question'];
+  if (problem !== undefined && typeof problem !== 'string') {
+    throw new Error(`${where(origin)}: field '${raw['problem'] !== undefined ? 'problem' : 'question'}' must be a string (the problem's text), got ${Array.isArray(problem) ? 'a list' : problem === null ? 'null' : `a ${typeof problem === 'object' ? 'JSON object' : typeof problem}`}`);
+  }
   if (typeof problem !== 'string') {
     throw missing(origin, 'problem', " (expected 'problem' or 'question' with 'answer', or verl 'prompt' with 'reward_model.ground_truth')");
   }
   const answer = answerToString(raw['answer']);
   if (answer === undefined) throw missing(origin, 'answer');
-  return { index, messages: [{ role: 'user', content: problem + (opts.suffix ?? '') }], groundTruth: answer, dataSource, columns: raw };
+  if (answer.trim() === '') throw emptyAnswer(origin, 'answer');
+  return { index, messages: [{ role: 'user', content: joinSuffix(problem, opts.suffix ?? '') }], groundTruth: answer, dataSource, columns: raw };
 }
 
 function parseMessages(prompt: unknown, origin: RowOrigin): ChatMessage[] {
@@ -101,7 +117,7 @@ export function loadJsonExamples(file: string, opts: LoadOptions = {}): TrainExa
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
+    throw new Error(`${file}: invalid JSON (${jsonErrorText(err)})`);
   }
   if (!Array.isArray(data)) throw new Error(`${file}: expected a JSON array of rows`);
   return data.map((r, i) => rowToExample(r, { file, row: i }, opts));

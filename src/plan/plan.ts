@@ -204,6 +204,8 @@ export function parseBytes(text: string): number {
   const m = /^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*(gib|gb|g|mib|mb|m|tb|t|b)?\s*$/i.exec(text);
   if (!m) throw new Error(`not a memory size: '${text}' (e.g. 80GB, 75GiB)`);
   const n = Number(m[1]);
+  // A bare small number is a size in GB typed without its unit (24 → 24 bytes would plan nothing).
+  if (m[2] === undefined && n < 1e6) throw new Error(`'${text.trim()}' has no unit: write ${text.trim()}GB or ${text.trim()}GiB`);
   const unit = (m[2] ?? 'b').toLowerCase();
   const scale: Record<string, number> = { b: 1, m: 1e6, mb: 1e6, mib: 2 ** 20, g: 1e9, gb: 1e9, gib: 2 ** 30, t: 1e12, tb: 1e12 };
   return n * scale[unit]!;

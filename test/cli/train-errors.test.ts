@@ -121,7 +121,10 @@ const cases: Case[] = [
   ['--set groupSize=1', () => [...base, '--set', 'groupSize=1'], 2, /--set groupSize: must be >= 2, got 1/],
   ['--set saveEvery=-1', () => [...base, '--set', 'saveEvery=-1'], 2, /--set saveEvery: must be >= 0, got -1/],
   ['--set keepLast=1.5', () => [...base, '--set', 'keepLast=1.5'], 2, /--set keepLast: expected an integer/],
-  ['--set betas=abc', () => [...base, '--set', 'betas=abc'], 2, /--set betas: /],
+  ['--set betas=abc', () => [...base, '--set', 'betas=abc'], 2, /--set betas: must be >= 2 items, got \["abc"\]/],
+  ['--set a key twice', () => [...base, '--set', 'lr=1e-6,lr=2e-6'], 2, /--set lr: given twice \(1e-6 and 2e-6\); keep one/],
+  ['--set abbreviation', () => [...base, '--set', 'valEvery=2'], 2, /--set valEvery: unknown setting \(did you mean 'validateEvery'\?\)/],
+  ['--model twice', () => ['--model', modelDir, '--model', data, '--data', data], 2, /option --model given twice \('.*model' and '.*train\.jsonl'\); keep one/],
   ['--set betas=0.9:1.5', () => [...base, '--set', 'betas=0.9:1.5'], 2, /--set betas: must be < 1, got 1\.5/],
   ['--set topP=0', () => [...base, '--set', 'topP=0'], 2, /--set topP: must be > 0, got 0/],
   ['--set unknown key', () => [...base, '--set', 'stesp=3'], 2, /--set stesp: unknown setting \(did you mean 'steps'\?\)/],
@@ -134,7 +137,9 @@ const cases: Case[] = [
   ['missing --data', () => ['train', '--model', modelDir], 2, /--data FILE is required/],
   // run file
   ['--config missing', () => ['--config', path.join(tmp, 'nope.json')], 2, /no such file: .*nope\.json/],
-  ['--config not JSON', () => ['--config', file('bad.json', '{"model": ')], 2, /bad\.json: not valid JSON/],
+  ['--config not JSON', () => ['--config', file('bad.json', '{"model": ')], 2, /bad\.json: not valid JSON \(it ends in the middle of a value \(truncated\?\)\)$/],
+  // A YAML run file: one line, none of its content.
+  ['--config run.yaml', () => ['--config', file('run.yaml', 'model: secret-model-path\ndata: secret-data\n')], 2, /^rlvr: .*run\.yaml: not valid JSON \(Unexpected token 'm'\); run files are JSON \(YAML is not read\): see examples\/\*\.json$/],
   ['--config an array', () => ['--config', json('array.json', [1])], 2, /array\.json: expected a JSON object, got \[1\]/],
   ['config learning_rate', () => ['--config', json('lr-name.json', { model: modelDir, data, grpo: { learning_rate: 1e-6 } })], 2, /grpo\.learning_rate: unknown setting \(did you mean 'lr'\?\)/],
   ['config kl_coef', () => ['--config', json('kl.json', { model: modelDir, data, grpo: { kl_coef: 0 } })], 2, /grpo\.kl_coef: unknown setting \(did you mean 'klCoef'\?\)/],
@@ -159,17 +164,21 @@ const cases: Case[] = [
   // data
   ['data missing', () => ['--model', modelDir, '--data', path.join(tmp, 'nope.parquet')], 2, /no such file/],
   ['data malformed JSON line', () => ['--model', modelDir, '--data', file('bad-line.jsonl', '{"problem": "1+1", "answer": "2"}\n{"problem": \n')], 2, /bad-line\.jsonl.*(line 2|:2)/],
-  ['data row without answer', () => ['--model', modelDir, '--data', file('no-answer.jsonl', '{"problem": "1+1"}\n')], 2, /no-answer\.jsonl/],
-  ['data empty', () => ['--model', modelDir, '--data', file('empty.jsonl', '')], 2, /empty\.jsonl/],
+  ['data row without answer', () => ['--model', modelDir, '--data', file('no-answer.jsonl', '{"problem": "1+1"}\n')], 2, /no-answer\.jsonl: row 0 \(line 1\): missing field 'answer'$/],
+  ['data empty', () => ['--model', modelDir, '--data', file('empty.jsonl', '')], 2, /empty\.jsonl: no rows$/],
+  ['data empty answer', () => ['--model', modelDir, '--data', file('empty-answer.jsonl', '{"problem": "1+1", "answer": "2"}\n{"problem": "2+2", "answer": " "}\n')], 2, /empty-answer\.jsonl: row 1 \(line 2\): field 'answer' is empty \(no response could match it: every reward would be 0\)$/],
+  ['data not UTF-8', () => ['--model', modelDir, '--data', file('latin1.jsonl', Buffer.from('{"problem": "1+1", "answer": "2"}\n{"problem": "caf\xe9", "answer": "2"}\n', 'latin1') as unknown as string)], 2, /latin1\.jsonl: line 2: not valid UTF-8 \(byte 0xe9 at offset 50\); save the file as UTF-8$/],
+  ['data problem an object', () => ['--model', modelDir, '--data', file('problem-object.jsonl', '{"problem": {"text": "1+1"}, "answer": "2"}\n')], 2, /problem-object\.jsonl: row 0 \(line 1\): field 'problem' must be a string \(the problem's text\), got a JSON object$/],
   ['validation data missing', () => [...base, '--val-data', path.join(tmp, 'nope.jsonl')], 2, /no such file/],
   // model folder
   ['model folder missing', () => ['--model', path.join(tmp, 'no-model'), '--data', data], 2, /no such model folder/],
   ['model without config.json', () => ['--model', brokenModel('m-noconfig', (d) => fs.rmSync(path.join(d, 'config.json'))), '--data', data], 2, /not a Hugging Face model folder \(no config\.json\)/],
-  ['model config.json corrupt', () => ['--model', brokenModel('m-badconfig', (d) => fs.writeFileSync(path.join(d, 'config.json'), '{"hidden_size": ')), '--data', data], 2, /config\.json/],
-  ['model weights missing', () => ['--model', brokenModel('m-noweights', (d) => fs.rmSync(path.join(d, 'model.safetensors'))), '--data', data], 2, /no \.safetensors files found|model\.safetensors/],
+  ['model config.json corrupt', () => ['--model', brokenModel('m-badconfig', (d) => fs.writeFileSync(path.join(d, 'config.json'), '{"hidden_size": ')), '--data', data], 2, /m-badconfig\/config\.json: not valid JSON \(it ends in the middle of a value \(truncated\?\)\)$/],
+  ['model weights missing', () => ['--model', brokenModel('m-noweights', (d) => fs.rmSync(path.join(d, 'model.safetensors'))), '--data', data], 2, /m-noweights: no \.safetensors files found$/],
   ['model weights truncated', () => ['--model', brokenModel('m-truncated', (d) => fs.truncateSync(path.join(d, 'model.safetensors'), 5000)), '--data', data], 2, /model\.safetensors: .*(inconsistent offsets|header)/],
   ['model with NaN weights', () => ['--model', brokenModel('m-nan', (d) => poisonWeights(path.join(d, 'model.safetensors'))), '--data', data, '--threads', '1'], 2, /has NaN or infinite values/],
-  ['model without tokenizer', () => ['--model', brokenModel('m-notok', (d) => fs.rmSync(path.join(d, 'tokenizer.json'))), '--data', data, '--threads', '1'], 2, /tokenizer/],
+  ['model without tokenizer', () => ['--model', brokenModel('m-notok', (d) => fs.rmSync(path.join(d, 'tokenizer.json'))), '--data', data, '--threads', '1'], 2, /m-notok has no tokenizer\.json$/],
+  ['model tokenizer truncated', () => ['--model', brokenModel('m-tok-cut', (d) => fs.truncateSync(path.join(d, 'tokenizer.json'), 1000)), '--data', data, '--threads', '1'], 2, /m-tok-cut\/tokenizer\.json: not valid JSON \(Unterminated string at byte 1000\); the model folder's tokenizer is damaged$/],
   ['every prompt too long', () => [...base, '--set', `${small},maxPromptLength=5`], 2, /2 of 2 prompts are longer than maxPromptLength 5 tokens \(longest \d+; rows 0, 1\): nothing left to train on/],
 ];
 
@@ -192,6 +201,12 @@ describe('rlvr train: one line per bad input (the table)', () => {
     // Nothing was written where a run already was.
     assert.deepEqual(fs.readdirSync(existingRun), ['metrics.jsonl']);
     assert.equal(fs.readFileSync(path.join(existingRun, 'metrics.jsonl'), 'utf8'), '{"step":1}\n');
+  });
+
+  test('--threads above the logical CPUs: a warning (the run goes on)', async () => {
+    const r = await rlvr(['train', '--model', modelDir, '--data', data, '--threads', String(os.availableParallelism() * 8), '--set', `${small},maxPromptLength=5`]);
+    assert.match(r.stderr, new RegExp(`warning: --threads ${os.availableParallelism() * 8} is above this machine's ${os.availableParallelism()} logical CPUs: the extra threads wait on each other \\(slower, not faster\\)`));
+    assertEndsWithOneError(r, 2, /nothing left to train on/, 'the run went on to its own check');
   });
 
   test('--debug shows the stack of a user error', async () => {
