@@ -16,6 +16,7 @@ const commands: Record<string, { file: string; summary: string }> = {
   plan: { file: './plan.js', summary: 'memory plan of a run: rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB]' },
   eval: { file: './eval.js', summary: 'evaluate a model on the math benchmarks' },
   generate: { file: './generate.js', summary: 'sample from a causal LM' },
+  data: { file: './data.js', summary: "the paper's training data and the benchmarks, digests checked: rlvr data get [--out DIR] [--from MIRROR]" },
   models: { file: './models.js', summary: 'fetch real pretrained models (rlvr models get smollm2-135m-instruct)' },
   dashboard: { file: './dashboard.js', summary: 'live charts of runs in the browser: rlvr dashboard [RUN_DIR...]' },
   report: { file: './report.js', summary: 'a run\'s charts and sampled responses as one HTML file: rlvr report RUN_DIR' },
