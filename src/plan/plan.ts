@@ -173,8 +173,15 @@ export function planMemory(x: PlanInputs): MemoryPlan {
 
   const problems: string[] = [];
   if (updatePeak > x.deviceBytes) {
-    problems.push(`update needs ${fmt(updatePeak)} (micro-batch ${mbt} tokens${ckpt ? ', checkpointed' : ''}) of ${fmt(x.deviceBytes)}` +
-      (mbt <= minTokens && ckpt ? ': even one longest sequence with checkpointing does not fit (shorten maxResponseLength or use a larger device)' : ''));
+    // Advice only where it would make the run fit: a shorter sequence helps only when the weights,
+    // gradients and optimizer state leave room for one.
+    const fixed = staticUpdate + headWorkspace + margin;
+    // Micro-batches are whole STEPs of tokens: a length helps only when one STEP fits.
+    const longestFitting = Math.floor(room / activationBytes(cfg, 1, c, true) / STEP) * STEP;
+    const advice = fixed >= x.deviceBytes || longestFitting < STEP
+      ? `: the weights, gradients and AdamW state alone need ${fmt(fixed)} (with the margin${fixed < x.deviceBytes ? `, leaving no room for a ${STEP}-token micro-batch` : ''}); no sequence length fits, only more memory or sharding will (--nproc N --set zeroStage=1 shards AdamW)`
+      : mbt <= minTokens && ckpt ? `: even one longest sequence (${longest} tokens) with checkpointing does not fit; maxPromptLength + maxResponseLength ≤ ${Math.max(0, longestFitting)} tokens would, or a larger device` : '';
+    problems.push(`update needs ${fmt(updatePeak)} (micro-batch ${mbt} tokens${ckpt ? ', checkpointed' : ''}) of ${fmt(x.deviceBytes)}${advice}`);
   }
   if (!Number.isFinite(worstCaseWaves)) {
     problems.push(`rollout KV budget ${fmt(budget)} holds less than the shared prompts plus one ${promptTokens + x.maxResponseLength}-token row (${fmt(promptKv + oneRow)})`);

@@ -193,7 +193,7 @@ function poisonWeights(f: string): void {
 describe('rlvr train: one line per bad input (the table)', () => {
   test(`${cases.length} bad inputs: exit code 2, one line, no stack`, async () => {
     assert.ok(cases.length >= 40);
-    const results = await pool(cases, 3, ([, args]) => {
+    const results = await pool(cases, Math.max(3, os.availableParallelism()), ([, args]) => {
       const a = args();
       return rlvr(a[0] === 'train' ? a : ['train', ...a]);
     });
