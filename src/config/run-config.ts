@@ -20,6 +20,8 @@ import { OVERLONG_MODES } from '../rl/overlong.js';
 import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
 
 export const PARAM_DTYPES = ['float32', 'bfloat16', 'float16', 'float64'] as const;
+/** Loggers of `log` / --log. */
+export const LOGGERS = ['tensorboard'] as const;
 
 const ValidationSchema = z.strictObject({
   data: z.string().min(1).describe('Validation problems (jsonl/parquet with answers), scored greedily.'),
@@ -78,6 +80,8 @@ const RUN_FIELDS = {
   promptSuffix: z.string().optional()
     .describe(`Appended to the user turn of {problem, answer} rows (they carry no answer-format instruction, the reward needs a \\boxed{}); "none" or "" for nothing; verl rows keep their prompt. Default: the paper's "${TRAIN_PROMPT_SUFFIX.trim()}".`),
   distributed: DistributedSchema.default(DistributedSchema.parse({})).describe('Data parallel over several processes and machines (rlvr train --nproc N; docs/distributed.md). Default: one process.'),
+  loggers: z.array(z.enum(LOGGERS)).default([])
+    .describe('Extra logs besides metrics.jsonl and rollouts.jsonl (--log tensorboard): "tensorboard" writes event files into <out>/tensorboard/ (the metrics as scalars, the sampled rollouts as text; tensorboard --logdir runs/). Default none.'),
   resumes: z.array(ResumeRecordSchema).default([]).describe('Written by rlvr: settings changed at each --resume.'),
   fingerprint: FingerprintSchema.optional().describe('Written by rlvr when the run starts (src/rl/fingerprint.ts): what --resume checks the checkpoint, model and data against.'),
 };
@@ -120,6 +124,7 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   'master-port': { path: ['distributed', 'masterPort'], help: 'rendezvous port on node 0 (default: a free one; required with --nnodes > 1)' },
   'dist-backend': { path: ['distributed', 'backend'], help: 'c10d backend: auto (default; nccl on CUDA), gloo, nccl' },
   'dist-timeout': { path: ['distributed', 'timeoutSeconds'], help: 'seconds a rank waits for a live peer in a collective (default 1800; a dead peer fails the others at once)' },
+  log: { path: ['loggers'], help: 'extra logs: tensorboard (event files in <out>/tensorboard/: metrics as scalars, sampled rollouts as text)' },
   overlong: { path: ['grpo', 'overlong'], help: `reward of responses cut at the length limit: ${OVERLONG_MODES.join(', ')} (default off; soft = DAPO's penalty)` },
 };
 

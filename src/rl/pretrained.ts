@@ -45,7 +45,7 @@ export interface PretrainedOptions extends Omit<RunConfigInput, 'model' | 'data'
  * tokenizer, critic, tokenizer folder and dispose always set.
  */
 export type PretrainedParts = Required<Pick<TrainerOptions, 'policy' | 'reference' | 'examples' | 'renderPrompt' | 'stopTokenIds' | 'rewards' | 'config' | 'runDir' | 'tokenizerFrom' | 'dispose'>>
-  & Pick<TrainerOptions, 'validate'>
+  & Pick<TrainerOptions, 'validate' | 'tensorboard'>
   & { tokenizer: Tokenizer; critic: ValueModel | null };
 
 /** The run file written into every run folder (what resume and `rlvr train --resume` read back). */
@@ -214,6 +214,7 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
 
     return {
       policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: run.model, validate,
+      tensorboard: run.loggers.includes('tensorboard'),
       device, promptSuffix, pool, saveRunConfig,
       dispose: async () => {
         policy.dispose();
