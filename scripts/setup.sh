@@ -16,6 +16,14 @@ if [ "${1:-}" = "--test" ]; then
     echo "setup: installing the Python reference oracles for the tests" >&2
     pip_install transformers==5.24.0 tokenizers==0.23.3 safetensors==0.8.0 math-verify==0.9.0 pyarrow==26.0.1 numpy gguf==0.19.0 accelerate==1.15.0 tensorboard==2.21.0
   fi
+  # The dashboard's browser test checks that CJK text renders as glyphs: Debian's Noto CJK fonts.
+  if ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+    echo "setup: installing fonts-noto-cjk (apt) for the dashboard test" >&2
+    if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk) >/tmp/rlvr-setup-apt.log 2>&1; then
+      cat /tmp/rlvr-setup-apt.log >&2
+      exit 1
+    fi
+  fi
   # The dashboard's browser test drives Debian's Chromium (puppeteer-core downloads no browser).
   if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then
     echo "setup: installing chromium (apt) for the dashboard test" >&2
