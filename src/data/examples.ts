@@ -30,6 +30,11 @@ export interface LoadOptions {
    * Not applied to verl rows: their prompt is already final.
    */
   suffix?: string;
+  /**
+   * Where a warning goes (rows with an empty answer: every response to them scores 0; the
+   * paper's own DSR-sub has one, row 265). Default: stderr. A file whose every answer is empty is an error.
+   */
+  warn?: (line: string) => void;
 }
 
 /** Where a row came from, for error messages. */
@@ -53,8 +58,13 @@ export function joinSuffix(problem: string, suffix: string): string {
   return `${problem} ${suffix}`;
 }
 
-function emptyAnswer(o: RowOrigin, field: string): Error {
-  return new Error(`${where(o)}: field '${field}' is empty (no response could match it: every reward would be 0)`);
+/** Rows whose answer is empty can never be rewarded: a warning naming them, or an error when no row has an answer. */
+function checkAnswers(file: string, examples: TrainExample[], warn: (line: string) => void): void {
+  const empty = examples.map((e, i) => (e.groundTruth.trim() === '' ? i : -1)).filter((i) => i >= 0);
+  if (empty.length === 0) return;
+  const rows = `row${empty.length === 1 ? '' : 's'} ${empty.slice(0, 10).join(', ')}${empty.length > 10 ? ', ...' : ''}`;
+  if (empty.length === examples.length) throw new Error(`${file}: every answer is empty (${rows}): no response could be rewarded`);
+  warn(`warning: ${file}: ${empty.length} of ${examples.length} rows have an empty answer (${rows}); every response to them scores 0`);
 }
 
 /** Converts one raw row (any of the accepted schemas) into a TrainExample. */
@@ -69,7 +79,6 @@ export function rowToExample(raw: unknown, origin: RowOrigin, opts: LoadOptions 
     const messages = parseMessages(raw['prompt'], origin);
     const gt = answerToString(getPath(raw, 'reward_model.ground_truth'));
     if (gt === undefined) throw missing(origin, 'reward_model.ground_truth');
-    if (gt.trim() === '') throw emptyAnswer(origin, 'reward_model.ground_truth');
     return { index, messages, groundTruth: gt, dataSource, columns: raw };
   }
 
@@ -82,7 +91,6 @@ export function rowToExample(raw: unknown, origin: RowOrigin, opts: LoadOptions 
   }
   const answer = answerToString(raw['answer']);
   if (answer === undefined) throw missing(origin, 'answer');
-  if (answer.trim() === '') throw emptyAnswer(origin, 'answer');
   return { index, messages: [{ role: 'user', content: joinSuffix(problem, opts.suffix ?? '') }], groundTruth: answer, dataSource, columns: raw };
 }
 
@@ -133,5 +141,6 @@ export async function loadExamples(file: string, opts: LoadOptions = {}): Promis
   else if (ext === '.json') examples = loadJsonExamples(file, opts);
   else throw new Error(`${file}: unsupported extension '${ext}' (expected .parquet, .jsonl or .json)`);
   if (examples.length === 0) throw new Error(`${file}: no rows`);
+  checkAnswers(file, examples, opts.warn ?? ((line) => process.stderr.write(line + '\n')));
   return examples;
 }

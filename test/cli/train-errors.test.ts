@@ -166,7 +166,7 @@ const cases: Case[] = [
   ['data malformed JSON line', () => ['--model', modelDir, '--data', file('bad-line.jsonl', '{"problem": "1+1", "answer": "2"}\n{"problem": \n')], 2, /bad-line\.jsonl.*(line 2|:2)/],
   ['data row without answer', () => ['--model', modelDir, '--data', file('no-answer.jsonl', '{"problem": "1+1"}\n')], 2, /no-answer\.jsonl: row 0 \(line 1\): missing field 'answer'$/],
   ['data empty', () => ['--model', modelDir, '--data', file('empty.jsonl', '')], 2, /empty\.jsonl: no rows$/],
-  ['data empty answer', () => ['--model', modelDir, '--data', file('empty-answer.jsonl', '{"problem": "1+1", "answer": "2"}\n{"problem": "2+2", "answer": " "}\n')], 2, /empty-answer\.jsonl: row 1 \(line 2\): field 'answer' is empty \(no response could match it: every reward would be 0\)$/],
+  ['data every answer empty', () => ['--model', modelDir, '--data', file('empty-answers.jsonl', '{"problem": "1+1", "answer": ""}\n{"problem": "2+2", "answer": " "}\n')], 2, /empty-answers\.jsonl: every answer is empty \(rows 0, 1\): no response could be rewarded$/],
   ['data not UTF-8', () => ['--model', modelDir, '--data', file('latin1.jsonl', Buffer.from('{"problem": "1+1", "answer": "2"}\n{"problem": "caf\xe9", "answer": "2"}\n', 'latin1') as unknown as string)], 2, /latin1\.jsonl: line 2: not valid UTF-8 \(byte 0xe9 at offset 50\); save the file as UTF-8$/],
   ['data problem an object', () => ['--model', modelDir, '--data', file('problem-object.jsonl', '{"problem": {"text": "1+1"}, "answer": "2"}\n')], 2, /problem-object\.jsonl: row 0 \(line 1\): field 'problem' must be a string \(the problem's text\), got a JSON object$/],
   ['validation data missing', () => [...base, '--val-data', path.join(tmp, 'nope.jsonl')], 2, /no such file/],
@@ -201,6 +201,13 @@ describe('rlvr train: one line per bad input (the table)', () => {
     // Nothing was written where a run already was.
     assert.deepEqual(fs.readdirSync(existingRun), ['metrics.jsonl']);
     assert.equal(fs.readFileSync(path.join(existingRun, 'metrics.jsonl'), 'utf8'), '{"step":1}\n');
+  });
+
+  test('a row with an empty answer: a warning naming it (the run goes on)', async () => {
+    const d = file('one-empty-answer.jsonl', '{"problem": "1+1", "answer": "2"}\n{"problem": "2+2", "answer": ""}\n');
+    const r = await rlvr(['train', '--model', modelDir, '--data', d, '--threads', '1', '--set', `${small},maxPromptLength=5`]);
+    assert.match(r.stderr, /warning: .*one-empty-answer\.jsonl: 1 of 2 rows have an empty answer \(row 1\); every response to them scores 0/);
+    assertEndsWithOneError(r, 2, /nothing left to train on/, 'the run went on to its own check');
   });
 
   test('--threads above the logical CPUs: a warning (the run goes on)', async () => {
@@ -341,6 +348,8 @@ describe('rlvr train: runs lose nothing', () => {
     const o = path.join(tmp, 'run-own');
     const started = await rlvr(['train', '--model', m, '--data', d, '--out', o, '--threads', '1', '--steps', '1', '--set', small]);
     assert.equal(started.status, 0, started.stderr);
+    assert.match(started.stderr, /2 examples from .*, 2 prompts × 2 rollouts per step, 1 step on /, 'singular "1 step"');
+    assert.match(started.stdout, /^done: 1 step; /);
     const rc = JSON.parse(fs.readFileSync(path.join(o, 'run_config.json'), 'utf8'));
     assert.match(rc.fingerprint.weights, /^[0-9a-f]{64}$/);
     assert.match(rc.fingerprint.data, /^[0-9a-f]{64}$/);
