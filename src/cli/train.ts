@@ -99,6 +99,7 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
 
   // ---- checks before any model work ----
   await applyThreads(threadsChoice(rc.threads));
+  if (main) (await import('../rl/run-lock.js')).assertNotLocked(runDir);
   if (!resume && main) await checkNewRunFolder(runDir);
   checkWritable(runDir);
 

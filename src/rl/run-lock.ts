@@ -40,6 +40,18 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Throws the one-line refusal when a live process (other than this one) holds runDir's lock;
+ * for checks before the lock is taken (a new run's "folder already holds a run" must not send
+ * the user to delete the folder of a run that is going on).
+ */
+export function assertNotLocked(runDir: string): void {
+  const other = readLock(path.join(runDir, LOCK_FILE));
+  if (other && other.host === os.hostname() && other.pid !== process.pid && alive(other.pid)) {
+    throw new UserError(`run folder ${runDir} is in use by pid ${other.pid} (since ${other.time}); wait for it to end or stop it, or choose another --out`);
+  }
+}
+
 export interface RunLock {
   file: string;
   release(): void;

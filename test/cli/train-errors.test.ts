@@ -332,6 +332,9 @@ describe('rlvr train: runs lose nothing', () => {
     const refused = await rlvr(['train', '--out', out, '--resume', '--steps', '13']);
     assertEndsWithOneError(refused, 2, new RegExp(`^rlvr: run folder .*run is in use by pid ${process.pid} \\(since now\\); wait for it to end or stop it, or choose another --out`), 'locked');
     assert.equal(fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8'), before, 'nothing written');
+    // A new run into that folder is told it is in use (not to delete it).
+    const fresh = await rlvr(['train', ...base, '--out', out]);
+    assertOneLine(fresh, 2, new RegExp(`^rlvr: run folder .*run is in use by pid ${process.pid}`), 'locked, new run');
     // The lock of a process that is gone (a SIGKILL): taken over with a warning, released at the end.
     const dead = spawnSync('true').pid!;
     fs.writeFileSync(path.join(out, '.lock'), JSON.stringify({ pid: dead, host: os.hostname(), time: 'then', command: 'rlvr train' }));
