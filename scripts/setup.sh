@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, idempotently: PyTorch (libtorch for the addon), node modules, the
 # native addon. With --test also the Python reference oracles the parity tests compare against.
+# With --link also the `rlvr` command on the PATH (npm link: builds, then links this clone's bin).
 # Downloads come only from PyPI / the npm registry; on these machines `torch==2.13.0` is a
 # local CPU wheel.
 set -euo pipefail
@@ -40,3 +41,8 @@ fi
 # build-native decides from a hash of src/native (build/Release/rlvr_native.json), not file times:
 # an addon copied in after the sources would look newer than them. Up to date, it returns at once.
 npm run --silent build:native
+if [ "${1:-}" = "--link" ]; then
+  npm run --silent build
+  npm link --no-audit --no-fund --loglevel=error
+  echo "setup: rlvr is on the PATH ($(command -v rlvr || echo 'npm link: see its output above'))" >&2
+fi
