@@ -344,6 +344,30 @@ describe('rlvr train: runs lose nothing', () => {
     assert.ok(!fs.existsSync(path.join(out, '.lock')), 'released');
   });
 
+  test('two rlvr train at once into one folder: the second is refused with the first one\'s pid', async () => {
+    const o = path.join(tmp, 'run-concurrent');
+    const first = spawn(process.execPath, [cli, 'train', ...base, '--out', o, '--steps', '100000', '--set', `${small},saveEvery=0`], { env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    let firstErr = '';
+    first.stderr.on('data', (d) => (firstErr += d));
+    const exited = new Promise<number | null>((r) => first.on('exit', r));
+    try {
+      while (!/step 1\/100000/.test(firstErr)) {
+        assert.equal(first.exitCode, null, firstErr);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const second = await rlvr(['train', ...base, '--out', o, '--steps', '2', '--set', small]);
+      assertOneLine(second, 2, new RegExp(`^rlvr: run folder .*run-concurrent is in use by pid ${first.pid} \\(since `), 'second writer');
+      const resumed = await rlvr(['train', '--out', o, '--resume']);
+      assertEndsWithOneError(resumed, 2, new RegExp(`^rlvr: run folder .*run-concurrent is in use by pid ${first.pid}`), 'second writer, --resume');
+    } finally {
+      first.kill('SIGTERM');
+    }
+    assert.equal(await exited, 143, firstErr);
+    assert.ok(!fs.existsSync(path.join(o, '.lock')), 'released by the first run on SIGTERM');
+    const steps = fs.readFileSync(path.join(o, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+    assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1), 'one writer: steps 1, 2, ... once each');
+  });
+
   test('--resume refuses a checkpoint of another model, changed base weights and changed data', async () => {
     // A run of its own model and data copies (1 step, one checkpoint).
     const m = brokenModel('m-own', () => {});
@@ -371,12 +395,12 @@ describe('rlvr train: runs lose nothing', () => {
     assertEndsWithOneError(mismatch, 2, /^rlvr: --resume: checkpoint step-000001 is not from this run: its model has hidden_size 32, the run's model .*m-own has 16/, 'other model');
     fs.rmSync(ck, { recursive: true });
     fs.cpSync(saved, ck, { recursive: true });
-    // The base weights replaced by another seed's (same architecture).
+    // One bit of one base weight flipped (same architecture, same size).
     const weights = path.join(m, 'model.safetensors');
     const original = fs.readFileSync(weights);
-    const seed9 = path.join(tmp, 'm-seed9');
-    buildTinyQwenModel(seed9, 9);
-    fs.copyFileSync(path.join(seed9, 'model.safetensors'), weights);
+    const edited = Buffer.from(original);
+    edited[Math.floor(edited.length / 2) + 3]! ^= 1;
+    fs.writeFileSync(weights, edited);
     const changed = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
     assertEndsWithOneError(changed, 2, /^rlvr: --resume: the weights in .*m-own changed since the run started \(the KL reference would differ\); restore them or start a new run/, 'weights changed');
     fs.writeFileSync(weights, original);
