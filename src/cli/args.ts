@@ -42,6 +42,8 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, usag
     } else {
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new CliError(`option --${name} needs a value`);
+      // The last one winning silently (--model A --model B) hides a mistake.
+      if (typeof options[name] === 'string') throw new CliError(`option --${name} given twice ('${options[name]}' and '${value}'); keep one`);
       options[name] = value;
     }
   }

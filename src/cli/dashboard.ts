@@ -14,8 +14,9 @@ const OPTIONS = {
 
 export async function run(argv: string[]): Promise<number> {
   const { options, positionals } = parseArgs(argv, OPTIONS, USAGE);
-  const dirs = resolveRunDirs(positionals.length ? positionals : ['runs']);
   const port = intOption(options.port, 'port', 6006, 0);
+  if (port > 65535) throw new CliError(`--port must be at most 65535 (a TCP port), got ${port}`);
+  const dirs = resolveRunDirs(positionals.length ? positionals : ['runs']);
   const { startDashboard } = await import('../dashboard/server.js');
   let dash;
   try {

@@ -40,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   let model = m;
   if (!fs.existsSync(m) && MODEL_CATALOG.some((e) => e.name === m)) {
     try {
-      model = getModel(m);
+      model = await getModel(m);
     } catch (e) {
       if (e instanceof ModelFetchError) throw new CliError(e.message);
       throw e;

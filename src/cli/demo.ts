@@ -70,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   const w = Math.max(...rows.map((x) => x[0].length));
   const lines = [
     '',
-    `1-shot RLVR demo, seed ${seed}: π${r.selected.rank} = "${r.selected.question}" (answer ${r.selected.answer}), ${r.steps.length} steps`,
+    `1-shot RLVR demo, seed ${seed}: π${r.selected.rank} = "${r.selected.question}" (answer ${r.selected.answer}), ${r.steps.length} step${r.steps.length === 1 ? '' : 's'}`,
     `${''.padEnd(w)}  ${'before'.padStart(8)}  ${'after'.padStart(8)}`,
     ...rows.map(([k, x, y]) => `${k.padEnd(w)}  ${x.padStart(8)}  ${y.padStart(8)}`),
     r.saturationStep !== null ? `training accuracy on π${r.selected.rank} (${r.trainedFamily}) reached ${SATURATION * 100}% at step ${r.saturationStep}` : `training accuracy on π${r.selected.rank} (${r.trainedFamily}) never reached ${SATURATION * 100}%`,

@@ -69,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (new Set(names).size !== names.length) throw new CliError(`--bench lists a benchmark twice: ${names.join(',')}`);
   const dataDir = typeof options['data-dir'] === 'string' ? options['data-dir'] : defaultEvalDir();
-  const limit = options['limit'] === undefined ? undefined : intOption(options['limit'], 'limit', 0, 0);
+  const limit = options['limit'] === undefined ? undefined : intOption(options['limit'], 'limit', 1, 1);
   const maxNewTokens = intOption(options['max-tokens'], 'max-tokens', PAPER_MAX_RESPONSE_TOKENS);
   const batchSize = intOption(options['batch-size'], 'batch-size', 16);
   const topP = numberOption(options['top-p'], 'top-p', 1);
@@ -129,6 +129,13 @@ export async function run(argv: string[]): Promise<number> {
   );
   const first = benches.find((b) => b.problems.length > 0);
   if (first) process.stderr.write(`first prompt (${first.name}):\n${promptBuilder(first.problems[0]!.problem)}\n`);
+  // Problems whose prompt plus the response budget exceed the model's context run past what it was trained on (and past the estimate).
+  const context = model.config.maxPositionEmbeddings;
+  const over = benches.flatMap((b) => b.problems.map((p) => tokenizer.encode(promptBuilder(p.problem), { addSpecialTokens: false }).length).filter((n) => n + maxNewTokens > context));
+  if (over.length > 0) {
+    process.stderr.write(`warning: ${over.length} problem${over.length === 1 ? '' : 's'} (prompt up to ${Math.max(...over)} tokens) plus --max-tokens ${maxNewTokens} exceed the model's context of ${context} tokens (max_position_embeddings): ` +
+      `past it the model is out of its training range, and each token costs more than the estimate below assumes\n`);
+  }
 
   // Size and time before the long part: a short timed probe on the first problems, then every
   // response counted at the token limit (an upper bound).

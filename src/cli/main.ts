@@ -7,7 +7,7 @@
 // an error of the system (disk full, permission denied: Node's `code` E...) one line and exit 1;
 // anything else is a bug and prints its stack. `--debug` (anywhere) or RLVR_DEBUG=1 prints the
 // stack for every error.
-import { UserError } from '../config/errors.js';
+import { didYouMean, UserError } from '../config/errors.js';
 import { guardUnsettled } from './settle-guard.js';
 
 const commands: Record<string, { file: string; summary: string }> = {
@@ -16,6 +16,7 @@ const commands: Record<string, { file: string; summary: string }> = {
   plan: { file: './plan.js', summary: 'memory plan of a run: rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB]' },
   eval: { file: './eval.js', summary: 'evaluate a model on the math benchmarks' },
   generate: { file: './generate.js', summary: 'sample from a causal LM' },
+  data: { file: './data.js', summary: "the paper's training data and the benchmarks, digests checked: rlvr data get [--out DIR] [--from MIRROR]" },
   models: { file: './models.js', summary: 'fetch real pretrained models (rlvr models get smollm2-135m-instruct)' },
   dashboard: { file: './dashboard.js', summary: 'live charts of runs in the browser: rlvr dashboard [RUN_DIR...]' },
   report: { file: './report.js', summary: 'a run\'s charts and sampled responses as one HTML file: rlvr report RUN_DIR' },
@@ -37,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    console.error(`rlvr: unknown command '${name}'\n\n${usage()}`);
+    const guess = didYouMean(name, Object.keys(commands));
+    console.error(`rlvr: unknown command '${name}'${guess ? ` (did you mean '${guess}'?)` : ''}; rlvr --help lists the commands`);
     return 2;
   }
   const mod = (await import(command.file)) as { run(argv: string[]): Promise<number> };

@@ -4,11 +4,12 @@
 //   rlvr models get smollm2-135m-instruct      (prints the HF folder; fetches + converts once)
 //   rlvr models path smollm2-135m-instruct     (prints the folder if cached, exit 1 if not)
 import { CliError, parseArgs } from './args.js';
-import { MODEL_CATALOG, ModelFetchError, cachedModel, catalogEntry, getModel, modelDir } from '../model/catalog.js';
+import { FetchInterrupted, MODEL_CATALOG, ModelFetchError, cachedModel, catalogEntry, getModel, modelDir } from '../model/catalog.js';
 
-const USAGE = 'usage: rlvr models list | get NAME | path NAME   [--cache DIR]';
+const USAGE = 'usage: rlvr models list | get NAME [--install] | path NAME   [--cache DIR]';
 const SPEC = {
   cache: { type: 'string', help: 'cache root (default $RLVR_CACHE or ~/.cache/rlvr); models go in <root>/models/<name>' },
+  install: { type: 'boolean', help: 'get: pip-install the converter\'s Python packages (transformers, gguf, accelerate) when missing' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -36,9 +37,13 @@ export async function run(argv: string[]): Promise<number> {
       console.log(dir);
       return 0;
     }
-    console.log(getModel(name, { root }));
+    console.log(await getModel(name, { root, install: options.install === true }));
     return 0;
   } catch (err) {
+    if (err instanceof FetchInterrupted) {
+      console.error(`rlvr: ${err.message}`);
+      return err.signal === 'SIGTERM' ? 143 : 130;
+    }
     if (err instanceof ModelFetchError) throw new CliError(err.message);
     throw err;
   }

@@ -1,6 +1,7 @@
 // `rlvr select --score-pool`: rollouts and rewards over a candidate pool, no updates; writes
 // accuracy_history.json (the format `rlvr select --history` ranks) into --out. Memory is bounded
 // by src/plan/scoring.ts (no log-probs, no optimizer: weights + KV budget + sampling workspace).
+import { plural } from '../config/errors.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +20,7 @@ export async function runScorePool(options: Options): Promise<number> {
   if (typeof data !== 'string') throw new CliError('--score-pool needs --data POOL');
   const rollouts = intOption(options['rollouts'], 'rollouts', 8, 1);
   const epochs = intOption(options['epochs'], 'epochs', 2, 1);
+  if (epochs < 2) throw new CliError(`--epochs ${epochs}: a historical variance needs at least 2 epochs (the default)`);
   const maxNewTokens = intOption(options['max-tokens'], 'max-tokens', 1024, 1);
   const temperature = numberOption(options['temperature'], 'temperature', 0.6);
   if (!(temperature > 0)) throw new CliError(`--temperature must be > 0, got ${temperature}`);
@@ -67,7 +69,7 @@ export async function runScorePool(options: Options): Promise<number> {
   }
 
   const responses = examples.length * rollouts * epochs;
-  process.stderr.write(`rlvr select --score-pool: ${examples.length} examples from ${data} x ${rollouts} rollouts x ${epochs} epochs = ${responses} responses ` +
+  process.stderr.write(`rlvr select --score-pool: ${plural(examples.length, 'example')} from ${data} x ${plural(rollouts, 'rollout')} x ${epochs} epochs = ${responses} responses ` +
     `(at most ${maxNewTokens} tokens, T=${temperature}) on ${device}; no updates, no log-probs\n` +
     `memory: ${fmt(memoryBytes)} available; weights ${fmt(plan.weights)}, sampling ${fmt(plan.samplingWorkspace)}, margin ${fmt(plan.margin)}, ` +
     `KV budget ${fmt(plan.kvBudget)} (${plan.rowsAtOnce} rows at the limit at once)\n` +

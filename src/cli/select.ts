@@ -1,6 +1,7 @@
 // `rlvr select`: rank the examples of a training set by historical variance (the paper's
 // selection), or draw a seeded random subset (its baseline), from an accuracy-history file.
 // `--score-pool` makes that file without training: rollouts and rewards only (src/rl/pool-scoring.ts).
+import { plural } from '../config/errors.js';
 import { CliError, intOption, numberOption, parseArgs } from './args.js';
 import { THREADS_OPTION } from './threads.js';
 import { mean, rankByVariance, readHistory, selectRandom, type HistoryEntry } from '../data/selection.js';
@@ -77,8 +78,8 @@ export async function run(argv: string[]): Promise<number> {
   }));
 
   const title = method === 'variance'
-    ? `top ${k} of ${history.length} examples by historical variance (${file})`
-    : `${k} of ${history.length} examples drawn at random, seed ${seed} (${file})`;
+    ? `top ${k} of ${plural(history.length, 'example')} by historical variance (${file})`
+    : `${k} of ${plural(history.length, 'example')} drawn at random, seed ${seed} (${file})`;
   console.log(title);
   console.log(formatTable(rows, method === 'variance' ? 'rank' : 'draw'));
   if (options['json']) console.log(JSON.stringify(rows));

@@ -1,5 +1,6 @@
 // `--threads N` of every compute command (train, eval, generate, select --score-pool, demo):
 // parsed here, applied to libtorch and printed once at start.
+import * as os from 'node:os';
 import { defaultThreads, describeThreads } from '../engine/threads.js';
 import { intOption, type OptionSpec } from './args.js';
 
@@ -21,4 +22,6 @@ export async function applyThreads(choice: ThreadsChoice, log: (line: string) =>
   const { setNumThreads } = await import('../engine/index.js');
   setNumThreads(choice.threads);
   log(describeThreads(choice.threads, choice.given));
+  const cpus = os.availableParallelism();
+  if (choice.threads > cpus) log(`warning: --threads ${choice.threads} is above this machine's ${cpus} logical CPUs: the extra threads wait on each other (slower, not faster); --threads ${defaultThreads()} is the default here`);
 }

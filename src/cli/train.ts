@@ -17,7 +17,7 @@
 // second one abandons it), write a checkpoint and print the command that resumes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError, show } from '../config/errors.js';
+import { plural, UserError, show } from '../config/errors.js';
 import { describeConfig, RUN_FLAGS, RunConfigBuilder, type RunConfig } from '../config/run-config.js';
 import type { RunSummary } from '../rl/ablation.js';
 import type { GRPOConfig } from '../rl/config.js';
@@ -102,12 +102,13 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
 
   // ---- checks before any model work ----
   await applyThreads(threadsChoice(rc.threads));
-  if (!resume && main) checkNewRunFolder(runDir);
+  if (main) (await import('../rl/run-lock.js')).assertNotLocked(runDir);
+  if (!resume && main) await checkNewRunFolder(runDir);
   checkWritable(runDir);
 
   const { GRPOTrainer, DivergenceError, latestCheckpoint } = await import('../rl/trainer.js');
   const checkpoint = resume ? latestCheckpoint(runDir, (line) => console.error(`rlvr train: ${line}`)) : null;
-  if (resume && !checkpoint) throw new UserError(`--resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')} (start the run again without --resume)`);
+  if (resume && !checkpoint) throw new UserError(`--resume: ${runDir} has no complete checkpoint (the run stopped before its first one): nothing to continue; delete the folder (rm -r ${runDir}) and start the run again, or start it with another --out`);
 
   // Each rank of a data-parallel run uses its own GPU: cuda:LOCAL_RANK.
   const { cuda } = await import('../engine/index.js');
@@ -139,8 +140,8 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
     });
     if (checkpoint) trainer.loadCheckpointState(checkpoint);
     if (main) parts.saveRunConfig(changes && Object.keys(changes).length > 0 ? [...rc.resumes, { step: trainer.step, time: new Date().toISOString(), changed: changes }] : rc.resumes);
-    say(`rlvr train: ${examples.length} examples from ${rc.data}, ${config.trainBatchSize} prompts × ${config.groupSize} rollouts per step, ` +
-      `${config.steps} steps on ${device}${group.worldSize > 1 ? ` × ${group.worldSize} ranks (${group.backend})` : ''}, run folder ${runDir}${checkpoint ? ` (resuming at step ${trainer.step})` : ''}`);
+    say(`rlvr train: ${plural(examples.length, 'example')} from ${rc.data}, ${plural(config.trainBatchSize, 'prompt')} × ${config.groupSize} rollouts per step, ` +
+      `${plural(config.steps, 'step')} on ${device}${group.worldSize > 1 ? ` × ${group.worldSize} ranks (${group.backend})` : ''}, run folder ${runDir}${checkpoint ? ` (resuming at step ${trainer.step})` : ''}`);
     say(`prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)} (${rc.promptSuffix === undefined ? "the paper's, the default" : 'given'}; ` +
       `--prompt-suffix TEXT|none changes it; verl rows keep their prompt); overlong responses: ${config.overlong}`);
     say(`first prompt (example ${examples[0]!.index}):\n${renderPrompt(examples[0]!)}`);
@@ -178,7 +179,7 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
         `resume with: rlvr train --out ${runDir} --resume`);
       return { metrics, validation, seconds: (performance.now() - started) / 1000, exitCode: signalled === 'SIGTERM' ? 143 : 130 };
     }
-    if (main) console.log(`done: ${trainer.step} steps; metrics in ${path.join(runDir, 'metrics.jsonl')}, model in ${latestCheckpoint(runDir)}`);
+    if (main) console.log(`done: ${plural(trainer.step, 'step')}; metrics in ${path.join(runDir, 'metrics.jsonl')}, model in ${latestCheckpoint(runDir)}`);
     return { metrics, validation, seconds: (performance.now() - started) / 1000 };
   } finally {
     group.close();
@@ -255,11 +256,15 @@ function getAt(obj: unknown, p: readonly string[]): unknown {
 }
 
 /** A new run must not write into a folder that already holds another run's results. */
-function checkNewRunFolder(runDir: string): void {
+async function checkNewRunFolder(runDir: string): Promise<void> {
   if (!fs.existsSync(runDir)) return;
   if (!fs.statSync(runDir).isDirectory()) throw new UserError(`--out ${runDir} is a file, not a folder`);
+  const { findCheckpoint } = await import('../rl/checkpoints.js');
   for (const f of ['metrics.jsonl', 'checkpoints']) {
-    if (fs.existsSync(path.join(runDir, f))) throw new UserError(`--out ${runDir} already holds a run (${f}); continue it with --resume or choose another --out`);
+    if (!fs.existsSync(path.join(runDir, f))) continue;
+    // Stopped before its first checkpoint, a run cannot be continued: say so instead of sending the user to --resume.
+    if (!findCheckpoint(runDir)) throw new UserError(`--out ${runDir} already holds a run that stopped before its first checkpoint (${f}, nothing to resume); delete the folder (rm -r ${runDir}) or choose another --out`);
+    throw new UserError(`--out ${runDir} already holds a run (${f}); continue it with --resume or choose another --out`);
   }
 }
 

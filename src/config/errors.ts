@@ -18,6 +18,24 @@ const ALIASES: Record<string, string> = {
   ppo_mini_batch_size: 'miniBatchSize', ppo_epochs: 'ppoEpochs', loss_agg_mode: 'lossAggregation',
 };
 
+/**
+ * A JSON.parse error as one line without the file's content (V8 quotes the text around the
+ * error: a YAML run file or a history would be dumped into the message).
+ */
+export function jsonErrorText(err: unknown): string {
+  const m = String((err as Error)?.message ?? err);
+  if (/Unexpected end of JSON input/.test(m)) return 'it ends in the middle of a value (truncated?)';
+  const where = /\(line (\d+) column (\d+)\)/.exec(m);
+  const pos = /at position (\d+)/.exec(m);
+  const what = m.split(/,? "|\n| in JSON at | at position /)[0]!.trim();
+  return `${what}${where ? ` at line ${where[1]} column ${where[2]}` : pos ? ` at byte ${pos[1]}` : ''}`;
+}
+
+/** "1 step", "2 steps". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
 /** The known name closest to `name` (aliases, snake_case → camelCase, then edit distance), or null. */
 export function didYouMean(name: string, known: readonly string[]): string | null {
   const alias = ALIASES[name];
@@ -30,7 +48,16 @@ export function didYouMean(name: string, known: readonly string[]): string | nul
     const d = n === norm(k) ? 0 : levenshtein(n, norm(k));
     if (d < bestD) [best, bestD] = [k, d];
   }
-  return best !== null && bestD <= Math.max(2, Math.floor(n.length / 3)) ? best : null;
+  if (best !== null && bestD <= Math.max(2, Math.floor(n.length / 3))) return best;
+  // An abbreviation (valEvery → validateEvery, lr → ...): the name's letters in order in one known name.
+  const abbreviating = known.filter((k) => n.length >= 4 && isSubsequence(n, norm(k)) && n[0] === norm(k)[0]);
+  return abbreviating.length === 1 ? abbreviating[0]! : null;
+}
+
+function isSubsequence(a: string, b: string): boolean {
+  let i = 0;
+  for (const c of b) if (c === a[i]) i++;
+  return i === a.length;
 }
 
 function levenshtein(a: string, b: string): number {

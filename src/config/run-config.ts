@@ -14,12 +14,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { dotted, formatIssues, show, UserError } from './errors.js';
+import { dotted, formatIssues, jsonErrorText, show, UserError } from './errors.js';
 import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, grpoConfig, PRESETS, withMatchingMiniBatch, type GRPOConfig } from '../rl/config.js';
 import { OVERLONG_MODES } from '../rl/overlong.js';
 import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
 
 export const PARAM_DTYPES = ['float32', 'bfloat16', 'float16', 'float64'] as const;
+/** Loggers of `log` / --log. */
+export const LOGGERS = ['tensorboard'] as const;
 
 const ValidationSchema = z.strictObject({
   data: z.string().min(1).describe('Validation problems (jsonl/parquet with answers), scored greedily.'),
@@ -33,6 +35,13 @@ const ResumeRecordSchema = z.strictObject({
   step: z.number().int().min(0),
   time: z.string(),
   changed: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])),
+});
+
+/** Digests of the run's model and data, written at the start (src/rl/fingerprint.ts). */
+const FingerprintSchema = z.strictObject({
+  architecture: z.string(),
+  weights: z.string(),
+  data: z.string(),
 });
 
 /** Data parallel over several processes (src/dist/; docs/distributed.md). */
@@ -71,7 +80,10 @@ const RUN_FIELDS = {
   promptSuffix: z.string().optional()
     .describe(`Appended to the user turn of {problem, answer} rows (they carry no answer-format instruction, the reward needs a \\boxed{}); "none" or "" for nothing; verl rows keep their prompt. Default: the paper's "${TRAIN_PROMPT_SUFFIX.trim()}".`),
   distributed: DistributedSchema.default(DistributedSchema.parse({})).describe('Data parallel over several processes and machines (rlvr train --nproc N; docs/distributed.md). Default: one process.'),
+  loggers: z.array(z.enum(LOGGERS)).default([])
+    .describe('Extra logs besides metrics.jsonl and rollouts.jsonl (--log tensorboard): "tensorboard" writes event files into <out>/tensorboard/ (the metrics as scalars, the sampled rollouts as text; tensorboard --logdir runs/). Default none.'),
   resumes: z.array(ResumeRecordSchema).default([]).describe('Written by rlvr: settings changed at each --resume.'),
+  fingerprint: FingerprintSchema.optional().describe('Written by rlvr when the run starts (src/rl/fingerprint.ts): what --resume checks the checkpoint, model and data against.'),
 };
 
 function knownPreset(rc: { preset?: string }, ctx: z.RefinementCtx): void {
@@ -112,6 +124,7 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   'master-port': { path: ['distributed', 'masterPort'], help: 'rendezvous port on node 0 (default: a free one; required with --nnodes > 1)' },
   'dist-backend': { path: ['distributed', 'backend'], help: 'c10d backend: auto (default; nccl on CUDA), gloo, nccl' },
   'dist-timeout': { path: ['distributed', 'timeoutSeconds'], help: 'seconds a rank waits for a live peer in a collective (default 1800; a dead peer fails the others at once)' },
+  log: { path: ['loggers'], help: 'extra logs: tensorboard (event files in <out>/tensorboard/: metrics as scalars, sampled rollouts as text)' },
   overlong: { path: ['grpo', 'overlong'], help: `reward of responses cut at the length limit: ${OVERLONG_MODES.join(', ')} (default off; soft = DAPO's penalty)` },
 };
 
@@ -221,10 +234,14 @@ export class RunConfigBuilder {
 
   /** Applies `--set k=v,k2=v2`: GRPO fields by name (a dotted path like validation.limit reaches run fields). */
   applySets(text: string): void {
+    const seen = new Map<string, string>();
     for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
       const eq = part.indexOf('=');
       if (eq < 0) throw new UserError(`--set: expected key=value, got '${part}'`);
       const key = part.slice(0, eq).trim();
+      const before = seen.get(key);
+      if (before !== undefined) throw new UserError(`--set ${key}: given twice (${before} and ${part.slice(eq + 1).trim()}); keep one`);
+      seen.set(key, part.slice(eq + 1).trim());
       const p = key.includes('.') ? key.split('.') : ['grpo', key];
       this.set(p, part.slice(eq + 1).trim(), `--set ${key}`);
     }
@@ -293,7 +310,8 @@ export function readRunFile(file: string): Record<string, unknown> {
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
+    const yaml = /\.ya?ml$/i.test(file) ? '; run files are JSON (YAML is not read): see examples/*.json' : '';
+    throw new UserError(`${file}: not valid JSON (${jsonErrorText(e)})${yaml}`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: expected a JSON object, got ${show(json)}`);
   const obj = Object.fromEntries(Object.entries(json).filter(([k]) => !k.startsWith('_')));
@@ -328,12 +346,13 @@ export function describeConfig(preset?: string): string {
         walk(GRPO_FIELDS as unknown as Record<string, z.ZodType>, 'grpo.');
         continue;
       }
+      if (k === 'resumes' || k === 'fingerprint') continue;
       const nested = (inner as unknown as { shape?: Record<string, z.ZodType> }).shape;
       if (nested) {
         walk(nested, `${prefix}${k}.`);
         continue;
       }
-      if (k === 'resumes') continue;
+      if (k === 'resumes' || k === 'fingerprint') continue;
       if (values && prefix === 'grpo.') {
         const v = values[k as keyof GRPOConfig];
         rows.push(`  ${(prefix + k).padEnd(26)} = ${JSON.stringify(v)}${k in own ? ` (${preset})` : ''}. ${s.description ?? ''}`);

@@ -8,8 +8,12 @@ export interface SeriesSpec {
   x: number[];
   y: (number | null)[];
   color: string;
-  /** Dashed line (a secondary series of the same run). */
-  dash?: boolean;
+  /**
+   * Dash pattern (canvas setLineDash, px; empty or absent: solid). A run's k-th line gets DASHES[k],
+   * so that with several runs (colour = run) every line of a chart is still told apart, in the
+   * plot and in the legend (which draws the same pattern).
+   */
+  dash?: number[];
   /** Draw points (sparse series such as validation). */
   points?: boolean;
 }
@@ -21,6 +25,8 @@ export interface ChartSpec {
   yLabel: string;
   /** Fixed y range (fractions: [0, 1]); otherwise from the data. */
   yRange?: [number, number];
+  /** Values are fractions (0-1): an automatic range stays within [0, 1] (all zero: [0, 1], not uPlot's 0-100). */
+  fraction?: boolean;
   series: SeriesSpec[];
   /**
    * Vertical lines at given x values (e.g. the step where training accuracy saturated), drawn by a
@@ -37,6 +43,9 @@ export interface MarkerSpec {
   color: string;
 }
 
+/** Dash patterns of a run's lines in order: solid, dashed, dotted, dash-dot, long dash. */
+export const DASHES: readonly number[][] = [[], [7, 4], [2, 3], [9, 3, 2, 3], [14, 5]];
+
 // Tableau 10: distinct and readable on white.
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
@@ -52,12 +61,11 @@ function num(v: unknown): number | null {
 interface Line {
   label: string;
   get: (m: MetricsRow) => number | null;
-  dash?: boolean;
   points?: boolean;
 }
 
 /** One chart over every run: each run contributes its lines (those with at least one value). */
-function chart(runs: readonly RunData[], id: string, title: string, yLabel: string, lines: (run: RunData) => Line[], yRange?: [number, number]): ChartSpec | null {
+function chart(runs: readonly RunData[], id: string, title: string, yLabel: string, lines: (run: RunData) => Line[], yRange?: [number, number], fraction = yRange !== undefined): ChartSpec | null {
   const series: SeriesSpec[] = [];
   runs.forEach((run, r) => {
     lines(run).forEach((line, k) => {
@@ -66,11 +74,11 @@ function chart(runs: readonly RunData[], id: string, title: string, yLabel: stri
       series.push({
         label: runs.length > 1 ? `${run.name}: ${line.label}` : line.label,
         x: rows.map(([x]) => x), y: rows.map(([, y]) => y),
-        color: colorFor(runs.length, r, k), dash: runs.length > 1 ? line.dash : false, points: line.points ?? rows.length < 30,
+        color: colorFor(runs.length, r, k), dash: DASHES[k % DASHES.length], points: line.points ?? rows.length < 30,
       });
     });
   });
-  return series.length ? { id, title, xLabel: 'step', yLabel, yRange, series } : null;
+  return series.length ? { id, title, xLabel: 'step', yLabel, yRange, fraction, series } : null;
 }
 
 const metric = (key: string) => (m: MetricsRow) => num(m[key]);
@@ -105,10 +113,11 @@ function historyChart(runs: readonly RunData[]): ChartSpec | null {
       series.push({
         label: `${runs.length > 1 ? `${run.name}: ` : ''}example ${index}`,
         x: accs.map((_, e) => e + 1), y: accs.map(num), color: PALETTE[(runs.length === 1 ? k : r) % PALETTE.length]!, points: true,
+        dash: runs.length === 1 ? [] : DASHES[k % DASHES.length],
       });
     });
   });
-  return series.length ? { id: 'history', title: 'Per-example training accuracy by epoch', xLabel: 'epoch', yLabel: 'accuracy (fraction of rollouts)', yRange: [0, 1], series } : null;
+  return series.length ? { id: 'history', title: 'Per-example training accuracy by epoch', xLabel: 'epoch', yLabel: 'accuracy (fraction of rollouts)', yRange: [0, 1], fraction: true, series } : null;
 }
 
 /** Every chart of the dashboard and the report, in display order. */
@@ -116,20 +125,20 @@ export function runCharts(runs: readonly RunData[]): ChartSpec[] {
   const charts: (ChartSpec | null)[] = [
     chart(runs, 'reward', 'Reward (mean over the step\'s rollouts)', 'reward', (run) => [
       { label: 'reward', get: metric('rewardMean') },
-      ...(rewardNames(run).length > 1 ? rewardNames(run).map((n) => ({ label: `reward ${n}`, get: (m: MetricsRow) => num(m.rewardsByName?.[n]), dash: true })) : []),
+      ...(rewardNames(run).length > 1 ? rewardNames(run).map((n) => ({ label: `reward ${n}`, get: (m: MetricsRow) => num(m.rewardsByName?.[n]) })) : []),
     ]),
     chart(runs, 'accuracy', 'Training vs validation accuracy', 'accuracy (fraction)', (run) => [
       { label: 'train (rollouts)', get: metric('trainAccuracy') },
-      ...validationKeys(run).fractions.map((k) => ({ label: `validation ${k}`, get: (m: MetricsRow) => num(m.validation?.[k]), dash: true, points: true })),
+      ...validationKeys(run).fractions.map((k) => ({ label: `validation ${k}`, get: (m: MetricsRow) => num(m.validation?.[k]), points: true })),
     ], [0, 1]),
     chart(runs, 'entropy', 'Policy entropy', 'entropy (nats / token)', () => [{ label: 'entropy', get: metric('entropy') }]),
     chart(runs, 'kl', 'KL to the reference model', 'KL (nats / token)', () => [{ label: 'KL', get: metric('kl') }]),
-    chart(runs, 'clip', 'Clipped share of tokens (PPO ratio)', 'clip fraction', () => [{ label: 'clip fraction', get: metric('clipFrac') }]),
+    chart(runs, 'clip', 'Clipped share of tokens (PPO ratio)', 'clip fraction', () => [{ label: 'clip fraction', get: metric('clipFrac') }], undefined, true),
     chart(runs, 'gradnorm', 'Gradient norm', 'L2 norm (before clipping)', () => [{ label: 'grad norm', get: metric('gradNorm') }]),
     chart(runs, 'length', 'Response length', 'tokens', (run) => [
       { label: 'mean', get: metric('responseLengthMean') },
-      { label: 'max', get: metric('responseLengthMax'), dash: true },
-      ...validationKeys(run).lengths.map((k) => ({ label: `validation ${k}`, get: (m: MetricsRow) => num(m.validation?.[k]), dash: true, points: true })),
+      { label: 'max', get: metric('responseLengthMax') },
+      ...validationKeys(run).lengths.map((k) => ({ label: `validation ${k}`, get: (m: MetricsRow) => num(m.validation?.[k]), points: true })),
     ]),
     chart(runs, 'truncated', 'Truncated responses (hit the length limit)', 'share of rollouts', () => [{ label: 'truncated', get: metric('truncatedFrac') }], [0, 1]),
     chart(runs, 'zerovar', 'Groups with zero reward variance (no gradient)', 'share of groups', () => [{ label: 'zero-variance groups', get: metric('zeroVarianceGroupFrac') }], [0, 1]),
@@ -137,8 +146,8 @@ export function runCharts(runs: readonly RunData[]): ChartSpec[] {
     chart(runs, 'throughput', 'Rollout throughput', 'tokens / s', () => [{ label: 'tok/s', get: metric('tokensPerSecond') }]),
     chart(runs, 'time', 'Time per step', 'seconds', () => [
       { label: 'generation', get: metric('timeGeneration') },
-      { label: 'log-probs', get: metric('timeLogprobs'), dash: true },
-      { label: 'update', get: metric('timeUpdate'), dash: true },
+      { label: 'log-probs', get: metric('timeLogprobs') },
+      { label: 'update', get: metric('timeUpdate') },
     ]),
     historyChart(runs),
   ];

@@ -56,7 +56,7 @@ export function renderPage(state: PageState, opts: PageOptions): string {
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(state.title)}</title>
 ${head}
 <style>
-body{font-family:system-ui,sans-serif;margin:16px 24px;color:#222;background:#fafafa}
+body{font-family:${FONT_STACK};margin:16px 24px;color:#222;background:#fafafa}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:20px 0 8px}#status{color:#666;font-size:13px}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.chart{background:#fff;border:1px solid #e4e4e4;padding:4px}
 .uplot .u-title{font-size:14px;font-weight:600}
@@ -84,8 +84,15 @@ ${CLIENT}
 `;
 }
 
+/**
+ * Fonts of the page and of the canvas axes: the system UI font, then Noto CJK (Debian's
+ * fonts-noto-cjk) so that Chinese / Japanese / Korean text in responses, run names and labels
+ * renders as glyphs, not boxes.
+ */
+export const FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK KR", "Source Han Sans", "Microsoft YaHei", sans-serif';
+
 // The browser side (plain JS: it runs in the page, not in Node).
-const CLIENT = String.raw`
+const CLIENT = `const FONT_STACK = ${JSON.stringify(FONT_STACK)};\n` + String.raw`
 const charts = new Map();
 window.__rlvr = { charts, get state() { return state; } };
 // Whole steps only: uPlot picks the first increment that leaves enough room between ticks.
@@ -137,19 +144,68 @@ function markerPlugin(holder) {
   }] } };
 }
 
+// Tick labels with as many decimals as the tick spacing needs (a small range such as an entropy
+// between 11.8961 and 11.8964 must not print "11.896" four times); big or tiny magnitudes in
+// exponent form.
+function tickLabels(u, vals) {
+  const finite = vals.filter((v) => v != null && Number.isFinite(v));
+  if (finite.length === 0) return vals.map(() => '');
+  let step = Infinity;
+  for (let i = 1; i < finite.length; i++) step = Math.min(step, Math.abs(finite[i] - finite[i - 1]));
+  const big = Math.max(...finite.map(Math.abs));
+  if (big >= 1e6 || (big > 0 && big < 1e-4)) {
+    const digits = Number.isFinite(step) && step > 0 ? Math.min(12, Math.max(1, Math.ceil(Math.log10(big / step)) + 1)) : 3;
+    return vals.map((v) => (v == null ? '' : v === 0 ? '0' : v.toExponential(digits - 1)));
+  }
+  const decimals = Number.isFinite(step) && step > 0 ? Math.min(12, Math.max(0, -Math.floor(Math.log10(step) + 1e-9))) : 2;
+  return vals.map((v) => (v == null ? '' : v.toFixed(decimals)));
+}
+
+// The y range: fixed (spec.yRange), or from the data; all-zero data gets [0, 1] (uPlot's default
+// for a flat zero series is 0-100, which reads as a percentage); fractions stay within [0, 1].
+function yScale(spec) {
+  if (spec.yRange) return { range: spec.yRange };
+  return { auto: true, range: (u, min, max) => {
+    if (min == null || max == null) return [0, 1];
+    if (min === 0 && max === 0) return [0, 1];
+    const [lo, hi] = uPlot.rangeNum(min, max, 0.1, true);
+    return spec.fraction ? [Math.max(0, lo), Math.min(1, hi)] : [lo, hi];
+  } };
+}
+
+// The legend's swatch of every series: a short line with the series' colour AND dash pattern
+// (uPlot's own swatch shows the colour only: with several runs, colour marks the run and two
+// lines of one run would look the same).
+function legendSwatches(el, spec) {
+  const rows = el.querySelectorAll('.u-legend .u-series');
+  spec.series.forEach((s, i) => {
+    const marker = rows[i + 1] && rows[i + 1].querySelector('.u-marker');
+    if (!marker) return;
+    const dash = (s.dash || []).join(' ');
+    marker.style.border = 'none';
+    marker.style.background = 'none';
+    marker.style.width = '30px';
+    marker.innerHTML = '<svg width="30" height="10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5" stroke="' + s.color +
+      '" stroke-width="2.5"' + (dash ? ' stroke-dasharray="' + dash + '"' : '') + '/></svg>';
+    marker.dataset.dash = dash || 'solid';
+    marker.dataset.color = s.color;
+  });
+}
+
 function chartOptions(spec, holder) {
+  const font = '12px ' + FONT_STACK;
   return {
     plugins: [markerPlugin(holder)],
     title: spec.title, width: chartWidth(), height: 260,
-    scales: { x: { time: false }, y: spec.yRange ? { range: spec.yRange } : { auto: true } },
+    scales: { x: { time: false }, y: yScale(spec) },
     axes: [
-      { label: spec.xLabel, incrs: STEP_INCRS, values: (u, vals) => vals.map((v) => (Number.isInteger(v) ? String(v) : '')) },
-      { label: spec.yLabel, size: 64 },
+      { label: spec.xLabel, incrs: STEP_INCRS, font, labelFont: 'bold ' + font, values: (u, vals) => vals.map((v) => (Number.isInteger(v) ? String(v) : '')) },
+      { label: spec.yLabel, size: 72, font, labelFont: 'bold ' + font, values: tickLabels },
     ],
     series: [
       { label: spec.xLabel },
       ...spec.series.map((s) => ({
-        label: s.label, stroke: s.color, width: 1.6, dash: s.dash ? [6, 4] : undefined, spanGaps: true,
+        label: s.label, stroke: s.color, width: 1.6, dash: s.dash && s.dash.length ? s.dash : undefined, spanGaps: true,
         points: { show: !!s.points, size: 5, fill: s.color },
       })),
     ],
@@ -176,6 +232,7 @@ function drawCharts() {
     root.appendChild(el);
     const markers = { markers: spec.markers || [], drawn: [] };
     charts.set(spec.id, { u: new uPlot(chartOptions(spec, markers), data, el), el, signature, markers });
+    legendSwatches(el, spec);
   }
   for (const [id, c] of charts) if (!seen.has(id)) { c.u.destroy(); c.el.remove(); charts.delete(id); }
   const steps = state.runs.map((r) => r.name + ': step ' + r.lastStep).join(' · ');

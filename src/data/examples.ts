@@ -7,6 +7,7 @@
 //   simple: problem | question, answer            (answer may be a number: amc23 stores 27.0)
 import path from 'node:path';
 import { readParquetRows } from './parquet.js';
+import { jsonErrorText } from '../config/errors.js';
 import { answerToString, assertFile, getPath, isRecord, readJsonl, readText } from './files.js';
 import type { ChatMessage } from './prompts.js';
 
@@ -29,6 +30,11 @@ export interface LoadOptions {
    * Not applied to verl rows: their prompt is already final.
    */
   suffix?: string;
+  /**
+   * Where a warning goes (rows with an empty answer: every response to them scores 0; the
+   * paper's own DSR-sub has one, row 265). Default: stderr. A file whose every answer is empty is an error.
+   */
+  warn?: (line: string) => void;
 }
 
 /** Where a row came from, for error messages. */
@@ -44,6 +50,21 @@ function where(o: RowOrigin): string {
 
 function missing(o: RowOrigin, field: string, hint = ''): Error {
   return new Error(`${where(o)}: missing field '${field}'${hint}`);
+}
+
+/** The problem and the suffix with one space between them (a suffix given as 'Give ...' is not glued on: 'boxes?Give'). */
+export function joinSuffix(problem: string, suffix: string): string {
+  if (suffix === '' || /^\s/.test(suffix) || /\s$/.test(problem)) return problem + suffix;
+  return `${problem} ${suffix}`;
+}
+
+/** Rows whose answer is empty can never be rewarded: a warning naming them, or an error when no row has an answer. */
+function checkAnswers(file: string, examples: TrainExample[], warn: (line: string) => void): void {
+  const empty = examples.map((e, i) => (e.groundTruth.trim() === '' ? i : -1)).filter((i) => i >= 0);
+  if (empty.length === 0) return;
+  const rows = `row${empty.length === 1 ? '' : 's'} ${empty.slice(0, 10).join(', ')}${empty.length > 10 ? ', ...' : ''}`;
+  if (empty.length === examples.length) throw new Error(`${file}: every answer is empty (${rows}): no response could be rewarded`);
+  warn(`warning: ${file}: ${empty.length} of ${examples.length} rows have an empty answer (${rows}); every response to them scores 0`);
 }
 
 /** Converts one raw row (any of the accepted schemas) into a TrainExample. */
@@ -62,12 +83,15 @@ export function rowToExample(raw: unknown, origin: RowOrigin, opts: LoadOptions 
   }
 
   const problem = raw['problem'] ?? raw['question'];
+  if (problem !== undefined && typeof problem !== 'string') {
+    throw new Error(`${where(origin)}: field '${raw['problem'] !== undefined ? 'problem' : 'question'}' must be a string (the problem's text), got ${Array.isArray(problem) ? 'a list' : problem === null ? 'null' : `a ${typeof problem === 'object' ? 'JSON object' : typeof problem}`}`);
+  }
   if (typeof problem !== 'string') {
     throw missing(origin, 'problem', " (expected 'problem' or 'question' with 'answer', or verl 'prompt' with 'reward_model.ground_truth')");
   }
   const answer = answerToString(raw['answer']);
   if (answer === undefined) throw missing(origin, 'answer');
-  return { index, messages: [{ role: 'user', content: problem + (opts.suffix ?? '') }], groundTruth: answer, dataSource, columns: raw };
+  return { index, messages: [{ role: 'user', content: joinSuffix(problem, opts.suffix ?? '') }], groundTruth: answer, dataSource, columns: raw };
 }
 
 function parseMessages(prompt: unknown, origin: RowOrigin): ChatMessage[] {
@@ -101,7 +125,7 @@ export function loadJsonExamples(file: string, opts: LoadOptions = {}): TrainExa
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
+    throw new Error(`${file}: invalid JSON (${jsonErrorText(err)})`);
   }
   if (!Array.isArray(data)) throw new Error(`${file}: expected a JSON array of rows`);
   return data.map((r, i) => rowToExample(r, { file, row: i }, opts));
@@ -117,5 +141,6 @@ export async function loadExamples(file: string, opts: LoadOptions = {}): Promis
   else if (ext === '.json') examples = loadJsonExamples(file, opts);
   else throw new Error(`${file}: unsupported extension '${ext}' (expected .parquet, .jsonl or .json)`);
   if (examples.length === 0) throw new Error(`${file}: no rows`);
+  checkAnswers(file, examples, opts.warn ?? ((line) => process.stderr.write(line + '\n')));
   return examples;
 }

@@ -1,6 +1,7 @@
 // File helpers shared by the data readers: one clear error for a missing file, and a jsonl
 // reader that names the file and line of a malformed row.
 import fs from 'node:fs';
+import { jsonErrorText } from '../config/errors.js';
 
 /** Throws `no such file: PATH` unless `path` is a readable regular file. */
 export function assertFile(path: string): void {
@@ -13,9 +14,20 @@ export function assertFile(path: string): void {
   if (!stat.isFile()) throw new Error(`not a file: ${path}`);
 }
 
+/** A file's text; a byte that is not UTF-8 is an error naming its offset and line (never a silent U+FFFD). */
 export function readText(path: string): string {
   assertFile(path);
-  return fs.readFileSync(path, 'utf8');
+  const bytes = fs.readFileSync(path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const lossy = Buffer.from(bytes.toString('utf8'), 'utf8');
+    let at = 0;
+    while (at < bytes.length && bytes[at] === lossy[at]) at++;
+    let line = 1;
+    for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++;
+    throw new Error(`${path}: line ${line}: not valid UTF-8 (byte 0x${bytes[at]!.toString(16).padStart(2, '0')} at offset ${at}); save the file as UTF-8`);
+  }
 }
 
 /** A parsed jsonl row with its 1-based line number (blank lines are skipped, so rows and lines differ). */
@@ -34,7 +46,7 @@ export function readJsonl(path: string): JsonlRow[] {
     try {
       rows.push({ line: i + 1, value: JSON.parse(raw) });
     } catch (err) {
-      throw new Error(`${path}: line ${i + 1}: invalid JSON (${(err as Error).message})`);
+      throw new Error(`${path}: line ${i + 1}: invalid JSON (${jsonErrorText(err)})`);
     }
   }
   return rows;

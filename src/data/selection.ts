@@ -7,6 +7,7 @@
 // sort), so ties keep the file's key order. JSON.parse cannot honour that: JS objects
 // enumerate integer-like keys in ascending numeric order, whatever the text says. So the key
 // order is recovered by scanning the top-level object of the text (`topLevelKeys`).
+import { jsonErrorText } from '../config/errors.js';
 import fs from 'node:fs';
 import { readText } from './files.js';
 import { Rng } from './rng.js';
@@ -81,7 +82,7 @@ export function parseHistory(text: string, source = '<history>'): HistoryEntry[]
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${source}: invalid JSON (${(err as Error).message})`);
+    throw new Error(`${source}: invalid JSON (${jsonErrorText(err)})`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new Error(`${source}: expected an object { "<index>": [acc, ...], ... }`);

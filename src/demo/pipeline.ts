@@ -294,7 +294,7 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
     const history = await withModels(baseDir, selCfg.klCoef !== 0, async (policy, reference) => {
       const trainer = new GRPOTrainer({
         policy, reference, tokenizer: tok, examples: poolExamples, renderPrompt, stopTokenIds: tok.stopTokenIds, rewards,
-        config: selCfg, runDir: path.join(o.outDir, 'selection'), log: (l) => log(`[select] ${l}`),
+        config: selCfg, runDir: path.join(o.outDir, 'selection'), tokenizerFrom: baseDir, log: (l) => log(`[select] ${l}`),
       });
       await trainer.train();
       trainer.history.save(path.join(o.outDir, 'selection', 'accuracy_history.json'));
@@ -421,7 +421,7 @@ async function oneShotRun(o: OneShotRunOptions): Promise<OneShotRun> {
   const steps = await withModels(o.baseDir, grpoConfig.klCoef !== 0, async (policy, reference) => {
     const trainer = new GRPOTrainer({
       policy, reference, tokenizer: tok, examples: oneShot, renderPrompt: (ex) => tok.renderPrompt(ex.messages), stopTokenIds: tok.stopTokenIds,
-      rewards: o.rewards, config: grpoConfig, runDir, log,
+      rewards: o.rewards, config: grpoConfig, runDir, tokenizerFrom: o.baseDir, log,
       validate: async (step) => {
         const r = step === 0 ? before : evaluateHeldOut(policy, tok, o.test, cfg.evalMaxTokens);
         validation.push({ step, accuracy: r.accuracy, lenientAccuracy: r.lenientAccuracy, boxedRate: r.boxedRate, meanLength: r.meanLength, perFamily: r.perFamily });

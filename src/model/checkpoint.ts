@@ -1,6 +1,7 @@
 // Loading and saving Hugging Face model folders: config.json, *.safetensors (single or
 // sharded), generation_config.json and the tokenizer files. Loading goes tensor by tensor, so
 // peak host memory is the model plus one tensor, never the whole file twice.
+import { jsonErrorText } from '../config/errors.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBytes, noGrad, tidy, type DType, type Device, type Tensor } from '../engine/index.js';
@@ -22,8 +23,14 @@ export function readConfig(dir: string): ModelConfig {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(dir)) throw new Error(`no such model folder: ${dir}`);
   if (!fs.existsSync(file)) throw new Error(`${dir} is not a Hugging Face model folder (no config.json)`);
+  let json: unknown;
   try {
-    return parseModelConfig(JSON.parse(fs.readFileSync(file, 'utf8')));
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${jsonErrorText(e)})`);
+  }
+  try {
+    return parseModelConfig(json);
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   }

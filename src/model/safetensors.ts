@@ -160,7 +160,8 @@ export class SafetensorsReader {
 }
 
 /** The .safetensors files behind a path: a file, an index json, or a folder with either. */
-function resolveFiles(pathOrDir: string): string[] {
+/** The .safetensors files of a file, an index or a model folder (the shards, in index order). */
+export function resolveFiles(pathOrDir: string): string[] {
   let p = path.resolve(pathOrDir);
   if (fs.statSync(p).isDirectory()) {
     const index = path.join(p, 'model.safetensors.index.json');

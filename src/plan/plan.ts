@@ -173,8 +173,15 @@ export function planMemory(x: PlanInputs): MemoryPlan {
 
   const problems: string[] = [];
   if (updatePeak > x.deviceBytes) {
-    problems.push(`update needs ${fmt(updatePeak)} (micro-batch ${mbt} tokens${ckpt ? ', checkpointed' : ''}) of ${fmt(x.deviceBytes)}` +
-      (mbt <= minTokens && ckpt ? ': even one longest sequence with checkpointing does not fit (shorten maxResponseLength or use a larger device)' : ''));
+    // Advice only where it would make the run fit: a shorter sequence helps only when the weights,
+    // gradients and optimizer state leave room for one.
+    const fixed = staticUpdate + headWorkspace + margin;
+    // Micro-batches are whole STEPs of tokens: a length helps only when one STEP fits.
+    const longestFitting = Math.floor(room / activationBytes(cfg, 1, c, true) / STEP) * STEP;
+    const advice = fixed >= x.deviceBytes || longestFitting < STEP
+      ? `: the weights, gradients and AdamW state alone need ${fmt(fixed)} (with the margin${fixed < x.deviceBytes ? `, leaving no room for a ${STEP}-token micro-batch` : ''}); no sequence length fits, only more memory or sharding will (--nproc N --set zeroStage=1 shards AdamW)`
+      : mbt <= minTokens && ckpt ? `: even one longest sequence (${longest} tokens) with checkpointing does not fit; maxPromptLength + maxResponseLength ≤ ${Math.max(0, longestFitting)} tokens would, or a larger device` : '';
+    problems.push(`update needs ${fmt(updatePeak)} (micro-batch ${mbt} tokens${ckpt ? ', checkpointed' : ''}) of ${fmt(x.deviceBytes)}${advice}`);
   }
   if (!Number.isFinite(worstCaseWaves)) {
     problems.push(`rollout KV budget ${fmt(budget)} holds less than the shared prompts plus one ${promptTokens + x.maxResponseLength}-token row (${fmt(promptKv + oneRow)})`);
@@ -204,6 +211,8 @@ export function parseBytes(text: string): number {
   const m = /^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*(gib|gb|g|mib|mb|m|tb|t|b)?\s*$/i.exec(text);
   if (!m) throw new Error(`not a memory size: '${text}' (e.g. 80GB, 75GiB)`);
   const n = Number(m[1]);
+  // A bare small number is a size in GB typed without its unit (24 → 24 bytes would plan nothing).
+  if (m[2] === undefined && n < 1e6) throw new Error(`'${text.trim()}' has no unit: write ${text.trim()}GB or ${text.trim()}GiB`);
   const unit = (m[2] ?? 'b').toLowerCase();
   const scale: Record<string, number> = { b: 1, m: 1e6, mb: 1e6, mib: 2 ** 20, g: 1e9, gb: 1e9, gib: 2 ** 30, t: 1e12, tb: 1e12 };
   return n * scale[unit]!;

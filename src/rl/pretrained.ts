@@ -18,6 +18,8 @@ import { VerifierPool } from '../reward/pool.js';
 import { UserError } from '../config/errors.js';
 import { readDistEnv } from '../dist/env.js';
 import { atomicWriteFile } from './checkpoints.js';
+import { checkResume, fingerprint } from './fingerprint.js';
+import { acquireRunLock } from './run-lock.js';
 import { renderChat, QWEN2_5_CHAT_TEMPLATE, type Tokenizer } from '../tokenizer/index.js';
 import { needsReference, type GRPOConfig } from './config.js';
 import { ValueModel } from './critic.js';
@@ -43,7 +45,7 @@ export interface PretrainedOptions extends Omit<RunConfigInput, 'model' | 'data'
  * tokenizer, critic, tokenizer folder and dispose always set.
  */
 export type PretrainedParts = Required<Pick<TrainerOptions, 'policy' | 'reference' | 'examples' | 'renderPrompt' | 'stopTokenIds' | 'rewards' | 'config' | 'runDir' | 'tokenizerFrom' | 'dispose'>>
-  & Pick<TrainerOptions, 'validate'>
+  & Pick<TrainerOptions, 'validate' | 'tensorboard'>
   & { tokenizer: Tokenizer; critic: ValueModel | null };
 
 /** The run file written into every run folder (what resume and `rlvr train --resume` read back). */
@@ -147,11 +149,19 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
   if (computeDtype !== 'float32' && run.dtype !== 'float32') {
     throw new UserError(`dtype ${run.dtype}: computeDtype ${computeDtype} keeps float32 master weights; use dtype float32 (--dtype float32), or grpo.computeDtype float32 for pure ${run.dtype} training, which loses updates at lr 1e-6`);
   }
-  const loaded = await userErrors(() => loadModelFolder(run.model, { device, dtype: run.dtype }));
-  const { tokenizer, tokenizerConfig } = loaded;
-  let policy = loaded.model;
-  const models: { dispose(): void }[] = [policy];
+  // One writer per run folder (src/rl/run-lock.ts); in a data-parallel run rank 0 writes and locks.
+  const dist = readDistEnv();
+  const lock = !dist || dist.rank === 0 ? acquireRunLock(runDir, (line) => process.stderr.write(line + '\n')) : null;
+  const models: { dispose(): void }[] = [];
   try {
+    const loaded = await userErrors(() => loadModelFolder(run.model, { device, dtype: run.dtype }));
+    const { tokenizer, tokenizerConfig } = loaded;
+    let policy = loaded.model;
+    models.push(policy);
+    // What the run is (model, weights, data): recorded at the start, checked on resume (src/rl/fingerprint.ts).
+    const dataForDigest = inputs.examples ?? run.data;
+    if (inputs.checkpoint) checkResume({ checkpoint: inputs.checkpoint, model: run.model, data: dataForDigest, recorded: run.fingerprint });
+    const runFingerprint = inputs.checkpoint && run.fingerprint ? run.fingerprint : fingerprint(run.model, dataForDigest);
     // Rollouts stop at the model's EOS ids (generation_config.json / tokenizer_config.json), as
     // vLLM did in the paper's run; run.stop (--stop) adds more (e.g. '<|im_end|>').
     const stopTokenIds = [...new Set([...loaded.eosTokenIds, ...run.stop.map((t) => {
@@ -199,21 +209,24 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
     const saveRunConfig = (resumes: RunConfig['resumes'] = run.resumes) => {
       fs.mkdirSync(runDir, { recursive: true });
       const record = inputs.examples ? { ...run, data: IN_CODE } : run;
-      atomicWriteFile(path.join(runDir, RUN_CONFIG_FILE), JSON.stringify({ ...record, out: runDir, grpo: config, resumes }, null, 2) + '\n');
+      atomicWriteFile(path.join(runDir, RUN_CONFIG_FILE), JSON.stringify({ ...record, out: runDir, grpo: config, resumes, fingerprint: runFingerprint }, null, 2) + '\n');
     };
 
     return {
       policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: run.model, validate,
+      tensorboard: run.loggers.includes('tensorboard'),
       device, promptSuffix, pool, saveRunConfig,
       dispose: async () => {
         policy.dispose();
         reference?.dispose();
         critic?.dispose();
         await pool?.close();
+        lock?.release();
       },
     };
   } catch (e) {
     for (const m of models) m.dispose();
+    lock?.release();
     throw e;
   }
 }

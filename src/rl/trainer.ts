@@ -34,6 +34,7 @@ import { forkLossWeights } from './fork-weights.js';
 import { zeroVarianceWarning } from './group-stats.js';
 import { shapeOverlongReward } from './overlong.js';
 import { appendRollouts, rolloutSampleIndices, type RolloutRecord } from './rollout-log.js';
+import { metricScalars, TensorBoardWriter } from './tensorboard.js';
 import { aggregationWeights } from './losses.js';
 import { pretrainedParts, readRunConfig, type PretrainedOptions } from './pretrained.js';
 import { scoreRewards, type Rewards } from './rewards.js';
@@ -133,6 +134,8 @@ export interface TrainerOptions {
   rolloutOptions?: Partial<RolloutOptions>;
   /** The ranks of a data-parallel run (src/dist/data-parallel.ts). Default: this process alone. */
   dataParallel?: DataParallel;
+  /** Also write TensorBoard event files (runDir/tensorboard/): the metrics as scalars, the sampled rollouts as text. */
+  tensorboard?: boolean;
 }
 
 /** Library options of fromPretrained/resume: the run description plus progress callbacks. */
@@ -186,6 +189,10 @@ export class GRPOTrainer {
       if (opts.config.trainBatchSize < this.dp.worldSize) throw new UserError(`trainBatchSize ${opts.config.trainBatchSize} is below the ${this.dp.worldSize} ranks: each rank needs at least one group`);
     }
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
+    // Every checkpoint is a complete HF folder only with the tokenizer files copied in.
+    if (!opts.tokenizerFrom || !fs.existsSync(path.join(opts.tokenizerFrom, 'tokenizer.json'))) {
+      this.log(`warning: ${opts.tokenizerFrom ? `${opts.tokenizerFrom} has no tokenizer.json` : 'no tokenizerFrom given'}: checkpoints will hold no tokenizer files (rlvr eval and transformers need them)`);
+    }
     this.examples = this.tokenizePrompts(opts.examples);
     opts.policy.requiresGrad_(true);
     this.computeDtype = resolveComputeDtype(opts.config.computeDtype, opts.policy.device);
@@ -249,8 +256,19 @@ export class GRPOTrainer {
   }
 
   /** Frees the optimizer state and whatever fromPretrained/resume built (models, verifier workers). */
+  private tbWriter: TensorBoardWriter | null = null;
+
+  /** The TensorBoard writer (main rank, with options.tensorboard), opened on first use. */
+  private tensorboard(): TensorBoardWriter | null {
+    if (!this.o.tensorboard || !this.dp.isMain) return null;
+    this.tbWriter ??= new TensorBoardWriter(path.join(this.o.runDir, 'tensorboard'), this.step + 1);
+    return this.tbWriter;
+  }
+
   /** Frees the optimizers' state (the policy's and the critic's); the models belong to the caller. */
   disposeOptimizers(): void {
+    this.tbWriter?.close();
+    this.tbWriter = null;
     this.optimizer.dispose();
     this.criticOptimizer?.dispose();
   }
@@ -409,11 +427,15 @@ export class GRPOTrainer {
     const truncated = samples.map((s) => s.finishReason === 'length');
     const overlong = { mode: cfg.overlong, maxLength: cfg.maxResponseLength, buffer: overlongBufferOf(cfg) };
     const rewards = verified.map((r, i) => shapeOverlongReward(r, samples[i]!.tokens.length, truncated[i]!, overlong));
-    if (this.dp.isMain) appendRollouts(this.rolloutsFile, rolloutSampleIndices(samples.length, cfg.rolloutSamples).map((i): RolloutRecord => ({
-      step: this.step + 1, promptId: examples[samples[i]!.promptIndex]!.index, sample: samples[i]!.sampleIndex, text: texts[i]!,
-      reward: rewards[i]!, verified: verified[i]!, extracted: extractAnswer(texts[i]!, { mode: 'reward' }),
-      length: samples[i]!.tokens.length, truncated: truncated[i]!,
-    })));
+    if (this.dp.isMain) {
+      const records = rolloutSampleIndices(samples.length, cfg.rolloutSamples).map((i): RolloutRecord => ({
+        step: this.step + 1, promptId: examples[samples[i]!.promptIndex]!.index, sample: samples[i]!.sampleIndex, text: texts[i]!,
+        reward: rewards[i]!, verified: verified[i]!, extracted: extractAnswer(texts[i]!, { mode: 'reward' }),
+        length: samples[i]!.tokens.length, truncated: truncated[i]!,
+      }));
+      appendRollouts(this.rolloutsFile, records);
+      if (records.length > 0) this.tensorboard()?.text(this.step + 1, 'rollouts', rolloutsMarkdown(records));
+    }
     // Every rank's rollouts as numbers (global group index, reward, verified, length, truncated): metrics and history are global.
     const rows = this.dp.gatherRows([samples.map((x) => x.promptIndex + mine.start), rewards, verified, samples.map((x) => x.tokens.length), truncated.map(Number)]).columns;
     const [rowGroup, allRewards, allVerified, lengths, allTruncated] = rows as [number[], number[], number[], number[], number[]];
@@ -691,6 +713,8 @@ export class GRPOTrainer {
   private appendMetrics(m: object): void {
     if (!this.dp.isMain) return;
     fs.appendFileSync(this.metricsFile, JSON.stringify(m) + '\n');
+    const row = m as Record<string, unknown>;
+    this.tensorboard()?.scalars(row.step as number, metricScalars(row));
   }
 
   // ---- checkpoints (the file I/O: src/rl/checkpoints.ts) ----
@@ -723,8 +747,8 @@ export class GRPOTrainer {
 
   /**
    * Restores optimizer state, step and accuracy history from a checkpoint folder (the policy
-   * weights are loaded by the caller), and cuts metrics.jsonl back to that step so that the
-   * steps run again are not logged twice.
+   * weights are loaded by the caller), and cuts the per-step files (metrics.jsonl,
+   * rollouts.jsonl) back to that step so that the steps run again are not logged twice.
    */
   loadCheckpointState(dir: string): void {
     const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as { step: number; history?: AccuracyHistoryState };
@@ -743,6 +767,9 @@ export class GRPOTrainer {
     if (this.dp.isMain) {
       atomicWriteFile(historyFile, this.history.serialize());
       truncateMetrics(this.metricsFile, this.step);
+      truncateMetrics(this.rolloutsFile, this.step);
+      // TensorBoard keeps what it read: this session's event file starts at the next step, which makes it drop the steps run again.
+      this.tensorboard();
     }
   }
 }
@@ -775,7 +802,12 @@ function loadOptimizer(opt: AdamW, file: string, problem: string | null = null):
   }
 }
 
-/** Keeps the metrics lines of steps <= step (and drops a torn last line); atomic. */
+/** The sampled rollouts of a step as markdown (TensorBoard's Text tab). */
+function rolloutsMarkdown(records: readonly RolloutRecord[]): string {
+  return records.map((r) => `**example ${r.promptId}, sample ${r.sample}**: reward ${r.reward}, ${r.length} tokens${r.truncated ? ' (cut at the limit)' : ''}, answer ${r.extracted === null ? 'none' : '`' + r.extracted + '`'}\n\n\`\`\`\n${r.text.replace(/```/g, "'''")}\n\`\`\``).join('\n\n');
+}
+
+/** Keeps the lines of a per-step JSONL file (metrics, rollouts) with step <= step (and drops a torn last line); atomic. */
 export function truncateMetrics(file: string, step: number): void {
   if (!fs.existsSync(file)) return;
   const keep = fs.readFileSync(file, 'utf8').split('\n').filter((line) => {

@@ -9,6 +9,7 @@
 //   5. the post-processor may add template tokens (Llama-3's <|begin_of_text|>).
 // Decoding maps tokens back to bytes (ByteLevel decoder) and decodes UTF-8 lossily.
 
+import { jsonErrorText } from '../config/errors.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BpeModel } from './bpe.js';
@@ -144,7 +145,14 @@ export class Tokenizer {
   /** Loads `tokenizer.json` from a model folder or from the file path itself. */
   static fromFile(dirOrFile: string): Tokenizer {
     const file = fs.statSync(dirOrFile).isDirectory() ? path.join(dirOrFile, 'tokenizer.json') : dirOrFile;
-    return new Tokenizer(JSON.parse(fs.readFileSync(file, 'utf8')) as TokenizerJson);
+    let json: TokenizerJson;
+    try {
+      json = JSON.parse(fs.readFileSync(file, 'utf8')) as TokenizerJson;
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+      throw new Error(`${file}: not valid JSON (${jsonErrorText(e)}); the model folder's tokenizer is damaged`);
+    }
+    return new Tokenizer(json);
   }
 
   /** Builds a tokenizer from the parsed contents of a tokenizer.json. */

@@ -4,7 +4,7 @@
 // prompts that do not fit); then whole runs: damaged newest checkpoint, a SIGKILL, disk full,
 // flags given with --resume.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -111,8 +111,8 @@ const cases: Case[] = [
   ['--steps 0', () => [...base, '--steps', '0'], 2, /--steps: must be > 0, got 0/],
   ['--val-limit -1', () => [...base, '--val-data', data, '--val-limit', '-1'], 2, /--val-limit: must be > 0, got -1/],
   ['--val-limit without --val-data', () => [...base, '--val-limit', '3'], 2, /--val-limit needs --val-data/],
-  ['--threads -2', () => [...base, '--threads', '-2'], 2, /--threads: must be > 0, got -2/],
-  ['--threads 1.5', () => [...base, '--threads', '1.5'], 2, /--threads: expected an integer, got 1\.5/],
+  ['--threads -2', () => ['--model', modelDir, '--data', data, '--threads', '-2'], 2, /--threads: must be > 0, got -2/],
+  ['--threads 1.5', () => ['--model', modelDir, '--data', data, '--threads', '1.5'], 2, /--threads: expected an integer, got 1\.5/],
   ['--dtype float8', () => [...base, '--dtype', 'float8'], 2, /--dtype: must be one of float32, bfloat16, float16, float64, got "float8"/],
   ['--device gpu', () => [...base, '--device', 'gpu'], 2, /--device: must be cpu, cuda, cuda:N or mps, got "gpu"/],
   ['--preset unknown', () => [...base, '--preset', 'pg_only'], 2, /--preset: must be one of full, .*got "pg_only" \(did you mean 'pg-only'\?\)/],
@@ -121,7 +121,10 @@ const cases: Case[] = [
   ['--set groupSize=1', () => [...base, '--set', 'groupSize=1'], 2, /--set groupSize: must be >= 2, got 1/],
   ['--set saveEvery=-1', () => [...base, '--set', 'saveEvery=-1'], 2, /--set saveEvery: must be >= 0, got -1/],
   ['--set keepLast=1.5', () => [...base, '--set', 'keepLast=1.5'], 2, /--set keepLast: expected an integer/],
-  ['--set betas=abc', () => [...base, '--set', 'betas=abc'], 2, /--set betas: /],
+  ['--set betas=abc', () => [...base, '--set', 'betas=abc'], 2, /--set betas: must be >= 2 items, got \["abc"\]/],
+  ['--set a key twice', () => [...base, '--set', 'lr=1e-6,lr=2e-6'], 2, /--set lr: given twice \(1e-6 and 2e-6\); keep one/],
+  ['--set abbreviation', () => [...base, '--set', 'valEvery=2'], 2, /--set valEvery: unknown setting \(did you mean 'validateEvery'\?\)/],
+  ['--model twice', () => ['--model', modelDir, '--model', data, '--data', data], 2, /option --model given twice \('.*model' and '.*train\.jsonl'\); keep one/],
   ['--set betas=0.9:1.5', () => [...base, '--set', 'betas=0.9:1.5'], 2, /--set betas: must be < 1, got 1\.5/],
   ['--set topP=0', () => [...base, '--set', 'topP=0'], 2, /--set topP: must be > 0, got 0/],
   ['--set unknown key', () => [...base, '--set', 'stesp=3'], 2, /--set stesp: unknown setting \(did you mean 'steps'\?\)/],
@@ -134,7 +137,9 @@ const cases: Case[] = [
   ['missing --data', () => ['train', '--model', modelDir], 2, /--data FILE is required/],
   // run file
   ['--config missing', () => ['--config', path.join(tmp, 'nope.json')], 2, /no such file: .*nope\.json/],
-  ['--config not JSON', () => ['--config', file('bad.json', '{"model": ')], 2, /bad\.json: not valid JSON/],
+  ['--config not JSON', () => ['--config', file('bad.json', '{"model": ')], 2, /bad\.json: not valid JSON \(it ends in the middle of a value \(truncated\?\)\)$/],
+  // A YAML run file: one line, none of its content.
+  ['--config run.yaml', () => ['--config', file('run.yaml', 'model: secret-model-path\ndata: secret-data\n')], 2, /^rlvr: .*run\.yaml: not valid JSON \(Unexpected token 'm'\); run files are JSON \(YAML is not read\): see examples\/\*\.json$/],
   ['--config an array', () => ['--config', json('array.json', [1])], 2, /array\.json: expected a JSON object, got \[1\]/],
   ['config learning_rate', () => ['--config', json('lr-name.json', { model: modelDir, data, grpo: { learning_rate: 1e-6 } })], 2, /grpo\.learning_rate: unknown setting \(did you mean 'lr'\?\)/],
   ['config kl_coef', () => ['--config', json('kl.json', { model: modelDir, data, grpo: { kl_coef: 0 } })], 2, /grpo\.kl_coef: unknown setting \(did you mean 'klCoef'\?\)/],
@@ -155,21 +160,25 @@ const cases: Case[] = [
   ['--out under a file', () => [...base, '--out', path.join(fileOut, 'run')], 2, /--out .*a-file\/run: cannot write there \(a file is in the way\)/],
   ['--out is a file', () => [...base, '--out', fileOut], 2, /--out .*a-file is a file, not a folder/],
   ['--out not writable', () => [...base, '--out', '/sys/rlvr-test-run'], 2, /--out \/sys\/rlvr-test-run: cannot write there/],
-  ['--out holds another run', () => [...base, '--out', existingRun], 2, /already holds a run \(metrics\.jsonl\); continue it with --resume/],
+  ['--out holds another run', () => [...base, '--out', existingRun], 2, /already holds a run that stopped before its first checkpoint \(metrics\.jsonl, nothing to resume\); delete the folder/],
   // data
   ['data missing', () => ['--model', modelDir, '--data', path.join(tmp, 'nope.parquet')], 2, /no such file/],
   ['data malformed JSON line', () => ['--model', modelDir, '--data', file('bad-line.jsonl', '{"problem": "1+1", "answer": "2"}\n{"problem": \n')], 2, /bad-line\.jsonl.*(line 2|:2)/],
-  ['data row without answer', () => ['--model', modelDir, '--data', file('no-answer.jsonl', '{"problem": "1+1"}\n')], 2, /no-answer\.jsonl/],
-  ['data empty', () => ['--model', modelDir, '--data', file('empty.jsonl', '')], 2, /empty\.jsonl/],
+  ['data row without answer', () => ['--model', modelDir, '--data', file('no-answer.jsonl', '{"problem": "1+1"}\n')], 2, /no-answer\.jsonl: row 0 \(line 1\): missing field 'answer'$/],
+  ['data empty', () => ['--model', modelDir, '--data', file('empty.jsonl', '')], 2, /empty\.jsonl: no rows$/],
+  ['data every answer empty', () => ['--model', modelDir, '--data', file('empty-answers.jsonl', '{"problem": "1+1", "answer": ""}\n{"problem": "2+2", "answer": " "}\n')], 2, /empty-answers\.jsonl: every answer is empty \(rows 0, 1\): no response could be rewarded$/],
+  ['data not UTF-8', () => ['--model', modelDir, '--data', file('latin1.jsonl', Buffer.from('{"problem": "1+1", "answer": "2"}\n{"problem": "caf\xe9", "answer": "2"}\n', 'latin1') as unknown as string)], 2, /latin1\.jsonl: line 2: not valid UTF-8 \(byte 0xe9 at offset 50\); save the file as UTF-8$/],
+  ['data problem an object', () => ['--model', modelDir, '--data', file('problem-object.jsonl', '{"problem": {"text": "1+1"}, "answer": "2"}\n')], 2, /problem-object\.jsonl: row 0 \(line 1\): field 'problem' must be a string \(the problem's text\), got a JSON object$/],
   ['validation data missing', () => [...base, '--val-data', path.join(tmp, 'nope.jsonl')], 2, /no such file/],
   // model folder
   ['model folder missing', () => ['--model', path.join(tmp, 'no-model'), '--data', data], 2, /no such model folder/],
   ['model without config.json', () => ['--model', brokenModel('m-noconfig', (d) => fs.rmSync(path.join(d, 'config.json'))), '--data', data], 2, /not a Hugging Face model folder \(no config\.json\)/],
-  ['model config.json corrupt', () => ['--model', brokenModel('m-badconfig', (d) => fs.writeFileSync(path.join(d, 'config.json'), '{"hidden_size": ')), '--data', data], 2, /config\.json/],
-  ['model weights missing', () => ['--model', brokenModel('m-noweights', (d) => fs.rmSync(path.join(d, 'model.safetensors'))), '--data', data], 2, /no \.safetensors files found|model\.safetensors/],
+  ['model config.json corrupt', () => ['--model', brokenModel('m-badconfig', (d) => fs.writeFileSync(path.join(d, 'config.json'), '{"hidden_size": ')), '--data', data], 2, /m-badconfig\/config\.json: not valid JSON \(it ends in the middle of a value \(truncated\?\)\)$/],
+  ['model weights missing', () => ['--model', brokenModel('m-noweights', (d) => fs.rmSync(path.join(d, 'model.safetensors'))), '--data', data], 2, /m-noweights: no \.safetensors files found$/],
   ['model weights truncated', () => ['--model', brokenModel('m-truncated', (d) => fs.truncateSync(path.join(d, 'model.safetensors'), 5000)), '--data', data], 2, /model\.safetensors: .*(inconsistent offsets|header)/],
   ['model with NaN weights', () => ['--model', brokenModel('m-nan', (d) => poisonWeights(path.join(d, 'model.safetensors'))), '--data', data, '--threads', '1'], 2, /has NaN or infinite values/],
-  ['model without tokenizer', () => ['--model', brokenModel('m-notok', (d) => fs.rmSync(path.join(d, 'tokenizer.json'))), '--data', data, '--threads', '1'], 2, /tokenizer/],
+  ['model without tokenizer', () => ['--model', brokenModel('m-notok', (d) => fs.rmSync(path.join(d, 'tokenizer.json'))), '--data', data, '--threads', '1'], 2, /m-notok has no tokenizer\.json$/],
+  ['model tokenizer truncated', () => ['--model', brokenModel('m-tok-cut', (d) => fs.truncateSync(path.join(d, 'tokenizer.json'), 1000)), '--data', data, '--threads', '1'], 2, /m-tok-cut\/tokenizer\.json: not valid JSON \(Unterminated string at byte 1000\); the model folder's tokenizer is damaged$/],
   ['every prompt too long', () => [...base, '--set', `${small},maxPromptLength=5`], 2, /2 of 2 prompts are longer than maxPromptLength 5 tokens \(longest \d+; rows 0, 1\): nothing left to train on/],
 ];
 
@@ -184,7 +193,7 @@ function poisonWeights(f: string): void {
 describe('rlvr train: one line per bad input (the table)', () => {
   test(`${cases.length} bad inputs: exit code 2, one line, no stack`, async () => {
     assert.ok(cases.length >= 40);
-    const results = await pool(cases, 3, ([, args]) => {
+    const results = await pool(cases, Math.max(3, os.availableParallelism()), ([, args]) => {
       const a = args();
       return rlvr(a[0] === 'train' ? a : ['train', ...a]);
     });
@@ -192,6 +201,19 @@ describe('rlvr train: one line per bad input (the table)', () => {
     // Nothing was written where a run already was.
     assert.deepEqual(fs.readdirSync(existingRun), ['metrics.jsonl']);
     assert.equal(fs.readFileSync(path.join(existingRun, 'metrics.jsonl'), 'utf8'), '{"step":1}\n');
+  });
+
+  test('a row with an empty answer: a warning naming it (the run goes on)', async () => {
+    const d = file('one-empty-answer.jsonl', '{"problem": "1+1", "answer": "2"}\n{"problem": "2+2", "answer": ""}\n');
+    const r = await rlvr(['train', '--model', modelDir, '--data', d, '--threads', '1', '--set', `${small},maxPromptLength=5`]);
+    assert.match(r.stderr, /warning: .*one-empty-answer\.jsonl: 1 of 2 rows have an empty answer \(row 1\); every response to them scores 0/);
+    assertEndsWithOneError(r, 2, /nothing left to train on/, 'the run went on to its own check');
+  });
+
+  test('--threads above the logical CPUs: a warning (the run goes on)', async () => {
+    const r = await rlvr(['train', '--model', modelDir, '--data', data, '--threads', String(os.availableParallelism() * 8), '--set', `${small},maxPromptLength=5`]);
+    assert.match(r.stderr, new RegExp(`warning: --threads ${os.availableParallelism() * 8} is above this machine's ${os.availableParallelism()} logical CPUs: the extra threads wait on each other \\(slower, not faster\\)`));
+    assertEndsWithOneError(r, 2, /nothing left to train on/, 'the run went on to its own check');
   });
 
   test('--debug shows the stack of a user error', async () => {
@@ -221,6 +243,11 @@ describe('rlvr train: runs lose nothing', () => {
     assert.ok(!Number.isNaN(Date.parse(m.time as string)));
     assert.equal(m.truncatedFrac, 1, 'a random tiny model never stops within 3 tokens');
     assert.deepEqual(checkpoints(), ['latest', 'step-000002', 'step-000003']);
+    // Every checkpoint is a complete HF folder (rlvr eval loads it) and the lock is gone after the run.
+    for (const c of ['step-000002', 'step-000003']) {
+      for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(fs.existsSync(path.join(out, 'checkpoints', c, f)), `${c}/${f}`);
+    }
+    assert.ok(!fs.existsSync(path.join(out, '.lock')), 'lock released');
     const rc = JSON.parse(fs.readFileSync(path.join(out, 'run_config.json'), 'utf8'));
     assert.ok(path.isAbsolute(rc.model) && path.isAbsolute(rc.data) && path.isAbsolute(rc.out), 'absolute paths');
     assert.equal(rc.grpo.lr, 1e-6, 'the complete GRPO config is recorded');
@@ -291,6 +318,111 @@ describe('rlvr train: runs lose nothing', () => {
     assert.ok(!fs.readdirSync(root).some((f) => f.endsWith('.tmp')), 'stale partial checkpoints removed');
     const history = JSON.parse(fs.readFileSync(path.join(out, 'accuracy_history.json'), 'utf8')) as Record<string, number[]>;
     for (const accs of Object.values(history)) assert.equal(accs.length, 12);
+    // rollouts.jsonl is cut back to the checkpoint too: every step's rows once, in order.
+    const rolloutSteps = fs.readFileSync(path.join(out, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+    const perStep = rolloutSteps.filter((x) => x === 1).length;
+    assert.ok(perStep > 0);
+    assert.deepEqual(rolloutSteps, Array.from({ length: 12 * perStep }, (_, i) => Math.floor(i / perStep) + 1), 'no repeated steps in rollouts.jsonl');
+  });
+
+  test('one writer per run folder: a live holder is refused with its pid; a dead one\'s lock is taken over', async () => {
+    // A lock held by a live process on this host (this test's own pid).
+    const before = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
+    fs.writeFileSync(path.join(out, '.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), time: 'now', command: 'rlvr train' }));
+    const refused = await rlvr(['train', '--out', out, '--resume', '--steps', '13']);
+    assertEndsWithOneError(refused, 2, new RegExp(`^rlvr: run folder .*run is in use by pid ${process.pid} \\(since now\\); wait for it to end or stop it, or choose another --out`), 'locked');
+    assert.equal(fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8'), before, 'nothing written');
+    // A new run into that folder is told it is in use (not to delete it).
+    const fresh = await rlvr(['train', ...base, '--out', out]);
+    assertOneLine(fresh, 2, new RegExp(`^rlvr: run folder .*run is in use by pid ${process.pid}`), 'locked, new run');
+    // The lock of a process that is gone (a SIGKILL): taken over with a warning, released at the end.
+    const dead = spawnSync('true').pid!;
+    fs.writeFileSync(path.join(out, '.lock'), JSON.stringify({ pid: dead, host: os.hostname(), time: 'then', command: 'rlvr train' }));
+    const r = await rlvr(['train', '--out', out, '--resume', '--steps', '13']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`warning: taking over the lock of .*run left by pid ${dead}, which is no longer running`));
+    assert.ok(!fs.existsSync(path.join(out, '.lock')), 'released');
+  });
+
+  test('two rlvr train at once into one folder: the second is refused with the first one\'s pid', async () => {
+    const o = path.join(tmp, 'run-concurrent');
+    const first = spawn(process.execPath, [cli, 'train', ...base, '--out', o, '--steps', '100000', '--set', `${small},saveEvery=0`], { env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    let firstErr = '';
+    first.stderr.on('data', (d) => (firstErr += d));
+    const exited = new Promise<number | null>((r) => first.on('exit', r));
+    try {
+      while (!/step 1\/100000/.test(firstErr)) {
+        assert.equal(first.exitCode, null, firstErr);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const second = await rlvr(['train', ...base, '--out', o, '--steps', '2', '--set', small]);
+      assertOneLine(second, 2, new RegExp(`^rlvr: run folder .*run-concurrent is in use by pid ${first.pid} \\(since `), 'second writer');
+      const resumed = await rlvr(['train', '--out', o, '--resume']);
+      assertEndsWithOneError(resumed, 2, new RegExp(`^rlvr: run folder .*run-concurrent is in use by pid ${first.pid}`), 'second writer, --resume');
+    } finally {
+      first.kill('SIGTERM');
+    }
+    assert.equal(await exited, 143, firstErr);
+    assert.ok(!fs.existsSync(path.join(o, '.lock')), 'released by the first run on SIGTERM');
+    const steps = fs.readFileSync(path.join(o, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+    assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1), 'one writer: steps 1, 2, ... once each');
+  });
+
+  test('--resume refuses a checkpoint of another model, changed base weights and changed data', async () => {
+    // A run of its own model and data copies (1 step, one checkpoint).
+    const m = brokenModel('m-own', () => {});
+    const d = file('own-data.jsonl', fs.readFileSync(data, 'utf8'));
+    const o = path.join(tmp, 'run-own');
+    const started = await rlvr(['train', '--model', m, '--data', d, '--out', o, '--threads', '1', '--steps', '1', '--set', small]);
+    assert.equal(started.status, 0, started.stderr);
+    assert.match(started.stderr, /2 examples from .*, 2 prompts × 2 rollouts per step, 1 step on /, 'singular "1 step"');
+    assert.match(started.stdout, /^done: 1 step; /);
+    const rc = JSON.parse(fs.readFileSync(path.join(o, 'run_config.json'), 'utf8'));
+    assert.match(rc.fingerprint.weights, /^[0-9a-f]{64}$/);
+    assert.match(rc.fingerprint.data, /^[0-9a-f]{64}$/);
+    assert.equal(JSON.parse(rc.fingerprint.architecture).hidden_size, 16);
+    // The checkpoint replaced by one of a hidden-32 model (manifest sizes updated: it looks intact).
+    const ck = path.join(o, 'checkpoints', 'step-000001');
+    const saved = path.join(tmp, 'ck-saved');
+    fs.cpSync(ck, saved, { recursive: true });
+    const other = path.join(tmp, 'm-hidden32');
+    buildTinyQwenModel(other, 3, 32);
+    for (const f of ['model.safetensors', 'config.json']) fs.copyFileSync(path.join(other, f), path.join(ck, f));
+    const manifest = JSON.parse(fs.readFileSync(path.join(ck, 'checkpoint.json'), 'utf8'));
+    for (const f of ['model.safetensors', 'config.json']) manifest.files[f] = fs.statSync(path.join(ck, f)).size;
+    fs.writeFileSync(path.join(ck, 'checkpoint.json'), JSON.stringify(manifest));
+    const mismatch = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
+    assertEndsWithOneError(mismatch, 2, /^rlvr: --resume: checkpoint step-000001 is not from this run: its model has hidden_size 32, the run's model .*m-own has 16/, 'other model');
+    fs.rmSync(ck, { recursive: true });
+    fs.cpSync(saved, ck, { recursive: true });
+    // One bit of one base weight flipped (same architecture, same size).
+    const weights = path.join(m, 'model.safetensors');
+    const original = fs.readFileSync(weights);
+    const edited = Buffer.from(original);
+    edited[Math.floor(edited.length / 2) + 3]! ^= 1;
+    fs.writeFileSync(weights, edited);
+    const changed = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
+    assertEndsWithOneError(changed, 2, /^rlvr: --resume: the weights in .*m-own changed since the run started \(the KL reference would differ\); restore them or start a new run/, 'weights changed');
+    fs.writeFileSync(weights, original);
+    // The data edited.
+    fs.appendFileSync(d, JSON.stringify({ problem: 'What is 3+3?', answer: '6' }) + '\n');
+    const dataChanged = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
+    assertEndsWithOneError(dataChanged, 2, /^rlvr: --resume: the data .*own-data\.jsonl changed since the run started; restore it or start a new run with another --out/, 'data changed');
+    fs.writeFileSync(d, fs.readFileSync(data, 'utf8'));
+    const ok = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /resuming at step 1/);
+  });
+
+  test('killed before its first checkpoint: both messages lead out of the circle', async () => {
+    const o = path.join(tmp, 'run-no-checkpoint');
+    fs.mkdirSync(o);
+    fs.copyFileSync(path.join(out, 'run_config.json'), path.join(o, 'run_config.json'));
+    fs.writeFileSync(path.join(o, 'metrics.jsonl'), '');
+    const again = await rlvr(['train', ...base, '--out', o]);
+    assertOneLine(again, 2, /--out .*run-no-checkpoint already holds a run that stopped before its first checkpoint \(metrics\.jsonl, nothing to resume\); delete the folder \(rm -r .*run-no-checkpoint\) or choose another --out/, 'new run');
+    const resumed = await rlvr(['train', '--out', o, '--resume']);
+    assertOneLine(resumed, 2, /--resume: .*run-no-checkpoint has no complete checkpoint \(the run stopped before its first one\): nothing to continue; delete the folder \(rm -r .*\) and start the run again, or start it with another --out/, 'resume');
   });
 
   test('disk full at the start: one line, and no half-written run file', async () => {

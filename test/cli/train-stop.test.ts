@@ -47,6 +47,7 @@ describe('rlvr train: prompt suffix, trainBatchSize alone, clean stop on a signa
     assert.ok(stoppedAt >= 2);
     assert.ok(fs.existsSync(path.join(m[2]!, 'model.safetensors')));
     assert.equal(m[3], out);
+    assert.ok(!fs.existsSync(path.join(out, '.lock')), 'the run folder lock is released after SIGTERM');
     const metrics = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(metrics.at(-1).step, stoppedAt);
     assert.ok(fs.statSync(path.join(out, 'rollouts.jsonl')).size > 0);

@@ -15,7 +15,7 @@ import { writeRunReport } from '../../src/dashboard/report.js';
 
 /** What the page exposes for tests (src/dashboard/page.ts). */
 interface Window {
-  __rlvr: { charts: Map<string, { u: { data: number[][]; axes: { label?: string; _splits?: number[] }[] }; markers: { drawn: { x: number; px: number; label: string }[] } }> };
+  __rlvr: { charts: Map<string, { u: { data: number[][]; axes: { label?: string; _splits?: number[]; _values?: string[] }[]; scales: Record<string, { min: number; max: number }> }; markers: { drawn: { x: number; px: number; label: string }[] } }> };
 }
 
 function chromiumPath(): string {
@@ -139,13 +139,66 @@ describe('dashboard in headless Chromium', { timeout: 120_000 }, () => {
     }
   });
 
-  test('several runs overlay in one chart', async () => {
+  test('several runs overlay in one chart; the legend tells every series apart (colour = run, dash = series)', async () => {
     const dash = await startDashboard([a, b], { port: 0 });
     try {
       await page.goto(dash.url);
       await page.waitForSelector('.uplot canvas');
       const legend = await page.$$eval('[data-chart="reward"] .u-legend .u-series .u-label', (els) => els.map((e) => e.textContent));
       assert.deepEqual(legend.slice(1), ['full: reward', 'pg-only: reward']);
+      // Time per step: 2 runs × (generation, log-probs, update). The swatches drawn in the legend.
+      const swatches = await page.$$eval('[data-chart="time"] .u-legend .u-series', (rows) => rows.slice(1).map((r) => {
+        const line = r.querySelector('.u-marker svg line');
+        return { label: r.querySelector('.u-label')!.textContent, color: line?.getAttribute('stroke'), dash: line?.getAttribute('stroke-dasharray') ?? 'solid' };
+      }));
+      assert.deepEqual(swatches.map((s) => s.label), ['full: generation', 'full: log-probs', 'full: update', 'pg-only: generation', 'pg-only: log-probs', 'pg-only: update']);
+      assert.equal(new Set(swatches.map((s) => `${s.color} ${s.dash}`)).size, 6, `every series has its own colour and dash: ${JSON.stringify(swatches)}`);
+      assert.deepEqual(swatches.slice(0, 3).map((s) => s.dash), ['solid', '7 4', '2 3'], 'a run\'s lines: solid, dashed, dotted');
+      assert.deepEqual(new Set(swatches.slice(0, 3).map((s) => s.color)).size, 1, 'one colour per run');
+      assert.deepEqual(errors, []);
+    } finally {
+      await dash.close();
+    }
+  });
+
+  test('axes: ticks with enough digits for a small range; an all-zero fraction on 0-1; CJK renders as glyphs', async () => {
+    // A run (with a CJK name) whose entropy moves in the 4th decimal and whose clip fraction is always 0.
+    const cjk = path.join(root, '中文运行');
+    fs.mkdirSync(cjk);
+    fs.writeFileSync(path.join(cjk, 'metrics.jsonl'), [1, 2, 3, 4].map((s) => metricsLine(s, { entropy: 11.8961 + 0.0001 * s, clipFrac: 0 })).join(''));
+    const dash = await startDashboard([cjk], { port: 0 });
+    try {
+      await page.goto(dash.url);
+      await page.waitForSelector('[data-chart="clip"] canvas');
+      const seen = await page.evaluate(() => {
+        const charts = (globalThis as unknown as Window).__rlvr.charts;
+        const entropy = charts.get('entropy')!.u;
+        const clip = charts.get('clip')!.u;
+        return { ticks: entropy.axes[1]!._values ?? [], clip: [clip.scales['y']!.min, clip.scales['y']!.max], clipTicks: clip.axes[1]!._values ?? [] };
+      });
+      assert.ok(seen.ticks.length >= 3, `ticks: ${seen.ticks.join(', ')}`);
+      assert.equal(new Set(seen.ticks).size, seen.ticks.length, `no repeated tick labels: ${seen.ticks.join(', ')}`);
+      assert.ok(seen.ticks.every((t) => /^11\.89\d+$/.test(t)), seen.ticks.join(', '));
+      assert.deepEqual(seen.clip, [0, 1], 'an all-zero fraction is drawn on 0-1, not 0-100');
+      assert.ok(seen.clipTicks.includes('1.0') || seen.clipTicks.includes('1'), seen.clipTicks.join(', '));
+      assert.match(await page.$eval('#status', (e) => e.textContent ?? ''), /中文运行: step 4/);
+      // CJK glyphs: '中' drawn with the page's fonts differs from the missing-glyph box (U+FFFF has no glyph anywhere).
+      const glyph = await page.evaluate(() => {
+        interface Ctx { font: string; fillText(t: string, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } }
+        const g = globalThis as unknown as { document: { body: unknown; createElement(t: string): { width: number; height: number; getContext(k: string): Ctx | null } }; getComputedStyle(e: unknown): { fontFamily: string } };
+        const font = '32px ' + g.getComputedStyle(g.document.body).fontFamily;
+        const draw = (t: string) => {
+          const c = g.document.createElement('canvas');
+          c.width = 48; c.height = 48;
+          const ctx = c.getContext('2d')!;
+          ctx.font = font;
+          ctx.fillText(t, 4, 38);
+          return Array.from(ctx.getImageData(0, 0, 48, 48).data).join(',');
+        };
+        return { zhong: draw('中'), wen: draw('文'), missing: draw('\uffff') };
+      });
+      assert.notEqual(glyph.zhong, glyph.missing, '中 is not the missing-glyph box (fonts-noto-cjk: setup.sh --test)');
+      assert.notEqual(glyph.zhong, glyph.wen, 'two CJK characters draw differently');
       assert.deepEqual(errors, []);
     } finally {
       await dash.close();

@@ -83,6 +83,8 @@ test('jsonl with problem/question + answer, optional suffix, numeric answers', a
   ]);
   const suffixed = loadJsonlExamples(file, { suffix: TRAIN_PROMPT_SUFFIX });
   assert.equal(suffixed[0]!.messages[0]!.content, 'What is 1+1?' + TRAIN_PROMPT_SUFFIX);
+  // A suffix typed without its leading space is joined with one (not "1+1?Give ...").
+  assert.equal(loadJsonlExamples(file, { suffix: 'Give the answer.' })[0]!.messages[0]!.content, 'What is 1+1? Give the answer.');
 });
 
 test('a verl row in jsonl and a .json array both load; the suffix is not added to verl prompts', async () => {

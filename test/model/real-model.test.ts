@@ -40,8 +40,8 @@ describe('real model: SmolLM2-135M-Instruct vs transformers', { skip: !canFetch 
   let prompt: number[] = [];
   let ids: number[][] = [];
 
-  before(() => {
-    dir = getModel('smollm2-135m-instruct');
+  before(async () => {
+    dir = await getModel('smollm2-135m-instruct');
     tok = Tokenizer.fromFile(dir);
     const template = loadTokenizerConfig(dir).chatTemplate!;
     prompt = tok.encode(renderChat(template, CHATS[0]!.messages, { addGenerationPrompt: true }), { addSpecialTokens: false });

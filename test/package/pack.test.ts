@@ -61,6 +61,9 @@ test('npm pack → install into an empty folder → tsc --strict against the typ
     assert.ok(files.includes(f), `the package contains ${f}`);
   }
   assert.ok(!files.some((f) => f.startsWith('dist/test/') || f.startsWith('build/')), 'no tests or build outputs in the package');
+  // The bin keeps its execute bit in the tarball (tsc drops it; postbuild sets it).
+  const listing = execFileSync('tar', ['-tvzf', path.join(tmp, info.filename), 'package/dist/src/cli/main.js'], { encoding: 'utf8' });
+  assert.match(listing, /^-rwx/, `the bin is executable in the tarball: ${listing}`);
 
   // An empty project installs it (dependencies from the npm cache when present).
   const app = path.join(tmp, 'app');

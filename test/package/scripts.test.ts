@@ -41,3 +41,14 @@ test('npm run build does not delete dist/ (a clean is a separate script, and pac
   assert.match(scripts['clean']!, /rm -rf dist/);
   assert.match(scripts['prepack']!, /npm run clean && npm run build/);
 });
+
+test('the built bin is executable on every build path (postbuild chmods it) and runs directly', () => {
+  const bin = path.join(repoRoot, 'dist/src/cli/main.js');
+  // tsc writes files without the execute bit: a clean build (npm run clean && npm run build, as
+  // npm pack's prepack does) lost it ("Permission denied" from npx rlvr). postbuild sets it again.
+  fs.chmodSync(bin, 0o644);
+  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: 'pipe' });
+  assert.equal(fs.statSync(bin).mode & 0o111, 0o111, 'executable after npm run build');
+  const out = execFileSync(bin, ['--help'], { encoding: 'utf8' });
+  assert.match(out, /^usage: rlvr <command>/);
+});

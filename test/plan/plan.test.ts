@@ -89,6 +89,23 @@ describe('rlvr plan: Qwen2.5-Math-1.5B, the paper configuration, 80 GB', () => {
     assert.match(p24.problems.join('\n'), /update needs .* of 24\.00 GB/);
   });
 
+  test('advice that would make it fit: a length that fits, or "only more memory or sharding"', () => {
+    // 1.5B on 20 GB: weights + gradients + AdamW (24.7 GB) alone exceed it; no length helps.
+    const tiny = planMemory({ ...paper, deviceBytes: 20e9 });
+    assert.match(tiny.problems.join('\n'), /the weights, gradients and AdamW state alone need \d+\.\d+ GB \(with the margin\); no sequence length fits, only more memory or sharding will/);
+    assert.doesNotMatch(tiny.problems.join('\n'), /maxPromptLength \+ maxResponseLength ≤/);
+    // A device where the fixed part fits but one longest (4096-token) sequence does not: the advised length fits.
+    let advised: { device: number; tokens: number } | null = null;
+    for (let d = 26e9; d < 40e9 && !advised; d += 0.05e9) {
+      const m = /maxPromptLength \+ maxResponseLength ≤ (\d+) tokens would/.exec(planMemory({ ...paper, deviceBytes: d }).problems.join('\n'));
+      if (m) advised = { device: d, tokens: Number(m[1]) };
+    }
+    assert.ok(advised, 'some device size gets a length advice');
+    assert.ok(advised.tokens < 4096 && advised.tokens > 0, String(advised.tokens));
+    const shorter = planMemory({ ...paper, deviceBytes: advised.device, maxPromptLength: 256, maxResponseLength: advised.tokens - 256 });
+    assert.ok(!shorter.problems.some((x) => x.startsWith('update needs')), `the advised ${advised.tokens} tokens fit the update: ${shorter.problems.join('; ')}`);
+  });
+
   test('a user-fixed micro-batch is evaluated, not replaced', () => {
     const fixed = planMemory({ ...paper, microBatchTokens: 32768, activationCheckpointing: false });
     assert.equal(fixed.training.microBatchTokens, 32768);

@@ -48,3 +48,39 @@ test('the library builds the trainer as `rlvr train` does (one builder): EOS + r
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('the library trainer: its checkpoints are complete HF folders; one writer per run folder, released by close()', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { buildTinyQwenModel } = await import('../helpers/tiny-model.js');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-pretrained-ck-'));
+  try {
+    const model = path.join(tmp, 'model');
+    buildTinyQwenModel(model, 3);
+    const data = path.join(tmp, 'train.jsonl');
+    fs.writeFileSync(data, [{ problem: 'What is 1+1?', answer: '2' }, { problem: 'What is 2+3?', answer: '5' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const out = path.join(tmp, 'run');
+    const grpo = { steps: 1, trainBatchSize: 2, miniBatchSize: 1, groupSize: 2, maxResponseLength: 3, validateEvery: 0 };
+    const trainer = await GRPOTrainer.fromPretrained(model, { data, out, threads: 1, grpo, log: () => {} });
+    try {
+      assert.ok(fs.existsSync(path.join(out, '.lock')), 'locked while open');
+      await assert.rejects(GRPOTrainer.fromPretrained(model, { data, out, threads: 1, grpo }), /run folder .*run is already in use by this process/);
+      await trainer.train();
+    } finally {
+      await trainer.close();
+    }
+    assert.ok(!fs.existsSync(path.join(out, '.lock')), 'released by close()');
+    const ck = path.join(out, 'checkpoints', 'step-000001');
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(fs.existsSync(path.join(ck, f)), f);
+    // ...and the run resumes from it (the same process, after close).
+    const resumed = await GRPOTrainer.resume(out, { grpo: { steps: 2 }, log: () => {} });
+    try {
+      assert.equal(resumed.step, 1);
+    } finally {
+      await resumed.close();
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
