@@ -12,11 +12,13 @@ export OUT
 mkdir -p "$OUT"
 npm run --silent build >&2 || { echo "device-check: TypeScript build failed" >&2; exit 1; }
 node -e 'const a = require("./build/Release/rlvr_native.node"); console.log(JSON.stringify({ torch: a.torchVersion, hasCudaGraphs: a.hasCudaGraphs, hasNccl: a.hasNccl }))' | tee "$OUT/addon.json"
+# The device tool allows 10 minutes a command and 15 a session, and the addon build comes first:
+# the smoke check gets 150 s, bench:gpu 270 s, so the whole script stays under 8 minutes.
 # The smoke check first (<= 2 minutes); bench:gpu runs even when a smoke section fails, so that one
 # device session gives both, but the script's exit status reports the smoke failure.
-timeout 300 node dist/bench/gpu-smoke.js 2>&1 | tee "$OUT/gpu-smoke.log"
+timeout 150 node dist/bench/gpu-smoke.js 2>&1 | tee "$OUT/gpu-smoke.log"
 smoke=${PIPESTATUS[0]}
-timeout 540 node dist/bench/gpu.js 2>&1 | tee "$OUT/gpu.log"
+timeout 270 node dist/bench/gpu.js 2>&1 | tee "$OUT/gpu.log"
 gpu=${PIPESTATUS[0]}
 echo "device-check: gpu-smoke exit $smoke, bench:gpu exit $gpu; JSON in $OUT" >&2
 [ "$smoke" -eq 0 ] && [ "$gpu" -eq 0 ]
