@@ -717,8 +717,9 @@ export class GRPOTrainer {
 
   /**
    * Restores optimizer state, step and accuracy history from a checkpoint folder (the policy
-   * weights are loaded by the caller), and cuts metrics.jsonl back to that step so that the
-   * steps run again are not logged twice.
+   * weights are loaded by the caller), and cuts metrics.jsonl and rollouts.jsonl back to that step
+   * so that the steps run again are not logged twice (a run killed inside a step has already
+   * appended that step's rollouts).
    */
   loadCheckpointState(dir: string): void {
     const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as { step: number; history?: AccuracyHistoryState };
@@ -737,6 +738,7 @@ export class GRPOTrainer {
     if (this.dp.isMain) {
       atomicWriteFile(historyFile, this.history.serialize());
       truncateMetrics(this.metricsFile, this.step);
+      truncateMetrics(this.rolloutsFile, this.step);
     }
   }
 }
@@ -769,7 +771,7 @@ function loadOptimizer(opt: AdamW, file: string, problem: string | null = null):
   }
 }
 
-/** Keeps the metrics lines of steps <= step (and drops a torn last line); atomic. */
+/** Keeps the lines of a per-step JSONL log (metrics, rollouts) whose step is <= step (and drops a torn last line); atomic. */
 export function truncateMetrics(file: string, step: number): void {
   if (!fs.existsSync(file)) return;
   const keep = fs.readFileSync(file, 'utf8').split('\n').filter((line) => {
