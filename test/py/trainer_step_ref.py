@@ -6,10 +6,12 @@ torch.nn.utils.clip_grad_norm_. Every sequence runs unpadded, one at a time, in 
 The step (verl's ray_trainer + dp_actor.update_policy, GRPO):
   advantages  A_i = (r_i - mean_g) / (std_g + 1e-6), unbiased std (compute_grpo_outcome_advantage);
   old log-probs: the policy before the step, no grad; reference log-probs: the reference model;
-  for each of ppo_epochs epochs, for each mini-batch of mini_groups whole groups (in group order):
+  for each of ppo_epochs epochs, for each mini-batch of mini_groups whole groups (in group order;
+  'verl-fork': the paper's fork's mini-batches and weights, from fork_weights_ref.py):
     loss = agg( max(-A r, -A clip(r, 1-eps_low, 1+eps_high)) ) - ent_coef agg(H) + kl_coef agg(k3(ref, logp)),
     r = exp(logp - old), log-probs and entropy on logits / temperature,
-    agg over the mini-batch's response tokens (token-mean, seq-mean-token-mean, seq-mean-token-sum-norm);
+    agg over the mini-batch's response tokens (token-mean, seq-mean-token-mean, seq-mean-token-sum-norm),
+    without the responses cut at max_len when overlong_filter is on (DAPO);
     backward, clip_grad_norm_(grad_clip), AdamW step.
 
 usage: python3 trainer_step_ref.py IN.json -> JSON {updates: [{grad: {name: [...]}, loss, pg, clipfrac, gradnorm}],
@@ -18,6 +20,7 @@ IN: {policy_dir, ref_dir|null, seqs: [{prompt: [...], response: [...]}], rewards
      replay: optional [{name: [...]}] per update: gradients to feed torch.optim.AdamW from the initial weights}
 """
 import json
+import os
 import sys
 
 import torch
@@ -71,18 +74,34 @@ params = [p for _, p in policy.named_parameters()]
 names = [n for n, _ in policy.named_parameters()]
 opt = torch.optim.AdamW(params, lr=c["lr"], betas=tuple(c["betas"]), eps=c["eps"], weight_decay=c["weight_decay"])
 
-ordered_groups = sorted(set(groups))
-minis = []
-for g0 in range(0, len(ordered_groups), c["mini_groups"]):
-    gs = set(ordered_groups[g0 : g0 + c["mini_groups"]])
-    minis.append([i for i in range(B) if groups[i] in gs])
+# DAPO's overlong filter: a response that did not end with a stop token (cut at max_len) has no loss
+# and is left out of the token / sequence counts.
+keep = [not c["overlong_filter"] or seqs[i]["response"][-1] in c["stop_ids"] for i in range(B)]
+fork = None
+if c["aggregation"] == "verl-fork":
+    # The paper's fork: mini-batches and per-token weights from its rank / micro-batch layout
+    # (fork_weights_ref.py, written from the fork's definitions).
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from fork_weights_ref import reference as fork_reference
+    fork = fork_reference({
+        "seq_lens": [len(s["prompt"]) + len(s["response"]) for s in seqs], "resp_lens": [len(s["response"]) for s in seqs],
+        "ranks": c["fork_ranks"], "max_tokens": c["fork_max_tokens"], "mini_per_rank": c["mini_groups"] * c["group_size"] // c["fork_ranks"],
+    })
+    minis = [[i for i in range(B) if fork["mini"][i] == m] for m in sorted(set(fork["mini"]))]
+else:
+    ordered_groups = sorted(set(groups))
+    minis = []
+    for g0 in range(0, len(ordered_groups), c["mini_groups"]):
+        gs = set(ordered_groups[g0 : g0 + c["mini_groups"]])
+        minis.append([i for i in range(B) if groups[i] in gs])
 
 updates = []
 for epoch in range(c["ppo_epochs"]):
     for members in minis:
         opt.zero_grad()
         lens = [len(seqs[i]["response"]) for i in members]
-        total_tokens = sum(lens)
+        total_tokens = sum(l for l, i in zip(lens, members) if keep[i])
+        n_kept = sum(1 for i in members if keep[i])
         loss = torch.zeros(())
         pg_sum = torch.zeros(())
         clip_sum = torch.zeros(())
@@ -99,12 +118,16 @@ for epoch in range(c["ppo_epochs"]):
                 d = ref[i] - logp
                 tok = tok + c["kl_coef"] * torch.clamp(torch.exp(d) - d - 1, min=-10, max=10)
             mode = c["aggregation"]
-            if mode == "token-mean":
+            if fork is not None:
+                w = fork["weight"][i]
+            elif not keep[i]:
+                w = 0.0
+            elif mode == "token-mean":
                 w = 1.0 / total_tokens
             elif mode == "seq-mean-token-mean":
-                w = 1.0 / (len(members) * lens[k])
+                w = 1.0 / (n_kept * lens[k])
             else:  # seq-mean-token-sum-norm
-                w = 1.0 / (len(members) * c["max_len"])
+                w = 1.0 / (n_kept * c["max_len"])
             loss = loss + (tok * w).sum()
             pg_sum = pg_sum + (pg_tok * w).sum().detach()
             clip_sum = clip_sum + ((pg2 > pg1).float() * w).sum()

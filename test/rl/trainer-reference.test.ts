@@ -3,7 +3,8 @@
 //
 // 1. One whole training step (2 mini-batches × 2 PPO epochs = 4 optimizer steps, micro-batches of
 //    2 sequences, KL to a different reference model, entropy bonus, clip-higher, gradient clipping,
-//    AdamW with weight decay) on the trainer's own rollouts and rewards is replayed by
+//    AdamW with weight decay; also seq-mean-token-mean, the paper's verl-fork weighting and DAPO's
+//    overlong filter) on the trainer's own rollouts and rewards is replayed by
 //    test/py/trainer_step_ref.py: transformers' Qwen2ForCausalLM on the same saved weights,
 //    torch.optim.AdamW, clip_grad_norm_, the loss written from verl's definitions. Every
 //    optimizer step's (clipped) gradient agrees to <= 1e-6 (float32, CPU), and torch's AdamW fed our
@@ -112,6 +113,10 @@ describe('the trainer learns in the right direction', () => {
   const cases: { name: string; over: Partial<GRPOConfig> }[] = [
     { name: 'token-mean, 2 mini-batches x 2 epochs, KL + entropy, clip-higher', over: {} },
     { name: 'seq-mean-token-mean, activation checkpointing, one mini-batch x 3 epochs', over: { lossAggregation: 'seq-mean-token-mean', activationCheckpointing: true, miniBatchSize: 4, ppoEpochs: 3, clipRatioHigh: null } },
+    // Responses of up to 40 tokens (most end with the stop token, 1/32 per token): lengths differ, so
+    // the fork's weights differ from token-mean's, and some responses are cut (overlong filter).
+    { name: "the paper's verl-fork weighting over 2 emulated ranks, 96-token micro-batches", over: { lossAggregation: 'verl-fork', forkRanks: 2, forkMaxTokensPerRank: 96, maxResponseLength: 40, microBatchTokens: 96 } },
+    { name: "DAPO's overlong filter (token-mean without the truncated responses), one mini-batch x 2 epochs", over: { overlongFilter: true, miniBatchSize: 4, maxResponseLength: 40, microBatchTokens: 96 } },
   ];
   for (const c of cases) {
     test(`one step equals the PyTorch reference (every update's gradient <= 1e-6, AdamW replay <= 1e-6): ${c.name}`, async (t) => {
@@ -135,7 +140,8 @@ describe('the trainer learns in the right direction', () => {
           kl_coef: config.klCoef, ent_coef: config.entropyCoef, pg: config.policyGradient, aggregation: config.lossAggregation,
           max_len: config.maxResponseLength, norm_std: config.normalizeAdvantageByStd, ppo_epochs: config.ppoEpochs,
           mini_groups: config.miniBatchSize, lr: config.lr, betas: config.betas, eps: config.eps, weight_decay: config.weightDecay,
-          grad_clip: config.gradClip,
+          grad_clip: config.gradClip, overlong_filter: config.overlongFilter, stop_ids: [31],
+          fork_ranks: config.forkRanks, fork_max_tokens: config.forkMaxTokensPerRank, group_size: config.groupSize,
         },
       };
       const file = path.join(tmp, `spec-${cases.indexOf(c)}.json`);
@@ -147,6 +153,11 @@ describe('the trainer learns in the right direction', () => {
 
       // The comparison means something: rewards differ within groups, the ratio clip acts in a later update.
       assert.equal(captured.length, config.trainBatchSize * config.groupSize);
+      if (config.overlongFilter) {
+        const cut = captured.filter((x) => x.seq.responseIds.at(-1) !== 31).length;
+        t.diagnostic(`overlong filter: ${cut} of ${captured.length} responses truncated`);
+        assert.ok(cut >= 2 && cut <= captured.length - 2, `both kept and filtered responses (${cut} truncated)`);
+      }
       assert.ok(ref.advantages.filter((a) => Math.abs(a) > 0.1).length >= 4, `advantages ${ref.advantages}`);
       assert.equal(grads.length, ref.updates.length, 'optimizer steps');
       assert.equal(ref.updates[0]!.clipfrac, 0, 'the first update has ratio 1');
