@@ -105,4 +105,5 @@ def reference(spec):
 
 
 # stdin: a list of cases; stdout: a list of results (one Python start for all of them)
-json.dump([reference(spec) for spec in json.load(sys.stdin)], sys.stdout)
+if __name__ == "__main__":  # (trainer_step_ref.py imports reference())
+    json.dump([reference(spec) for spec in json.load(sys.stdin)], sys.stdout)

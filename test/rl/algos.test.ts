@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { tensor, tidy } from '../../src/engine/index.js';
 import { Rng } from '../../src/data/rng.js';
+import { groupAdvantages } from '../../src/rl/advantages.js';
 import { computeAdvantages } from '../../src/rl/algorithm.js';
 import { PAPER_GRPO_CONFIG, LOSS_PRESETS, validateConfig, type GRPOConfig } from '../../src/rl/config.js';
 import { informativeGroups } from '../../src/rl/dynamic-sampling.js';
@@ -125,7 +126,9 @@ function parity(name: string, build: () => { spec: object; check: (r: Record<str
       const cur = tidy(() => tokenLogprobsAndEntropy(tensor(logits, [B * T, V]), tensor(targets, [B * T], { dtype: 'int64' }), temperature).logp.toNumbers());
       // GSPO: per-sequence offsets put some sequence ratios beyond the clip range and some inside.
       const offsets = [-3, -0.5, 0.5, 3, 3, -3].map((x) => x * c.hi);
-      const oldLogp = c.mode === 'gspo' ? cur.map((x, k) => x + offsets[Math.floor(k / T)]!) : cur.map((x) => x + rng.normal() * 0.25);
+      // Per-token noise on top, so that token ratios differ from the sequence ratio (a per-token loss
+      // in place of GSPO's would otherwise give the same numbers).
+      const oldLogp = c.mode === 'gspo' ? cur.map((x, k) => x + offsets[Math.floor(k / T)]! + rng.normal() * c.hi) : cur.map((x) => x + rng.normal() * 0.25);
       const seqAdv = c.mode === 'gspo' ? [1, 0.5, -0.7, -1, 0.8, 1.2] : lengths.map(() => rng.normal());
       const advantages = Array.from({ length: B * T }, (_, k) => seqAdv[Math.floor(k / T)]!);
       return { spec: { B, T, mask, policy: { V, logits, targets, old_logp: oldLogp, advantages, clip_low: c.lo, clip_high: c.hi, temperature, mode: c.mode } }, check: (r) => {
@@ -177,6 +180,23 @@ describe('algorithm pieces', () => {
     const a = computeAdvantages(cfg, { scores: [1, 0], groups: [0, 0], oldLogp: [[-1], [-1]], refLogp: [[-2], [-1]], values: null });
     // sequence rewards 1 − 0.1 = 0.9 and 0 → RLOO 0.9 and −0.9
     assert.ok(Math.abs((a.advantages[0] as number) - 0.9) < 1e-12 && Math.abs((a.advantages[1] as number) + 0.9) < 1e-12);
+  });
+
+  test('GRPO through computeAdvantages: (r - group mean) / (unbiased std + 1e-6), or mean-centred only (Dr. GRPO); not RLOO', () => {
+    const scores = [1, 0, 0, 1, 1, 1, 0.5, 0];
+    const groups = [0, 0, 0, 0, 1, 1, 2, 2];
+    const x = { scores, groups, oldLogp: scores.map(() => [-1, -2]), refLogp: null, values: null };
+    const grpo: GRPOConfig = { ...PAPER_GRPO_CONFIG, advantageEstimator: 'grpo', normalizeAdvantageByStd: true, klRewardCoef: 0 };
+    // group 0: mean 0.5, unbiased std sqrt(1/3); group 1: all equal; group 2: mean 0.25, std sqrt(1/8)
+    const s0 = Math.sqrt(1 / 3) + 1e-6, s2 = Math.sqrt(1 / 8) + 1e-6;
+    const want = [0.5 / s0, -0.5 / s0, -0.5 / s0, 0.5 / s0, 0, 0, 0.25 / s2, -0.25 / s2];
+    assert.ok(maxDiff(computeAdvantages(grpo, x).advantages as number[], want) <= 1e-12);
+    const dr = computeAdvantages({ ...grpo, normalizeAdvantageByStd: false }, x).advantages as number[];
+    assert.ok(maxDiff(dr, [0.5, -0.5, -0.5, 0.5, 0, 0, 0.25, -0.25]) <= 1e-12);
+    const rloo = computeAdvantages({ ...grpo, advantageEstimator: 'rloo' }, x).advantages as number[];
+    assert.ok(maxDiff(rloo, want) > 0.1);
+    assert.throws(() => groupAdvantages([1], [0, 0]), /1 rewards but 2 group ids/);
+    assert.throws(() => computeAdvantages({ ...grpo, advantageEstimator: 'gae' }, x), /needs critic values/);
   });
 
   test('overlong modes: zero for truncated, soft adds the ramp, off leaves the reward', () => {

@@ -95,6 +95,14 @@ describe('GRPO pieces', () => {
     assert.equal(v[2], 10);
   });
 
+  test('the gspo policy loss refuses to run without the sequence log-ratios', () => {
+    tidy(() => {
+      const t = tensor([-1, -2]);
+      assert.throws(() => grpoLoss({ logp: t, oldLogp: t, refLogp: null, entropy: t, advantages: t, weights: t },
+        { clipRatio: 0.2, klCoef: 0, entropyCoef: 0, policyGradient: true, policyLoss: 'gspo' }), /gspo policy loss needs seqLogRatio/);
+    });
+  });
+
   test('aggregation weights sum as the modes promise', () => {
     const w = aggregationWeights([2, 3], 'token-mean', 10).flat();
     assert.ok(Math.abs(w.reduce((a, b) => a + b) - 1) < 1e-12);

@@ -46,6 +46,8 @@ describe('step signals', () => {
     assert.match(zeroVarianceWarning(3, 2 / 3, 0.5)!, /WARNING: step 3: 67% of groups have zero reward variance \(mean reward 0.500\)/);
     assert.equal(zeroVarianceWarning(3, 0.5, 0.5), null);
     assert.match(zeroVarianceWarning(1, 1, 0)!, /Every response scored 0.*\\boxed\{\}.*--prompt-suffix/);
+    // The hint only when everything scored 0; the line ends after the sentence otherwise.
+    assert.ok(zeroVarianceWarning(3, 2 / 3, 0.5)!.endsWith('they give no policy-gradient signal.'), zeroVarianceWarning(3, 2 / 3, 0.5)!);
   });
 
   test('rollout sample: evenly spaced, first included, never more than there are', () => {

@@ -1,6 +1,7 @@
 // PPO with a critic end to end on a tiny random model: the critic learns, is checkpointed, and a
 // killed run resumed from its checkpoint ends bit-identical (policy AND critic); the other presets
-// (DAPO with dynamic sampling, GSPO, RLOO) run and leak nothing.
+// (DAPO with dynamic sampling, GSPO, RLOO) update the policy and leak nothing; DAPO trains only on
+// informative groups and makes no update when there are none.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -46,13 +47,13 @@ function weights(ps: { parameters(): import('../../src/engine/index.js').Tensor[
   return tidy(() => ps.parameters().flatMap((p) => p.toNumbers()));
 }
 
-function setup(config: GRPOConfig, runDir: string, from = modelDir) {
+function setup(config: GRPOConfig, runDir: string, from = modelDir, reward: TrainerOptions['rewards'] = rewards) {
   const policy = loadModel(from);
   const reference = needsReference(config) ? loadModel(modelDir) : null;
   const critic = config.advantageEstimator === 'gae' ? ValueModel.fromPolicy(modelDir, { seed: config.seed }) : null;
   const opts: TrainerOptions = {
     policy, reference, critic, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31],
-    rewards, config, runDir, log: () => {},
+    rewards: reward, config, runDir, log: () => {},
   };
   const trainer = new GRPOTrainer(opts);
   const dispose = () => { policy.dispose(); reference?.dispose(); critic?.dispose(); trainer.disposeOptimizers(); };
@@ -95,23 +96,48 @@ describe('PPO with a critic', () => {
 });
 
 describe('other presets on the trainer', () => {
-  for (const name of ['dapo', 'gspo', 'rloo']) {
+  for (const name of ['gspo', 'rloo']) {
     test(`${name}: runs, updates, leaks nothing`, async () => {
       const before = liveTensors();
       const config: GRPOConfig = { ...base, ...LOSS_PRESETS[name], steps: 2, saveEvery: 0, maxGenerationBatches: 3 };
       const r = setup(config, path.join(tmp, name));
       const m = await r.trainer.train();
       assert.equal(m.length, 2);
-      if (name === 'dapo') {
-        assert.ok(m.every((x) => x.generationBatches! >= 1 && x.generationBatches! <= 3 && x.trainedGroups! <= 2));
-        // A step that kept no informative group makes no update (one that kept some may still have
-        // no gradient: overlong filtering drops truncated responses, common on this random model).
-        assert.ok(m.every((x) => x.trainedGroups! > 0 || x.gradNorm === 0));
-      } else {
-        assert.ok(m.some((x) => x.gradNorm > 0));
-      }
+      assert.ok(m.some((x) => x.gradNorm > 0));
       r.dispose();
       assert.equal(liveTensors(), before);
     });
   }
+
+  test('dapo: dynamic sampling trains on informative groups and updates the policy; with none it makes no update; leaks nothing', async () => {
+    const before = liveTensors();
+    // Responses of up to 40 tokens: most end with the stop token (1/32 per token), so DAPO's overlong
+    // filter leaves tokens to train on. Settings stated explicitly, not taken from defaults.
+    const config: GRPOConfig = {
+      ...base, ...LOSS_PRESETS.dapo, steps: 2, saveEvery: 0, maxGenerationBatches: 3, maxResponseLength: 40, microBatchTokens: 256,
+      dynamicSampling: true, overlongFilter: true, clipRatio: 0.2, clipRatioHigh: 0.28, klCoef: 0, entropyCoef: 0, ppoEpochs: 1, lr: 1e-2,
+    };
+    const r = setup(config, path.join(tmp, 'dapo'));
+    const initial = weights(r.policy);
+    const m = await r.trainer.train();
+    assert.equal(m.length, 2);
+    for (const x of m) {
+      assert.ok(x.generationBatches! >= 1 && x.generationBatches! <= 3, `generationBatches ${x.generationBatches}`);
+      assert.ok(x.trainedGroups! >= 1 && x.trainedGroups! <= 2, `trainedGroups ${x.trainedGroups}`);
+    }
+    assert.ok(m.every((x) => x.gradNorm > 0), `every step updates: gradNorm ${m.map((x) => x.gradNorm)}`);
+    assert.notDeepEqual(weights(r.policy), initial);
+    r.dispose();
+
+    // Every rollout of every prompt earns the same reward (and no soft overlong penalty, which would
+    // tell long responses apart): no group is informative, every batch is drawn
+    // (maxGenerationBatches), nothing is trained on, and the weights do not move.
+    const flat = setup({ ...config, overlong: 'off' }, path.join(tmp, 'dapo-flat'), modelDir, async (items: RewardInput[]) => items.map(() => 1));
+    const w0 = weights(flat.policy);
+    const mf = await flat.trainer.train();
+    assert.deepEqual(mf.map((x) => [x.trainedGroups, x.generationBatches, x.gradNorm]), [[0, 3, 0], [0, 3, 0]]);
+    assert.deepEqual(weights(flat.policy), w0);
+    flat.dispose();
+    assert.equal(liveTensors(), before);
+  });
 });
