@@ -2,12 +2,13 @@
 // Qwen2 base model pretrained on it, held-out accuracy, ONE example picked by historical
 // variance, 1-shot RLVR with the paper's GRPO (scaled batch), held-out accuracy again, and an
 // HTML report with the curves. Seeded and reproducible.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError, intOption, numberOption, parseArgs } from './args.js';
 import { FAMILIES } from '../demo/task.js';
 import { FULL_DEMO, QUICK_DEMO, SATURATION, otherFamiliesLenient, pct, runDemo, type DemoConfig } from '../demo/pipeline.js';
 
-const USAGE = 'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json]   |   rlvr demo --model DIR|NAME ... (a real model: rlvr demo --model x --help)';
+const USAGE = 'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json] [--results FILE]   |   rlvr demo --model DIR|NAME ... (a real model: rlvr demo --model x --help)';
 
 const SPEC = {
   seed: { type: 'string', help: 'seed of everything random (default 0)' },
@@ -21,6 +22,7 @@ const SPEC = {
   'example-rank': { type: 'string', help: 'train on the pool example ranked K-th by historical variance, the paper\'s π_K (default 1)' },
   threads: { type: 'string', help: `libtorch CPU threads (default ${FULL_DEMO.threads})` },
   json: { type: 'boolean', help: 'print {"before","after","steps","seconds"} as JSON on the last line' },
+  results: { type: 'string', help: 'also write the full results record (machine, versions, commit, settings, curves, ablations, per-problem outcomes) to this JSON file' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -85,6 +87,12 @@ export async function run(argv: string[]): Promise<number> {
     `report: ${r.reportFile}`,
   ];
   console.log(lines.join('\n'));
+  if (typeof options.results === 'string') {
+    const { demoResultsRecord } = await import('../demo/results.js');
+    fs.mkdirSync(path.dirname(path.resolve(options.results)), { recursive: true });
+    fs.writeFileSync(options.results, JSON.stringify(demoResultsRecord(r), null, 2) + '\n');
+    log(`results: ${options.results}`);
+  }
   if (json) {
     console.log(JSON.stringify({ before: round(b.accuracy), after: round(a.accuracy), steps: r.steps.length, seconds: round(r.times.total, 1) }));
   }
