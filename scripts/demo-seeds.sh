@@ -4,13 +4,14 @@
 # The built code is copied first (runs/seeds-code/) so that rebuilding the checkout while the
 # batch runs (tens of minutes) changes nothing; snapshot.json pins the commit it was copied at.
 # Then: node scripts/demo-seeds.mjs (aggregates the per-seed files into bench/results/demo-seeds.json).
-#   usage: scripts/demo-seeds.sh [SEED ...]        (default 0 1 2 3 4; run from the repository root)
+#   usage: [SNAP=runs/seeds-code] scripts/demo-seeds.sh [SEED ...]   (default 0 1 2 3 4; from the repository root)
+# Chains that run at the same time need their own SNAP folder.
 set -euo pipefail
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2 3 4)
-snap=runs/seeds-code
+snap=${SNAP:-runs/seeds-code}
 rm -rf "$snap"; mkdir -p "$snap"
 cp -r dist package.json "$snap/"
-ln -s ../../build "$snap/build"; ln -s ../../src "$snap/src"; ln -s ../../node_modules "$snap/node_modules"
+ln -s "$PWD/build" "$snap/build"; ln -s "$PWD/src" "$snap/src"; ln -s "$PWD/node_modules" "$snap/node_modules"
 dirty=false; [ -n "$(git status --porcelain --untracked-files=no)" ] && dirty=true
 printf '{"commit": "%s", "dirty": %s}\n' "$(git rev-parse HEAD)" "$dirty" > "$snap/snapshot.json"
 mkdir -p bench/results runs
