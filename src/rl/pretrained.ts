@@ -183,10 +183,10 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
     const pool = userRewards ? null : new VerifierPool({ size: 2 });
     const rewards = userRewards ?? mathReward(pool!, { mode: rewardMode });
 
-    const validate = valProblems ? async () => {
+    const validate = valProblems ? async (step?: number) => {
       const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {
         maxNewTokens: v.maxTokens ?? config.maxResponseLength, batchSize: v.batchSize ?? 16,
-        chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: false,
+        chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: true,
         // The paper's code scored validation with its training reward (greedy, same stops), under the verifier's deadline.
         scorer: config.validationScoring === 'reward'
           ? (gold, response, ctx) => {
@@ -195,6 +195,12 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
           }
           : undefined,
       });
+      // Per-problem outcomes ('1'/'0' in problem order) to validation.jsonl: what paired tests
+      // between runs on the same problems need (src/rl/ablation.ts, rlvr compare).
+      const outcomes = Array.from({ length: valProblems.length }, () => '0');
+      for (const rec of r.records['validation'] ?? []) if (rec.correct) outcomes[rec.index] = '1';
+      fs.mkdirSync(runDir, { recursive: true });
+      fs.appendFileSync(path.join(runDir, 'validation.jsonl'), JSON.stringify({ step: step ?? null, n: valProblems.length, outcomes: outcomes.join('') }) + '\n');
       return { accuracy: r.benchmarks['validation']!.accuracy };
     } : undefined;
 

@@ -72,12 +72,15 @@ describe('rlvr train: the README real-model recipe, --reward any, --reward-modul
     const mod = path.join(tmp, 'reward.mjs');
     // Pays 1 to every other completion: a group with reward variance whatever the tiny model writes.
     fs.writeFileSync(mod, 'export default [{ name: "alternate", fn: (batch) => batch.map((_, i) => i % 2), weight: 1 }];\n');
-    const r = spawnSync(process.execPath, [cli, ...base, '--out', path.join(tmp, 'mod'), '--reward-module', mod], { encoding: 'utf8', cwd: repoRoot });
+    const r = spawnSync(process.execPath, [cli, ...base, '--out', path.join(tmp, 'mod'), '--reward-module', mod, '--val-data', data], { encoding: 'utf8', cwd: repoRoot });
     assert.equal(r.status, 0, r.stderr);
     const m = JSON.parse(fs.readFileSync(path.join(tmp, 'mod', 'metrics.jsonl'), 'utf8').trim().split('\n')[0]!);
     assert.equal(m.rewardMean, 0.5);
     assert.deepEqual(Object.keys(m.rewardsByName ?? {}), ['alternate']);
     assert.equal(m.zeroVarianceGroupFrac, 0);
+    // Validation kept the verifier and wrote its per-problem outcomes (for paired tests).
+    const val = fs.readFileSync(path.join(tmp, 'mod', 'validation.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(val.at(-1), { step: 1, n: 1, outcomes: '0' });
   });
 
   test('--reward-module refuses what is not a reward, in one line', () => {
