@@ -159,7 +159,7 @@ export function makeSplit(seed: number, testPerFamily: number, poolPerFamily: nu
   const test = FAMILIES.flatMap((f) => take(f, testPerFamily));
   // The pool holds only problems the hasty shortcut gets wrong. One it solves (no carry) rewards
   // both procedures alike, so its reward variance on the base model is format noise, and its
-  // historical variance comes from what the other examples taught: seed 1 ranked 13+41 first
+  // historical variance comes from what the other examples taught: seed 1 ranked 35-14 first
   // (accuracy per epoch 0.88, 1, 1, 0.25) and 1-shot RLVR on it learned nothing.
   const pool = FAMILIES.flatMap((f) => take(f, poolPerFamily, (p) => p.hastyAnswer !== p.answer));
   return { test, pool, reserved };
