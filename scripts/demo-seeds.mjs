@@ -41,6 +41,8 @@ export function seedSummary(r) {
     otherFamilies: { before: r.before.otherFamiliesLenient, after: r.after.otherFamiliesLenient,
       ratio: r.before.otherFamiliesLenient > 0 ? r.after.otherFamiliesLenient / r.before.otherFamiliesLenient : (r.after.otherFamiliesLenient > 0 ? Infinity : 1) },
     saturationStep: r.saturationStep,
+    /** The highest held-out evaluation (any format) of the run and its step. */
+    peak: r.validation.reduce((a, v) => (v.lenientAccuracy > a.value ? { step: v.step, value: v.lenientAccuracy } : a), { step: 0, value: -1 }),
     postSaturation: ps ? { atSaturation: ps.atSaturation, best: ps.best, end: ps.end, newHighs: ps.newHighs, evaluationsAfter: ps.evaluationsAfter } : null,
     ablations: { full: ci(full.after.lenientAccuracy, n), pgOnly: pg && ci(pg.after.lenientAccuracy, n), entropyOnly: ent && ci(ent.after.lenientAccuracy, n), random: rnd && { ...ci(rnd.after.lenientAccuracy, n), question: rnd.question } },
     tests: pg && ent && rnd ? { pgOnly: vs(pg), entropyOnly: vs(ent), random: vs(rnd) } : null,

@@ -34,15 +34,15 @@ function demoSeeds() {
     `Seeds ${d.seeds.join(', ')} on one machine (${m.cpu}, ${m.cores} cores, ${m.threads} thread; Node ${d.provenance.versions.node}, libtorch ${d.provenance.versions.libtorch}); ` +
       `held-out = ${d.perSeed[0]?.heldOut.before.n ?? '?'} problems, any format, greedy; [a, b] = Wilson 95% interval; p = McNemar's exact test against the full loss on the same problems.`,
     '',
-    '| seed | π1 (family; base accuracy) | held-out before → after | families not trained on | saturation step; new highs after | pg-only | entropy-only | random example | minutes |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| seed | selected example (family; base accuracy) | held-out before → after | families not trained on | held-out peak (step) | saturation step; new highs after | pg-only | entropy-only | random example | minutes |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of d.perSeed) {
     const t = s.tests;
     const ab = (x, tt) => (x ? `${pct(x.p)}${tt ? ` (p ${tt.mcnemarP < 0.001 ? tt.mcnemarP.toExponential(0) : tt.mcnemarP.toFixed(3)})` : ''}` : 'n/a');
-    lines.push(`| ${s.seed} | ${s.selected.question.replace(/\*/g, '\\*')} (${s.selected.family}; ${s.selected.baseAccuracy === null ? '?' : s.selected.baseAccuracy.toFixed(2)}) | ` +
+    lines.push(`| ${s.seed} | π${s.selected.rank} = ${s.selected.question.replace(/\*/g, '\\*')} (${s.selected.family}; ${s.selected.baseAccuracy === null ? '?' : s.selected.baseAccuracy.toFixed(2)}) | ` +
       `${share(s.heldOut.before.p, s.heldOut.before.n)} → **${share(s.heldOut.after.p, s.heldOut.after.n)}** | ` +
-      `${pct(s.otherFamilies.before)} → ${pct(s.otherFamilies.after)} (${ratio(s.otherFamilies.ratio)}) | ` +
+      `${pct(s.otherFamilies.before)} → ${pct(s.otherFamilies.after)} (${ratio(s.otherFamilies.ratio)}) | ${pct(s.peak.value)} (${s.peak.step}) | ` +
       `${s.saturationStep ?? 'never'}; ${s.postSaturation ? `${s.postSaturation.newHighs} of ${s.postSaturation.evaluationsAfter}` : '-'} | ` +
       `${ab(s.ablations.pgOnly, t?.pgOnly)} | ${ab(s.ablations.entropyOnly, t?.entropyOnly)} | ${ab(s.ablations.random, t?.random)} | ${(s.seconds / 60).toFixed(0)} |`);
   }
