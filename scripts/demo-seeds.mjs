@@ -14,7 +14,8 @@ const out = arg('--out', path.join(dir, 'demo-seeds.json'));
 /** The claims of the README's demo section, each as a rule on one number per seed. */
 export const CLAIMS = {
   generalises: { text: 'held-out gain >= 1.5x on the families not trained on (any format)', value: 'after / before accuracy on the other families', test: (v) => v >= 1.5 },
-  postSaturation: { text: 'a new held-out high after training accuracy saturated', value: 'evaluations after saturation that set a new high', test: (v) => v >= 1 },
+  // A new high of one problem (0.8 points of 120) is noise: the rise must be at least 5 points.
+  postSaturation: { text: 'a new held-out high after saturation, at least 5 points above held-out at saturation', value: 'best held-out after saturation minus held-out at saturation, points (0: no new high)', test: (v) => v >= 5 },
   pgOnlyClose: { text: 'pg-only within 10 points of the full loss (held-out, any format)', value: 'pg-only minus full loss, points', test: (v) => Math.abs(v) <= 10 },
   entropyFarBelow: { text: 'entropy-only at least 20 points below the full loss, McNemar p < 0.05', value: 'full loss minus entropy-only, points', test: (v, s) => v >= 20 && s.tests.entropyOnly.mcnemarP < 0.05 },
   randomFarBelow: { text: 'the random example at least 20 points below the full loss, McNemar p < 0.05', value: 'full loss minus random example, points', test: (v, s) => v >= 20 && s.tests.random.mcnemarP < 0.05 },
@@ -54,7 +55,7 @@ function claimValues(s) {
   const full = s.ablations.full.p;
   return {
     generalises: s.otherFamilies.ratio,
-    postSaturation: s.postSaturation ? s.postSaturation.newHighs : 0,
+    postSaturation: s.postSaturation && s.postSaturation.best ? 100 * (s.postSaturation.best.value - s.postSaturation.atSaturation.value) : 0,
     pgOnlyClose: s.ablations.pgOnly ? 100 * (s.ablations.pgOnly.p - full) : null,
     entropyFarBelow: s.ablations.entropyOnly ? 100 * (full - s.ablations.entropyOnly.p) : null,
     randomFarBelow: s.ablations.random ? 100 * (full - s.ablations.random.p) : null,

@@ -47,7 +47,7 @@ function demoSeeds() {
       `${ab(s.ablations.pgOnly, t?.pgOnly)} | ${ab(s.ablations.entropyOnly, t?.entropyOnly)} | ${ab(s.ablations.random, t?.random)} | ${(s.seconds / 60).toFixed(0)} |`);
   }
   lines.push('', '| claim | seeds showing it | the number it rests on: mean [min, max] |', '|---|---|---|');
-  const unit = { generalises: ['x', 2], postSaturation: ['', 1], pgOnlyClose: [' points', 1], entropyFarBelow: [' points', 1], randomFarBelow: [' points', 1] };
+  const unit = { generalises: ['x', 2], postSaturation: [' points', 1], pgOnlyClose: [' points', 1], entropyFarBelow: [' points', 1], randomFarBelow: [' points', 1] };
   for (const [name, c] of Object.entries(d.claims)) {
     const [u, dg] = unit[name] ?? ['', 2];
     lines.push(`| ${c.claim} | **${c.holds} of ${c.seeds}**${c.holdsIn.length ? ` (${c.holdsIn.join(', ')})` : ''} | ${c.value}: ${meanMinMax(c, dg, u)} |`);
