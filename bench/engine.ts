@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { provenance } from '../src/util/provenance.js';
 import {
   AdamW, cuda, F, Generator, getNumThreads, randn, setNumThreads, tidy, torchVersion, zeros, type Tensor,
 } from '../src/engine/index.js';
@@ -152,6 +153,7 @@ const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths
 console.log(line(['', 'TS', 'PyTorch', 'ratio']));
 for (const row of rows) console.log(line(row));
 const result = {
+  provenance: provenance({ threads: getNumThreads(), libtorch: torchVersion(), gpu: onCuda ? 'cuda' : null }),
   overhead_ratio_vs_pytorch: Number(r.toFixed(4)),
   ratio_definition: 'tiny-op loop µs/op, TS (tidy per iteration) / PyTorch',
   tiny_op_us_ts: Number(tsTiny.toFixed(4)),

@@ -26,6 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { provenance } from '../src/util/provenance.js';
 import { getNumThreads, setNumThreads, torchVersion } from '../src/engine/index.js';
 import { native } from '../src/engine/native.js';
 import { loadModel } from '../src/model/checkpoint.js';
@@ -144,6 +145,7 @@ const kvRatio = mixed.stats.kvPeakBytes / refPeak;
 
 const loadAfter = os.loadavg();
 const result = {
+  provenance: provenance({ threads: getNumThreads(), libtorch: torchVersion() }),
   tok_s_ratio_vs_transformers: median(ratios),
   kv_peak_ratio_vs_reference: kvRatio,
   host_syncs_per_decode_step: syncsPerStep,

@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { provenance } from '../src/util/provenance.js';
 import { VerifierPool } from '../src/reward/pool.js';
 
 function repoRoot(): string {
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
 
   const avgChars = Math.round(items.reduce((s, x) => s + x.response.length, 0) / items.length);
   const result = {
+    provenance: provenance({ threads: workers }),
     bench: 'verifier',
     workers,
     checks: total,

@@ -28,7 +28,7 @@ export { VerifierPool, type PoolOptions as VerifierPoolOptions } from './reward/
 export { loadExamples, type TrainExample } from './data/examples.js';
 export { TRAIN_PROMPT_SUFFIX, MATH_EVAL_SYSTEM_PROMPT, trainMessages, mathEvalMessages } from './data/prompts.js';
 export { loadBenchmark, PAPER_BENCHMARKS, type Benchmark, type BenchmarkName } from './data/benchmarks.js';
-export { rankByVariance, readHistory, AccuracyHistory, type HistoryEntry, type RankedExample } from './data/selection.js';
+export { rankByVariance, readHistory, AccuracyHistory, firstAlive, allZeroHistory, type HistoryEntry, type RankedExample, type BaseScore } from './data/selection.js';
 
 // ---- GRPO / 1-shot RLVR ----
 export { PAPER_GRPO_CONFIG, LOSS_PRESETS, type GRPOConfig, type LossAggregation } from './rl/config.js';
@@ -46,3 +46,10 @@ export {
   evaluate, loadModelFolder, formatSummaryTable,
   type EvalBenchmark, type EvalProblem, type EvalResult, type EvaluateOptions, type BenchmarkSummary, type LoadedModel,
 } from './eval/evaluate.js';
+
+// ---- statistics for comparing numbers (Wilson intervals, pass@k, maj@k, paired tests) ----
+export {
+  wilson, passAtK, passAtKCurve, avgAtK, majAtK, mcnemarExact, pairedDifference,
+  type Proportion, type AvgAtK, type McNemar, type PairedDifference,
+} from './stats/index.js';
+export { compareOutcomes, readOutcomes, type CompareRow } from './eval/compare.js';

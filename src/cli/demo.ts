@@ -2,12 +2,14 @@
 // Qwen2 base model pretrained on it, held-out accuracy, ONE example picked by historical
 // variance, 1-shot RLVR with the paper's GRPO (scaled batch), held-out accuracy again, and an
 // HTML report with the curves. Seeded and reproducible.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError, intOption, numberOption, parseArgs } from './args.js';
 import { FAMILIES } from '../demo/task.js';
-import { FULL_DEMO, QUICK_DEMO, SATURATION, otherFamiliesLenient, pct, runDemo, type DemoConfig } from '../demo/pipeline.js';
+import { FULL_DEMO, QUICK_DEMO, SATURATION, otherFamiliesLenient, outcomeBits, pct, runDemo, type DemoConfig } from '../demo/pipeline.js';
+import { formatDifference, formatProportion, pairedDifference, wilson } from '../stats/index.js';
 
-const USAGE = 'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json]   |   rlvr demo --model DIR|NAME ... (a real model: rlvr demo --model x --help)';
+const USAGE = 'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json] [--results FILE]   |   rlvr demo --model DIR|NAME ... (a real model: rlvr demo --model x --help)';
 
 const SPEC = {
   seed: { type: 'string', help: 'seed of everything random (default 0)' },
@@ -21,6 +23,7 @@ const SPEC = {
   'example-rank': { type: 'string', help: 'train on the pool example ranked K-th by historical variance, the paper\'s π_K (default 1)' },
   threads: { type: 'string', help: `libtorch CPU threads (default ${FULL_DEMO.threads})` },
   json: { type: 'boolean', help: 'print {"before","after","steps","seconds"} as JSON on the last line' },
+  results: { type: 'string', help: 'also write the full results record (machine, versions, commit, settings, curves, ablations, per-problem outcomes) to this JSON file' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -56,16 +59,22 @@ export async function run(argv: string[]): Promise<number> {
   const r = await runDemo({ config, outDir, log });
 
   const b = r.before, a = r.after;
+  const n = r.test.length;
+  const ci = (p: number) => formatProportion(wilson(Math.round(p * n), n));
+  const bits = (s: string) => [...s].map((c) => c === '1');
+  const full = r.ablations[0];
   const rows: [string, string, string][] = [
     ['held-out accuracy (boxed, reward)', pct(b.accuracy), pct(a.accuracy)],
     ['held-out accuracy (any format)', pct(b.lenientAccuracy), pct(a.lenientAccuracy)],
+    ['  Wilson 95% interval', ci(b.lenientAccuracy).replace(/^.*? /, ''), ci(a.lenientAccuracy).replace(/^.*? /, '')],
     ['boxed-answer rate', pct(b.boxedRate), pct(a.boxedRate)],
     [`families not trained on (any format)`, pct(otherFamiliesLenient(b, r.trainedFamily)), pct(otherFamiliesLenient(a, r.trainedFamily))],
     ['mean response length (tokens)', b.meanLength.toFixed(1), a.meanLength.toFixed(1)],
   ];
   const ablationLines = r.ablations.length > 1
     ? ['', 'ablations (same base, seed and steps; held-out after the run: boxed | any format | other families any format):',
-      ...r.ablations.map((x) => `  ${x.name.padEnd(28)} ${pct(x.after.accuracy).padStart(6)} | ${pct(x.after.lenientAccuracy).padStart(6)} | ${pct(x.after.otherFamiliesLenient).padStart(6)}   (saturation: ${x.saturationStep ?? 'never'})`)]
+      ...r.ablations.map((x, i) => `  ${x.name.padEnd(28)} ${pct(x.after.accuracy).padStart(6)} | ${pct(x.after.lenientAccuracy).padStart(6)} | ${pct(x.after.otherFamiliesLenient).padStart(6)}   (saturation: ${x.saturationStep ?? 'never'})` +
+        (i > 0 && full ? `\n  ${''.padEnd(28)} vs full loss, any format: ${formatDifference(pairedDifference(bits(full.afterOutcomes), bits(x.afterOutcomes), { seed }))}` : ''))]
     : [];
   const w = Math.max(...rows.map((x) => x[0].length));
   const lines = [
@@ -73,6 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     `1-shot RLVR demo, seed ${seed}: π${r.selected.rank} = "${r.selected.question}" (answer ${r.selected.answer}), ${r.steps.length} step${r.steps.length === 1 ? '' : 's'}`,
     `${''.padEnd(w)}  ${'before'.padStart(8)}  ${'after'.padStart(8)}`,
     ...rows.map(([k, x, y]) => `${k.padEnd(w)}  ${x.padStart(8)}  ${y.padStart(8)}`),
+    `change, any format, paired on the same ${n} problems: ${formatDifference(pairedDifference(bits(outcomeBits(b, r.test)), bits(outcomeBits(a, r.test)), { seed }))}`,
     r.saturationStep !== null ? `training accuracy on π${r.selected.rank} (${r.trainedFamily}) reached ${SATURATION * 100}% at step ${r.saturationStep}` : `training accuracy on π${r.selected.rank} (${r.trainedFamily}) never reached ${SATURATION * 100}%`,
     ...(r.postSaturation ? [`after saturation, held-out (any format): ${pct(r.postSaturation.atSaturation.value)} at step ${r.postSaturation.atSaturation.step} → ` +
       `${pct(r.postSaturation.end.value)} at step ${r.postSaturation.end.step}` +
@@ -85,6 +95,12 @@ export async function run(argv: string[]): Promise<number> {
     `report: ${r.reportFile}`,
   ];
   console.log(lines.join('\n'));
+  if (typeof options.results === 'string') {
+    const { demoResultsRecord } = await import('../demo/results.js');
+    fs.mkdirSync(path.dirname(path.resolve(options.results)), { recursive: true });
+    fs.writeFileSync(options.results, JSON.stringify(demoResultsRecord(r), null, 2) + '\n');
+    log(`results: ${options.results}`);
+  }
   if (json) {
     console.log(JSON.stringify({ before: round(b.accuracy), after: round(a.accuracy), steps: r.steps.length, seconds: round(r.times.total, 1) }));
   }

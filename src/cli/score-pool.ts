@@ -125,6 +125,11 @@ export async function runScorePool(options: Options): Promise<number> {
   fs.writeFileSync(path.join(outDir, 'score_summary.json'), JSON.stringify(summary, null, 2) + '\n');
   console.log(`scored ${summary.epochsDone}/${epochs} epochs: mean accuracy ${summary.meanAccuracy.toFixed(3)}; ${mixed} of ${examples.length} examples solved sometimes ` +
     `(${summary.neverSolved} never, ${summary.alwaysSolved} always); ${(100 * summary.truncatedShare).toFixed(1)}% of responses truncated`);
+  if (summary.epochsDone > 0 && accs.length > 0 && accs.every((a) => a === 0)) {
+    // Nothing to rank: say so in one line instead of pointing at `rlvr select`.
+    throw new CliError(`every one of the ${summary.responses} responses scored 0 (${summary.history ?? 'no history'} holds only zeros): no example has reward variance, so there is nothing to select; ` +
+      'try a stronger model, an easier pool, more --max-tokens, or check the prompt format');
+  }
   if (summary.history) console.log(`history: ${file}\nrank with: rlvr select --history ${file} --method variance --top 10`);
   if (stop) return 130;
   return 0;

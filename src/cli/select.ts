@@ -4,7 +4,7 @@
 import { plural } from '../config/errors.js';
 import { CliError, intOption, numberOption, parseArgs } from './args.js';
 import { THREADS_OPTION } from './threads.js';
-import { mean, rankByVariance, readHistory, selectRandom, type HistoryEntry } from '../data/selection.js';
+import { allZeroHistory, mean, rankByVariance, readHistory, selectRandom, type HistoryEntry } from '../data/selection.js';
 
 const USAGE = 'usage: rlvr select --history FILE [--method variance|random] [--top K] [--seed S] [--json]\n' +
   '       rlvr select --score-pool --model DIR --data POOL [--rollouts 8] [--epochs 2] [--max-tokens N] [--out DIR] [--threads T]';
@@ -61,6 +61,10 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError((err as Error).message);
   }
   if (history.length === 0) throw new CliError(`${file}: no examples`);
+  if (allZeroHistory(history)) {
+    throw new CliError(`${file}: every accuracy of all ${history.length} examples is 0, so every variance is 0 and a ranking would only repeat the file order; ` +
+      'the model never solved an example of this pool (try a stronger model, an easier pool, more --max-tokens, or check the prompt format)');
+  }
   const k = Math.min(top, history.length);
 
   const ranked = rankByVariance(history);

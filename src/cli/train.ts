@@ -74,13 +74,13 @@ async function ablation(options: Options, presets: string[]): Promise<number> {
   const root = path.resolve(typeof options.out === 'string' ? options.out : path.join('runs', `ablation-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   // Every variant's settings are checked before the first one starts.
   for (const p of presets) newSettings({ ...options, preset: p, out: path.join(root, p) });
-  const { summarizeRun, writeComparison } = await import('../rl/ablation.js');
+  const { readFinalOutcomes, summarizeRun, writeComparison } = await import('../rl/ablation.js');
   const rows: RunSummary[] = [];
   const meta = { presets, command: process.argv.slice(2).join(' ') };
   for (const p of presets) {
     console.error(`rlvr train: ablation ${rows.length + 1}/${presets.length}: preset ${p} → ${path.join(root, p)}`);
     const r = await trainOnce({ ...options, preset: p, out: path.join(root, p) });
-    rows.push(summarizeRun(p, p, r.metrics, r.validation, r.seconds));
+    rows.push(summarizeRun(p, p, r.metrics, r.validation, r.seconds, readFinalOutcomes(path.join(root, p))));
     if (!process.env.RANK || process.env.RANK === '0') writeComparison(root, rows, meta); // data parallel: rank 0 writes
     if (r.exitCode !== undefined) return r.exitCode; // stopped by a signal: the comparison so far is written
   }
@@ -90,7 +90,7 @@ async function ablation(options: Options, presets: string[]): Promise<number> {
 }
 
 /** One run (new, or resumed with --resume): its metrics, validation points and wall time. */
-async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; validation: { step: number; accuracy: number }[]; seconds: number; exitCode?: number }> {
+async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; validation: { step: number; accuracy: number; n?: number }[]; seconds: number; exitCode?: number }> {
   const started = performance.now();
   const resume = options.resume === true;
   const { readDistEnv } = await import('../dist/env.js');
@@ -122,7 +122,7 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   const { buildTrainerParts } = await import('../rl/pretrained.js');
   const parts = await buildTrainerParts({ run: rc, grpo: config, checkpoint, device });
   const { examples, renderPrompt, promptSuffix, pool } = parts;
-  const validation: { step: number; accuracy: number }[] = [];
+  const validation: { step: number; accuracy: number; n?: number }[] = [];
   const validate = parts.validate;
   let trainer: InstanceType<typeof GRPOTrainer> | null = null;
   const { fromEnv } = await import('../dist/process-group.js');

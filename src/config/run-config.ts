@@ -79,6 +79,8 @@ const RUN_FIELDS = {
     .describe("Extra stop tokens for rollouts, each one token of the model's vocabulary (--stop A:B). The model's EOS ids (config.json, generation_config.json, tokenizer_config.json) always stop, as vLLM did in the paper's run. Default none."),
   promptSuffix: z.string().optional()
     .describe(`Appended to the user turn of {problem, answer} rows (they carry no answer-format instruction, the reward needs a \\boxed{}); "none" or "" for nothing; verl rows keep their prompt. Default: the paper's "${TRAIN_PROMPT_SUFFIX.trim()}".`),
+  rewardModule: z.string().min(1).optional()
+    .describe('A JS module (path) whose default export, or export `rewards`, is the training reward: a RewardFunction or [{ name, fn, weight }] (src/rl/rewards.ts), validated as the library validates it. Replaces grpo.reward; validation keeps the verifier. Default: none.'),
   distributed: DistributedSchema.default(DistributedSchema.parse({})).describe('Data parallel over several processes and machines (rlvr train --nproc N; docs/distributed.md). Default: one process.'),
   loggers: z.array(z.enum(LOGGERS)).default([])
     .describe('Extra logs besides metrics.jsonl and rollouts.jsonl (--log tensorboard): "tensorboard" writes event files into <out>/tensorboard/ (the metrics as scalars, the sampled rollouts as text; tensorboard --logdir runs/). Default none.'),
@@ -100,7 +102,7 @@ export type RunConfig = z.output<typeof RunConfigSchema>;
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 
 /** Fields holding file paths: resolved against the folder of the file that named them. */
-export const PATH_FIELDS: readonly (readonly string[])[] = [['model'], ['data'], ['out'], ['validation', 'data']];
+export const PATH_FIELDS: readonly (readonly string[])[] = [['model'], ['data'], ['out'], ['validation', 'data'], ['rewardModule']];
 
 /** Flags of `rlvr train` that set a run field (the rest: --config, --resume, --set, --debug). */
 export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }> = {
@@ -114,7 +116,8 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   device: { path: ['device'], help: 'cpu, cuda, cuda:1, mps (default: cuda when available, else cpu)' },
   dtype: { path: ['dtype'], help: `parameter (master weight) dtype: ${PARAM_DTYPES.join(', ')} (default float32); compute runs in grpo.computeDtype (auto: bf16 on CUDA)` },
   threads: { path: ['threads'], help: 'CPU threads for libtorch (default: half the logical CPUs)' },
-  reward: { path: ['grpo', 'reward'], help: "training reward: ours (default) or paper (the fork's DeepScaleR grader)" },
+  reward: { path: ['grpo', 'reward'], help: "training reward: ours (default), paper (the fork's DeepScaleR grader) or any (the verifier's evaluation mode: the answer in any format)" },
+  'reward-module': { path: ['rewardModule'], help: 'a JS module whose default export (or `rewards`) is your RewardFunction or [{ name, fn, weight }] (the library\'s Rewards); replaces the verifier reward' },
   stop: { path: ['stop'], help: "extra stop tokens, ':'-separated (e.g. '<|im_end|>'); the model's EOS ids always stop" },
   'prompt-suffix': { path: ['promptSuffix'], help: `appended to {problem, answer} rows (default the paper's: "${TRAIN_PROMPT_SUFFIX.trim()}"; none for nothing)` },
   nproc: { path: ['distributed', 'nproc'], help: 'data-parallel ranks (processes, one per GPU) to start on this node (default 1)' },

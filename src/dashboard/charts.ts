@@ -2,6 +2,7 @@
 // both pages and the tests share them). The browser only draws them (uPlot, src/dashboard/page.ts).
 // A chart appears when at least one run has its metric; several runs overlay in one chart.
 import type { MetricsRow, RunData } from './run-data.js';
+import { wilson } from '../stats/proportion.js';
 
 export interface SeriesSpec {
   label: string;
@@ -130,6 +131,16 @@ export function runCharts(runs: readonly RunData[]): ChartSpec[] {
     chart(runs, 'accuracy', 'Training vs validation accuracy', 'accuracy (fraction)', (run) => [
       { label: 'train (rollouts)', get: metric('trainAccuracy') },
       ...validationKeys(run).fractions.map((k) => ({ label: `validation ${k}`, get: (m: MetricsRow) => num(m.validation?.[k]), points: true })),
+      // The validation accuracy's Wilson 95% interval over the validation problems (validation.jsonl's n).
+      ...(run.validationN ? (['lo', 'hi'] as const).map((side) => ({
+        label: `validation accuracy 95% ${side === 'lo' ? 'low' : 'high'}`, points: true,
+        get: (m: MetricsRow) => {
+          const a = m.validation?.['accuracy'];
+          if (typeof a !== 'number') return null;
+          const w = wilson(Math.round(a * run.validationN!), run.validationN!);
+          return side === 'lo' ? w.lo : w.hi;
+        },
+      })) : []),
     ], [0, 1]),
     chart(runs, 'entropy', 'Policy entropy', 'entropy (nats / token)', () => [{ label: 'entropy', get: metric('entropy') }]),
     chart(runs, 'kl', 'KL to the reference model', 'KL (nats / token)', () => [{ label: 'KL', get: metric('kl') }]),

@@ -30,6 +30,8 @@ export interface RunData {
   rolloutSteps: number[];
   /** The recorded settings (run_config.json), or null. */
   config: Record<string, unknown> | null;
+  /** Validation problems per evaluation (validation.jsonl), for the accuracy's Wilson interval; null when unknown. */
+  validationN?: number | null;
 }
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -88,6 +90,7 @@ export function readRun(dir: string, name = path.basename(path.resolve(dir))): R
     history: history && typeof history === 'object' && !Array.isArray(history) ? (history as Record<string, number[]>) : null,
     rolloutSteps: [...new Set(readRollouts(dir).map((r) => r.step))].sort((a, b) => a - b),
     config: config && typeof config === 'object' ? (config as Record<string, unknown>) : null,
+    validationN: readJsonLines<{ n?: number }>(path.join(dir, 'validation.jsonl')).find((r) => typeof r.n === 'number')?.n ?? null,
   };
 }
 

@@ -249,3 +249,46 @@ export class AccuracyHistory {
     return h;
   }
 }
+
+/**
+ * True when every accuracy of every example is 0: the model never solved anything in the pool,
+ * so every variance is 0 and a ranking would be nothing but the file order.
+ */
+export function allZeroHistory(history: readonly HistoryEntry[]): boolean {
+  return history.every((e) => e.accs.every((a) => a === 0));
+}
+
+/** An example's reward on the model RL starts from: the share of its sampled responses rewarded. */
+export interface BaseScore {
+  accuracy: number;
+  rollouts: number;
+}
+
+/**
+ * The example to train on: `ranked[startRank - 1]`, unless it has no reward variance on the base
+ * model (accuracy 0 or 1 over its sampled responses: every GRPO group has equal rewards, zero
+ * advantages, no gradient) while a later-ranked candidate has; then the first such candidate.
+ *
+ * Historical variance measures how an example's accuracy moved while the model trained on the
+ * whole pool, which says nothing of where it stands on the base model: an example the base always
+ * solves (or always fails) can move a lot because of what the others taught (measured on the
+ * demo: an example its flawed shortcut solves went 0.88, 1, 1, 0.25). The paper's ranking is kept
+ * as is (rankByVariance); this only refuses to start 1-shot RLVR from a dead example.
+ * `skipped` lists the dead candidates passed over, in rank order. An example with no base score
+ * counts as alive (nothing says otherwise).
+ */
+export function firstAlive<T extends { index: number; rank: number }>(
+  ranked: readonly T[], base: ReadonlyMap<number, BaseScore>, startRank = 1,
+): { pick: T; skipped: (T & BaseScore)[] } {
+  if (!Number.isInteger(startRank) || startRank < 1 || startRank > ranked.length) {
+    throw new Error(`firstAlive: startRank must be an integer from 1 to ${ranked.length}, got ${startRank}`);
+  }
+  const alive = (r: T) => {
+    const s = base.get(r.index);
+    return s === undefined || (s.accuracy > 0 && s.accuracy < 1);
+  };
+  const from = ranked.slice(startRank - 1);
+  const k = from.findIndex(alive);
+  if (k <= 0) return { pick: from[0]!, skipped: [] };
+  return { pick: from[k]!, skipped: from.slice(0, k).map((r) => ({ ...r, ...base.get(r.index)! })) };
+}

@@ -17,7 +17,7 @@ export interface HeldOutResult {
   /** Mean response length in tokens (stop token included). */
   meanLength: number;
   perFamily: Record<string, { accuracy: number; lenientAccuracy: number; boxedRate: number; n: number }>;
-  responses: { question: string; gold: string; response: string; correct: boolean }[];
+  responses: { question: string; gold: string; response: string; correct: boolean; lenient: boolean }[];
 }
 
 export function evaluateHeldOut(model: CausalLM, tok: DemoTokenizer, problems: readonly Problem[], maxNewTokens: number): HeldOutResult {
@@ -36,7 +36,7 @@ export function evaluateHeldOut(model: CausalLM, tok: DemoTokenizer, problems: r
     const f = (fam[p.family] ??= { c: 0, l: 0, b: 0, n: 0 });
     f.n++; if (r) { f.c++; correct++; } if (e) { f.l++; lenient++; } if (b) { f.b++; boxed++; }
     length += s.tokens.length;
-    responses.push({ question: p.question, gold, response: text, correct: r });
+    responses.push({ question: p.question, gold, response: text, correct: r, lenient: e });
   });
   const n = Math.max(1, problems.length);
   const perFamily: HeldOutResult['perFamily'] = {};

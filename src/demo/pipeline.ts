@@ -4,7 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { manualSeed, setNumThreads } from '../engine/index.js';
-import { rankByVariance, type RankedExample } from '../data/selection.js';
+import { firstAlive, rankByVariance, type BaseScore, type RankedExample } from '../data/selection.js';
+import { scorePool } from '../rl/pool-scoring.js';
+import { rolloutSamples } from '../rollout/engine.js';
 import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
 import { loadModel, saveModel } from '../model/checkpoint.js';
@@ -42,6 +44,12 @@ export interface DemoConfig {
    * π1, π2, π13, ...). Default 1.
    */
   exampleRank: number;
+  /**
+   * Responses sampled per pool example on the base model before selection: π_k is skipped when
+   * all of them score alike (no reward variance: GRPO has nothing to learn from it) while a
+   * later-ranked example has variance (data/selection.ts firstAlive).
+   */
+  baseScoringRollouts: number;
   // 1-shot RLVR: overrides of the paper's GRPO config
   grpo: Partial<GRPOConfig>;
   /** Max new tokens of the held-out (greedy) evaluation. */
@@ -69,6 +77,8 @@ export interface AblationResult {
   after: { accuracy: number; lenientAccuracy: number; otherFamiliesLenient: number };
   finalTrainAccuracy: number;
   saturationStep: number | null;
+  /** Per held-out problem (the test set's order), any-format correct after the run: '1'/'0'. For paired tests. */
+  afterOutcomes: string;
 }
 
 export { SATURATION } from './saturation.js';
@@ -92,6 +102,7 @@ export const FULL_DEMO: DemoConfig = {
   selectionEpochs: 4,
   selectionBatch: 8,
   exampleRank: 1,
+  baseScoringRollouts: 32,
   // The paper's GRPO (T = 0.6, clip 0.2, KL 0.001, entropy 0.001, token-mean, wd 0.01, clip-norm 1)
   // with the batch scaled from 128 to 16 copies of π1 × 8 rollouts and lr raised from 1e-6 to
   // 2e-4. Adam moves every weight by about lr per step, so 1e-6 would change this model's weights
@@ -123,6 +134,7 @@ export const QUICK_DEMO: DemoConfig = {
   pretrainBatch: 32,
   selectionEpochs: 2,
   selectionBatch: 4,
+  baseScoringRollouts: 8,
   grpo: {
     trainBatchSize: 2, miniBatchSize: 2, groupSize: 4, maxResponseLength: 24, lr: 1e-4,
     steps: 3, validateEvery: 1, saveEvery: 0,
@@ -147,12 +159,16 @@ export interface DemoResult {
   after: HeldOutResult;
   pretrainLosses: number[];
   ranking: (RankedExample & { question: string; accs: number[] })[];
+  /** Per pool example, its accuracy on the base model (baseScoringRollouts responses). */
+  baseScores: Map<number, BaseScore>;
   /** The training example; rank k means the paper's π_k (DemoConfig.exampleRank). */
   selected: { index: number; rank: number; question: string; answer: string; variance: number };
   steps: StepMetrics[];
   /** Held-out validation at step 0 and every validateEvery steps. */
   validation: ValidationPoint[];
   times: PhaseTimes;
+  /** The held-out problems, in the order of afterOutcomes. */
+  test: Problem[];
   /** The family of π1; the other families measure generalisation. */
   trainedFamily: Family;
   /** First step whose training accuracy on π1 reached SATURATION (null: never). */
@@ -303,11 +319,15 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
     const ranked = rankByVariance(history);
     const ranking = ranked.map((r) => ({ ...r, question: split.pool[r.index]!.question, accs: history.find((h) => h.index === r.index)!.accs }));
     if (!Number.isInteger(cfg.exampleRank) || cfg.exampleRank < 1 || cfg.exampleRank > ranking.length) throw new Error(`exampleRank must be an integer from 1 to ${ranking.length} (the pool's size), got ${cfg.exampleRank}`);
-    const pi1 = ranking[cfg.exampleRank - 1]!;
+    const baseScores = await scoreOnBase(baseDir, tok, poolExamples, rewards, cfg);
+    const { pick: pi1, skipped } = firstAlive(ranking, baseScores, cfg.exampleRank);
+    for (const s of skipped) {
+      log(`[select] skipping π${s.rank} (${s.question}): the base model scored ${s.accuracy.toFixed(2)} over ${s.rollouts} responses, no reward variance to learn from`);
+    }
     const pi = `π${pi1.rank}`;
     const selectedProblem: Problem = split.pool[pi1.index]!;
     const selected = { index: pi1.index, rank: pi1.rank, question: selectedProblem.question, answer: String(selectedProblem.answer), variance: pi1.variance };
-    for (const r of ranking.slice(0, 5)) log(`[select] π${r.rank}: ${r.question} (answer ${split.pool[r.index]!.answer}) | accuracy per epoch ${r.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${r.variance.toFixed(4)}`);
+    for (const r of ranking.slice(0, 5)) log(`[select] π${r.rank}: ${r.question} (answer ${split.pool[r.index]!.answer}) | accuracy per epoch ${r.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${r.variance.toFixed(4)} | base ${baseScores.get(r.index)!.accuracy.toFixed(2)}`);
     const selectionSeconds = since(t);
 
     // ---- 1-shot RLVR on π1, held-out curve ----
@@ -322,7 +342,7 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
 
     // ---- ablations (the paper's Table 5 shape): loss terms, and a random example instead of π1 ----
     t = performance.now();
-    const ablations: AblationResult[] = [summarizeRun(`full loss, ${pi} (selected)`, selectedProblem, main, before)];
+    const ablations: AblationResult[] = [summarizeRun(`full loss, ${pi} (selected)`, selectedProblem, main, before, split.test)];
     if (cfg.ablations) {
       const randomIndex = pickRandomExample(cfg.seed, split.pool.length, pi1.index);
       const variants: { name: string; problem: Problem; index: number; overrides: Partial<GRPOConfig> }[] = [
@@ -335,7 +355,7 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
           label: `ablation-${k + 1}`, cfg, baseDir, outDir: o.outDir, tok, rewards, before, test: split.test, log,
           problem: v.problem, index: v.index, overrides: v.overrides, validateEvery: 0, saveFinal: false,
         });
-        ablations.push(summarizeRun(v.name, v.problem, r, before));
+        ablations.push(summarizeRun(v.name, v.problem, r, before, split.test));
         log(`[ablation] ${v.name} ("${v.problem.question}"): held-out any format ${pct(before.lenientAccuracy)} → ${pct(r.after.lenientAccuracy)}, boxed ${pct(before.accuracy)} → ${pct(r.after.accuracy)}`);
       }
     }
@@ -345,7 +365,7 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
     const post = postSaturation(steps, validation.map((v) => ({ step: v.step, value: v.lenientAccuracy })));
     const times: PhaseTimes = { pretrain: pretrainSeconds, evalBefore: evalSeconds, selection: selectionSeconds, rlvr: rlvrSeconds, ablations: ablationSeconds, total: since(t0) };
     const result: DemoResult = {
-      config: cfg, grpoConfig: rlCfg, outDir: o.outDir, before, after: afterResult, pretrainLosses, ranking, selected, steps, validation, times,
+      config: cfg, grpoConfig: rlCfg, outDir: o.outDir, before, after: afterResult, pretrainLosses, ranking, baseScores, selected, steps, validation, times, test: split.test,
       trainedFamily: selectedProblem.family, saturationStep: main.saturationStep, postSaturation: post, ablations,
       reportFile: path.join(o.outDir, 'report.html'),
     };
@@ -359,6 +379,23 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
   } finally {
     await pool.close();
   }
+}
+
+/** Each pool example's accuracy on the base model: baseScoringRollouts sampled responses at the rollout temperature, no update. */
+async function scoreOnBase(baseDir: string, tok: DemoTokenizer, examples: TrainExample[], rewards: RewardFunction, cfg: DemoConfig): Promise<Map<number, BaseScore>> {
+  const g: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...cfg.grpo };
+  const n = cfg.baseScoringRollouts;
+  const scores = await withModels(baseDir, false, (policy) => scorePool({
+    policy, tokenizer: tok, examples, renderPrompt: (ex) => tok.renderPrompt(ex.messages), stopTokenIds: tok.stopTokenIds,
+    rewards: async (items) => rewards(items.map((it, i) => ({
+      prompt: '', completion: it.response, completionIds: [], truncated: it.truncated, step: 0,
+      example: { index: i, messages: [], groundTruth: it.gold, dataSource: 'demo' },
+    }))),
+    sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
+    rollouts: n, epochs: 1, promptsPerBatch: examples.length, maxNewTokens: g.maxResponseLength,
+    temperature: g.temperature, topP: g.topP, seed: cfg.seed + 2, outDir: path.join(path.dirname(baseDir), 'selection', 'base-scores'),
+  }));
+  return new Map([...scores.meanAccuracy].map(([i, a]) => [i, { accuracy: a, rollouts: n }]));
 }
 
 /** Loads the policy (and the frozen reference) from the base model folder, runs f, frees both. */
@@ -457,12 +494,18 @@ function otherFamilies(before: HeldOutResult, after: HeldOutResult, trained: Fam
   return { before: otherFamiliesLenient(before, trained), after: otherFamiliesLenient(after, trained) };
 }
 
-function summarizeRun(name: string, problem: Problem, r: OneShotRun, before: HeldOutResult): AblationResult {
+/** Any-format outcome per problem of `test`, in its order, as a '1'/'0' string. */
+export function outcomeBits(r: HeldOutResult, test: readonly Problem[]): string {
+  const byQuestion = new Map(r.responses.map((x) => [x.question, x.lenient]));
+  return test.map((p) => (byQuestion.get(p.question) ? '1' : '0')).join('');
+}
+
+function summarizeRun(name: string, problem: Problem, r: OneShotRun, before: HeldOutResult, test: readonly Problem[]): AblationResult {
   const last = r.steps[r.steps.length - 1];
   const row = (x: HeldOutResult) => ({ accuracy: x.accuracy, lenientAccuracy: x.lenientAccuracy, otherFamiliesLenient: otherFamiliesLenient(x, problem.family) });
   return {
     name, question: problem.question, family: problem.family, before: row(before), after: row(r.after),
-    finalTrainAccuracy: last ? last.trainAccuracy : 0, saturationStep: r.saturationStep,
+    finalTrainAccuracy: last ? last.trainAccuracy : 0, saturationStep: r.saturationStep, afterOutcomes: outcomeBits(r.after, test),
   };
 }
 

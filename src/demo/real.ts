@@ -6,7 +6,9 @@
 // from the base weights. Wall and CPU seconds are recorded per phase (the machine may be shared).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { manualSeed, setNumThreads } from '../engine/index.js';
+import { provenance, type Provenance } from '../util/provenance.js';
+import { formatDifference, formatProportion, pairedDifference, wilson } from '../stats/index.js';
+import { manualSeed, setNumThreads, torchVersion } from '../engine/index.js';
 import { loadBenchmark } from '../data/benchmarks.js';
 import { rankByVariance } from '../data/selection.js';
 import type { TrainExample } from '../data/examples.js';
@@ -106,6 +108,8 @@ export interface SetScore {
   n: number; any: number; boxed: number; truncated: number; meanTokens: number;
   /** The generated set per problem kind (add, sub, ...): what a 1-shot run on one kind does to the others. */
   kinds?: Record<string, { n: number; any: number; boxed: number }>;
+  /** Any-format verdict per problem, in the set's order ('1'/'0'): for paired tests against the base. */
+  outcomes?: string;
 }
 
 /** Per-kind accuracies of scored records whose id is `<kind>-<i>` (the generated set's ids). */
@@ -146,6 +150,8 @@ export interface RealDemoResult {
   spread: Record<string, { any: { mean: number; min: number; max: number }; boxed: { mean: number; min: number; max: number } }>;
   seconds: { base: Phase; selection: Phase; total: Phase };
   machine: { threads: number; note: string };
+  /** Machine (CPU model, ISA flags, cores), versions and commit (src/util/provenance.ts). */
+  provenance?: Provenance;
 }
 
 export interface RealDemoOptions {
@@ -222,15 +228,18 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
   });
   const heldOut = (model: typeof loaded.model, label: string): HeldOutScores => {
     const arithmetic: EvalRecord[] = [];
+    const outcomes: Record<string, string[]> = Object.fromEntries(sets.map((x) => [x.name, x.problems.map(() => '0')]));
     const r = evaluate(model, tokenizer, sets, {
       maxNewTokens: cfg.evalMaxTokens, batchSize: 64, promptBuilder, stopTokenIds, keepRecords: false,
       onRecord: (rec) => {
         if (rec.bench === 'arithmetic') arithmetic.push(rec);
+        if (rec.correct && outcomes[rec.bench]) outcomes[rec.bench]![rec.index] = '1';
         fs.appendFileSync(path.join(o.outDir, `${label}.jsonl`), JSON.stringify(rec) + '\n');
       },
     });
     const s = scores(r.benchmarks);
     if (s['arithmetic']) s['arithmetic'].kinds = perKind(arithmetic);
+    for (const [name, bits] of Object.entries(outcomes)) if (s[name]) s[name].outcomes = bits.join('');
     return s;
   };
   log(`[real] ${cfg.model}: held-out ${sets.map((s) => `${s.name} ${s.problems.length}`).join(', ')}; pool ${poolProblems.length}; seeds ${cfg.seeds.join(', ')}; ${cfg.threads} thread(s)`);
@@ -307,6 +316,7 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
       base, selection: { pool: poolProblems.length, rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, top }, selected, runs, spread,
       seconds: { base: baseSeconds, selection: selectionSeconds, total: total() },
       machine: { threads: cfg.threads, note: 'wall and CPU seconds of this process; on a shared machine wall time includes waiting for cores' },
+      provenance: provenance({ threads: cfg.threads, libtorch: torchVersion() }),
     };
     fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
     return result;
@@ -326,7 +336,12 @@ export function formatScores(s: HeldOutScores): string {
 /** The results table: one row per seed (and the base), per set any/boxed before and after. */
 export function formatRealTable(r: RealDemoResult): string {
   const names = Object.keys(r.base);
-  const head = ['seed'.padEnd(6), ...names.flatMap((n) => [`${n} any`.padStart(16), `${n} boxed`.padStart(16)])].join(' ');
-  const row = (label: string, s: HeldOutScores) => [label.padEnd(6), ...names.flatMap((n) => [pct(s[n]!.any).padStart(16), pct(s[n]!.boxed).padStart(16)])].join(' ');
-  return [head, row('base', r.base), ...r.runs.map((x) => row(String(x.seed), x.after))].join('\n');
+  // Any format with its Wilson 95% interval; per seed, the change from the base paired on the same problems.
+  const anyCi = (x: SetScore) => formatProportion(wilson(Math.round(x.any * x.n), x.n));
+  const head = ['seed'.padEnd(6), ...names.flatMap((n) => [`${n} any [Wilson 95%]`.padStart(26), `${n} boxed`.padStart(16)])].join(' ');
+  const row = (label: string, s: HeldOutScores) => [label.padEnd(6), ...names.flatMap((n) => [anyCi(s[n]!).padStart(26), pct(s[n]!.boxed).padStart(16)])].join(' ');
+  const bits = (x: string) => [...x].map((c) => c === '1');
+  const changes = r.runs.flatMap((x) => names.filter((n) => r.base[n]!.outcomes && x.after[n]!.outcomes).map((n) =>
+    `seed ${x.seed}, ${n} any format vs base: ${formatDifference(pairedDifference(bits(r.base[n]!.outcomes!), bits(x.after[n]!.outcomes!), { seed: x.seed }))}`));
+  return [head, row('base', r.base), ...r.runs.map((x) => row(String(x.seed), x.after)), ...changes].join('\n');
 }

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { DASHES, type ChartSpec, type MarkerSpec } from '../dashboard/charts.js';
 import { escapeHtml as esc } from '../dashboard/page.js';
 import { renderRunReport } from '../dashboard/report.js';
-import { SATURATION, otherFamiliesLenient, type DemoResult } from './pipeline.js';
+import { SATURATION, otherFamiliesLenient, outcomeBits, type DemoResult } from './pipeline.js';
+import { formatDifference, formatProportion, pairedDifference, wilson } from '../stats/index.js';
 
 export interface Series {
   name: string;
@@ -82,8 +83,16 @@ export function renderReport(r: DemoResult): string {
   });
   const ranking = r.ranking.slice(0, 10).map((e) => `<tr><td>π${e.rank}</td><td><code>${esc(e.question)}</code></td><td>${e.accs.map((x) => x.toFixed(2)).join(' ')}</td><td>${e.variance.toFixed(4)}</td></tr>`).join('\n');
   const c = r.config, g = r.grpoConfig, t = r.times;
-  const ablationRows = r.ablations.map((x) => `<tr><td>${esc(x.name)}</td><td><code>${esc(x.question)}</code> (${x.family})</td>` +
-    `<td>${pct(x.before.accuracy)} → <b>${pct(x.after.accuracy)}</b></td><td>${pct(x.before.lenientAccuracy)} → <b>${pct(x.after.lenientAccuracy)}</b></td>` +
+  // Intervals: Wilson 95% for each accuracy over the n held-out problems; each ablation against the
+  // full-loss run on the same problems (paired bootstrap interval, McNemar's exact test).
+  const nTest = r.test.length;
+  const ci = (p: number) => formatProportion(wilson(Math.round(p * nTest), nTest));
+  const bits = (s: string) => [...s].map((ch) => ch === '1');
+  const full = r.ablations[0];
+  const vsFull = (x: DemoResult['ablations'][number], i: number) => (i === 0 || !full ? '–' : esc(formatDifference(pairedDifference(bits(full.afterOutcomes), bits(x.afterOutcomes), { seed: r.config.seed }))));
+  const change = formatDifference(pairedDifference(bits(outcomeBits(b, r.test)), bits(outcomeBits(a, r.test)), { seed: r.config.seed }));
+  const ablationRows = r.ablations.map((x, i) => `<tr><td>${esc(x.name)}</td><td><code>${esc(x.question)}</code> (${x.family})</td>` +
+    `<td>${pct(x.before.accuracy)} → <b>${pct(x.after.accuracy)}</b></td><td>${pct(x.before.lenientAccuracy)} → <b>${ci(x.after.lenientAccuracy)}</b></td><td>${vsFull(x, i)}</td>` +
     `<td>${pct(x.before.otherFamiliesLenient)} → <b>${pct(x.after.otherFamiliesLenient)}</b></td><td>${pct(x.finalTrainAccuracy)}</td><td>${x.saturationStep ?? 'never'}</td></tr>`).join('\n');
   const saturation = postSaturationText(r);
   const ratio = b.accuracy > 0 ? `${(a.accuracy / b.accuracy).toFixed(2)}×` : 'n/a (before = 0)';
@@ -95,7 +104,8 @@ example (of the ${esc(r.trainedFamily)} family) chosen by historical variance. H
 <h2>Before / after</h2>
 <table><tr><th>held-out (${b.responses.length} problems)</th><th>base model</th><th>after ${steps.length} steps of 1-shot RLVR</th></tr>
 ${row('accuracy (reward: boxed & correct)', `<b>${pct(b.accuracy)}</b>`, `<b>${pct(a.accuracy)}</b> (${ratio})`)}
-${row('accuracy, any answer format', pct(b.lenientAccuracy), pct(a.lenientAccuracy))}
+${row('accuracy, any answer format [Wilson 95%]', ci(b.lenientAccuracy), ci(a.lenientAccuracy))}
+${row('change, any format (paired, same problems)', '', esc(change))}
 ${row('boxed-answer rate', pct(b.boxedRate), pct(a.boxedRate))}
 ${row('mean response length (tokens)', b.meanLength.toFixed(1), a.meanLength.toFixed(1))}
 ${famRows}
@@ -107,7 +117,7 @@ ${famRows}
 <h2>Ablations (the paper's Table 5 shape)</h2>
 <p>Each row starts from the same base model with the same seed and budget (${g.steps} steps); held-out accuracy before → after the run.
 "Other families" is the any-format accuracy on the families its example does not belong to.</p>
-<table><tr><th>run</th><th>example</th><th>held-out boxed</th><th>held-out any format</th><th>other families, any format</th><th>final train accuracy</th><th>saturation step</th></tr>
+<table><tr><th>run</th><th>example</th><th>held-out boxed</th><th>held-out any format [Wilson 95%]</th><th>vs the full loss (points [bootstrap 95%], McNemar)</th><th>other families, any format</th><th>final train accuracy</th><th>saturation step</th></tr>
 ${ablationRows}
 </table>
 <h2>Curves</h2>`;

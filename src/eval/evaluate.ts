@@ -19,6 +19,7 @@ import {
 import type { VerifyResult } from '../reward/verifier.js';
 import { verifyWithDeadline } from '../reward/deadline.js';
 import { evalEta } from './estimate.js';
+import { avgAtK, majAtK, passAtKCurve, wilson } from '../stats/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Loading a model folder (shared with `rlvr generate`)
@@ -199,6 +200,18 @@ export interface BenchmarkSummary {
   rewardAccuracy: number;
   /** Fraction (0-1) of problems with at least one correct sample (pass@k; equals accuracy for greedy). */
   passAtK: number;
+  /**
+   * Wilson 95% interval of `accuracy` (fractions). Greedy: over the n problems. Sampled: over the
+   * n problems counted by their share of correct samples rounded to whole problems (an
+   * approximation: the k samples of a problem are not independent trials).
+   */
+  interval: [number, number];
+  /** Sampled decodings (k > 1): avg@k's spread, the accuracy of each sample index j over problems; null for greedy. */
+  avgAtK: { std: number; min: number; max: number } | null;
+  /** pass@k by the unbiased estimator (Chen et al. 2021) for k = 1..samplesPerProblem: index k-1. */
+  passAtKByK: number[];
+  /** maj@k (majority vote of the extracted answers over the k samples); equals accuracy for greedy. */
+  majAtK: number;
   /** Mean generated tokens per response (stop token included). */
   meanResponseTokens: number;
   /** Responses containing "rethink", "recheck" or "recalculate" (any case). */
@@ -345,6 +358,8 @@ export function evaluate(
     const perBatch = Math.max(1, Math.floor(batchSize / k));
     const benchRecords: EvalRecord[] = [];
     let correct = 0, rewardCorrect = 0, problemsAnyCorrect = 0, tokensSum = 0, reflections = 0, truncated = 0, scored = 0;
+    // Per problem, per sample index: the verdict and the extracted answer (pass@k, avg@k, maj@k).
+    const perProblem = bench.problems.map(() => ({ correct: new Array<boolean>(k).fill(false), answers: new Array<string | null>(k).fill(null) }));
     const bt0 = Date.now();
     let benchTokens = 0;
 
@@ -404,6 +419,9 @@ export function evaluate(
           selfReflection: reflect,
         };
         scored++;
+        const pp = perProblem[start + s.promptIndex]!;
+        pp.correct[s.sampleIndex] = score.correct;
+        pp.answers[s.sampleIndex] = score.extracted;
         if (score.correct) { correct++; anyCorrect[s.promptIndex] = true; }
         if (rec.rewardCorrect) rewardCorrect++;
         if (reflect) reflections++;
@@ -432,6 +450,7 @@ export function evaluate(
       accuracy: scored > 0 ? round(correct / scored, 6) : 0,
       rewardAccuracy: scored > 0 ? round(rewardCorrect / scored, 6) : 0,
       passAtK: n > 0 ? round(problemsAnyCorrect / n, 6) : 0,
+      ...samplingStats(perProblem, greedy),
       meanResponseTokens: scored > 0 ? round(tokensSum / scored, 2) : 0,
       selfReflection: reflections,
       truncated,
@@ -451,16 +470,32 @@ export function evaluate(
   return { benchmarks: summaries, average, averageReward, maxNewTokens, records };
 }
 
+/** The interval, avg@k spread, pass@k curve and maj@k of one benchmark (src/stats). */
+function samplingStats(perProblem: { correct: boolean[]; answers: (string | null)[] }[], greedy: boolean): Pick<BenchmarkSummary, 'interval' | 'avgAtK' | 'passAtKByK' | 'majAtK'> {
+  const n = perProblem.length;
+  const correct = perProblem.map((p) => p.correct);
+  const avg = avgAtK(correct);
+  const solved = Math.round(avg.mean * n);
+  const w = wilson(Math.min(n, solved), n);
+  return {
+    interval: [round(w.lo, 6), round(w.hi, 6)],
+    avgAtK: greedy || (correct[0]?.length ?? 0) <= 1 ? null : { std: round(avg.std, 6), min: round(avg.min, 6), max: round(avg.max, 6) },
+    passAtKByK: passAtKCurve(correct).map((v) => round(v, 6)),
+    majAtK: round(majAtK(perProblem), 6),
+  };
+}
+
 /** The results table: one row per benchmark, then the unweighted average. */
 export function formatSummaryTable(summary: EvalSummary): string {
   // acc % is any answer format (the paper's evaluation); boxed % counts only a final \boxed{} (the training reward).
-  const header = ['benchmark'.padEnd(14), 'n'.padStart(5), 'k'.padStart(3), 'acc %'.padStart(7), 'boxed %'.padStart(8), 'pass@k %'.padStart(9), 'mean len'.padStart(9), 'reflect'.padStart(8), 'trunc %'.padStart(8)].join(' ');
+  const header = ['benchmark'.padEnd(14), 'n'.padStart(5), 'k'.padStart(3), 'acc %'.padStart(7), '95% CI'.padStart(13), 'boxed %'.padStart(8), 'pass@k %'.padStart(9), 'mean len'.padStart(9), 'reflect'.padStart(8), 'trunc %'.padStart(8)].join(' ');
   const rows = Object.entries(summary.benchmarks).map(([name, s]) =>
     [
       name.padEnd(14),
       String(s.n).padStart(5),
       String(s.samplesPerProblem).padStart(3),
       (100 * s.accuracy).toFixed(1).padStart(7),
+      (s.interval ? `[${(100 * s.interval[0]).toFixed(1)}, ${(100 * s.interval[1]).toFixed(1)}]` : '').padStart(13),
       (100 * s.rewardAccuracy).toFixed(1).padStart(8),
       (100 * s.passAtK).toFixed(1).padStart(9),
       s.meanResponseTokens.toFixed(1).padStart(9),
@@ -469,6 +504,10 @@ export function formatSummaryTable(summary: EvalSummary): string {
     ].join(' '),
   );
   const count = Object.keys(summary.benchmarks).length;
-  const avg = [`average (${count})`.padEnd(14), ''.padStart(5), ''.padStart(3), (100 * summary.average).toFixed(1).padStart(7), (100 * summary.averageReward).toFixed(1).padStart(8)].join(' ');
-  return [header, ...rows, avg].join('\n');
+  const avg = [`average (${count})`.padEnd(14), ''.padStart(5), ''.padStart(3), (100 * summary.average).toFixed(1).padStart(7), ''.padStart(13), (100 * summary.averageReward).toFixed(1).padStart(8)].join(' ');
+  // Sampled benchmarks: avg@k's spread over the k samples, pass@k for every k, maj@k.
+  const sampled = Object.entries(summary.benchmarks).filter(([, s]) => s.avgAtK).map(([name, s]) =>
+    `${name}: avg@${s.samplesPerProblem} ${(100 * s.accuracy).toFixed(1)}% (per sample ${(100 * s.avgAtK!.min).toFixed(1)}-${(100 * s.avgAtK!.max).toFixed(1)}%, sd ${(100 * s.avgAtK!.std).toFixed(1)}); ` +
+    `pass@k ${s.passAtKByK.map((v, i) => `${i + 1}: ${(100 * v).toFixed(1)}`).join(', ')}; maj@${s.samplesPerProblem} ${(100 * s.majAtK).toFixed(1)}%`);
+  return [header, ...rows, avg, ...sampled].join('\n');
 }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StepMetrics } from './trainer.js';
+import { formatP, pairedDifference, wilson } from '../stats/index.js';
 
 export interface RunSummary {
   /** The preset (variant) name. */
@@ -27,6 +28,10 @@ export interface RunSummary {
   validationBestStep: number | null;
   /** Mean response length at the last step. */
   responseLengthLast: number;
+  /** Validation problems (null: unknown), for the Wilson intervals. */
+  validationN?: number | null;
+  /** The last validation's per-problem outcomes ('1'/'0', problem order; from validation.jsonl), for paired tests. */
+  validationOutcomes?: string | null;
 }
 
 /** First step with training accuracy ≥ threshold (default 1: every rollout correct), or null. */
@@ -39,7 +44,8 @@ export function stepsToSaturation(metrics: readonly StepMetrics[], threshold = 1
  * Summary of one variant. `validation` holds (step, accuracy) pairs, step 0 being before training;
  * `key` picks the accuracy out of StepMetrics.validation when validation is read from metrics.
  */
-export function summarizeRun(preset: string, runDir: string, metrics: readonly StepMetrics[], validation: readonly { step: number; accuracy: number }[], seconds: number): RunSummary {
+export function summarizeRun(preset: string, runDir: string, metrics: readonly StepMetrics[], validation: readonly { step: number; accuracy: number; n?: number }[], seconds: number,
+  outcomes: string | null = null): RunSummary {
   const n = metrics.length;
   const tail = metrics.slice(Math.floor((3 * n) / 4));
   const best = validation.length ? validation.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)) : null;
@@ -56,17 +62,42 @@ export function summarizeRun(preset: string, runDir: string, metrics: readonly S
     validationBest: best ? best.accuracy : null,
     validationBestStep: best ? best.step : null,
     responseLengthLast: n ? metrics[n - 1]!.responseLengthMean : 0,
+    validationN: validation.find((x) => typeof x.n === 'number')?.n ?? (outcomes ? outcomes.length : null),
+    validationOutcomes: outcomes,
   };
+}
+
+/** The last validation's per-problem outcomes of a run folder (validation.jsonl), or null. */
+export function readFinalOutcomes(runDir: string): string | null {
+  const file = path.join(runDir, 'validation.jsonl');
+  if (!fs.existsSync(file)) return null;
+  const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: number | null; outcomes: string });
+  return rows.length ? rows[rows.length - 1]!.outcomes : null;
 }
 
 /** The comparison as a Markdown table. */
 export function comparisonTable(rows: readonly RunSummary[]): string {
   const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
-  const header = ['preset', 'steps', 'train acc first → last (last ¼)', 'saturated at step', 'validation before → after', 'best validation (step)', 'len', 'seconds'];
-  const lines = rows.map((r) => [
+  // Validation after, with its Wilson 95% interval when the problem count is known.
+  const withCi = (x: number | null, n: number | null | undefined) => {
+    if (x === null || !n) return pct(x);
+    const w = wilson(Math.round(x * n), n);
+    return `${pct(x)} [${(100 * w.lo).toFixed(1)}, ${(100 * w.hi).toFixed(1)}]`;
+  };
+  // Each variant against the first one on the same validation problems: paired bootstrap and McNemar.
+  const first = rows[0];
+  const vsFirst = (r: RunSummary, i: number) => {
+    if (i === 0 || !first?.validationOutcomes || !r.validationOutcomes || first.validationOutcomes.length !== r.validationOutcomes.length) return '–';
+    const bits = (s: string) => [...s].map((c) => c === '1');
+    const d = pairedDifference(bits(first.validationOutcomes), bits(r.validationOutcomes), { seed: 0 });
+    return `${d.diff >= 0 ? '+' : ''}${(100 * d.diff).toFixed(1)} [${(100 * d.lo).toFixed(1)}, ${(100 * d.hi).toFixed(1)}], p ${formatP(d.mcnemar.p)}`;
+  };
+  const header = ['preset', 'steps', 'train acc first → last (last ¼)', 'saturated at step', 'validation before → after [95% CI]', `after vs ${first?.preset ?? 'first'} (points [95% CI], McNemar p)`, 'best validation (step)', 'len', 'seconds'];
+  const lines = rows.map((r, i) => [
     r.preset, String(r.steps), `${pct(r.trainAccuracyFirst)} → ${pct(r.trainAccuracyLast)} (${pct(r.trainAccuracyTail)})`,
     r.stepsToSaturation === null ? 'never' : String(r.stepsToSaturation),
-    `${pct(r.validationBefore)} → ${pct(r.validationAfter)}`,
+    `${pct(r.validationBefore)} → ${withCi(r.validationAfter, r.validationN)}`,
+    vsFirst(r, i),
     r.validationBest === null ? '–' : `${pct(r.validationBest)} (${r.validationBestStep})`,
     r.responseLengthLast.toFixed(1), r.seconds.toFixed(0),
   ]);

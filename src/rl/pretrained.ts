@@ -7,6 +7,7 @@
 // (Kept apart from trainer.ts, which it does not import: no cycle.)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { cuda, resolveComputeDtype, setNumThreads } from '../engine/index.js';
 import { RunConfigBuilder, resolvePaths, type RunConfig, type RunConfigInput } from '../config/run-config.js';
 import { loadExamples, type TrainExample } from '../data/examples.js';
@@ -23,7 +24,7 @@ import { acquireRunLock } from './run-lock.js';
 import { renderChat, QWEN2_5_CHAT_TEMPLATE, type Tokenizer } from '../tokenizer/index.js';
 import { needsReference, type GRPOConfig } from './config.js';
 import { ValueModel } from './critic.js';
-import { mathReward, type Rewards } from './rewards.js';
+import { mathReward, rewardList, type Rewards } from './rewards.js';
 import type { TrainerOptions } from './trainer.js';
 
 /**
@@ -187,14 +188,15 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
     const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
     const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
 
-    const rewardMode = config.reward === 'paper' ? 'paper' : 'reward';
-    const pool = inputs.rewards ? null : new VerifierPool({ size: 2 });
-    const rewards = inputs.rewards ?? mathReward(pool!, { mode: rewardMode });
+    const rewardMode = config.reward === 'paper' ? 'paper' : config.reward === 'any' ? 'eval' : 'reward';
+    const userRewards = inputs.rewards ?? (run.rewardModule ? await loadRewardModule(run.rewardModule) : undefined);
+    const pool = userRewards ? null : new VerifierPool({ size: 2 });
+    const rewards = userRewards ?? mathReward(pool!, { mode: rewardMode });
 
-    const validate = valProblems ? async () => {
+    const validate = valProblems ? async (step?: number) => {
       const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {
         maxNewTokens: v.maxTokens ?? config.maxResponseLength, batchSize: v.batchSize ?? 16,
-        chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: false,
+        chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: true,
         // The paper's code scored validation with its training reward (greedy, same stops), under the verifier's deadline.
         scorer: config.validationScoring === 'reward'
           ? (gold, response, ctx) => {
@@ -203,6 +205,12 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
           }
           : undefined,
       });
+      // Per-problem outcomes ('1'/'0' in problem order) to validation.jsonl: what paired tests
+      // between runs on the same problems need (src/rl/ablation.ts, rlvr compare).
+      const outcomes = Array.from({ length: valProblems.length }, () => '0');
+      for (const rec of r.records['validation'] ?? []) if (rec.correct) outcomes[rec.index] = '1';
+      fs.mkdirSync(runDir, { recursive: true });
+      fs.appendFileSync(path.join(runDir, 'validation.jsonl'), JSON.stringify({ step: step ?? null, n: valProblems.length, outcomes: outcomes.join('') }) + '\n');
       return { accuracy: r.benchmarks['validation']!.accuracy };
     } : undefined;
 
@@ -254,4 +262,30 @@ async function validationProblems(data: string | EvalProblem[], limit?: number):
     : data;
   if (problems.length === 0) throw new UserError(`validation data${typeof data === 'string' ? ` ${data}` : ''}: no problems`);
   return limit ? problems.slice(0, limit) : problems;
+}
+
+/**
+ * The training reward from a user's JS module (`rlvr train --reward-module FILE`): its default
+ * export, or its export `rewards`, must be what the library's GRPOTrainer accepts (a
+ * RewardFunction, or [{ name, fn, weight }]); checked by rewardList as the trainer checks it.
+ * Every problem is one line (UserError).
+ */
+export async function loadRewardModule(file: string): Promise<Rewards> {
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) throw new UserError(`--reward-module: no such file: ${file}`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(pathToFileURL(abs).href) as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`--reward-module ${file}: cannot load it: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const r = mod['default'] ?? mod['rewards'];
+  if (r === undefined) throw new UserError(`--reward-module ${file}: export the reward as default or as 'rewards' (a function, or [{ name, fn, weight }])`);
+  if (typeof r !== 'function' && !Array.isArray(r)) throw new UserError(`--reward-module ${file}: the export is a ${typeof r}, not a reward function or a list of { name, fn, weight }`);
+  try {
+    rewardList(r as Rewards);
+  } catch (err) {
+    throw new UserError(`--reward-module ${file}: ${(err as Error).message}`);
+  }
+  return r as Rewards;
 }

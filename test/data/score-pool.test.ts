@@ -79,19 +79,31 @@ describe('pool scoring', () => {
     const out = path.join(tmp, 'scores');
     const r = spawnSync(process.execPath, [cli, 'select', '--score-pool', '--model', modelDir, '--data', data, '--rollouts', '2', '--epochs', '2',
       '--max-tokens', '4', '--batch', '2', '--memory', '4', '--threads', '1', '--device', 'cpu', '--out', out], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    // A random model solves nothing: the history is all zeros, and scoring says so in one line (exit 2).
+    assert.equal(r.status, 2, r.stderr);
+    const last = r.stderr.trim().split('\n').at(-1)!;
+    assert.match(last, /every one of the 12 responses scored 0 \(.*accuracy_history\.json holds only zeros\): no example has reward variance, so there is nothing to select/);
+    assert.doesNotMatch(r.stdout, /rank with/);
     assert.match(r.stderr, /3 examples .* x 2 rollouts x 2 epochs = 12 responses .* no updates, no log-probs/);
     assert.match(r.stderr, /memory: 4\.00 GB available; weights [\d.]+ GB, sampling [\d.]+ GB, margin 2\.00 GB, KV budget [\d.]+ GB/);
     assert.match(r.stderr, /threads: 1 \(--threads\)/);
     assert.match(r.stderr, /epoch 2\/2: 6\/6 example-epochs, [\d.]+ tok\/s/);
     const history = parseHistory(fs.readFileSync(path.join(out, 'accuracy_history.json'), 'utf8'));
     assert.deepEqual(history.map((h) => [h.index, h.accs.length]), [[0, 2], [1, 2], [2, 2]]);
-    assert.match(r.stdout, /rank with: rlvr select --history .*accuracy_history\.json/);
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'score_summary.json'), 'utf8'));
     assert.equal(summary.responses, 12);
-    const ranked = spawnSync(process.execPath, [cli, 'select', '--history', path.join(out, 'accuracy_history.json'), '--top', '3', '--json'], { encoding: 'utf8' });
+    assert.equal(summary.neverSolved, 3);
+    // rlvr select on that all-zero file: one line, exit 2, no table of ties.
+    const zeros = spawnSync(process.execPath, [cli, 'select', '--history', path.join(out, 'accuracy_history.json'), '--top', '3', '--json'], { encoding: 'utf8' });
+    assert.equal(zeros.status, 2, zeros.stderr);
+    assert.equal(zeros.stderr.trim().split('\n').length, 1, zeros.stderr);
+    assert.match(zeros.stderr, /every accuracy of all 3 examples is 0, so every variance is 0/);
+    assert.equal(zeros.stdout, '');
+    // The same file with one example solved once: ranked as usual.
+    fs.writeFileSync(path.join(tmp, 'h.json'), '{"0": [0, 0], "1": [0, 0.5], "2": [0, 0]}\n');
+    const ranked = spawnSync(process.execPath, [cli, 'select', '--history', path.join(tmp, 'h.json'), '--top', '3', '--json'], { encoding: 'utf8' });
     assert.equal(ranked.status, 0, ranked.stderr);
-    assert.equal(JSON.parse(ranked.stdout.trim().split('\n').at(-1)!).length, 3);
+    assert.deepEqual(JSON.parse(ranked.stdout.trim().split('\n').at(-1)!).map((x: { index: number }) => x.index), [1, 0, 2]);
     const bad = spawnSync(process.execPath, [cli, 'select', '--score-pool', '--model', modelDir], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--score-pool needs --data POOL/);

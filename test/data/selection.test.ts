@@ -11,6 +11,8 @@ import {
   parseHistory,
   populationVariance,
   rankByVariance,
+  allZeroHistory,
+  firstAlive,
   readHistory,
   selectRandom,
   topLevelKeys,
@@ -175,4 +177,38 @@ test('Rng: fixed stream per seed, sane distribution', () => {
   const shuffled = new Rng(5).shuffle([1, 2, 3, 4, 5, 6]);
   assert.deepEqual([...shuffled].sort(), [1, 2, 3, 4, 5, 6]);
   assert.deepEqual(new Rng(5).shuffle([1, 2, 3, 4, 5, 6]), shuffled);
+});
+
+test('allZeroHistory: true only when every accuracy of every example is 0', () => {
+  assert.equal(allZeroHistory([{ index: 0, accs: [0, 0] }, { index: 1, accs: [0] }]), true);
+  assert.equal(allZeroHistory([{ index: 0, accs: [0, 0] }, { index: 1, accs: [0, 0.125] }]), false);
+  // Constant but solved (all ones) is not "all zero": the model solves the pool.
+  assert.equal(allZeroHistory([{ index: 0, accs: [1, 1] }]), false);
+});
+
+test('firstAlive skips top-ranked examples with no reward variance on the base model', () => {
+  // The seed-1 shape: the top example moved a lot during the pool run (0.88, 1, 1, 0.25)
+  // but the base model always solves it; the next one is solved half the time.
+  const history = [
+    { index: 5, accs: [0.875, 1, 1, 0.25] },
+    { index: 2, accs: [0.25, 0.5, 0.75, 0.5] },
+    { index: 9, accs: [0, 0, 0.25, 0] },
+  ];
+  const ranked = rankByVariance(history);
+  assert.deepEqual(ranked.map((r) => r.index), [5, 2, 9]);
+  const base = new Map([[5, { accuracy: 1, rollouts: 32 }], [2, { accuracy: 0.5, rollouts: 32 }], [9, { accuracy: 0, rollouts: 32 }]]);
+  const { pick, skipped } = firstAlive(ranked, base);
+  assert.equal(pick.index, 2);
+  assert.equal(pick.rank, 2); // keeps its place in the paper's ranking: π2
+  assert.deepEqual(skipped.map((s) => [s.index, s.accuracy, s.rollouts]), [[5, 1, 32]]);
+  // Never-solved examples are dead too.
+  const b2 = new Map([[5, { accuracy: 0, rollouts: 8 }], [2, { accuracy: 1, rollouts: 8 }], [9, { accuracy: 0.125, rollouts: 8 }]]);
+  assert.equal(firstAlive(ranked, b2).pick.index, 9);
+  // An alive top example is kept; an explicit start rank is honoured and searched from.
+  assert.equal(firstAlive(ranked, new Map([[5, { accuracy: 0.5, rollouts: 8 }]])).pick.index, 5);
+  assert.equal(firstAlive(ranked, base, 2).pick.index, 2);
+  // No candidate has variance: the requested rank, nothing skipped (there is nothing better).
+  const dead = new Map(ranked.map((r) => [r.index, { accuracy: 1, rollouts: 8 }]));
+  assert.deepEqual([firstAlive(ranked, dead).pick.index, firstAlive(ranked, dead).skipped.length], [5, 0]);
+  assert.throws(() => firstAlive(ranked, base, 4), /startRank must be an integer from 1 to 3/);
 });

@@ -52,6 +52,8 @@ describe('demo task', () => {
     assert.equal(split.pool.length, 16);
     const test = new Set(split.test.map((p) => p.question));
     for (const p of split.pool) assert.ok(!test.has(p.question));
+    // The pool holds only problems the hasty shortcut gets wrong (one it solves is a dead example).
+    for (const s of [0, 1, 2, 3, 4]) for (const p of makeSplit(s, 30, 4).pool) assert.notEqual(p.hastyAnswer, p.answer, `seed ${s}: ${p.question}`);
     const corpus = new CorpusStream(3, split.reserved);
     const seen = new Set<string>();
     const methods = { careful: 0, hasty: 0 };

@@ -80,13 +80,15 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
       // sets: 1 generated problem per kind, the 2 GSM8K problems with <= 2 calculations
       assert.deepEqual(Object.fromEntries(Object.entries(s.base).map(([k, v]) => [k, v.n])), { arithmetic: 5, gsm8k: 2 });
       for (const file of ['base', 'after-seed-0', 'after-seed-1']) {
-        const recs = fs.readFileSync(path.join(out, `${file}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { bench: string; correct: boolean; rewardCorrect: boolean });
+        const recs = fs.readFileSync(path.join(out, `${file}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { bench: string; index: number; correct: boolean; rewardCorrect: boolean });
         assert.equal(recs.length, 7, file);
         const scores = file === 'base' ? s.base : s.runs.find((x) => `after-seed-${x.seed}` === file)!.after;
         for (const set of ['arithmetic', 'gsm8k']) {
           const mine = recs.filter((x) => x.bench === set);
           assert.equal(scores[set]!.any, mine.filter((x) => x.correct).length / mine.length);
           assert.equal(scores[set]!.boxed, mine.filter((x) => x.rewardCorrect).length / mine.length);
+          // per-problem outcomes (for the paired tests) in the set's order
+          assert.equal(scores[set]!.outcomes, [...mine].sort((p, q) => p.index - q.index).map((x) => (x.correct ? '1' : '0')).join(''));
         }
         // one generated problem per kind: each kind's accuracy is that problem's verdict
         const kinds = scores['arithmetic']!.kinds!;
@@ -117,7 +119,10 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
       }
       assert.ok(s.seconds.total.wall >= s.seconds.base.wall + s.seconds.selection.wall);
       // the printed table has the base row and one row per seed; the JSON line the same numbers
-      assert.match(r.stdout, /\nbase\s/);
+      assert.match(r.stdout, /\nbase\s+\d+\.\d% \[\d+\.\d, \d+\.\d\]/); // with its Wilson interval
+      assert.match(r.stdout, /seed 1, gsm8k any format vs base: [+-]\d+\.\d points \[.*\], McNemar p = /);
+      assert.equal(s.provenance!.machine.threads, 1);
+      assert.ok(s.provenance!.machine.cpu.length > 0 && s.provenance!.versions.node === process.version);
       const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { base: unknown; after: { seed: number }[] };
       assert.deepEqual(json.base, s.base);
       assert.deepEqual(json.after.map((x) => x.seed), [0, 1]);

@@ -17,6 +17,7 @@ import {
 } from '../../src/eval/evaluate.js';
 import { run as runEval } from '../../src/cli/eval.js';
 import { buildTinyQwenModel, QWEN_TOKENIZER_DIR } from '../helpers/tiny-model.js';
+import { wilson } from '../../src/stats/index.js';
 import { repoRoot, sharedData } from '../helpers/paths.js';
 
 const QWEN_DIR = QWEN_TOKENIZER_DIR;
@@ -134,7 +135,19 @@ describe('evaluate() aggregation with a scripted sampler', () => {
     assert.notEqual(sampled[0]!.opts.seed, sampled[1]!.opts.seed);
     assert.ok(calls[0]!.opts.stopTokenIds!.includes(imEnd));
     assert.equal(progress[progress.length - 1], 15);
-    assert.match(formatSummaryTable(res), /toy_avg4\s+3\s+4\s+25\.0\s+25\.0\s+100\.0/);
+    // Intervals and the k-sample metrics (src/stats): sample 0 right, samples 1-3 answer 0.
+    assert.deepEqual(a.passAtKByK, [0.25, 0.5, 0.75, 1]);
+    assert.deepEqual(a.avgAtK, { std: 0.5, min: 0, max: 1 });
+    assert.equal(a.majAtK, 0); // the majority answer (0) is wrong
+    assert.equal(g.majAtK, 1);
+    assert.equal(g.avgAtK, null);
+    assert.deepEqual(g.passAtKByK, [1]);
+    assert.equal(g.interval[0], Math.round(wilson(3, 3).lo * 1e6) / 1e6);
+    assert.equal(g.interval[1], 1);
+    const table = formatSummaryTable(res);
+    assert.match(table, /toy_greedy\s+3\s+1\s+100\.0\s+\[43\.9, 100\.0\]\s+100\.0/);
+    assert.match(table, /toy_avg4\s+3\s+4\s+25\.0\s+\[\d+\.\d, \d+\.\d\]\s+25\.0\s+100\.0/);
+    assert.match(table, /toy_avg4: avg@4 25\.0% \(per sample 0\.0-100\.0%, sd 50\.0\); pass@k 1: 25\.0, 2: 50\.0, 3: 75\.0, 4: 100\.0; maj@4 0\.0%/);
   });
 });
 

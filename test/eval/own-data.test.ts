@@ -143,7 +143,11 @@ describe('rlvr eval --data FILE --name --prompt on a tiny model', () => {
     assert.equal(s.n, 2);
     for (const k of ['accuracy', 'rewardAccuracy', 'truncatedShare', 'selfReflection']) assert.equal(typeof s[k], 'number', k);
     assert.equal(summary.prompt, 'paper');
-    assert.match(r.stdout, /benchmark\s+n\s+k\s+acc %\s+boxed %/);
+    assert.match(r.stdout, /benchmark\s+n\s+k\s+acc %\s+95% CI\s+boxed %/);
+    // The accuracy's Wilson 95% interval, in the summary and the table.
+    assert.equal(s.interval.length, 2);
+    assert.ok(s.interval[0] <= s.accuracy && s.accuracy <= s.interval[1]);
+    assert.match(r.stdout, /mine\s+2\s+1\s+\d+\.\d\s+\[\d+\.\d, \d+\.\d\]/);
     assert.equal(fs.readFileSync(path.join(out, 'mine.jsonl'), 'utf8').trim().split('\n').length, 2);
 
     // A template file; --name clashing with a benchmark and --name without --data are one-line errors.

@@ -1,0 +1,125 @@
+// The README's result tables, generated from the committed results files (bench/results/*.json):
+// each marked block `<!-- results:NAME -->` ... `<!-- /results:NAME -->` of README.md is rewritten
+// from its file, so that no figure in those tables is typed by hand. test/package/readme-tables.test.ts
+// regenerates the blocks in memory and fails when README.md differs.
+//   node scripts/readme-tables.mjs           rewrite README.md
+//   node scripts/readme-tables.mjs --check   exit 1 naming the blocks that differ
+// Needs the build (dist/src/stats for the Wilson intervals).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { wilson } from '../dist/src/stats/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const read = (f) => JSON.parse(fs.readFileSync(path.join(root, 'bench/results', f), 'utf8'));
+const exists = (f) => fs.existsSync(path.join(root, 'bench/results', f));
+
+const pct = (x, d = 1) => `${(100 * x).toFixed(d)}%`;
+/** "30.0% (6/20) [14.5, 51.9]": a share of n with its Wilson 95% interval. */
+const share = (p, n) => {
+  const k = Math.round(p * n);
+  const w = wilson(k, n);
+  return `${pct(p)} (${k}/${n}) [${(100 * w.lo).toFixed(1)}, ${(100 * w.hi).toFixed(1)}]`;
+};
+const num = (x, d) => x.toFixed(d);
+const meanMinMax = (c, d, unit = '') => (c.mean === null ? 'n/a' : `${num(c.mean, d)}${unit} [${num(c.min, d)}, ${num(c.max, d)}]`);
+const ratio = (r) => (r === 'Infinity' || r === Infinity ? '∞' : `${r.toFixed(1)}x`);
+
+/** The embedded demo over seeds (bench/results/demo-seeds.json, from scripts/demo-seeds.mjs). */
+function demoSeeds() {
+  if (!exists('demo-seeds.json')) return 'No results yet: run `scripts/demo-seeds.sh`, then `node scripts/demo-seeds.mjs`.';
+  const d = read('demo-seeds.json');
+  const m = d.provenance.machine;
+  const lines = [
+    `Seeds ${d.seeds.join(', ')} on one machine (${m.cpu}, ${m.cores} cores, ${m.threads} thread; Node ${d.provenance.versions.node}, libtorch ${d.provenance.versions.libtorch}); ` +
+      `held-out = ${d.perSeed[0]?.heldOut.before.n ?? '?'} problems, any format, greedy; [a, b] = Wilson 95% interval; p = McNemar's exact test against the full loss on the same problems.`,
+    '',
+    '| seed | selected example (family; base accuracy) | held-out before → after | families not trained on | held-out peak (step) | saturation step; new highs after | pg-only | entropy-only | random example | minutes |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of d.perSeed) {
+    const t = s.tests;
+    const ab = (x, tt) => (x ? `${pct(x.p)}${tt ? ` (p ${tt.mcnemarP < 0.001 ? tt.mcnemarP.toExponential(0) : tt.mcnemarP.toFixed(3)})` : ''}` : 'n/a');
+    lines.push(`| ${s.seed} | π${s.selected.rank} = ${s.selected.question.replace(/\*/g, '\\*')} (${s.selected.family}; ${s.selected.baseAccuracy === null ? '?' : s.selected.baseAccuracy.toFixed(2)}) | ` +
+      `${share(s.heldOut.before.p, s.heldOut.before.n)} → **${share(s.heldOut.after.p, s.heldOut.after.n)}** | ` +
+      `${pct(s.otherFamilies.before)} → ${pct(s.otherFamilies.after)} (${ratio(s.otherFamilies.ratio)}) | ${pct(s.peak.value)} (${s.peak.step}) | ` +
+      `${s.saturationStep ?? 'never'}; ${s.postSaturation ? `${s.postSaturation.newHighs} of ${s.postSaturation.evaluationsAfter}` : '-'} | ` +
+      `${ab(s.ablations.pgOnly, t?.pgOnly)} | ${ab(s.ablations.entropyOnly, t?.entropyOnly)} | ${ab(s.ablations.random, t?.random)} | ${(s.seconds / 60).toFixed(0)} |`);
+  }
+  lines.push('', '| claim | seeds showing it | the number it rests on: mean [min, max] |', '|---|---|---|');
+  const unit = { generalises: ['x', 2], postSaturation: [' points', 1], pgOnlyClose: [' points', 1], entropyFarBelow: [' points', 1], randomFarBelow: [' points', 1] };
+  for (const [name, c] of Object.entries(d.claims)) {
+    const [u, dg] = unit[name] ?? ['', 2];
+    lines.push(`| ${c.claim} | **${c.holds} of ${c.seeds}**${c.holdsIn.length ? ` (${c.holdsIn.join(', ')})` : ''} | ${c.value}: ${meanMinMax(c, dg, u)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Rollout engine, engine overhead and verifier speed (bench/results/{rollout-cpu,engine-cpu,verifier}.json). */
+function measured() {
+  const r = read('rollout-cpu.json'), e = read('engine-cpu.json'), v = read('verifier.json');
+  return [
+    '| what | result |',
+    '|---|---|',
+    `| rollout engine (\`npm run bench:rollout\`, ${r.settings.model}, ${r.settings.threads} thread each side, ${r.settings.rows} rows × ${r.settings.new_tokens} new tokens) | ` +
+      `${num(r.tok_s_ratio_vs_transformers, 2)}× transformers' \`generate\` in tokens per CPU-second (median of ${r.settings.reps} interleaved pairs; ${num(r.tok_s_ratio_wall_clock, 2)}× wall clock), ` +
+      `KV peak ${num(r.kv_peak_ratio_vs_reference, 3)} of the reference sampler's on ${r.mixed.rows} mixed-length rows, ${num(r.host_syncs_per_decode_step, 3)} host syncs per decode step |`,
+    `| engine overhead (\`npm run bench:engine\`, ${e.threads} threads, libtorch ${e.libtorch}) | tiny-op loop ${num(e.tiny_op_us_ts, 2)} µs/op in TS vs ${num(e.tiny_op_us_pytorch, 2)} µs/op in PyTorch (ratio ${num(e.overhead_ratio_vs_pytorch, 2)}); MLP train step ${num(e.mlp_step_ms_ts, 2)} ms vs ${num(e.mlp_step_ms_pytorch, 2)} ms |`,
+    `| verifier (\`npm run bench:verifier\`) | ${v.checks_per_s.toLocaleString('en-US')} checks/s on ${v.workers} workers (${v.checks.toLocaleString('en-US')} checks of ~${v.avg_response_chars}-char responses), per-check p50 ${v.compute_p50_ms} ms, p99 ${v.compute_p99_ms} ms, ${v.timeouts} timeouts |`,
+  ].join('\n');
+}
+
+/** The real-model demo (bench/results/demo-real.json and demo-real-lr3e-5.json). */
+function demoReal() {
+  const runs = [['demo-real.json', ''], ['demo-real-lr3e-5.json', '']].filter(([f]) => exists(f)).map(([f]) => [f, read(f)]);
+  const [, main] = runs[0];
+  const n = (set) => main.sets[set].n;
+  const row = (label, x) => `| ${label} | ${share(x.arithmetic.any, x.arithmetic.n)} | ${pct(x.arithmetic.boxed)} | ${share(x.gsm8k.any, x.gsm8k.n)} | ${pct(x.gsm8k.boxed)} | ${pct(x.arithmetic.truncated, 0)} / ${pct(x.gsm8k.truncated, 0)} | ${x.arithmetic.meanTokens.toFixed(0)} |`;
+  const lines = [
+    `Any format = the verifier's evaluation mode; [a, b] = Wilson 95% interval (${n('arithmetic')} and ${n('gsm8k')} problems: one problem is ${(100 / n('arithmetic')).toFixed(0)} / ${(100 / n('gsm8k')).toFixed(0)} points).`,
+    '',
+    '| seed | arithmetic any | arithmetic boxed | GSM8K any | GSM8K boxed | truncated (arith / GSM8K) | mean tokens (arith) |',
+    '|---|---|---|---|---|---|---|',
+    row('base', main.base),
+  ];
+  for (const [f, d] of runs) {
+    const lr = d.grpo.lr;
+    const tag = `lr ${lr.toExponential(0).replace('e-', 'e-')}${f === 'demo-real.json' ? ' (default)' : ''}`;
+    for (const r of d.runs) lines.push(row(`${r.seed}, ${tag}`, r.after));
+    if (f === 'demo-real.json') {
+      const s = d.spread;
+      lines.push(`| mean [min, max], ${tag} | ${pct(s.arithmetic.any.mean)} [${pct(s.arithmetic.any.min, 0)}, ${pct(s.arithmetic.any.max, 0)}] | ${pct(s.arithmetic.boxed.mean)} | ${pct(s.gsm8k.any.mean)} [${pct(s.gsm8k.any.min, 0)}, ${pct(s.gsm8k.any.max, 0)}] | ${pct(s.gsm8k.boxed.mean)} | | |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export const BLOCKS = { 'demo-seeds': demoSeeds, measured, 'demo-real': demoReal };
+
+/** README text with every block regenerated; throws when a block's markers are missing. */
+export function regenerate(text) {
+  let out = text;
+  for (const [name, make] of Object.entries(BLOCKS)) {
+    const re = new RegExp(`(<!-- results:${name} -->)[\\s\\S]*?(<!-- /results:${name} -->)`);
+    if (!re.test(out)) throw new Error(`README.md has no <!-- results:${name} --> ... <!-- /results:${name} --> block`);
+    out = out.replace(re, (_, a, b) => `${a}\n${make()}\n${b}`);
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${path.resolve(process.argv[1] ?? '')}`) {
+  const file = path.join(root, 'README.md');
+  const text = fs.readFileSync(file, 'utf8');
+  const next = regenerate(text);
+  if (process.argv.includes('--check')) {
+    const differ = Object.keys(BLOCKS).filter((name) => {
+      const grab = (t) => new RegExp(`<!-- results:${name} -->[\\s\\S]*?<!-- /results:${name} -->`).exec(t)?.[0];
+      return grab(text) !== grab(next);
+    });
+    if (differ.length) { console.error(`README.md result blocks differ from bench/results: ${differ.join(', ')} (run node scripts/readme-tables.mjs)`); process.exit(1); }
+    console.log('README.md result blocks match bench/results');
+  } else {
+    fs.writeFileSync(file, next);
+    console.log(next === text ? 'README.md unchanged' : 'README.md result blocks rewritten');
+  }
+}
