@@ -102,6 +102,8 @@ function parsePart(src: string): Answer {
   if (THOUSANDS.test(s)) return parsePart(s.replace(/,/g, ''));
   if (SPACE_THOUSANDS.test(s)) return parsePart(s.replace(/ /g, ''));
   if (isText(s)) return { k: 'text', s: canonText(s), src: s };
+  // Numbers separated only by space (`1 1 1`, `2\quad 3`) are several numbers, never a product.
+  if (/\d\s+\.?\d/.test(s)) return { k: 'text', s: canonText(s), src: s };
   // Our parser first; the compute engine's wider grammar for what it rejects; last, a lenient
   // pass in which unknown commands are opaque names.
   const node = parseLatex(s) ?? parseWithComputeEngine(s) ?? parseLatex(s, true);

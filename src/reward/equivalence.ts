@@ -11,7 +11,8 @@
 //  - matrices: same shape, entries equal. Text: case- and space-insensitive string equality.
 import type { Node } from './parse.js';
 import { buildAnswer, canonText, expandPm, type Answer } from './answer.js';
-import { canon, exact, freeVars, numeric, contains, type C, type Env } from './expression.js';
+import { canon, exact, freeVars, numeric, contains, doubleSafe, type C, type Env } from './expression.js';
+import { precise, compare, decimal, type PEnv } from './precise.js';
 import * as R from './rational.js';
 import { intervalsOf, resolveSetminus } from './intervals.js';
 
@@ -44,7 +45,7 @@ function agreesTo(x: R.Rat, d: R.Rat, dec: number): boolean {
 }
 
 function decimalPolicy(a: Node, b: Node, ea: R.Rat | null, eb: R.Rat | null): boolean {
-  for (const [d, x, ex] of [[a, b, eb], [b, a, ea]] as const) {
+  for (const [d, x, ex, goldSide] of [[a, b, eb, true], [b, a, ea, false]] as const) {
     const lit = decimalLiteral(d);
     if (!lit || significantDigits(lit.v, lit.dec) < MIN_SIGNIFICANT) continue;
     if (decimalLiteral(x)) continue; // two decimals: exact only (checked by the caller)
@@ -54,12 +55,17 @@ function decimalPolicy(a: Node, b: Node, ea: R.Rat | null, eb: R.Rat | null): bo
       if (agreesTo(ex, lit.v, lit.dec)) return true;
       continue;
     }
+    // The other side is not a known rational (π, √2, ln 2, or past the exact cap). A response's
+    // decimal never equals it, however many digits it has (a decimal is not the exact answer);
+    // a gold given as a decimal (the problem asked for one) accepts the exact value when that
+    // rounds or truncates to every digit written, checked at 40 digits, never with doubles.
+    if (!goldSide) continue;
     if (freeVars(x).size > 0) continue;
-    const v = numeric(x, new Map());
-    if (v[1] !== 0 || !Number.isFinite(v[0])) continue;
-    const dv = R.toNumber(lit.v);
-    const tol = 10 ** -lit.dec + 4 * Number.EPSILON * Math.abs(dv);
-    if (Math.abs(v[0] - dv) < tol) return true;
+    const v = precise(x);
+    if (!v || v.lost) continue;
+    const unit = decimal(10).pow(-lit.dec);
+    const dv = decimal(lit.v.n.toString()).div(decimal(lit.v.d.toString()));
+    if (v.v.minus(dv).abs().plus(v.e).lt(unit)) return true;
   }
   return false;
 }
@@ -79,32 +85,83 @@ function closeC(a: C, b: C, rel = 1e-9, abs = 0): boolean {
   return d <= rel * m + abs;
 }
 
-/** Values of each variable at random point p (deterministic; positive, non-integer). */
-function pointEnv(vars: string[], p: number): Env {
-  const env: Env = new Map();
-  vars.forEach((v, k) => {
-    const x = Math.sin((k + 1) * 12.9898 + (p + 1) * 78.233) * 43758.5453;
-    env.set(v, [0.35 + (x - Math.floor(x)) * 1.5, 0]);
-  });
-  return env;
+/** Complex doubles, only where no subexpression of either side leaves the double range. */
+function doublesEqual(a: Node, b: Node, env: Env, rel: number, abs: number): 'equal' | 'different' | 'unknown' {
+  const x = numeric(a, env);
+  const y = numeric(b, env);
+  const fx = Number.isFinite(x[0]) && Number.isFinite(x[1]);
+  const fy = Number.isFinite(y[0]) && Number.isFinite(y[1]);
+  if (!fx && !fy) return 'unknown';
+  if (!doubleSafe(a, env) || !doubleSafe(b, env)) return 'unknown';
+  if (fx !== fy) return 'different';
+  return closeC(x, y, rel, abs) ? 'equal' : 'different';
 }
 
-const POINTS = 6;
+/** Two constants: 40-digit values with error bounds; complex doubles only for complex values. */
+function constantsEqual(a: Node, b: Node): boolean {
+  const x = precise(a);
+  const y = precise(b);
+  if (x && y) return compare(x, y) === 'equal';
+  return doublesEqual(a, b, new Map(), 1e-9, 0) === 'equal';
+}
 
-/** Equal values at random points (at least 3 points where both are defined). */
+/** Contains a function of a variable that is defined on integers only (n!, C(n,k), a sum to n). */
+function needsIntegerPoints(n: Node): boolean {
+  return contains(n, (x) => x.t === 'fn' && (x.name === 'fact' || x.name === 'binom' || x.name === 'sum' || x.name === 'prod') && x.args.some((y) => freeVars(y).size > 0));
+}
+
+/**
+ * The value of each variable at test point p (deterministic). Half the points are negative, so
+ * that √(x²) ≠ x and (x²)^{1/2} ≠ x; integer points when a factorial or binomial needs them.
+ */
+function pointEnvs(vars: string[], p: number, integer: boolean): { env: Env; penv: PEnv } {
+  const env: Env = new Map();
+  const penv: PEnv = new Map();
+  vars.forEach((v, k) => {
+    const h = Math.sin((k + 1) * 12.9898 + (p + 1) * 78.233) * 43758.5453;
+    const f = h - Math.floor(h);
+    if (integer) {
+      const x = 4 + ((p * 7 + k * 3) % 11) + k; // 4..25, distinct across points
+      env.set(v, [x, 0]);
+      penv.set(v, decimal(x));
+      return;
+    }
+    // 12 significant digits, in ±(0.35, 1.85), exactly representable in both evaluators' inputs.
+    const mag = Math.round((0.35 + f * 1.5) * 1e12) / 1e12;
+    const x = p % 2 === 1 ? -mag : mag;
+    env.set(v, [x, 0]);
+    penv.set(v, decimal(x));
+  });
+  return { env, penv };
+}
+
+const POINTS = 8;
+
+/** Values of a and b at point p: 40-digit reals where both are real, else complex doubles. */
+function atPoint(a: Node, b: Node, vars: string[], p: number, integer: boolean): 'equal' | 'different' | 'unknown' {
+  const { env, penv } = pointEnvs(vars, p, integer);
+  const x = precise(a, penv);
+  const y = precise(b, penv);
+  if (x && y) return compare(x, y);
+  // Real on one side only: the point is outside one side's real domain (√(1/n) and 1/√n at
+  // n < 0 are not compared there). Neither real: complex values (i, complex roots), in doubles.
+  // Neither real: complex answers (with i) compare as complex doubles; real expressions outside
+  // their real domain are not compared there.
+  if (x || y || !(hasI(a) || hasI(b))) return 'unknown';
+  return doublesEqual(a, b, env, 1e-8, 1e-12);
+}
+
+const hasI = (n: Node) => contains(n, (x) => x.t === 'const' && x.name === 'i');
+
+/** Identity testing: equal at ≥ 3 points where both are defined, different at none. */
 function randomPointsEqual(a: Node, b: Node): boolean {
   const vars = [...new Set([...freeVars(a), ...freeVars(b)])].sort();
+  const integer = needsIntegerPoints(a) || needsIntegerPoints(b);
   let valid = 0;
   for (let p = 0; p < POINTS; p++) {
-    const env = pointEnv(vars, p);
-    const x = numeric(a, env);
-    const y = numeric(b, env);
-    const fx = Number.isFinite(x[0]) && Number.isFinite(x[1]);
-    const fy = Number.isFinite(y[0]) && Number.isFinite(y[1]);
-    if (!fx && !fy) continue;
-    if (fx !== fy) return false;
-    if (!closeC(x, y, 1e-8, 1e-12)) return false;
-    valid++;
+    const r = atPoint(a, b, vars, p, integer);
+    if (r === 'different') return false;
+    if (r === 'equal') valid++;
   }
   return valid >= 3;
 }
@@ -120,11 +177,13 @@ export function scalarEqual(a: Node, b: Node): boolean {
   if (ea && eb && R.eq(ea, eb)) return true;
   if (decimalPolicy(a, b, ea, eb)) return true;
   if (ea && eb) return false;
+  // A bare decimal against anything else is decided by the decimal policy alone.
+  if (decimalLiteral(a) || decimalLiteral(b)) return false;
   const va = freeVars(a);
   const vb = freeVars(b);
   if (va.size === 0 && vb.size === 0) {
-    // Irrational or complex constants; infinities only equal through canon above.
-    return closeC(numeric(a, new Map()), numeric(b, new Map()));
+    // Irrational, complex, or past the exact cap; infinities only equal through canon above.
+    return constantsEqual(a, b);
   }
   return randomPointsEqual(a, b);
 }
@@ -210,24 +269,29 @@ function diff(e: { lhs: Node; rhs: Node }): Node {
 function proportional(f: Node, g: Node, positive: boolean): boolean {
   const vars = [...new Set([...freeVars(f), ...freeVars(g)])].sort();
   if (vars.length === 0) return false;
-  let ratio: number | null = null;
+  const integer = needsIntegerPoints(f) || needsIntegerPoints(g);
+  const zero = { v: decimal(0), e: decimal(0), lost: false };
+  let ratio: ReturnType<typeof precise> = null;
   let valid = 0;
   for (let p = 0; p < POINTS; p++) {
-    const env = pointEnv(vars, p);
-    const x = numeric(f, env);
-    const y = numeric(g, env);
-    if (!Number.isFinite(x[0]) || !Number.isFinite(y[0]) || x[1] !== 0 || y[1] !== 0) continue;
-    const zx = Math.abs(x[0]) < 1e-12;
-    const zy = Math.abs(y[0]) < 1e-12;
-    if (zx && zy) continue;
+    const { penv } = pointEnvs(vars, p, integer);
+    const x = precise(f, penv);
+    const y = precise(g, penv);
+    if (!x || !y) continue; // not real here (40-digit reals only: doubles cannot certify a ratio)
+    const zx = compare(x, zero);
+    const zy = compare(y, zero);
+    if (zx === 'unknown' || zy === 'unknown') return false;
+    if (zx === 'equal' && zy === 'equal') continue;
     if (zx !== zy) return false;
-    const r = x[0] / y[0];
-    if (ratio === null) ratio = r;
-    else if (Math.abs(r - ratio) > 1e-8 * Math.max(Math.abs(r), Math.abs(ratio))) return false;
+    const r = x.v.div(y.v);
+    const er = x.e.plus(r.abs().times(y.e)).div(y.v.abs().minus(y.e)).plus(r.abs().times('1e-38'));
+    const pr = { v: r, e: er, lost: x.lost || y.lost };
+    if (ratio === null) ratio = pr;
+    else if (compare(ratio, pr) !== 'equal') return false;
     valid++;
   }
   if (ratio === null || valid < 3) return false;
-  return positive ? ratio > 0 : true;
+  return positive ? ratio.v.gt(0) : true;
 }
 
 function equationsEqual(a: Eq, b: Eq): boolean {

@@ -44,6 +44,7 @@ export function normalizeAnswer(input: string, depth = 0): string {
   s = s.replace(/\\(?:displaystyle|textstyle|left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)(?![a-zA-Z])\.?/g, '');
   s = s.replace(/\\q?quad/g, ' ').replace(/\*\*/g, ' ').replace(/(?<!\\)\\[,;:! ]/g, ' ').replace(/~/g, ' ');
   s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
+  s = binomialNotation(s);
   s = s.replace(/\\operatorname\s*\{([a-zA-Z]+)\}/g, '\\$1');
   s = s.replace(/\\(?:lt)(?![a-zA-Z])/g, '<').replace(/\\(?:gt)(?![a-zA-Z])/g, '>');
   // Degrees and percent: the sign is notation; the number stays as written.
@@ -180,3 +181,15 @@ function stripUnitTail(s: string): string {
 }
 
 export { unwrapCommand };
+
+// {}_nC_r, _nC_r, ^nC_r (combinations) and {}_nP_r (permutations): the binomial and n!/(n-r)!.
+const NCR = /(?:\{\s*\}|(?<![A-Za-z0-9}\])]))\s*[_^]\s*(?:\{\s*([A-Za-z0-9+-]{1,12})\s*\}|([0-9A-Za-z]))\s*(?:\\(?:mathrm|text)\s*)?\{?\s*([CP])\s*\}?\s*_\s*(?:\{\s*([A-Za-z0-9+-]{1,12})\s*\}|([0-9A-Za-z]))/g;
+
+function binomialNotation(s: string): string {
+  if (!/[CP]\s*\}?\s*_/.test(s)) return s;
+  return s.replace(NCR, (_all, n1?: string, n2?: string, kind?: string, r1?: string, r2?: string) => {
+    const n = n1 ?? n2!;
+    const r = r1 ?? r2!;
+    return kind === 'C' ? `\\binom{${n}}{${r}}` : `\\frac{(${n})!}{(${n}-(${r}))!}`;
+  });
+}
