@@ -9,7 +9,7 @@ import { intervalsOf } from './intervals.js';
 export type Answer =
   | { k: 'list'; items: Answer[]; set: boolean; pm?: boolean }
   | { k: 'node'; node: Node; src: string }
-  | { k: 'text'; s: string; src: string };
+  | { k: 'text'; s: string; src: string; base?: number };
 
 /** Splits at depth 0 on commas, semicolons, and the connector words "and"/"or". */
 export function splitTopLevel(s: string): { parts: string[]; connector: boolean; semicolon: boolean } {
@@ -86,19 +86,19 @@ export function canonText(s: string): string {
 // question asked for base-b digits), so it is compared as a digit string: 110_2 = 110 ≠ 6.
 const BASE_NUMERAL = /^\(?([0-9A-Za-z]{1,200})\)?_\{?\(?(\d{1,2})\)?\}?$/;
 
-function baseDigits(s: string): string | null {
+function baseDigits(s: string): { digits: string; base: number } | null {
   const m = BASE_NUMERAL.exec(s);
   if (!m) return null;
   const base = Number(m[2]);
   const digits = m[1]!.toLowerCase();
   if (base < 2 || base > 36 || [...digits].some((d) => parseInt(d, 36) >= base)) return null;
-  return digits.replace(/^0+(?=.)/, '');
+  return { digits: digits.replace(/^0+(?=.)/, ''), base };
 }
 
 function parsePart(src: string): Answer {
   const s = src.trim();
-  const digits = s.includes('_') ? baseDigits(s.replace(/\\text\s*\{([^{}]*)\}/g, '$1').replace(/\s+/g, '')) : null;
-  if (digits !== null) return { k: 'text', s: digits, src: digits };
+  const based = s.includes('_') ? baseDigits(s.replace(/\\text\s*\{([^{}]*)\}/g, '$1').replace(/\s+/g, '')) : null;
+  if (based !== null) return { k: 'text', s: based.digits, src: `${based.digits}_${based.base}`, base: based.base };
   if (THOUSANDS.test(s)) return parsePart(s.replace(/,/g, ''));
   if (SPACE_THOUSANDS.test(s)) return parsePart(s.replace(/ /g, ''));
   if (isText(s)) return { k: 'text', s: canonText(s), src: s };

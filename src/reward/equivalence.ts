@@ -472,6 +472,8 @@ export function answersEqual(g: Answer, p: Answer): boolean {
   const b = p as Item;
   if (a.src && a.src.replace(/\s+/g, '') === b.src.replace(/\s+/g, '')) return true;
   if (a.k === 'text' || b.k === 'text') {
+    // The same digits in two different explicit bases are different numbers.
+    if (a.k === 'text' && b.k === 'text' && a.base !== undefined && b.base !== undefined && a.base !== b.base) return false;
     const ta = a.k === 'text' ? a.s : canonText(a.src);
     const tb = b.k === 'text' ? b.s : canonText(b.src);
     return ta !== '' && ta === tb;

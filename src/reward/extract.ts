@@ -16,6 +16,9 @@ export function answerRegion(response: string): string {
   const think = s.lastIndexOf('</think>');
   if (think >= 0) s = s.slice(think + '</think>'.length);
   else if (s.includes('<think>')) return ''; // thinking never finished
+  // A <think> reopened after the last </think> never closes: what follows it is thinking.
+  const reopened = s.indexOf('<think>');
+  if (reopened >= 0) s = s.slice(0, reopened);
   // `<|im_start|>` before any text opens the message (a decoder that echoes its header): it is
   // not an end. Any other token there still ends the answer before it began.
   for (let lead = s.trimStart(); lead.startsWith('<|im_start|>'); lead = s.trimStart()) s = lead.slice('<|im_start|>'.length);
@@ -158,7 +161,8 @@ export function lastMathOrNumber(s: string): string | null {
 }
 
 // Numbers in prose: grouped thousands, decimals (point or comma), simple fractions.
-const NUMBER_RE = /(?<![A-Za-z_^\d.,])[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\/\d+)?|\.\d+)/g;
+// E-notation (1e5, 2.5E-3) is one number: "1e5" is never the number 1.
+const NUMBER_RE = /(?<![A-Za-z_^\d.,])[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?:[eE][-+]?\d+(?![A-Za-z\d]))?(?:\/\d+)?|\.\d+)/g;
 
 export function lastNumber(s: string): string | null {
   const all = withoutMultilineInlineMath(s).match(NUMBER_RE);

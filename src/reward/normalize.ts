@@ -4,6 +4,7 @@
 // (25% stays 25, never 0.25: see README, "percent").
 import { collapseDoubleBackslashes, trimEndOf, unwrapCommand } from './latex.js';
 import { stripMathDelimiters } from './extract.js';
+import { baseInWords, verbalSet, wordsToNumber } from './words.js';
 
 // Unit words removed after a value ("15 cm^2", "125 miles", "10\text{ units}").
 const UNIT_WORDS =
@@ -19,11 +20,12 @@ const PERCENT_WORDS = /(?:\\%|%|\\text\{\s*\\?%\s*\}|\bpercent(?:age)?\b|\bpct\b
 function dropTextUnits(s: string): string {
   // \text{ cm}^2 after something → drop; a lone \text{Evelyn} (nothing before) stays.
   // Greedy body then `}` (a lazy body before `\s*\}` backtracks quadratically on long runs).
-  return s.replace(/(\S)\s*\\text\{\s*([A-Za-z][A-Za-z .]*)\}(?:\^\{?[23]\}?|[²³])?/g, (all, before: string, words: string) => {
+  return s.replace(/(\S)(\s*\\text\{\s*|\s*\\text\{)([A-Za-z][A-Za-z .]*(?:\/[A-Za-z]+(?:\^\{?-?\d\}?)?)*)\}(?:\^\{?-?[1-3]\}?|[²³])?/g, (all, before: string, space: string, words: string) => {
     const w = words.trim().toLowerCase();
     if (w === 'and' || w === 'or') return `${before} ${w} `;
     if (/^[ap]\.?\s?m\.?$/.test(w)) return `${before} ${w[0]}m`; // 4:30 p.m. keeps its half of the day
-    if (/^[a-z]$/i.test(w)) return all; // a single letter is a symbol, not a unit
+    // A single upright letter is a unit only after a number and a space (10\ \mathrm{m}); otherwise a symbol.
+    if (/^[a-z]$/i.test(w) && !(/\s/.test(space) && /[\d}]/.test(before))) return all;
     return before;
   });
 }
@@ -36,6 +38,8 @@ export function normalizeAnswer(input: string, depth = 0): string {
   // A box inside the box (\boxed{\boxed{5}}, x = \boxed{5}) is the same answer.
   for (let k = 0; k < MAX_BOX_NESTING && /\\(?:boxed|fbox)\s*\{/.test(s); k++) s = unwrapCommand(s, ['boxed', 'fbox']);
   s = s.replace(/[\u00a0\u2009\u202f]/g, ' ');
+  s = neutraliseFormatting(s);
+  if (/base|_\s*\{\s*(?:\\text\s*\{)?\s*[a-z]{3}/i.test(s) && s.length < 80) s = baseInWords(s.trim());
   s = stripMathDelimiters(s);
   // Thousands separators written the LaTeX way: 14{,}916, 11,\!111 (always grouping, never lists).
   s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, '$1').replace(/(\d),\\!\s*(?=\d)/g, '$1');
@@ -55,6 +59,8 @@ export function normalizeAnswer(input: string, depth = 0): string {
   s = s.replace(PERCENT_WORDS, ' ');
   // Currency.
   s = s.replace(/\\\$|[€£¥]|\\(?:euro|pounds)(?![a-zA-Z])/g, ' ');
+  // A quantity named in words before "=" (\text{speed} = 5, \text{Total cost}: 12) labels the value.
+  s = s.replace(/^\s*\\text\s*\{\s*[A-Za-z][A-Za-z ']{1,40}\}\s*(?:=|:)\s*(?=\S)/, '');
   s = dropTextUnits(s);
   s = s.replace(/\\text\s*\{\s*\}/g, ' ');
   // Superscript digits typed as unicode.
@@ -71,6 +77,16 @@ export function normalizeAnswer(input: string, depth = 0): string {
   // A whole-answer \text{...} is the answer itself: \text{13} is 13, \text{(C)} is C.
   const whole = /^\\text\s*\{([^{}]*)\}$/.exec(s);
   if (whole && depth === 0) return normalizeAnswer(whole[1]!, 1);
+  // A number in words (\text{twenty-one}) is that number; a verbal set ("all real numbers",
+  // "no solutions") is the set it names.
+  if (/^[A-Za-z][A-Za-z ,-]*$/.test(s)) {
+    const w = wordsToNumber(s);
+    if (w !== null) return w.toString();
+    const set = verbalSet(s);
+    if (set !== null) return set;
+  }
+  const set = s.length < 40 ? verbalSet(s) : null;
+  if (set !== null) return set;
   const choice = /^\(([A-Za-z])\)$/.exec(s);
   if (choice) s = choice[1]!;
   return s;
@@ -192,4 +208,33 @@ function binomialNotation(s: string): string {
     const r = r1 ?? r2!;
     return kind === 'C' ? `\\binom{${n}}{${r}}` : `\\frac{(${n})!}{(${n}-(${r}))!}`;
   });
+}
+
+/**
+ * Formatting that does not change the answer: \color{red}{5} / {\color{red}5} / \textcolor{red}{5},
+ * \underbrace{5}_{note} / \overbrace{5}^{note}, \underset{note}{5} / \overset{note}{5},
+ * \phantom{..} / \hphantom / \vphantom (invisible), and LaTeX comments (`%` to the end of the line,
+ * when it holds words: `5 % checked`; a `%` after a number alone is percent).
+ */
+function neutraliseFormatting(input: string): string {
+  let s = input;
+  if (!s.includes('\\') && !s.includes('%')) return s;
+  if (s.includes('%')) s = s.replace(/(?<!\\)%(?=[^\n]*[A-Za-z]{2})[^\n]*/g, ' ');
+  if (!s.includes('\\')) return s;
+  s = unwrapCommand(s, ['phantom', 'hphantom', 'vphantom'], () => ' ');
+  s = s.replace(/\\textcolor\s*\{[^{}]*\}\s*(?=\{)/g, '\\textcolorbody').replace(/\\color\s*\{[^{}]*\}/g, ' ');
+  s = unwrapCommand(s, ['textcolorbody']);
+  // \underset{a}{b}, \overset{a}{b}, \stackrel{a}{b}: the second argument is the content.
+  for (let k = 0; k < 8 && /\\(?:underset|overset|stackrel)\s*\{/.test(s); k++) {
+    s = s.replace(/\\(?:underset|overset|stackrel)\s*\{[^{}]*\}\s*(?=\{)/, '\\setbody');
+    s = unwrapCommand(s, ['setbody']);
+  }
+  // \underbrace{x}_{note}: keep x, drop the note.
+  for (let k = 0; k < 8 && /\\(?:underbrace|overbrace)\s*\{/.test(s); k++) {
+    const before = s;
+    s = unwrapCommand(s, ['underbrace', 'overbrace'], (inner) => `${inner}\u0001`);
+    s = s.replace(/\u0001\s*[_^]\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\?[A-Za-z0-9]+)/g, '').replace(/\u0001/g, '');
+    if (s === before) break;
+  }
+  return s;
 }
