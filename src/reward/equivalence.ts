@@ -10,8 +10,8 @@
 //    plain comma lists ordered.
 //  - matrices: same shape, entries equal. Text: case- and space-insensitive string equality.
 import type { Node } from './parse.js';
-import { buildAnswer, canonText, expandPm, type Answer } from './answer.js';
-import { canon, exact, freeVars, numeric, contains, doubleSafe, type C, type Env } from './expression.js';
+import { buildAnswer, canonText, expandPm, rebuild, type Answer } from './answer.js';
+import { canon, children, exact, freeVars, numeric, contains, doubleSafe, type C, type Env } from './expression.js';
 import { precise, compare, decimal, type PEnv } from './precise.js';
 import * as R from './rational.js';
 import { intervalsOf, resolveSetminus } from './intervals.js';
@@ -185,7 +185,48 @@ export function scalarEqual(a: Node, b: Node): boolean {
     // Irrational, complex, or past the exact cap; infinities only equal through canon above.
     return constantsEqual(a, b);
   }
+  const fam = familiesEqual(a, b);
+  if (fam !== null) return fam;
   return randomPointsEqual(a, b);
+}
+
+// ------------------------------------------------------------------ solution families
+
+const PARAMETERS = new Set(['k', 'n', 'm', 'j', 'l']);
+
+/** a + p·T in one integer parameter p with a period T that is a rational multiple of π. */
+function family(n: Node): { p: string; a: ReturnType<typeof precise>; T: ReturnType<typeof precise> } | null {
+  const vs = [...freeVars(n)];
+  if (vs.length !== 1 || !PARAMETERS.has(vs[0]!)) return null;
+  const p = vs[0]!;
+  const at = (k: number) => precise(n, new Map([[p, decimal(k)]]));
+  const [f0, f1, f2, fm] = [at(0), at(1), at(2), at(-3)];
+  if (!f0 || !f1 || !f2 || !fm) return null;
+  const T = { v: f1.v.minus(f0.v), e: f1.e.plus(f0.e), lost: f0.lost || f1.lost };
+  const lin = (f: NonNullable<typeof f0>, k: number) => compare(f, { v: f0.v.plus(T.v.times(k)), e: f0.e.plus(T.e.times(Math.abs(k))), lost: T.lost }) === 'equal';
+  if (!lin(f2, 2) || !lin(fm, -3) || T.v.isZero()) return null;
+  // The period must be a rational multiple of π with a small denominator (trigonometric families).
+  const r = T.v.div(precise({ t: 'const', name: 'pi' })!.v);
+  const q = [1, 2, 3, 4, 5, 6, 8, 10, 12].find((d) => r.times(d).minus(r.times(d).round()).abs().lt('1e-20'));
+  if (q === undefined) return null;
+  return { p, a: f0, T };
+}
+
+/**
+ * Two solution families a + kT and b + nS (k, n integers) are the same set when |T| = |S| and
+ * (a - b)/T is an integer: a shifted representative or a renamed index. Null: not families.
+ */
+function familiesEqual(x: Node, y: Node): boolean | null {
+  const f = family(x);
+  const g = family(y);
+  if (!f || !g) return null;
+  const Tf = { ...f.T!, v: f.T!.v.abs() };
+  const Tg = { ...g.T!, v: g.T!.v.abs() };
+  if (compare(Tf, Tg) !== 'equal') return false;
+  const q = f.a!.v.minus(g.a!.v).div(Tf.v);
+  const k = q.round();
+  const err = f.a!.e.plus(g.a!.e).div(Tf.v).plus(q.abs().times(Tf.e.div(Tf.v)));
+  return q.minus(k).abs().lte(err.times(4).plus('1e-30'));
 }
 
 // ------------------------------------------------------------------ relations
@@ -294,8 +335,26 @@ function proportional(f: Node, g: Node, positive: boolean): boolean {
   return positive ? ratio.v.gt(0) : true;
 }
 
+/** f(x) (parsed as f·x or f_x): the function's name and its single variable, else null. */
+function functionHead(n: Node): { f: string; v: string } | null {
+  if (n.t === 'mul' && n.args.length === 2 && n.args[0]!.t === 'sym' && n.args[1]!.t === 'sym') return { f: n.args[0]!.name, v: n.args[1]!.name };
+  return null;
+}
+
+/** n with every free occurrence of variable `from` renamed to `to`. */
+export function renameVar(n: Node, from: string, to: string): Node {
+  if (n.t === 'sym') return n.name === from ? { t: 'sym', name: to } : n;
+  const kids = children(n);
+  if (kids.length === 0) return n;
+  return rebuild(n, kids.map((k) => renameVar(k, from, to)));
+}
+
 function equationsEqual(a: Eq, b: Eq): boolean {
   if (a.label && b.label && nodesEqual(a.rhs, b.rhs)) return true;
+  // f(x) = x^2 and f(t) = t^2 define the same function: rename the argument.
+  const fa = functionHead(a.lhs);
+  const fb = functionHead(b.lhs);
+  if (fa && fb && fa.f === fb.f && fa.v !== fb.v && !freeVars(b.rhs).has(fa.v)) return nodesEqual(a.rhs, renameVar(b.rhs, fb.v, fa.v));
   return proportional(diff(a), diff(b), false);
 }
 
@@ -321,10 +380,55 @@ function sameBrackets(a: Node & { t: 'group' }, b: Node & { t: 'group' }): boole
   return a.open === b.open && a.close === b.close;
 }
 
-/** Set equality: every member of each side is in the other (duplicates do not count). */
-function multisetEqual<T>(xs: T[], ys: T[], eq: (x: T, y: T) => boolean): boolean {
+/** A canonical key for an item whose value is an exact rational (or a text), else null. */
+function itemKey(x: Node | Answer): string | null {
+  if ('k' in x) {
+    if (x.k === 'text') return x.base === undefined ? 't:' + x.s : null;
+    if (x.k === 'node') return itemKey(x.node);
+    return null;
+  }
+  if (x.t === 'group' || x.t === 'matrix' || x.t === 'rel' || x.t === 'union' || x.t === 'ratio' || x.t === 'in' || x.t === 'text') return null;
+  if (decimalLiteral(x)) return null; // decimals follow the decimal policy, not exact keys
+  const v = exact(x);
+  return v ? 'q:' + R.ratToString(v) : null;
+}
+
+/** Pairwise matching is quadratic: beyond this many unkeyed items a list cannot be decided. */
+const MAX_PAIRWISE = 200;
+
+/**
+ * Set equality: every member of each side is in the other (duplicates do not count when the
+ * lengths differ; a bijection when they agree). Items with exact values are compared by sorted
+ * canonical keys (no size cap, n log n); only the rest are matched pairwise.
+ */
+function multisetEqual<T extends Node | Answer>(xs: T[], ys: T[], eq: (x: T, y: T) => boolean): boolean {
   if (xs.length === 0 || ys.length === 0) return xs.length === ys.length;
-  if (xs.length !== ys.length) return xs.every((x) => ys.some((y) => eq(x, y))) && ys.every((y) => xs.some((x) => eq(x, y)));
+  const kx = xs.map(itemKey);
+  const ky = ys.map(itemKey);
+  const restX = xs.filter((_, i) => kx[i] === null);
+  const restY = ys.filter((_, i) => ky[i] === null);
+  if (restX.length + restY.length < xs.length + ys.length) {
+    const keysX = kx.filter((k): k is string => k !== null);
+    const keysY = ky.filter((k): k is string => k !== null);
+    const sameLength = xs.length === ys.length;
+    if (sameLength) {
+      keysX.sort();
+      keysY.sort();
+      if (keysX.length === keysY.length && keysX.every((k, i) => k === keysY[i])) return multisetPairwise(restX, restY, eq, true);
+    } else {
+      const a = new Set(keysX);
+      const b = new Set(keysY);
+      if (a.size === b.size && [...a].every((k) => b.has(k))) return multisetPairwise(restX, restY, eq, false);
+    }
+    // Keys differ: an unkeyed item may still equal a keyed one (1/2 vs 0.5): pairwise when small.
+  }
+  return multisetPairwise(xs, ys, eq, xs.length === ys.length);
+}
+
+function multisetPairwise<T>(xs: T[], ys: T[], eq: (x: T, y: T) => boolean, bijection: boolean): boolean {
+  if (xs.length === 0 || ys.length === 0) return xs.length === ys.length;
+  if (xs.length > MAX_PAIRWISE || ys.length > MAX_PAIRWISE) return false; // cannot decide: 0
+  if (!bijection) return xs.every((x) => ys.some((y) => eq(x, y))) && ys.every((y) => xs.some((x) => eq(x, y)));
   const used = new Array<boolean>(ys.length).fill(false);
   outer: for (const x of xs) {
     for (let j = 0; j < ys.length; j++) {
@@ -355,8 +459,8 @@ export function nodesEqual(a: Node, b: Node): boolean {
   const sb = simplifyEquality(b);
   if (isEq(sa) || isEq(sb)) {
     if (isEq(sa) && isEq(sb)) return equationsEqual(sa, sb);
-    if (isEq(sa)) return sa.label && nodesEqual(sa.rhs, sb as Node);
-    return (sb as Eq).label && nodesEqual(sa as Node, (sb as Eq).rhs);
+    if (isEq(sa)) return sa.label && (nodesEqual(sa.rhs, sb as Node) || renamedEqual(sa, sb as Node));
+    return (sb as Eq).label && (nodesEqual(sa as Node, (sb as Eq).rhs) || renamedEqual(sb as Eq, sa as Node));
   }
   if (sa !== a || sb !== b) return nodesEqual(sa, sb);
   if (a.t === 'rel' || b.t === 'rel') return relationsEqual(a, b);
@@ -375,10 +479,27 @@ export function nodesEqual(a: Node, b: Node): boolean {
   if (a.t === 'matrix' && b.t === 'matrix') {
     return a.rows.length === b.rows.length && a.rows.every((r, i) => orderedEqual(r, b.rows[i]!, nodesEqual));
   }
-  if (a.t === 'matrix' || b.t === 'matrix') return matrixExpressionsEqual(a, b);
+  if (a.t === 'matrix' || b.t === 'matrix') {
+    // A vector in any layout: a one-column or one-row matrix against a tuple, in order.
+    const [m, t] = a.t === 'matrix' ? [a, b] : [b, a as Node];
+    if (m.t === 'matrix' && t.t === 'group' && (t.open === '(' || t.open === '[' || t.open === '\\langle') && t.items.length >= 2) {
+      const entries = m.rows.every((r) => r.length === 1) ? m.rows.map((r) => r[0]!) : m.rows.length === 1 ? m.rows[0]! : null;
+      if (entries && entries.length === t.items.length) return orderedEqual(entries, t.items, nodesEqual);
+    }
+    return matrixExpressionsEqual(a, b);
+  }
   if (a.t === 'ratio' && b.t === 'ratio') return orderedEqual(a.items, b.items, nodesEqual);
   if (a.t === 'text' || b.t === 'text') return a.t === 'text' && b.t === 'text' && canonText(a.s) === canonText(b.s);
   return scalarEqual(a, b);
+}
+
+/** f(t) = t^2 against a bare x^2: the definition's variable renamed to the other's single one. */
+function renamedEqual(e: Eq, bare: Node): boolean {
+  const h = functionHead(e.lhs);
+  if (!h) return false;
+  const vs = [...freeVars(bare)];
+  if (vs.length !== 1 || vs[0] === h.v || freeVars(e.rhs).has(vs[0]!)) return false;
+  return nodesEqual(renameVar(e.rhs, h.v, vs[0]!), bare);
 }
 
 function relationsEqual(a: Node, b: Node): boolean {

@@ -77,7 +77,7 @@ const OTHER_SCRIPT = /[^\P{L}\p{Script=Latin}\p{Script=Greek}\p{Script=Common}]/
 
 /** A bare answer: no prose words outside LaTeX commands and \text{}. */
 export function looksLikeAnswer(s: string): boolean {
-  if (s.length > 400) return false;
+  if (s.length > 20000) return false;
   // Letters of a script other than Latin, Greek (π, θ) and Common (ℝ) are prose: Chinese,
   // Cyrillic, ... sentences are not an answer, whatever their Latin word count.
   if (OTHER_SCRIPT.test(s)) return false;

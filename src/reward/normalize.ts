@@ -61,6 +61,7 @@ export function normalizeAnswer(input: string, depth = 0): string {
   s = s.replace(/\\\$|[€£¥]|\\(?:euro|pounds)(?![a-zA-Z])/g, ' ');
   // A quantity named in words before "=" (\text{speed} = 5, \text{Total cost}: 12) labels the value.
   s = s.replace(/^\s*\\text\s*\{\s*[A-Za-z][A-Za-z ']{1,40}\}\s*(?:=|:)\s*(?=\S)/, '');
+  s = dropIntegerDeclaration(s);
   s = dropTextUnits(s);
   s = s.replace(/\\text\s*\{\s*\}/g, ' ');
   // Superscript digits typed as unicode.
@@ -237,4 +238,18 @@ function neutraliseFormatting(input: string): string {
     if (s === before) break;
   }
   return s;
+}
+
+// "…, k ∈ ℤ", "\text{ where } k \text{ is an integer}", "\text{for any integer } n", "(k \in \mathbb{Z})":
+// the declaration of a solution family's integer parameter, after the family itself.
+const INT_SET = String.raw`(?:\\mathbb\s*\{\s*Z\s*\}|\\mathbb\s*Z|\\Z(?![a-zA-Z])|ℤ|\\text\s*\{\s*integers?\s*\})`;
+const DECL = new RegExp(
+  String.raw`(?:[,;]|\\text\s*\{\s*(?:,?\s*(?:where|for|with))?\s*\}|\s)\s*\(?\s*(?:\\text\s*\{\s*(?:where|for|with)\s*(?:all|any|some|every)?\s*\}\s*)?` +
+    String.raw`(?:[a-z]\s*\\in\s*${INT_SET}|[a-z]\s*\\text\s*\{\s*(?:is|are)\s+(?:an?\s+)?(?:arbitrary\s+|any\s+)?integers?\s*\}|\\text\s*\{\s*(?:where|for)\s+(?:all|any|every|some)?\s*(?:integers?)\s*\}\s*[a-z]|[a-z]\s*=\s*0\s*,\s*\\pm\s*1\s*,\s*\\pm\s*2\s*,?\s*\\[lc]?dots)\s*\)?\s*\.?\s*$`,
+);
+
+function dropIntegerDeclaration(s: string): string {
+  if (s.length > 400 || !/mathbb|\\Z|ℤ|integer|\\pm\s*1/.test(s)) return s;
+  const m = DECL.exec(s);
+  return m && m.index > 0 ? s.slice(0, m.index) : s;
 }

@@ -30,7 +30,7 @@ export interface VerifyResult {
 }
 
 /** Extracted answers longer than this are not answers (a runaway box) and score 0. */
-const MAX_ANSWER_CHARS = 5000;
+const MAX_ANSWER_CHARS = 20000;
 
 export function verify(gold: string, response: string, opts: VerifyOptions = {}): VerifyResult {
   if (opts.mode === 'paper') return verifyPaper(gold, response);
