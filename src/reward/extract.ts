@@ -305,8 +305,45 @@ export interface ExtractOptions {
   bare?: boolean;
 }
 
+// A section that quotes the problem or a reference after the model's answer.
+const QUOTED_SECTION = /(?:^|\n|[.!?]\s+)[ \t>*#_]*(?:(?:the\s+)?(?:reference|original|restated|given)\s+(?:problem|question|solution|answer|text)|problem\s+statement|(?:problem|question)\s*(?:\(restated\))?\s*[:：]|(?:as\s+)?(?:the\s+)?(?:problem|question)\s+(?:says|said|states|asks|reads)\b)/gi;
+
+/**
+ * Boxes the model quotes rather than states: inside quotation marks, markdown block quotes, or a
+ * section quoting the problem or a reference ("Reference solution: …", "Problem: …") that comes
+ * after a box of the model's own. Those spans are blanked (same length), so the last box outside
+ * them is the answer. Nothing changes when no box stands outside them.
+ */
+export function withoutQuotedBoxes(s: string): string {
+  if (!/\\(?:boxed|fbox)/.test(s)) return s;
+  const spans: [number, number][] = [];
+  // Quotation marks: "…" and “…” within one paragraph.
+  for (const re of [/"[^"\n]{0,2000}"/g, /“[^”\n]{0,2000}”/g]) {
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(s)) && spans.length <= 200) spans.push([m.index, m.index + m[0].length]);
+  }
+  // Markdown block quotes.
+  const bq = /^>[^\n]*/gm;
+  let m: RegExpExecArray | null;
+  while ((m = bq.exec(s)) && spans.length <= 200) spans.push([m.index, m.index + m[0].length]);
+  QUOTED_SECTION.lastIndex = 0;
+  while ((m = QUOTED_SECTION.exec(s))) {
+    spans.push([m.index, s.length]);
+    break;
+  }
+  if (spans.length === 0 || spans.length > 200) return s; // bounded work on adversarial input
+  const inSpan = (i: number) => spans.some(([a, b]) => i >= a && i < b);
+  const boxes = findBoxes(s);
+  if (boxes.length > 1000) return s;
+  const firstQuoted = Math.min(...spans.map(([a]) => a));
+  if (!boxes.some((b) => !inSpan(b.start) && b.start < firstQuoted) || !boxes.some((b) => inSpan(b.start))) return s;
+  const chars = s.split('');
+  for (const [a, b] of spans) for (let i = a; i < b; i++) if (chars[i] !== '\n') chars[i] = ' ';
+  return chars.join('');
+}
+
 export function extractAnswer(response: string, opts: ExtractOptions): string | null {
-  const s = answerRegion(response);
+  const s = withoutQuotedBoxes(answerRegion(response));
   if (opts.mode === 'reward') {
     const box = lastBoxGroup(s);
     if (box !== null) return box;

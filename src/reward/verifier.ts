@@ -41,7 +41,9 @@ export function verify(gold: string, response: string, opts: VerifyOptions = {})
     extractedGold = extractGold(String(gold));
     const g = normalizeAnswer(extractedGold.slice(0, MAX_ANSWER_CHARS));
     if (!g) return { correct: false, extractedPred, extractedGold, reason: 'no_gold' };
-    if (opts.truncated && mode === 'reward' && endsInUnclosedBox(answerRegion(String(response)))) {
+    // An unclosed final box is no answer, truncated or not (its content is whatever was written
+    // before the cut; issue 24): both modes.
+    if (endsInUnclosedBox(answerRegion(String(response)))) {
       return { correct: false, extractedPred, extractedGold, reason: 'no_answer' };
     }
     extractedPred = extractAnswer(String(response), { mode, bare: opts.bare });
