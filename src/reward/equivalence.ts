@@ -12,7 +12,7 @@
 import type { Node } from './parse.js';
 import { buildAnswer, canonText, expandPm, rebuild, type Answer } from './answer.js';
 import { canon, children, exact, freeVars, numeric, contains, doubleSafe, type C, type Env } from './expression.js';
-import { precise, compare, decimal, type PEnv } from './precise.js';
+import { precise, preciseComplex, compare, compareComplex, decimal, type PEnv } from './precise.js';
 import * as R from './rational.js';
 import { intervalsOf, resolveSetminus } from './intervals.js';
 
@@ -99,9 +99,9 @@ function doublesEqual(a: Node, b: Node, env: Env, rel: number, abs: number): 'eq
 
 /** Two constants: 40-digit values with error bounds; complex doubles only for complex values. */
 function constantsEqual(a: Node, b: Node): boolean {
-  const x = precise(a);
-  const y = precise(b);
-  if (x && y) return compare(x, y) === 'equal';
+  const x = preciseComplex(a);
+  const y = preciseComplex(b);
+  if (x && y) return compareComplex(x, y) === 'equal';
   return doublesEqual(a, b, new Map(), 1e-9, 0) === 'equal';
 }
 
@@ -148,6 +148,9 @@ function atPoint(a: Node, b: Node, vars: string[], p: number, integer: boolean):
   // Neither real: complex answers (with i) compare as complex doubles; real expressions outside
   // their real domain are not compared there.
   if (x || y || !(hasI(a) || hasI(b))) return 'unknown';
+  const cx = preciseComplex(a, penv);
+  const cy = preciseComplex(b, penv);
+  if (cx && cy) return compareComplex(cx, cy);
   return doublesEqual(a, b, env, 1e-8, 1e-12);
 }
 

@@ -220,7 +220,8 @@ function binomialNotation(s: string): string {
 function neutraliseFormatting(input: string): string {
   let s = input;
   if (!s.includes('\\') && !s.includes('%')) return s;
-  if (s.includes('%')) s = s.replace(/(?<!\\)%(?=[^\n]*[A-Za-z]{2})[^\n]*/g, ' ');
+  // A comment: `%` not right after a number (100% is percent) or a backslash, words after it.
+  if (s.includes('%')) s = s.replace(/(?<![\\\d])%(?=[^\n]*[A-Za-z]{2})[^\n]*/g, ' ');
   if (!s.includes('\\')) return s;
   s = unwrapCommand(s, ['phantom', 'hphantom', 'vphantom'], () => ' ');
   s = s.replace(/\\textcolor\s*\{[^{}]*\}\s*(?=\{)/g, '\\textcolorbody').replace(/\\color\s*\{[^{}]*\}/g, ' ');

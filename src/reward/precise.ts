@@ -52,8 +52,20 @@ export function decimal(x: string | number): Dec {
   return new D(x);
 }
 
-/** The value of n (variables from env), or null: undefined, not real, unsupported, or out of range. */
+/** The real value of n (variables from env), or null: undefined, not real, unsupported, or out of range. */
 export function precise(n: Node, env: PEnv = new Map()): PV | null {
+  const c = preciseComplex(n, env);
+  return c && isReal(c) ? c.re : null;
+}
+
+/** A complex value: real and imaginary parts, each with its error bound (im null: real). */
+export interface CV {
+  re: PV;
+  im: PV | null;
+}
+
+/** The complex value of n (a + bi answers, i² = -1, (1+i)^4, 1/(1+i), √-4), or null. */
+export function preciseComplex(n: Node, env: PEnv = new Map()): CV | null {
   try {
     return ev(n, env);
   } catch {
@@ -61,7 +73,147 @@ export function precise(n: Node, env: PEnv = new Map()): PV | null {
   }
 }
 
-function ev(n: Node, env: PEnv): PV | null {
+const isReal = (c: CV) => c.im === null || (c.im.v.isZero() && c.im.e.isZero() && !c.im.lost);
+const real = (re: PV | null): CV | null => (re ? { re, im: null } : null);
+const ZPV: PV = { v: ZERO, e: ZERO, lost: false };
+const imOf = (c: CV): PV => c.im ?? ZPV;
+
+function cmul(a: CV, b: CV): CV | null {
+  if (isReal(a) && isReal(b)) return real(mul(a.re, b.re));
+  const [ar, ai, br, bi] = [a.re, imOf(a), b.re, imOf(b)];
+  const p1 = mul(ar, br);
+  const p2 = mul(ai, bi);
+  const p3 = mul(ar, bi);
+  const p4 = mul(ai, br);
+  if (!p1 || !p2 || !p3 || !p4) return null;
+  const re = sum([p1, { ...p2, v: p2.v.neg() }]);
+  const im = sum([p3, p4]);
+  return re && im ? { re, im } : null;
+}
+
+function cdiv(a: CV, b: CV): CV | null {
+  if (isReal(b)) {
+    const re = div(a.re, b.re);
+    const im = a.im ? div(a.im, b.re) : null;
+    return re && (im || !a.im) ? { re, im } : null;
+  }
+  // a / b = a · conj(b) / |b|²
+  const conj: CV = { re: b.re, im: { ...imOf(b), v: imOf(b).v.neg() } };
+  const num = cmul(a, conj);
+  const d1 = mul(b.re, b.re);
+  const d2 = mul(imOf(b), imOf(b));
+  const den = d1 && d2 ? sum([d1, d2]) : null;
+  if (!num || !den) return null;
+  const re = div(num.re, den);
+  const im = div(imOf(num), den);
+  return re && im ? { re, im } : null;
+}
+
+function cexp(a: CV): CV | null {
+  const b = imOf(a);
+  const m = fn('exp', [], new Map(), a.re);
+  const c = fn('cos', [], new Map(), b);
+  const sn = fn('sin', [], new Map(), b);
+  const re = m && c ? mul(m, c) : null;
+  const im = m && sn ? mul(m, sn) : null;
+  return re && im ? { re, im } : null;
+}
+
+function ev(n: Node, env: PEnv): CV | null {
+  switch (n.t) {
+    case 'const':
+      if (n.name === 'i') return { re: ZPV, im: { v: new D(1), e: ZERO, lost: false } };
+      return real(evReal(n, env));
+    case 'neg': {
+      const a = ev(n.a, env);
+      return a && { re: { ...a.re, v: a.re.v.neg() }, im: a.im && { ...a.im, v: a.im.v.neg() } };
+    }
+    case 'add': {
+      const xs: CV[] = [];
+      for (const t of n.args) {
+        const x = ev(t, env);
+        if (!x) return null;
+        xs.push(x);
+      }
+      const re = sum(xs.map((x) => x.re));
+      if (xs.every(isReal)) return real(re);
+      const im = sum(xs.map(imOf));
+      return re && im ? { re, im } : null;
+    }
+    case 'mul': {
+      let acc: CV | null = { re: { v: new D(1), e: ZERO, lost: false }, im: null };
+      for (const t of n.args) {
+        const x = ev(t, env);
+        if (!x || !acc) return null;
+        acc = cmul(acc, x);
+      }
+      return acc;
+    }
+    case 'div': {
+      const a = ev(n.a, env);
+      const b = ev(n.b, env);
+      return a && b ? cdiv(a, b) : null;
+    }
+    case 'pow': {
+      const a = ev(n.a, env);
+      if (!a) return null;
+      if (isReal(a)) {
+        const r = evReal(n, env);
+        if (r) return real(r);
+        // A positive real base to a complex power: e^{iπ} = exp(iπ · ln e).
+        const b = ev(n.b, env);
+        if (b && !isReal(b) && a.re.v.gt(a.re.e) && a.re.v.gt(0)) {
+          const la = fn('ln', [], env, a.re);
+          const z = la ? cmul(b, real(la)!) : null;
+          return z ? cexp(z) : null;
+        }
+      }
+      // A complex base to a small integer power (by repeated multiplication).
+      const k = exactExponent(n.b);
+      if (!k || k.q !== 1n || k.p > 256n || k.p < -256n) return null;
+      let acc: CV | null = { re: { v: new D(1), e: ZERO, lost: false }, im: null };
+      for (let j = 0n; j < (k.p < 0n ? -k.p : k.p); j++) acc = acc && cmul(acc, a);
+      if (!acc) return null;
+      return k.p < 0n ? cdiv({ re: { v: new D(1), e: ZERO, lost: false }, im: null }, acc) : acc;
+    }
+    case 'fn': {
+      if (n.name === 'sqrt' && n.args.length === 1) {
+        const a = ev(n.args[0]!, env);
+        if (a && isReal(a) && a.re.v.lt(0) && nonzero(a.re)) {
+          const r = root({ ...a.re, v: a.re.v.neg() }, 2n, a.re.lost);
+          return r && { re: ZPV, im: r };
+        }
+      }
+      if (n.name === 'exp' || n.name === 'abs') {
+        const a = ev(n.args[0]!, env);
+        if (a && !isReal(a)) {
+          const b = imOf(a);
+          if (n.name === 'abs') {
+            const s2 = sum([mul(a.re, a.re)!, mul(b, b)!].filter(Boolean) as PV[]);
+            return s2 ? real(root(s2, 2n, s2.lost)) : null;
+          }
+          return cexp(a);
+        }
+      }
+      if (n.name === 'sum' || n.name === 'prod') return real(evReal(n, env));
+      // Other functions: real arguments only.
+      for (const a of n.args) {
+        const x = ev(a, env);
+        if (!x || !isReal(x)) return null;
+      }
+      return real(evReal(n, env));
+    }
+    default:
+      return real(evReal(n, env));
+  }
+}
+
+/** Real evaluation (null for anything not real). */
+function evReal(n: Node, env: PEnv): PV | null {
+  return evR(n, env);
+}
+
+function evR(n: Node, env: PEnv): PV | null {
   switch (n.t) {
     case 'num': {
       const v = new D(n.v.n.toString()).div(new D(n.v.d.toString()));
@@ -83,13 +235,13 @@ function ev(n: Node, env: PEnv): PV | null {
       }
       return null;
     case 'neg': {
-      const a = ev(n.a, env);
+      const a = evR(n.a, env);
       return a && { ...a, v: a.v.neg() };
     }
     case 'add': {
       const xs: PV[] = [];
       for (const t of n.args) {
-        const x = ev(t, env);
+        const x = evR(t, env);
         if (!x) return null;
         xs.push(x);
       }
@@ -98,15 +250,15 @@ function ev(n: Node, env: PEnv): PV | null {
     case 'mul': {
       let acc: PV | null = { v: new D(1), e: ZERO, lost: false };
       for (const t of n.args) {
-        const x = ev(t, env);
+        const x = evR(t, env);
         if (!x || !acc) return null;
         acc = mul(acc, x);
       }
       return acc;
     }
     case 'div': {
-      const a = ev(n.a, env);
-      const b = ev(n.b, env);
+      const a = evR(n.a, env);
+      const b = evR(n.b, env);
       return a && b ? div(a, b) : null;
     }
     case 'pow':
@@ -128,9 +280,9 @@ function sum(xs: PV[]): PV | null {
     lost ||= x.lost;
   }
   e = e.plus(round(v));
-  // A certainly nonzero term below the sum's rounding left no trace in it.
-  const floor = abs(v).times(U);
-  for (const x of xs) if (nonzero(x) && abs(x.v).lt(floor)) lost = true;
+  // A certainly nonzero term within the sum's uncertainty (its rounding and its other terms'
+  // errors) cannot be told from 0 there: 1 + 10^{-7000}, (e^{16} - 1) + 10^{-30} at 40 digits.
+  for (const x of xs) if (nonzero(x) && abs(x.v).lte(e.minus(x.e))) lost = true;
   return make(v, e, lost);
 }
 
@@ -155,7 +307,7 @@ function exactExponent(n: Node): { p: bigint; q: bigint } | null {
 }
 
 function pow(n: Node & { t: 'pow' }, env: PEnv): PV | null {
-  const a = ev(n.a, env);
+  const a = evR(n.a, env);
   if (!a) return null;
   const k = exactExponent(n.b);
   if (k && k.q === 1n) {
@@ -169,7 +321,7 @@ function pow(n: Node & { t: 'pow' }, env: PEnv): PV | null {
     const rel = a.e.div(abs(a.v));
     return make(v, abs(v).times(abs(kd).times(rel)).plus(round(v)), a.lost);
   }
-  const b = k ? { v: new D(k.p.toString()).div(new D(k.q.toString())), e: ZERO, lost: false } : ev(n.b, env);
+  const b = k ? { v: new D(k.p.toString()).div(new D(k.q.toString())), e: ZERO, lost: false } : evR(n.b, env);
   if (!b) return null;
   if (a.v.isZero() && a.e.isZero()) return b.v.gt(0) && !nonzero({ ...b, v: ZERO }) ? a : b.v.gt(0) ? a : null;
   if (!nonzero(a)) return null;
@@ -220,11 +372,11 @@ function intArg(x: PV): bigint | null {
   return BigInt(x.v.toFixed(0));
 }
 
-function fn(name: string, args: Node[], env: PEnv): PV | null {
+function fn(name: string, args: Node[], env: PEnv, given?: PV): PV | null {
   if (name === 'sum' || name === 'prod') return bigOp(name, args, env);
-  const xs: PV[] = [];
+  const xs: PV[] = given ? [given] : [];
   for (const t of args) {
-    const x = ev(t, env);
+    const x = evR(t, env);
     if (!x) return null;
     xs.push(x);
   }
@@ -349,8 +501,8 @@ function root(a: PV, k: bigint, lost: boolean): PV | null {
 function bigOp(name: string, args: Node[], env: PEnv): PV | null {
   const [v, lo, hi, body] = args as [Node, Node, Node, Node];
   if (v.t !== 'sym') return null;
-  const a = ev(lo, env);
-  const b = ev(hi, env);
+  const a = evR(lo, env);
+  const b = evR(hi, env);
   const ia = a && intArg(a);
   const ib = b && intArg(b);
   if (ia === null || ib === null || !a || !b || ib - (ia as bigint) > BigInt(MAX_STEPS)) return null;
@@ -359,7 +511,7 @@ function bigOp(name: string, args: Node[], env: PEnv): PV | null {
   let acc: PV | null = { v: new D(name === 'sum' ? 0 : 1), e: ZERO, lost: false };
   for (let k = ia as bigint; k <= (ib as bigint); k++) {
     inner.set(v.name, new D(k.toString()));
-    const x = ev(body, inner);
+    const x = evR(body, inner);
     if (!x) return null;
     if (name === 'sum') terms.push(x);
     else acc = acc && mul(acc, x);
@@ -372,6 +524,13 @@ function bigOp(name: string, args: Node[], env: PEnv): PV | null {
  * tiny (10^-25 of the magnitudes, at least 1), 'different' when they differ by more, else
  * 'unknown' (a lost term, or too much error to tell): the caller scores 'unknown' as not equal.
  */
+export function compareComplex(x: CV, y: CV): 'equal' | 'different' | 'unknown' {
+  const r = compare(x.re, y.re);
+  const i = compare(imOf(x), imOf(y));
+  if (r === 'different' || i === 'different') return 'different';
+  return r === 'equal' && i === 'equal' ? 'equal' : 'unknown';
+}
+
 export function compare(x: PV, y: PV): 'equal' | 'different' | 'unknown' {
   const d = abs(x.v.minus(y.v));
   const e = x.e.plus(y.e);
