@@ -103,7 +103,8 @@ function parsePart(src: string): Answer {
   if (SPACE_THOUSANDS.test(s)) return parsePart(s.replace(/ /g, ''));
   if (isText(s)) return { k: 'text', s: canonText(s), src: s };
   // Numbers separated only by space (`1 1 1`, `2\quad 3`) are several numbers, never a product.
-  if (/\d\s+\.?\d/.test(s)) return { k: 'text', s: canonText(s), src: s };
+  // (A digit of a sub/superscript or a command argument, as in \log_2 8x or \frac12 3, is not a number.)
+  if (/(?<![_^\\\d.a-zA-Z{])\d+(?:\.\d+)?\s+\.?\d/.test(s)) return { k: 'text', s: s.replace(/\s+/g, ' '), src: s };
   // Our parser first; the compute engine's wider grammar for what it rejects; last, a lenient
   // pass in which unknown commands are opaque names.
   const node = parseLatex(s) ?? parseWithComputeEngine(s) ?? parseLatex(s, true);

@@ -35,13 +35,21 @@ function significantDigits(v: R.Rat, dec: number): number {
   return scaled === 0n ? 0 : scaled.toString().length;
 }
 
-/** |x - d| < one unit in the last written place of d: d is x rounded or truncated there. */
+/** d is x rounded (|x - d| ≤ half a unit) or truncated toward 0 (0 ≤ |x| - |d| < a unit) at d's last place. */
 function agreesTo(x: R.Rat, d: R.Rat, dec: number): boolean {
   const unit = R.rat(1n, 10n ** BigInt(dec))!;
+  const half = R.rat(1n, 2n * 10n ** BigInt(dec))!;
   const diff = R.sub(x, d);
   if (!diff) return false;
   const a = diff.n < 0n ? R.neg(diff) : diff;
-  return R.cmp(a, unit) < 0;
+  if (R.cmp(a, half) <= 0) return true;
+  const towardZero = (x.n < 0n) === (diff.n < 0n); // x is beyond d, away from 0
+  return towardZero && R.cmp(a, unit) < 0;
+}
+
+/** Whitespace removed, except between two digits (`2 3` is two numbers, never 23). */
+export function squash(s: string): string {
+  return s.replace(/\s+/g, (m: string, at: number) => (/\d/.test(s[at - 1] ?? '') && /\d/.test(s[at + m.length] ?? '') ? ' ' : ''));
 }
 
 function decimalPolicy(a: Node, b: Node, ea: R.Rat | null, eb: R.Rat | null): boolean {
@@ -65,7 +73,11 @@ function decimalPolicy(a: Node, b: Node, ea: R.Rat | null, eb: R.Rat | null): bo
     if (!v || v.lost) continue;
     const unit = decimal(10).pow(-lit.dec);
     const dv = decimal(lit.v.n.toString()).div(decimal(lit.v.d.toString()));
-    if (v.v.minus(dv).abs().plus(v.e).lt(unit)) return true;
+    const diff = v.v.minus(dv);
+    // rounded (within half a unit) or truncated toward 0 (within a unit, on the far side)
+    if (diff.abs().plus(v.e).lte(unit.div(2))) return true;
+    const away = diff.isNeg() === v.v.isNeg() && !diff.isZero();
+    if (away && diff.abs().plus(v.e).lt(unit)) return true;
   }
   return false;
 }
@@ -594,7 +606,7 @@ export function answersEqual(g: Answer, p: Answer): boolean {
   }
   const a = g as Item;
   const b = p as Item;
-  if (a.src && a.src.replace(/\s+/g, '') === b.src.replace(/\s+/g, '')) return true;
+  if (a.src && squash(a.src) === squash(b.src)) return true;
   if (a.k === 'text' || b.k === 'text') {
     // The same digits in two different explicit bases are different numbers.
     if (a.k === 'text' && b.k === 'text' && a.base !== undefined && b.base !== undefined && a.base !== b.base) return false;
@@ -618,7 +630,7 @@ function decimalCommaVariant(a: string, b: string): string | null {
 /** Equivalence of two normalised answer strings. */
 export function equivalent(goldNorm: string, predNorm: string): boolean {
   if (goldNorm === '' || predNorm === '') return false;
-  if (goldNorm.replace(/\s+/g, '') === predNorm.replace(/\s+/g, '')) return true;
+  if (squash(goldNorm) === squash(predNorm)) return true;
   if (answersEqual(buildAnswer(goldNorm), buildAnswer(predNorm))) return true;
   const g2 = decimalCommaVariant(goldNorm, predNorm);
   if (g2) return answersEqual(buildAnswer(g2), buildAnswer(predNorm));

@@ -279,15 +279,21 @@ function sum(xs: PV[]): PV | null {
     e = e.plus(x.e);
     lost ||= x.lost;
   }
-  e = e.plus(round(v));
+  // Exact integers summing below 10^38 are exact at 40 digits: no rounding.
+  if (!(e.isZero() && exactInt(v) && xs.every((x) => x.v.isInteger()))) e = e.plus(round(v));
   // A certainly nonzero term within the sum's uncertainty (its rounding and its other terms'
   // errors) cannot be told from 0 there: 1 + 10^{-7000}, (e^{16} - 1) + 10^{-30} at 40 digits.
   for (const x of xs) if (nonzero(x) && abs(x.v).lte(e.minus(x.e))) lost = true;
   return make(v, e, lost);
 }
 
+/** An integer small enough (< 10^38) that 40-digit arithmetic on such integers is exact. */
+const LIMIT = new D('1e38');
+const exactInt = (v: Dec) => v.isInteger() && abs(v).lt(LIMIT);
+
 function mul(a: PV, b: PV): PV | null {
   const v = a.v.times(b.v);
+  if (a.e.isZero() && b.e.isZero() && a.v.isInteger() && b.v.isInteger() && exactInt(v)) return make(v, ZERO, a.lost || b.lost);
   const e = abs(a.v).times(b.e).plus(abs(b.v).times(a.e)).plus(a.e.times(b.e)).plus(round(v));
   return make(v, e, a.lost || b.lost);
 }
@@ -456,7 +462,7 @@ function fn(name: string, args: Node[], env: PEnv, given?: PV): PV | null {
       if (k === null || k < 0n || k > BigInt(MAX_STEPS)) return null;
       let v = new D(1);
       for (let j = 2; j <= Number(k); j++) v = v.times(j);
-      return out(v, round(v).times(Number(k)));
+      return exactInt(v) ? make(v, ZERO, lost) : out(v, round(v).times(Number(k)));
     }
     case 'binom': {
       const b = xs[1];
