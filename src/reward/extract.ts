@@ -306,7 +306,7 @@ export interface ExtractOptions {
 }
 
 // A section that quotes the problem or a reference after the model's answer.
-const QUOTED_SECTION = /(?:^|\n|[.!?]\s+)[ \t>*#_]*(?:(?:the\s+)?(?:reference|original|restated|given)\s+(?:problem|question|solution|answer|text)|problem\s+statement|(?:problem|question)\s*(?:\(restated\))?\s*[:：]|(?:as\s+)?(?:the\s+)?(?:problem|question)\s+(?:says|said|states|asks|reads)\b)/gi;
+const QUOTED_SECTION = /(?:^|\n|[.!?])[ \t>*#_]{0,8}(?:(?:the\s+)?(?:reference|original|restated|given)\s+(?:problem|question|solution|answer|text)|problem\s+statement|(?:problem|question)\s*(?:\(restated\))?\s*[:：]|(?:as\s+)?(?:the\s+)?(?:problem|question)\s+(?:says|said|states|asks|reads)\b)/gi;
 
 /**
  * Boxes the model quotes rather than states: inside quotation marks, markdown block quotes, or a

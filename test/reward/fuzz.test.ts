@@ -69,7 +69,7 @@ function corpusGolds(): string[] {
 test('property: a response holding no value equal to the gold is never correct (token soup, both modes)', () => {
   // Golds that no soup of the fuzz tokens can produce: a 12-digit integer, √97, a tuple, a set.
   const golds = ['738294610573', '\\sqrt{97}', '(7, 13)', '\\{-11, 17\\}', '\\frac{19}{23}'];
-  const inputs = fuzzInputs(2000, 21).filter((x) => x.response.length < 100_000);
+  const inputs = fuzzInputs(600, 21).filter((x) => x.response.length < 100_000);
   let checks = 0;
   for (const x of inputs) {
     for (const gold of golds) {
@@ -83,7 +83,7 @@ test('property: a response holding no value equal to the gold is never correct (
       }
     }
   }
-  assert.ok(checks > 10_000, `only ${checks} checks`);
+  assert.ok(checks > 5_000, `only ${checks} checks`);
 });
 
 test('property: \\boxed{gold} and value-preserving rewritings of it are always correct (every corpus gold, both modes)', () => {
