@@ -252,5 +252,9 @@ const DECL = new RegExp(
 function dropIntegerDeclaration(s: string): string {
   if (s.length > 400 || !/mathbb|\\Z|ℤ|integer|\\pm\s*1/.test(s)) return s;
   const m = DECL.exec(s);
-  return m && m.index > 0 ? s.slice(0, m.index) : s;
+  if (!m || m.index === 0) return s;
+  // Only after a trigonometric family in that parameter (x = π/4 + kπ): "x > 0, x ∈ ℤ" keeps its condition.
+  const head = s.slice(0, m.index);
+  const name = /([a-z])\s*(?:\\in|\\text|=)/.exec(m[0]) ?? /([a-z])\s*$/.exec(m[0]);
+  return /\\pi|π/.test(head) && name && new RegExp(`(?<![a-zA-Z\\\\])${name[1]}(?![a-zA-Z])`).test(head) ? head : s;
 }
