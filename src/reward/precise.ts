@@ -177,31 +177,31 @@ function ev(n: Node, env: PEnv): CV | null {
       return k.p < 0n ? cdiv({ re: { v: new D(1), e: ZERO, lost: false }, im: null }, acc) : acc;
     }
     case 'fn': {
-      if (n.name === 'sqrt' && n.args.length === 1) {
-        const a = ev(n.args[0]!, env);
-        if (a && isReal(a) && a.re.v.lt(0) && nonzero(a.re)) {
-          const r = root({ ...a.re, v: a.re.v.neg() }, 2n, a.re.lost);
-          return r && { re: ZPV, im: r };
-        }
-      }
-      if (n.name === 'exp' || n.name === 'abs') {
-        const a = ev(n.args[0]!, env);
-        if (a && !isReal(a)) {
-          const b = imOf(a);
-          if (n.name === 'abs') {
-            const s2 = sum([mul(a.re, a.re)!, mul(b, b)!].filter(Boolean) as PV[]);
-            return s2 ? real(root(s2, 2n, s2.lost)) : null;
-          }
-          return cexp(a);
-        }
-      }
       if (n.name === 'sum' || n.name === 'prod') return real(evReal(n, env));
-      // Other functions: real arguments only.
+      // Each argument once (evaluating it again per branch doubled the work per nesting level).
+      const xs: CV[] = [];
       for (const a of n.args) {
         const x = ev(a, env);
-        if (!x || !isReal(x)) return null;
+        if (!x) return null;
+        xs.push(x);
       }
-      return real(evReal(n, env));
+      const a = xs[0];
+      if (!a) return null;
+      if (n.name === 'sqrt' && xs.length === 1 && isReal(a) && a.re.v.lt(0) && nonzero(a.re)) {
+        const r = root({ ...a.re, v: a.re.v.neg() }, 2n, a.re.lost);
+        return r && { re: ZPV, im: r };
+      }
+      if ((n.name === 'exp' || n.name === 'abs') && !isReal(a)) {
+        if (n.name === 'exp') return cexp(a);
+        const b = imOf(a);
+        const r2 = mul(a.re, a.re);
+        const i2 = mul(b, b);
+        const s2 = r2 && i2 ? sum([r2, i2]) : null;
+        return s2 ? real(root(s2, 2n, s2.lost)) : null;
+      }
+      // Other functions: real arguments only.
+      if (!xs.every(isReal)) return null;
+      return real(fnOf(n.name, xs.map((x) => x.re), env));
     }
     default:
       return real(evReal(n, env));
@@ -386,6 +386,12 @@ function fn(name: string, args: Node[], env: PEnv, given?: PV): PV | null {
     if (!x) return null;
     xs.push(x);
   }
+  return fnOf(name, xs, env);
+}
+
+/** A function of already evaluated real arguments. */
+function fnOf(name: string, xs: PV[], env: PEnv): PV | null {
+  void env;
   const a = xs[0];
   if (!a) return null;
   const lost = xs.some((x) => x.lost);
