@@ -49,6 +49,7 @@ function agreesTo(x: R.Rat, d: R.Rat, dec: number): boolean {
 
 /** Whitespace removed, except between two digits (`2 3` is two numbers, never 23). */
 export function squash(s: string): string {
+  if (!/\d\s+\d/.test(s)) return s.replace(/\s+/g, '');
   return s.replace(/\s+/g, (m: string, at: number) => (/\d/.test(s[at - 1] ?? '') && /\d/.test(s[at + m.length] ?? '') ? ' ' : ''));
 }
 

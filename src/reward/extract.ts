@@ -315,7 +315,14 @@ const QUOTED_SECTION = /(?:^|\n|[.!?])[ \t>*#_]{0,8}(?:(?:the\s+)?(?:reference|o
  * them is the answer. Nothing changes when no box stands outside them.
  */
 export function withoutQuotedBoxes(s: string): string {
-  if (!/\\(?:boxed|fbox)/.test(s)) return s;
+  // A quoted box after the model's own needs two boxes (the common single-box response costs one scan).
+  const boxAt = (from: number) => {
+    const a = s.indexOf('\\boxed', from);
+    const b = s.indexOf('\\fbox', from);
+    return a < 0 ? b : b < 0 ? a : Math.min(a, b);
+  };
+  const first = boxAt(0);
+  if (first < 0 || boxAt(first + 4) < 0) return s;
   const spans: [number, number][] = [];
   // Quotation marks: "…" and “…” within one paragraph.
   for (const re of [/"[^"\n]{0,2000}"/g, /“[^”\n]{0,2000}”/g]) {
@@ -343,7 +350,12 @@ export function withoutQuotedBoxes(s: string): string {
 }
 
 export function extractAnswer(response: string, opts: ExtractOptions): string | null {
-  const s = withoutQuotedBoxes(answerRegion(response));
+  return extractFromRegion(answerRegion(response), opts);
+}
+
+/** extractAnswer on a response already cut to its answer region (answerRegion). */
+export function extractFromRegion(region: string, opts: ExtractOptions): string | null {
+  const s = withoutQuotedBoxes(region);
   if (opts.mode === 'reward') {
     const box = lastBoxGroup(s);
     if (box !== null) return box;

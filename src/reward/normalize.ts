@@ -20,7 +20,8 @@ const PERCENT_WORDS = /(?:\\%|%|\\text\{\s*\\?%\s*\}|\bpercent(?:age)?\b|\bpct\b
 function dropTextUnits(s: string): string {
   // \text{ cm}^2 after something → drop; a lone \text{Evelyn} (nothing before) stays.
   // Greedy body then `}` (a lazy body before `\s*\}` backtracks quadratically on long runs).
-  return s.replace(/(\S)(\s*\\text\{\s*|\s*\\text\{)([A-Za-z][A-Za-z .]*(?:\/[A-Za-z]+(?:\^\{?-?\d\}?)?)*)\}(?:\^\{?-?[1-3]\}?|[²³])?/g, (all, before: string, space: string, words: string) => {
+  if (!s.includes('\\text')) return s;
+  return s.replace(/(\S)(\s*\\text\{\s*)([A-Za-z][A-Za-z .]*(?:\/[A-Za-z]+(?:\^\{?-?\d\}?)?)*)\}(?:\^\{?-?[1-3]\}?|[²³])?/g, (all, before: string, space: string, words: string) => {
     const w = words.trim().toLowerCase();
     if (w === 'and' || w === 'or') return `${before} ${w} `;
     if (/^[ap]\.?\s?m\.?$/.test(w)) return `${before} ${w[0]}m`; // 4:30 p.m. keeps its half of the day
@@ -86,7 +87,7 @@ export function normalizeAnswer(input: string, depth = 0): string {
     const set = verbalSet(s);
     if (set !== null) return set;
   }
-  const set = s.length < 40 ? verbalSet(s) : null;
+  const set = s.length < 40 && /[A-Za-z]{4}/.test(s) ? verbalSet(s) : null;
   if (set !== null) return set;
   const choice = /^\(([A-Za-z])\)$/.exec(s);
   if (choice) s = choice[1]!;
@@ -217,9 +218,11 @@ function binomialNotation(s: string): string {
  * \phantom{..} / \hphantom / \vphantom (invisible), and LaTeX comments (`%` to the end of the line,
  * when it holds words: `5 % checked`; a `%` after a number alone is percent).
  */
+const FORMATTING = /%|\\(?:h|v)?phantom|\\(?:text)?color|\\(?:under|over)(?:set|brace)|\\stackrel/;
+
 function neutraliseFormatting(input: string): string {
   let s = input;
-  if (!s.includes('\\') && !s.includes('%')) return s;
+  if (!FORMATTING.test(s)) return s;
   // A comment: `%` not right after a number (100% is percent) or a backslash, words after it.
   if (s.includes('%')) s = s.replace(/(?<![\\\d])%(?=[^\n]*[A-Za-z]{2})[^\n]*/g, ' ');
   if (!s.includes('\\')) return s;

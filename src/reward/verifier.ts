@@ -1,7 +1,7 @@
 // The public, synchronous verifier API. `verify` never throws: any internal failure is an
 // incorrect result with reason 'error'. For hard time bounds run it through VerifierPool
 // (pool.ts), which isolates each check in a worker with a 1 s timeout.
-import { answerRegion, extractAnswer, extractGold, type Mode } from './extract.js';
+import { answerRegion, extractFromRegion, extractGold, type Mode } from './extract.js';
 import { normalizeAnswer } from './normalize.js';
 import { equivalent } from './equivalence.js';
 import { verifyPaper } from './paper.js';
@@ -43,10 +43,11 @@ export function verify(gold: string, response: string, opts: VerifyOptions = {})
     if (!g) return { correct: false, extractedPred, extractedGold, reason: 'no_gold' };
     // An unclosed final box is no answer, truncated or not (its content is whatever was written
     // before the cut; issue 24): both modes.
-    if (endsInUnclosedBox(answerRegion(String(response)))) {
+    const region = answerRegion(String(response));
+    if (endsInUnclosedBox(region)) {
       return { correct: false, extractedPred, extractedGold, reason: 'no_answer' };
     }
-    extractedPred = extractAnswer(String(response), { mode, bare: opts.bare });
+    extractedPred = extractFromRegion(region, { mode, bare: opts.bare });
     if (extractedPred === null || extractedPred.trim() === '') return { correct: false, extractedPred, extractedGold, reason: 'no_answer' };
     if (extractedPred.length > MAX_ANSWER_CHARS) return { correct: false, extractedPred: extractedPred.slice(0, 200), extractedGold, reason: 'too_long' };
     const p = normalizeAnswer(extractedPred);
