@@ -55,9 +55,9 @@ function demoSeeds() {
   return lines.join('\n');
 }
 
-/** Rollout engine, engine overhead and verifier speed (bench/results/{rollout-cpu,engine-cpu,verifier}.json). */
+/** Rollout engine, engine overhead, verifier speed and self-attack (bench/results/{rollout-cpu,engine-cpu,verifier,verifier-self-attack}.json). */
 function measured() {
-  const r = read('rollout-cpu.json'), e = read('engine-cpu.json'), v = read('verifier.json');
+  const r = read('rollout-cpu.json'), e = read('engine-cpu.json'), v = read('verifier.json'), a = read('verifier-self-attack.json');
   return [
     '| what | result |',
     '|---|---|',
@@ -66,6 +66,7 @@ function measured() {
       `KV peak ${num(r.kv_peak_ratio_vs_reference, 3)} of the reference sampler's on ${r.mixed.rows} mixed-length rows, ${num(r.host_syncs_per_decode_step, 3)} host syncs per decode step |`,
     `| engine overhead (\`npm run bench:engine\`, ${e.threads} threads, libtorch ${e.libtorch}) | tiny-op loop ${num(e.tiny_op_us_ts, 2)} µs/op in TS vs ${num(e.tiny_op_us_pytorch, 2)} µs/op in PyTorch (ratio ${num(e.overhead_ratio_vs_pytorch, 2)}); MLP train step ${num(e.mlp_step_ms_ts, 2)} ms vs ${num(e.mlp_step_ms_pytorch, 2)} ms |`,
     `| verifier (\`npm run bench:verifier\`) | ${v.checks_per_s.toLocaleString('en-US')} checks/s on ${v.workers} workers (${v.checks.toLocaleString('en-US')} checks of ~${v.avg_response_chars}-char responses), per-check p50 ${v.compute_p50_ms} ms, p99 ${v.compute_p99_ms} ms, ${v.timeouts} timeouts |`,
+    `| verifier self-attack (\`npm run bench:self-attack\`, seed ${a.seed}) | ${a.false_positives_reward} false positives in reward mode and ${a.false_positives_eval} in eval mode on ${a.near_misses.toLocaleString('en-US')} generated near-misses of ${a.golds} corpus golds (digit changes, sign flips, offsets, values a double loses, roundings, hedges, structural changes), ${a.timeouts} timeouts |`,
   ].join('\n');
 }
 

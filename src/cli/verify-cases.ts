@@ -8,7 +8,7 @@ import { CliError, numberOption, parseArgs } from './args.js';
 import { VerifierPool } from '../reward/pool.js';
 import type { Mode, VerifyResult } from '../reward/verifier.js';
 
-const USAGE = 'usage: rlvr verify-cases FILE.jsonl [--mode reward|eval] [--json] [--workers N] [--show-misses]';
+const USAGE = 'usage: rlvr verify-cases FILE.jsonl [--mode eval|reward|paper] [--json] [--workers N] [--show-misses]';
 
 /** Rows taken (or derived) from Math-Verify's own test files, which it passes by construction. */
 export const MATH_VERIFY_TESTS = /^(?:derived:)?huggingface\/Math-Verify:/;
@@ -80,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const { options, positionals } = parseArgs(
     argv,
     {
-      mode: { type: 'string', help: 'eval (default: Qwen-style extraction fallbacks) or reward (last \\boxed{} only)' },
+      mode: { type: 'string', help: "eval (default: Qwen-style extraction fallbacks), reward (last \\boxed{} only) or paper (the 1-shot RLVR fork's DeepScaleR grader, src/reward/paper.ts)" },
       json: { type: 'boolean', help: 'print the summary as JSON on the last line' },
       workers: { type: 'string', help: 'worker threads (default 2)' },
       'show-misses': { type: 'boolean', help: 'list every row the verifier gets wrong' },
@@ -88,14 +88,19 @@ export async function run(argv: string[]): Promise<number> {
     USAGE,
   );
   if (positionals.length !== 1) throw new CliError(USAGE);
-  const mode = (options.mode ?? 'eval') as Mode;
-  if (mode !== 'reward' && mode !== 'eval') throw new CliError(`--mode must be reward or eval, got '${String(mode)}'`);
+  const mode = (options.mode ?? 'eval') as Mode | 'paper';
+  if (mode !== 'reward' && mode !== 'eval' && mode !== 'paper') throw new CliError(`--mode must be eval, reward or paper, got '${String(mode)}'`);
   const rows = readRows(positionals[0]!);
   const pool = new VerifierPool({ size: numberOption(options.workers, 'workers', 2) });
   let results: VerifyResult[];
   try {
     results = await Promise.all(
-      rows.map((r) => (r.pred !== undefined ? pool.check(r.gold, r.pred, { mode, bare: true }) : pool.check(r.gold, r.response!, { mode }))),
+      rows.map((r) => {
+        if (r.pred === undefined) return pool.check(r.gold, r.response!, { mode });
+        // The paper's grader reads the last box only: a bare `pred` is its boxed answer.
+        if (mode === 'paper') return pool.check(r.gold, /\\boxed|\\fbox/.test(r.pred) ? r.pred : `\\boxed{${r.pred}}`, { mode });
+        return pool.check(r.gold, r.pred, { mode, bare: true });
+      }),
     );
   } finally {
     await pool.close();

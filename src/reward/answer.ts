@@ -2,14 +2,14 @@
 // answers. Lists are split at the top level on `,` `;` and the words "and"/"or"; a `±` expands
 // into two answers. Each part is parsed by parse.ts (or by the compute-engine fallback).
 import { parseLatex, type Node } from './parse.js';
-import { children } from './expression.js';
+import { children, freeVars } from './expression.js';
 import { parseWithComputeEngine } from './ce.js';
-import { intervalsOf } from './intervals.js';
+import { intersectSets, intervalsOf } from './intervals.js';
 
 export type Answer =
   | { k: 'list'; items: Answer[]; set: boolean; pm?: boolean }
   | { k: 'node'; node: Node; src: string }
-  | { k: 'text'; s: string; src: string };
+  | { k: 'text'; s: string; src: string; base?: number };
 
 /** Splits at depth 0 on commas, semicolons, and the connector words "and"/"or". */
 export function splitTopLevel(s: string): { parts: string[]; connector: boolean; semicolon: boolean } {
@@ -86,26 +86,34 @@ export function canonText(s: string): string {
 // question asked for base-b digits), so it is compared as a digit string: 110_2 = 110 ≠ 6.
 const BASE_NUMERAL = /^\(?([0-9A-Za-z]{1,200})\)?_\{?\(?(\d{1,2})\)?\}?$/;
 
-function baseDigits(s: string): string | null {
+function baseDigits(s: string): { digits: string; base: number } | null {
   const m = BASE_NUMERAL.exec(s);
   if (!m) return null;
   const base = Number(m[2]);
   const digits = m[1]!.toLowerCase();
   if (base < 2 || base > 36 || [...digits].some((d) => parseInt(d, 36) >= base)) return null;
-  return digits.replace(/^0+(?=.)/, '');
+  return { digits: digits.replace(/^0+(?=.)/, ''), base };
 }
 
 function parsePart(src: string): Answer {
   const s = src.trim();
-  const digits = s.includes('_') ? baseDigits(s.replace(/\\text\s*\{([^{}]*)\}/g, '$1').replace(/\s+/g, '')) : null;
-  if (digits !== null) return { k: 'text', s: digits, src: digits };
+  const based = s.includes('_') ? baseDigits(s.replace(/\\text\s*\{([^{}]*)\}/g, '$1').replace(/\s+/g, '')) : null;
+  if (based !== null) return { k: 'text', s: based.digits, src: `${based.digits}_${based.base}`, base: based.base };
   if (THOUSANDS.test(s)) return parsePart(s.replace(/,/g, ''));
   if (SPACE_THOUSANDS.test(s)) return parsePart(s.replace(/ /g, ''));
   if (isText(s)) return { k: 'text', s: canonText(s), src: s };
+  // Numbers separated only by space (`1 1 1`, `2\quad 3`) are several numbers, never a product.
+  // (A digit of a sub/superscript or a command argument, as in \log_2 8x or \frac12 3, is not a number.)
+  if (/(?<![_^\\\d.a-zA-Z{])\d+(?:\.\d+)?\s+\.?\d/.test(s)) return { k: 'text', s: s.replace(/\s+/g, ' '), src: s };
   // Our parser first; the compute engine's wider grammar for what it rejects; last, a lenient
   // pass in which unknown commands are opaque names.
   const node = parseLatex(s) ?? parseWithComputeEngine(s) ?? parseLatex(s, true);
   if (!node) return { k: 'text', s: canonText(s), src: s };
+  // A chain of names ending in a value, a = b = c = 5, states each name's value: a=5, b=5, c=5.
+  if (node.t === 'rel' && node.args.length >= 3 && node.ops.every((o) => o === '=') && node.args.slice(0, -1).every((x) => x.t === 'sym') && freeVars(node.args[node.args.length - 1]!).size === 0) {
+    const v = node.args[node.args.length - 1]!;
+    return { k: 'list', items: node.args.slice(0, -1).map((x) => ({ k: 'node', node: { t: 'rel', ops: ['='], args: [x, v] }, src: '' })), set: false };
+  }
   const variants = expandPm(node);
   if (variants.length > 1) return { k: 'list', items: variants.map((n) => ({ k: 'node', node: n, src: s })), set: true, pm: true };
   return { k: 'node', node, src: s };
@@ -130,6 +138,16 @@ export function buildAnswer(norm: string, depth = 0): Answer {
   if (connector && /(?:^|[^a-z])or(?:[^a-z]|$)/.test(s) && !/(?:^|[^a-z])and(?:[^a-z]|$)/.test(s)) {
     const sets = items.map((a) => (a.k === 'node' && a.node.t === 'rel' && a.node.ops.length <= 2 ? intervalsOf(a.node) : null));
     if (sets.every((x) => x !== null)) return { k: 'node', node: { t: 'union', items: sets.flatMap((x) => (x!.t === 'union' ? x!.items : [x!])) }, src: s };
+  }
+  // "x < 3 and x ≠ 1": conditions on one variable joined by "and" are the intersection of their sets.
+  if (connector && /(?:^|[^a-z])and(?:[^a-z]|$)/.test(s) && items.length > 1) {
+    const rels = items.map((a) => (a.k === 'node' && a.node.t === 'rel' && a.node.ops.every((o) => o !== '=' && o !== '~') ? a.node : null));
+    const vars = rels.map((r) => (r ? [...freeVars(r)].join(',') : null));
+    if (rels.every((r) => r !== null) && vars.every((v) => v !== null && v === vars[0] && !v.includes(','))) {
+      const sets = rels.map((r) => intervalsOf(r!));
+      const meet = sets.every((x) => x !== null) ? intersectSets(sets as Node[]) : null;
+      if (meet) return { k: 'node', node: meet, src: s };
+    }
   }
   return { k: 'list', items, set: true };
 }

@@ -10,8 +10,9 @@
 //    plain comma lists ordered.
 //  - matrices: same shape, entries equal. Text: case- and space-insensitive string equality.
 import type { Node } from './parse.js';
-import { buildAnswer, canonText, expandPm, type Answer } from './answer.js';
-import { canon, exact, freeVars, numeric, contains, type C, type Env } from './expression.js';
+import { buildAnswer, canonText, expandPm, rebuild, type Answer } from './answer.js';
+import { canon, children, exact, freeVars, numeric, contains, doubleSafe, type C, type Env } from './expression.js';
+import { precise, preciseComplex, compare, compareComplex, decimal, type PEnv } from './precise.js';
 import * as R from './rational.js';
 import { intervalsOf, resolveSetminus } from './intervals.js';
 
@@ -34,17 +35,26 @@ function significantDigits(v: R.Rat, dec: number): number {
   return scaled === 0n ? 0 : scaled.toString().length;
 }
 
-/** |x - d| < one unit in the last written place of d: d is x rounded or truncated there. */
+/** d is x rounded (|x - d| ≤ half a unit) or truncated toward 0 (0 ≤ |x| - |d| < a unit) at d's last place. */
 function agreesTo(x: R.Rat, d: R.Rat, dec: number): boolean {
   const unit = R.rat(1n, 10n ** BigInt(dec))!;
+  const half = R.rat(1n, 2n * 10n ** BigInt(dec))!;
   const diff = R.sub(x, d);
   if (!diff) return false;
   const a = diff.n < 0n ? R.neg(diff) : diff;
-  return R.cmp(a, unit) < 0;
+  if (R.cmp(a, half) <= 0) return true;
+  const towardZero = (x.n < 0n) === (diff.n < 0n); // x is beyond d, away from 0
+  return towardZero && R.cmp(a, unit) < 0;
+}
+
+/** Whitespace removed, except between two digits (`2 3` is two numbers, never 23). */
+export function squash(s: string): string {
+  if (!/\d\s+\d/.test(s)) return s.replace(/\s+/g, '');
+  return s.replace(/\s+/g, (m: string, at: number) => (/\d/.test(s[at - 1] ?? '') && /\d/.test(s[at + m.length] ?? '') ? ' ' : ''));
 }
 
 function decimalPolicy(a: Node, b: Node, ea: R.Rat | null, eb: R.Rat | null): boolean {
-  for (const [d, x, ex] of [[a, b, eb], [b, a, ea]] as const) {
+  for (const [d, x, ex, goldSide] of [[a, b, eb, true], [b, a, ea, false]] as const) {
     const lit = decimalLiteral(d);
     if (!lit || significantDigits(lit.v, lit.dec) < MIN_SIGNIFICANT) continue;
     if (decimalLiteral(x)) continue; // two decimals: exact only (checked by the caller)
@@ -54,12 +64,21 @@ function decimalPolicy(a: Node, b: Node, ea: R.Rat | null, eb: R.Rat | null): bo
       if (agreesTo(ex, lit.v, lit.dec)) return true;
       continue;
     }
+    // The other side is not a known rational (π, √2, ln 2, or past the exact cap). A response's
+    // decimal never equals it, however many digits it has (a decimal is not the exact answer);
+    // a gold given as a decimal (the problem asked for one) accepts the exact value when that
+    // rounds or truncates to every digit written, checked at 40 digits, never with doubles.
+    if (!goldSide) continue;
     if (freeVars(x).size > 0) continue;
-    const v = numeric(x, new Map());
-    if (v[1] !== 0 || !Number.isFinite(v[0])) continue;
-    const dv = R.toNumber(lit.v);
-    const tol = 10 ** -lit.dec + 4 * Number.EPSILON * Math.abs(dv);
-    if (Math.abs(v[0] - dv) < tol) return true;
+    const v = precise(x);
+    if (!v || v.lost) continue;
+    const unit = decimal(10).pow(-lit.dec);
+    const dv = decimal(lit.v.n.toString()).div(decimal(lit.v.d.toString()));
+    const diff = v.v.minus(dv);
+    // rounded (within half a unit) or truncated toward 0 (within a unit, on the far side)
+    if (diff.abs().plus(v.e).lte(unit.div(2))) return true;
+    const away = diff.isNeg() === v.v.isNeg() && !diff.isZero();
+    if (away && diff.abs().plus(v.e).lt(unit)) return true;
   }
   return false;
 }
@@ -79,32 +98,86 @@ function closeC(a: C, b: C, rel = 1e-9, abs = 0): boolean {
   return d <= rel * m + abs;
 }
 
-/** Values of each variable at random point p (deterministic; positive, non-integer). */
-function pointEnv(vars: string[], p: number): Env {
-  const env: Env = new Map();
-  vars.forEach((v, k) => {
-    const x = Math.sin((k + 1) * 12.9898 + (p + 1) * 78.233) * 43758.5453;
-    env.set(v, [0.35 + (x - Math.floor(x)) * 1.5, 0]);
-  });
-  return env;
+/** Complex doubles, only where no subexpression of either side leaves the double range. */
+function doublesEqual(a: Node, b: Node, env: Env, rel: number, abs: number): 'equal' | 'different' | 'unknown' {
+  const x = numeric(a, env);
+  const y = numeric(b, env);
+  const fx = Number.isFinite(x[0]) && Number.isFinite(x[1]);
+  const fy = Number.isFinite(y[0]) && Number.isFinite(y[1]);
+  if (!fx && !fy) return 'unknown';
+  if (!doubleSafe(a, env) || !doubleSafe(b, env)) return 'unknown';
+  if (fx !== fy) return 'different';
+  return closeC(x, y, rel, abs) ? 'equal' : 'different';
 }
 
-const POINTS = 6;
+/** Two constants: 40-digit values with error bounds; complex doubles only for complex values. */
+function constantsEqual(a: Node, b: Node): boolean {
+  const x = preciseComplex(a);
+  const y = preciseComplex(b);
+  if (x && y) return compareComplex(x, y) === 'equal';
+  return doublesEqual(a, b, new Map(), 1e-9, 0) === 'equal';
+}
 
-/** Equal values at random points (at least 3 points where both are defined). */
+/** Contains a function of a variable that is defined on integers only (n!, C(n,k), a sum to n). */
+function needsIntegerPoints(n: Node): boolean {
+  return contains(n, (x) => x.t === 'fn' && (x.name === 'fact' || x.name === 'binom' || x.name === 'sum' || x.name === 'prod') && x.args.some((y) => freeVars(y).size > 0));
+}
+
+/**
+ * The value of each variable at test point p (deterministic). Half the points are negative, so
+ * that √(x²) ≠ x and (x²)^{1/2} ≠ x; integer points when a factorial or binomial needs them.
+ */
+function pointEnvs(vars: string[], p: number, integer: boolean): { env: Env; penv: PEnv } {
+  const env: Env = new Map();
+  const penv: PEnv = new Map();
+  vars.forEach((v, k) => {
+    const h = Math.sin((k + 1) * 12.9898 + (p + 1) * 78.233) * 43758.5453;
+    const f = h - Math.floor(h);
+    if (integer) {
+      const x = 4 + ((p * 7 + k * 3) % 11) + k; // 4..25, distinct across points
+      env.set(v, [x, 0]);
+      penv.set(v, decimal(x));
+      return;
+    }
+    // 12 significant digits, in ±(0.35, 1.85), exactly representable in both evaluators' inputs.
+    const mag = Math.round((0.35 + f * 1.5) * 1e12) / 1e12;
+    const x = p % 2 === 1 ? -mag : mag;
+    env.set(v, [x, 0]);
+    penv.set(v, decimal(x));
+  });
+  return { env, penv };
+}
+
+const POINTS = 8;
+
+/** Values of a and b at point p: 40-digit reals where both are real, else complex doubles. */
+function atPoint(a: Node, b: Node, vars: string[], p: number, integer: boolean): 'equal' | 'different' | 'unknown' {
+  const { env, penv } = pointEnvs(vars, p, integer);
+  const x = precise(a, penv);
+  const y = precise(b, penv);
+  if (x && y) return compare(x, y);
+  // Real on one side only: the point is outside one side's real domain (√(1/n) and 1/√n at
+  // n < 0 are not compared there). Neither real: complex values (i, complex roots), in doubles.
+  // Neither real: complex answers (with i) compare as complex doubles; real expressions outside
+  // their real domain are not compared there.
+  if (x || y || !(hasI(a) || hasI(b))) return 'unknown';
+  const cx = preciseComplex(a, penv);
+  const cy = preciseComplex(b, penv);
+  if (cx && cy) return compareComplex(cx, cy);
+  return doublesEqual(a, b, env, 1e-8, 1e-12);
+}
+
+const hasI = (n: Node) => contains(n, (x) => x.t === 'const' && x.name === 'i');
+
+/** Identity testing: equal at ≥ 3 points where both are defined, different at none. */
 function randomPointsEqual(a: Node, b: Node): boolean {
   const vars = [...new Set([...freeVars(a), ...freeVars(b)])].sort();
+  const integer = needsIntegerPoints(a) || needsIntegerPoints(b);
   let valid = 0;
   for (let p = 0; p < POINTS; p++) {
-    const env = pointEnv(vars, p);
-    const x = numeric(a, env);
-    const y = numeric(b, env);
-    const fx = Number.isFinite(x[0]) && Number.isFinite(x[1]);
-    const fy = Number.isFinite(y[0]) && Number.isFinite(y[1]);
-    if (!fx && !fy) continue;
-    if (fx !== fy) return false;
-    if (!closeC(x, y, 1e-8, 1e-12)) return false;
-    valid++;
+    const r = atPoint(a, b, vars, p, integer);
+    if (r === 'different') return false;
+    if (r === 'equal') valid++;
   }
   return valid >= 3;
 }
@@ -120,13 +193,56 @@ export function scalarEqual(a: Node, b: Node): boolean {
   if (ea && eb && R.eq(ea, eb)) return true;
   if (decimalPolicy(a, b, ea, eb)) return true;
   if (ea && eb) return false;
+  // A bare decimal against anything else is decided by the decimal policy alone.
+  if (decimalLiteral(a) || decimalLiteral(b)) return false;
   const va = freeVars(a);
   const vb = freeVars(b);
   if (va.size === 0 && vb.size === 0) {
-    // Irrational or complex constants; infinities only equal through canon above.
-    return closeC(numeric(a, new Map()), numeric(b, new Map()));
+    // Irrational, complex, or past the exact cap; infinities only equal through canon above.
+    return constantsEqual(a, b);
   }
+  const fam = familiesEqual(a, b);
+  if (fam !== null) return fam;
   return randomPointsEqual(a, b);
+}
+
+// ------------------------------------------------------------------ solution families
+
+const PARAMETERS = new Set(['k', 'n', 'm', 'j', 'l']);
+
+/** a + p·T in one integer parameter p with a period T that is a rational multiple of π. */
+function family(n: Node): { p: string; a: ReturnType<typeof precise>; T: ReturnType<typeof precise> } | null {
+  const vs = [...freeVars(n)];
+  if (vs.length !== 1 || !PARAMETERS.has(vs[0]!)) return null;
+  const p = vs[0]!;
+  const at = (k: number) => precise(n, new Map([[p, decimal(k)]]));
+  const [f0, f1, f2, fm] = [at(0), at(1), at(2), at(-3)];
+  if (!f0 || !f1 || !f2 || !fm) return null;
+  const T = { v: f1.v.minus(f0.v), e: f1.e.plus(f0.e), lost: f0.lost || f1.lost };
+  const lin = (f: NonNullable<typeof f0>, k: number) => compare(f, { v: f0.v.plus(T.v.times(k)), e: f0.e.plus(T.e.times(Math.abs(k))), lost: T.lost }) === 'equal';
+  if (!lin(f2, 2) || !lin(fm, -3) || T.v.isZero()) return null;
+  // The period must be a rational multiple of π with a small denominator (trigonometric families).
+  const r = T.v.div(precise({ t: 'const', name: 'pi' })!.v);
+  const q = [1, 2, 3, 4, 5, 6, 8, 10, 12].find((d) => r.times(d).minus(r.times(d).round()).abs().lt('1e-20'));
+  if (q === undefined) return null;
+  return { p, a: f0, T };
+}
+
+/**
+ * Two solution families a + kT and b + nS (k, n integers) are the same set when |T| = |S| and
+ * (a - b)/T is an integer: a shifted representative or a renamed index. Null: not families.
+ */
+function familiesEqual(x: Node, y: Node): boolean | null {
+  const f = family(x);
+  const g = family(y);
+  if (!f || !g) return null;
+  const Tf = { ...f.T!, v: f.T!.v.abs() };
+  const Tg = { ...g.T!, v: g.T!.v.abs() };
+  if (compare(Tf, Tg) !== 'equal') return false;
+  const q = f.a!.v.minus(g.a!.v).div(Tf.v);
+  const k = q.round();
+  const err = f.a!.e.plus(g.a!.e).div(Tf.v).plus(q.abs().times(Tf.e.div(Tf.v)));
+  return q.minus(k).abs().lte(err.times(4).plus('1e-30'));
 }
 
 // ------------------------------------------------------------------ relations
@@ -210,28 +326,51 @@ function diff(e: { lhs: Node; rhs: Node }): Node {
 function proportional(f: Node, g: Node, positive: boolean): boolean {
   const vars = [...new Set([...freeVars(f), ...freeVars(g)])].sort();
   if (vars.length === 0) return false;
-  let ratio: number | null = null;
+  const integer = needsIntegerPoints(f) || needsIntegerPoints(g);
+  const zero = { v: decimal(0), e: decimal(0), lost: false };
+  let ratio: ReturnType<typeof precise> = null;
   let valid = 0;
   for (let p = 0; p < POINTS; p++) {
-    const env = pointEnv(vars, p);
-    const x = numeric(f, env);
-    const y = numeric(g, env);
-    if (!Number.isFinite(x[0]) || !Number.isFinite(y[0]) || x[1] !== 0 || y[1] !== 0) continue;
-    const zx = Math.abs(x[0]) < 1e-12;
-    const zy = Math.abs(y[0]) < 1e-12;
-    if (zx && zy) continue;
+    const { penv } = pointEnvs(vars, p, integer);
+    const x = precise(f, penv);
+    const y = precise(g, penv);
+    if (!x || !y) continue; // not real here (40-digit reals only: doubles cannot certify a ratio)
+    const zx = compare(x, zero);
+    const zy = compare(y, zero);
+    if (zx === 'unknown' || zy === 'unknown') return false;
+    if (zx === 'equal' && zy === 'equal') continue;
     if (zx !== zy) return false;
-    const r = x[0] / y[0];
-    if (ratio === null) ratio = r;
-    else if (Math.abs(r - ratio) > 1e-8 * Math.max(Math.abs(r), Math.abs(ratio))) return false;
+    const r = x.v.div(y.v);
+    const er = x.e.plus(r.abs().times(y.e)).div(y.v.abs().minus(y.e)).plus(r.abs().times('1e-38'));
+    const pr = { v: r, e: er, lost: x.lost || y.lost };
+    if (ratio === null) ratio = pr;
+    else if (compare(ratio, pr) !== 'equal') return false;
     valid++;
   }
   if (ratio === null || valid < 3) return false;
-  return positive ? ratio > 0 : true;
+  return positive ? ratio.v.gt(0) : true;
+}
+
+/** f(x) (parsed as f·x or f_x): the function's name and its single variable, else null. */
+function functionHead(n: Node): { f: string; v: string } | null {
+  if (n.t === 'mul' && n.args.length === 2 && n.args[0]!.t === 'sym' && n.args[1]!.t === 'sym') return { f: n.args[0]!.name, v: n.args[1]!.name };
+  return null;
+}
+
+/** n with every free occurrence of variable `from` renamed to `to`. */
+export function renameVar(n: Node, from: string, to: string): Node {
+  if (n.t === 'sym') return n.name === from ? { t: 'sym', name: to } : n;
+  const kids = children(n);
+  if (kids.length === 0) return n;
+  return rebuild(n, kids.map((k) => renameVar(k, from, to)));
 }
 
 function equationsEqual(a: Eq, b: Eq): boolean {
   if (a.label && b.label && nodesEqual(a.rhs, b.rhs)) return true;
+  // f(x) = x^2 and f(t) = t^2 define the same function: rename the argument.
+  const fa = functionHead(a.lhs);
+  const fb = functionHead(b.lhs);
+  if (fa && fb && fa.f === fb.f && fa.v !== fb.v && !freeVars(b.rhs).has(fa.v)) return nodesEqual(a.rhs, renameVar(b.rhs, fb.v, fa.v));
   return proportional(diff(a), diff(b), false);
 }
 
@@ -257,10 +396,55 @@ function sameBrackets(a: Node & { t: 'group' }, b: Node & { t: 'group' }): boole
   return a.open === b.open && a.close === b.close;
 }
 
-/** Set equality: every member of each side is in the other (duplicates do not count). */
-function multisetEqual<T>(xs: T[], ys: T[], eq: (x: T, y: T) => boolean): boolean {
+/** A canonical key for an item whose value is an exact rational (or a text), else null. */
+function itemKey(x: Node | Answer): string | null {
+  if ('k' in x) {
+    if (x.k === 'text') return x.base === undefined ? 't:' + x.s : null;
+    if (x.k === 'node') return itemKey(x.node);
+    return null;
+  }
+  if (x.t === 'group' || x.t === 'matrix' || x.t === 'rel' || x.t === 'union' || x.t === 'ratio' || x.t === 'in' || x.t === 'text') return null;
+  if (decimalLiteral(x)) return null; // decimals follow the decimal policy, not exact keys
+  const v = exact(x);
+  return v ? 'q:' + R.ratToString(v) : null;
+}
+
+/** Pairwise matching is quadratic: beyond this many unkeyed items a list cannot be decided. */
+const MAX_PAIRWISE = 200;
+
+/**
+ * Set equality: every member of each side is in the other (duplicates do not count when the
+ * lengths differ; a bijection when they agree). Items with exact values are compared by sorted
+ * canonical keys (no size cap, n log n); only the rest are matched pairwise.
+ */
+function multisetEqual<T extends Node | Answer>(xs: T[], ys: T[], eq: (x: T, y: T) => boolean): boolean {
   if (xs.length === 0 || ys.length === 0) return xs.length === ys.length;
-  if (xs.length !== ys.length) return xs.every((x) => ys.some((y) => eq(x, y))) && ys.every((y) => xs.some((x) => eq(x, y)));
+  const kx = xs.map(itemKey);
+  const ky = ys.map(itemKey);
+  const restX = xs.filter((_, i) => kx[i] === null);
+  const restY = ys.filter((_, i) => ky[i] === null);
+  if (restX.length + restY.length < xs.length + ys.length) {
+    const keysX = kx.filter((k): k is string => k !== null);
+    const keysY = ky.filter((k): k is string => k !== null);
+    const sameLength = xs.length === ys.length;
+    if (sameLength) {
+      keysX.sort();
+      keysY.sort();
+      if (keysX.length === keysY.length && keysX.every((k, i) => k === keysY[i])) return multisetPairwise(restX, restY, eq, true);
+    } else {
+      const a = new Set(keysX);
+      const b = new Set(keysY);
+      if (a.size === b.size && [...a].every((k) => b.has(k))) return multisetPairwise(restX, restY, eq, false);
+    }
+    // Keys differ: an unkeyed item may still equal a keyed one (1/2 vs 0.5): pairwise when small.
+  }
+  return multisetPairwise(xs, ys, eq, xs.length === ys.length);
+}
+
+function multisetPairwise<T>(xs: T[], ys: T[], eq: (x: T, y: T) => boolean, bijection: boolean): boolean {
+  if (xs.length === 0 || ys.length === 0) return xs.length === ys.length;
+  if (xs.length > MAX_PAIRWISE || ys.length > MAX_PAIRWISE) return false; // cannot decide: 0
+  if (!bijection) return xs.every((x) => ys.some((y) => eq(x, y))) && ys.every((y) => xs.some((x) => eq(x, y)));
   const used = new Array<boolean>(ys.length).fill(false);
   outer: for (const x of xs) {
     for (let j = 0; j < ys.length; j++) {
@@ -291,8 +475,8 @@ export function nodesEqual(a: Node, b: Node): boolean {
   const sb = simplifyEquality(b);
   if (isEq(sa) || isEq(sb)) {
     if (isEq(sa) && isEq(sb)) return equationsEqual(sa, sb);
-    if (isEq(sa)) return sa.label && nodesEqual(sa.rhs, sb as Node);
-    return (sb as Eq).label && nodesEqual(sa as Node, (sb as Eq).rhs);
+    if (isEq(sa)) return sa.label && (nodesEqual(sa.rhs, sb as Node) || renamedEqual(sa, sb as Node));
+    return (sb as Eq).label && (nodesEqual(sa as Node, (sb as Eq).rhs) || renamedEqual(sb as Eq, sa as Node));
   }
   if (sa !== a || sb !== b) return nodesEqual(sa, sb);
   if (a.t === 'rel' || b.t === 'rel') return relationsEqual(a, b);
@@ -311,10 +495,27 @@ export function nodesEqual(a: Node, b: Node): boolean {
   if (a.t === 'matrix' && b.t === 'matrix') {
     return a.rows.length === b.rows.length && a.rows.every((r, i) => orderedEqual(r, b.rows[i]!, nodesEqual));
   }
-  if (a.t === 'matrix' || b.t === 'matrix') return matrixExpressionsEqual(a, b);
+  if (a.t === 'matrix' || b.t === 'matrix') {
+    // A vector in any layout: a one-column or one-row matrix against a tuple, in order.
+    const [m, t] = a.t === 'matrix' ? [a, b] : [b, a as Node];
+    if (m.t === 'matrix' && t.t === 'group' && (t.open === '(' || t.open === '[' || t.open === '\\langle') && t.items.length >= 2) {
+      const entries = m.rows.every((r) => r.length === 1) ? m.rows.map((r) => r[0]!) : m.rows.length === 1 ? m.rows[0]! : null;
+      if (entries && entries.length === t.items.length) return orderedEqual(entries, t.items, nodesEqual);
+    }
+    return matrixExpressionsEqual(a, b);
+  }
   if (a.t === 'ratio' && b.t === 'ratio') return orderedEqual(a.items, b.items, nodesEqual);
   if (a.t === 'text' || b.t === 'text') return a.t === 'text' && b.t === 'text' && canonText(a.s) === canonText(b.s);
   return scalarEqual(a, b);
+}
+
+/** f(t) = t^2 against a bare x^2: the definition's variable renamed to the other's single one. */
+function renamedEqual(e: Eq, bare: Node): boolean {
+  const h = functionHead(e.lhs);
+  if (!h) return false;
+  const vs = [...freeVars(bare)];
+  if (vs.length !== 1 || vs[0] === h.v || freeVars(e.rhs).has(vs[0]!)) return false;
+  return nodesEqual(renameVar(e.rhs, h.v, vs[0]!), bare);
 }
 
 function relationsEqual(a: Node, b: Node): boolean {
@@ -406,8 +607,10 @@ export function answersEqual(g: Answer, p: Answer): boolean {
   }
   const a = g as Item;
   const b = p as Item;
-  if (a.src && a.src.replace(/\s+/g, '') === b.src.replace(/\s+/g, '')) return true;
+  if (a.src && squash(a.src) === squash(b.src)) return true;
   if (a.k === 'text' || b.k === 'text') {
+    // The same digits in two different explicit bases are different numbers.
+    if (a.k === 'text' && b.k === 'text' && a.base !== undefined && b.base !== undefined && a.base !== b.base) return false;
     const ta = a.k === 'text' ? a.s : canonText(a.src);
     const tb = b.k === 'text' ? b.s : canonText(b.src);
     return ta !== '' && ta === tb;
@@ -428,7 +631,7 @@ function decimalCommaVariant(a: string, b: string): string | null {
 /** Equivalence of two normalised answer strings. */
 export function equivalent(goldNorm: string, predNorm: string): boolean {
   if (goldNorm === '' || predNorm === '') return false;
-  if (goldNorm.replace(/\s+/g, '') === predNorm.replace(/\s+/g, '')) return true;
+  if (squash(goldNorm) === squash(predNorm)) return true;
   if (answersEqual(buildAnswer(goldNorm), buildAnswer(predNorm))) return true;
   const g2 = decimalCommaVariant(goldNorm, predNorm);
   if (g2) return answersEqual(buildAnswer(g2), buildAnswer(predNorm));

@@ -224,6 +224,14 @@ function numericFn(name: string, args: Node[], env: Env): C {
     if (a[1] === 0 && k[1] === 0 && a[0] < 0 && Number.isInteger(k[0]) && k[0] % 2 === 1) return [-Math.pow(-a[0], 1 / k[0]), 0];
     return cpow(a, cdiv([1, 0], k));
   }
+  if (name === 'binom' && args.length === 2) {
+    const k = numeric(args[1]!, env);
+    if (a[1] !== 0 || k[1] !== 0 || !Number.isInteger(k[0]) || k[0] > 10000) return NAN;
+    if (k[0] < 0) return [0, 0];
+    let r = 1;
+    for (let j = 0; j < k[0]; j++) r = (r * (a[0] - j)) / (j + 1);
+    return [r, 0];
+  }
   if (name === 'log') return args.length === 2 ? cdiv(clog(a), clog(numeric(args[1]!, env))) : clog(a);
   if (name.startsWith('sub:')) return unknownFn(name, a);
   return NAN;
@@ -341,4 +349,24 @@ function flatten(n: Node, t: 'add' | 'mul'): Node[] {
 export function contains(n: Node, pred: (x: Node) => boolean): boolean {
   if (pred(n)) return true;
   return children(n).some((c) => contains(c, pred));
+}
+
+/**
+ * Whether complex doubles can be trusted for n at env: no subexpression under- or overflows
+ * (0 < |v| < 1e-280, |v| > 1e280, an infinity from finite parts, or an exact 0 from nonzero
+ * factors as in 2^{-30000}). Used before any double comparison, so no value that leaves the
+ * double range can equal one that does not.
+ */
+export function doubleSafe(n: Node, env: Env, budget = { left: 2000 }): boolean {
+  if (--budget.left < 0) return false;
+  const v = numeric(n, env);
+  const bad = (x: number) => x === Infinity || x === -Infinity || (x !== 0 && Math.abs(x) < 1e-280) || Math.abs(x) > 1e280;
+  if (n.t !== 'const' && (bad(v[0]) || bad(v[1]))) return false;
+  const kids = children(n);
+  if ((n.t === 'pow' || n.t === 'mul' || n.t === 'div') && v[0] === 0 && v[1] === 0) {
+    const kv = kids.map((k) => numeric(k, env));
+    if (kv.length && kv.every((x) => Number.isFinite(x[0]) && Number.isFinite(x[1]) && (x[0] !== 0 || x[1] !== 0))) return false;
+  }
+  if (n.t === 'fn' && (n.name === 'sum' || n.name === 'prod')) return true;
+  return kids.every((k) => doubleSafe(k, env, budget));
 }

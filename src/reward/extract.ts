@@ -16,6 +16,9 @@ export function answerRegion(response: string): string {
   const think = s.lastIndexOf('</think>');
   if (think >= 0) s = s.slice(think + '</think>'.length);
   else if (s.includes('<think>')) return ''; // thinking never finished
+  // A <think> reopened after the last </think> never closes: what follows it is thinking.
+  const reopened = s.indexOf('<think>');
+  if (reopened >= 0) s = s.slice(0, reopened);
   // `<|im_start|>` before any text opens the message (a decoder that echoes its header): it is
   // not an end. Any other token there still ends the answer before it began.
   for (let lead = s.trimStart(); lead.startsWith('<|im_start|>'); lead = s.trimStart()) s = lead.slice('<|im_start|>'.length);
@@ -74,7 +77,7 @@ const OTHER_SCRIPT = /[^\P{L}\p{Script=Latin}\p{Script=Greek}\p{Script=Common}]/
 
 /** A bare answer: no prose words outside LaTeX commands and \text{}. */
 export function looksLikeAnswer(s: string): boolean {
-  if (s.length > 400) return false;
+  if (s.length > 20000) return false;
   // Letters of a script other than Latin, Greek (π, θ) and Common (ℝ) are prose: Chinese,
   // Cyrillic, ... sentences are not an answer, whatever their Latin word count.
   if (OTHER_SCRIPT.test(s)) return false;
@@ -158,7 +161,8 @@ export function lastMathOrNumber(s: string): string | null {
 }
 
 // Numbers in prose: grouped thousands, decimals (point or comma), simple fractions.
-const NUMBER_RE = /(?<![A-Za-z_^\d.,])[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?:\/\d+)?|\.\d+)/g;
+// E-notation (1e5, 2.5E-3) is one number: "1e5" is never the number 1.
+const NUMBER_RE = /(?<![A-Za-z_^\d.,])[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?(?:[eE][-+]?\d+(?![A-Za-z\d]))?(?:\/\d+)?|\.\d+)/g;
 
 export function lastNumber(s: string): string | null {
   const all = withoutMultilineInlineMath(s).match(NUMBER_RE);
@@ -301,8 +305,57 @@ export interface ExtractOptions {
   bare?: boolean;
 }
 
+// A section that quotes the problem or a reference after the model's answer.
+const QUOTED_SECTION = /(?:^|\n|[.!?])[ \t>*#_]{0,8}(?:(?:the\s+)?(?:reference|original|restated|given)\s+(?:problem|question|solution|answer|text)|problem\s+statement|(?:problem|question)\s*(?:\(restated\))?\s*[:：]|(?:as\s+)?(?:the\s+)?(?:problem|question)\s+(?:says|said|states|asks|reads)\b)/gi;
+
+/**
+ * Boxes the model quotes rather than states: inside quotation marks, markdown block quotes, or a
+ * section quoting the problem or a reference ("Reference solution: …", "Problem: …") that comes
+ * after a box of the model's own. Those spans are blanked (same length), so the last box outside
+ * them is the answer. Nothing changes when no box stands outside them.
+ */
+export function withoutQuotedBoxes(s: string): string {
+  // A quoted box after the model's own needs two boxes (the common single-box response costs one scan).
+  const boxAt = (from: number) => {
+    const a = s.indexOf('\\boxed', from);
+    const b = s.indexOf('\\fbox', from);
+    return a < 0 ? b : b < 0 ? a : Math.min(a, b);
+  };
+  const first = boxAt(0);
+  if (first < 0 || boxAt(first + 4) < 0) return s;
+  const spans: [number, number][] = [];
+  // Quotation marks: "…" and “…” within one paragraph.
+  for (const re of [/"[^"\n]{0,2000}"/g, /“[^”\n]{0,2000}”/g]) {
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(s)) && spans.length <= 200) spans.push([m.index, m.index + m[0].length]);
+  }
+  // Markdown block quotes.
+  const bq = /^>[^\n]*/gm;
+  let m: RegExpExecArray | null;
+  while ((m = bq.exec(s)) && spans.length <= 200) spans.push([m.index, m.index + m[0].length]);
+  QUOTED_SECTION.lastIndex = 0;
+  while ((m = QUOTED_SECTION.exec(s))) {
+    spans.push([m.index, s.length]);
+    break;
+  }
+  if (spans.length === 0 || spans.length > 200) return s; // bounded work on adversarial input
+  const inSpan = (i: number) => spans.some(([a, b]) => i >= a && i < b);
+  const boxes = findBoxes(s);
+  if (boxes.length > 1000) return s;
+  const firstQuoted = Math.min(...spans.map(([a]) => a));
+  if (!boxes.some((b) => !inSpan(b.start) && b.start < firstQuoted) || !boxes.some((b) => inSpan(b.start))) return s;
+  const chars = s.split('');
+  for (const [a, b] of spans) for (let i = a; i < b; i++) if (chars[i] !== '\n') chars[i] = ' ';
+  return chars.join('');
+}
+
 export function extractAnswer(response: string, opts: ExtractOptions): string | null {
-  const s = answerRegion(response);
+  return extractFromRegion(answerRegion(response), opts);
+}
+
+/** extractAnswer on a response already cut to its answer region (answerRegion). */
+export function extractFromRegion(region: string, opts: ExtractOptions): string | null {
+  const s = withoutQuotedBoxes(region);
   if (opts.mode === 'reward') {
     const box = lastBoxGroup(s);
     if (box !== null) return box;

@@ -195,3 +195,49 @@ export function resolveSetminus(n: Node): Node {
   }
   return parts.length === 1 ? parts[0]! : { t: 'union', items: parts };
 }
+
+interface Span {
+  lo: Node;
+  hi: Node;
+  l: number;
+  h: number;
+  lc: boolean;
+  hc: boolean;
+}
+
+function spansOf(n: Node): Span[] | null {
+  const parts = n.t === 'union' ? n.items : [n];
+  const out: Span[] = [];
+  for (const p of parts) {
+    if (!isInterval(p)) return null;
+    const l = numeric(p.items[0]!, new Map());
+    const h = numeric(p.items[1]!, new Map());
+    if (l[1] !== 0 || h[1] !== 0 || Number.isNaN(l[0]) || Number.isNaN(h[0])) return null;
+    out.push({ lo: p.items[0]!, hi: p.items[1]!, l: l[0], h: h[0], lc: p.open === '[', hc: p.close === ']' });
+  }
+  return out;
+}
+
+/**
+ * The intersection of interval sets (conditions joined by "and": x < 3 and x ≠ 1 is
+ * (-∞, 1) ∪ (1, 3)); null when an end is not a real constant or the result is empty.
+ */
+export function intersectSets(sets: Node[]): Node | null {
+  let acc = spansOf(sets[0]!);
+  for (const s of sets.slice(1)) {
+    const b = spansOf(s);
+    if (!acc || !b) return null;
+    const next: Span[] = [];
+    for (const x of acc)
+      for (const y of b) {
+        const [lo, l, lc] = x.l > y.l ? [x.lo, x.l, x.lc] : x.l < y.l ? [y.lo, y.l, y.lc] : [x.lo, x.l, x.lc && y.lc];
+        const [hi, h, hc] = x.h < y.h ? [x.hi, x.h, x.hc] : x.h > y.h ? [y.hi, y.h, y.hc] : [x.hi, x.h, x.hc && y.hc];
+        if (l < h || (l === h && lc && hc)) next.push({ lo, hi, l, h, lc, hc });
+      }
+    acc = next;
+  }
+  if (!acc || acc.length === 0) return null;
+  acc.sort((a, b) => a.l - b.l);
+  const items = acc.map((x) => interval(x.lo, x.hi, x.lc, x.hc));
+  return items.length === 1 ? items[0]! : { t: 'union', items };
+}

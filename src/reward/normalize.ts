@@ -4,6 +4,7 @@
 // (25% stays 25, never 0.25: see README, "percent").
 import { collapseDoubleBackslashes, trimEndOf, unwrapCommand } from './latex.js';
 import { stripMathDelimiters } from './extract.js';
+import { baseInWords, verbalSet, wordsToNumber } from './words.js';
 
 // Unit words removed after a value ("15 cm^2", "125 miles", "10\text{ units}").
 const UNIT_WORDS =
@@ -19,11 +20,13 @@ const PERCENT_WORDS = /(?:\\%|%|\\text\{\s*\\?%\s*\}|\bpercent(?:age)?\b|\bpct\b
 function dropTextUnits(s: string): string {
   // \text{ cm}^2 after something → drop; a lone \text{Evelyn} (nothing before) stays.
   // Greedy body then `}` (a lazy body before `\s*\}` backtracks quadratically on long runs).
-  return s.replace(/(\S)\s*\\text\{\s*([A-Za-z][A-Za-z .]*)\}(?:\^\{?[23]\}?|[²³])?/g, (all, before: string, words: string) => {
+  if (!s.includes('\\text')) return s;
+  return s.replace(/(\S)(\s*\\text\{\s*)([A-Za-z][A-Za-z .]*(?:\/[A-Za-z]+(?:\^\{?-?\d\}?)?)*)\}(?:\^\{?-?[1-3]\}?|[²³])?/g, (all, before: string, space: string, words: string) => {
     const w = words.trim().toLowerCase();
     if (w === 'and' || w === 'or') return `${before} ${w} `;
     if (/^[ap]\.?\s?m\.?$/.test(w)) return `${before} ${w[0]}m`; // 4:30 p.m. keeps its half of the day
-    if (/^[a-z]$/i.test(w)) return all; // a single letter is a symbol, not a unit
+    // A single upright letter is a unit only after a number and a space (10\ \mathrm{m}); otherwise a symbol.
+    if (/^[a-z]$/i.test(w) && !(/\s/.test(space) && /[\d}]/.test(before))) return all;
     return before;
   });
 }
@@ -36,6 +39,8 @@ export function normalizeAnswer(input: string, depth = 0): string {
   // A box inside the box (\boxed{\boxed{5}}, x = \boxed{5}) is the same answer.
   for (let k = 0; k < MAX_BOX_NESTING && /\\(?:boxed|fbox)\s*\{/.test(s); k++) s = unwrapCommand(s, ['boxed', 'fbox']);
   s = s.replace(/[\u00a0\u2009\u202f]/g, ' ');
+  s = neutraliseFormatting(s);
+  if (/base|_\s*\{\s*(?:\\text\s*\{)?\s*[a-z]{3}/i.test(s) && s.length < 80) s = baseInWords(s.trim());
   s = stripMathDelimiters(s);
   // Thousands separators written the LaTeX way: 14{,}916, 11,\!111 (always grouping, never lists).
   s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, '$1').replace(/(\d),\\!\s*(?=\d)/g, '$1');
@@ -44,6 +49,7 @@ export function normalizeAnswer(input: string, depth = 0): string {
   s = s.replace(/\\(?:displaystyle|textstyle|left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)(?![a-zA-Z])\.?/g, '');
   s = s.replace(/\\q?quad/g, ' ').replace(/\*\*/g, ' ').replace(/(?<!\\)\\[,;:! ]/g, ' ').replace(/~/g, ' ');
   s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
+  s = binomialNotation(s);
   s = s.replace(/\\operatorname\s*\{([a-zA-Z]+)\}/g, '\\$1');
   s = s.replace(/\\(?:lt)(?![a-zA-Z])/g, '<').replace(/\\(?:gt)(?![a-zA-Z])/g, '>');
   // Degrees and percent: the sign is notation; the number stays as written.
@@ -54,6 +60,9 @@ export function normalizeAnswer(input: string, depth = 0): string {
   s = s.replace(PERCENT_WORDS, ' ');
   // Currency.
   s = s.replace(/\\\$|[€£¥]|\\(?:euro|pounds)(?![a-zA-Z])/g, ' ');
+  // A quantity named in words before "=" (\text{speed} = 5, \text{Total cost}: 12) labels the value.
+  s = s.replace(/^\s*\\text\s*\{\s*[A-Za-z][A-Za-z ']{1,40}\}\s*(?:=|:)\s*(?=\S)/, '');
+  s = dropIntegerDeclaration(s);
   s = dropTextUnits(s);
   s = s.replace(/\\text\s*\{\s*\}/g, ' ');
   // Superscript digits typed as unicode.
@@ -70,6 +79,16 @@ export function normalizeAnswer(input: string, depth = 0): string {
   // A whole-answer \text{...} is the answer itself: \text{13} is 13, \text{(C)} is C.
   const whole = /^\\text\s*\{([^{}]*)\}$/.exec(s);
   if (whole && depth === 0) return normalizeAnswer(whole[1]!, 1);
+  // A number in words (\text{twenty-one}) is that number; a verbal set ("all real numbers",
+  // "no solutions") is the set it names.
+  if (/^[A-Za-z][A-Za-z ,-]*$/.test(s)) {
+    const w = wordsToNumber(s);
+    if (w !== null) return w.toString();
+    const set = verbalSet(s);
+    if (set !== null) return set;
+  }
+  const set = s.length < 40 && /[A-Za-z]{4}/.test(s) ? verbalSet(s) : null;
+  if (set !== null) return set;
   const choice = /^\(([A-Za-z])\)$/.exec(s);
   if (choice) s = choice[1]!;
   return s;
@@ -180,3 +199,65 @@ function stripUnitTail(s: string): string {
 }
 
 export { unwrapCommand };
+
+// {}_nC_r, _nC_r, ^nC_r (combinations) and {}_nP_r (permutations): the binomial and n!/(n-r)!.
+const NCR = /(?:\{\s*\}|(?<![A-Za-z0-9}\])]))\s*[_^]\s*(?:\{\s*([A-Za-z0-9+-]{1,12})\s*\}|([0-9A-Za-z]))\s*(?:\\(?:mathrm|text)\s*)?\{?\s*([CP])\s*\}?\s*_\s*(?:\{\s*([A-Za-z0-9+-]{1,12})\s*\}|([0-9A-Za-z]))/g;
+
+function binomialNotation(s: string): string {
+  if (!/[CP]\s*\}?\s*_/.test(s)) return s;
+  return s.replace(NCR, (_all, n1?: string, n2?: string, kind?: string, r1?: string, r2?: string) => {
+    const n = n1 ?? n2!;
+    const r = r1 ?? r2!;
+    return kind === 'C' ? `\\binom{${n}}{${r}}` : `\\frac{(${n})!}{(${n}-(${r}))!}`;
+  });
+}
+
+/**
+ * Formatting that does not change the answer: \color{red}{5} / {\color{red}5} / \textcolor{red}{5},
+ * \underbrace{5}_{note} / \overbrace{5}^{note}, \underset{note}{5} / \overset{note}{5},
+ * \phantom{..} / \hphantom / \vphantom (invisible), and LaTeX comments (`%` to the end of the line,
+ * when it holds words: `5 % checked`; a `%` after a number alone is percent).
+ */
+const FORMATTING = /%|\\(?:h|v)?phantom|\\(?:text)?color|\\(?:under|over)(?:set|brace)|\\stackrel/;
+
+function neutraliseFormatting(input: string): string {
+  let s = input;
+  if (!FORMATTING.test(s)) return s;
+  // A comment: `%` not right after a number (100% is percent) or a backslash, words after it.
+  if (s.includes('%')) s = s.replace(/(?<![\\\d])%(?=[^\n]*[A-Za-z]{2})[^\n]*/g, ' ');
+  if (!s.includes('\\')) return s;
+  s = unwrapCommand(s, ['phantom', 'hphantom', 'vphantom'], () => ' ');
+  s = s.replace(/\\textcolor\s*\{[^{}]*\}\s*(?=\{)/g, '\\textcolorbody').replace(/\\color\s*\{[^{}]*\}/g, ' ');
+  s = unwrapCommand(s, ['textcolorbody']);
+  // \underset{a}{b}, \overset{a}{b}, \stackrel{a}{b}: the second argument is the content.
+  for (let k = 0; k < 8 && /\\(?:underset|overset|stackrel)\s*\{/.test(s); k++) {
+    s = s.replace(/\\(?:underset|overset|stackrel)\s*\{[^{}]*\}\s*(?=\{)/, '\\setbody');
+    s = unwrapCommand(s, ['setbody']);
+  }
+  // \underbrace{x}_{note}: keep x, drop the note.
+  for (let k = 0; k < 8 && /\\(?:underbrace|overbrace)\s*\{/.test(s); k++) {
+    const before = s;
+    s = unwrapCommand(s, ['underbrace', 'overbrace'], (inner) => `${inner}\u0001`);
+    s = s.replace(/\u0001\s*[_^]\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\?[A-Za-z0-9]+)/g, '').replace(/\u0001/g, '');
+    if (s === before) break;
+  }
+  return s;
+}
+
+// "…, k ∈ ℤ", "\text{ where } k \text{ is an integer}", "\text{for any integer } n", "(k \in \mathbb{Z})":
+// the declaration of a solution family's integer parameter, after the family itself.
+const INT_SET = String.raw`(?:\\mathbb\s*\{\s*Z\s*\}|\\mathbb\s*Z|\\Z(?![a-zA-Z])|ℤ|\\text\s*\{\s*integers?\s*\})`;
+const DECL = new RegExp(
+  String.raw`(?:[,;]|\\text\s*\{\s*(?:,?\s*(?:where|for|with))?\s*\}|\s)\s*\(?\s*(?:\\text\s*\{\s*(?:where|for|with)\s*(?:all|any|some|every)?\s*\}\s*)?` +
+    String.raw`(?:[a-z]\s*\\in\s*${INT_SET}|[a-z]\s*\\text\s*\{\s*(?:is|are)\s+(?:an?\s+)?(?:arbitrary\s+|any\s+)?integers?\s*\}|\\text\s*\{\s*(?:where|for)\s+(?:all|any|every|some)?\s*(?:integers?)\s*\}\s*[a-z]|[a-z]\s*=\s*0\s*,\s*\\pm\s*1\s*,\s*\\pm\s*2\s*,?\s*\\[lc]?dots)\s*\)?\s*\.?\s*$`,
+);
+
+function dropIntegerDeclaration(s: string): string {
+  if (s.length > 400 || !/mathbb|\\Z|ℤ|integer|\\pm\s*1/.test(s)) return s;
+  const m = DECL.exec(s);
+  if (!m || m.index === 0) return s;
+  // Only after a trigonometric family in that parameter (x = π/4 + kπ): "x > 0, x ∈ ℤ" keeps its condition.
+  const head = s.slice(0, m.index);
+  const name = /([a-z])\s*(?:\\in|\\text|=)/.exec(m[0]) ?? /([a-z])\s*$/.exec(m[0]);
+  return /\\pi|π/.test(head) && name && new RegExp(`(?<![a-zA-Z\\\\])${name[1]}(?![a-zA-Z])`).test(head) ? head : s;
+}

@@ -255,6 +255,20 @@ class Parser {
     return this.parsePower();
   }
 
+  /** Inside a function's unparenthesised argument: the next token is a letter, Greek or π. */
+  argContinues(): boolean {
+    const c = this.peek();
+    if (/[a-zA-Z]/.test(c)) {
+      const rest = this.s.slice(this.i, this.i + 8);
+      return !PLAIN_WORDS.some((w) => rest.startsWith(w) && w !== 'pi');
+    }
+    if (c === '\\') {
+      const cmd = this.cmdAt();
+      return cmd !== null && (GREEK.has(cmd) || cmd === 'pi');
+    }
+    return false;
+  }
+
   /** Whether the next token can begin an implicitly multiplied factor. */
   startsPrimary(): boolean {
     const c = this.peek();
@@ -487,7 +501,14 @@ class Parser {
         base = this.parseScriptArg(false);
       }
     }
-    const arg = this.peek() === '(' ? this.parsePrimary() : this.parsePower();
+    let arg = this.peek() === '(' ? this.parsePrimary() : this.parsePower();
+    if (arg.t !== 'group') {
+      // Without parentheses the argument runs over a product of letters: \sin 2x is sin(2x),
+      // \cos 2\theta is cos(2θ); it stops at another function (\sin x \cos x) or an operator.
+      const factors: Node[] = [arg];
+      while (this.argContinues()) factors.push(this.parsePower());
+      if (factors.length > 1) arg = { t: 'mul', args: factors };
+    }
     let f: Node = { t: 'fn', name: name === 'lg' ? 'log10' : name, args: base ? [arg, base] : [arg] };
     if (name === 'log' && !base) f = { t: 'fn', name: 'ln', args: [arg] }; // log x is natural log (SymPy's convention)
     if (power) {
@@ -550,6 +571,13 @@ class Parser {
       case 'sum':
       case 'prod':
         return this.parseBigOperator(cmd);
+      case 'binom':
+      case 'dbinom':
+      case 'tbinom': {
+        const n = this.parseCmdArg();
+        const k = this.parseCmdArg();
+        return { t: 'fn', name: 'binom', args: [n, k] };
+      }
       case 'overline':
       case 'bar':
       case 'vec':
@@ -717,9 +745,25 @@ export function parseLatex(input: string, lenient = false): Node | null {
   for (const [re, r] of UNICODE) s = s.replace(re, r as string);
   if (!s.trim() || s.length > 100_000) return null;
   try {
-    return new Parser(s, lenient).parseTop();
+    const n = new Parser(s, lenient).parseTop();
+    // A whole answer in one pair of square brackets ([5], [[[1]]]) is a one-element list, not 5;
+    // \left[\begin{array}…\right] is its matrix.
+    if (wholeBracket(s) && n.t !== 'matrix' && n.t !== 'group') return { t: 'group', open: '[', close: ']', items: [n] };
+    return n;
   } catch (e) {
     if (e instanceof ParseError || e instanceof RangeError || e instanceof SyntaxError) return null;
     throw e;
   }
+}
+
+/** The string is one [ … ] whose first bracket closes at its end. */
+function wholeBracket(input: string): boolean {
+  const s = input.trim();
+  if (s[0] !== '[' || s[s.length - 1] !== ']') return false;
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '[') depth++;
+    else if (s[i] === ']' && --depth === 0) return i === s.length - 1;
+  }
+  return false;
 }

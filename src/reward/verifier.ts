@@ -1,7 +1,7 @@
 // The public, synchronous verifier API. `verify` never throws: any internal failure is an
 // incorrect result with reason 'error'. For hard time bounds run it through VerifierPool
 // (pool.ts), which isolates each check in a worker with a 1 s timeout.
-import { answerRegion, extractAnswer, extractGold, type Mode } from './extract.js';
+import { answerRegion, extractFromRegion, extractGold, type Mode } from './extract.js';
 import { normalizeAnswer } from './normalize.js';
 import { equivalent } from './equivalence.js';
 import { verifyPaper } from './paper.js';
@@ -30,7 +30,7 @@ export interface VerifyResult {
 }
 
 /** Extracted answers longer than this are not answers (a runaway box) and score 0. */
-const MAX_ANSWER_CHARS = 5000;
+const MAX_ANSWER_CHARS = 20000;
 
 export function verify(gold: string, response: string, opts: VerifyOptions = {}): VerifyResult {
   if (opts.mode === 'paper') return verifyPaper(gold, response);
@@ -41,10 +41,13 @@ export function verify(gold: string, response: string, opts: VerifyOptions = {})
     extractedGold = extractGold(String(gold));
     const g = normalizeAnswer(extractedGold.slice(0, MAX_ANSWER_CHARS));
     if (!g) return { correct: false, extractedPred, extractedGold, reason: 'no_gold' };
-    if (opts.truncated && mode === 'reward' && endsInUnclosedBox(answerRegion(String(response)))) {
+    // An unclosed final box is no answer, truncated or not (its content is whatever was written
+    // before the cut; issue 24): both modes.
+    const region = answerRegion(String(response));
+    if (endsInUnclosedBox(region)) {
       return { correct: false, extractedPred, extractedGold, reason: 'no_answer' };
     }
-    extractedPred = extractAnswer(String(response), { mode, bare: opts.bare });
+    extractedPred = extractFromRegion(region, { mode, bare: opts.bare });
     if (extractedPred === null || extractedPred.trim() === '') return { correct: false, extractedPred, extractedGold, reason: 'no_answer' };
     if (extractedPred.length > MAX_ANSWER_CHARS) return { correct: false, extractedPred: extractedPred.slice(0, 200), extractedGold, reason: 'too_long' };
     const p = normalizeAnswer(extractedPred);

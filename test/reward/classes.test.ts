@@ -9,16 +9,18 @@ const check = (gold: string, pred: string, mode: 'eval' | 'reward' = 'eval') => 
 const yes = (g: string, p: string, mode?: 'eval' | 'reward') => assert.equal(check(g, p, mode), true, `${g} should equal ${p}`);
 const no = (g: string, p: string, mode?: 'eval' | 'reward') => assert.equal(check(g, p, mode), false, `${g} should differ from ${p}`);
 
-test('1. decimals: exact against decimals; >= 6 significant digits against non-terminating values', () => {
+test('1. decimals: exact against decimals; >= 6 significant digits against non-terminating rationals; never an irrational', () => {
   no('\\frac{2}{7}', '0.2857');
   yes('\\frac{2}{7}', '0.285714');
   yes('\\frac{2}{7}', '0.2857142'); // truncated at 7 digits: agrees to the digits written
   no('\\frac{5}{3}', '1.6667');
   yes('\\frac{5}{3}', '1.666667');
   no('\\pi', '3.1416');
-  yes('\\pi', '3.141593');
+  no('\\pi', '3.141593'); // issue 24: a response's decimal never equals an irrational gold
+  yes('3.141593', '\\pi'); // a decimal gold (the problem asked for one) accepts the exact value
   no('\\sqrt{3}', '1.732');
-  yes('\\sqrt{3}', '1.7320508');
+  no('\\sqrt{3}', '1.7320508');
+  no('\\pi', '3.14159265358979323846264338327950288419716939937510');
   no('3.5', '3.50001');
   yes('3.5', '3.500');
   yes('\\frac{7}{4}', '1.75'); // terminating: exact

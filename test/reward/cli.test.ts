@@ -41,3 +41,41 @@ test('rlvr verify-cases --json ends with the summary line', () => {
   assert.ok(Math.abs(last.accuracy - 0.6667) < 1e-3);
   for (const k of ['p50_ms', 'p99_ms']) assert.equal(typeof last[k], 'number');
 });
+
+test('rlvr verify refuses a flag as an option value with one line (exit 2)', () => {
+  const r = spawnSync(process.execPath, [main, 'verify', '--gold', '--response', '5'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /--gold needs a value, got the option --response/);
+  // The explicit form still passes a value that starts with --.
+  const ok = spawnSync(process.execPath, [main, 'verify', '--gold=--5', '--response', 'x'], { encoding: 'utf8' });
+  assert.notEqual(ok.status, 2, ok.stderr);
+});
+
+test('rlvr verify-cases --mode paper scores the paper reward (paper.ts) on a labelled file', async () => {
+  const { verifyPaper } = await import('../../src/reward/paper.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'vcp-'));
+  const file = path.join(dir, 'c.jsonl');
+  const rows = [
+    { gold: '12.8', pred: '\\frac{64}{5}', equal: true },
+    { gold: '12.8', response: 'so \\boxed{12.7}', equal: false },
+    { gold: '\\sqrt{17}', pred: '4.123105625617661', equal: true }, // the paper's sympy grader says no
+    { gold: '5', response: 'the answer is 5', equal: true }, // no box: no answer for the paper's grader
+  ];
+  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const r = spawnSync(process.execPath, [main, 'verify-cases', file, '--mode', 'paper', '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0]!, /^mode paper: 4 cases/);
+  const summary = JSON.parse(lines[lines.length - 1]!) as { accuracy: number; fp: number; fn: number };
+  // The expected verdicts are paper.ts's own, computed here the way the CLI feeds it.
+  const verdicts = rows.map((x) => verifyPaper(x.gold, x.pred !== undefined ? `\\boxed{${x.pred}}` : x.response!).correct);
+  const fn = rows.filter((x, i) => x.equal && !verdicts[i]).length;
+  const fp = rows.filter((x, i) => !x.equal && verdicts[i]).length;
+  assert.deepEqual([summary.fp, summary.fn], [fp, fn]);
+  assert.ok(fn >= 2, 'the paper grader rejects the float and the unboxed answer');
+  const bad = spawnSync(process.execPath, [main, 'verify-cases', file, '--mode', 'nope'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+});

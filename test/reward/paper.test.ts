@@ -72,7 +72,8 @@ test('paper reward: the normalisations piece by piece', () => {
 
 test('reward (ours, any preset): a truncated response with an unclosed final box is never rewarded', () => {
   const cut = 'so the speed is \\boxed{12.8';
-  assert.equal(verify('12.8', cut, { mode: 'reward' }).correct, true, 'without the flag our reward reads the unclosed box (eval use)');
+  assert.equal(verify('12.8', cut, { mode: 'reward' }).correct, false, 'without the flag too (issue 24): an unclosed final box is no answer');
+  assert.equal(verify('12.8', cut, { mode: 'eval' }).correct, false, 'in eval mode too');
   const r = verify('12.8', cut, { mode: 'reward', truncated: true });
   assert.equal(r.correct, false);
   assert.equal(r.reason, 'no_answer');
@@ -89,7 +90,7 @@ test('reward pool: per-item truncation flag and the paper mode', async () => {
       { gold: '12.8', response: '\\boxed{12.8' },
       { gold: '12.8', response: '\\boxed{12.8 mph}' },
     ];
-    assert.deepEqual(await pool.rewards(items), [0, 1, 1]);
+    assert.deepEqual(await pool.rewards(items), [0, 0, 1]); // an unclosed final box is no answer, flag or not (issue 24)
     assert.deepEqual(await pool.rewards(items, { mode: 'paper' }), [0, 0, 0]);
   } finally {
     await pool.close();
