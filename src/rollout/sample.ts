@@ -6,7 +6,10 @@
 // 35 ms for multinomial vs ~4 ms for softmax + cumsum + searchsorted) and checks its input with
 // `.item()` (a host sync per step, and a failure inside CUDA-graph capture). Same distribution,
 // different random stream: tests compare with the reference in distribution.
-import { op, opMany, rand, where, type Generator, type Tensor } from '../engine/index.js';
+import { op, rand, type Generator, type Tensor } from '../engine/index.js';
+import { filterLogits } from '../sampling/filter.js';
+
+export { filterLogits };
 
 export interface SampleRule {
   greedy?: boolean;
@@ -33,33 +36,4 @@ export function sampleNext(logits: Tensor, rule: SampleRule, generator: Generato
   const u = rand([cdf.size(0), 1], { generator, device: cdf.device }).mul(total).mul(1 - 2 ** -20);
   const token = op('aten::searchsorted.Tensor', cdf, u, false, true).clamp(0, cdf.size(-1) - 1);
   return { token: token.squeeze(1), logprob: logp.gather(1, token).squeeze(1) };
-}
-
-/**
- * The sampling distribution's logits [B, V]: logits / T, top-k, then top-p, truncated tokens at
- * -inf; transformers' Temperature → TopK → TopP logits warpers op for op (see `filterLogits` in
- * src/sampling/generate.ts, the reference sampler's copy; test/sampling/filters.test.ts compares
- * both with transformers).
- */
-export function filterLogits(logits: Tensor, rule: SampleRule): Tensor {
-  const temperature = rule.temperature ?? 1;
-  if (!(temperature > 0)) throw new Error(`temperature must be > 0 (use greedy for argmax), got ${temperature}`);
-  let filtered = logits.div(temperature);
-  const topK = rule.topK ?? 0;
-  if (topK > 0 && topK < logits.size(-1)) {
-    const [vals] = filtered.topk(topK, -1);
-    filtered = where(filtered.lt(vals.narrow(-1, topK - 1, 1)), -Infinity, filtered);
-  }
-  const topP = rule.topP ?? 1;
-  if (topP < 1) {
-    // Ascending sort; drop while the cumulative mass from the least likely up is <= 1 - p; the
-    // most likely token always stays.
-    // aten::sort with stable=false, the kernel torch.sort runs for the warper: ties come out in
-    // the same order, so a boundary inside a tie keeps the same tokens.
-    const [sorted, order] = opMany('aten::sort', filtered, -1, false) as [Tensor, Tensor];
-    const dropSorted = sorted.softmax(-1).cumsum(-1).le(1 - topP);
-    dropSorted.narrow(-1, dropSorted.size(-1) - 1, 1).fill_(0);
-    filtered = filtered.maskedFill(dropSorted.scatter(-1, order, dropSorted), -Infinity);
-  }
-  return filtered;
 }
