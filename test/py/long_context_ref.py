@@ -15,33 +15,10 @@ import sys
 import torch
 import transformers
 
+from tiny_lm import build_tiny_lm
+
 spec = json.load(open(sys.argv[1]))
-torch.manual_seed(spec["seed"])
-common = dict(
-    vocab_size=256, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-    num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192,
-    rms_norm_eps=1e-6, initializer_range=0.2, bos_token_id=1, eos_token_id=2,
-)
-if spec["arch"] == "qwen2":
-    cfg = transformers.Qwen2Config(**common, rope_theta=1000000.0, tie_word_embeddings=True)
-    model = transformers.Qwen2ForCausalLM(cfg)
-    with torch.no_grad():
-        for layer in model.model.layers:
-            for proj in (layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj):
-                proj.bias.normal_(0, 0.2)
-else:
-    cfg = transformers.LlamaConfig(
-        **common, tie_word_embeddings=False,
-        rope_parameters=dict(rope_type="llama3", rope_theta=500000.0, factor=8.0, low_freq_factor=1.0,
-                             high_freq_factor=4.0, original_max_position_embeddings=1024),
-    )
-    model = transformers.LlamaForCausalLM(cfg)
-with torch.no_grad():
-    for name, p in model.named_parameters():
-        if name.endswith("norm.weight"):
-            p.uniform_(0.5, 1.5)
-model = model.float().eval()
-model.save_pretrained(spec["dir"], safe_serialization=True)
+model = build_tiny_lm(spec["arch"], spec["seed"], spec["dir"], hidden_size=32, max_position_embeddings=8192, qwen_rope_theta=1000000.0, llama_original_max=1024)
 
 g = torch.Generator().manual_seed(spec["seed"])
 ids = torch.randint(3, 256, (1, spec["n"]), generator=g)
