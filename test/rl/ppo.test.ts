@@ -8,26 +8,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { liveTensors, manualSeed, tidy } from '../../src/engine/index.js';
-import type { TrainExample } from '../../src/data/examples.js';
 import { loadModel, saveModel } from '../../src/model/checkpoint.js';
-import type { ModelConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, needsReference, type GRPOConfig } from '../../src/rl/config.js';
 import { ValueModel } from '../../src/rl/critic.js';
 import type { RewardInput } from '../../src/rl/rewards.js';
 import { GRPOTrainer, latestCheckpoint, type TrainerOptions } from '../../src/rl/trainer.js';
+import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123 ?';
-const codec = {
-  encode: (s: string) => [...s].map((c) => Math.max(0, ALPHABET.indexOf(c))),
-  decode: (ids: number[]) => ids.map((i) => ALPHABET[i] ?? '?').join(''),
-};
-const tiny: ModelConfig = {
-  architecture: 'Qwen2ForCausalLM', hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
-  vocabSize: 32, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: false, attentionBias: true,
-  maxPositionEmbeddings: 128, bosTokenId: null, eosTokenId: 31, torchDtype: 'float32',
-};
-const examples: TrainExample[] = [0, 1, 2, 3].map((i) => ({ index: i, messages: [{ role: 'user', content: `abc${i}` }], groundTruth: 'a', dataSource: 'test' }));
+const tiny = toyModelConfig(false);
+const examples = toyExamples();
 const base: GRPOConfig = {
   ...PAPER_GRPO_CONFIG, trainBatchSize: 2, miniBatchSize: 1, groupSize: 4, maxResponseLength: 6, lr: 1e-2, steps: 4,
   saveEvery: 2, validateEvery: 0, microBatchTokens: 24, seed: 3,

@@ -9,25 +9,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { manualSeed } from '../../src/engine/index.js';
-import type { TrainExample } from '../../src/data/examples.js';
-import type { ModelConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { grpoConfig, miniBatchOf, parseGRPOConfig, PAPER_GRPO_CONFIG, PRESETS, type GRPOConfig } from '../../src/rl/config.js';
 import { extraBatchIndices } from '../../src/rl/dynamic-sampling.js';
 import type { RewardInput } from '../../src/rl/rewards.js';
 import { GRPOTrainer, type TrainerOptions } from '../../src/rl/trainer.js';
+import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123 ?';
-const codec = {
-  encode: (s: string) => [...s].map((c) => Math.max(0, ALPHABET.indexOf(c))),
-  decode: (ids: number[]) => ids.map((i) => ALPHABET[i] ?? '?').join(''),
-};
-const tiny: ModelConfig = {
-  architecture: 'Qwen2ForCausalLM', hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
-  vocabSize: 32, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: true, attentionBias: true,
-  maxPositionEmbeddings: 128, bosTokenId: null, eosTokenId: 31, torchDtype: 'float32',
-};
-const examples: TrainExample[] = Array.from({ length: 8 }, (_, i) => ({ index: i, messages: [{ role: 'user', content: `abc${i}` }], groundTruth: 'a', dataSource: 'test' }));
+const tiny = toyModelConfig();
+const examples = toyExamples(8);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-presets-'));
 
 function trainer(preset: string, over: Partial<GRPOConfig>, rewards: (items: RewardInput[]) => Promise<number[]>, name: string): GRPOTrainer {

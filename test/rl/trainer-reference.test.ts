@@ -23,9 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { manualSeed, tidy } from '../../src/engine/index.js';
-import type { TrainExample } from '../../src/data/examples.js';
 import { loadModel, saveModel } from '../../src/model/checkpoint.js';
-import type { ModelConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../../src/rl/config.js';
 import { responseLogprobs, type Sequence } from '../../src/rl/policy.js';
@@ -33,18 +31,10 @@ import type { RewardFunction } from '../../src/rl/rewards.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
 import { repoRoot } from '../helpers/paths.js';
 import { runPython } from '../helpers/python.js';
+import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123 ?';
-const codec = {
-  encode: (s: string) => [...s].map((c) => Math.max(0, ALPHABET.indexOf(c))),
-  decode: (ids: number[]) => ids.map((i) => ALPHABET[i] ?? '?').join(''),
-};
-const tiny: ModelConfig = {
-  architecture: 'Qwen2ForCausalLM', hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
-  vocabSize: 32, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: true, attentionBias: true,
-  maxPositionEmbeddings: 128, bosTokenId: null, eosTokenId: 31, torchDtype: 'float32',
-};
-const examples: TrainExample[] = [0, 1, 2, 3].map((i) => ({ index: i, messages: [{ role: 'user', content: `abc${i}` }], groundTruth: 'a', dataSource: 'test' }));
+const tiny = toyModelConfig();
+const examples = toyExamples();
 
 /** Every setting that shapes the update, explicitly. */
 const base: GRPOConfig = {
