@@ -18,7 +18,8 @@ if [ "${1:-}" = "--test" ]; then
     pip_install transformers==5.24.0 tokenizers==0.23.3 safetensors==0.8.0 math-verify==0.9.0 pyarrow==26.0.1 numpy gguf==0.19.0 accelerate==1.15.0 sympy==1.14.0 pylatexenc==2.10 tensorboard==2.21.0 scipy==1.17.1 statsmodels==0.15.0
   fi
   # The dashboard's browser test checks that CJK text renders as glyphs: Debian's Noto CJK fonts.
-  if ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+  # grep reads all of fc-list's output: with -q it would stop early and pipefail would see SIGPIPE.
+  if ! fc-list 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null; then
     echo "setup: installing fonts-noto-cjk (apt) for the dashboard test" >&2
     if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk) >/tmp/rlvr-setup-apt.log 2>&1; then
       cat /tmp/rlvr-setup-apt.log >&2
