@@ -2,6 +2,7 @@
 // backtracking on unbalanced brackets and punctuation runs, the unit regex on `1 mmm…mX`, the
 // last-number regex on an unclosed `$` before many lines), deep nesting to 10k, 1 MB responses,
 // and random LaTeX-ish token soup. Deterministic (seeded), so a failure reproduces.
+import { mulberry32 } from '../../src/data/rng.js';
 
 export interface FuzzInput {
   name: string;
@@ -9,16 +10,7 @@ export interface FuzzInput {
   response: string;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const TOKENS = [
   '(', ')', '[', ']', '{', '}', '\\{', '\\}', '\\left(', '\\right)', '\\left[', '\\right]', '.', '-', '+', '|', ',', ';', ':',

@@ -20,6 +20,7 @@ import { normalizeAnswer } from '../../src/reward/normalize.js';
 import { extractGold } from '../../src/reward/extract.js';
 import { splitTopLevel } from '../../src/reward/answer.js';
 import * as R from '../../src/reward/rational.js';
+import { mulberry32 } from '../../src/data/rng.js';
 
 export interface NearMiss {
   gold: string;
@@ -28,16 +29,8 @@ export interface NearMiss {
   mutant: string;
 }
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (src/data/rng.ts), under the name the fuzz tests use. */
+export const rng = mulberry32;
 
 function exactOf(s: string): R.Rat | null {
   const n = parseLatex(normalizeAnswer(s));
