@@ -28,7 +28,7 @@ import { native } from '../src/engine/native.js';
 import type { ModelConfig } from '../src/model/config.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { rollout } from '../src/rollout/engine.js';
-import { freePort } from '../src/dist/launch.js';
+import { freePort } from '../src/distributed/launch.js';
 
 const onGpu = cuda.isAvailable();
 const small = process.argv.includes('--small') || !onGpu;

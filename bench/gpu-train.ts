@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { allowTF32, autocast, cuda, manualSeed, randn, setAllowTF32, tidy } from '../src/engine/index.js';
 import type { ModelConfig } from '../src/model/config.js';
 import { CausalLM } from '../src/model/transformer.js';
-import { activationBytes, headWorkspaceBytes } from '../src/plan/memory.js';
+import { activationBytes, headWorkspaceBytes } from '../src/memory-plan/memory.js';
 import { rollout } from '../src/rollout/engine.js';
 import { accumulatePolicyGradient, responseLogprobs, type Sequence } from '../src/rl/policy.js';
 

@@ -35,10 +35,10 @@ import { CausalLM } from '../src/model/transformer.js';
 import { accumulatePolicyGradient } from '../src/rl/policy.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../src/rl/config.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
-import { DataParallel } from '../src/dist/data-parallel.js';
-import { initProcessGroup, type ProcessGroup } from '../src/dist/process-group.js';
-import { ShardedAdamW } from '../src/dist/sharded-adamw.js';
-import { freePort } from '../src/dist/launch.js';
+import { DataParallel } from '../src/distributed/data-parallel.js';
+import { initProcessGroup, type ProcessGroup } from '../src/distributed/process-group.js';
+import { ShardedAdamW } from '../src/distributed/sharded-adamw.js';
+import { freePort } from '../src/distributed/launch.js';
 
 const WORLD = 2;
 const args = process.argv.slice(2);

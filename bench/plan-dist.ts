@@ -1,4 +1,4 @@
-// The memory tables of docs/distributed.md, printed by our own planner (src/plan/plan.ts), not by
+// The memory tables of docs/distributed.md, printed by our own planner (src/memory-plan/plan.ts), not by
 // hand: Qwen2.5-Math-1.5B and -7B under the paper's GRPO settings, per GPU, at 1/2/4/8
 // data-parallel ranks, without and with ZeRO-1, on an 80 GB and a 141 GB (H200) device.
 //
@@ -6,7 +6,7 @@
 // Needs no GPU and no weights (the published config.json shapes are written below).
 import { parseModelConfig, type ModelConfig } from '../src/model/config.js';
 import { PAPER_GRPO_CONFIG } from '../src/rl/config.js';
-import { fmt, planRun, type MemoryPlan } from '../src/plan/plan.js';
+import { fmt, planRun, type MemoryPlan } from '../src/memory-plan/plan.js';
 
 /** Qwen/Qwen2.5-Math-1.5B config.json (the fields that matter, as published). */
 const QWEN25_MATH_15B = {

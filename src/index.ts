@@ -38,8 +38,8 @@ export type { PretrainedOptions } from './rl/pretrained.js';
 export { groupAdvantages } from './rl/advantages.js';
 
 // ---- several processes (c10d: gloo on CPU, NCCL on GPU) ----
-export { ProcessGroup, initProcessGroup, fromEnv, DistributedError, type ProcessGroupOptions, type ReduceOp } from './dist/process-group.js';
-export { readDistEnv, type DistEnv } from './dist/env.js';
+export { ProcessGroup, initProcessGroup, fromEnv, DistributedError, type ProcessGroupOptions, type ReduceOp } from './distributed/process-group.js';
+export { readDistEnv, type DistEnv } from './distributed/env.js';
 
 // ---- evaluation ----
 export {

@@ -1,6 +1,6 @@
 // Tiny, strict argument parser shared by every subcommand: `--name value`, `--flag`, positionals.
 // Unknown options are an error (a typo must not silently fall back to a default).
-import { didYouMean, UserError } from '../config/errors.js';
+import { didYouMean, UserError } from '../errors.js';
 import type { DType } from '../engine/dtype.js';
 
 /** An error caused by the user's input (bad flag, missing file, wrong schema): printed as one line. */

@@ -7,7 +7,7 @@
 // an error of the system (disk full, permission denied: Node's `code` E...) one line and exit 1;
 // anything else is a bug and prints its stack. `--debug` (anywhere) or RLVR_DEBUG=1 prints the
 // stack for every error.
-import { didYouMean, UserError } from '../config/errors.js';
+import { didYouMean, UserError } from '../errors.js';
 import { guardUnsettled } from './settle-guard.js';
 
 const commands: Record<string, { file: string; summary: string }> = {

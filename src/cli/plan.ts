@@ -1,16 +1,16 @@
 // `rlvr plan`: what a GRPO run needs in device memory, and the micro-batch token budget,
-// activation checkpointing and rollout KV budget that make it fit (src/plan/). Reads only the
+// activation checkpointing and rollout KV budget that make it fit (src/memory-plan/). Reads only the
 // model's config.json: no weights, no GPU needed. `rlvr train` makes the same plan.
 //
 //   rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB] [--nproc N [--nnodes M]] [--set zeroStage=1] [--json]
 //
-// With --nproc/--nnodes every number is per GPU of the data-parallel run (src/plan/plan.ts).
+// With --nproc/--nnodes every number is per GPU of the data-parallel run (src/memory-plan/plan.ts).
 import * as path from 'node:path';
 import { resolveComputeDtype } from '../engine/precision.js';
 import { readConfig } from '../model/checkpoint.js';
-import { fmt, formatPlan, parseBytes, planRun } from '../plan/plan.js';
+import { fmt, formatPlan, parseBytes, planRun } from '../memory-plan/plan.js';
 import { CliError, intOption, parseArgs } from './args.js';
-import { RunConfigBuilder } from '../config/run-config.js';
+import { RunConfigBuilder } from '../run/run-config.js';
 
 const USAGE = 'usage: rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB] [--nproc N [--nnodes M]] [--set zeroStage=1] [--json]';
 const OPTIONS = {

@@ -1,7 +1,7 @@
 // `rlvr select --score-pool`: rollouts and rewards over a candidate pool, no updates; writes
 // accuracy_history.json (the format `rlvr select --history` ranks) into --out. Memory is bounded
-// by src/plan/scoring.ts (no log-probs, no optimizer: weights + KV budget + sampling workspace).
-import { plural } from '../config/errors.js';
+// by src/memory-plan/scoring.ts (no log-probs, no optimizer: weights + KV budget + sampling workspace).
+import { plural } from '../errors.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -56,8 +56,8 @@ export async function runScorePool(options: Options): Promise<number> {
   const stopTokenIds = loaded.eosTokenIds;
 
   // ---- memory: the planner's pieces for rollouts alone ----
-  const { planScoring } = await import('../plan/scoring.js');
-  const { fmt } = await import('../plan/plan.js');
+  const { planScoring } = await import('../memory-plan/scoring.js');
+  const { fmt } = await import('../memory-plan/plan.js');
   const memoryBytes = options['memory'] !== undefined
     ? numberOption(options['memory'], 'memory', 0) * 1e9
     : device.startsWith('cuda') ? cuda.memoryStats(device).totalBytes : os.freemem();

@@ -1,8 +1,8 @@
 // `rlvr select`: rank the examples of a training set by historical variance (the paper's
 // selection), or draw a seeded random subset (its baseline), from an accuracy-history file.
 // `--score-pool` makes that file without training: rollouts and rewards only (src/rl/pool-scoring.ts).
-import { plural } from '../config/errors.js';
-import { CliError, intOption, numberOption, parseArgs } from './args.js';
+import { plural } from '../errors.js';
+import { CliError, numberOption, parseArgs } from './args.js';
 import { THREADS_OPTION } from './threads.js';
 import { allZeroHistory, mean, rankByVariance, readHistory, selectRandom, type HistoryEntry } from '../data/selection.js';
 

@@ -6,7 +6,7 @@
 //
 // A run folder (--out) holds run_config.json (every setting, absolute paths), metrics.jsonl,
 // accuracy_history.json and checkpoints/step-N (HF layout + optimizer state); --resume continues
-// from the newest intact checkpoint. Settings: src/config/run-config.ts and src/rl/config.ts
+// from the newest intact checkpoint. Settings: src/run/run-config.ts and src/rl/config.ts
 // (`rlvr train --help-config` lists them).
 //
 // Everything that can be checked is checked before step 1: the settings, the output folder, the
@@ -17,8 +17,8 @@
 // second one abandons it), write a checkpoint and print the command that resumes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { plural, UserError, show } from '../config/errors.js';
-import { describeConfig, RUN_FLAGS, RunConfigBuilder, type RunConfig } from '../config/run-config.js';
+import { plural, UserError, show } from '../errors.js';
+import { describeConfig, RUN_FLAGS, RunConfigBuilder, type RunConfig } from '../run/run-config.js';
 import type { RunSummary } from '../rl/ablation.js';
 import type { GRPOConfig } from '../rl/config.js';
 import type { StepMetrics } from '../rl/trainer.js';
@@ -49,11 +49,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const resume = options.resume === true;
   // --nproc N (or --nnodes): this process is the launcher; the N ranks run this same command
-  // with WORLD_SIZE set, which makes them ranks (src/dist/launch.ts).
+  // with WORLD_SIZE set, which makes them ranks (src/distributed/launch.ts).
   if (process.env.WORLD_SIZE === undefined) {
     const d = (resume ? resumeSettings(options, true) : newSettings({ ...options, preset: presets[0] ?? options.preset })).run.distributed;
     if (d.nproc > 1 || d.nnodes > 1) {
-      const { launch } = await import('../dist/launch.js');
+      const { launch } = await import('../distributed/launch.js');
       return launch({
         nproc: d.nproc, nnodes: d.nnodes, nodeRank: d.nodeRank, masterAddr: d.masterAddr, masterPort: d.masterPort, graceMs: d.graceSeconds * 1000,
         command: [process.execPath, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)],
@@ -93,7 +93,7 @@ async function ablation(options: Options, presets: string[]): Promise<number> {
 async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; validation: { step: number; accuracy: number; n?: number }[]; seconds: number; exitCode?: number }> {
   const started = performance.now();
   const resume = options.resume === true;
-  const { readDistEnv } = await import('../dist/env.js');
+  const { readDistEnv } = await import('../distributed/env.js');
   const distEnv = readDistEnv();
   // In a data-parallel run only rank 0 talks (and writes); the others stay quiet unless they fail.
   const main = !distEnv || distEnv.rank === 0;
@@ -125,8 +125,8 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   const validation: { step: number; accuracy: number; n?: number }[] = [];
   const validate = parts.validate;
   let trainer: InstanceType<typeof GRPOTrainer> | null = null;
-  const { fromEnv } = await import('../dist/process-group.js');
-  const { DataParallel } = await import('../dist/data-parallel.js');
+  const { fromEnv } = await import('../distributed/process-group.js');
+  const { DataParallel } = await import('../distributed/data-parallel.js');
   const group = fromEnv({ backend: rc.distributed.backend, timeoutMs: rc.distributed.timeoutSeconds * 1000, device });
   try {
     trainer = new GRPOTrainer({

@@ -7,7 +7,7 @@
 //   simple: problem | question, answer            (answer may be a number: amc23 stores 27.0)
 import path from 'node:path';
 import { readParquetRows } from './parquet.js';
-import { jsonErrorText } from '../config/errors.js';
+import { jsonErrorText } from '../errors.js';
 import { answerToString, assertFile, getPath, isRecord, readJsonl, readText } from './files.js';
 import type { ChatMessage } from './prompts.js';
 

@@ -1,7 +1,7 @@
 // File helpers shared by the data readers: one clear error for a missing file, and a jsonl
 // reader that names the file and line of a malformed row.
 import fs from 'node:fs';
-import { jsonErrorText } from '../config/errors.js';
+import { jsonErrorText } from '../errors.js';
 
 /** Throws `no such file: PATH` unless `path` is a readable regular file. */
 export function assertFile(path: string): void {

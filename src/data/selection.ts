@@ -7,7 +7,7 @@
 // sort), so ties keep the file's key order. JSON.parse cannot honour that: JS objects
 // enumerate integer-like keys in ascending numeric order, whatever the text says. So the key
 // order is recovered by scanning the top-level object of the text (`topLevelKeys`).
-import { jsonErrorText } from '../config/errors.js';
+import { jsonErrorText } from '../errors.js';
 import fs from 'node:fs';
 import { readText } from './files.js';
 import { Rng } from './rng.js';

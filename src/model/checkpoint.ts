@@ -1,7 +1,7 @@
 // Loading and saving Hugging Face model folders: config.json, *.safetensors (single or
 // sharded), generation_config.json and the tokenizer files. Loading goes tensor by tensor, so
 // peak host memory is the model plus one tensor, never the whole file twice.
-import { jsonErrorText } from '../config/errors.js';
+import { jsonErrorText } from '../errors.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBytes, noGrad, tidy, type DType, type Device, type Tensor } from '../engine/index.js';

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SafetensorsReader } from '../model/safetensors.js';
-import { shardFileName, shardWorldSize } from '../dist/shard-files.js';
+import { shardFileName, shardWorldSize } from '../distributed/shard-files.js';
 
 export const MANIFEST_FILE = 'checkpoint.json';
 export const STATE_FILE = 'trainer_state.json';
@@ -149,7 +149,7 @@ export function checkpointProblem(dir: string): string | null {
   } catch (e) {
     return `${STATE_FILE}: ${(e as { code?: string }).code === 'ENOENT' ? 'missing' : 'not valid JSON'}`;
   }
-  // The optimizer state: one file, or one shard per rank (ZeRO-1, src/dist/sharded-adamw.ts), all of them.
+  // The optimizer state: one file, or one shard per rank (ZeRO-1, src/distributed/sharded-adamw.ts), all of them.
   const shards = fs.existsSync(path.join(dir, 'optimizer.safetensors')) ? null : shardWorldSize(dir);
   const optimizerFiles = shards === null ? ['optimizer.safetensors'] : Array.from({ length: shards }, (_, r) => shardFileName(r, shards));
   for (const f of [dir, ...optimizerFiles.map((o) => path.join(dir, o))]) {

@@ -10,11 +10,11 @@
 // `GRPOConfig`, PAPER_GRPO_CONFIG, `--set name=value` parsing (numbers, booleans, enums,
 // `a:b` lists), unknown-key "did you mean", `rlvr train --help-config` and the run file pick it
 // up. A cross-field rule goes in `crossFieldChecks`. A run-level (non-GRPO) setting goes in
-// src/config/run-config.ts instead.
+// src/run/run-config.ts instead.
 // ADDING A PRESET: add an entry to PRESETS (a partial override plus a one-line description);
 // it is validated by the same schema when this module loads.
 import { z } from 'zod';
-import { formatIssues, UserError } from '../config/errors.js';
+import { formatIssues, UserError } from '../errors.js';
 import type { ComputeDTypeSetting } from '../engine/index.js';
 import { OVERLONG_MODES } from './overlong.js';
 
@@ -101,7 +101,7 @@ export const GRPO_FIELDS = {
   kvBudgetBytes: z.union([z.literal('auto'), z.number().positive()]).default('auto')
     .describe("Bytes of KV cache the rollout engine may hold (rows are admitted in waves under it). 'auto': what the memory plan leaves free during rollouts. Default auto (ours)."),
   zeroStage: int().min(0).max(1).default(0)
-    .describe("ZeRO stage of a data-parallel run (rlvr train --nproc N): 0 = every rank keeps the whole AdamW state; 1 = each rank keeps it only for its balanced share of the parameters and broadcasts them after its update (src/dist/sharded-adamw.ts; that state's memory / N, `rlvr plan --nproc N --set zeroStage=1` shows it). The same updates either way; no effect in one process. Default 0 (ours); the paper's code (verl FSDP, FULL_SHARD) shards weights, gradients and optimizer state."),
+    .describe("ZeRO stage of a data-parallel run (rlvr train --nproc N): 0 = every rank keeps the whole AdamW state; 1 = each rank keeps it only for its balanced share of the parameters and broadcasts them after its update (src/distributed/sharded-adamw.ts; that state's memory / N, `rlvr plan --nproc N --set zeroStage=1` shows it). The same updates either way; no effect in one process. Default 0 (ours); the paper's code (verl FSDP, FULL_SHARD) shards weights, gradients and optimizer state."),
   computeDtype: z.enum(['auto', 'float32', 'bfloat16', 'float16'] as const satisfies readonly ComputeDTypeSetting[]).default('auto')
     .describe('The dtype matmuls/attention compute in; parameters, gradients and AdamW states stay float32 (master weights). auto: bfloat16 on CUDA (autocast), float32 on CPU. Paper (verl FSDP): bf16 compute, fp32 master weights.'),
   reuseRolloutLogprobs: z.boolean().default(false)

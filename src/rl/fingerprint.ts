@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../errors.js';
 import { resolveFiles, SafetensorsReader } from '../model/safetensors.js';
 
 export interface RunFingerprint {

@@ -2,22 +2,22 @@
 // buildTrainerParts is the one place that builds it, behind `rlvr train` (src/cli/train.ts) and
 // GRPOTrainer.fromPretrained / GRPOTrainer.resume alike, so the two cannot drift. The library's
 // options are validated by the same schema as `rlvr train`'s run file and flags
-// (src/config/run-config.ts), and run_config.json is written by the same function, so a run
+// (src/run/run-config.ts), and run_config.json is written by the same function, so a run
 // started from code can be resumed by `rlvr train --resume` and the other way round.
 // (Kept apart from trainer.ts, which it does not import: no cycle.)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cuda, resolveComputeDtype, setNumThreads } from '../engine/index.js';
-import { RunConfigBuilder, resolvePaths, type RunConfig, type RunConfigInput } from '../config/run-config.js';
+import { RunConfigBuilder, resolvePaths, type RunConfig, type RunConfigInput } from '../run/run-config.js';
 import { loadExamples, type TrainExample } from '../data/examples.js';
 import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
 import { evaluate, loadModelFolder, type EvalProblem } from '../eval/evaluate.js';
 import { loadModel } from '../model/checkpoint.js';
 import { verifyWithDeadline } from '../reward/deadline.js';
 import { VerifierPool } from '../reward/pool.js';
-import { UserError } from '../config/errors.js';
-import { readDistEnv } from '../dist/env.js';
+import { UserError } from '../errors.js';
+import { readDistEnv } from '../distributed/env.js';
 import { atomicWriteFile } from './checkpoints.js';
 import { checkResume, fingerprint } from './fingerprint.js';
 import { acquireRunLock } from './run-lock.js';
@@ -28,7 +28,7 @@ import { mathReward, rewardList, type Rewards } from './rewards.js';
 import type { TrainerOptions } from './trainer.js';
 
 /**
- * The run description for library use: the run file's fields (src/config/run-config.ts; all but
+ * The run description for library use: the run file's fields (src/run/run-config.ts; all but
  * `data` optional, the GRPO settings default to the paper's) plus what only code can give.
  */
 export interface PretrainedOptions extends Omit<RunConfigInput, 'model' | 'data' | 'validation' | 'resumes'> {

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../errors.js';
 
 export const LOCK_FILE = '.lock';
 

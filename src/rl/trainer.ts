@@ -21,8 +21,8 @@ import type { CausalLM } from '../model/transformer.js';
 import { rolloutSamples, type RolloutOptions } from '../rollout/engine.js';
 import type { Sample } from '../sampling/generate.js';
 import { formatDuration } from '../util/duration.js';
-import { UserError } from '../config/errors.js';
-import { fmt, planRun, type MemoryPlan } from '../plan/plan.js';
+import { UserError } from '../errors.js';
+import { fmt, planRun, type MemoryPlan } from '../memory-plan/plan.js';
 import { extractAnswer } from '../reward/extract.js';
 import { computeAdvantages } from './algorithm.js';
 import { atomicWriteFile, checkpointName, findCheckpoint, STATE_FILE, writeCheckpoint } from './checkpoints.js';
@@ -38,10 +38,10 @@ import { metricScalars, TensorBoardWriter } from './tensorboard.js';
 import { aggregationWeights } from './losses.js';
 import { pretrainedParts, readRunConfig, type PretrainedOptions } from './pretrained.js';
 import { scoreRewards, type Rewards } from './rewards.js';
-import { DataParallel, resolveSamplingShards, shardsOfRank } from '../dist/data-parallel.js';
-import { createPolicyOptimizer, type PolicyOptimizer } from '../dist/optimizer.js';
-import { ShardedAdamW } from '../dist/sharded-adamw.js';
-import { shardedOnlyProblem } from '../dist/shard-files.js';
+import { DataParallel, resolveSamplingShards, shardsOfRank } from '../distributed/data-parallel.js';
+import { createPolicyOptimizer, type PolicyOptimizer } from '../distributed/optimizer.js';
+import { ShardedAdamW } from '../distributed/sharded-adamw.js';
+import { shardedOnlyProblem } from '../distributed/shard-files.js';
 import { STAT_NAMES, accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
 
 export interface TextCodec {
@@ -132,7 +132,7 @@ export interface TrainerOptions {
   dispose?: () => Promise<void>;
   /** Extra rollout-engine settings (KV budget, forced lengths in benchmarks); the config's sampling fields win. */
   rolloutOptions?: Partial<RolloutOptions>;
-  /** The ranks of a data-parallel run (src/dist/data-parallel.ts). Default: this process alone. */
+  /** The ranks of a data-parallel run (src/distributed/data-parallel.ts). Default: this process alone. */
   dataParallel?: DataParallel;
   /** Also write TensorBoard event files (runDir/tensorboard/): the metrics as scalars, the sampled rollouts as text. */
   tensorboard?: boolean;
@@ -395,7 +395,7 @@ export class GRPOTrainer {
     const cfg = this.config;
     const { policy, tokenizer } = this.o;
     const { examples: allExamples, lastOfEpoch } = this.batchFor(this.step);
-    // This rank's groups: whole sampling shards (src/dist/data-parallel.ts); one process: all of them.
+    // This rank's groups: whole sampling shards (src/distributed/data-parallel.ts); one process: all of them.
     const shards = resolveSamplingShards(cfg.samplingShards, this.dp.worldSize);
     const mine = shardsOfRank(allExamples.length, shards, this.dp.worldSize, this.dp.rank);
     const examples = allExamples.slice(mine.start, mine.end);

@@ -9,7 +9,7 @@
 //   5. the post-processor may add template tokens (Llama-3's <|begin_of_text|>).
 // Decoding maps tokens back to bytes (ByteLevel decoder) and decodes UTF-8 lossily.
 
-import { jsonErrorText } from '../config/errors.js';
+import { jsonErrorText } from '../errors.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BpeModel } from './bpe.js';

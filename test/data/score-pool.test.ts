@@ -10,7 +10,7 @@ import type { TrainExample } from '../../src/data/examples.js';
 import { parseHistory, rankByVariance } from '../../src/data/selection.js';
 import type { CausalLM } from '../../src/model/transformer.js';
 import { parseModelConfig } from '../../src/model/config.js';
-import { planScoring } from '../../src/plan/scoring.js';
+import { planScoring } from '../../src/memory-plan/scoring.js';
 import { scorePool } from '../../src/rl/pool-scoring.js';
 import type { Sample, SamplingOptions } from '../../src/sampling/generate.js';
 import { buildTinyQwenModel } from '../helpers/tiny-model.js';

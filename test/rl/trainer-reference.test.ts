@@ -11,7 +11,7 @@
 //    gradients ends at our weights to <= 1e-6.
 //    The first update has ratio 1 everywhere; the later ones run on moved weights, where the
 //    ratio clip is active (asserted), so a dropped clip or swapped log-probs change them.
-//    The data-parallel reduction is covered by transitivity: test/dist/data-parallel.test.ts
+//    The data-parallel reduction is covered by transitivity: test/distributed/data-parallel.test.ts
 //    holds 2 ranks = 1 process to <= 1e-6.
 // 2. Behaviour: after one policy-gradient step on a toy reward, the log-probability of the
 //    rewarded rollouts rises and that of the unrewarded ones falls, by far more than rounding.

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tensor } from '../../src/engine/creation.js';
-import { fromEnv, initProcessGroup } from '../../src/dist/process-group.js';
-import { freePort } from '../../src/dist/launch.js';
+import { fromEnv, initProcessGroup } from '../../src/distributed/process-group.js';
+import { freePort } from '../../src/distributed/launch.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pg-worker.js');
 

@@ -24,7 +24,7 @@ export function planScoring(model: ModelConfig, x: {
 }): ScoringPlan {
   const weights = x.computeBytes * parameterCount(model);
   const samplingWorkspace = samplingWorkspaceBytes(model, x.rows);
-  // The planner's margin (src/plan/plan.ts): 5% of the memory, at least 2 GB; at most half of a small budget.
+  // The planner's margin (src/memory-plan/plan.ts): 5% of the memory, at least 2 GB; at most half of a small budget.
   const margin = Math.min(Math.max(2e9, 0.05 * x.memoryBytes), 0.5 * x.memoryBytes);
   const kvBudget = Math.max(0, x.memoryBytes - margin - weights - samplingWorkspace);
   const rowBytes = (x.promptTokens + x.maxNewTokens) * kvBytesPerToken(model, x.computeBytes);

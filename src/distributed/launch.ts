@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../errors.js';
 
 /** A TCP port that was free a moment ago on `host` (the OS picks it; a race with other programs is possible but rare). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -44,7 +44,7 @@ interface Exit { rank: number; pid: number; code: number | null; signal: NodeJS.
 
 export function describe(e: Pick<Exit, 'code' | 'signal'>): string {
   // SIGABRT is how PyTorch's NCCL watchdog ends a rank whose collective failed or timed out
-  // (TORCH_NCCL_ASYNC_ERROR_HANDLING=3, src/dist/process-group.ts ncclEnvironment).
+  // (TORCH_NCCL_ASYNC_ERROR_HANDLING=3, src/distributed/process-group.ts ncclEnvironment).
   if (e.signal === 'SIGABRT') return 'was killed by SIGABRT (with NCCL: a collective failed or timed out; the rank\'s log above says which)';
   return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
 }

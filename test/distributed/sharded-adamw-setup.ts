@@ -1,4 +1,4 @@
-// Parameters, gradients and AdamW settings shared by test/dist/sharded-adamw.test.ts and its
+// Parameters, gradients and AdamW settings shared by test/distributed/sharded-adamw.test.ts and its
 // worker ranks: the same numbers in every process (seeded).
 import { fromBytes, manualSeed, randn, type Tensor } from '../../src/engine/index.js';
 import { SafetensorsReader } from '../../src/model/safetensors.js';

@@ -1,9 +1,9 @@
-// One process of test/dist/zero-trainer.test.ts: GRPO steps on a tiny model through the library
+// One process of test/distributed/zero-trainer.test.ts: GRPO steps on a tiny model through the library
 // API, joining the process group the torchrun variables describe (none: one process); `resume`
 // continues the run in OUT instead of starting it.
 //   node zero-trainer-worker.js new|resume MODEL DATA OUT GRPO_JSON
-import { DataParallel } from '../../src/dist/data-parallel.js';
-import { fromEnv } from '../../src/dist/process-group.js';
+import { DataParallel } from '../../src/distributed/data-parallel.js';
+import { fromEnv } from '../../src/distributed/process-group.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
 import type { RewardFunction } from '../../src/rl/rewards.js';
 

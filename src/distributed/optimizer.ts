@@ -1,6 +1,6 @@
 // The policy optimizer of a run, chosen in one place: AdamW whole on every rank (zeroStage 0,
 // and every single-process run), or the ZeRO-1 sharded AdamW (zeroStage 1 over more than one
-// rank, src/dist/sharded-adamw.ts) with the same step/zeroGrad/lr/dispose. The trainer
+// rank, src/distributed/sharded-adamw.ts) with the same step/zeroGrad/lr/dispose. The trainer
 // constructs its optimizer only through this function.
 import { AdamW, type AdamWOptions } from '../engine/optim.js';
 import type { Tensor } from '../engine/tensor.js';

@@ -1,5 +1,5 @@
-// Which rank owns which parameter under ZeRO-1 (src/dist/sharded-adamw.ts), and what the memory
-// plan (src/plan/plan.ts) counts for the largest shard. Pure arithmetic, no tensors: every rank
+// Which rank owns which parameter under ZeRO-1 (src/distributed/sharded-adamw.ts), and what the memory
+// plan (src/memory-plan/plan.ts) counts for the largest shard. Pure arithmetic, no tensors: every rank
 // computes the same assignment from the parameter sizes alone, with no communication.
 //
 // Whole tensors are assigned (no tensor is split), so the fused AdamW kernel updates each owned

@@ -1,4 +1,4 @@
-// One rank of test/dist/sharded-adamw.test.ts (not a test itself): gloo on localhost.
+// One rank of test/distributed/sharded-adamw.test.ts (not a test itself): gloo on localhost.
 //   node sharded-adamw-worker.js RANK WORLD PORT DIR
 // Every rank adds its own random gradients, all-reduces them (sum), clips them (1.0) and steps
 // ShardedAdamW 3 times; saves its shard into DIR/ckpt; then two fresh optimizers continue for 2
@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { clipGradNorm, tidy } from '../../src/engine/index.js';
-import { initProcessGroup } from '../../src/dist/process-group.js';
-import { ShardedAdamW } from '../../src/dist/sharded-adamw.js';
+import { initProcessGroup } from '../../src/distributed/process-group.js';
+import { ShardedAdamW } from '../../src/distributed/sharded-adamw.js';
 import { tensorToWrite } from '../../src/model/checkpoint.js';
 import { writeSafetensors } from '../../src/model/safetensors.js';
 import { ADAMW, makeGrads, makeParams } from './sharded-adamw-setup.js';

@@ -10,11 +10,11 @@ import { describe, test } from 'node:test';
 import { repoRoot } from '../helpers/paths.js';
 import { parseModelConfig } from '../../src/model/config.js';
 import { parameterShapes } from '../../src/model/transformer.js';
-import { activationBytes, headWorkspaceBytes } from '../../src/plan/memory.js';
-import { COMM_BUCKET_BYTES, planMemory, type PlanInputs } from '../../src/plan/plan.js';
-import { partitionParameters, shardSizes } from '../../src/dist/partition.js';
+import { activationBytes, headWorkspaceBytes } from '../../src/memory-plan/memory.js';
+import { COMM_BUCKET_BYTES, planMemory, type PlanInputs } from '../../src/memory-plan/plan.js';
+import { partitionParameters, shardSizes } from '../../src/distributed/partition.js';
 import { markdown, planTable } from '../../bench/plan-dist.js';
-import { DEFAULT_BUCKET_BYTES } from '../../src/dist/process-group.js';
+import { DEFAULT_BUCKET_BYTES } from '../../src/distributed/process-group.js';
 
 /** Qwen/Qwen2.5-Math-1.5B config.json (the fields that matter, as published; as in plan.test.ts). */
 const QWEN25_MATH_15B = {

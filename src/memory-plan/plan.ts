@@ -9,17 +9,17 @@
 // A margin (5% of the device, at least 2 GB) covers the CUDA context, kernels' workspaces and
 // allocator fragmentation.
 //
-// Data parallel over N ranks (rlvr train --nproc N; src/dist/): every number is per GPU. Each rank
+// Data parallel over N ranks (rlvr train --nproc N; src/distributed/): every number is per GPU. Each rank
 // holds full float32 weights and gradients (gradients are all-reduced, not sharded), its share
 // of the groups (ceil(trainBatchSize / N) prompts × groupSize rollouts: KV cache and sampling
 // workspace shrink), and micro-batches of the same token budget. With ZeRO-1 (grpo.zeroStage 1,
-// src/dist/sharded-adamw.ts) a rank keeps AdamW state only for the parameters it owns: the
-// largest shard of src/dist/partition.ts (whole tensors, so not exactly P / N). Collectives pack
-// tensors into flat buckets (src/dist/process-group.ts): one bucket is counted in the update phase
+// src/distributed/sharded-adamw.ts) a rank keeps AdamW state only for the parameters it owns: the
+// largest shard of src/distributed/partition.ts (whole tensors, so not exactly P / N). Collectives pack
+// tensors into flat buckets (src/distributed/process-group.ts): one bucket is counted in the update phase
 // of a run over more than one rank (the gradient all-reduce, then ZeRO-1's parameter broadcast).
 import type { ModelConfig } from '../model/config.js';
 import { parameterShapes } from '../model/transformer.js';
-import { shardSizes } from '../dist/partition.js';
+import { shardSizes } from '../distributed/partition.js';
 import {
   activationBytes, headWorkspaceBytes, kvBytesPerToken, parameterCount, samplingWorkspaceBytes,
 } from './memory.js';
@@ -108,7 +108,7 @@ export interface MemoryPlan {
 }
 
 const GB = 1e9;
-/** Bytes of one flat collective bucket: DEFAULT_BUCKET_BYTES of src/dist/process-group.ts (a test keeps them equal). */
+/** Bytes of one flat collective bucket: DEFAULT_BUCKET_BYTES of src/distributed/process-group.ts (a test keeps them equal). */
 export const COMM_BUCKET_BYTES = 32 * 1024 * 1024;
 const MAX_MICRO_BATCH_TOKENS = 32768;
 const STEP = 1024;

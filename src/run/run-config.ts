@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { dotted, formatIssues, jsonErrorText, show, UserError } from './errors.js';
+import { dotted, formatIssues, jsonErrorText, show, UserError } from '../errors.js';
 import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, grpoConfig, PRESETS, withMatchingMiniBatch, type GRPOConfig } from '../rl/config.js';
 import { OVERLONG_MODES } from '../rl/overlong.js';
 import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
@@ -44,7 +44,7 @@ const FingerprintSchema = z.strictObject({
   data: z.string(),
 });
 
-/** Data parallel over several processes (src/dist/; docs/distributed.md). */
+/** Data parallel over several processes (src/distributed/; docs/distributed.md). */
 const DistributedSchema = z.strictObject({
   nproc: z.number().int().min(1).max(1024).default(1)
     .describe('Ranks (processes; one per GPU) that `rlvr train` starts on this node, each running the same command with the torchrun variables (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT) set. 1 = this process trains alone. A scheduler of your own can instead start every rank itself with those variables set. Default 1.'),

@@ -1,5 +1,5 @@
 // ZeRO-1 (Rajbhandari et al. 2020, stage 1): AdamW whose state is split over the data-parallel
-// ranks. Each rank owns a balanced share of the parameters (whole tensors, src/dist/partition.ts),
+// ranks. Each rank owns a balanced share of the parameters (whole tensors, src/distributed/partition.ts),
 // keeps exp_avg / exp_avg_sq only for those, updates them with the same fused kernel as AdamW
 // (src/engine/optim.ts), then every parameter is broadcast from its owner, so all ranks end the
 // step with identical weights. The AdamW state's memory divides by N; weights and gradients
@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AdamW, type AdamWOptions } from '../engine/optim.js';
 import { fromBytes } from '../engine/creation.js';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../errors.js';
 import { tidy } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { tensorToWrite } from '../model/checkpoint.js';

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { repoRoot } from '../helpers/paths.js';
 import { parseModelConfig } from '../../src/model/config.js';
-import { activationBytesPerTokenLayer, kvBytesPerToken, parameterCount } from '../../src/plan/memory.js';
-import { RunConfigBuilder } from '../../src/config/run-config.js';
-import { parseBytes, planMemory, planRun, type PlanInputs } from '../../src/plan/plan.js';
+import { activationBytesPerTokenLayer, kvBytesPerToken, parameterCount } from '../../src/memory-plan/memory.js';
+import { RunConfigBuilder } from '../../src/run/run-config.js';
+import { parseBytes, planMemory, planRun, type PlanInputs } from '../../src/memory-plan/plan.js';
 
 /** Qwen/Qwen2.5-Math-1.5B config.json (the fields that matter, as published). */
 export const QWEN25_MATH_15B = {

@@ -1,7 +1,7 @@
-// One rank of test/dist/process-group.test.ts: runs the collectives named by argv[2] on
+// One rank of test/distributed/process-group.test.ts: runs the collectives named by argv[2] on
 // tensors that depend on the rank and prints the results as one JSON line.
 import { tensor, arange, zeros } from '../../src/engine/creation.js';
-import { fromEnv } from '../../src/dist/process-group.js';
+import { fromEnv } from '../../src/distributed/process-group.js';
 
 const mode = process.argv[2] ?? 'collectives';
 const timeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 60_000);

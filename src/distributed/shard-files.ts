@@ -1,4 +1,4 @@
-// Names of ZeRO-1 optimizer shard files in a checkpoint folder (written by src/dist/sharded-adamw.ts,
+// Names of ZeRO-1 optimizer shard files in a checkpoint folder (written by src/distributed/sharded-adamw.ts,
 // checked by src/rl/checkpoints.ts). Pure file-name logic: no tensors.
 import * as fs from 'node:fs';
 

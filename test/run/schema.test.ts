@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { UserError, didYouMean } from '../../src/config/errors.js';
-import { RunConfigBuilder, coerceFlag, describeConfig } from '../../src/config/run-config.js';
+import { UserError, didYouMean } from '../../src/errors.js';
+import { RunConfigBuilder, coerceFlag, describeConfig } from '../../src/run/run-config.js';
 import { GRPO_KEYS, PAPER_GRPO_CONFIG, PRESETS, grpoConfig, validateConfig, type GRPOConfig } from '../../src/rl/config.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-schema-'));

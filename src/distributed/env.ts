@@ -1,7 +1,7 @@
 // The torchrun environment variables: how a rank learns who it is. `rlvr train --nproc N` sets
 // them for the ranks it starts; a scheduler of one's own (Slurm, k8s) can set them instead and
 // start `rlvr train` once per rank.
-import { UserError } from '../config/errors.js';
+import { UserError } from '../errors.js';
 
 export interface DistEnv {
   /** This process's rank among all ranks, 0..worldSize-1 (RANK). */

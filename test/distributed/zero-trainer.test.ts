@@ -1,4 +1,4 @@
-// ZeRO-1 in the data-parallel trainer (grpo.zeroStage 1, src/dist/optimizer.ts): 2 gloo ranks
+// ZeRO-1 in the data-parallel trainer (grpo.zeroStage 1, src/distributed/optimizer.ts): 2 gloo ranks
 // give the weights of one process with whole AdamW after 2 steps (<= 1e-6), each rank writes its
 // optimizer shard into the checkpoint, a 2-rank resume continues to step 3 as the uninterrupted
 // run, and resuming the sharded checkpoint without ZeRO-1 is refused in one line.
@@ -9,9 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launch } from '../../src/dist/launch.js';
+import { launch } from '../../src/distributed/launch.js';
 import { checkpointProblem } from '../../src/rl/checkpoints.js';
-import { shardedOnlyProblem } from '../../src/dist/shard-files.js';
+import { shardedOnlyProblem } from '../../src/distributed/shard-files.js';
 import { buildTinyQwenModel } from '../helpers/tiny-model.js';
 import { maxAbsDiff, readWeights } from '../helpers/weights.js';
 

@@ -55,7 +55,7 @@ export interface ProcessGroupOptions {
  * host, so a failed or hung collective never reaches JavaScript; PyTorch's watchdog sees it (a hang
  * after the group's timeout, `distributed.timeoutSeconds`) and with TORCH_NCCL_ASYNC_ERROR_HANDLING=3
  * ("SkipCleanUp": abort the communicators, then end the process) the rank dies, the launcher's
- * other ranks follow, and the launcher prints its one line naming the rank (src/dist/launch.ts).
+ * other ranks follow, and the launcher prints its one line naming the rank (src/distributed/launch.ts).
  * 3 is PyTorch's default in recent releases; it is set explicitly where neither it nor the older
  * NCCL_ASYNC_ERROR_HANDLING is set (a user's value is kept). TORCH_NCCL_BLOCKING_WAIT stays unset
  * (it would make every collective a host sync).
@@ -86,6 +86,7 @@ export class ProcessGroup {
   /** Where allReduceNumbers' tensors live: the CPU for gloo, the rank's GPU for NCCL (it reduces CUDA tensors only). */
   readonly numbersDevice: string;
   #group: GroupHandle | null;
+  /** Held only so the native store lives as long as the group (the GC would otherwise close it). */
   #store: StoreHandle | null;
 
   private constructor(rank: number, worldSize: number, backend: BackendName | 'none', group: GroupHandle | null, store: StoreHandle | null, bucketBytes: number, numbersDevice = 'cpu') {
@@ -240,7 +241,7 @@ export class ProcessGroup {
   close(): void {
     if (this.#group) native.distClose(this.#group);
     this.#group = null;
-    this.#store = null;
+    if (this.#store) this.#store = null;
   }
 }
 

@@ -1,9 +1,9 @@
-// One process of test/dist/data-parallel.test.ts: a few GRPO steps on a tiny model through the
+// One process of test/distributed/data-parallel.test.ts: a few GRPO steps on a tiny model through the
 // library API, joining the process group the torchrun variables describe (none: one process).
 // A deterministic reward of the sampled tokens gives the groups reward variance (a random model
 // boxes no answers), so the policy gradient, not only the entropy and weight decay, moves weights.
-import { DataParallel } from '../../src/dist/data-parallel.js';
-import { fromEnv } from '../../src/dist/process-group.js';
+import { DataParallel } from '../../src/distributed/data-parallel.js';
+import { fromEnv } from '../../src/distributed/process-group.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
 import type { RewardFunction } from '../../src/rl/rewards.js';
 

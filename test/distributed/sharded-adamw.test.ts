@@ -1,4 +1,4 @@
-// ZeRO-1 (src/dist/sharded-adamw.ts) over 2 gloo ranks on localhost against AdamW in this one
+// ZeRO-1 (src/distributed/sharded-adamw.ts) over 2 gloo ranks on localhost against AdamW in this one
 // process on the same global gradients: the same weights after 3 steps (<= 1e-6), half the
 // optimizer state per rank, and checkpoints: per-rank shards resume to the same weights after
 // 2 more steps, a whole AdamW file converts, a different world size is refused in one line.
@@ -12,10 +12,10 @@ import { describe, test } from 'node:test';
 import { AdamW, clipGradNorm, tidy, type Tensor } from '../../src/engine/index.js';
 import { tensorToWrite } from '../../src/model/checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from '../../src/model/safetensors.js';
-import { ShardedAdamW } from '../../src/dist/sharded-adamw.js';
+import { ShardedAdamW } from '../../src/distributed/sharded-adamw.js';
 import { checkpointProblem } from '../../src/rl/checkpoints.js';
 import { ADAMW, SHAPES, makeGrads, makeParams } from './sharded-adamw-setup.js';
-import { freePort } from '../../src/dist/launch.js';
+import { freePort } from '../../src/distributed/launch.js';
 
 const WORLD = 2;
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sharded-adamw-worker.js');

@@ -3,8 +3,8 @@
 // user's own value kept), and the launcher's one line says what a SIGABRT means.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ncclEnvironment } from '../../src/dist/process-group.js';
-import { describe as describeExit } from '../../src/dist/launch.js';
+import { ncclEnvironment } from '../../src/distributed/process-group.js';
+import { describe as describeExit } from '../../src/distributed/launch.js';
 
 test('the watchdog ends a rank on a failed or timed-out collective unless the user chose otherwise', () => {
   assert.deepEqual(ncclEnvironment({}), { TORCH_NCCL_ASYNC_ERROR_HANDLING: '3' });

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launch } from '../../src/dist/launch.js';
+import { launch } from '../../src/distributed/launch.js';
 import { checkpointName } from '../../src/rl/checkpoints.js';
 import { buildTinyQwenModel } from '../helpers/tiny-model.js';
 import { maxAbsDiff, readWeights } from '../helpers/weights.js';
