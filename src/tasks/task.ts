@@ -5,7 +5,6 @@
 // (`tasks/math/`, the paper's task) is one Task, the demo's arithmetic another, countdown a third.
 // A new task is one folder with one file that exports a Task and one line in `tasks/registry.ts`.
 import type { ChatMessage } from '../tokenizer/chat.js';
-import type { TrainExample } from '../data/examples.js';
 import type { Rewards } from '../rl/rewards.js';
 
 /** One evaluation response's verdict. */
