@@ -11,6 +11,7 @@ import { readConfig } from '../model/checkpoint.js';
 import { fmt, formatPlan, parseBytes, planRun } from '../memory-plan/plan.js';
 import { CliError, intOption, parseArgs } from './args.js';
 import { RunConfigBuilder } from '../run/run-config.js';
+import { isAccelerator } from '../engine/device.js';
 
 const USAGE = 'usage: rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB] [--nproc N [--nnodes M]] [--set zeroStage=1] [--json]';
 const OPTIONS = {
@@ -88,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
 
 /** Total memory of the CUDA device named (0 when none is visible). Loads the addon only for CUDA. */
 async function visibleDeviceBytes(device: string): Promise<number> {
-  if (!device.startsWith('cuda')) return 0;
+  if (!isAccelerator(device)) return 0;
   const { cuda } = await import('../engine/index.js');
   return cuda.isAvailable() ? cuda.memoryStats(device).totalBytes : 0;
 }

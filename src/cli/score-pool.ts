@@ -3,13 +3,14 @@
 // by src/memory-plan/scoring.ts (no log-probs, no optimizer: weights + KV budget + sampling workspace).
 import { plural } from '../errors.js';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CliError, intOption, numberOption } from './args.js';
 import { applyThreads, threadsChoice } from './threads.js';
 import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
 import type { TrainExample } from '../data/examples.js';
 import { formatDuration } from '../util/duration.js';
+import { isAccelerator } from '../engine/device.js';
+import { deviceMemoryBytes } from '../engine/device-memory.js';
 
 type Options = Record<string, string | boolean | undefined>;
 
@@ -60,7 +61,7 @@ export async function runScorePool(options: Options): Promise<number> {
   const { fmt } = await import('../memory-plan/plan.js');
   const memoryBytes = options['memory'] !== undefined
     ? numberOption(options['memory'], 'memory', 0) * 1e9
-    : device.startsWith('cuda') ? cuda.memoryStats(device).totalBytes : os.freemem();
+    : deviceMemoryBytes(device, isAccelerator(device) ? 'total' : 'free');
   const longestPrompt = Math.max(...examples.map((ex) => tokenizer.encode(renderPrompt(ex), { addSpecialTokens: false }).length));
   const plan = planScoring(model.config, { memoryBytes, rows: batch * rollouts, promptTokens: longestPrompt, maxNewTokens, computeBytes: model.dtype === 'float32' ? 4 : 2 });
   if (!plan.fits) {

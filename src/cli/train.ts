@@ -24,6 +24,7 @@ import type { GRPOConfig } from '../rl/config.js';
 import type { StepMetrics } from '../rl/trainer.js';
 import { parseArgs, type OptionSpec } from './args.js';
 import { applyThreads, threadsChoice } from './threads.js';
+import { isAccelerator, rankDevice } from '../engine/device.js';
 
 const USAGE = 'usage: rlvr train (--config FILE | --model DIR --data FILE) [options]   |   rlvr train --out RUN --resume [options]';
 const OPTIONS: Record<string, OptionSpec> = {
@@ -113,10 +114,10 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   // Each rank of a data-parallel run uses its own GPU: cuda:LOCAL_RANK.
   const { cuda } = await import('../engine/index.js');
   const baseDevice = rc.device ?? cuda.defaultDevice();
-  const device = distEnv && distEnv.worldSize > 1 && baseDevice.startsWith('cuda') ? `cuda:${distEnv.localRank}` : baseDevice;
+  const device = distEnv ? rankDevice(baseDevice, distEnv.localRank, distEnv.worldSize) : baseDevice;
   // The current device before any CUDA work: stream pools (CUDA graphs) and NCCL otherwise use cuda:0.
   // (Without CUDA, --device cuda fails later with the model checks' own message.)
-  if (device.startsWith('cuda') && cuda.isAvailable()) cuda.setDevice(device);
+  if (isAccelerator(device) && cuda.isAvailable()) cuda.setDevice(device);
   // Data, validation problems, models, tokenizer, stop tokens, reward and validation: built as the
   // library builds them (GRPOTrainer.fromPretrained), in one place.
   const { buildTrainerParts } = await import('../rl/pretrained.js');

@@ -13,6 +13,7 @@ import { native, type GroupHandle, type StoreHandle } from '../engine/native.js'
 import type { Tensor } from '../engine/tensor.js';
 import { tidy } from '../engine/scope.js';
 import { readDistEnv } from './env.js';
+import { deviceCaps } from '../engine/device.js';
 
 export type ReduceOp = 'sum' | 'max' | 'min';
 export type BackendName = 'gloo' | 'nccl';
@@ -113,7 +114,7 @@ export class ProcessGroup {
     if (o.masterPort === undefined) throw new DistributedError('a process group of more than one rank needs masterPort');
     const device = o.device ?? 'cpu';
     const backend: BackendName = o.backend === undefined || o.backend === 'auto'
-      ? (device.startsWith('cuda') && native.hasNccl ? 'nccl' : 'gloo') : o.backend;
+      ? (deviceCaps(device).collectiveBackend === 'nccl' && native.hasNccl ? 'nccl' : 'gloo') : o.backend;
     if (backend === 'nccl' && !native.hasNccl) throw new DistributedError('backend nccl: this build of the addon has no NCCL (it needs a CUDA libtorch and nccl.h at build time); use gloo');
     const addr = o.masterAddr ?? '127.0.0.1';
     const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -10,13 +10,14 @@
 // trainer keeps one region around all micro-batches of an update.
 import { dtypeCode, dtypeFromCode, type DType, type Device } from './dtype.js';
 import { native } from './native.js';
+import { deviceCaps } from './device.js';
 
 /** What a run asks for; 'auto' is bf16 on CUDA and float32 elsewhere. */
 export type ComputeDTypeSetting = 'auto' | 'float32' | 'bfloat16' | 'float16';
 
 /** The dtype matmuls run in on `device` for a setting. */
 export function resolveComputeDtype(setting: ComputeDTypeSetting, device: Device): 'float32' | 'bfloat16' | 'float16' {
-  if (setting === 'auto') return device.startsWith('cuda') ? 'bfloat16' : 'float32';
+  if (setting === 'auto') return deviceCaps(device).autoComputeDtype;
   return setting;
 }
 

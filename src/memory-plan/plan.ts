@@ -20,6 +20,7 @@
 import type { ModelConfig } from '../model/config.js';
 import { parameterShapes } from '../model/transformer.js';
 import { shardSizes } from '../distributed/partition.js';
+import { deviceCaps } from '../engine/device.js';
 import {
   activationBytes, headWorkspaceBytes, kvBytesPerToken, parameterCount, samplingWorkspaceBytes,
 } from './memory.js';
@@ -277,7 +278,7 @@ export function planRun(model: ModelConfig, settings: PlanSettings, device: stri
     microBatchTokens: auto(settings.microBatchTokens), activationCheckpointing: auto(settings.activationCheckpointing),
     kvBudgetBytes: auto(settings.kvBudgetBytes), zeroStage: settings.zeroStage,
     // A CPU gains nothing from micro-batches beyond the former default.
-    maxMicroBatchTokens: device.startsWith('cuda') ? undefined : 16384,
+    maxMicroBatchTokens: deviceCaps(device).maxMicroBatchTokens,
     ...extra,
   });
 }

@@ -9,9 +9,8 @@
 // drops the current step at its next check point (before the update); either way a checkpoint of
 // the last completed step is written and `stopped` is set (the CLI maps SIGINT/SIGTERM to these).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { AdamW, autocast, cat, zeros, clipGradNorm, clipGradNormTensor, cuda, fromBytes, hostReads, resolveComputeDtype, setAllowTF32, tidy, type Tensor } from '../engine/index.js';
+import { AdamW, autocast, cat, zeros, clipGradNorm, clipGradNormTensor, fromBytes, hostReads, resolveComputeDtype, setAllowTF32, tidy, type Tensor } from '../engine/index.js';
 import { AccuracyHistory, type AccuracyHistoryState } from '../data/selection.js';
 import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
@@ -43,6 +42,8 @@ import { createPolicyOptimizer, type PolicyOptimizer } from '../distributed/opti
 import { ShardedAdamW } from '../distributed/sharded-adamw.js';
 import { shardedOnlyProblem } from '../distributed/shard-files.js';
 import { STAT_NAMES, accumulatePolicyGradient, microBatches, responseLogprobs, type Sequence, type TokenTargets } from './policy.js';
+import { deviceCaps, isAccelerator } from '../engine/device.js';
+import { deviceMemoryBytes } from '../engine/device-memory.js';
 
 export interface TextCodec {
   /** `addSpecialTokens: false` for rendered chat prompts: the template already wrote BOS (Llama-3). */
@@ -201,11 +202,11 @@ export class GRPOTrainer {
     }
     // float32 matmuls that remain (e.g. with computeDtype float32) use TF32 tensor cores on CUDA.
     const device = opts.policy.device;
-    if (device.startsWith('cuda')) setAllowTF32(true);
+    if (deviceCaps(device).tf32) setAllowTF32(true);
     // The memory plan (the same as `rlvr plan`): micro-batch budget, checkpointing and KV budget.
-    const deviceBytes = opts.deviceMemoryBytes ?? (device.startsWith('cuda') ? cuda.memoryStats(device).totalBytes : os.totalmem());
+    const deviceBytes = opts.deviceMemoryBytes ?? deviceMemoryBytes(device, 'total');
     this.plan = planRun(opts.policy.config, opts.config, device, deviceBytes, this.computeDtype, { worldSize: this.dp.worldSize });
-    if (!this.plan.fits && (device.startsWith('cuda') || opts.deviceMemoryBytes !== undefined)) {
+    if (!this.plan.fits && (isAccelerator(device) || opts.deviceMemoryBytes !== undefined)) {
       throw new UserError(`the run does not fit on ${device} (${fmt(deviceBytes)}): ${this.plan.problems.join('; ')}. See \`rlvr plan\` for the breakdown`);
     }
     // Every rank starts from rank 0's weights (they loaded the same files; this makes it certain).

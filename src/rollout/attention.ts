@@ -16,6 +16,7 @@
 //      mask, and all lengths live in device tensors (CUDA-graph safe).
 // Other devices/dtypes (e.g. fp32 on CUDA): the same CPU-form layout, attention written out.
 import { F, opMany, type Tensor } from '../engine/index.js';
+import { deviceCaps } from '../engine/device.js';
 
 export interface DecodeAttentionInputs {
   /** Queries after RoPE [B, H, 1, D]. */
@@ -54,7 +55,7 @@ export interface DecodeIndex {
 
 /** True where the variable-length flash kernel applies (CUDA with a half-precision dtype). */
 export function useVarlen(device: string, dtype: string): boolean {
-  return device.startsWith('cuda') && (dtype === 'bfloat16' || dtype === 'float16');
+  return deviceCaps(device).varlenAttention && (dtype === 'bfloat16' || dtype === 'float16');
 }
 
 /** Attention output [B, H, D] for one decode step. */

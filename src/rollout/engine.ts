@@ -24,6 +24,7 @@ import { useVarlen, type DecodeIndex } from './attention.js';
 import { RolloutForward } from './forward.js';
 import { KVMeter, PromptKV, RowKV, kvBytesPerToken } from './kv-store.js';
 import { sampleNext } from './sample.js';
+import { deviceCaps } from '../engine/device.js';
 
 export interface RolloutOptions extends SamplingOptions {
   /**
@@ -103,7 +104,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
   const generator = new Generator({ seed: opts.seed ?? 0, device });
   const kvDtype = fwd.computeDtype;
   const varlenLayout = opts.attentionLayout === 'varlen' || useVarlen(device, kvDtype);
-  const wantGraphs = device.startsWith('cuda') && (opts.cudaGraphs ?? true) && useVarlen(device, kvDtype) && cuda.isAvailable();
+  const wantGraphs = deviceCaps(device).graphs && (opts.cudaGraphs ?? true) && useVarlen(device, kvDtype) && cuda.isAvailable();
   let graphs = wantGraphs && cuda.hasGraphs();
   if (wantGraphs && !graphs) stats.graphError = 'the native addon has no CUDA graphs (built without them or against a CPU libtorch): decoding ran eagerly';
   let prompt: PromptKV | null = null;
@@ -352,7 +353,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
  * CPU: unlimited.
  */
 export function defaultKvBudget(device: string, rows: number, vocab: number, topP: boolean): number {
-  if (!device.startsWith('cuda')) return Infinity;
+  if (!deviceCaps(device).deviceMemory) return Infinity;
   return kvBudgetFrom(cuda.memoryStats(device), rows, vocab, topP);
 }
 

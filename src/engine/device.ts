@@ -1,0 +1,63 @@
+// What each kind of device can do, in one table: the only place that decides by a device's name.
+//
+// Everything else asks `deviceCaps(device)` instead of testing `device.startsWith('cuda')`, so a
+// new accelerator is one row here (plus its build in the addon), not a search through the code.
+// Pure: no addon is loaded (`rlvr plan` runs without one); memory queries are in device-memory.ts.
+
+/** The device kinds the engine knows. */
+export type DeviceKind = 'cpu' | 'cuda';
+
+export interface DeviceCaps {
+  kind: DeviceKind;
+  /** What `computeDtype: 'auto'` resolves to (bf16 autocast where the hardware has fast bf16 matmuls). */
+  autoComputeDtype: 'float32' | 'bfloat16';
+  /** The variable-length flash attention kernel exists here (for half-precision KV caches). */
+  varlenAttention: boolean;
+  /** Decode steps may be captured and replayed as CUDA graphs. */
+  graphs: boolean;
+  /** The c10d backend `backend: 'auto'` picks (when the addon was built with it). */
+  collectiveBackend: 'nccl' | 'gloo';
+  /** TF32 matmuls are allowed for fp32 work (Ampere and later; what verl and TRL set). */
+  tf32: boolean;
+  /** Memory is a fixed device budget (KV cache and micro-batches sized from it); false: host RAM. */
+  deviceMemory: boolean;
+  /** Each data-parallel rank takes its own device `<kind>:<localRank>`. */
+  devicePerRank: boolean;
+  /**
+   * Cap on tokens per training micro-batch when the planner does not size it from device memory
+   * (CPU: 16,384, issue 23's measured cache-friendly size); undefined: sized by the planner.
+   */
+  maxMicroBatchTokens: number | undefined;
+}
+
+const CAPS: Record<DeviceKind, DeviceCaps> = {
+  cpu: {
+    kind: 'cpu', autoComputeDtype: 'float32', varlenAttention: false, graphs: false, collectiveBackend: 'gloo',
+    tf32: false, deviceMemory: false, devicePerRank: false, maxMicroBatchTokens: 16384,
+  },
+  cuda: {
+    kind: 'cuda', autoComputeDtype: 'bfloat16', varlenAttention: true, graphs: true, collectiveBackend: 'nccl',
+    tf32: true, deviceMemory: true, devicePerRank: true, maxMicroBatchTokens: undefined,
+  },
+};
+
+/** The kind of a device name: 'cpu', 'cuda', 'cuda:1'. Unknown names are CPU-like (the engine rejects them itself). */
+export function deviceKind(device: string): DeviceKind {
+  return /^cuda(:\d+)?$/.test(device) ? 'cuda' : 'cpu';
+}
+
+/** What `device` can do. */
+export function deviceCaps(device: string): DeviceCaps {
+  return CAPS[deviceKind(device)];
+}
+
+/** Whether `device` is an accelerator with its own memory (not the host CPU). */
+export function isAccelerator(device: string): boolean {
+  return deviceCaps(device).deviceMemory;
+}
+
+/** The device a data-parallel rank uses: `<kind>:<localRank>` where each rank has its own device. */
+export function rankDevice(device: string, localRank: number, worldSize: number): string {
+  const caps = deviceCaps(device);
+  return worldSize > 1 && caps.devicePerRank ? `${caps.kind}:${localRank}` : device;
+}
