@@ -40,14 +40,22 @@ function demoSeeds() {
   for (const s of d.perSeed) {
     const t = s.tests;
     const ab = (x, tt) => (x ? `${pct(x.p)}${tt ? ` (p ${tt.mcnemarP < 0.001 ? tt.mcnemarP.toExponential(0) : tt.mcnemarP.toFixed(3)})` : ''}` : 'n/a');
-    lines.push(`| ${s.seed} | π${s.selected.rank} = ${s.selected.question.replace(/\*/g, '\\*')} (${s.selected.family}; ${s.selected.baseAccuracy === null ? '?' : s.selected.baseAccuracy.toFixed(2)}) | ` +
-      `${share(s.heldOut.before.p, s.heldOut.before.n)} → **${share(s.heldOut.after.p, s.heldOut.after.n)}** | ` +
-      `${pct(s.otherFamilies.before)} → ${pct(s.otherFamilies.after)} (${ratio(s.otherFamilies.ratio)}) | ${pct(s.peak.value)} (${s.peak.step}) | ` +
-      `${s.saturationStep ?? 'never'}; ${s.postSaturation ? `${s.postSaturation.newHighs} of ${s.postSaturation.evaluationsAfter}` : '-'} | ` +
-      `${ab(s.ablations.pgOnly, t?.pgOnly)} | ${ab(s.ablations.entropyOnly, t?.entropyOnly)} | ${ab(s.ablations.random, t?.random)} | ${(s.seconds / 60).toFixed(0)} |`);
+    lines.push(
+      `| ${s.seed} | π${s.selected.rank} = ${s.selected.question.replace(/\*/g, '\\*')} (${s.selected.family}; ${s.selected.baseAccuracy === null ? '?' : s.selected.baseAccuracy.toFixed(2)}) | ` +
+        `${share(s.heldOut.before.p, s.heldOut.before.n)} → **${share(s.heldOut.after.p, s.heldOut.after.n)}** | ` +
+        `${pct(s.otherFamilies.before)} → ${pct(s.otherFamilies.after)} (${ratio(s.otherFamilies.ratio)}) | ${pct(s.peak.value)} (${s.peak.step}) | ` +
+        `${s.saturationStep ?? 'never'}; ${s.postSaturation ? `${s.postSaturation.newHighs} of ${s.postSaturation.evaluationsAfter}` : '-'} | ` +
+        `${ab(s.ablations.pgOnly, t?.pgOnly)} | ${ab(s.ablations.entropyOnly, t?.entropyOnly)} | ${ab(s.ablations.random, t?.random)} | ${(s.seconds / 60).toFixed(0)} |`,
+    );
   }
   lines.push('', '| claim | seeds showing it | the number it rests on: mean [min, max] |', '|---|---|---|');
-  const unit = { generalises: ['x', 2], postSaturation: [' points', 1], pgOnlyClose: [' points', 1], entropyFarBelow: [' points', 1], randomFarBelow: [' points', 1] };
+  const unit = {
+    generalises: ['x', 2],
+    postSaturation: [' points', 1],
+    pgOnlyClose: [' points', 1],
+    entropyFarBelow: [' points', 1],
+    randomFarBelow: [' points', 1],
+  };
   for (const [name, c] of Object.entries(d.claims)) {
     const [u, dg] = unit[name] ?? ['', 2];
     lines.push(`| ${c.claim} | **${c.holds} of ${c.seeds}**${c.holdsIn.length ? ` (${c.holdsIn.join(', ')})` : ''} | ${c.value}: ${meanMinMax(c, dg, u)} |`);
@@ -57,7 +65,10 @@ function demoSeeds() {
 
 /** Rollout engine, engine overhead, verifier speed and self-attack (bench/results/{rollout-cpu,engine-cpu,verifier,verifier-self-attack}.json). */
 function measured() {
-  const r = read('rollout-cpu.json'), e = read('engine-cpu.json'), v = read('verifier.json'), a = read('verifier-self-attack.json');
+  const r = read('rollout-cpu.json'),
+    e = read('engine-cpu.json'),
+    v = read('verifier.json'),
+    a = read('verifier-self-attack.json');
   return [
     '| what | result |',
     '|---|---|',
@@ -72,10 +83,16 @@ function measured() {
 
 /** The real-model demo (bench/results/demo-real.json and demo-real-lr3e-5.json). */
 function demoReal() {
-  const runs = [['demo-real.json', ''], ['demo-real-lr3e-5.json', '']].filter(([f]) => exists(f)).map(([f]) => [f, read(f)]);
+  const runs = [
+    ['demo-real.json', ''],
+    ['demo-real-lr3e-5.json', ''],
+  ]
+    .filter(([f]) => exists(f))
+    .map(([f]) => [f, read(f)]);
   const [, main] = runs[0];
   const n = (set) => main.sets[set].n;
-  const row = (label, x) => `| ${label} | ${share(x.arithmetic.any, x.arithmetic.n)} | ${pct(x.arithmetic.boxed)} | ${share(x.gsm8k.any, x.gsm8k.n)} | ${pct(x.gsm8k.boxed)} | ${pct(x.arithmetic.truncated, 0)} / ${pct(x.gsm8k.truncated, 0)} | ${x.arithmetic.meanTokens.toFixed(0)} |`;
+  const row = (label, x) =>
+    `| ${label} | ${share(x.arithmetic.any, x.arithmetic.n)} | ${pct(x.arithmetic.boxed)} | ${share(x.gsm8k.any, x.gsm8k.n)} | ${pct(x.gsm8k.boxed)} | ${pct(x.arithmetic.truncated, 0)} / ${pct(x.gsm8k.truncated, 0)} | ${x.arithmetic.meanTokens.toFixed(0)} |`;
   const lines = [
     `Any format = the verifier's evaluation mode; [a, b] = Wilson 95% interval (${n('arithmetic')} and ${n('gsm8k')} problems: one problem is ${(100 / n('arithmetic')).toFixed(0)} / ${(100 / n('gsm8k')).toFixed(0)} points).`,
     '',
@@ -89,7 +106,9 @@ function demoReal() {
     for (const r of d.runs) lines.push(row(`${r.seed}, ${tag}`, r.after));
     if (f === 'demo-real.json') {
       const s = d.spread;
-      lines.push(`| mean [min, max], ${tag} | ${pct(s.arithmetic.any.mean)} [${pct(s.arithmetic.any.min, 0)}, ${pct(s.arithmetic.any.max, 0)}] | ${pct(s.arithmetic.boxed.mean)} | ${pct(s.gsm8k.any.mean)} [${pct(s.gsm8k.any.min, 0)}, ${pct(s.gsm8k.any.max, 0)}] | ${pct(s.gsm8k.boxed.mean)} | | |`);
+      lines.push(
+        `| mean [min, max], ${tag} | ${pct(s.arithmetic.any.mean)} [${pct(s.arithmetic.any.min, 0)}, ${pct(s.arithmetic.any.max, 0)}] | ${pct(s.arithmetic.boxed.mean)} | ${pct(s.gsm8k.any.mean)} [${pct(s.gsm8k.any.min, 0)}, ${pct(s.gsm8k.any.max, 0)}] | ${pct(s.gsm8k.boxed.mean)} | | |`,
+      );
     }
   }
   return lines.join('\n');
@@ -117,7 +136,10 @@ if (import.meta.url === `file://${path.resolve(process.argv[1] ?? '')}`) {
       const grab = (t) => new RegExp(`<!-- results:${name} -->[\\s\\S]*?<!-- /results:${name} -->`).exec(t)?.[0];
       return grab(text) !== grab(next);
     });
-    if (differ.length) { console.error(`README.md result blocks differ from bench/results: ${differ.join(', ')} (run node scripts/readme-tables.mjs)`); process.exit(1); }
+    if (differ.length) {
+      console.error(`README.md result blocks differ from bench/results: ${differ.join(', ')} (run node scripts/readme-tables.mjs)`);
+      process.exit(1);
+    }
     console.log('README.md result blocks match bench/results');
   } else {
     fs.writeFileSync(file, next);

@@ -723,6 +723,7 @@ const GREEK_CHARS: Record<string, string> = Object.fromEntries(
   ('α alpha β beta γ gamma δ delta ε epsilon ζ zeta η eta θ theta ι iota κ kappa λ lambda μ mu ν nu ξ xi ρ rho ' +
     'σ sigma τ tau υ upsilon φ phi χ chi ψ psi ω omega Γ Gamma Δ Delta Θ Theta Λ Lambda Ξ Xi Σ Sigma Φ Phi Ψ Psi Ω Omega')
     .split(' ')
+    // biome-ignore lint/performance/noAccumulatingSpread: 31 pairs, built once at load
     .reduce<[string, string][]>((acc, w, i, all) => (i % 2 === 0 ? [...acc, [w, all[i + 1]!]] : acc), []),
 );
 

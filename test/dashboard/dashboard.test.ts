@@ -124,7 +124,7 @@ describe('dashboard in headless Chromium', { timeout: 120_000 }, () => {
       fs.appendFileSync(path.join(a, 'metrics.jsonl'), metricsLine(6));
       await page.waitForFunction(() => {
         const c = (globalThis as unknown as Window).__rlvr.charts.get('reward');
-        return c?.u.data[0]!.at(-1) === 6;
+        return c?.u.data[0]?.at(-1) === 6;
       }, { timeout: 5000, polling: 100 });
       const seconds = (Date.now() - t0) / 1000;
       assert.ok(seconds < 5, `appeared after ${seconds} s`);

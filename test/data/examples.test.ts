@@ -126,7 +126,7 @@ test('wrong schema: the error names the file, the row and the missing field', as
 
   const noProblem = path.join(dir, 'bad2.jsonl');
   fs.writeFileSync(noProblem, JSON.stringify({ text: 'x', answer: '1' }) + '\n');
-  await assert.rejects(loadExamples(noProblem), new RegExp(`^Error: ${escape(noProblem)}: row 0 \\(line 1\\): missing field 'problem'`));
+  await assert.rejects(loadExamples(noProblem), new RegExp(`^Error: ${escapeRegExp(noProblem)}: row 0 \\(line 1\\): missing field 'problem'`));
 
   const verl = path.join(dir, 'bad3.json');
   fs.writeFileSync(verl, JSON.stringify([{ prompt: [{ role: 'user', content: 'Q' }], reward_model: { style: 'rule' } }]));
@@ -134,7 +134,7 @@ test('wrong schema: the error names the file, the row and the missing field', as
 
   const badJson = path.join(dir, 'bad4.jsonl');
   fs.writeFileSync(badJson, '{"problem": "x", "answer": "1"}\n{oops\n');
-  await assert.rejects(loadExamples(badJson), new RegExp(`^Error: ${escape(badJson)}: line 2: invalid JSON`));
+  await assert.rejects(loadExamples(badJson), new RegExp(`^Error: ${escapeRegExp(badJson)}: line 2: invalid JSON`));
 
   const ext = path.join(dir, 'data.csv');
   fs.writeFileSync(ext, 'a,b\n');
@@ -172,6 +172,6 @@ test('prompt helpers', () => {
   assert.equal(TRAIN_PROMPT_SUFFIX, " Let's think step by step and output the final answer within \\boxed{}.");
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -54,8 +54,14 @@ function terminating(n: bigint, d: bigint): string | null {
   let dd = d / g;
   let twos = 0;
   let fives = 0;
-  while (dd % 2n === 0n) (dd /= 2n), twos++;
-  while (dd % 5n === 0n) (dd /= 5n), fives++;
+  while (dd % 2n === 0n) {
+    dd /= 2n;
+    twos++;
+  }
+  while (dd % 5n === 0n) {
+    dd /= 5n;
+    fives++;
+  }
   if (dd !== 1n) return null;
   const k = Math.max(twos, fives);
   if (k > 12) return null;

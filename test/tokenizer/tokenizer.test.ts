@@ -34,6 +34,7 @@ const LATEX = [
   '\\int_0^\\infty e^{-x^2}\\,dx', 'f\'(x)', '\\{1, 2, 3\\}', '\\text{if } x > 0', '\\pi r^2', '10^{-6}',
 ];
 const CODE = [
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source as tokenizer input, not a template
   'def f(x):\n    return x**2\n', 'for (int i = 0; i < n; i++) {\n\tsum += a[i];\n}', 'console.log(`${a}`);',
   'if __name__ == "__main__":\n    main()', '#include <stdio.h>', 'x = [1, 2, 3]  # comment', '    ', '\t\t',
   'fn main() -> Result<(), Box<dyn Error>> {}', 'SELECT * FROM t WHERE id = 42;', '<div class="a">b</div>',
