@@ -1,8 +1,9 @@
-// The README's result tables, generated from the committed results files (bench/results/*.json):
-// each marked block `<!-- results:NAME -->` ... `<!-- /results:NAME -->` of README.md is rewritten
-// from its file, so that no figure in those tables is typed by hand. test/package/readme-tables.test.ts
-// regenerates the blocks in memory and fails when README.md differs.
-//   node scripts/readme-tables.mjs           rewrite README.md
+// The result tables of the docs, generated from the committed results files (bench/results/*.json):
+// each marked block `<!-- results:NAME -->` ... `<!-- /results:NAME -->` of the file that FILES
+// names for it (docs/RESULTS.md, docs/REAL-MODEL.md) is rewritten from its results file, so that no
+// figure in those tables is typed by hand. test/package/readme-tables.test.ts regenerates the blocks
+// in memory and fails when a file differs. (The name is historical: the blocks lived in README.md.)
+//   node scripts/readme-tables.mjs           rewrite the files (npm run readme:tables)
 //   node scripts/readme-tables.mjs --check   exit 1 naming the blocks that differ
 // Needs the build (dist/src/stats for the Wilson intervals).
 import * as fs from 'node:fs';
@@ -114,35 +115,60 @@ function demoReal() {
   return lines.join('\n');
 }
 
-export const BLOCKS = { 'demo-seeds': demoSeeds, measured, 'demo-real': demoReal };
+/** The verifier on its labelled corpus (bench/results/verifier-corpus.json, from scripts/verifier-corpus.mjs). */
+function verifierCorpus() {
+  const d = read('verifier-corpus.json');
+  const e = d.eval;
+  const row = (label, x) => `| ${label} | ${x.n} | ${x.accuracy.toFixed(4)} | ${x.fp} | ${x.fn} |`;
+  return [
+    `\`rlvr verify-cases\` in eval mode (\`npm run bench:verifier-corpus\`; corpus sha256 ${d.corpus_sha256.slice(0, 16)}…, commit ${(d.provenance.commit ?? 'unknown').slice(0, 10)}, ${d.provenance.date.slice(0, 10)}).`,
+    '',
+    '| rows | cases | accuracy | false positives | false negatives |',
+    '|---|---|---|---|---|',
+    row('all', e),
+    row('without policy rows', e.no_policy),
+    row('without policy rows, not from Math-Verify', e.not_math_verify_no_policy),
+  ].join('\n');
+}
 
-/** README text with every block regenerated; throws when a block's markers are missing. */
-export function regenerate(text) {
+/** Which file holds which blocks. */
+export const FILES = {
+  'docs/RESULTS.md': { measured, 'verifier-corpus': verifierCorpus, 'demo-seeds': demoSeeds },
+  'docs/REAL-MODEL.md': { 'demo-real': demoReal },
+};
+export const BLOCKS = Object.assign({}, ...Object.values(FILES));
+
+const blockRe = (name) => new RegExp(`(<!-- results:${name} -->)[\\s\\S]*?(<!-- /results:${name} -->)`);
+
+/** The text of `file` (a key of FILES) with its blocks regenerated; throws when a block's markers are missing. */
+export function regenerate(text, file) {
+  const blocks = FILES[file];
+  if (!blocks) throw new Error(`no result blocks belong to ${file} (scripts/readme-tables.mjs FILES)`);
   let out = text;
-  for (const [name, make] of Object.entries(BLOCKS)) {
-    const re = new RegExp(`(<!-- results:${name} -->)[\\s\\S]*?(<!-- /results:${name} -->)`);
-    if (!re.test(out)) throw new Error(`README.md has no <!-- results:${name} --> ... <!-- /results:${name} --> block`);
+  for (const [name, make] of Object.entries(blocks)) {
+    const re = blockRe(name);
+    if (!re.test(out)) throw new Error(`${file} has no <!-- results:${name} --> ... <!-- /results:${name} --> block`);
     out = out.replace(re, (_, a, b) => `${a}\n${make()}\n${b}`);
   }
   return out;
 }
 
 if (import.meta.url === `file://${path.resolve(process.argv[1] ?? '')}`) {
-  const file = path.join(root, 'README.md');
-  const text = fs.readFileSync(file, 'utf8');
-  const next = regenerate(text);
-  if (process.argv.includes('--check')) {
-    const differ = Object.keys(BLOCKS).filter((name) => {
-      const grab = (t) => new RegExp(`<!-- results:${name} -->[\\s\\S]*?<!-- /results:${name} -->`).exec(t)?.[0];
-      return grab(text) !== grab(next);
-    });
-    if (differ.length) {
-      console.error(`README.md result blocks differ from bench/results: ${differ.join(', ')} (run node scripts/readme-tables.mjs)`);
-      process.exit(1);
+  let failed = false;
+  for (const rel of Object.keys(FILES)) {
+    const file = path.join(root, rel);
+    const text = fs.readFileSync(file, 'utf8');
+    const next = regenerate(text, rel);
+    if (process.argv.includes('--check')) {
+      const differ = Object.keys(FILES[rel]).filter((name) => blockRe(name).exec(text)?.[0] !== blockRe(name).exec(next)?.[0]);
+      if (differ.length) {
+        console.error(`${rel}: result blocks differ from bench/results: ${differ.join(', ')} (run node scripts/readme-tables.mjs)`);
+        failed = true;
+      } else console.log(`${rel}: result blocks match bench/results`);
+    } else {
+      fs.writeFileSync(file, next);
+      console.log(next === text ? `${rel} unchanged` : `${rel}: result blocks rewritten`);
     }
-    console.log('README.md result blocks match bench/results');
-  } else {
-    fs.writeFileSync(file, next);
-    console.log(next === text ? 'README.md unchanged' : 'README.md result blocks rewritten');
   }
+  if (failed) process.exit(1);
 }

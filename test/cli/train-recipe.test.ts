@@ -1,4 +1,4 @@
-// The README's real-model recipe is one `rlvr train` command: this test takes it from the README
+// The real-model recipe (docs/REAL-MODEL.md) is one `rlvr train` command: this test takes it from that page
 // (the recipe:real-model block), points it at a tiny random model and one step, and runs it; and
 // `--reward-module FILE` trains on a user's reward, refused in one line when it is not a reward.
 import assert from 'node:assert/strict';
@@ -29,9 +29,9 @@ function shellWords(text: string): string[] {
 }
 
 function recipe(): string[] {
-  const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const block = /<!-- recipe:real-model -->\n```sh\n([\s\S]*?)```\n<!-- \/recipe:real-model -->/.exec(readme);
-  assert.ok(block, 'README.md has the recipe:real-model block');
+  const doc = fs.readFileSync(path.join(repoRoot, 'docs/REAL-MODEL.md'), 'utf8');
+  const block = /<!-- recipe:real-model -->\n```sh\n([\s\S]*?)```\n<!-- \/recipe:real-model -->/.exec(doc);
+  assert.ok(block, 'docs/REAL-MODEL.md has the recipe:real-model block');
   const words = shellWords(block[1]!);
   assert.deepEqual(words.slice(0, 2), ['rlvr', 'train'], 'the recipe is one rlvr train command');
   return words.slice(1);
@@ -43,12 +43,12 @@ function withValue(args: string[], flag: string, f: (v: string) => string): stri
   return [...args.slice(0, i + 1), f(args[i + 1]!), ...args.slice(i + 2)];
 }
 
-describe('rlvr train: the README real-model recipe, --reward any, --reward-module', () => {
+describe('rlvr train: the real-model recipe (docs/REAL-MODEL.md), --reward any, --reward-module', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-recipe-'));
   const modelDir = path.join(tmp, 'model');
   buildTinyQwenModel(modelDir, 5);
 
-  test('the README recipe runs as written on a tiny model (one step, 8 tokens)', () => {
+  test('the docs recipe runs as written on a tiny model (one step, 8 tokens)', () => {
     let args = recipe();
     assert.ok(args.includes('--reward') && args[args.indexOf('--reward') + 1] === 'any');
     args = withValue(args, '--model', () => modelDir);

@@ -1,6 +1,6 @@
 // The published package as a user gets it: `npm pack`, install the tarball into an empty
 // folder, compile programs against its types with `tsc --strict`, run them (the verifier without
-// the addon; the README's library program with it), and `npx rlvr --help`.
+// the addon; the library program of docs/LIBRARY.md with it), and `npx rlvr --help`.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,11 +16,11 @@ import { CausalLM } from '../../src/model/transformer.js';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-/** The README's library program (the ```ts block after `<!-- library-example -->`). */
+/** The library page's program (the ```ts block after `<!-- library-example -->` in docs/LIBRARY.md). */
 function readmeProgram(): string {
-  const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const m = /<!-- library-example -->\s*```ts\n([\s\S]*?)```/.exec(readme);
-  assert.ok(m, 'README has the library example');
+  const doc = fs.readFileSync(path.join(repoRoot, 'docs/LIBRARY.md'), 'utf8');
+  const m = /<!-- library-example -->\s*```ts\n([\s\S]*?)```/.exec(doc);
+  assert.ok(m, 'docs/LIBRARY.md has the library example');
   return m[1]!;
 }
 
@@ -91,7 +91,7 @@ test('npm pack → install into an empty folder → tsc --strict against the typ
   assert.equal(v.extracted, '7');
   assert.match(v.addon, /native addon is not built .*build-native\.mjs/);
 
-  // The README program: fromPretrained → train → close → resume → train, on a tiny model, with the addon built here.
+  // The docs/LIBRARY.md program: fromPretrained → train → close → resume → train, on a tiny model, with the addon built here.
   const model = path.join(tmp, 'model');
   buildTinyModel(model);
   const data = path.join(tmp, 'train.jsonl');
