@@ -30,11 +30,12 @@ function listFiles(dir) {
 // `import {\n a,\n} from '...'`, side-effect `import '...'`, and `import('...')`.
 const SPEC = /(?:^|[\s;}])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
-/** The src files one file imports (relative specifiers only; packages are outside the graph). */
-function importsOf(file, known) {
-  const text = fs.readFileSync(path.join(src, file), 'utf8');
+/** The src files a file's text imports (relative specifiers only; packages are outside the graph). */
+export function importsIn(text, file, known) {
+  // Lines that are comments (// ..., /* ..., * ...) are dropped first: a commented-out import is none.
+  const code = text.replace(/^\s*(?:\/\/|\/\*|\*).*$/gm, '');
   const deps = new Set();
-  for (const m of text.matchAll(SPEC)) {
+  for (const m of code.matchAll(SPEC)) {
     const spec = m[1] ?? m[2] ?? m[3];
     if (!spec?.startsWith('.')) continue;
     // NodeNext imports name the compiled file: './x.js' is src/x.ts, './dir/index.js' likewise.
@@ -108,7 +109,7 @@ function cyclePath(graph, group) {
 export function fileGraph() {
   const files = listFiles(src);
   const known = new Set(files);
-  return new Map(files.map((f) => [f, importsOf(f, known)]));
+  return new Map(files.map((f) => [f, importsIn(fs.readFileSync(path.join(src, f), 'utf8'), f, known)]));
 }
 
 /** Folder-level graph: src/a -> src/b when a file in a imports a file in b (top-level files are their own node). */
