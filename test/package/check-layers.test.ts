@@ -21,7 +21,10 @@ test('circles: a 2-circle and a 3-circle are found, an acyclic part is not', asy
   const { circles, cyclePath } = await load();
   const g = graph({ a: ['b'], b: ['a', 'c'], c: [], d: ['e'], e: ['f'], f: ['d', 'c'], g: ['a'] });
   const found = circles(g);
-  assert.deepEqual(found, [['a', 'b'], ['d', 'e', 'f']]);
+  assert.deepEqual(found, [
+    ['a', 'b'],
+    ['d', 'e', 'f'],
+  ]);
   assert.equal(cyclePath(g, found[0]!), 'a -> b -> a');
   assert.equal(cyclePath(g, found[1]!), 'd -> e -> f -> d');
   assert.deepEqual(circles(graph({ a: ['b'], b: ['c'], c: [] })), []);

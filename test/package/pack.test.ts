@@ -73,14 +73,25 @@ test('npm pack → install into an empty folder → tsc --strict against the typ
 
   fs.writeFileSync(path.join(app, 'verifier.ts'), VERIFIER_PROGRAM);
   fs.writeFileSync(path.join(app, 'train.ts'), readmeProgram());
-  fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: {
-      // skipLibCheck: the .d.ts files were emitted from strict-checked sources; what is checked here is the program against them.
-      strict: true, skipLibCheck: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'ESNext.Disposable'],
-      types: ['node'], typeRoots: [path.join(repoRoot, 'node_modules/@types')], outDir: 'out', rootDir: '.',
-    },
-    files: ['verifier.ts', 'train.ts'],
-  }));
+  fs.writeFileSync(
+    path.join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        // skipLibCheck: the .d.ts files were emitted from strict-checked sources; what is checked here is the program against them.
+        strict: true,
+        skipLibCheck: true,
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['ES2022', 'ESNext.Disposable'],
+        types: ['node'],
+        typeRoots: [path.join(repoRoot, 'node_modules/@types')],
+        outDir: 'out',
+        rootDir: '.',
+      },
+      files: ['verifier.ts', 'train.ts'],
+    }),
+  );
   run(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', app], app);
 
   // The verifier works without libtorch: the addon loads only on the first tensor operation.
@@ -95,12 +106,28 @@ test('npm pack → install into an empty folder → tsc --strict against the typ
   const model = path.join(tmp, 'model');
   buildTinyModel(model);
   const data = path.join(tmp, 'train.jsonl');
-  fs.writeFileSync(data, [{ problem: 'What is 2+3?', answer: '5' }, { problem: 'What is 4*2?', answer: '8' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  fs.writeFileSync(
+    data,
+    [
+      { problem: 'What is 2+3?', answer: '5' },
+      { problem: 'What is 4*2?', answer: '8' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const out = path.join(tmp, 'run');
   const stdout = run(process.execPath, ['out/train.js', model, data, out], app, { ...env, RLVR_NATIVE: path.join(repoRoot, 'build/Release/rlvr_native.node') });
   assert.match(stdout, /step 1: reward/);
-  const lines = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; rewardsByName?: Record<string, number> });
-  assert.deepEqual(lines.map((l) => l.step), [1, 2, 3], 'two steps, then one more after resume');
+  const lines = fs
+    .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { step: number; rewardsByName?: Record<string, number> });
+  assert.deepEqual(
+    lines.map((l) => l.step),
+    [1, 2, 3],
+    'two steps, then one more after resume',
+  );
   assert.deepEqual(Object.keys(lines[2]!.rewardsByName!).sort(), ['concise', 'math']);
   assert.equal(fs.readFileSync(path.join(out, 'checkpoints', 'latest'), 'utf8').trim(), 'step-000003');
 
