@@ -6,6 +6,8 @@
 //   node scripts/check-layers.mjs             exit 1 when a file-level circle exists
 //   node scripts/check-layers.mjs --no-fail   print them, exit 0
 //   node scripts/check-layers.mjs --folders   also list folder-level circles (src/a <-> src/b), for information
+//   node scripts/check-layers.mjs --layers    also list every import that climbs LAYERS' order, for information
+//                                             (without it, only their count is printed)
 // Type-only imports count: they vanish at run time, but they tie the two files' designs together
 // all the same. Dynamic import() counts too (a lazy load is still a dependency).
 import * as fs from 'node:fs';
@@ -124,6 +126,48 @@ export function folderGraph(files) {
   return g;
 }
 
+/**
+ * The layer order of docs/ARCHITECTURE.md, top to bottom: a folder may import its own layer's
+ * folders (circles aside) and any lower layer, never a higher one. A folder not listed is unchecked.
+ * `run` sits below `rl` and `eval` because the trainer (`GRPOTrainer.fromPretrained/resume`) and
+ * evaluation open models and runs through it (issue 22 item 4).
+ * Folders issue 22 retires (reward, sampling) stay listed while they exist.
+ */
+export const LAYERS = [
+  ['cli', 'index.ts'],
+  ['demo'],
+  ['dashboard'],
+  ['rl'],
+  ['eval'],
+  ['run'],
+  ['algorithms', 'tasks'],
+  ['reward'],
+  ['data', 'memory-plan', 'distributed', 'stats'],
+  ['rollout', 'sampling'],
+  ['model', 'tokenizer'],
+  ['engine'],
+  ['native'],
+  ['errors.ts', 'util'],
+];
+
+/** Imports that climb the layer order: [{ from, to, file, dep }], one per importing file and folder pair. */
+export function upwardImports(files, layers = LAYERS) {
+  const rank = new Map(layers.flatMap((names, i) => names.map((n) => [n, i])));
+  const folder = (f) => (f.includes('/') ? f.slice(0, f.indexOf('/')) : f);
+  const out = [];
+  for (const [file, deps] of [...files].sort()) {
+    const a = folder(file);
+    const seen = new Set();
+    for (const dep of [...deps].sort()) {
+      const b = folder(dep);
+      if (a === b || seen.has(b) || !rank.has(a) || !rank.has(b) || rank.get(b) >= rank.get(a)) continue;
+      seen.add(b);
+      out.push({ from: a, to: b, file, dep });
+    }
+  }
+  return out;
+}
+
 export { circles, cyclePath };
 
 if (import.meta.url === `file://${path.resolve(process.argv[1] ?? '')}`) {
@@ -135,6 +179,11 @@ if (import.meta.url === `file://${path.resolve(process.argv[1] ?? '')}`) {
     console.log(`check-layers: ${fc.length} folder-level circle(s) in src/ (information)`);
     for (const g of fc) console.log(`  ${g.length} folders: ${cyclePath(fg, g)}${g.length > 2 ? ` (group: ${g.join(', ')})` : ''}`);
   }
+  const up = upwardImports(graph);
+  if (process.argv.includes('--layers')) {
+    console.log(`check-layers: ${up.length} import(s) climbing the layer order (information; LAYERS in this script):`);
+    for (const u of up) console.log(`  ${u.from} -> ${u.to}: ${u.file} imports ${u.dep}`);
+  } else if (up.length) console.log(`check-layers: ${up.length} import(s) climb the layer order of docs/ARCHITECTURE.md (information: --layers lists them)`);
   if (found.length === 0) {
     console.log(`check-layers: no import circles among ${graph.size} files in src/`);
   } else {
