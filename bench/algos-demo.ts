@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { manualSeed, setNumThreads } from '../src/engine/index.js';
 import { loadModel } from '../src/model/checkpoint.js';
-import { VerifierPool } from '../src/reward/pool.js';
+import { VerifierPool } from '../src/tasks/math/verifier/pool.js';
 import { summarizeRun, writeComparison, type RunSummary } from '../src/rl/ablation.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, needsReference, type GRPOConfig } from '../src/rl/config.js';
 import { ValueModel } from '../src/rl/critic.js';

@@ -20,13 +20,13 @@ export { Tokenizer, loadTokenizerConfig, renderChat, QWEN2_5_CHAT_TEMPLATE, type
 export { generate, type Sample, type SamplingOptions } from './sampling/generate.js';
 
 // ---- the math verifier (pure TypeScript) ----
-export { verify, type VerifyOptions, type VerifyResult, type Reason as VerifyReason, type Mode as VerifyMode } from './reward/verifier.js';
-export { extractAnswer } from './reward/extract.js';
-export { VerifierPool, type PoolOptions as VerifierPoolOptions } from './reward/pool.js';
+export { verify, type VerifyOptions, type VerifyResult, type Reason as VerifyReason, type Mode as VerifyMode } from './tasks/math/verifier/verifier.js';
+export { extractAnswer } from './tasks/math/verifier/extract.js';
+export { VerifierPool, type PoolOptions as VerifierPoolOptions } from './tasks/math/verifier/pool.js';
 
 // ---- data ----
 export { loadExamples, type TrainExample } from './data/examples.js';
-export { TRAIN_PROMPT_SUFFIX, MATH_EVAL_SYSTEM_PROMPT, trainMessages, mathEvalMessages } from './data/prompts.js';
+export { TRAIN_PROMPT_SUFFIX, MATH_EVAL_SYSTEM_PROMPT, trainMessages, mathEvalMessages } from './tasks/math/prompts.js';
 export { loadBenchmark, PAPER_BENCHMARKS, type Benchmark, type BenchmarkName } from './data/benchmarks.js';
 export { rankByVariance, readHistory, AccuracyHistory, firstAlive, allZeroHistory, type HistoryEntry, type RankedExample, type BaseScore } from './data/selection.js';
 

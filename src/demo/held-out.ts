@@ -1,7 +1,7 @@
 // Held-out evaluation of the demo model: greedy decoding, scored with the paper's reward-mode
 // verifier (last \boxed{} only) — the number the demo reports — and, to tell format from
 // arithmetic, leniently: the last integer of the response, whatever the format.
-import { verifyWithDeadline } from '../reward/deadline.js';
+import { verifyWithDeadline } from '../tasks/math/verifier/deadline.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import type { CausalLM } from '../model/transformer.js';
 import type { Problem } from './task.js';

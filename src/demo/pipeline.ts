@@ -11,7 +11,7 @@ import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
 import { loadModel, saveModel } from '../model/checkpoint.js';
 import { CausalLM } from '../model/transformer.js';
-import { VerifierPool } from '../reward/pool.js';
+import { VerifierPool } from '../tasks/math/verifier/pool.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
 import { mathReward, type RewardFunction } from '../rl/rewards.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Device, DType } from '../engine/index.js';
 import { PAPER_MAX_RESPONSE_TOKENS, type Decoding } from '../data/benchmarks.js';
-import { mathEvalMessages } from '../data/prompts.js';
+import { mathEvalMessages } from '../tasks/math/prompts.js';
 import { loadModel, readConfig } from '../model/checkpoint.js';
 import type { CausalLM } from '../model/transformer.js';
 import type { Sample, SamplingOptions } from '../sampling/generate.js';
@@ -16,8 +16,8 @@ import { continueWithCode, type Continue, type ExecOutcome } from './code-exec.j
 import {
   QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type TokenizerConfig,
 } from '../tokenizer/index.js';
-import type { VerifyResult } from '../reward/verifier.js';
-import { verifyWithDeadline } from '../reward/deadline.js';
+import type { VerifyResult } from '../tasks/math/verifier/verifier.js';
+import { verifyWithDeadline } from '../tasks/math/verifier/deadline.js';
 import { evalEta } from './estimate.js';
 import { avgAtK, majAtK, passAtKCurve, wilson } from '../stats/index.js';
 

@@ -14,7 +14,7 @@ import { DemoTokenizer, DEMO_CHAT_TEMPLATE, tokenizerJson } from '../../src/demo
 import { CorpusStream, FAMILIES, makeSplit, solution } from '../../src/demo/task.js';
 import { encodeConversation } from '../../src/demo/pretrain.js';
 import { lastInteger } from '../../src/demo/held-out.js';
-import { verify } from '../../src/reward/verifier.js';
+import { verify } from '../../src/tasks/math/verifier/verifier.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 

@@ -1,7 +1,7 @@
 // The evaluation graders of `rlvr eval --grader`: ours (the verifier's evaluation mode, the
 // default) or qwen (the Qwen2.5-Math evaluator's extraction and math_equal, qwen-grader.ts).
-import { scoreResponse, type Scorer } from './evaluate.js';
-import { qwenScoreWithDeadline } from './qwen-deadline.js';
+import { scoreResponse, type Scorer } from '../../eval/evaluate.js';
+import { qwenScoreWithDeadline } from './qwen/qwen-deadline.js';
 
 export const GRADERS = ['ours', 'qwen'] as const;
 export type GraderName = (typeof GRADERS)[number];
