@@ -21,7 +21,7 @@ import { mathReward } from '../src/rl/rewards.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
 import { evaluateHeldOut } from '../src/demo/held-out.js';
 import type { DemoConfig } from '../src/demo/pipeline.js';
-import { makeSplit, toExample, type Problem } from '../src/demo/task.js';
+import { makeSplit, toExample, type Problem } from '../src/tasks/arithmetic/problems.js';
 import { DemoTokenizer } from '../src/demo/tokenizer.js';
 
 const { values } = parseArgs({

@@ -24,6 +24,14 @@ export { verify, type VerifyOptions, type VerifyResult, type Reason as VerifyRea
 export { extractAnswer } from './tasks/math/verifier/extract.js';
 export { VerifierPool, type PoolOptions as VerifierPoolOptions } from './tasks/math/verifier/pool.js';
 
+// ---- tasks (what a problem looks like, how it is rewarded and scored; `--task NAME`) ----
+export type { Task, TaskScore, TaskScoreContext, TaskRewardContext } from './tasks/task.js';
+export { getTask, registerTask, TASK_NAMES } from './tasks/registry.js';
+export { mathTask, createMathTask, type MathTaskOptions } from './tasks/math/task.js';
+export { arithmeticTask, createArithmeticTask } from './tasks/arithmetic/task.js';
+export { countdownTask, createCountdownTask, countdownRewardFn, countdownFormatReward, type CountdownTaskOptions } from './tasks/countdown/task.js';
+export { countdownPrompt, countdownPuzzles, parseCountdownPrompt, type CountdownPuzzle } from './tasks/countdown/puzzles.js';
+
 // ---- data ----
 export { loadExamples, type TrainExample } from './data/examples.js';
 export { TRAIN_PROMPT_SUFFIX, MATH_EVAL_SYSTEM_PROMPT, trainMessages, mathEvalMessages } from './tasks/math/prompts.js';
