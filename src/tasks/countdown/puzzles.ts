@@ -46,8 +46,9 @@ export function countdownPuzzles(seed: number, count: number, size = 4, maxNumbe
       if (!Number.isInteger(value)) { ok = false; break; }
       terms = [...terms, [`(${a[0]} ${op} ${b[0]})`, value]];
     }
+    if (!ok) continue;
     const [text, target] = terms[0]!;
-    if (!ok || target <= 0) continue;
+    if (target <= 0) continue;
     out.push({ numbers, target, solution: text.slice(1, -1) });
   }
   return out;
