@@ -51,7 +51,7 @@ export { readDistEnv, type DistEnv } from './distributed/env.js';
 
 // ---- evaluation ----
 export {
-  evaluate, loadModelFolder, formatSummaryTable,
+  evaluate, loadModelFolder, formatSummaryTable, taskPromptBuilder,
   type EvalBenchmark, type EvalProblem, type EvalResult, type EvaluateOptions, type BenchmarkSummary, type LoadedModel,
 } from './eval/evaluate.js';
 
