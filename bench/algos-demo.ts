@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { manualSeed, setNumThreads } from '../src/engine/index.js';
 import { loadModel } from '../src/model/checkpoint.js';
-import { VerifierPool } from '../src/reward/pool.js';
+import { VerifierPool } from '../src/tasks/math/verifier/pool.js';
 import { summarizeRun, writeComparison, type RunSummary } from '../src/rl/ablation.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, needsReference, type GRPOConfig } from '../src/rl/config.js';
 import { ValueModel } from '../src/rl/critic.js';
@@ -21,7 +21,7 @@ import { mathReward } from '../src/rl/rewards.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
 import { evaluateHeldOut } from '../src/demo/held-out.js';
 import type { DemoConfig } from '../src/demo/pipeline.js';
-import { makeSplit, toExample, type Problem } from '../src/demo/task.js';
+import { makeSplit, toExample, type Problem } from '../src/tasks/arithmetic/problems.js';
 import { DemoTokenizer } from '../src/demo/tokenizer.js';
 
 const { values } = parseArgs({

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { verifyWithDeadline } from '../src/reward/deadline.js';
+import { verifyWithDeadline } from '../src/tasks/math/verifier/deadline.js';
 import { generateNearMisses, goldsOf } from '../test/reward/near-miss.js';
 
 function repoRoot(): string {

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { provenance } from '../src/util/provenance.js';
-import { VerifierPool } from '../src/reward/pool.js';
+import { VerifierPool } from '../src/tasks/math/verifier/pool.js';
 
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));

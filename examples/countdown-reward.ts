@@ -1,7 +1,8 @@
-// GRPO with a reward function of your own: the Countdown task. Each example gives numbers and a
+// GRPO on a second task: Countdown (src/tasks/countdown/). Each example gives numbers and a
 // target; a completion earns 1 when its <answer>...</answer> holds an arithmetic expression that
-// uses only the given numbers (each at most once) and evaluates to the target. A second, small
-// reward (weight 0.1) pays for the answer format alone; both are logged per step.
+// uses the given numbers and evaluates to the target. With formatWeight a second, small reward
+// (weight 0.1) pays for the answer format alone; both are logged per step. From the CLI the same
+// task is `rlvr train --task countdown`; a task of your own is registerTask(task) (see Task).
 //
 //   npm run build && node dist/examples/countdown-reward.js [--model DIR] [--out runs/countdown]
 //
@@ -13,78 +14,26 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CausalLM, GRPOTrainer, manualSeed, saveModel, type RewardFunction, type TrainExample } from '../src/index.js';
+import {
+  CausalLM, GRPOTrainer, countdownFormatReward, countdownPrompt, countdownPuzzles, countdownRewardFn, createCountdownTask,
+  manualSeed, saveModel, type RewardFunction, type TrainExample,
+} from '../src/index.js';
 import { demoModelConfig } from '../src/demo/pretrain.js';
 import { DemoTokenizer, writeTokenizerFiles } from '../src/demo/tokenizer.js';
 
-/** The value of an expression of integers, + - * / and parentheses, or null when it is not one. */
-export function evaluateExpression(text: string): { value: number; numbers: number[] } | null {
-  const tokens = text.match(/\d+|[-+*/()]|\S/g) ?? [];
-  const numbers: number[] = [];
-  let i = 0;
-  const peek = () => tokens[i];
-  // expr := term (('+'|'-') term)* ; term := factor (('*'|'/') factor)* ; factor := number | '(' expr ')'
-  const factor = (): number => {
-    const t = tokens[i++];
-    if (t === '(') {
-      const v = expr();
-      if (tokens[i++] !== ')') throw new Error('unbalanced');
-      return v;
-    }
-    if (t !== undefined && /^\d+$/.test(t)) {
-      numbers.push(Number(t));
-      return Number(t);
-    }
-    throw new Error(`unexpected ${t}`);
-  };
-  const term = (): number => {
-    let v = factor();
-    while (peek() === '*' || peek() === '/') v = tokens[i++] === '*' ? v * factor() : v / factor();
-    return v;
-  };
-  const expr = (): number => {
-    let v = term();
-    while (peek() === '+' || peek() === '-') v = tokens[i++] === '+' ? v + term() : v - term();
-    return v;
-  };
-  try {
-    const value = expr();
-    return i === tokens.length && Number.isFinite(value) ? { value, numbers } : null;
-  } catch {
-    return null;
-  }
-}
+/** The task: every given number used at most once, and the format reward at weight 0.1. */
+export const task = createCountdownTask({ useAllNumbers: false, formatWeight: 0.1 });
 
-/** The text inside the last <answer>...</answer>, or null. */
-function answerOf(completion: string): string | null {
-  const all = [...completion.matchAll(/<answer>([\s\S]*?)<\/answer>/g)];
-  return all.length ? all[all.length - 1]![1]!.trim() : null;
-}
-
-/** 1 when the answer is an expression over the example's numbers (each at most once) equal to its target. */
-export const countdownReward: RewardFunction = (batch) => batch.map(({ completion, example }) => {
-  const { numbers, target } = example.columns as { numbers: number[]; target: number };
-  const answer = answerOf(completion);
-  const r = answer === null ? null : evaluateExpression(answer);
-  if (!r || Math.abs(r.value - target) > 1e-9) return 0;
-  const pool = [...numbers];
-  for (const n of r.numbers) {
-    const k = pool.indexOf(n);
-    if (k < 0) return 0; // a number not given, or used twice
-    pool.splice(k, 1);
-  }
-  return 1;
-});
-
-/** A small shaping reward: the completion has an <answer>...</answer>. */
-export const formatReward: RewardFunction = (batch) => batch.map(({ completion }) => (answerOf(completion) === null ? 0 : 1));
+/** The task's rewards, by name (what the example's test checks). */
+export const countdownReward: RewardFunction = countdownRewardFn(false);
+export const formatReward: RewardFunction = countdownFormatReward;
 
 /** Countdown problems as training examples; the columns carry what the reward checks. */
 export function countdownExamples(): TrainExample[] {
-  const rows = [{ numbers: [3, 5, 2], target: 16 }, { numbers: [7, 4, 9], target: 19 }, { numbers: [6, 8, 2], target: 40 }, { numbers: [9, 3, 5], target: 8 }];
+  const rows = [{ numbers: [3, 5, 2], target: 16 }, ...countdownPuzzles(1, 3, 3, 9).map(({ numbers, target }) => ({ numbers, target }))];
   return rows.map((row, index) => ({
     index,
-    messages: [{ role: 'user', content: `Using the numbers ${row.numbers.join(', ')} (each at most once) and + - * / ( ), make ${row.target}. Put the expression in <answer></answer>.` }],
+    messages: [{ role: 'user', content: countdownPrompt(row) }],
     groundTruth: String(row.target),
     dataSource: 'countdown',
     columns: row,
@@ -110,7 +59,7 @@ async function main(): Promise<void> {
   const trainer = await GRPOTrainer.fromPretrained(model, {
     data: countdownExamples(),
     out,
-    rewards: [{ name: 'countdown', fn: countdownReward }, { name: 'format', fn: formatReward, weight: 0.1 }],
+    rewards: task.rewards(),
     grpo: tiny
       ? { steps: Number(values.steps ?? 3), trainBatchSize: 2, miniBatchSize: 2, groupSize: 4, maxResponseLength: 24, lr: 1e-4, klCoef: 0, saveEvery: 0, validateEvery: 0 }
       : { steps: Number(values.steps ?? 100), trainBatchSize: 4, miniBatchSize: 4, groupSize: 8, maxResponseLength: 256, lr: 1e-6 },
@@ -122,6 +71,7 @@ async function main(): Promise<void> {
     await trainer.train();
   } finally {
     await trainer.close();
+    await task.close?.();
   }
   console.log(`run folder ${out}: metrics.jsonl (rewardsByName per step); watch it with: rlvr dashboard ${out}`);
 }

@@ -1,9 +1,9 @@
-"""Writes src/reward/latex2text-table.ts: the default tables of pylatexenc 2.10 that
-src/reward/latex2text.ts (a port of LatexNodes2Text().latex_to_text) needs, read from the
+"""Writes src/tasks/math/paper/latex2text-table.ts: the default tables of pylatexenc 2.10 that
+src/tasks/math/paper/latex2text.ts (a port of LatexNodes2Text().latex_to_text) needs, read from the
 installed package: macro and environment argument specs (latexwalker's default context),
 macro / environment / specials text replacements (latex2text's default context).
 
-usage: python3 scripts/gen-latex2text-table.py > src/reward/latex2text-table.ts  (pylatexenc==2.10)
+usage: python3 scripts/gen-latex2text-table.py > src/tasks/math/paper/latex2text-table.ts  (pylatexenc==2.10)
 """
 import json
 import re

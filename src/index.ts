@@ -20,13 +20,21 @@ export { Tokenizer, loadTokenizerConfig, renderChat, QWEN2_5_CHAT_TEMPLATE, type
 export { generate, type Sample, type SamplingOptions } from './sampling/generate.js';
 
 // ---- the math verifier (pure TypeScript) ----
-export { verify, type VerifyOptions, type VerifyResult, type Reason as VerifyReason, type Mode as VerifyMode } from './reward/verifier.js';
-export { extractAnswer } from './reward/extract.js';
-export { VerifierPool, type PoolOptions as VerifierPoolOptions } from './reward/pool.js';
+export { verify, type VerifyOptions, type VerifyResult, type Reason as VerifyReason, type Mode as VerifyMode } from './tasks/math/verifier/verifier.js';
+export { extractAnswer } from './tasks/math/verifier/extract.js';
+export { VerifierPool, type PoolOptions as VerifierPoolOptions } from './tasks/math/verifier/pool.js';
+
+// ---- tasks (what a problem looks like, how it is rewarded and scored; `--task NAME`) ----
+export type { Task, TaskScore, TaskScoreContext, TaskRewardContext } from './tasks/task.js';
+export { getTask, registerTask, TASK_NAMES } from './tasks/registry.js';
+export { mathTask, createMathTask, type MathTaskOptions } from './tasks/math/task.js';
+export { arithmeticTask, createArithmeticTask } from './tasks/arithmetic/task.js';
+export { countdownTask, createCountdownTask, countdownRewardFn, countdownFormatReward, type CountdownTaskOptions } from './tasks/countdown/task.js';
+export { countdownPrompt, countdownPuzzles, parseCountdownPrompt, type CountdownPuzzle } from './tasks/countdown/puzzles.js';
 
 // ---- data ----
 export { loadExamples, type TrainExample } from './data/examples.js';
-export { TRAIN_PROMPT_SUFFIX, MATH_EVAL_SYSTEM_PROMPT, trainMessages, mathEvalMessages } from './data/prompts.js';
+export { TRAIN_PROMPT_SUFFIX, MATH_EVAL_SYSTEM_PROMPT, trainMessages, mathEvalMessages } from './tasks/math/prompts.js';
 export { loadBenchmark, PAPER_BENCHMARKS, type Benchmark, type BenchmarkName } from './data/benchmarks.js';
 export { rankByVariance, readHistory, AccuracyHistory, firstAlive, allZeroHistory, type HistoryEntry, type RankedExample, type BaseScore } from './data/selection.js';
 
@@ -43,7 +51,7 @@ export { readDistEnv, type DistEnv } from './distributed/env.js';
 
 // ---- evaluation ----
 export {
-  evaluate, loadModelFolder, formatSummaryTable,
+  evaluate, loadModelFolder, formatSummaryTable, taskPromptBuilder,
   type EvalBenchmark, type EvalProblem, type EvalResult, type EvaluateOptions, type BenchmarkSummary, type LoadedModel,
 } from './eval/evaluate.js';
 

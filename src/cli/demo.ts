@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError, intOption, numberOption, parseArgs } from './args.js';
-import { FAMILIES } from '../demo/task.js';
+import { FAMILIES } from '../tasks/arithmetic/problems.js';
 import { FULL_DEMO, QUICK_DEMO, SATURATION, otherFamiliesLenient, outcomeBits, pct, runDemo, type DemoConfig } from '../demo/pipeline.js';
 import { formatDifference, formatProportion, pairedDifference, wilson } from '../stats/index.js';
 

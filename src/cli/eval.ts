@@ -160,7 +160,7 @@ export async function run(argv: string[]): Promise<number> {
       tokenizerConfig,
       stopTokenIds,
       keepRecords: false,
-      scorer: grader === 'qwen' ? (await import('../eval/graders.js')).scorerFor('qwen') : undefined,
+      scorer: grader === 'qwen' ? (await import('../tasks/math/graders.js')).scorerFor('qwen') : undefined,
       executeCode,
       onRecord: (r) => fs.writeSync(files.get(r.bench)!, JSON.stringify(r) + '\n'),
       onProgress: (p) => {

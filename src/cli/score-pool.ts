@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError, intOption, numberOption } from './args.js';
 import { applyThreads, threadsChoice } from './threads.js';
-import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
+import { TRAIN_PROMPT_SUFFIX } from '../tasks/math/prompts.js';
 import type { TrainExample } from '../data/examples.js';
 import { formatDuration } from '../util/duration.js';
 import { isAccelerator } from '../engine/device.js';
@@ -79,7 +79,7 @@ export async function runScorePool(options: Options): Promise<number> {
 
   const { scorePool } = await import('../rl/pool-scoring.js');
   const { rolloutSamples } = await import('../rollout/engine.js');
-  const { VerifierPool } = await import('../reward/pool.js');
+  const { VerifierPool } = await import('../tasks/math/verifier/pool.js');
   const pool = new VerifierPool({ size: 2 });
   let stop = false;
   const onSignal = (sig: NodeJS.Signals) => {

@@ -5,8 +5,8 @@
 // overall and (when the rows say so) without `policy` rows and on rows not from Math-Verify.
 import { readFileSync } from 'node:fs';
 import { CliError, numberOption, parseArgs } from './args.js';
-import { VerifierPool } from '../reward/pool.js';
-import type { Mode, VerifyResult } from '../reward/verifier.js';
+import { VerifierPool } from '../tasks/math/verifier/pool.js';
+import type { Mode, VerifyResult } from '../tasks/math/verifier/verifier.js';
 
 const USAGE = 'usage: rlvr verify-cases FILE.jsonl [--mode eval|reward|paper] [--json] [--workers N] [--show-misses]';
 
@@ -80,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const { options, positionals } = parseArgs(
     argv,
     {
-      mode: { type: 'string', help: "eval (default: Qwen-style extraction fallbacks), reward (last \\boxed{} only) or paper (the 1-shot RLVR fork's DeepScaleR grader, src/reward/paper.ts)" },
+      mode: { type: 'string', help: "eval (default: Qwen-style extraction fallbacks), reward (last \\boxed{} only) or paper (the 1-shot RLVR fork's DeepScaleR grader, src/tasks/math/paper/paper.ts)" },
       json: { type: 'boolean', help: 'print the summary as JSON on the last line' },
       workers: { type: 'string', help: 'worker threads (default 2)' },
       'show-misses': { type: 'boolean', help: 'list every row the verifier gets wrong' },

@@ -1,7 +1,7 @@
 // `rlvr verify --gold G --response R [--mode reward|eval|paper] [--truncated] [--bare]`: one check, printed as JSON.
 // Exit code 0 when correct, 1 when not (so scripts can branch on it).
 import { CliError, parseArgs } from './args.js';
-import { VerifierPool } from '../reward/pool.js';
+import { VerifierPool } from '../tasks/math/verifier/pool.js';
 
 const USAGE = 'usage: rlvr verify --gold G --response R [--mode reward|eval|paper] [--truncated] [--bare]';
 

@@ -1,10 +1,11 @@
-// Held-out evaluation of the demo model: greedy decoding, scored with the paper's reward-mode
-// verifier (last \boxed{} only) — the number the demo reports — and, to tell format from
-// arithmetic, leniently: the last integer of the response, whatever the format.
-import { verifyWithDeadline } from '../reward/deadline.js';
+// Held-out evaluation of the demo model: greedy decoding, scored by the arithmetic task (the
+// paper's reward-mode verifier, last \boxed{} only) — the number the demo reports — and, to tell
+// format from arithmetic, leniently: the last integer of the response, whatever the format.
+import { arithmeticTask } from '../tasks/arithmetic/task.js';
+import type { Task } from '../tasks/task.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import type { CausalLM } from '../model/transformer.js';
-import type { Problem } from './task.js';
+import type { Problem } from '../tasks/arithmetic/problems.js';
 import type { DemoTokenizer } from './tokenizer.js';
 
 export interface HeldOutResult {
@@ -20,8 +21,8 @@ export interface HeldOutResult {
   responses: { question: string; gold: string; response: string; correct: boolean; lenient: boolean }[];
 }
 
-export function evaluateHeldOut(model: CausalLM, tok: DemoTokenizer, problems: readonly Problem[], maxNewTokens: number): HeldOutResult {
-  const prompts = problems.map((p) => tok.encode(tok.renderPrompt([{ role: 'user', content: p.question }])));
+export function evaluateHeldOut(model: CausalLM, tok: DemoTokenizer, problems: readonly Problem[], maxNewTokens: number, task: Task = arithmeticTask): HeldOutResult {
+  const prompts = problems.map((p) => tok.encode(tok.renderPrompt(task.evalMessages(p.question))));
   const samples = rolloutSamples(model, prompts, { maxNewTokens, greedy: true, stopTokenIds: tok.stopTokenIds });
   const fam: Record<string, { c: number; l: number; b: number; n: number }> = {};
   let correct = 0, lenient = 0, boxed = 0, length = 0;
@@ -30,7 +31,7 @@ export function evaluateHeldOut(model: CausalLM, tok: DemoTokenizer, problems: r
     const p = problems[s.promptIndex]!;
     const text = tok.decode(s.tokens.filter((t) => !tok.stopTokenIds.includes(t)));
     const gold = String(p.answer);
-    const r = verifyWithDeadline(gold, text, { mode: 'reward' }).correct; // bounded: 1 s, then 0
+    const r = task.score(gold, text, { problem: p.question, truncated: s.finishReason === 'length' }).correct; // bounded: 1 s, then 0
     const e = lastInteger(text) === gold;
     const b = text.includes('\\boxed{');
     const f = (fam[p.family] ??= { c: 0, l: 0, b: 0, n: 0 });

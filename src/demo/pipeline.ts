@@ -4,84 +4,33 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { manualSeed, setNumThreads } from '../engine/index.js';
-import { firstAlive, rankByVariance, type BaseScore, type RankedExample } from '../data/selection.js';
+import { firstAlive, rankByVariance, type BaseScore } from '../data/selection.js';
 import { scorePool } from '../rl/pool-scoring.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
 import { loadModel, saveModel } from '../model/checkpoint.js';
 import { CausalLM } from '../model/transformer.js';
-import { VerifierPool } from '../reward/pool.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
-import { mathReward, type RewardFunction } from '../rl/rewards.js';
+import { scoreRewards, type Rewards } from '../rl/rewards.js';
+import { createArithmeticTask } from '../tasks/arithmetic/task.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
 import { evaluateHeldOut, type HeldOutResult } from './held-out.js';
-import { postSaturation, saturationStep, type PostSaturation } from './saturation.js';
+import { postSaturation, saturationStep } from './saturation.js';
 import { demoModelConfig, pretrain } from './pretrain.js';
 import { writeReport } from './report.js';
-import { CorpusStream, makeSplit, toExample, type Family, type Problem } from './task.js';
+import { otherFamiliesLenient, outcomeBits, pct, summarize, type AblationResult, type DemoConfig, type DemoResult, type PhaseTimes, type ValidationPoint } from './result.js';
+import { CorpusStream, makeSplit, toExample, type Family, type Problem } from '../tasks/arithmetic/problems.js';
 import { DemoTokenizer, writeTokenizerFiles } from './tokenizer.js';
-
-export interface DemoConfig {
-  seed: number;
-  threads: number;
-  // task
-  testPerFamily: number;
-  poolPerFamily: number;
-  // base model
-  hidden: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  pretrainSteps: number;
-  pretrainBatch: number;
-  pretrainLr: number;
-  // selection: a short full-pool GRPO run whose per-epoch accuracies are the "history"
-  selectionEpochs: number;
-  selectionBatch: number;
-  /**
-   * Train on the pool example ranked k-th by historical variance (the paper's π_k; it reports
-   * π1, π2, π13, ...). Default 1.
-   */
-  exampleRank: number;
-  /**
-   * Responses sampled per pool example on the base model before selection: π_k is skipped when
-   * all of them score alike (no reward variance: GRPO has nothing to learn from it) while a
-   * later-ranked example has variance (data/selection.ts firstAlive).
-   */
-  baseScoringRollouts: number;
-  // 1-shot RLVR: overrides of the paper's GRPO config
-  grpo: Partial<GRPOConfig>;
-  /** Max new tokens of the held-out (greedy) evaluation. */
-  evalMaxTokens: number;
-  /** Also run the ablations (pg-only, entropy-only, a random example) after the main run. */
-  ablations: boolean;
-  /**
-   * An earlier demo output folder whose base model (same seed and model settings) is reused
-   * instead of pretraining again: for trying RL settings. Unset: pretrain.
-   */
-  baseFrom?: string;
-}
 
 /** Written into base-model/: what the base was pretrained with, checked when it is reused. */
 const BASE_KEY_FILE = 'demo_base.json';
 
-export interface ValidationPoint { step: number; accuracy: number; lenientAccuracy: number; boxedRate: number; meanLength: number; perFamily: HeldOutResult['perFamily'] }
-
-/** One row of the ablation table. */
-export interface AblationResult {
-  name: string;
-  question: string;
-  family: Family;
-  before: { accuracy: number; lenientAccuracy: number; otherFamiliesLenient: number };
-  after: { accuracy: number; lenientAccuracy: number; otherFamiliesLenient: number };
-  finalTrainAccuracy: number;
-  saturationStep: number | null;
-  /** Per held-out problem (the test set's order), any-format correct after the run: '1'/'0'. For paired tests. */
-  afterOutcomes: string;
-}
-
 export { SATURATION } from './saturation.js';
+export {
+  otherFamiliesLenient, outcomeBits, pct, summarize,
+  type AblationResult, type DemoConfig, type DemoResult, type PhaseTimes, type ValidationPoint,
+} from './result.js';
 
 /** The README's demo: a few minutes on a 2-core CPU. */
 export const FULL_DEMO: DemoConfig = {
@@ -141,44 +90,6 @@ export const QUICK_DEMO: DemoConfig = {
   },
   evalMaxTokens: 24,
 };
-
-export interface PhaseTimes {
-  pretrain: number;
-  evalBefore: number;
-  selection: number;
-  rlvr: number;
-  ablations: number;
-  total: number;
-}
-
-export interface DemoResult {
-  config: DemoConfig;
-  grpoConfig: GRPOConfig;
-  outDir: string;
-  before: HeldOutResult;
-  after: HeldOutResult;
-  pretrainLosses: number[];
-  ranking: (RankedExample & { question: string; accs: number[] })[];
-  /** Per pool example, its accuracy on the base model (baseScoringRollouts responses). */
-  baseScores: Map<number, BaseScore>;
-  /** The training example; rank k means the paper's π_k (DemoConfig.exampleRank). */
-  selected: { index: number; rank: number; question: string; answer: string; variance: number };
-  steps: StepMetrics[];
-  /** Held-out validation at step 0 and every validateEvery steps. */
-  validation: ValidationPoint[];
-  times: PhaseTimes;
-  /** The held-out problems, in the order of afterOutcomes. */
-  test: Problem[];
-  /** The family of π1; the other families measure generalisation. */
-  trainedFamily: Family;
-  /** First step whose training accuracy on π1 reached SATURATION (null: never). */
-  saturationStep: number | null;
-  /** Held-out accuracy (any format) from the saturation step on (null: never saturated). */
-  postSaturation: PostSaturation | null;
-  /** Before/after of each RL variant; the first row is the main run. */
-  ablations: AblationResult[];
-  reportFile: string;
-}
 
 export interface DemoOptions {
   config: DemoConfig;
@@ -293,8 +204,9 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
   let t = performance.now();
   log(`[base] held-out accuracy ${pct(before.accuracy)} (any format: ${pct(before.lenientAccuracy)}, boxed ${pct(before.boxedRate)}) on ${split.test.length} problems`);
 
-  const pool = new VerifierPool({ size: 1 });
-  const rewards = mathReward(pool);
+  // The arithmetic task's reward: the verifier's reward mode in a 1-worker pool (closed below).
+  const task = createArithmeticTask();
+  const rewards = task.rewards({ workers: 1 });
   const renderPrompt = (ex: TrainExample) => tok.renderPrompt(ex.messages);
   try {
     // ---- selection by historical variance ----
@@ -377,20 +289,20 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
     }, null, 2) + '\n');
     return result;
   } finally {
-    await pool.close();
+    await task.close?.();
   }
 }
 
 /** Each pool example's accuracy on the base model: baseScoringRollouts sampled responses at the rollout temperature, no update. */
-async function scoreOnBase(baseDir: string, tok: DemoTokenizer, examples: TrainExample[], rewards: RewardFunction, cfg: DemoConfig): Promise<Map<number, BaseScore>> {
+async function scoreOnBase(baseDir: string, tok: DemoTokenizer, examples: TrainExample[], rewards: Rewards, cfg: DemoConfig): Promise<Map<number, BaseScore>> {
   const g: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...cfg.grpo };
   const n = cfg.baseScoringRollouts;
   const scores = await withModels(baseDir, false, (policy) => scorePool({
     policy, tokenizer: tok, examples, renderPrompt: (ex) => tok.renderPrompt(ex.messages), stopTokenIds: tok.stopTokenIds,
-    rewards: async (items) => rewards(items.map((it, i) => ({
+    rewards: async (items) => (await scoreRewards(rewards, items.map((it, i) => ({
       prompt: '', completion: it.response, completionIds: [], truncated: it.truncated, step: 0,
       example: { index: i, messages: [], groundTruth: it.gold, dataSource: 'demo' },
-    }))),
+    })))).total,
     sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
     rollouts: n, epochs: 1, promptsPerBatch: examples.length, maxNewTokens: g.maxResponseLength,
     temperature: g.temperature, topP: g.topP, seed: cfg.seed + 2, outDir: path.join(path.dirname(baseDir), 'selection', 'base-scores'),
@@ -410,21 +322,13 @@ async function withModels<T>(dir: string, needReference: boolean, f: (policy: Ca
   }
 }
 
-export function summarize(r: HeldOutResult): Record<string, unknown> {
-  return { accuracy: r.accuracy, lenientAccuracy: r.lenientAccuracy, boxedRate: r.boxedRate, meanLength: r.meanLength, perFamily: r.perFamily };
-}
-
-export function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
-}
-
 interface OneShotRunOptions {
   label: string;
   cfg: DemoConfig;
   baseDir: string;
   outDir: string;
   tok: DemoTokenizer;
-  rewards: RewardFunction;
+  rewards: Rewards;
   before: HeldOutResult;
   test: Problem[];
   problem: Problem;
@@ -479,25 +383,8 @@ async function oneShotRun(o: OneShotRunOptions): Promise<OneShotRun> {
   return { grpoConfig, steps, validation, after: after as unknown as HeldOutResult, saturationStep: saturationStep(steps) };
 }
 
-/** Mean any-format accuracy over the families other than `trained`, weighted by problem count. */
-export function otherFamiliesLenient(r: Pick<HeldOutResult, 'perFamily'>, trained: Family): number {
-  let c = 0, n = 0;
-  for (const [f, x] of Object.entries(r.perFamily)) {
-    if (f === trained) continue;
-    c += x.lenientAccuracy * x.n;
-    n += x.n;
-  }
-  return n ? c / n : 0;
-}
-
 function otherFamilies(before: HeldOutResult, after: HeldOutResult, trained: Family): { before: number; after: number } {
   return { before: otherFamiliesLenient(before, trained), after: otherFamiliesLenient(after, trained) };
-}
-
-/** Any-format outcome per problem of `test`, in its order, as a '1'/'0' string. */
-export function outcomeBits(r: HeldOutResult, test: readonly Problem[]): string {
-  const byQuestion = new Map(r.responses.map((x) => [x.question, x.lenient]));
-  return test.map((p) => (byQuestion.get(p.question) ? '1' : '0')).join('');
 }
 
 function summarizeRun(name: string, problem: Problem, r: OneShotRun, before: HeldOutResult, test: readonly Problem[]): AblationResult {

@@ -4,7 +4,7 @@
 import { AdamW, F, clipGradNorm, tensor, tidy } from '../engine/index.js';
 import type { ModelConfig } from '../model/config.js';
 import type { CausalLM } from '../model/transformer.js';
-import type { CorpusStream } from './task.js';
+import type { CorpusStream } from '../tasks/arithmetic/problems.js';
 import type { DemoTokenizer } from './tokenizer.js';
 
 /** A tiny Qwen2 (q/k/v bias, GQA, tied embeddings, RoPE, SwiGLU, RMSNorm). */

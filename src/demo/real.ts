@@ -14,7 +14,7 @@ import { rankByVariance } from '../data/selection.js';
 import type { TrainExample } from '../data/examples.js';
 import { evaluate, evalStopTokenIds, loadModelFolder, type BenchmarkSummary, type EvalBenchmark, type EvalProblem, type EvalRecord } from '../eval/evaluate.js';
 import { stylePromptBuilder } from '../eval/prompt-styles.js';
-import { VerifierPool } from '../reward/pool.js';
+import { VerifierPool } from '../tasks/math/verifier/pool.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
 import { scorePool } from '../rl/pool-scoring.js';
 import { mathReward } from '../rl/rewards.js';

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { DASHES, type ChartSpec, type MarkerSpec } from '../dashboard/charts.js';
 import { escapeHtml as esc } from '../dashboard/page.js';
 import { renderRunReport } from '../dashboard/report.js';
-import { SATURATION, otherFamiliesLenient, outcomeBits, type DemoResult } from './pipeline.js';
+import { SATURATION } from './saturation.js';
+import { otherFamiliesLenient, outcomeBits, type DemoResult } from './result.js';
 import { formatDifference, formatProportion, pairedDifference, wilson } from '../stats/index.js';
 
 export interface Series {

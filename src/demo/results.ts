@@ -4,7 +4,7 @@
 // the ablations, and per-problem outcomes so that paired tests can be run on them later.
 import { provenance, type Provenance } from '../util/provenance.js';
 import { torchVersion } from '../engine/index.js';
-import { otherFamiliesLenient, outcomeBits, summarize, type DemoResult } from './pipeline.js';
+import { otherFamiliesLenient, outcomeBits, summarize, type DemoResult } from './result.js';
 
 export interface DemoResultsRecord {
   kind: 'rlvr-demo';

@@ -4,7 +4,7 @@
 // `--prompt` alone decides the format the model sees.
 import * as path from 'node:path';
 import { loadExamples } from '../data/examples.js';
-import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
+import { TRAIN_PROMPT_SUFFIX } from '../tasks/math/prompts.js';
 import type { EvalBenchmark, EvalProblem } from './evaluate.js';
 
 export async function loadEvalFile(file: string, opts: { name?: string; limit?: number } = {}): Promise<EvalBenchmark> {

@@ -1,13 +1,13 @@
-// Benchmark evaluation: the Qwen2.5-Math zero-shot prompt through the model's chat template,
-// the paper's decoding per benchmark (greedy, or avg@k at a temperature), the verifier's
-// evaluation mode, and the statistics the paper reports (accuracy, response length,
+// Benchmark evaluation of a task (src/tasks/; math by default): the task's prompt through the
+// model's chat template (math: the Qwen2.5-Math zero-shot prompt), the paper's decoding per
+// benchmark (greedy, or avg@k at a temperature), the task's scoring (math: the verifier's
+// evaluation mode), and the statistics the paper reports (accuracy, response length,
 // self-reflection words). Used by `rlvr eval` and, on in-memory problem lists, by the trainer
 // and the demo for validation.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Device, DType } from '../engine/index.js';
 import { PAPER_MAX_RESPONSE_TOKENS, type Decoding } from '../data/benchmarks.js';
-import { mathEvalMessages } from '../data/prompts.js';
 import { loadModel, readConfig } from '../model/checkpoint.js';
 import type { CausalLM } from '../model/transformer.js';
 import type { Sample, SamplingOptions } from '../sampling/generate.js';
@@ -16,8 +16,8 @@ import { continueWithCode, type Continue, type ExecOutcome } from './code-exec.j
 import {
   QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type TokenizerConfig,
 } from '../tokenizer/index.js';
-import type { VerifyResult } from '../reward/verifier.js';
-import { verifyWithDeadline } from '../reward/deadline.js';
+import type { Task, TaskScore, TaskScoreContext } from '../tasks/task.js';
+import { mathTask } from '../tasks/math/task.js';
 import { evalEta } from './estimate.js';
 import { avgAtK, majAtK, passAtKCurve, wilson } from '../stats/index.js';
 
@@ -94,50 +94,40 @@ export function evalStopTokenIds(tokenizer: Tokenizer, eosTokenIds: readonly num
 export type PromptBuilder = (problem: string) => string;
 
 /**
+ * A task's evaluation prompt (task.evalMessages, then the assistant header) rendered with
+ * `template`, or with the Qwen2.5 template when the model ships none.
+ */
+export function taskPromptBuilder(task: Task, template?: string | null, tokenizerConfig?: TokenizerConfig | null): PromptBuilder {
+  const tpl = template ?? QWEN2_5_CHAT_TEMPLATE;
+  const specialTokens = tokenizerConfig
+    ? { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken }
+    : undefined;
+  return (problem) => renderChat(tpl, task.evalMessages(problem), { addGenerationPrompt: true, specialTokens });
+}
+
+/**
  * The Qwen2.5-Math evaluation prompt (math system prompt + the problem as the user turn, then
  * the assistant header) rendered with `template`, or with the Qwen2.5 template when the model
  * ships none.
  */
 export function mathPromptBuilder(template?: string | null, tokenizerConfig?: TokenizerConfig | null): PromptBuilder {
-  const tpl = template ?? QWEN2_5_CHAT_TEMPLATE;
-  const specialTokens = tokenizerConfig
-    ? { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken }
-    : undefined;
-  return (problem) => renderChat(tpl, mathEvalMessages(problem), { addGenerationPrompt: true, specialTokens });
+  return taskPromptBuilder(mathTask, template, tokenizerConfig);
 }
 
-export interface Score {
-  /** Evaluation mode: any answer format (the Qwen2.5-Math evaluator's conventions). */
-  correct: boolean;
-  /** Reward mode: only the last \boxed{} counts (the training reward). Computed by evaluate() when a scorer leaves it out. */
-  rewardCorrect?: boolean;
-  /** The answer the verifier extracted from the response (null: none found). */
-  extracted: string | null;
-  reason: VerifyResult['reason'];
-}
+/**
+ * One response's verdict (a task's score()): `correct` in evaluation mode (any answer format for
+ * math), `rewardCorrect` as training rewards (math: the last \boxed{} only; computed by
+ * evaluate() when a scorer leaves it out), the extracted answer and the reason.
+ */
+export type Score = TaskScore;
 
 /** Scores one response: `rlvr eval --grader ours|qwen`, or the training reward for in-training validation. */
 export type Scorer = (gold: string, response: string, ctx: ScoreContext) => Score;
 
-export interface ScoreContext {
-  problem: string;
-  /** The response hit the token limit. */
-  truncated: boolean;
-  /** The full prompt text the model saw (chat template applied), when known. */
-  prompt?: string;
-  /** The benchmark's name (graders with per-dataset rules use it). */
-  bench?: string;
-}
+export type ScoreContext = TaskScoreContext;
 
-/**
- * Scores one response against the gold answer in the verifier's evaluation mode and in its reward
- * mode, each under the verifier's 1 s deadline (a check that runs out is incorrect, 'timeout').
- */
-export function scoreResponse(gold: string, response: string, ctx?: { truncated?: boolean }): Score {
-  const r = verifyWithDeadline(gold, response, { mode: 'eval' });
-  const boxed = verifyWithDeadline(gold, response, { mode: 'reward', truncated: ctx?.truncated });
-  return { correct: r.correct, rewardCorrect: boxed.correct, extracted: r.extractedPred, reason: r.reason };
-}
+// The math task's scoring, where it was before tasks had a folder.
+export { scoreResponse } from '../tasks/math/score.js';
 
 const REFLECTION = /rethink|recheck|recalculate/i;
 
@@ -180,7 +170,8 @@ export interface EvalRecord {
   correct: boolean;
   /** Boxed verdict (reward mode: the last \boxed{} only, what training rewards). */
   rewardCorrect: boolean;
-  reason: VerifyResult['reason'];
+  /** Why (math: the verifier's reason, 'equal', 'not_equal', 'no_answer', 'timeout', ...). */
+  reason: string;
   /** Generated tokens (the stop token included). */
   tokens: number;
   finishReason: Sample['finishReason'];
@@ -259,7 +250,9 @@ export interface EvalProgress {
 export type Sampler = (model: CausalLM, prompts: number[][], opts: SamplingOptions) => Sample[];
 
 export interface EvaluateOptions {
-  /** How responses are scored. Default scoreResponse (our verifier's evaluation mode). */
+  /** The task: its prompt and scoring are the defaults below. Default the math task. */
+  task?: Task;
+  /** How responses are scored. Default task.score (math: scoreResponse, our verifier's evaluation mode). */
   scorer?: Scorer;
   /** Maximum new tokens per response. Default 3072 (the paper's). */
   maxNewTokens?: number;
@@ -269,7 +262,7 @@ export interface EvaluateOptions {
   topP?: number;
   /** Base seed; each batch derives its own. Default 0. */
   seed?: number;
-  /** Prompt text for a problem. Default: mathPromptBuilder(chatTemplate ?? Qwen2.5 template). */
+  /** Prompt text for a problem. Default: taskPromptBuilder(task, chatTemplate ?? Qwen2.5 template). */
   promptBuilder?: PromptBuilder;
   /** Chat template for the default prompt builder (the model's tokenizer_config template). */
   chatTemplate?: string | null;
@@ -324,7 +317,9 @@ export function evaluate(
   const seed = opts.seed ?? 0;
   const sampler = opts.sampler ?? rolloutSamples;
   const keepRecords = opts.keepRecords ?? true;
-  const buildPrompt = opts.promptBuilder ?? mathPromptBuilder(opts.chatTemplate, opts.tokenizerConfig);
+  const task = opts.task ?? mathTask;
+  const scorer: Scorer = opts.scorer ?? ((gold, response, ctx) => task.score(gold, response, ctx));
+  const buildPrompt = opts.promptBuilder ?? taskPromptBuilder(task, opts.chatTemplate, opts.tokenizerConfig);
   const stopTokenIds = opts.stopTokenIds
     ?? evalStopTokenIds(tokenizer, modelEosTokenIds(null, model.config.eosTokenId, tokenizer, opts.tokenizerConfig ?? null));
   const interval = opts.progressIntervalMs ?? 2000;
@@ -400,7 +395,8 @@ export function evaluate(
       samples.forEach((s, si) => {
         const p = batch[s.promptIndex]!;
         const { response } = decoded[si]!;
-        const score = (opts.scorer ?? scoreResponse)(p.answer, response, { problem: p.problem, truncated: decoded[si]!.finishReason === 'length', prompt: buildPrompt(p.problem), bench: bench.name });
+        const truncatedResponse = decoded[si]!.finishReason === 'length';
+        const score = scorer(p.answer, response, { problem: p.problem, truncated: truncatedResponse, prompt: buildPrompt(p.problem), bench: bench.name });
         const reflect = hasSelfReflection(response);
         const rec: EvalRecord = {
           bench: bench.name,
@@ -412,7 +408,8 @@ export function evaluate(
           response,
           extracted: score.extracted,
           correct: score.correct,
-          rewardCorrect: score.rewardCorrect ?? verifyWithDeadline(p.answer, response, { mode: 'reward', truncated: decoded[si]!.finishReason === 'length' }).correct,
+          rewardCorrect: score.rewardCorrect
+            ?? (task.rewardCorrect ? task.rewardCorrect(p.answer, response, { truncated: truncatedResponse }) : score.correct),
           reason: score.reason,
           tokens: decoded[si]!.tokens,
           finishReason: decoded[si]!.finishReason,

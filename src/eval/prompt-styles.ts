@@ -8,7 +8,7 @@
 //   FILE       a text file whose content, with {problem} replaced, is the user turn
 // Each is rendered with the model's chat template (the Qwen2.5 template when it ships none).
 import * as fs from 'node:fs';
-import { TRAIN_PROMPT_SUFFIX, mathEvalMessages, type ChatMessage } from '../data/prompts.js';
+import { TRAIN_PROMPT_SUFFIX, mathEvalMessages, type ChatMessage } from '../tasks/math/prompts.js';
 import { QWEN2_5_CHAT_TEMPLATE, renderChat, type TokenizerConfig } from '../tokenizer/index.js';
 import type { PromptBuilder } from './evaluate.js';
 

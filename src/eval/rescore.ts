@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Score } from './evaluate.js';
-import { scorerFor, type GraderName } from './graders.js';
+import { scorerFor, type GraderName } from '../tasks/math/graders.js';
 
 export interface RescoredResponse {
   file: string;

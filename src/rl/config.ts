@@ -123,7 +123,7 @@ export const GRPO_FIELDS = {
   forkMaxTokensPerRank: int().positive().default(24000)
     .describe('verl-fork only: micro-batch token budget per rank, prompt + response tokens. Paper: 24000 (ppo_max_token_len_per_gpu).'),
   reward: z.enum(['ours', 'paper', 'any']).default('ours')
-    .describe("Training reward: ours (our verifier's reward mode: last box group, value equivalence), paper (the fork's DeepScaleR grader, src/reward/paper.ts) or any (the verifier's evaluation mode: the final answer in any format, for models that do not box, e.g. SmolLM2). Default ours; the paper's code: paper (preset paper). With ours and paper a truncated response with an unclosed final box scores 0."),
+    .describe("Training reward: ours (our verifier's reward mode: last box group, value equivalence), paper (the fork's DeepScaleR grader, src/tasks/math/paper/paper.ts) or any (the verifier's evaluation mode: the final answer in any format, for models that do not box, e.g. SmolLM2). Default ours; the paper's code: paper (preset paper). With ours and paper a truncated response with an unclosed final box scores 0."),
   validationScoring: z.enum(['eval', 'reward']).default('eval')
     .describe('How in-training validation is scored: eval (our evaluation grader) or reward (the training reward). Default eval (ours); the paper\'s code: reward (preset paper).'),
   normalizeAdvantageByStd: z.boolean().default(true)

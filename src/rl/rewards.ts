@@ -5,8 +5,8 @@
 // and the step. Several rewards combine as a weighted sum; each one's mean is logged per step
 // (metrics.jsonl `rewardsByName`). The math verifier is one such function (`mathReward`).
 import type { TrainExample } from '../data/examples.js';
-import type { VerifierPool } from '../reward/pool.js';
-import type { VerifyOptions } from '../reward/verifier.js';
+import type { VerifierPool } from '../tasks/math/verifier/pool.js';
+import type { VerifyOptions } from '../tasks/math/verifier/verifier.js';
 
 export interface RewardInput {
   /** The prompt text the policy saw (chat template applied). */

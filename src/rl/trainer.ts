@@ -22,7 +22,7 @@ import type { Sample } from '../sampling/generate.js';
 import { formatDuration } from '../util/duration.js';
 import { UserError } from '../errors.js';
 import { fmt, planRun, type MemoryPlan } from '../memory-plan/plan.js';
-import { extractAnswer } from '../reward/extract.js';
+import { extractAnswer } from '../tasks/math/verifier/extract.js';
 import { computeAdvantages } from './algorithm.js';
 import { atomicWriteFile, checkpointName, findCheckpoint, STATE_FILE, writeCheckpoint } from './checkpoints.js';
 import { miniBatchOf, needsReference, overlongBufferOf, validateConfig, type GRPOConfig } from './config.js';

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { dotted, formatIssues, jsonErrorText, show, UserError } from '../errors.js';
 import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, grpoConfig, PRESETS, withMatchingMiniBatch, type GRPOConfig } from '../rl/config.js';
 import { OVERLONG_MODES } from '../rl/overlong.js';
-import { TRAIN_PROMPT_SUFFIX } from '../data/prompts.js';
+import { TRAIN_PROMPT_SUFFIX } from '../tasks/math/prompts.js';
 
 export const PARAM_DTYPES = ['float32', 'bfloat16', 'float16', 'float64'] as const;
 /** Loggers of `log` / --log. */

@@ -3,7 +3,8 @@
 //
 // The trainer, evaluation and run assembly take a Task; nothing generic imports math code. Math
 // (`tasks/math/`, the paper's task) is one Task, the demo's arithmetic another, countdown a third.
-// A new task is one folder with one file that exports a Task and one line in `tasks/registry.ts`.
+// A new task is one folder with one file that exports a Task and one line in `tasks/registry.ts`
+// (or, from a library, `registerTask(task)`).
 import type { ChatMessage } from '../tokenizer/chat.js';
 import type { Rewards } from '../rl/rewards.js';
 
@@ -49,6 +50,12 @@ export interface Task {
   score(gold: string, response: string, ctx: TaskScoreContext): TaskScore;
   /** The answer a response gave, for rollouts.jsonl and reports (null: none). */
   extract(response: string): string | null;
+  /**
+   * The training reward's verdict on one evaluation response, for a scorer that gives no
+   * `rewardCorrect` (e.g. `--grader qwen`): evaluation reports both accuracies. Default: the
+   * scorer's `correct`.
+   */
+  rewardCorrect?(gold: string, response: string, ctx: { truncated: boolean }): boolean;
   /**
    * Whether the reward is an accuracy in {0, 1}: then train accuracy and the accuracy history
    * (what historical-variance selection ranks) are the reward's mean. Otherwise they are the

@@ -1,7 +1,6 @@
 // Chat templates: rendering a model's Jinja chat template the way transformers'
 // `apply_chat_template(..., tokenize=False)` does, with @huggingface/jinja.
 
-import { MATH_EVAL_SYSTEM_PROMPT, mathEvalMessages } from '../data/prompts.js';
 import { Template } from '@huggingface/jinja';
 
 export interface ChatMessage {
@@ -20,13 +19,11 @@ export interface RenderChatOptions {
   extra?: Record<string, unknown>;
 }
 
-/** The system prompt of the Qwen2.5-Math zero-shot evaluation. */
-export const QWEN_MATH_EVAL_SYSTEM = MATH_EVAL_SYSTEM_PROMPT;
-
 /**
  * The chat template shipped with Qwen2.5 models (tokenizer_config.json `chat_template`).
  * Qwen2.5-Math models ship the same structure; without a system message this one falls
- * back to the generic Qwen system prompt, so pass QWEN_MATH_EVAL_SYSTEM explicitly.
+ * back to the generic Qwen system prompt, so pass a system message explicitly (the math
+ * task's is tasks/math/prompts.ts QWEN_MATH_EVAL_SYSTEM).
  */
 export const QWEN2_5_CHAT_TEMPLATE = String.raw`{%- if tools %}
     {{- '<|im_start|>system\n' }}
@@ -109,9 +106,4 @@ export function renderChat(template: string, messages: readonly ChatMessage[], o
     // raise_exception(), which transformers also exposes, is built into @huggingface/jinja.
     ...opts.extra,
   });
-}
-
-/** The Qwen2.5-Math zero-shot evaluation prompt for one problem. */
-export function qwenMathPrompt(problem: string, template: string = QWEN2_5_CHAT_TEMPLATE): string {
-  return renderChat(template, mathEvalMessages(problem), { addGenerationPrompt: true });
 }

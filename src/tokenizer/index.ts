@@ -3,9 +3,7 @@ export { Tokenizer, type AddedToken, type EncodeOptions, type DecodeOptions } fr
 export { loadTokenizerConfig, type TokenizerConfig } from './config.js';
 export {
   renderChat,
-  qwenMathPrompt,
   QWEN2_5_CHAT_TEMPLATE,
-  QWEN_MATH_EVAL_SYSTEM,
   type ChatMessage,
   type RenderChatOptions,
 } from './chat.js';

@@ -3,7 +3,7 @@
 // MessagePort and blocks on a shared-memory flag (Atomics.wait) for at most `timeoutMs`; the worker
 // (serveBlocking) posts the result and raises the flag. A worker that misses the deadline is
 // terminated, and the next call starts a fresh one. Used by the verifier's verifyWithDeadline
-// (src/reward/deadline.ts) and the Qwen grader's qwenScoreWithDeadline (src/eval/qwen-deadline.ts).
+// (src/tasks/math/verifier/deadline.ts) and the Qwen grader's qwenScoreWithDeadline (src/tasks/math/qwen/qwen-deadline.ts).
 import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 
 /** Limit for a fresh worker to load (and warm up), not counted against any call. */

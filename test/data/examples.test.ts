@@ -8,7 +8,7 @@ import { sharedData } from '../helpers/paths.js';
 import { hasPythonModule } from '../helpers/python.js';
 import { loadExamples, loadJsonlExamples } from '../../src/data/examples.js';
 import { readParquetRows } from '../../src/data/parquet.js';
-import { mathEvalMessages, TRAIN_PROMPT_SUFFIX, MATH_EVAL_SYSTEM_PROMPT } from '../../src/data/prompts.js';
+import { mathEvalMessages, TRAIN_PROMPT_SUFFIX, MATH_EVAL_SYSTEM_PROMPT } from '../../src/tasks/math/prompts.js';
 
 const train = (f: string) => path.join(sharedData, 'train', f);
 

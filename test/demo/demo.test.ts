@@ -11,10 +11,10 @@ import { Tokenizer } from '../../src/tokenizer/index.js';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { generate } from '../../src/sampling/generate.js';
 import { DemoTokenizer, DEMO_CHAT_TEMPLATE, tokenizerJson } from '../../src/demo/tokenizer.js';
-import { CorpusStream, FAMILIES, makeSplit, solution } from '../../src/demo/task.js';
+import { CorpusStream, FAMILIES, makeSplit, solution } from '../../src/tasks/arithmetic/problems.js';
 import { encodeConversation } from '../../src/demo/pretrain.js';
 import { lastInteger } from '../../src/demo/held-out.js';
-import { verify } from '../../src/reward/verifier.js';
+import { verify } from '../../src/tasks/math/verifier/verifier.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 

@@ -1,11 +1,11 @@
-// `--grader qwen` under the verifier's per-check deadline (src/eval/qwen-deadline.ts): same verdicts
+// `--grader qwen` under the verifier's per-check deadline (src/tasks/math/qwen/qwen-deadline.ts): same verdicts
 // as the synchronous grader, and a pathological answer is a counted timeout, not a hung eval.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { qwenScore, qwenMathEqual } from '../../src/eval/qwen-grader.js';
-import { qwenDeadlineStats, qwenScoreWithDeadline } from '../../src/eval/qwen-deadline.js';
-import { scorerFor } from '../../src/eval/graders.js';
+import { qwenScore, qwenMathEqual } from '../../src/tasks/math/qwen/qwen-grader.js';
+import { qwenDeadlineStats, qwenScoreWithDeadline } from '../../src/tasks/math/qwen/qwen-deadline.js';
+import { scorerFor } from '../../src/tasks/math/graders.js';
 
 test('qwenScoreWithDeadline: the same verdicts and predictions as qwenScore', () => {
   const cases: [string, string][] = [['12.8', '\\boxed{\\frac{64}{5}}'], ['12.8', 'the answer is 12.7'], ['x^2+2x+1', 'so \\boxed{(x+1)^2}'], ['25', '\\boxed{0.25}'], ['3', 'no answer here']];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { qwenExtractAnswer, qwenGold, qwenMathEqual, qwenPrediction, qwenResponseText, qwenScore, qwenStripString } from '../../src/eval/qwen-grader.js';
+import { qwenExtractAnswer, qwenGold, qwenMathEqual, qwenPrediction, qwenResponseText, qwenScore, qwenStripString } from '../../src/tasks/math/qwen/qwen-grader.js';
 import { repoRoot, sharedData } from '../helpers/paths.js';
 
 const STORED = path.join(sharedData, 'eval', 'qwen_math_outputs', 'math_cot_100.jsonl');

@@ -1,4 +1,4 @@
-// examples/countdown-reward.ts: the user-written reward is right, and the example runs as a user
+// examples/countdown-reward.ts: the countdown task's rewards as the example uses them are right, and the example runs as a user
 // would run it (two rewards logged per step).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { countdownExamples, countdownReward, evaluateExpression, formatReward } from '../../examples/countdown-reward.js';
+import { countdownExamples, countdownReward, formatReward } from '../../examples/countdown-reward.js';
+import { evaluateExpression } from '../../src/tasks/countdown/expression.js';
 import type { RewardInput } from '../../src/rl/rewards.js';
 import { repoRoot } from '../helpers/paths.js';
 

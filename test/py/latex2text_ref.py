@@ -1,4 +1,4 @@
-"""pylatexenc 2.10 as the oracle of src/reward/latex2text.ts (test/reward/paper-oracle.test.ts).
+"""pylatexenc 2.10 as the oracle of src/tasks/math/paper/latex2text.ts (test/reward/paper-oracle.test.ts).
 
 stdin: JSON list of strings; stdout: JSON list, per string LatexNodes2Text().latex_to_text(s), or
 null where it raises (the DeepScaleR grader keeps its input then).

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sharedData } from '../helpers/paths.js';
-import { verify, type Mode } from '../../src/reward/verifier.js';
+import { verify, type Mode } from '../../src/tasks/math/verifier/verifier.js';
 
 interface Case {
   id: string;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { verify } from '../../src/reward/verifier.js';
-import { VerifierPool } from '../../src/reward/pool.js';
+import { verify } from '../../src/tasks/math/verifier/verifier.js';
+import { VerifierPool } from '../../src/tasks/math/verifier/pool.js';
 
 /** Runs fn, asserting it returns (not throws) within `ms`. */
 function within<T>(ms: number, fn: () => T): T {
@@ -85,7 +85,7 @@ test('pool: real worker gives the same verdicts as the synchronous core', async 
 });
 
 test('verifyWithDeadline: same verdicts as verify; a check past its deadline is a counted timeout, then it recovers', async () => {
-  const { verifyWithDeadline, deadlineStats } = await import('../../src/reward/deadline.js');
+  const { verifyWithDeadline, deadlineStats } = await import('../../src/tasks/math/verifier/deadline.js');
   const cases: [string, string][] = [['12.8', '\\boxed{\\frac{64}{5}}'], ['12.8', 'the answer is 12.7'], ['x^2', 'so \\boxed{x\\cdot x}']];
   for (const [g, p] of cases) {
     const r = verifyWithDeadline(g, p, { mode: 'eval' }, 5000);

@@ -3,7 +3,7 @@
 // reward it has not earned. Reward mode is the training reward; eval mode the evaluation grader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { verify } from '../../src/reward/verifier.js';
+import { verify } from '../../src/tasks/math/verifier/verifier.js';
 
 const check = (gold: string, pred: string, mode: 'eval' | 'reward' = 'eval') => verify(gold, pred, { mode, bare: mode === 'eval' }).correct;
 const yes = (g: string, p: string, mode?: 'eval' | 'reward') => assert.equal(check(g, p, mode), true, `${g} should equal ${p}`);

@@ -55,7 +55,7 @@ test('rlvr verify refuses a flag as an option value with one line (exit 2)', () 
 });
 
 test('rlvr verify-cases --mode paper scores the paper reward (paper.ts) on a labelled file', async () => {
-  const { verifyPaper } = await import('../../src/reward/paper.js');
+  const { verifyPaper } = await import('../../src/tasks/math/paper/paper.js');
   const dir = mkdtempSync(path.join(tmpdir(), 'vcp-'));
   const file = path.join(dir, 'c.jsonl');
   const rows = [

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { verify, rewardFn } from '../../src/reward/verifier.js';
+import { verify, rewardFn } from '../../src/tasks/math/verifier/verifier.js';
 
 /** Compares two bare answers in eval mode. */
 const eq = (gold: string, pred: string) => verify(gold, pred, { mode: 'eval', bare: true }).correct;
@@ -111,7 +111,7 @@ test('matrices in any LaTeX form, complex numbers, text', () => {
 });
 
 test('compute-engine fallback (pinned 0.30.2) loads on this Node and parses what our parser rejects', async () => {
-  const { computeEngineAvailable } = await import('../../src/reward/ce.js');
+  const { computeEngineAvailable } = await import('../../src/tasks/math/verifier/ce.js');
   assert.equal(computeEngineAvailable(), true);
   yes('\\frac12', '{1 \\over 2}');
   yes('2', '\\lfloor 2.5 \\rfloor');

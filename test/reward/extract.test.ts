@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractAnswer, extractGold, lastBoxGroup } from '../../src/reward/extract.js';
-import { findBoxes } from '../../src/reward/latex.js';
+import { extractAnswer, extractGold, lastBoxGroup } from '../../src/tasks/math/verifier/extract.js';
+import { findBoxes } from '../../src/tasks/math/verifier/latex.js';
 
 test('boxes: brace matching, nesting, \\fbox, brace-less, unclosed', () => {
   assert.deepEqual(findBoxes('a \\boxed{\\frac{1}{2}} b \\fbox{3}').map((b) => b.content), ['\\frac{1}{2}', '3']);

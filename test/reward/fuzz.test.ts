@@ -3,8 +3,8 @@
 // throw or take 1 s. Prints the slowest checks so CI logs show the margin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { verify } from '../../src/reward/verifier.js';
-import { parseWithComputeEngine } from '../../src/reward/ce.js';
+import { verify } from '../../src/tasks/math/verifier/verifier.js';
+import { parseWithComputeEngine } from '../../src/tasks/math/verifier/ce.js';
 import { fuzzInputs } from './fuzz-inputs.js';
 
 const LIMIT_MS = 1000;
@@ -56,7 +56,7 @@ test('fuzz: the issue\'s hang shapes are quick and score 0', () => {
 // ------------------------------------------------------------------ verdicts as properties (issue 21, item 2)
 
 import { readFileSync, existsSync } from 'node:fs';
-import { extractGold } from '../../src/reward/extract.js';
+import { extractGold } from '../../src/tasks/math/verifier/extract.js';
 import { generateNearMisses, goldsOf, nearMisses, rng } from './near-miss.js';
 
 const CORPUS = new URL('../../../../shared/data/verifier/cases.jsonl', import.meta.url);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { repoRoot, sharedData } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 import { MATH_VERIFY_TESTS } from '../../src/cli/verify-cases.js';
-import { verify } from '../../src/reward/verifier.js';
+import { verify } from '../../src/tasks/math/verifier/verifier.js';
 
 interface Row {
   id: string;

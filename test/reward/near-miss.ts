@@ -13,13 +13,13 @@
 //  - structure: a tuple with two different entries swapped, an interval's bracket flipped, a list
 //    with one member dropped (when all members differ) or an extra member added.
 // Deterministic (seeded). Responses are full sentences with the mutant in a box.
-import { parseLatex } from '../../src/reward/parse.js';
-import { exact } from '../../src/reward/expression.js';
-import { precise } from '../../src/reward/precise.js';
-import { normalizeAnswer } from '../../src/reward/normalize.js';
-import { extractGold } from '../../src/reward/extract.js';
-import { splitTopLevel } from '../../src/reward/answer.js';
-import * as R from '../../src/reward/rational.js';
+import { parseLatex } from '../../src/tasks/math/verifier/parse.js';
+import { exact } from '../../src/tasks/math/verifier/expression.js';
+import { precise } from '../../src/tasks/math/verifier/precise.js';
+import { normalizeAnswer } from '../../src/tasks/math/verifier/normalize.js';
+import { extractGold } from '../../src/tasks/math/verifier/extract.js';
+import { splitTopLevel } from '../../src/tasks/math/verifier/answer.js';
+import * as R from '../../src/tasks/math/verifier/rational.js';
 import { mulberry32 } from '../../src/data/rng.js';
 
 export interface NearMiss {

@@ -1,17 +1,17 @@
-// The paper reward against the original: src/reward/paper.ts and the DeepScaleR grader of the
+// The paper reward against the original: src/tasks/math/paper/paper.ts and the DeepScaleR grader of the
 // 1-shot RLVR fork (test/py/deepscaler_grader.py: the fork's own Python, sympy 1.14 + pylatexenc
 // 2.10) score the same thousands of (gold, response) pairs, generated from one seed out of the
 // shared data's golds (test/reward/paper-pairs.ts). Every pair must get the same verdict (each
 // disagreement is printed with its rewriting kind). A second test compares the pylatexenc port
-// (src/reward/latex2text.ts) with pylatexenc itself on every boxed answer of the pairs; a third
+// (src/tasks/math/paper/latex2text.ts) with pylatexenc itself on every boxed answer of the pairs; a third
 // checks that its generated tables are what scripts/gen-latex2text-table.py writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { repoRoot, sharedData } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
-import { paperLastBoxed, verifyPaper } from '../../src/reward/paper.js';
-import { latexToText } from '../../src/reward/latex2text.js';
+import { paperLastBoxed, verifyPaper } from '../../src/tasks/math/paper/paper.js';
+import { latexToText } from '../../src/tasks/math/paper/latex2text.js';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { loadPairSources, makePairs, type Pair } from './paper-pairs.js';
@@ -112,8 +112,8 @@ test('latex2text port = pylatexenc 2.10 on every boxed answer and gold of the pa
   assert.deepEqual(differ.slice(0, 20), []);
 });
 
-test('src/reward/latex2text-table.ts is what scripts/gen-latex2text-table.py writes from pylatexenc 2.10', { skip: missing }, () => {
+test('src/tasks/math/paper/latex2text-table.ts is what scripts/gen-latex2text-table.py writes from pylatexenc 2.10', { skip: missing }, () => {
   const r = spawnSync('python3', [path.join(repoRoot, 'scripts/gen-latex2text-table.py')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, readFileSync(path.join(repoRoot, 'src/reward/latex2text-table.ts'), 'utf8'));
+  assert.equal(r.stdout, readFileSync(path.join(repoRoot, 'src/tasks/math/paper/latex2text-table.ts'), 'utf8'));
 });

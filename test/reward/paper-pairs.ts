@@ -1,4 +1,4 @@
-// (gold, response) pairs for comparing the paper reward (src/reward/paper.ts) with the original
+// (gold, response) pairs for comparing the paper reward (src/tasks/math/paper/paper.ts) with the original
 // DeepScaleR grader run in Python (test/py/deepscaler_grader.py). Golds come from the shared data
 // (DSR-sub's ground truths, the evaluation benchmarks' answers, the verifier corpus); each gold is
 // rewritten systematically into equivalent forms, formatting variants, near misses, extraction

@@ -5,9 +5,9 @@
 // run, not about our verifier: our own reward deliberately differs on several (see docs/PAPER.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gradeSympy, latexToText, mathdNormalize, paperLastBoxed, sympyNormalize, verifyPaper } from '../../src/reward/paper.js';
-import { verify } from '../../src/reward/verifier.js';
-import { VerifierPool } from '../../src/reward/pool.js';
+import { gradeSympy, latexToText, mathdNormalize, paperLastBoxed, sympyNormalize, verifyPaper } from '../../src/tasks/math/paper/paper.js';
+import { verify } from '../../src/tasks/math/verifier/verifier.js';
+import { VerifierPool } from '../../src/tasks/math/verifier/pool.js';
 
 const paper = (gold: string, response: string) => (verifyPaper(gold, response).correct ? 1 : 0);
 

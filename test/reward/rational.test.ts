@@ -1,4 +1,4 @@
-// The verifier's exact rationals (src/reward/rational.ts) against Python's fractions.Fraction on
+// The verifier's exact rationals (src/tasks/math/verifier/rational.ts) against Python's fractions.Fraction on
 // seeded random operands: sums, products, quotients, comparisons, integer powers (negative too),
 // exact roots, decimal parsing and the double conversion. The mutation run (npm run mutate:reward)
 // found that the class tests alone let wrong arithmetic here survive: the 40-digit path behind it
@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { add, cmp, div, isInt, mul, parseDecimal, powInt, rat, ratToString, rootRat, sub, toNumber, type Rat } from '../../src/reward/rational.js';
+import { add, cmp, div, isInt, mul, parseDecimal, powInt, rat, ratToString, rootRat, sub, toNumber, type Rat } from '../../src/tasks/math/verifier/rational.js';
 import { Rng } from '../../src/data/rng.js';
 import { repoRoot } from '../helpers/paths.js';
 import { runPython } from '../helpers/python.js';

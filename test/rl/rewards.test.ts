@@ -9,7 +9,7 @@ import { manualSeed } from '../../src/engine/index.js';
 import type { TrainExample } from '../../src/data/examples.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/transformer.js';
-import { VerifierPool } from '../../src/reward/pool.js';
+import { VerifierPool } from '../../src/tasks/math/verifier/pool.js';
 import { PAPER_GRPO_CONFIG } from '../../src/rl/config.js';
 import { mathReward, scoreRewards, type RewardInput } from '../../src/rl/rewards.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';

@@ -4,12 +4,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   QWEN2_5_CHAT_TEMPLATE,
-  QWEN_MATH_EVAL_SYSTEM,
   loadTokenizerConfig,
-  qwenMathPrompt,
   renderChat,
   type ChatMessage,
 } from '../../src/tokenizer/index.js';
+import { QWEN_MATH_EVAL_SYSTEM, qwenMathPrompt } from '../../src/tasks/math/prompts.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

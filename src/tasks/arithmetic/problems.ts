@@ -1,4 +1,5 @@
-// The demo's synthetic, verifiable math task: a base model with LATENT BUT UNRELIABLE skill.
+// The arithmetic task's problems (the demo's synthetic, verifiable math task; ./task.ts is the
+// Task): a base model with LATENT BUT UNRELIABLE skill.
 //
 // Four problem families with exact integer answers. For every problem the pretraining corpus
 // writes one of two procedures, chosen at random with the same odds in every family:
@@ -13,8 +14,8 @@
 // (Wang et al. 2025). The final answer is mostly boxed ("... \boxed{85}", what the paper's reward
 // accepts), sometimes "The answer is 85."; the demo reports accuracy in ANY format (reasoning)
 // next to the boxed one.
-import type { TrainExample } from '../data/examples.js';
-import { Rng } from '../data/rng.js';
+import type { TrainExample } from '../../data/examples.js';
+import { Rng } from '../../data/rng.js';
 
 export type Family = 'add' | 'sub' | 'mul' | 'muladd';
 export type AnswerFormat = 'boxed' | 'text' | 'bare';

@@ -3,8 +3,8 @@
 // `timeoutMs` is abandoned and scored wrong ({ correct: false, reason: 'timeout' }), so a
 // pathological answer cannot hang an evaluation (strip_string's `(\d+)\.0*([^\d])` is quadratic:
 // "The answer is " and 100,000 digits took 33 s). Same deadline as verifyWithDeadline.
-import { DEFAULT_DEADLINE_MS } from '../reward/deadline.js';
-import { BlockingWorker } from '../util/blocking-worker.js';
+import { DEFAULT_DEADLINE_MS } from '../verifier/deadline.js';
+import { BlockingWorker } from '../../../util/blocking-worker.js';
 import type { QwenRequest } from './qwen-worker.js';
 
 export interface QwenDeadlineScore {

@@ -1,7 +1,8 @@
 // The evaluation graders of `rlvr eval --grader`: ours (the verifier's evaluation mode, the
-// default) or qwen (the Qwen2.5-Math evaluator's extraction and math_equal, qwen-grader.ts).
-import { scoreResponse, type Scorer } from './evaluate.js';
-import { qwenScoreWithDeadline } from './qwen-deadline.js';
+// default) or qwen (the Qwen2.5-Math evaluator's extraction and math_equal, qwen/qwen-grader.ts).
+import type { Task } from '../task.js';
+import { scoreResponse } from './score.js';
+import { qwenScoreWithDeadline } from './qwen/qwen-deadline.js';
 
 export const GRADERS = ['ours', 'qwen'] as const;
 export type GraderName = (typeof GRADERS)[number];
@@ -12,7 +13,8 @@ export function qwenDataName(bench: string | undefined): string {
   return bench;
 }
 
-export function scorerFor(grader: GraderName): Scorer {
+/** A grader as a scorer (the shape of Task.score; evaluate()'s `scorer` option). */
+export function scorerFor(grader: GraderName): Task['score'] {
   if (grader === 'ours') return scoreResponse;
   return (gold, response, ctx) => {
     // Bounded like our verifier's checks: a check past the deadline scores wrong ('timeout').

@@ -1,33 +1,14 @@
 // The public, synchronous verifier API. `verify` never throws: any internal failure is an
 // incorrect result with reason 'error'. For hard time bounds run it through VerifierPool
 // (pool.ts), which isolates each check in a worker with a 1 s timeout.
-import { answerRegion, extractFromRegion, extractGold, type Mode } from './extract.js';
+import { answerRegion, extractFromRegion, extractGold } from './extract.js';
 import { normalizeAnswer } from './normalize.js';
 import { equivalent } from './equivalence.js';
-import { verifyPaper } from './paper.js';
+import { verifyPaper } from '../paper/paper.js';
 import { endsInUnclosedBox } from './truncation.js';
+import type { VerifyOptions, VerifyResult } from './result.js';
 
-export type { Mode } from './extract.js';
-
-export interface VerifyOptions {
-  /** 'reward' (ours, default), 'eval', or 'paper': the fork's DeepScaleR grader (paper.ts). */
-  mode?: Mode | 'paper';
-  /** The response hit the length limit: in reward mode an unclosed final box is then no answer. */
-  truncated?: boolean;
-  /** The response is an already-extracted answer (a `pred`), not a full model response. */
-  bare?: boolean;
-}
-
-export type Reason = 'equal' | 'not_equal' | 'no_answer' | 'no_gold' | 'too_long' | 'error' | 'timeout';
-
-export interface VerifyResult {
-  correct: boolean;
-  extractedPred: string | null;
-  extractedGold: string | null;
-  reason: Reason;
-  /** Compute time of the check in ms (set by the pool's workers). */
-  ms?: number;
-}
+export type { Mode, Reason, VerifyOptions, VerifyResult } from './result.js';
 
 /** Extracted answers longer than this are not answers (a runaway box) and score 0. */
 const MAX_ANSWER_CHARS = 20000;

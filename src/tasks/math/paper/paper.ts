@@ -17,13 +17,13 @@
 // Where this file cannot be the original: sympy is replaced by our exact-rational / numeric
 // evaluator on the same normalised strings (with sympy's tokenisation made explicit: split
 // symbols, Floats as doubles, `!=` as Python bools); pylatexenc's LaTeX-to-text is ported whole
-// (src/reward/latex2text.ts). test/reward/paper-oracle.test.ts runs the Python original on
+// (src/tasks/math/paper/latex2text.ts). test/reward/paper-oracle.test.ts runs the Python original on
 // 11,040 generated pairs and requires the same verdict on every one; docs/PAPER.md lists what is
 // known to differ.
-import { parseLatex, type Node } from './parse.js';
-import { contains, exact, freeVars, numeric, type C } from './expression.js';
-import * as R from './rational.js';
-import type { VerifyResult } from './verifier.js';
+import { parseLatex, type Node } from '../verifier/parse.js';
+import { contains, exact, freeVars, numeric, type C } from '../verifier/expression.js';
+import * as R from '../verifier/rational.js';
+import type { VerifyResult } from '../verifier/result.js';
 import { Latex2TextError, latexToText, pyStrip } from './latex2text.js';
 
 // ------------------------------------------------------------------ extraction
@@ -167,7 +167,7 @@ export function mathdNormalize(answer: string): string {
 
 // ------------------------------------------------------------------ LaTeX → plain text
 
-// pylatexenc's LatexNodes2Text().latex_to_text, ported in src/reward/latex2text.ts.
+// pylatexenc's LatexNodes2Text().latex_to_text, ported in src/tasks/math/paper/latex2text.ts.
 export { latexToText };
 
 // ------------------------------------------------------------------ the "sympy" normalisation and check

@@ -1,6 +1,6 @@
 // Worker for qwenScoreWithDeadline (qwen-deadline.ts): runs each Qwen grader check
 // (protocol: src/util/blocking-worker.ts).
-import { serveBlocking } from '../util/blocking-worker.js';
+import { serveBlocking } from '../../../util/blocking-worker.js';
 import { qwenMathEqual, qwenScore } from './qwen-grader.js';
 
 export interface QwenRequest {

@@ -1,13 +1,13 @@
 // pylatexenc 2.10's `LatexNodes2Text().latex_to_text(s)` with its default settings (tolerant
 // parsing, math_mode 'text', strict_latex_spaces False), ported for the paper reward: the
 // DeepScaleR grader turns a LaTeX answer into text with it before sympy reads it
-// (src/reward/paper.ts `sympyNormalize`). Sources: pylatexenc/latexwalker/__init__.py
+// (src/tasks/math/paper/paper.ts `sympyNormalize`). Sources: pylatexenc/latexwalker/__init__.py
 // (get_token, get_latex_nodes, get_latex_expression, get_latex_maybe_optional_arg,
 // get_latex_environment), macrospec/_argparsers.py (MacroStandardArgsParser), latex2text/__init__.py
 // (nodelist_to_text and the *_to_text methods, apply_simplify_repl, fmt_matrix_environment_node,
 // fmt_math_text_style) and latex2text/_defaultspecs.py (make_accented_char); the macro,
 // environment and specials tables are generated from the installed package
-// (src/reward/latex2text-table.ts). test/reward/paper-oracle.test.ts compares the whole grader with
+// (src/tasks/math/paper/latex2text-table.ts). test/reward/paper-oracle.test.ts compares the whole grader with
 // the Python original.
 //
 // Not ported (rendered as their arguments' text instead): the formatters of \section-like

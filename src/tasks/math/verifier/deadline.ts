@@ -4,7 +4,7 @@
 // for at most `timeoutMs`. A worker that misses the deadline is terminated and replaced on the
 // next call, and the check is { correct: false, reason: 'timeout' } (counted in deadlineStats()).
 // VerifierPool (pool.ts) is the asynchronous, multi-worker form used for training rewards.
-import { BlockingWorker } from '../util/blocking-worker.js';
+import { BlockingWorker } from '../../../util/blocking-worker.js';
 import type { VerifyOptions, VerifyResult } from './verifier.js';
 import type { DeadlineRequest } from './deadline-worker.js';
 

@@ -1,5 +1,5 @@
 // Worker for verifyWithDeadline (deadline.ts): runs each check (protocol: src/util/blocking-worker.ts).
-import { serveBlocking } from '../util/blocking-worker.js';
+import { serveBlocking } from '../../../util/blocking-worker.js';
 import { verify, type VerifyOptions, type VerifyResult } from './verifier.js';
 import { computeEngineAvailable } from './ce.js';
 

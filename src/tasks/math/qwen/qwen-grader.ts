@@ -11,8 +11,8 @@
 //    and gold·100 (percent rescaling); brackets stripped; tuples and matrices element-wise;
 //    `x = v` against v; then a symbolic check. sympy/latex2sympy are replaced by our expression
 //    evaluator (exact, then numeric at 1e-4 for constants, random points for expressions).
-import { parseLatex, type Node } from '../reward/parse.js';
-import { exact, freeVars, numeric, canon, type C } from '../reward/expression.js';
+import { parseLatex, type Node } from '../verifier/parse.js';
+import { exact, freeVars, numeric, canon, type C } from '../verifier/expression.js';
 
 // ------------------------------------------------------------------ strip_string
 
