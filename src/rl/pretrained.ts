@@ -26,6 +26,7 @@ import { needsReference, type GRPOConfig } from './config.js';
 import { ValueModel } from './critic.js';
 import { mathReward, rewardList, type Rewards } from './rewards.js';
 import type { TrainerOptions } from './trainer.js';
+import { extractAnswer } from '../reward/extract.js';
 
 /**
  * The run description for library use: the run file's fields (src/run/run-config.ts; all but
@@ -46,7 +47,7 @@ export interface PretrainedOptions extends Omit<RunConfigInput, 'model' | 'data'
  * tokenizer, critic, tokenizer folder and dispose always set.
  */
 export type PretrainedParts = Required<Pick<TrainerOptions, 'policy' | 'reference' | 'examples' | 'renderPrompt' | 'stopTokenIds' | 'rewards' | 'config' | 'runDir' | 'tokenizerFrom' | 'dispose'>>
-  & Pick<TrainerOptions, 'validate' | 'tensorboard'>
+  & Pick<TrainerOptions, 'validate' | 'tensorboard' | 'task'>
   & { tokenizer: Tokenizer; critic: ValueModel | null };
 
 /** The run file written into every run folder (what resume and `rlvr train --resume` read back). */
@@ -222,7 +223,7 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
 
     return {
       policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: run.model, validate,
-      tensorboard: run.loggers.includes('tensorboard'),
+      tensorboard: run.loggers.includes('tensorboard'), task: { name: 'math', extract: (text: string) => extractAnswer(text, { mode: 'reward' }), binaryReward: true },
       device, promptSuffix, pool, saveRunConfig,
       dispose: async () => {
         policy.dispose();
