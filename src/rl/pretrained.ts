@@ -25,8 +25,9 @@ import { renderChat, QWEN2_5_CHAT_TEMPLATE, type Tokenizer } from '../tokenizer/
 import { needsReference, type GRPOConfig } from './config.js';
 import { ValueModel } from './critic.js';
 import { mathReward, rewardList, type Rewards } from './rewards.js';
-import type { TrainerOptions } from './trainer.js';
+import type { TrainerOptions } from './stages/types.js';
 import { extractAnswer } from '../reward/extract.js';
+import { estimatorOf } from '../algorithms/registry.js';
 
 /**
  * The run description for library use: the run file's fields (src/run/run-config.ts; all but
@@ -183,7 +184,7 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
     }
     // PPO's critic starts from the same folder as the policy; on resume the trainer copies its
     // weights from the checkpoint (loadCheckpointState).
-    const critic = config.advantageEstimator === 'gae' ? await userErrors(() => ValueModel.fromPolicy(run.model, { device, dtype: run.dtype, seed: config.seed })) : null;
+    const critic = estimatorOf(config.advantageEstimator).needs.critic ? await userErrors(() => ValueModel.fromPolicy(run.model, { device, dtype: run.dtype, seed: config.seed })) : null;
     if (critic) models.push(critic);
     const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
     const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };

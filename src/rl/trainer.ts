@@ -15,21 +15,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AdamW, resolveComputeDtype, setAllowTF32 } from '../engine/index.js';
 import { AccuracyHistory } from '../data/selection.js';
-import { Rng } from '../data/rng.js';
 import type { TrainExample } from '../data/examples.js';
 import type { CausalLM } from '../model/transformer.js';
-import type { RolloutOptions } from '../rollout/engine.js';
-import { formatDuration } from '../util/duration.js';
 import { UserError } from '../errors.js';
 import { fmt, planRun, type MemoryPlan } from '../memory-plan/plan.js';
 import { estimatorOf } from '../algorithms/registry.js';
 import { checkpointName, findCheckpoint } from './checkpoints.js';
 import { needsReference, validateConfig, type GRPOConfig } from './config.js';
-import type { ValueModel } from './critic.js';
 import { zeroVarianceWarning } from './group-stats.js';
 import { pretrainedParts, readRunConfig, type PretrainedOptions } from './pretrained.js';
-import type { Rewards } from './rewards.js';
 import { hashSeed } from './seed.js';
+import { stepExamples, tokenizePrompts } from './stages/prompts.js';
 import { DataParallel, resolveSamplingShards } from '../distributed/data-parallel.js';
 import { createPolicyOptimizer, type PolicyOptimizer } from '../distributed/optimizer.js';
 import { deviceCaps, isAccelerator } from '../engine/device.js';
@@ -38,55 +34,13 @@ import { collect } from './stages/collect.js';
 import { globalRollouts, rankBatch } from './stages/indexing.js';
 import { prepare } from './stages/prepare.js';
 import { Progress } from './stages/progress.js';
-import { loadCheckpointState, Recorder, saveCheckpoint } from './stages/record.js';
-import { DivergenceError, StepAbandoned, type StageContext, type StepMetrics, type TextCodec, type TrainerTask } from './stages/types.js';
+import { loadCheckpointState, Recorder, saveCheckpoint, stepLine } from './stages/record.js';
+import { DivergenceError, StepAbandoned, type StageContext, type StepMetrics, type TextCodec, type TrainerOptions, type TrainerTask } from './stages/types.js';
 import { update } from './stages/update.js';
 
-export { DivergenceError, type StepMetrics, type TextCodec, type TrainerTask };
+export { DivergenceError, type StepMetrics, type TextCodec, type TrainerOptions, type TrainerTask };
 export { truncateMetrics } from './stages/record.js';
 export { hashSeed };
-
-export interface TrainerOptions {
-  policy: CausalLM;
-  /** Frozen initial model for the KL loss; null when config.klCoef is 0. */
-  reference: CausalLM | null;
-  /** The critic, for an algorithm that has one (advantageEstimator 'gae', PPO); see critic.ts. */
-  critic?: ValueModel | null;
-  tokenizer: TextCodec;
-  /** The training set, duplicates included (a 1-shot set is one example repeated). */
-  examples: TrainExample[];
-  /** Renders an example's messages into the prompt text (the chat template). */
-  renderPrompt: (ex: TrainExample) => string;
-  stopTokenIds: number[];
-  /** One reward function or several weighted ones (src/rl/rewards.ts); e.g. mathReward(pool), the paper's. */
-  rewards: Rewards;
-  config: GRPOConfig;
-  /** Metrics, checkpoints and history go here. */
-  runDir: string;
-  /**
-   * The task (src/tasks/task.ts): rollouts.jsonl's `extracted` is task.extract(response) (null
-   * without a task), and with binaryReward false a rollout counts as solved when its reward is > 0.
-   */
-  task?: TrainerTask;
-  /** Folder whose tokenizer files are copied into every checkpoint (so each is a complete HF model). */
-  tokenizerFrom?: string;
-  /** Called every config.validateEvery steps and after the last; returns named metrics. */
-  validate?: (step: number) => Promise<Record<string, number>>;
-  /** Progress lines (default: stderr). */
-  log?: (line: string) => void;
-  /** Called after every step with its metrics. */
-  onStep?: (m: StepMetrics) => void;
-  /** Device memory the plan fits the run into. Default: the CUDA device's total memory, or the host's RAM on CPU. */
-  deviceMemoryBytes?: number;
-  /** Called by close(): frees what was built for this trainer (fromPretrained: models, verifier workers). */
-  dispose?: () => Promise<void>;
-  /** Extra rollout-engine settings (KV budget, forced lengths in benchmarks); the config's sampling fields win. */
-  rolloutOptions?: Partial<RolloutOptions>;
-  /** The ranks of a data-parallel run (src/distributed/data-parallel.ts). Default: this process alone. */
-  dataParallel?: DataParallel;
-  /** Also write TensorBoard event files (runDir/tensorboard/): the metrics as scalars, the sampled rollouts as text. */
-  tensorboard?: boolean;
-}
 
 /** Library options of fromPretrained/resume: the run description plus progress callbacks. */
 export type FromPretrainedOptions = PretrainedOptions & Pick<TrainerOptions, 'log' | 'onStep' | 'dataParallel'>;
@@ -144,7 +98,8 @@ export class GRPOTrainer {
     if (!opts.tokenizerFrom || !fs.existsSync(path.join(opts.tokenizerFrom, 'tokenizer.json'))) {
       this.log(`warning: ${opts.tokenizerFrom ? `${opts.tokenizerFrom} has no tokenizer.json` : 'no tokenizerFrom given'}: checkpoints will hold no tokenizer files (rlvr eval and transformers need them)`);
     }
-    this.examples = this.tokenizePrompts(opts.examples);
+    // Prompts rendered and tokenised once; longer than maxPromptLength: left out with a warning.
+    this.examples = tokenizePrompts(opts.examples, opts.config.maxPromptLength, opts.renderPrompt, opts.tokenizer, this.promptIds, this.log);
     opts.policy.requiresGrad_(true);
     this.computeDtype = resolveComputeDtype(opts.config.computeDtype, opts.policy.device);
     if (this.computeDtype !== 'float32' && opts.policy.dtype !== 'float32') {
@@ -238,38 +193,6 @@ export class GRPOTrainer {
     return this.recorder.rolloutsFile;
   }
 
-  /**
-   * Renders and tokenises every prompt before step 1. Prompts longer than maxPromptLength are
-   * dropped with one warning line giving the count and rows (verl's filter_overlong_prompts);
-   * when none is left, a UserError. The rendered chat template already holds the special
-   * tokens (a Llama-3 BOS), so no BOS is added here, as in eval and generate.
-   */
-  private tokenizePrompts(examples: TrainExample[]): TrainExample[] {
-    const max = this.config.maxPromptLength;
-    const kept: TrainExample[] = [];
-    const dropped: { index: number; length: number }[] = [];
-    const cache = new Map<string, number[]>();
-    for (const ex of examples) {
-      const text = this.o.renderPrompt(ex);
-      const ids = cache.get(text) ?? this.o.tokenizer.encode(text, { addSpecialTokens: false });
-      cache.set(text, ids);
-      if (ids.length > max) {
-        dropped.push({ index: ex.index, length: ids.length });
-      } else {
-        kept.push(ex);
-        this.promptIds.set(ex, ids);
-      }
-    }
-    if (dropped.length > 0) {
-      const rows = [...new Set(dropped.map((d) => d.index))];
-      const longest = Math.max(...dropped.map((d) => d.length));
-      const what = `${dropped.length} of ${examples.length} prompts are longer than maxPromptLength ${max} tokens (longest ${longest}; rows ${rows.slice(0, 10).join(', ')}${rows.length > 10 ? ', ...' : ''})`;
-      if (kept.length === 0) throw new UserError(`${what}: nothing left to train on; raise grpo.maxPromptLength`);
-      this.log(`warning: ${what}; they are left out, as verl's filter_overlong_prompts does`);
-    }
-    return kept;
-  }
-
   /** Ends train() after the current step ('finish') or at the current step's next check point ('abandon'). */
   requestStop(mode: StopMode): void {
     if (this.stopMode !== 'abandon') this.stopMode = mode;
@@ -277,14 +200,7 @@ export class GRPOTrainer {
 
   /** The examples of step s: consecutive slices of a per-epoch shuffle of the data (drop-last). */
   batchFor(step: number): { examples: TrainExample[]; epoch: number; lastOfEpoch: boolean } {
-    const n = this.examples.length;
-    const per = Math.floor(n / this.config.trainBatchSize) || 1;
-    const epoch = Math.floor(step / per);
-    const slot = step % per;
-    const order = new Rng(hashSeed(this.config.seed, 1_000_003 + epoch)).shuffle([...Array(n).keys()]);
-    const size = Math.min(this.config.trainBatchSize, n);
-    const examples = order.slice(slot * size, slot * size + size).map((i) => this.examples[i]!);
-    return { examples, epoch, lastOfEpoch: slot === per - 1 };
+    return stepExamples(this.examples, this.config, step);
   }
 
   /** Runs steps until config.steps; validates and checkpoints on schedule. */
@@ -322,10 +238,7 @@ export class GRPOTrainer {
       if ((this.config.saveEvery > 0 && done % this.config.saveEvery === 0) || last || this.stopMode !== null) this.saveCheckpoint();
       const elapsed = (Date.now() - started) / 1000;
       const eta = (elapsed / (done - first)) * (this.config.steps - done);
-      this.log(`step ${done}/${this.config.steps} | reward ${m.rewardMean.toFixed(3)} | entropy ${m.entropy.toFixed(3)} | ` +
-        `len ${m.responseLengthMean.toFixed(1)} | ${m.tokensPerSecond.toFixed(0)} tok/s | gen ${m.timeGeneration.toFixed(1)}s ` +
-        `logp ${m.timeLogprobs.toFixed(1)}s upd ${m.timeUpdate.toFixed(1)}s | ETA ${formatDuration(eta)}` +
-        (m.validation ? ` | val ${Object.entries(m.validation).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')}` : ''));
+      this.log(stepLine(m, this.config.steps, eta));
       const warning = zeroVarianceWarning(done, m.zeroVarianceGroupFrac, m.rewardMean);
       if (warning) this.log(warning);
     }

@@ -11,6 +11,7 @@ import type { PolicyOptimizer } from '../../distributed/optimizer.js';
 import { shardedOnlyProblem } from '../../distributed/shard-files.js';
 import { ShardedAdamW } from '../../distributed/sharded-adamw.js';
 import { saveModel } from '../../model/checkpoint.js';
+import { formatDuration } from '../../util/duration.js';
 import type { CausalLM } from '../../model/transformer.js';
 import { atomicWriteFile, checkpointName, STATE_FILE, writeCheckpoint } from '../checkpoints.js';
 import type { GRPOConfig } from '../config.js';
@@ -210,6 +211,14 @@ export function loadCheckpointState(dir: string, x: Pick<CheckpointParts, 'runDi
   if (state.history) history = AccuracyHistory.fromState(state.history);
   else if (fs.existsSync(historyFile)) history = AccuracyHistory.parse(fs.readFileSync(historyFile, 'utf8'), historyFile);
   return { step: state.step, history };
+}
+
+/** The progress line of a completed step. */
+export function stepLine(m: StepMetrics, steps: number, etaSeconds: number): string {
+  return `step ${m.step}/${steps} | reward ${m.rewardMean.toFixed(3)} | entropy ${m.entropy.toFixed(3)} | ` +
+    `len ${m.responseLengthMean.toFixed(1)} | ${m.tokensPerSecond.toFixed(0)} tok/s | gen ${m.timeGeneration.toFixed(1)}s ` +
+    `logp ${m.timeLogprobs.toFixed(1)}s upd ${m.timeUpdate.toFixed(1)}s | ETA ${formatDuration(etaSeconds)}` +
+    (m.validation ? ` | val ${Object.entries(m.validation).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')}` : '');
 }
 
 /** The sampled rollouts of a step as markdown (TensorBoard's Text tab). */

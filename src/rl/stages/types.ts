@@ -20,6 +20,49 @@ export interface TextCodec {
   decode(ids: number[]): string;
 }
 
+/** The trainer's options (GRPOTrainer's constructor; here so that run assembly can name them without importing the trainer). */
+export interface TrainerOptions {
+  policy: CausalLM;
+  /** Frozen initial model for the KL loss; null when config.klCoef is 0. */
+  reference: CausalLM | null;
+  /** The critic, for an algorithm that has one (advantageEstimator 'gae', PPO); see critic.ts. */
+  critic?: ValueModel | null;
+  tokenizer: TextCodec;
+  /** The training set, duplicates included (a 1-shot set is one example repeated). */
+  examples: TrainExample[];
+  /** Renders an example's messages into the prompt text (the chat template). */
+  renderPrompt: (ex: TrainExample) => string;
+  stopTokenIds: number[];
+  /** One reward function or several weighted ones (src/rl/rewards.ts); e.g. mathReward(pool), the paper's. */
+  rewards: Rewards;
+  config: GRPOConfig;
+  /** Metrics, checkpoints and history go here. */
+  runDir: string;
+  /**
+   * The task (src/tasks/task.ts): rollouts.jsonl's `extracted` is task.extract(response) (null
+   * without a task), and with binaryReward false a rollout counts as solved when its reward is > 0.
+   */
+  task?: TrainerTask;
+  /** Folder whose tokenizer files are copied into every checkpoint (so each is a complete HF model). */
+  tokenizerFrom?: string;
+  /** Called every config.validateEvery steps and after the last; returns named metrics. */
+  validate?: (step: number) => Promise<Record<string, number>>;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Called after every step with its metrics. */
+  onStep?: (m: StepMetrics) => void;
+  /** Device memory the plan fits the run into. Default: the CUDA device's total memory, or the host's RAM on CPU. */
+  deviceMemoryBytes?: number;
+  /** Called by close(): frees what was built for this trainer (fromPretrained: models, verifier workers). */
+  dispose?: () => Promise<void>;
+  /** Extra rollout-engine settings (KV budget, forced lengths in benchmarks); the config's sampling fields win. */
+  rolloutOptions?: Partial<RolloutOptions>;
+  /** The ranks of a data-parallel run (src/distributed/data-parallel.ts). Default: this process alone. */
+  dataParallel?: DataParallel;
+  /** Also write TensorBoard event files (runDir/tensorboard/): the metrics as scalars, the sampled rollouts as text. */
+  tensorboard?: boolean;
+}
+
 /** What the trainer needs of a task: its name, the answer a response gave, whether rewards are 0/1 accuracies. */
 export type TrainerTask = Pick<Task, 'name' | 'extract' | 'binaryReward'>;
 
