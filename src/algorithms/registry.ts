@@ -6,6 +6,7 @@ import { dapo } from './dapo.js';
 import { grpo } from './grpo.js';
 import { gspo } from './gspo.js';
 import { ppo } from './ppo.js';
+import { reinforcePlusPlus } from './reinforce-plus-plus.js';
 import { rloo } from './rloo.js';
 import type { AdvantageEstimator, Algorithm, PolicyLoss } from './types.js';
 
@@ -15,6 +16,7 @@ export const ALGORITHMS: readonly Algorithm[] = [
   dapo,
   gspo,
   rloo,
+  reinforcePlusPlus,
 ];
 
 function registered<T extends { name: string }>(what: string, items: T[]): ReadonlyMap<string, T> {
