@@ -46,9 +46,9 @@ export type AdvantageEstimator = (typeof ADVANTAGE_ESTIMATORS)[number];
 export const POLICY_LOSSES = namesOf(POLICY_LOSS_REGISTRY);
 export type PolicyLossMode = (typeof POLICY_LOSSES)[number];
 
-/** "a (what a is) | b (what b is)" for a field's help, from the registry. */
+/** "a: what a is; b: what b is" for a field's help, from the registry. */
 function registeredHelp(m: ReadonlyMap<string, { name: string; summary: string }>): string {
-  return [...m.values()].map((x) => `${x.name} (${x.summary})`).join(' | ');
+  return [...m.values()].map((x) => `${x.name}: ${x.summary}`).join('; ');
 }
 
 const int = () => z.number().int();
@@ -131,9 +131,9 @@ export const GRPO_FIELDS = {
 
   // ---- algorithm: the estimators and losses registered in src/algorithms/registry.ts ----
   advantageEstimator: z.enum(ADVANTAGE_ESTIMATORS).default('grpo')
-    .describe(`Advantage estimator: ${registeredHelp(ADVANTAGE_ESTIMATOR_REGISTRY)}. Paper: grpo (and gae for its PPO runs; verl's algorithm.adv_estimator).`),
+    .describe(`Advantage estimator (src/algorithms/). ${registeredHelp(ADVANTAGE_ESTIMATOR_REGISTRY)}. Paper: grpo (and gae for its PPO runs; verl's algorithm.adv_estimator).`),
   policyLoss: z.enum(POLICY_LOSSES).default('vanilla')
-    .describe(`Policy-gradient surrogate: ${registeredHelp(POLICY_LOSS_REGISTRY)}. Paper (verl 0.2): vanilla.`),
+    .describe(`Policy-gradient surrogate (src/algorithms/). ${registeredHelp(POLICY_LOSS_REGISTRY)}. Paper (verl 0.2): vanilla.`),
   clipRatioHigh: z.number().min(0).nullable().default(null)
     .describe('Upper clip ε_high: the ratio is clipped to [1 − clipRatio, 1 + clipRatioHigh]; null = clipRatio (symmetric). Paper: null. DAPO clip-higher: 0.28 with clipRatio 0.2 (arXiv 2503.14476, §3.1).'),
   klRewardCoef: z.number().min(0).default(0)

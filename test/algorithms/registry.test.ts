@@ -18,8 +18,8 @@ describe('algorithm registry', () => {
     assert.deepEqual([...POLICY_LOSSES], [...POLICY_LOSS_REGISTRY.keys()]);
     for (const name of ['grpo', 'gae', 'rloo']) assert.ok((ADVANTAGE_ESTIMATORS as readonly string[]).includes(name), name);
     assert.deepEqual([...POLICY_LOSSES].slice(0, 2), ['vanilla', 'gspo']);
-    for (const n of ADVANTAGE_ESTIMATORS) assert.ok(GRPO_FIELDS.advantageEstimator.description!.includes(`${n} (`), n);
-    for (const n of POLICY_LOSSES) assert.ok(GRPO_FIELDS.policyLoss.description!.includes(`${n} (`), n);
+    for (const n of ADVANTAGE_ESTIMATORS) assert.ok(GRPO_FIELDS.advantageEstimator.description!.includes(`${n}: `), n);
+    for (const n of POLICY_LOSSES) assert.ok(GRPO_FIELDS.policyLoss.description!.includes(`${n}: `), n);
   });
 
   test("every algorithm's preset is a preset, with its description, and validates", () => {

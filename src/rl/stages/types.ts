@@ -1,5 +1,5 @@
 // The types the trainer's stages pass to each other (collect -> prepare -> update -> record) and
-// what every stage reads: the run's fixed parts (StageContext). Kept apart from the stages so that
+// what every stage reads: the run's fixed parts (StageContext), and the trainer's options. Kept apart so that
 // none of them imports another one's module just for a type.
 import type { TrainExample } from '../../data/examples.js';
 import type { DataParallel } from '../../distributed/data-parallel.js';
