@@ -41,7 +41,8 @@ export { rankByVariance, readHistory, AccuracyHistory, firstAlive, allZeroHistor
 // ---- GRPO / 1-shot RLVR ----
 export { PAPER_GRPO_CONFIG, LOSS_PRESETS, type GRPOConfig, type LossAggregation } from './rl/config.js';
 export { mathReward, scoreRewards, type RewardFunction, type RewardInput, type WeightedReward, type Rewards } from './rl/rewards.js';
-export { GRPOTrainer, DivergenceError, latestCheckpoint, type TrainerOptions, type FromPretrainedOptions, type StepMetrics, type TextCodec } from './rl/trainer.js';
+export { GRPOTrainer, Trainer, DivergenceError, latestCheckpoint, type TrainerOptions, type FromPretrainedOptions, type StepMetrics, type TextCodec, type TrainerTask } from './rl/trainer.js';
+export { ALGORITHMS, estimatorOf, policyLossOf, type Algorithm, type AdvantageEstimator, type PolicyLoss } from './algorithms/index.js';
 export type { PretrainedOptions } from './rl/pretrained.js';
 export { groupAdvantages } from './rl/advantages.js';
 

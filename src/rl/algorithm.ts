@@ -1,11 +1,14 @@
-// What differs between GRPO, PPO (critic + GAE) and RLOO, in one place: from the (overlong-shaped)
-// rewards and log-probs to per-token advantages. The trainer calls these and stays
-// the same loop for every algorithm (the loss side differs only in LossCoefficients).
-import { groupAdvantages } from './advantages.js';
+// From the (overlong-shaped) rewards and log-probs to per-token advantages, for whichever
+// estimator the config names: the KL goes into the per-token reward when klRewardCoef is set
+// (kl-reward.ts), then the registered estimator (src/algorithms/registry.ts) takes over. The
+// trainer calls this and stays the same loop for every algorithm (the loss side differs only in
+// LossCoefficients and the registered policy loss).
+import { estimatorOf } from '../algorithms/registry.js';
+import type { AdvantageResult } from '../algorithms/types.js';
 import type { GRPOConfig } from './config.js';
-import { gaeAdvantages } from './gae.js';
 import { tokenLevelRewards } from './kl-reward.js';
-import { rlooAdvantages } from './rloo.js';
+
+export type { AdvantageResult };
 
 export interface AdvantageInputs {
   /** Outcome reward per rollout (after overlong handling). */
@@ -16,28 +19,11 @@ export interface AdvantageInputs {
   oldLogp: readonly (readonly number[])[];
   /** Reference log-probs, when the KL is in the reward. */
   refLogp: readonly (readonly number[])[] | null;
-  /** Critic values per token, for 'gae'. */
+  /** Critic values per token, for an estimator with a critic ('gae'). */
   values: readonly (readonly number[])[] | null;
-}
-
-export interface AdvantageResult {
-  /** Per rollout: one advantage for every token ('grpo', 'rloo') or one per token ('gae'). */
-  advantages: (number | number[])[];
-  /** Value targets per token ('gae' only). */
-  returns: number[][] | null;
 }
 
 export function computeAdvantages(cfg: GRPOConfig, x: AdvantageInputs): AdvantageResult {
   const tokenRewards = tokenLevelRewards(x.scores, x.oldLogp, cfg.klRewardCoef !== 0 ? x.refLogp : null, cfg.klRewardCoef);
-  if (cfg.advantageEstimator === 'gae') {
-    if (!x.values) throw new Error("advantageEstimator 'gae' needs critic values");
-    const { advantages, returns } = gaeAdvantages(tokenRewards, x.values, cfg.gamma, cfg.lam);
-    return { advantages, returns };
-  }
-  // Outcome estimators see the sequence's total reward (verl sums token_level_rewards).
-  const seqRewards = tokenRewards.map((r) => r.reduce((a, b) => a + b, 0));
-  const adv = cfg.advantageEstimator === 'rloo'
-    ? rlooAdvantages(seqRewards, x.groups)
-    : groupAdvantages(seqRewards, x.groups, { normalizeByStd: cfg.normalizeAdvantageByStd });
-  return { advantages: adv, returns: null };
+  return estimatorOf(cfg.advantageEstimator).compute({ tokenRewards, groups: x.groups, values: x.values }, cfg);
 }

@@ -12,10 +12,12 @@
 // up. A cross-field rule goes in `crossFieldChecks`. A run-level (non-GRPO) setting goes in
 // src/run/run-config.ts instead.
 // ADDING A PRESET: add an entry to PRESETS (a partial override plus a one-line description);
-// it is validated by the same schema when this module loads.
+// it is validated by the same schema when this module loads. An algorithm's preset comes with its
+// file in src/algorithms/ (the registry), as do the advantageEstimator and policyLoss values.
 import { z } from 'zod';
 import { formatIssues, UserError } from '../errors.js';
 import type { ComputeDTypeSetting } from '../engine/index.js';
+import { ADVANTAGE_ESTIMATOR_REGISTRY, ALGORITHMS, POLICY_LOSS_REGISTRY, namesOf } from '../algorithms/registry.js';
 import { OVERLONG_MODES } from './overlong.js';
 
 export const LOSS_AGGREGATIONS = [
@@ -35,21 +37,19 @@ export const LOSS_AGGREGATIONS = [
 export type LossAggregation = (typeof LOSS_AGGREGATIONS)[number];
 
 /**
- * How advantages are estimated (verl's algorithm.adv_estimator):
- *   'grpo' — group-normalised outcome reward (the paper's main algorithm);
- *   'gae'  — PPO with a critic: generalised advantage estimation on the critic's values (the paper's PPO runs);
- *   'rloo' — REINFORCE leave-one-out: reward minus the mean of the group's other rewards (Ahmadian et al. 2024).
+ * How advantages are estimated (verl's algorithm.adv_estimator) and the policy-gradient surrogate
+ * (verl's actor.policy_loss.loss_mode): the names registered by the algorithm files
+ * (src/algorithms/registry.ts), e.g. 'grpo' | 'gae' (PPO) | 'rloo' and 'vanilla' | 'gspo'.
  */
-export const ADVANTAGE_ESTIMATORS = ['grpo', 'gae', 'rloo'] as const;
+export const ADVANTAGE_ESTIMATORS = namesOf(ADVANTAGE_ESTIMATOR_REGISTRY);
 export type AdvantageEstimator = (typeof ADVANTAGE_ESTIMATORS)[number];
-
-/**
- * The policy-gradient surrogate (verl's actor.policy_loss.loss_mode):
- *   'vanilla' — PPO's per-token clipped ratio (GRPO, PPO, DAPO, RLOO);
- *   'gspo'    — GSPO's sequence-level ratio (geometric mean of the token ratios) and clip (Zheng et al. 2025, arXiv 2507.18071).
- */
-export const POLICY_LOSSES = ['vanilla', 'gspo'] as const;
+export const POLICY_LOSSES = namesOf(POLICY_LOSS_REGISTRY);
 export type PolicyLossMode = (typeof POLICY_LOSSES)[number];
+
+/** "a: what a is; b: what b is" for a field's help, from the registry. */
+function registeredHelp(m: ReadonlyMap<string, { name: string; summary: string }>): string {
+  return [...m.values()].map((x) => `${x.name}: ${x.summary}`).join('; ');
+}
 
 const int = () => z.number().int();
 
@@ -129,11 +129,11 @@ export const GRPO_FIELDS = {
   normalizeAdvantageByStd: z.boolean().default(true)
     .describe('Divide group-centred rewards by the group\'s (unbiased) std + 1e-6. Paper: true; Dr. GRPO: false.'),
 
-  // ---- algorithm: PPO with a critic, DAPO, GSPO, RLOO (src/rl/algorithm.ts) ----
+  // ---- algorithm: the estimators and losses registered in src/algorithms/registry.ts ----
   advantageEstimator: z.enum(ADVANTAGE_ESTIMATORS).default('grpo')
-    .describe("Advantage estimator: grpo | gae (PPO with a critic) | rloo. Paper: grpo (and gae for its PPO runs; verl's algorithm.adv_estimator)."),
+    .describe(`Advantage estimator (src/algorithms/). ${registeredHelp(ADVANTAGE_ESTIMATOR_REGISTRY)}. Paper: grpo (and gae for its PPO runs; verl's algorithm.adv_estimator).`),
   policyLoss: z.enum(POLICY_LOSSES).default('vanilla')
-    .describe("Policy-gradient surrogate: vanilla (per-token clipped ratio) | gspo (sequence-level ratio and clip, arXiv 2507.18071). Paper (verl 0.2): vanilla."),
+    .describe(`Policy-gradient surrogate (src/algorithms/). ${registeredHelp(POLICY_LOSS_REGISTRY)}. Paper (verl 0.2): vanilla.`),
   clipRatioHigh: z.number().min(0).nullable().default(null)
     .describe('Upper clip ε_high: the ratio is clipped to [1 − clipRatio, 1 + clipRatioHigh]; null = clipRatio (symmetric). Paper: null. DAPO clip-higher: 0.28 with clipRatio 0.2 (arXiv 2503.14476, §3.1).'),
   klRewardCoef: z.number().min(0).default(0)
@@ -239,27 +239,12 @@ export const PRESETS: Record<string, { description: string; overrides: GRPOOverr
     // One-Shot-RLVR scripts/train/training_1.5b_pi1_r128.sh: trainer.save_freq=20, trainer.test_freq=20; verl keeps every checkpoint.
     overrides: { lossAggregation: 'verl-fork', forkRanks: 8, forkMaxTokensPerRank: 24000, reward: 'paper', validationScoring: 'reward', saveEvery: 20, validateEvery: 20, keepLast: 0, reuseRolloutLogprobs: false },
   },
-  grpo: { description: "the paper's GRPO (= full; named so that ablations read grpo,ppo,dapo,gspo,rloo)", overrides: {} },
-  ppo: {
-    description: "PPO with a critic as verl 0.2 runs it (the paper's fork's ppo_trainer.yaml): GAE γ = λ = 1 on a critic initialised from the policy checkpoint, value clip 0.5, critic lr 1e-5, no warm-up, KL in the reward (0.001, 'kl') instead of the KL loss",
-    overrides: { advantageEstimator: 'gae', klCoef: 0, klRewardCoef: 0.001 },
-  },
-  dapo: {
-    description: "DAPO (arXiv 2503.14476; verl recipe/dapo/run_dapo_qwen2.5_32b.sh): clip-higher 0.2/0.28, dynamic sampling on accuracy (cap 10 batches), token-level loss, soft overlong punishment, 16 updates per rollout batch (512 prompts / mini-batch 32); no KL, no entropy bonus",
-    // The recipe: clip_ratio_low 0.2, clip_ratio_high 0.28, filter_groups.enable True, metric acc,
-    // max_num_gen_batches 10, train_prompt_bsz 512 / train_prompt_mini_bsz 32, use_token_level_loss,
-    // overlong_buffer.enable True (the soft punishment; no overlong filtering), kl 0, entropy_coeff 0.
-    overrides: { clipRatio: 0.2, clipRatioHigh: 0.28, dynamicSampling: true, maxGenerationBatches: 10, lossAggregation: 'token-mean', overlong: 'soft', klCoef: 0, entropyCoef: 0, updatesPerRollout: 16 },
-  },
-  gspo: {
-    description: "GSPO (arXiv 2507.18071): sequence-level ratio and clip, ε 3e-4/4e-4 (its §5.1; verl examples/gspo_trainer), seq-mean-token-mean, no KL, no entropy bonus, 8 updates per rollout batch (verl examples/gspo_trainer/run_qwen30b_gspo.sh: train_batch_size 256 / ppo_mini_batch_size 32)",
-    overrides: { policyLoss: 'gspo', clipRatio: 3e-4, clipRatioHigh: 4e-4, lossAggregation: 'seq-mean-token-mean', klCoef: 0, entropyCoef: 0, updatesPerRollout: 8 },
-  },
-  rloo: {
-    description: "RLOO (arXiv 2402.14740): leave-one-out baseline, KL in the reward (0.001, 'kl'), no KL loss (verl examples/rloo_trainer/run_qwen2-7b.sh)",
-    overrides: { advantageEstimator: 'rloo', klCoef: 0, klRewardCoef: 0.001 },
-  },
+  // The algorithms' presets (grpo, ppo, dapo, ...): each algorithm file's, added from the registry below.
 };
+for (const a of ALGORITHMS) {
+  if (PRESETS[a.name]) throw new Error(`preset '${a.name}': an algorithm and a preset share the name`);
+  PRESETS[a.name] = { description: a.description, overrides: a.overrides as GRPOOverrides };
+}
 for (const [name, p] of Object.entries(PRESETS)) {
   const r = GRPOOverridesSchema.safeParse(p.overrides, { reportInput: true });
   if (!r.success) throw new Error(`preset '${name}': ${formatIssues(r.error.issues, (path) => path.join('.'))}`);

@@ -6,8 +6,10 @@
 // Because ℓ is a per-token sum, it can be computed chunk by chunk (never all logits at once)
 // and still equal the whole-batch loss exactly.
 import type { Tensor } from '../engine/index.js';
+import { policyLossOf } from '../algorithms/registry.js';
 import type { LossAggregation, PolicyLossMode } from './config.js';
-import { gspoPolicyLoss } from './gspo.js';
+
+export { clippedPolicyLoss } from './clipped-loss.js';
 
 /**
  * Log-probability of each target token and the entropy of each position's distribution, from
@@ -21,18 +23,6 @@ export function tokenLogprobsAndEntropy(logits: Tensor, targets: Tensor, tempera
   // H = logZ − Σ p·z  (verl's entropy_from_logits)
   const entropy = logZ.squeeze(1).sub(logp.exp().mul(scaled).sum(-1));
   return { logp: tokenLogp, entropy };
-}
-
-/**
- * PPO clipped surrogate per token: max(−A·r, −A·clip(r, 1−ε_low, 1+ε_high)), r = exp(logp − oldLogp);
- * ε_high defaults to ε_low (symmetric PPO; DAPO's clip-higher sets it larger). Also returns whether the
- * clipped branch was taken (for the clip fraction metric).
- */
-export function clippedPolicyLoss(logp: Tensor, oldLogp: Tensor, advantages: Tensor, clipRatio: number, clipRatioHigh: number = clipRatio): { loss: Tensor; clipped: Tensor } {
-  const ratio = logp.sub(oldLogp).exp();
-  const unclipped = advantages.neg().mul(ratio);
-  const clippedLoss = advantages.neg().mul(ratio.clamp(1 - clipRatio, 1 + clipRatioHigh));
-  return { loss: unclipped.maximum(clippedLoss), clipped: clippedLoss.gt(unclipped) };
 }
 
 /** verl's 'low_var_kl' (k3 estimator): exp(ref − logp) − (ref − logp) − 1, clamped to [−10, 10]. */
@@ -61,21 +51,14 @@ export interface LossCoefficients {
   policyGradient: boolean;
   /** Upper clip ε_high (default clipRatio). */
   clipRatioHigh?: number;
-  /** 'vanilla' (per-token ratio, default) or 'gspo' (sequence-level ratio; needs seqLogRatio). */
+  /** A registered policy loss (src/algorithms/): 'vanilla' (per-token ratio, default), 'gspo' (sequence-level ratio; needs seqLogRatio). */
   policyLoss?: PolicyLossMode;
 }
 
 /** Σ_t w_t (pg_t − c_H H_t + c_KL KL_t), and the weighted parts for metrics. */
 export function grpoLoss(x: TokenLossInputs, c: LossCoefficients): { loss: Tensor; pg: Tensor; entropy: Tensor; kl: Tensor | null; clipFrac: Tensor } {
   const high = c.clipRatioHigh ?? c.clipRatio;
-  let surrogate;
-  if (c.policyLoss === 'gspo') {
-    if (!x.seqLogRatio) throw new Error('grpoLoss: the gspo policy loss needs seqLogRatio');
-    surrogate = gspoPolicyLoss(x.logp, x.seqLogRatio, x.advantages, c.clipRatio, high);
-  } else {
-    surrogate = clippedPolicyLoss(x.logp, x.oldLogp, x.advantages, c.clipRatio, high);
-  }
-  const { loss: pgTok, clipped } = surrogate;
+  const { loss: pgTok, clipped } = policyLossOf(c.policyLoss ?? 'vanilla').compute(x, c.clipRatio, high);
   const pg = pgTok.mul(x.weights).sum();
   const entropy = x.entropy.mul(x.weights).sum();
   let loss = c.policyGradient ? pg : pg.mul(0);

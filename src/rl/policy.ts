@@ -8,6 +8,7 @@ import {
   CheckpointedSequence, autocast, backward, cat, noGrad, stack, tensor, tidy, withoutAutocast, zeros, type DType, type Tensor,
 } from '../engine/index.js';
 import type { CausalLM } from '../model/transformer.js';
+import { policyLossOf } from '../algorithms/registry.js';
 import { sequenceLogRatios } from './gspo.js';
 import { grpoLoss, tokenLogprobsAndEntropy, type LossCoefficients } from './losses.js';
 
@@ -194,8 +195,8 @@ export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequenc
     const detached = picked.detach().requiresGrad_(true);
     let sums: Tensor | null = null; // [5] on the device
     const n = detached.size(0);
-    // GSPO's ratio is per sequence: a no-grad pass over the head gives each sequence's mean log-ratio.
-    const seqLogRatio = coef.policyLoss === 'gspo' ? sequenceLogRatioTensor(model, detached, p, oldLogp, temperature, cast) : null;
+    // A sequence-level ratio (GSPO): a no-grad pass over the head gives each sequence's mean log-ratio.
+    const seqLogRatio = policyLossOf(coef.policyLoss ?? 'vanilla').needs.sequenceLogRatio ? sequenceLogRatioTensor(model, detached, p, oldLogp, temperature, cast) : null;
     for (let s = 0; s < n; s += HEAD_CHUNK) {
       const part = tidy(() => {
         const m = Math.min(HEAD_CHUNK, n - s);

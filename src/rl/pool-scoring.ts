@@ -12,7 +12,7 @@ import { AccuracyHistory } from '../data/selection.js';
 import type { TrainExample } from '../data/examples.js';
 import type { CausalLM } from '../model/transformer.js';
 import type { Sample, SamplingOptions } from '../sampling/generate.js';
-import { hashSeed } from './trainer.js';
+import { hashSeed } from './seed.js';
 
 export interface PoolScoringOptions {
   policy: CausalLM;

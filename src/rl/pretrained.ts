@@ -25,7 +25,9 @@ import { renderChat, QWEN2_5_CHAT_TEMPLATE, type Tokenizer } from '../tokenizer/
 import { needsReference, type GRPOConfig } from './config.js';
 import { ValueModel } from './critic.js';
 import { mathReward, rewardList, type Rewards } from './rewards.js';
-import type { TrainerOptions } from './trainer.js';
+import type { TrainerOptions } from './stages/types.js';
+import { extractAnswer } from '../tasks/math/verifier/extract.js';
+import { estimatorOf } from '../algorithms/registry.js';
 
 /**
  * The run description for library use: the run file's fields (src/run/run-config.ts; all but
@@ -46,7 +48,7 @@ export interface PretrainedOptions extends Omit<RunConfigInput, 'model' | 'data'
  * tokenizer, critic, tokenizer folder and dispose always set.
  */
 export type PretrainedParts = Required<Pick<TrainerOptions, 'policy' | 'reference' | 'examples' | 'renderPrompt' | 'stopTokenIds' | 'rewards' | 'config' | 'runDir' | 'tokenizerFrom' | 'dispose'>>
-  & Pick<TrainerOptions, 'validate' | 'tensorboard'>
+  & Pick<TrainerOptions, 'validate' | 'tensorboard' | 'task'>
   & { tokenizer: Tokenizer; critic: ValueModel | null };
 
 /** The run file written into every run folder (what resume and `rlvr train --resume` read back). */
@@ -182,7 +184,7 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
     }
     // PPO's critic starts from the same folder as the policy; on resume the trainer copies its
     // weights from the checkpoint (loadCheckpointState).
-    const critic = config.advantageEstimator === 'gae' ? await userErrors(() => ValueModel.fromPolicy(run.model, { device, dtype: run.dtype, seed: config.seed })) : null;
+    const critic = estimatorOf(config.advantageEstimator).needs.critic ? await userErrors(() => ValueModel.fromPolicy(run.model, { device, dtype: run.dtype, seed: config.seed })) : null;
     if (critic) models.push(critic);
     const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
     const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
@@ -222,7 +224,7 @@ export async function buildTrainerParts(inputs: BuildInputs): Promise<BuiltParts
 
     return {
       policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: run.model, validate,
-      tensorboard: run.loggers.includes('tensorboard'),
+      tensorboard: run.loggers.includes('tensorboard'), task: { name: 'math', extract: (text: string) => extractAnswer(text, { mode: 'reward' }), binaryReward: true },
       device, promptSuffix, pool, saveRunConfig,
       dispose: async () => {
         policy.dispose();
