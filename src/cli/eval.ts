@@ -105,13 +105,14 @@ export async function run(argv: string[]): Promise<number> {
   // The probe samples as the evaluation does (the rollout engine), so its rate is the one that counts.
   const { rolloutSamples } = await import('../rollout/engine.js');
   const device = typeof options['device'] === 'string' ? options['device'] : cuda.defaultDevice();
-  let loaded: import('../eval/evaluate.js').LoadedModel;
+  const { ModelBundle } = await import('../run/model-bundle.js');
+  let bundle: import('../run/model-bundle.js').ModelBundle;
   try {
-    loaded = ev.loadModelFolder(modelDir, { device, dtype });
+    bundle = ModelBundle.load(modelDir, { device, dtype });
   } catch (err) {
     throw new CliError((err as Error).message);
   }
-  const { model, tokenizer, tokenizerConfig, eosTokenIds } = loaded;
+  const { model, tokenizer, tokenizerConfig } = bundle;
   await applyThreads(threads);
 
   const outDir = typeof options['out'] === 'string' ? options['out'] : path.join('runs', `eval-${timestamp()}`);
@@ -119,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
   const files = new Map<string, number>();
   for (const b of benches) files.set(b.name, fs.openSync(path.join(outDir, `${b.name}.jsonl`), 'w'));
 
-  const stopTokenIds = ev.evalStopTokenIds(tokenizer, eosTokenIds);
+  const stopTokenIds = bundle.evalStopTokenIds();
   const template = tokenizerConfig.chatTemplate;
   const promptBuilder = stylePromptBuilder(style, template, tokenizerConfig);
   const styleName = typeof style === 'string' ? style : `template ${style.file}`;

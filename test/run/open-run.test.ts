@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PAPER_GRPO_CONFIG } from '../../src/rl/config.js';
-import { validateRunOptions } from '../../src/rl/pretrained.js';
+import { validateRunOptions } from '../../src/run/run-settings.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
 
 test('a partial config gets the paper defaults; in-code examples are accepted', () => {
