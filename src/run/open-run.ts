@@ -23,22 +23,39 @@ import { atomicWriteFile, findCheckpoint } from '../rl/checkpoints.js';
 import { checkResume, fingerprint } from '../rl/fingerprint.js';
 import { acquireRunLock } from '../rl/run-lock.js';
 import type { Tokenizer } from '../tokenizer/index.js';
-import { needsReference } from '../rl/config.js';
+import { needsReference, type GRPOConfig } from '../rl/config.js';
 import { ValueModel } from '../rl/critic.js';
 import { mathReward, rewardList, type Rewards } from '../rl/rewards.js';
-import type { TrainerOptions } from '../rl/trainer.js';
+import type { CausalLM } from '../model/transformer.js';
 import { getTask } from '../tasks/registry.js';
 import type { Task } from '../tasks/task.js';
 import { ModelBundle } from './model-bundle.js';
 import { IN_CODE, RUN_CONFIG_FILE, resumeWithOptions, validateRunOptions, type PretrainedOptions, type RunSettings } from './run-settings.js';
 
 /**
- * What opening a run builds for the trainer: its options (see TrainerOptions for each field),
- * with the tokenizer, critic, tokenizer folder and dispose always set.
+ * What opening a run builds for the trainer: its options (src/rl/trainer.ts TrainerOptions, which
+ * these fields match; written out here so the run layer does not import the trainer).
  */
-export type PretrainedParts = Required<Pick<TrainerOptions, 'policy' | 'reference' | 'examples' | 'renderPrompt' | 'stopTokenIds' | 'rewards' | 'config' | 'runDir' | 'tokenizerFrom' | 'dispose'>>
-  & Pick<TrainerOptions, 'validate' | 'tensorboard'>
-  & { tokenizer: Tokenizer; critic: ValueModel | null };
+export interface PretrainedParts {
+  policy: CausalLM;
+  /** The frozen reference, when the config needs one (KL). */
+  reference: CausalLM | null;
+  /** PPO's critic, or null. */
+  critic: ValueModel | null;
+  tokenizer: Tokenizer;
+  examples: TrainExample[];
+  renderPrompt: (ex: TrainExample) => string;
+  stopTokenIds: number[];
+  rewards: Rewards;
+  config: GRPOConfig;
+  runDir: string;
+  /** The model folder whose tokenizer files every checkpoint gets. */
+  tokenizerFrom: string;
+  validate?: (step: number) => Promise<Record<string, number>>;
+  tensorboard?: boolean;
+  /** Frees the models, the reward's workers and the run lock. */
+  dispose: () => Promise<void>;
+}
 
 /**
  * GRPOTrainer.fromPretrained: validates the library's options with the run schema, then opens
