@@ -91,9 +91,13 @@ async function openFromLibrary(settings: RunSettings, opts: Partial<PretrainedOp
     ...(opts.validation && typeof opts.validation.data !== 'string' ? { validationProblems: opts.validation.data, validation: opts.validation } : {}),
     rewards: opts.rewards,
   });
-  // In a data-parallel run (RANK set) rank 0 writes, as in `rlvr train`.
+  // In a data-parallel run (RANK set) rank 0 writes, as in `rlvr train`; a resume that changes
+  // settings records them as `rlvr train --resume` does (at the checkpoint's step).
   const dist = readDistEnv();
-  if (!dist || dist.rank === 0) opened.saveRunConfig(run.resumes);
+  const changed = settings.changes ?? {};
+  const step = checkpoint ? Number(/step-(\d+)$/.exec(path.basename(checkpoint))?.[1] ?? 0) : 0;
+  const resumes = Object.keys(changed).length > 0 ? [...run.resumes, { step, time: new Date().toISOString(), changed }] : run.resumes;
+  if (!dist || dist.rank === 0) opened.saveRunConfig(resumes);
   return opened;
 }
 
