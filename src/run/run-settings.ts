@@ -112,13 +112,6 @@ export function resumeWithOptions(runDir: string, given: Partial<PretrainedOptio
   return resumeSettings(runDir, (b) => b.overlay(fields, 'GRPOTrainer.resume'));
 }
 
-/** A run's recorded settings (its run_config.json, validated). */
-export function readRunConfig(runDir: string): RunConfig {
-  const file = path.join(runDir, RUN_CONFIG_FILE);
-  if (!fs.existsSync(file)) throw new Error(`${runDir} has no ${RUN_CONFIG_FILE} (is it a run folder?)`);
-  return RunConfigBuilder.fromFile(file).build();
-}
-
 function getAt(obj: unknown, p: readonly string[]): unknown {
   let o = obj;
   for (const k of p) o = typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined;
