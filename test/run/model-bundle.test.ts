@@ -18,7 +18,8 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 test('ModelBundle.load: model, tokenizer, template, special tokens, EOS and stop ids', () => {
   const b = ModelBundle.load(dir);
   try {
-    assert.deepEqual(b.eosTokenIds, [151643], "config.json's eos id (Qwen2.5's <|endoftext|>)");
+    assert.equal(b.tokenizerConfig.eosToken, '<|im_end|>');
+    assert.deepEqual(b.eosTokenIds, [151643, 151645], "config.json's eos id (<|endoftext|>) and tokenizer_config.json's eos_token (<|im_end|>)");
     assert.equal(b.ownChatTemplate, b.tokenizerConfig.chatTemplate !== null);
     assert.equal(b.chatTemplate, b.tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE);
     assert.deepEqual(b.specialTokens, chatSpecialTokens(b.tokenizerConfig));
@@ -28,7 +29,8 @@ test('ModelBundle.load: model, tokenizer, template, special tokens, EOS and stop
     assert.match(b.renderPrompt(messages), /<\|im_start\|>assistant\n$/, 'the generation prompt');
     assert.deepEqual(b.evalStopTokenIds(), [151643, 151645], 'eval adds <|im_end|>');
     assert.deepEqual(b.evalStopTokenIds(), evalStopTokenIds(b.tokenizer, b.eosTokenIds));
-    assert.deepEqual(b.stopTokenIds(['<|im_end|>']), { ids: [151643, 151645], unknown: null });
+    assert.deepEqual(b.stopTokenIds(['<|im_end|>']), { ids: [151643, 151645], unknown: null }, 'no duplicate');
+    assert.deepEqual(b.stopTokenIds(['<|im_start|>']), { ids: [151643, 151645, 151644], unknown: null }, 'EOS ids first, then the named ones');
     assert.deepEqual(b.stopTokenIds(['not one token']).unknown, 'not one token');
     assert.equal(b.model.config.eosTokenId, 151643);
   } finally {
