@@ -43,17 +43,20 @@ export { PAPER_GRPO_CONFIG, LOSS_PRESETS, type GRPOConfig, type LossAggregation 
 export { mathReward, scoreRewards, type RewardFunction, type RewardInput, type WeightedReward, type Rewards } from './rl/rewards.js';
 export { GRPOTrainer, Trainer, DivergenceError, latestCheckpoint, type TrainerOptions, type FromPretrainedOptions, type StepMetrics, type TextCodec, type TrainerTask } from './rl/trainer.js';
 export { ALGORITHMS, estimatorOf, policyLossOf, type Algorithm, type AdvantageEstimator, type PolicyLoss } from './algorithms/index.js';
-export type { PretrainedOptions } from './rl/pretrained.js';
+export type { PretrainedOptions } from './run/run-settings.js';
 export { groupAdvantages } from './rl/advantages.js';
 
 // ---- several processes (c10d: gloo on CPU, NCCL on GPU) ----
 export { ProcessGroup, initProcessGroup, fromEnv, DistributedError, type ProcessGroupOptions, type ReduceOp } from './distributed/process-group.js';
 export { readDistEnv, type DistEnv } from './distributed/env.js';
 
+// ---- opening a model folder and a run (src/run/) ----
+export { ModelBundle, loadModelFolder, chatSpecialTokens, type LoadedModel, type ChatSpecialTokens } from './run/model-bundle.js';
+
 // ---- evaluation ----
 export {
-  evaluate, loadModelFolder, formatSummaryTable, taskPromptBuilder,
-  type EvalBenchmark, type EvalProblem, type EvalResult, type EvaluateOptions, type BenchmarkSummary, type LoadedModel,
+  evaluate, formatSummaryTable, taskPromptBuilder,
+  type EvalBenchmark, type EvalProblem, type EvalResult, type EvaluateOptions, type BenchmarkSummary,
 } from './eval/evaluate.js';
 
 // ---- statistics for comparing numbers (Wilson intervals, pass@k, maj@k, paired tests) ----

@@ -14,14 +14,16 @@ import { loadEvalFile } from '../eval/data-file.js';
 import { estimateEval } from '../eval/estimate.js';
 import { parsePromptOption, stylePromptBuilder } from '../eval/prompt-styles.js';
 import { formatDuration } from '../util/duration.js';
+import { getTask, TASK_NAMES } from '../tasks/registry.js';
 
 const USAGE =
-  'usage: rlvr eval --model DIR [--bench math500,aime24,...] [--data FILE [--name NAME]] [--prompt qwen-math|paper|chat|FILE] ' +
+  'usage: rlvr eval --model DIR [--task math] [--bench math500,aime24,...] [--data FILE [--name NAME]] [--prompt qwen-math|paper|chat|FILE] ' +
   '[--data-dir DIR] [--limit N] [--max-tokens 3072] [--batch-size B] [--threads T] [--device D] [--out DIR] [--grader ours|qwen] [--[no-]execute-code] [--json]\n' +
   '       rlvr eval --rescore DIR [--grader ours|qwen] [--out DIR] [--json]   (score saved responses again, no model)';
 
 const SPEC = {
   model: { type: 'string', help: 'Hugging Face model folder (config.json, *.safetensors, tokenizer.json)' },
+  task: { type: 'string', help: `the task whose prompt and scoring are used: ${TASK_NAMES.join(', ')} (default math; the benchmarks, --prompt and --grader are math's, another task evaluates --data)` },
   bench: { type: 'string', help: `comma-separated benchmarks (default: ${PAPER_BENCHMARKS.join(',')}, or none with --data); known: ${BENCHMARKS.join(', ')}` },
   data: { type: 'string', help: 'an own problem set (.jsonl/.json/.parquet: {problem, answer} or verl rows), evaluated greedily' },
   name: { type: 'string', help: 'the name of --data in the table and files (default: the file name)' },
@@ -56,6 +58,16 @@ export async function run(argv: string[]): Promise<number> {
   if (options['execute-code'] === true && options['no-execute-code'] === true) throw new CliError('--execute-code and --no-execute-code contradict each other');
   const executeCode = options['no-execute-code'] === true ? false : options['execute-code'] === true || grader === 'qwen';
   if (typeof options['rescore'] === 'string') return rescore(options['rescore'], grader, options['out'] as string | undefined, options['json'] === true);
+  // The task (src/tasks/registry.ts): math is the paper's evaluation (benchmarks, prompt styles,
+  // graders); another task evaluates an own problem file with its own prompt and score().
+  const task = getTask(typeof options['task'] === 'string' ? options['task'] : 'math');
+  const isMath = task.name === 'math';
+  if (!isMath) {
+    for (const o of ['bench', 'prompt', 'grader', 'execute-code'] as const) {
+      if (options[o] !== undefined) throw new CliError(`--${o} belongs to the math task's evaluation; --task ${task.name} evaluates --data with its own prompt and scoring`);
+    }
+    if (typeof options['data'] !== 'string') throw new CliError(`--task ${task.name} needs --data FILE (the benchmarks are math's)`);
+  }
   const modelDir = options['model'];
   if (typeof modelDir !== 'string') throw new CliError(`--model DIR is required; see rlvr eval --help`);
   const dataFile = typeof options['data'] === 'string' ? options['data'] : undefined;
@@ -105,13 +117,14 @@ export async function run(argv: string[]): Promise<number> {
   // The probe samples as the evaluation does (the rollout engine), so its rate is the one that counts.
   const { rolloutSamples } = await import('../rollout/engine.js');
   const device = typeof options['device'] === 'string' ? options['device'] : cuda.defaultDevice();
-  let loaded: import('../eval/evaluate.js').LoadedModel;
+  const { ModelBundle } = await import('../run/model-bundle.js');
+  let bundle: import('../run/model-bundle.js').ModelBundle;
   try {
-    loaded = ev.loadModelFolder(modelDir, { device, dtype });
+    bundle = ModelBundle.load(modelDir, { device, dtype });
   } catch (err) {
     throw new CliError((err as Error).message);
   }
-  const { model, tokenizer, tokenizerConfig, eosTokenIds } = loaded;
+  const { model, tokenizer, tokenizerConfig } = bundle;
   await applyThreads(threads);
 
   const outDir = typeof options['out'] === 'string' ? options['out'] : path.join('runs', `eval-${timestamp()}`);
@@ -119,10 +132,10 @@ export async function run(argv: string[]): Promise<number> {
   const files = new Map<string, number>();
   for (const b of benches) files.set(b.name, fs.openSync(path.join(outDir, `${b.name}.jsonl`), 'w'));
 
-  const stopTokenIds = ev.evalStopTokenIds(tokenizer, eosTokenIds);
+  const stopTokenIds = bundle.evalStopTokenIds();
   const template = tokenizerConfig.chatTemplate;
-  const promptBuilder = stylePromptBuilder(style, template, tokenizerConfig);
-  const styleName = typeof style === 'string' ? style : `template ${style.file}`;
+  const promptBuilder = isMath ? stylePromptBuilder(style, template, tokenizerConfig) : (problem: string) => bundle.renderPrompt(task.evalMessages(problem));
+  const styleName = !isMath ? `task ${task.name}` : typeof style === 'string' ? style : `template ${style.file}`;
   process.stderr.write(
     `rlvr eval: ${modelDir} on ${device}; ${benches.map((b) => `${b.name} (${b.problems.length}${'samples' in b.decoding ? ` x${b.decoding.samples}` : ''})`).join(', ')}; ` +
       `max ${maxNewTokens} tokens; prompt ${styleName}; chat template: ${template ? 'the model\'s' : 'Qwen2.5 (fallback)'}; stop ids ${stopTokenIds.join(',')}; out ${outDir}\n`,
@@ -160,7 +173,12 @@ export async function run(argv: string[]): Promise<number> {
       tokenizerConfig,
       stopTokenIds,
       keepRecords: false,
-      scorer: grader === 'qwen' ? (await import('../tasks/math/graders.js')).scorerFor('qwen') : undefined,
+      scorer: !isMath
+        ? (gold, response, ctx) => {
+          const v = task.score(gold, response, ctx);
+          return { ...v, reason: v.reason as import('../eval/evaluate.js').Score['reason'] };
+        }
+        : grader === 'qwen' ? (await import('../tasks/math/graders.js')).scorerFor('qwen') : undefined,
       executeCode,
       onRecord: (r) => fs.writeSync(files.get(r.bench)!, JSON.stringify(r) + '\n'),
       onProgress: (p) => {
@@ -176,10 +194,11 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     for (const fd of files.values()) fs.closeSync(fd);
     model.dispose();
+    await task.close?.();
   }
 
   const { records: _records, ...rest } = result;
-  const summary = { ...rest, model: modelDir, device, dataDir, data: dataFile ?? null, prompt: styleName, limit: limit ?? null, threads: threads.threads, out: outDir, grader, executeCode };
+  const summary = { ...rest, task: task.name, model: modelDir, device, dataDir, data: dataFile ?? null, prompt: styleName, limit: limit ?? null, threads: threads.threads, out: outDir, grader, executeCode };
   fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   console.log(ev.formatSummaryTable(result));
   console.log(`responses and summary.json written to ${outDir}`);

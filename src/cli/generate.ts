@@ -93,30 +93,23 @@ export async function run(argv: string[]): Promise<number> {
   const threads = threadsChoice(options['threads']);
 
   const { cuda } = await import('../engine/index.js');
-  const { loadModelFolder } = await import('../eval/evaluate.js');
+  const { ModelBundle } = await import('../run/model-bundle.js');
   const { rolloutSamples } = await import('../rollout/engine.js');
-  const { renderChat, QWEN2_5_CHAT_TEMPLATE } = await import('../tokenizer/index.js');
   const device = typeof options['device'] === 'string' ? options['device'] : cuda.defaultDevice();
-  let loaded: import('../eval/evaluate.js').LoadedModel;
+  let bundle: import('../run/model-bundle.js').ModelBundle;
   try {
-    loaded = loadModelFolder(modelDir, { device, dtype });
+    bundle = ModelBundle.load(modelDir, { device, dtype });
   } catch (err) {
     throw new CliError((err as Error).message);
   }
-  const { model, tokenizer, tokenizerConfig: tc } = loaded;
+  const { model, tokenizer } = bundle;
   await applyThreads(threads);
   try {
-    const stop = new Set(loaded.eosTokenIds);
+    const stop = new Set(bundle.eosTokenIds);
     let prompts: number[][];
     if (options['chat']) {
-      const template = tc.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
-      const specialTokens = { bosToken: tc.bosToken, eosToken: tc.eosToken, padToken: tc.padToken, unkToken: tc.unkToken };
       const rendered = texts.map((t) =>
-        renderChat(
-          template,
-          [...(typeof options['system'] === 'string' ? [{ role: 'system', content: options['system'] }] : []), { role: 'user', content: t }],
-          { addGenerationPrompt: true, specialTokens },
-        ),
+        bundle.renderPrompt([...(typeof options['system'] === 'string' ? [{ role: 'system', content: options['system'] }] : []), { role: 'user', content: t }]),
       );
       // The template closes turns with <|im_end|>: the assistant's turn ends there too.
       const imEnd = tokenizer.tokenToId('<|im_end|>');

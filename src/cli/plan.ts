@@ -87,9 +87,9 @@ export async function run(argv: string[]): Promise<number> {
   return plan.fits ? 0 : 3;
 }
 
-/** Total memory of the CUDA device named (0 when none is visible). Loads the addon only for CUDA. */
+/** Total memory of the accelerator named (0 on CPU or when none is visible): the one memory query, loaded only for accelerators. */
 async function visibleDeviceBytes(device: string): Promise<number> {
   if (!isAccelerator(device)) return 0;
-  const { cuda } = await import('../engine/index.js');
-  return cuda.isAvailable() ? cuda.memoryStats(device).totalBytes : 0;
+  const { deviceMemoryBytes } = await import('../engine/device-memory.js');
+  return deviceMemoryBytes(device, 'total');
 }

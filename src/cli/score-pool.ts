@@ -40,21 +40,18 @@ export async function runScorePool(options: Options): Promise<number> {
     throw new CliError((e as Error).message);
   }
   const { cuda } = await import('../engine/index.js');
-  const { loadModelFolder } = await import('../eval/evaluate.js');
+  const { ModelBundle } = await import('../run/model-bundle.js');
   const device = typeof options['device'] === 'string' ? options['device'] : cuda.defaultDevice();
-  let loaded: import('../eval/evaluate.js').LoadedModel;
+  let bundle: import('../run/model-bundle.js').ModelBundle;
   try {
-    loaded = loadModelFolder(modelDir, { device });
+    bundle = ModelBundle.load(modelDir, { device });
   } catch (e) {
     throw new CliError((e as Error).message);
   }
   await applyThreads(threads);
-  const { model, tokenizer, tokenizerConfig } = loaded;
-  const { renderChat, QWEN2_5_CHAT_TEMPLATE } = await import('../tokenizer/index.js');
-  const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
-  const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
-  const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
-  const stopTokenIds = loaded.eosTokenIds;
+  const { model, tokenizer } = bundle;
+  const renderPrompt = (ex: TrainExample) => bundle.renderPrompt(ex.messages);
+  const stopTokenIds = bundle.eosTokenIds;
 
   // ---- memory: the planner's pieces for rollouts alone ----
   const { planScoring } = await import('../memory-plan/scoring.js');

@@ -17,14 +17,13 @@
 // second one abandons it), write a checkpoint and print the command that resumes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { plural, UserError, show } from '../errors.js';
-import { describeConfig, RUN_FLAGS, RunConfigBuilder, type RunConfig } from '../run/run-config.js';
+import { plural, UserError } from '../errors.js';
+import { describeConfig, RUN_FLAGS, RunConfigBuilder } from '../run/run-config.js';
+import { resumeSettings as resumeRunSettings, settle, type RunSettings } from '../run/run-settings.js';
 import type { RunSummary } from '../rl/ablation.js';
-import type { GRPOConfig } from '../rl/config.js';
 import type { StepMetrics } from '../rl/trainer.js';
 import { parseArgs, type OptionSpec } from './args.js';
 import { applyThreads, threadsChoice } from './threads.js';
-import { isAccelerator, rankDevice } from '../engine/device.js';
 
 const USAGE = 'usage: rlvr train (--config FILE | --model DIR --data FILE) [options]   |   rlvr train --out RUN --resume [options]';
 const OPTIONS: Record<string, OptionSpec> = {
@@ -99,7 +98,8 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   // In a data-parallel run only rank 0 talks (and writes); the others stay quiet unless they fail.
   const main = !distEnv || distEnv.rank === 0;
   const say = (line: string) => { if (main) console.error(line); };
-  const { run: rc, grpo: config, runDir, changes } = resume ? resumeSettings(options, !main) : newSettings(options);
+  const settings = resume ? resumeSettings(options, !main) : newSettings(options);
+  const { run: rc, grpo: config, runDir, changes } = settings;
 
   // ---- checks before any model work ----
   await applyThreads(threadsChoice(rc.threads));
@@ -111,17 +111,11 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   const checkpoint = resume ? latestCheckpoint(runDir, (line) => console.error(`rlvr train: ${line}`)) : null;
   if (resume && !checkpoint) throw new UserError(`--resume: ${runDir} has no complete checkpoint (the run stopped before its first one): nothing to continue; delete the folder (rm -r ${runDir}) and start the run again, or start it with another --out`);
 
-  // Each rank of a data-parallel run uses its own GPU: cuda:LOCAL_RANK.
-  const { cuda } = await import('../engine/index.js');
-  const baseDevice = rc.device ?? cuda.defaultDevice();
-  const device = distEnv ? rankDevice(baseDevice, distEnv.localRank, distEnv.worldSize) : baseDevice;
-  // The current device before any CUDA work: stream pools (CUDA graphs) and NCCL otherwise use cuda:0.
-  // (Without CUDA, --device cuda fails later with the model checks' own message.)
-  if (isAccelerator(device) && cuda.isAvailable()) cuda.setDevice(device);
-  // Data, validation problems, models, tokenizer, stop tokens, reward and validation: built as the
-  // library builds them (GRPOTrainer.fromPretrained), in one place.
-  const { buildTrainerParts } = await import('../rl/pretrained.js');
-  const parts = await buildTrainerParts({ run: rc, grpo: config, checkpoint, device });
+  // Data, validation problems, models, tokenizer, stop tokens, reward and validation: opened as
+  // the library opens them (GRPOTrainer.fromPretrained), in one place; each rank on its own GPU.
+  const { openRun } = await import('../run/open-run.js');
+  const parts = await openRun({ settings, checkpoint });
+  const device = parts.device;
   const { examples, renderPrompt, promptSuffix, pool } = parts;
   const validation: { step: number; accuracy: number; n?: number }[] = [];
   const validate = parts.validate;
@@ -192,51 +186,27 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
 }
 
 type Options = Record<string, string | boolean | undefined>;
-interface Settings { run: RunConfig; grpo: GRPOConfig; runDir: string; changes?: Record<string, [unknown, unknown]> }
 
 /** A new run: the run file (if any), then flags, then --set; paths typed on the command line are relative to the cwd. */
-function newSettings(options: Options): Settings {
+function newSettings(options: Options): RunSettings {
   const b = typeof options.config === 'string' ? RunConfigBuilder.fromFile(options.config) : RunConfigBuilder.fromObject({}, 'flags');
   applyFlags(b, options);
   if (b.get(['model']) === undefined) throw new UserError(`--model DIR is required (or "model" in the --config file); see rlvr train --help`);
   if (b.get(['data']) === undefined) throw new UserError(`--data FILE is required (or "data" in the --config file); see rlvr train --help`);
   if (b.get(['validation']) !== undefined && b.get(['validation', 'data']) === undefined) throw new UserError('--val-limit needs --val-data FILE (or validation.data in the --config file)');
-  const { run, grpo } = b.buildWithGRPO();
-  const runDir = path.resolve(run.out ?? path.join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-  return { run: { ...run, out: runDir }, grpo, runDir };
+  return settle(b);
 }
 
 /**
- * A resumed run: its saved run_config.json, then the flags given now. Flags that define the run
- * (model, data, preset, a different --config) are refused; every other change is applied,
- * printed and recorded in run_config.json (`resumes`).
+ * A resumed run: its saved run_config.json, then the flags given now (src/run/run-settings.ts).
+ * Flags that define the run (model, data, preset, a different --config) are refused; every other
+ * change is applied, printed and recorded in run_config.json (`resumes`).
  */
-function resumeSettings(options: Options, quiet = false): Settings {
+function resumeSettings(options: Options, quiet = false): RunSettings {
   if (typeof options.out !== 'string') throw new UserError('--resume needs --out RUN (the run folder to continue)');
   if (typeof options.config === 'string') throw new UserError(`--resume reads the run's own settings from ${path.join(options.out, 'run_config.json')}; drop --config (change single settings with --set)`);
-  const runDir = path.resolve(options.out);
-  const saved = path.join(runDir, 'run_config.json');
-  if (!fs.existsSync(saved)) throw new UserError(`--resume: ${runDir} has no run_config.json (give the run's --out folder)`);
-  const before = RunConfigBuilder.fromFile(saved).buildWithGRPO();
-  const b = RunConfigBuilder.fromFile(saved);
-  applyFlags(b, options);
-  const { run, grpo } = b.buildWithGRPO();
-  for (const flag of FIXED_ON_RESUME) {
-    const p = RUN_FLAGS[flag]!.path;
-    if (options[flag] !== undefined && JSON.stringify(b.get(p)) !== JSON.stringify(getAt(before.run, p))) {
-      throw new UserError(`--${flag} cannot change when resuming (the run was started with ${show(getAt(before.run, p))}); start a new run with another --out`);
-    }
-  }
-  const changes: Record<string, [unknown, unknown]> = {};
-  for (const [k, v] of Object.entries(grpo)) {
-    const old = before.grpo[k as keyof GRPOConfig];
-    if (JSON.stringify(old) !== JSON.stringify(v)) changes[`grpo.${k}`] = [old, v];
-  }
-  for (const k of ['device', 'dtype', 'threads', 'validation'] as const) {
-    if (JSON.stringify(before.run[k]) !== JSON.stringify(run[k])) changes[k] = [before.run[k] ?? null, run[k] ?? null];
-  }
-  if (!quiet) for (const [k, [a, c]] of Object.entries(changes)) console.error(`rlvr train: resume changes ${k}: ${show(a)} → ${show(c)} (recorded in run_config.json)`);
-  return { run: { ...run, out: runDir }, grpo, runDir, changes };
+  const fixed = FIXED_ON_RESUME.filter((flag) => options[flag] !== undefined).map((flag) => ({ path: RUN_FLAGS[flag]!.path, name: `--${flag}` }));
+  return resumeRunSettings(options.out, (b) => applyFlags(b, options), { fixed, report: quiet ? undefined : (line) => console.error(`rlvr train: ${line}`) });
 }
 
 function applyFlags(b: RunConfigBuilder, options: Options): void {
@@ -248,12 +218,6 @@ function applyFlags(b: RunConfigBuilder, options: Options): void {
     b.set(f.path, isPath && v !== '' ? path.resolve(v) : v, `--${flag}`);
   }
   if (typeof options.set === 'string') b.applySets(options.set);
-}
-
-function getAt(obj: unknown, p: readonly string[]): unknown {
-  let o = obj;
-  for (const k of p) o = typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined;
-  return o;
 }
 
 /** A new run must not write into a folder that already holds another run's results. */

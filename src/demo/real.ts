@@ -12,7 +12,7 @@ import { manualSeed, setNumThreads, torchVersion } from '../engine/index.js';
 import { loadBenchmark } from '../data/benchmarks.js';
 import { rankByVariance } from '../data/selection.js';
 import type { TrainExample } from '../data/examples.js';
-import { evaluate, evalStopTokenIds, loadModelFolder, type BenchmarkSummary, type EvalBenchmark, type EvalProblem, type EvalRecord } from '../eval/evaluate.js';
+import { evaluate, type BenchmarkSummary, type EvalBenchmark, type EvalProblem, type EvalRecord } from '../eval/evaluate.js';
 import { stylePromptBuilder } from '../eval/prompt-styles.js';
 import { VerifierPool } from '../tasks/math/verifier/pool.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
@@ -20,7 +20,7 @@ import { scorePool } from '../rl/pool-scoring.js';
 import { mathReward } from '../rl/rewards.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
 import { rolloutSamples } from '../rollout/engine.js';
-import { QWEN2_5_CHAT_TEMPLATE, renderChat } from '../tokenizer/index.js';
+import { ModelBundle } from '../run/model-bundle.js';
 import { wordProblems, type WordProblem } from './word-problems.js';
 
 export interface RealDemoConfig {
@@ -216,13 +216,11 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
   const grpo: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...cfg.grpo };
 
   const { sets, pool: poolProblems } = heldOutSets(cfg);
-  const loaded = loadModelFolder(cfg.model);
+  const loaded = ModelBundle.load(cfg.model);
   const { tokenizer, tokenizerConfig } = loaded;
-  const template = tokenizerConfig.chatTemplate ?? QWEN2_5_CHAT_TEMPLATE;
-  const specialTokens = { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken };
-  const promptBuilder = stylePromptBuilder({ template: cfg.prompt }, template, tokenizerConfig);
-  const renderPrompt = (ex: TrainExample) => renderChat(template, ex.messages, { addGenerationPrompt: true, specialTokens });
-  const stopTokenIds = evalStopTokenIds(tokenizer, loaded.eosTokenIds);
+  const promptBuilder = stylePromptBuilder({ template: cfg.prompt }, loaded.chatTemplate, tokenizerConfig);
+  const renderPrompt = (ex: TrainExample) => loaded.renderPrompt(ex.messages);
+  const stopTokenIds = loaded.evalStopTokenIds();
   const toExample = (p: WordProblem, index: number): TrainExample => ({
     index, messages: [{ role: 'user', content: cfg.prompt.split('{problem}').join(p.problem) }], groundTruth: p.answer, dataSource: 'word-problems',
   });
@@ -283,8 +281,8 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
       t = timer();
       manualSeed(seed);
       const config: GRPOConfig = { ...grpo, seed };
-      const policy = loadModelFolder(cfg.model).model;
-      const reference = config.klCoef !== 0 ? loadModelFolder(cfg.model).model : null;
+      const policy = ModelBundle.load(cfg.model).model;
+      const reference = config.klCoef !== 0 ? ModelBundle.load(cfg.model).model : null;
       const oneShot = Array.from({ length: config.trainBatchSize }, () => toExample(pick, selected.index));
       try {
         const trainer = new GRPOTrainer({

@@ -4,88 +4,19 @@
 // evaluation mode), and the statistics the paper reports (accuracy, response length,
 // self-reflection words). Used by `rlvr eval` and, on in-memory problem lists, by the trainer
 // and the demo for validation.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { Device, DType } from '../engine/index.js';
 import { PAPER_MAX_RESPONSE_TOKENS, type Decoding } from '../data/benchmarks.js';
-import { loadModel, readConfig } from '../model/checkpoint.js';
 import type { CausalLM } from '../model/transformer.js';
 import type { Sample, SamplingOptions } from '../sampling/generate.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import { continueWithCode, type Continue, type ExecOutcome } from './code-exec.js';
 import {
-  QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type TokenizerConfig,
+  QWEN2_5_CHAT_TEMPLATE, Tokenizer, renderChat, type TokenizerConfig,
 } from '../tokenizer/index.js';
 import type { Task, TaskScore, TaskScoreContext } from '../tasks/task.js';
 import { mathTask } from '../tasks/math/task.js';
 import { evalEta } from './estimate.js';
 import { avgAtK, majAtK, passAtKCurve, wilson } from '../stats/index.js';
-
-// ---------------------------------------------------------------------------------------------
-// Loading a model folder (shared with `rlvr generate`)
-
-export interface LoadedModel {
-  model: CausalLM;
-  tokenizer: Tokenizer;
-  tokenizerConfig: TokenizerConfig;
-  /** The model's end-of-sequence ids: config.json, generation_config.json, tokenizer eos token. */
-  eosTokenIds: number[];
-  dir: string;
-}
-
-/**
- * Loads model + tokenizer from a HF model folder. Errors name the missing piece in one line
- * (no such folder, no config.json, no tokenizer.json).
- */
-export function loadModelFolder(dir: string, opts: { device?: Device; dtype?: DType } = {}): LoadedModel {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`no such model folder: ${dir}`);
-  const config = readConfig(dir); // one-line errors for a missing/invalid config.json
-  const tokFile = path.join(dir, 'tokenizer.json');
-  if (!fs.existsSync(tokFile)) throw new Error(`${dir} has no tokenizer.json`);
-  const tokenizer = Tokenizer.fromFile(tokFile);
-  const tokenizerConfig = loadTokenizerConfig(dir);
-  const model = loadModel(dir, opts);
-  const eosTokenIds = modelEosTokenIds(dir, config.eosTokenId, tokenizer, tokenizerConfig);
-  return { model, tokenizer, tokenizerConfig, eosTokenIds, dir };
-}
-
-/** Union of config.json eos_token_id, generation_config.json eos_token_id and the tokenizer's eos token. */
-export function modelEosTokenIds(
-  dir: string | null,
-  configEos: number | number[] | null,
-  tokenizer: Tokenizer,
-  tokenizerConfig: TokenizerConfig | null,
-): number[] {
-  const ids = new Set<number>();
-  const add = (v: unknown) => {
-    if (typeof v === 'number' && Number.isInteger(v)) ids.add(v);
-    else if (Array.isArray(v)) v.forEach(add);
-  };
-  add(configEos);
-  if (dir !== null) {
-    const gen = path.join(dir, 'generation_config.json');
-    if (fs.existsSync(gen)) {
-      try {
-        add((JSON.parse(fs.readFileSync(gen, 'utf8')) as Record<string, unknown>)['eos_token_id']);
-      } catch {
-        // A malformed generation_config.json only loses its eos ids.
-      }
-    }
-  }
-  const eosTok = tokenizerConfig?.eosToken;
-  if (eosTok) add(tokenizer.tokenToId(eosTok));
-  return [...ids].sort((a, b) => a - b);
-}
-
-/** Stop tokens for evaluation: the eos ids plus `<|im_end|>` / `<|endoftext|>` when the tokenizer has them. */
-export function evalStopTokenIds(tokenizer: Tokenizer, eosTokenIds: readonly number[]): number[] {
-  const ids = new Set(eosTokenIds);
-  for (const t of ['<|im_end|>', '<|endoftext|>']) {
-    const id = tokenizer.tokenToId(t);
-    if (id !== undefined) ids.add(id);
-  }
-  return [...ids].sort((a, b) => a - b);
-}
+import { evalStopTokenIds, modelEosTokenIds } from '../run/model-bundle.js';
 
 // ---------------------------------------------------------------------------------------------
 // Prompts and scoring

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { TRAIN_PROMPT_SUFFIX, mathEvalMessages, type ChatMessage } from '../tasks/math/prompts.js';
 import { QWEN2_5_CHAT_TEMPLATE, renderChat, type TokenizerConfig } from '../tokenizer/index.js';
 import type { PromptBuilder } from './evaluate.js';
+import { chatSpecialTokens } from '../run/model-bundle.js';
 
 export const PROMPT_STYLES = ['qwen-math', 'paper', 'chat'] as const;
 export type PromptStyle = (typeof PROMPT_STYLES)[number];
@@ -34,8 +35,6 @@ export function parsePromptOption(value: string): PromptStyle | { template: stri
 
 export function stylePromptBuilder(style: PromptStyle | { template: string }, template?: string | null, tokenizerConfig?: TokenizerConfig | null): PromptBuilder {
   const tpl = template ?? QWEN2_5_CHAT_TEMPLATE;
-  const specialTokens = tokenizerConfig
-    ? { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken }
-    : undefined;
+  const specialTokens = tokenizerConfig ? chatSpecialTokens(tokenizerConfig) : undefined;
   return (problem) => renderChat(tpl, promptMessages(style, problem), { addGenerationPrompt: true, specialTokens });
 }

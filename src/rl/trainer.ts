@@ -23,7 +23,8 @@ import { estimatorOf } from '../algorithms/registry.js';
 import { checkpointName, findCheckpoint } from './checkpoints.js';
 import { needsReference, validateConfig, type GRPOConfig } from './config.js';
 import { zeroVarianceWarning } from './group-stats.js';
-import { pretrainedParts, readRunConfig, type PretrainedOptions } from './pretrained.js';
+import { openPretrained, openResumed } from '../run/open-run.js';
+import type { PretrainedOptions } from '../run/run-settings.js';
 import { hashSeed } from './seed.js';
 import { stepExamples, tokenizePrompts } from './stages/prompts.js';
 import { DataParallel, resolveSamplingShards } from '../distributed/data-parallel.js';
@@ -140,8 +141,8 @@ export class GRPOTrainer {
    */
   static async fromPretrained(modelDir: string, opts: FromPretrainedOptions): Promise<GRPOTrainer> {
     const { log, onStep, dataParallel, ...rest } = opts;
-    const parts = await pretrainedParts(modelDir, rest);
-    return new GRPOTrainer({ ...parts, log, onStep, dataParallel });
+    const opened = await openPretrained(modelDir, rest);
+    return new GRPOTrainer({ ...opened, log, onStep, dataParallel });
   }
 
   /**
@@ -150,14 +151,9 @@ export class GRPOTrainer {
    * ones (rewards, in-code examples) must be given again.
    */
   static async resume(runDir: string, opts: Partial<FromPretrainedOptions> = {}): Promise<GRPOTrainer> {
-    const checkpoint = latestCheckpoint(runDir, opts.log ?? ((line) => process.stderr.write(line + '\n')));
-    if (!checkpoint) throw new Error(`resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')}`);
-    const { model, data, resumes, ...recorded } = readRunConfig(runDir);
     const { log, onStep, dataParallel, ...given } = opts;
-    const merged = { ...recorded, ...given, data: given.data ?? data, grpo: { ...recorded.grpo, ...given.grpo }, out: runDir };
-    if (typeof merged.data === 'string' && !fs.existsSync(merged.data)) throw new Error(`resume: the run's data ${merged.data} is not a file; pass the examples again (resume(runDir, { data }))`);
-    const parts = await pretrainedParts(model, merged, checkpoint, resumes);
-    const trainer = new GRPOTrainer({ ...parts, log, onStep, dataParallel });
+    const { opened, checkpoint } = await openResumed(runDir, given, log ?? ((line) => process.stderr.write(line + '\n')));
+    const trainer = new GRPOTrainer({ ...opened, log, onStep, dataParallel });
     trainer.loadCheckpointState(checkpoint);
     return trainer;
   }

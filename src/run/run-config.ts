@@ -18,6 +18,7 @@ import { dotted, formatIssues, jsonErrorText, show, UserError } from '../errors.
 import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, grpoConfig, PRESETS, withMatchingMiniBatch, type GRPOConfig } from '../rl/config.js';
 import { OVERLONG_MODES } from '../rl/overlong.js';
 import { TRAIN_PROMPT_SUFFIX } from '../tasks/math/prompts.js';
+import { TASK_NAMES } from '../tasks/registry.js';
 
 export const PARAM_DTYPES = ['float32', 'bfloat16', 'float16', 'float64'] as const;
 /** Loggers of `log` / --log. */
@@ -71,6 +72,7 @@ const RUN_FIELDS = {
   device: z.string().regex(/^(cpu|cuda(:\d+)?|mps)$/, 'must be cpu, cuda, cuda:N or mps').optional()
     .describe('cpu, cuda, cuda:N or mps. Default: cuda when available, else cpu (as eval and generate).'),
   dtype: z.enum(PARAM_DTYPES).default('float32').describe('Parameter dtype. Default float32.'),
+  task: z.string().default('math').describe(`The task (src/tasks/registry.ts): what a problem looks like, its reward and validation scoring: ${TASK_NAMES.join(', ')}. Default math (the paper's).`),
   preset: z.string().default('full').describe(`GRPO preset applied before grpo: ${Object.keys(PRESETS).join(', ')}. Default full (the paper).`),
   grpo: GRPOOverridesSchema.default({}).describe("Overrides of the paper's GRPO configuration (src/rl/config.ts)."),
   validation: ValidationSchema.optional().describe('In-training validation (greedy). Default: none.'),
@@ -88,9 +90,12 @@ const RUN_FIELDS = {
   fingerprint: FingerprintSchema.optional().describe('Written by rlvr when the run starts (src/rl/fingerprint.ts): what --resume checks the checkpoint, model and data against.'),
 };
 
-function knownPreset(rc: { preset?: string }, ctx: z.RefinementCtx): void {
+function knownPreset(rc: { preset?: string; task?: string }, ctx: z.RefinementCtx): void {
   if (rc.preset !== undefined && !PRESETS[rc.preset]) {
     ctx.addIssue({ code: 'invalid_value', path: ['preset'], input: rc.preset, values: Object.keys(PRESETS), message: 'unknown preset' });
+  }
+  if (rc.task !== undefined && !TASK_NAMES.includes(rc.task)) {
+    ctx.addIssue({ code: 'invalid_value', path: ['task'], input: rc.task, values: [...TASK_NAMES], message: 'unknown task' });
   }
 }
 
@@ -109,6 +114,7 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   model: { path: ['model'], help: 'HF model folder (config.json, *.safetensors, tokenizer.json)' },
   data: { path: ['data'], help: 'training data (.parquet in verl layout, or .jsonl with problem/answer)' },
   out: { path: ['out'], help: 'run folder (default runs/train-<time>)' },
+  task: { path: ['task'], help: `the task: ${TASK_NAMES.join(', ')} (default math)` },
   steps: { path: ['grpo', 'steps'], help: 'rollout steps (paper: 2000)' },
   preset: { path: ['preset'], help: `GRPO preset: ${Object.keys(PRESETS).join(', ')} (default full); several, comma-separated (rlvr train): run one after another into --out/<preset>/ and compared in comparison.md/.json` },
   'val-data': { path: ['validation', 'data'], help: 'validation problems (jsonl/parquet), greedy' },
@@ -248,6 +254,31 @@ export class RunConfigBuilder {
       const p = key.includes('.') ? key.split('.') : ['grpo', key];
       this.set(p, part.slice(eq + 1).trim(), `--set ${key}`);
     }
+  }
+
+  /**
+   * Lays `obj` (library options: plain values, not strings to coerce) over the layers so far:
+   * grpo and distributed key by key, every other field whole. Errors name `label` and the field.
+   */
+  overlay(obj: Record<string, unknown>, label: string): void {
+    for (const [k, v] of Object.entries(obj)) {
+      if (v === undefined) continue;
+      const nested = (k === 'grpo' || k === 'distributed') && typeof v === 'object' && v !== null && !Array.isArray(v);
+      for (const [p, x] of nested ? Object.entries(v).map(([kk, vv]) => [[k, kk], vv] as const) : [[[k], v] as const]) {
+        if (x === undefined) continue;
+        setAt(this.raw, p, structuredClone(x), label);
+        this.origins.set(dotted(p), `${label}: ${dotted(p)}`);
+      }
+    }
+  }
+
+  /** A copy with the same layers and sources (what a resume applies its changes to). */
+  clone(): RunConfigBuilder {
+    const b = new RunConfigBuilder();
+    b.raw = structuredClone(this.raw);
+    for (const [k, v] of this.origins) b.origins.set(k, v);
+    b.fileLabel = this.fileLabel;
+    return b;
   }
 
   /** Validates everything; throws one UserError line naming each bad value's source. */

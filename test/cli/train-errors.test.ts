@@ -115,6 +115,7 @@ const cases: Case[] = [
   ['--threads 1.5', () => ['--model', modelDir, '--data', data, '--threads', '1.5'], 2, /--threads: expected an integer, got 1\.5/],
   ['--dtype float8', () => [...base, '--dtype', 'float8'], 2, /--dtype: must be one of float32, bfloat16, float16, float64, got "float8"/],
   ['--device gpu', () => [...base, '--device', 'gpu'], 2, /--device: must be cpu, cuda, cuda:N or mps, got "gpu"/],
+  ['--task unknown', () => [...base, '--task', 'nope'], 2, /--task: must be one of .*math.*, got "nope"/],
   ['--preset unknown', () => [...base, '--preset', 'pg_only'], 2, /--preset: must be one of full, .*got "pg_only" \(did you mean 'pg-only'\?\)/],
   ['--set lr=-1', () => [...base, '--set', 'lr=-1'], 2, /--set lr: must be > 0, got -1/],
   ['--set clipRatio=-0.5', () => [...base, '--set', 'clipRatio=-0.5'], 2, /--set clipRatio: must be > 0, got -0\.5/],

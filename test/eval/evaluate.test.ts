@@ -12,9 +12,10 @@ import { CausalLM } from '../../src/model/transformer.js';
 import type { Sample, SamplingOptions } from '../../src/sampling/generate.js';
 import { QWEN2_5_CHAT_TEMPLATE, Tokenizer } from '../../src/tokenizer/index.js';
 import {
-  evalStopTokenIds, evaluate, formatSummaryTable, hasSelfReflection, loadModelFolder, mathPromptBuilder, scoreResponse,
-  type EvalBenchmark, type LoadedModel,
+  evaluate, formatSummaryTable, hasSelfReflection, mathPromptBuilder, scoreResponse,
+  type EvalBenchmark,
 } from '../../src/eval/evaluate.js';
+import { evalStopTokenIds, loadModelFolder, type LoadedModel } from '../../src/run/model-bundle.js';
 import { run as runEval } from '../../src/cli/eval.js';
 import { buildTinyQwenModel, QWEN_TOKENIZER_DIR } from '../helpers/tiny-model.js';
 import { wilson } from '../../src/stats/index.js';

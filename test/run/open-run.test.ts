@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PAPER_GRPO_CONFIG } from '../../src/rl/config.js';
-import { validateRunOptions } from '../../src/rl/pretrained.js';
+import { validateRunOptions } from '../../src/run/run-settings.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
 
 test('a partial config gets the paper defaults; in-code examples are accepted', () => {
@@ -77,6 +77,13 @@ test('the library trainer: its checkpoints are complete HF folders; one writer p
     const resumed = await GRPOTrainer.resume(out, { grpo: { steps: 2 }, log: () => {} });
     try {
       assert.equal(resumed.step, 1);
+      // The change is recorded as `rlvr train --resume --set steps=2` records it (one resume merge).
+      const rc = JSON.parse(fs.readFileSync(path.join(out, 'run_config.json'), 'utf8'));
+      assert.equal(rc.resumes.length, 1);
+      assert.equal(rc.resumes[0].step, 1);
+      assert.deepEqual(rc.resumes[0].changed, { 'grpo.steps': [1, 2] });
+      assert.equal(rc.grpo.steps, 2);
+      assert.equal(rc.task, 'math');
     } finally {
       await resumed.close();
     }
