@@ -9,3 +9,4 @@ export {
   type ChatMessage,
   type RenderChatOptions,
 } from './chat.js';
+export { GEMMA3_CHAT_TEMPLATE } from './gemma3-template.js';
