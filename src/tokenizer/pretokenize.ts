@@ -10,6 +10,7 @@
 //    KELVIN SIGN), which is what Oniguruma's case-insensitive matching does.
 
 import { toByteLevel } from './bytelevel.js';
+import { SPLIT_BEHAVIORS, splitWith, type SplitBehavior } from './split-behavior.js';
 
 /** GPT-2's own split regex, used by a ByteLevel pre-tokenizer with use_regex = true. */
 const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
@@ -79,8 +80,9 @@ function compileStep(cfg: PreTokenizerJson): Step {
       return (pieces) => steps.reduce((acc, step) => step(acc), pieces);
     }
     case 'Split': {
-      if (cfg.behavior !== 'Isolated' || cfg.invert) {
-        throw new Error(`unsupported Split pre-tokenizer (behavior ${cfg.behavior}, invert ${cfg.invert}); only Isolated is implemented`);
+      const behavior = cfg.behavior as SplitBehavior;
+      if (!SPLIT_BEHAVIORS.includes(behavior) || cfg.invert) {
+        throw new Error(`unsupported Split pre-tokenizer (behavior ${cfg.behavior}, invert ${cfg.invert})`);
       }
       const re =
         cfg.pattern?.Regex !== undefined
@@ -88,7 +90,10 @@ function compileStep(cfg: PreTokenizerJson): Step {
           : new RegExp((cfg.pattern?.String ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gu');
       return (pieces) => {
         const out: string[] = [];
-        for (const p of pieces) splitIsolated(p, re, out);
+        for (const p of pieces) {
+          if (behavior === 'Isolated') splitIsolated(p, re, out);
+          else splitWith(p, re, behavior, out);
+        }
         return out;
       };
     }
@@ -109,12 +114,18 @@ function compileStep(cfg: PreTokenizerJson): Step {
   }
 }
 
-/** Builds the pre-tokenizer described by tokenizer.json's `pre_tokenizer` field. */
+/**
+ * Builds the pre-tokenizer described by tokenizer.json's `pre_tokenizer` field. Byte-level
+ * tokenizers end in a ByteLevel step (pieces become byte-level chars); SentencePiece-style ones
+ * (Gemma 3) have none, or none at all (null), and BPE sees the normalized characters themselves.
+ */
 export function compilePreTokenizer(cfg: PreTokenizerJson | null): PreTokenizer {
-  // Without a ByteLevel step BPE would see raw characters, which this implementation does not handle.
-  if (cfg === null || !JSON.stringify(cfg).includes('"ByteLevel"')) {
-    throw new Error('tokenizer.json has no ByteLevel pre-tokenizer; only byte-level BPE tokenizers are supported');
-  }
+  if (cfg === null) return (text) => [text];
   const step = compileStep(cfg);
   return (text) => step([text]);
+}
+
+/** Whether the pre-tokenizer maps text to byte-level chars (a ByteLevel step somewhere in it). */
+export function isByteLevelPreTokenizer(cfg: PreTokenizerJson | null): boolean {
+  return cfg !== null && JSON.stringify(cfg).includes('"ByteLevel"');
 }

@@ -1,20 +1,22 @@
-// Byte-level BPE tokenizer loaded from a HF `tokenizer.json` (Qwen2/2.5/3, Llama-3, GPT-2 style).
+// BPE tokenizer loaded from a HF `tokenizer.json`: byte-level (Qwen2/2.5/3, Llama-3, GPT-2 style)
+// or SentencePiece-style with byte fallback (Gemma 3).
 //
 // Encoding pipeline, mirroring HF tokenizers:
-//   1. added tokens (<|im_start|>, <|endoftext|>, ...) are cut out of the raw text first,
-//      longest match first, so they are never split by BPE;
-//   2. each remaining segment is normalized (NFC for Qwen, nothing for Llama-3),
-//   3. pre-tokenized (Split regex + ByteLevel bytes->chars),
-//   4. each piece goes through BPE (cached per piece);
-//   5. the post-processor may add template tokens (Llama-3's <|begin_of_text|>).
-// Decoding maps tokens back to bytes (ByteLevel decoder) and decodes UTF-8 lossily.
+//   1. added tokens (<|im_start|>, <start_of_turn>, Gemma's "\n" runs, ...) are cut out of the
+//      raw text first, longest match first, so they are never split by BPE;
+//   2. each remaining segment is normalized (NFC for Qwen, nothing for Llama-3, space -> `▁` for Gemma),
+//   3. pre-tokenized (Split regex + ByteLevel bytes->chars; Gemma: no cut at all),
+//   4. each piece goes through BPE (cached per piece; Gemma: byte fallback for unknown chars);
+//   5. the post-processor may add template tokens (Llama-3's <|begin_of_text|>, Gemma's <bos>).
+// Decoding runs the decoder (src/tokenizer/decoder.ts) over the tokens' strings.
 
 import { jsonErrorText } from '../errors.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BpeModel } from './bpe.js';
-import { pushTokenBytes } from './bytelevel.js';
-import { compilePreTokenizer, type PreTokenizer } from './pretokenize.js';
+import { compileDecoder, type Decoder, type DecoderJson } from './decoder.js';
+import { compileNormalizer, type Normalizer, type NormalizerJson } from './normalizer.js';
+import { compilePreTokenizer, isByteLevelPreTokenizer, type PreTokenizer } from './pretokenize.js';
 
 export interface AddedToken {
   id: number;
@@ -33,32 +35,6 @@ export interface EncodeOptions {
 export interface DecodeOptions {
   /** Drop special added tokens from the output. Default false. */
   skipSpecialTokens?: boolean;
-}
-
-interface NormalizerJson {
-  type: string;
-  normalizers?: NormalizerJson[];
-}
-
-type Normalizer = (text: string) => string;
-
-function compileNormalizer(cfg: NormalizerJson | null): Normalizer {
-  if (cfg === null) return (s) => s;
-  switch (cfg.type) {
-    case 'NFC':
-    case 'NFD':
-    case 'NFKC':
-    case 'NFKD': {
-      const form = cfg.type;
-      return (s) => s.normalize(form);
-    }
-    case 'Sequence': {
-      const parts = (cfg.normalizers ?? []).map(compileNormalizer);
-      return (s) => parts.reduce((acc, f) => f(acc), s);
-    }
-    default:
-      throw new Error(`unsupported normalizer type ${JSON.stringify(cfg.type)}`);
-  }
 }
 
 interface TemplatePiece {
@@ -109,7 +85,7 @@ interface TokenizerJson {
   normalizer: NormalizerJson | null;
   pre_tokenizer: Parameters<typeof compilePreTokenizer>[0];
   post_processor: PostProcessorJson | null;
-  decoder: { type: string } | null;
+  decoder: DecoderJson | null;
   model: {
     type: string;
     vocab: Record<string, number>;
@@ -119,12 +95,12 @@ interface TokenizerJson {
     continuing_subword_prefix?: string | null;
     end_of_word_suffix?: string | null;
     byte_fallback?: boolean;
+    fuse_unk?: boolean;
     dropout?: number | null;
   };
 }
 
 const WHITESPACE = /\p{White_Space}/u;
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export class Tokenizer {
   /** All added tokens (special or not), in id order. */
@@ -134,6 +110,7 @@ export class Tokenizer {
 
   private readonly bpe: BpeModel;
   private readonly normalize: Normalizer;
+  private readonly decodeTokens: Decoder;
   private readonly preTokenize: PreTokenizer;
   private readonly template: { prefix: number[]; suffix: number[] };
   private readonly idToTokenTable: string[];
@@ -163,10 +140,13 @@ export class Tokenizer {
   private constructor(json: TokenizerJson) {
     const model = json.model;
     if (model?.type !== 'BPE') throw new Error(`unsupported tokenizer model ${JSON.stringify(model?.type)}; only BPE is implemented`);
-    if (model.continuing_subword_prefix || model.end_of_word_suffix || model.byte_fallback || model.dropout) {
-      throw new Error('unsupported BPE options (continuing_subword_prefix, end_of_word_suffix, byte_fallback or dropout)');
+    if (model.continuing_subword_prefix || model.end_of_word_suffix || model.dropout) {
+      throw new Error('unsupported BPE options (continuing_subword_prefix, end_of_word_suffix or dropout)');
     }
-    if (json.decoder?.type !== 'ByteLevel') throw new Error(`unsupported decoder ${JSON.stringify(json.decoder?.type)}; only ByteLevel is implemented`);
+    // A byte-level vocab spells bytes as chars: it needs both the ByteLevel pre-tokenizer and decoder.
+    if ((json.decoder?.type === 'ByteLevel') !== isByteLevelPreTokenizer(json.pre_tokenizer)) {
+      throw new Error('tokenizer.json pairs a ByteLevel decoder with a pre-tokenizer that is not byte-level (or the reverse)');
+    }
 
     const vocab = new Map<string, number>(Object.entries(model.vocab));
     // Older files store merges as "a b" strings, newer ones as [a, b] pairs.
@@ -175,8 +155,16 @@ export class Tokenizer {
       const space = m.indexOf(' ', 1);
       return [m.slice(0, space), m.slice(space + 1)];
     });
-    this.bpe = new BpeModel({ vocab, merges, ignoreMerges: model.ignore_merges ?? false, unkToken: model.unk_token ?? null });
+    this.bpe = new BpeModel({
+      vocab,
+      merges,
+      ignoreMerges: model.ignore_merges ?? false,
+      unkToken: model.unk_token ?? null,
+      byteFallback: model.byte_fallback ?? false,
+      fuseUnk: model.fuse_unk ?? false,
+    });
     this.normalize = compileNormalizer(json.normalizer);
+    this.decodeTokens = compileDecoder(json.decoder);
     this.preTokenize = compilePreTokenizer(json.pre_tokenizer);
     this.template = compilePostProcessor(json.post_processor);
 
@@ -265,13 +253,13 @@ export class Tokenizer {
 
   decode(ids: readonly number[], opts: DecodeOptions = {}): string {
     const skip = opts.skipSpecialTokens ?? false;
-    const bytes: number[] = [];
+    const tokens: string[] = [];
     for (const id of ids) {
       if (skip && this.specialIds.has(id)) continue;
       const tok = this.idToTokenTable[id];
       if (tok === undefined) continue; // HF silently drops unknown ids
-      pushTokenBytes(tok, bytes);
+      tokens.push(tok);
     }
-    return utf8Decoder.decode(Uint8Array.from(bytes));
+    return this.decodeTokens(tokens);
   }
 }
