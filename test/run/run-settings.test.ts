@@ -43,7 +43,7 @@ test('task: math by default, from the registry; an unknown one is one line listi
   const b = RunConfigBuilder.fromObject({ model: '/m', data: '/d' }, 'flags');
   b.set(['task'], 'nope', '--task');
   assert.match(oneLine(() => settle(b)), /^--task: must be one of .*math.*, got "nope"$/);
-  assert.match(oneLine(() => getTask('nope')), /^unknown task 'nope'; known: .*math/);
+  assert.match(oneLine(() => getTask('nope')), /^unknown task 'nope'; known tasks: .*math/);
 });
 
 test('a run_config.json written before the task key loads, as math', () => {
