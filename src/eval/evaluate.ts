@@ -10,7 +10,7 @@ import { PAPER_MAX_RESPONSE_TOKENS, type Decoding } from '../data/benchmarks.js'
 import { mathEvalMessages } from '../data/prompts.js';
 import { loadModel, readConfig } from '../model/checkpoint.js';
 import type { CausalLM } from '../model/transformer.js';
-import type { Sample, SamplingOptions } from '../sampling/generate.js';
+import type { Sample, SamplingOptions } from '../rollout/types.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import { continueWithCode, type Continue, type ExecOutcome } from './code-exec.js';
 import {

@@ -18,7 +18,7 @@ import { saveModel, tensorToWrite } from '../model/checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from '../model/safetensors.js';
 import type { CausalLM } from '../model/transformer.js';
 import { rolloutSamples, type RolloutOptions } from '../rollout/engine.js';
-import type { Sample } from '../sampling/generate.js';
+import type { Sample } from '../rollout/types.js';
 import { formatDuration } from '../util/duration.js';
 import { UserError } from '../errors.js';
 import { fmt, planRun, type MemoryPlan } from '../memory-plan/plan.js';
