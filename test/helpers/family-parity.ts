@@ -2,7 +2,8 @@
 // random-init checkpoint that transformers builds and saves (test/py/family_ref.py), then
 //   - fp32 logits within 1e-4 of transformers' (max |diff| over the whole [B, L, vocab]),
 //   - greedy tokens identical, from the reference sampler and from the rollout engine,
-//   - a left-padded batch decoded as transformers' generate decodes it, and batched = one by one.
+//   - a left-padded batch decoded as transformers' generate decodes it, and batched = one by one,
+//   - what saveModel writes (config.json from the family file, weights) loads back in transformers.
 // Used by test/model/qwen3.test.ts and test/model/gemma3.test.ts.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fromBytes, inferenceMode, tensor, tidy } from '../../src/engine/index.js';
-import { loadModel } from '../../src/model/checkpoint.js';
+import { loadModel, saveModel } from '../../src/model/checkpoint.js';
 import type { CausalLM } from '../../src/model/transformer.js';
 import { rollout } from '../../src/rollout/engine.js';
 import { generate } from '../../src/rollout/reference-sampler.js';
@@ -39,9 +40,11 @@ export function familyParitySuite(s: FamilyParitySpec): void {
     let tmp = '';
     let ref: Reference;
     let model: CausalLM;
+    let specFile = '';
     before(() => {
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), `rlvr-${s.family}-`));
       const spec = path.join(tmp, 'spec.json');
+      specFile = spec;
       fs.writeFileSync(spec, JSON.stringify({
         family: s.family, config: s.config, seed: 7, dir: path.join(tmp, 'model'), ids: s.ids, prompt: s.prompt,
         max_new_tokens: s.maxNewTokens, batch: s.batch, logits_out: path.join(tmp, 'logits.f32'),
@@ -87,6 +90,14 @@ export function familyParitySuite(s: FamilyParitySpec): void {
       s.batch.forEach((p, i) => {
         assert.deepEqual(generate(model, [p], opts)[0]!.tokens, batched[i], `prompt ${i} alone`);
       });
+    });
+
+    test('saveModel output loads in transformers with the same logits', () => {
+      const saved = path.join(tmp, 'saved');
+      saveModel(model, saved);
+      const r = JSON.parse(runPython(path.join(repoRoot, 'test/py/family_ref.py'), ['--reload', saved, specFile])) as { max_diff: number; class: string };
+      assert.equal(r.class, model.config.architecture);
+      assert.ok(r.max_diff <= 1e-5, `reloaded logits differ by ${r.max_diff}`);
     });
   });
 }

@@ -7,6 +7,8 @@ reports its fp32 logits (as raw little-endian float32 in spec.logits_out: the vo
 
 usage: python3 family_ref.py SPEC.json -> prints JSON {shape, greedy, batch_greedy, seconds}
 SPEC: {family: "qwen3"|"gemma3", config: {...}, seed, dir, ids, prompt, max_new_tokens, batch?, logits_out}
+       python3 family_ref.py --reload DIR SPEC.json -> loads the folder WE saved with AutoModelForCausalLM
+       and prints the max |logit diff| against spec.logits_out (our config.json and weights round-trip).
 """
 import json
 import sys
@@ -16,6 +18,14 @@ import torch
 import transformers
 
 t0 = time.time()
+if sys.argv[1] == "--reload":
+    spec = json.load(open(sys.argv[3]))
+    m = transformers.AutoModelForCausalLM.from_pretrained(sys.argv[2], dtype=torch.float32).eval()
+    with torch.no_grad():
+        got = m(torch.tensor(spec["ids"], dtype=torch.long)).logits
+    want = torch.from_numpy(__import__("numpy").fromfile(spec["logits_out"], dtype="<f4")).reshape(got.shape)
+    print(json.dumps({"max_diff": (got - want).abs().max().item(), "class": type(m).__name__}))
+    sys.exit(0)
 spec = json.load(open(sys.argv[1]))
 torch.manual_seed(spec["seed"])
 if spec["family"] == "qwen3":
