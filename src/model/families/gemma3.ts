@@ -41,8 +41,13 @@ export const gemma3: Family = {
     const localTheta = numOr(local?.rope_theta ?? json.rope_local_base_freq, 10000, 'rope_local_base_freq');
     const qpas = numOr(json.query_pre_attn_scalar, 256, 'query_pre_attn_scalar');
     const cap = json.final_logit_softcapping;
+    // Gemma3TextConfig's defaults differ from the common ones: tied embeddings, global base 1e6
+    // (config files saved with use_diff leave defaults out).
+    const fullRope = (rp?.full_attention ?? null) as Json | null;
+    const hasTheta = json.rope_theta !== undefined || fullRope?.rope_theta !== undefined || rp?.rope_theta !== undefined;
     const out = {
-      ...common, attentionBias: json.attention_bias === true, qkNorm: true, layerTypes, slidingWindow: window,
+      ...common, tieWordEmbeddings: json.tie_word_embeddings !== false, ropeTheta: hasTheta ? common.ropeTheta : 1e6,
+      attentionBias: json.attention_bias === true, qkNorm: true, layerTypes, slidingWindow: window,
       ropeLocalTheta: localTheta, queryPreAttnScalar: qpas,
     };
     return typeof cap === 'number' ? { ...out, finalLogitSoftcap: cap } : out;
