@@ -99,13 +99,15 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     return k;
   });
 
+  // Sliding-window layers (Gemma 3) run the CPU-form attention on every device: the varlen
+  // layout has no window yet (attention.ts), and without it there are no CUDA graphs.
+  if (model.spec.layers.some((l) => l.window !== null) && opts.attentionLayout === 'varlen') {
+    throw new Error('rollout: the varlen attention layout has no sliding window yet');
+  }
   const maxPrompt = Math.max(...distinct.map((p) => p.length));
   const fwd = new RolloutForward(model, maxPrompt + maxNew + 1);
   const generator = new Generator({ seed: opts.seed ?? 0, device });
   const kvDtype = fwd.computeDtype;
-  // Sliding-window layers (Gemma 3) run the CPU-form attention on every device: the varlen
-  // layout has no window yet (attention.ts), and without it there are no CUDA graphs.
-  if (fwd.hasWindow && opts.attentionLayout === 'varlen') throw new Error('rollout: the varlen attention layout has no sliding window yet');
   const varlenOk = useVarlen(device, kvDtype) && !fwd.hasWindow;
   const varlenLayout = opts.attentionLayout === 'varlen' || varlenOk;
   const wantGraphs = deviceCaps(device).graphs && (opts.cudaGraphs ?? true) && varlenOk && cuda.isAvailable();
