@@ -56,9 +56,10 @@ export function parseModelConfig(input: unknown): ModelConfig {
   const json = input as Json;
   const archs = json.architectures;
   const archName = Array.isArray(archs) ? archs[0] : undefined;
-  if (typeof archName !== 'string') fail('missing required field "architectures"');
-  const family = findFamily(archName);
-  if (!family) fail(`unsupported architecture ${archName} (supported: ${FAMILIES.map((f) => f.architecture).join(', ')})`);
+  // `architectures` decides; `model_type` only when a file has no `architectures`.
+  const family = typeof archName === 'string' ? findFamily(archName) : findFamily(undefined, json.model_type);
+  if (typeof archName !== 'string' && !family) fail('missing required field "architectures"');
+  if (!family) fail(`unsupported architecture ${String(archName)} (supported: ${FAMILIES.map((f) => f.architecture).join(', ')})`);
   const architecture = family.architecture;
 
   const hiddenSize = num(json, 'hidden_size');

@@ -182,5 +182,8 @@ test('Qwen3 and Gemma 3 configs round-trip through configToJson and parseModelCo
   assert.equal(gemma3.tieWordEmbeddings, true);
   for (const cfg of [qwen3, gemma3]) {
     assert.deepEqual(parseModelConfig(JSON.parse(JSON.stringify(configToJson(cfg)))), cfg);
+    // Without `architectures`, the registry finds the family by `model_type`.
+    const { architectures: _, ...bare } = configToJson(cfg);
+    assert.equal(parseModelConfig(bare).architecture, cfg.architecture);
   }
 });

@@ -12,9 +12,10 @@ export type { BlockSpec, Family, LayerSpec } from './types.js';
 
 export const FAMILIES: readonly Family[] = [qwen2, llama, qwen3, gemma3];
 
-/** The family of an `architectures[0]` name, else of a `model_type`; undefined if unknown. */
+/** The family of an `architectures[0]` name, else (no name given) of a `model_type`; undefined if unknown. */
 export function findFamily(architecture: string | undefined, modelType?: unknown): Family | undefined {
-  return FAMILIES.find((f) => f.architecture === architecture) ?? FAMILIES.find((f) => f.modelType === modelType);
+  if (architecture !== undefined) return FAMILIES.find((f) => f.architecture === architecture);
+  return FAMILIES.find((f) => f.modelType === modelType);
 }
 
 export function familyOf(arch: Architecture): Family {
