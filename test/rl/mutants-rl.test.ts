@@ -13,6 +13,8 @@ import { shapeOverlongReward, softOverlongPenalty } from '../../src/rl/overlong.
 import { rlooAdvantages } from '../../src/rl/rloo.js';
 import { rewardList, scoreRewards, type RewardInput } from '../../src/rl/rewards.js';
 import { forkLossWeights, karmarkarKarp } from '../../src/rl/fork-weights.js';
+import { microBatches, pack, paddingOf, splitPerSequence, type Sequence } from '../../src/rl/policy.js';
+import { tidy } from '../../src/engine/index.js';
 
 const close = (a: readonly number[], b: readonly number[], tol = 1e-12): void => {
   assert.equal(a.length, b.length, `length ${a.length} vs ${b.length}`);
@@ -169,5 +171,32 @@ describe("the fork's loss weights: shapes and errors", () => {
     // largest differencing: 8−7 → 1, 6−5 → 1, then {4},{1},{1} → 4−1 = 3 → 3−1 = 2: difference 2
     assert.equal(Math.abs(sums[0]! - sums[1]!), 2);
     parts.forEach((p) => assert.deepEqual(p, [...p].sort((x, y) => x - y)));
+  });
+});
+
+describe("the policy's micro-batching and packing", () => {
+  const seq = (p: number, r: number, base = 1): Sequence => ({ promptIds: Array.from({ length: p }, (_, k) => base + k), responseIds: Array.from({ length: r }, (_, k) => 100 + base + k) });
+
+  test('micro-batches: longest first (ties by index), padded size count × longest within the budget, exactly full allowed', () => {
+    // lengths 5, 8, 5, 3
+    const s = [seq(2, 3), seq(4, 4), seq(1, 4), seq(1, 2)];
+    assert.deepEqual(microBatches(s, 16), [[1, 0], [2, 3]]); // 2 × 8 = 16 fits exactly; 3 × 8 = 24 does not
+    assert.deepEqual(microBatches(s, 15), [[1], [0, 2, 3]]); // 3 × 5 = 15 fits exactly
+    assert.deepEqual(microBatches(s, 14), [[1], [0, 2], [3]]);
+    assert.deepEqual(microBatches(s, 1000), [[1, 0, 2, 3]]);
+    assert.deepEqual(microBatches([], 10), []);
+    // padding: [1,0] pads to 2 × 8, [2,3] to 2 × 5; real tokens 8 + 5 + 5 + 3
+    assert.deepEqual(paddingOf(s, [[1, 0], [2, 3]]), { padded: 26, real: 21 });
+  });
+
+  test('pack: right-padded ids, the flat row before each response token, its target, response lengths', () => {
+    const s = [seq(2, 2, 1), seq(1, 1, 7)]; // [1, 2 | 101, 102] and [7 | 107]
+    const p = pack(s, 'cpu');
+    const [ids, rows, targets] = tidy(() => [p.ids.toNumbers(), p.rows.toNumbers(), p.targets.toNumbers()]);
+    assert.deepEqual(ids, [1, 2, 101, 102, 7, 107, 0, 0]); // [2, L=4]
+    assert.deepEqual(rows, [1, 2, 4]); // row j·L + t − 1 predicts token t
+    assert.deepEqual(targets, [101, 102, 107]);
+    assert.deepEqual(p.lengths, [2, 1]);
+    assert.deepEqual(splitPerSequence([1, 2, 3, 4, 5], [2, 0, 3]), [[1, 2], [], [3, 4, 5]]);
   });
 });
