@@ -36,7 +36,7 @@ declare -A ADDED=(
   [dist/src/reward/extract.js]="reward/mutants-extract reward/mutants-verdicts reward/math-verify"
   [dist/src/reward/answer.js]="reward/mutants-verdicts reward/math-verify"
   [dist/src/reward/equivalence.js]="reward/mutants-verdicts reward/math-verify"
-  [dist/src/reward/paper.js]="reward/mutants-paper reward/paper-oracle"
+  [dist/src/reward/paper.js]="reward/mutants-paper"
 )
 id="${__STRYKER_ACTIVE_MUTANT__:-}"
 mods=()

@@ -13,8 +13,13 @@ import { shapeOverlongReward, softOverlongPenalty } from '../../src/rl/overlong.
 import { rlooAdvantages } from '../../src/rl/rloo.js';
 import { rewardList, scoreRewards, type RewardInput } from '../../src/rl/rewards.js';
 import { forkLossWeights, karmarkarKarp } from '../../src/rl/fork-weights.js';
-import { microBatches, pack, paddingOf, splitPerSequence, type Sequence } from '../../src/rl/policy.js';
-import { tidy } from '../../src/engine/index.js';
+import * as path from 'node:path';
+import { runPython } from '../helpers/python.js';
+import { repoRoot } from '../helpers/paths.js';
+import { accumulatePolicyGradient, microBatches, pack, paddingOf, responseLogprobs, splitPerSequence, type Sequence } from '../../src/rl/policy.js';
+import { manualSeed, tidy } from '../../src/engine/index.js';
+import { CausalLM } from '../../src/model/transformer.js';
+import type { ModelConfig } from '../../src/model/config.js';
 
 const close = (a: readonly number[], b: readonly number[], tol = 1e-12): void => {
   assert.equal(a.length, b.length, `length ${a.length} vs ${b.length}`);
@@ -163,6 +168,27 @@ describe("the fork's loss weights: shapes and errors", () => {
     close(two.weight, [0.05, 1 / 60]);
   });
 
+  test('ties everywhere (equal lengths, equal sums, equal spreads): the same partition as the PyTorch reference (test/py/fork_weights_ref.py)', () => {
+    // Karmarkar–Karp's tie-breaks (set order by sum, size, then items; state order by spread, then first set;
+    // equal lengths sorted by index) pick which sequences share a micro-batch, hence their token weights.
+    const cases = [
+      { seq: [10, 10, 10, 10, 20, 20, 20, 20], resp: [3, 4, 5, 6, 7, 8, 9, 10], ranks: 2, maxTokens: 30, mini: 4 },
+      { seq: [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5], resp: [1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2], ranks: 3, maxTokens: 12, mini: 4 },
+      { seq: [7, 3, 7, 3, 4, 6, 4, 6, 5, 5, 5, 5], resp: [2, 1, 3, 1, 2, 4, 1, 3, 2, 2, 3, 1], ranks: 2, maxTokens: 11, mini: 6 },
+      { seq: [30, 10, 20, 30, 10, 20], resp: [9, 3, 6, 8, 2, 5], ranks: 1, maxTokens: 30, mini: 6 },
+    ];
+    const ref = JSON.parse(runPython(path.join(repoRoot, 'test', 'py', 'fork_weights_ref.py'), [],
+      JSON.stringify(cases.map((c) => ({ seq_lens: c.seq, resp_lens: c.resp, ranks: c.ranks, max_tokens: c.maxTokens, mini_per_rank: c.mini }))))) as { weight: number[]; mini: number[]; rank: number[] }[];
+    cases.forEach((c, k) => {
+      const ours = forkLossWeights(c.seq, c.resp, { ranks: c.ranks, maxTokensPerRank: c.maxTokens, miniBatchPerRank: c.mini });
+      assert.deepEqual(ours.rank, ref[k]!.rank, `case ${k}: ranks`);
+      assert.deepEqual(ours.miniBatch, ref[k]!.mini, `case ${k}: mini-batches`);
+      ours.weight.forEach((w, i) => assert.ok(Math.abs(w - ref[k]!.weight[i]!) <= 1e-12, `case ${k} weight ${i}: ${w} vs ${ref[k]!.weight[i]}`));
+    });
+    // a sequence exactly as long as the budget fits
+    assert.equal(forkLossWeights([100, 10], [50, 5], { ranks: 1, maxTokensPerRank: 100, miniBatchPerRank: 2 }).microBatches[0]![0]!.length, 2);
+  });
+
   test('Karmarkar–Karp balances sums: [8, 7, 6, 5, 4] into 2 parts differ by at most 2 (optimum 0 is not required)', () => {
     const lens = [8, 7, 6, 5, 4];
     const parts = karmarkarKarp(lens, 2, false);
@@ -198,5 +224,52 @@ describe("the policy's micro-batching and packing", () => {
     assert.deepEqual(targets, [101, 102, 107]);
     assert.deepEqual(p.lengths, [2, 1]);
     assert.deepEqual(splitPerSequence([1, 2, 3, 4, 5], [2, 0, 3]), [[1, 2], [], [3, 4, 5]]);
+  });
+});
+
+describe('policy gradient accumulation: the GSPO sequence ratio and the KL term, from the formulas', () => {
+  const cfg: ModelConfig = {
+    architecture: 'Qwen2ForCausalLM', hiddenSize: 16, intermediateSize: 24, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 8,
+    vocabSize: 24, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: false, attentionBias: true,
+    maxPositionEmbeddings: 512, bosTokenId: null, eosTokenId: null, torchDtype: 'float32',
+  };
+  // 3 × 300 response tokens: the head runs in two 512-row chunks and sequence 1 straddles them
+  const mk = (k: number, len: number): Sequence => ({ promptIds: [1 + k, 2], responseIds: Array.from({ length: len }, (_, t) => (t * 7 + k * 3) % 24) });
+  const seqs = [mk(0, 300), mk(1, 300), mk(2, 300)];
+  const T = 0.7;
+
+  test('stats = Σ w·max(−A·s, −A·clip(s)) with s = exp(mean(logp − old)) per sequence, and Σ w·k3(logp, ref)', () => {
+    manualSeed(5);
+    const model = CausalLM.randomInit(cfg).requiresGrad_(true);
+    const lp = responseLogprobs(model, seqs, T, 100000).logp;
+    const A = [1.5, -0.8, 0.6];
+    const shift = [0.02, 0.5, -0.3]; // old = logp + shift: s ≈ e^-0.02 (inside the clip), e^-0.5 with A < 0 and e^0.3 with A > 0 (both clipped)
+    const w = 1 / 900;
+    const targets = seqs.map((_, i) => ({
+      oldLogp: lp[i]!.map((v, t) => v + shift[i]! + 0.05 * Math.sin(t + i)),
+      refLogp: lp[i]!.map((v, t) => v - 0.1 * Math.cos(t * (i + 1))),
+      advantage: A[i]!,
+      weights: new Array<number>(300).fill(w),
+    }));
+    const eps = 0.2;
+    let pg = 0, kl = 0, clip = 0;
+    seqs.forEach((_, i) => {
+      const t0 = targets[i]!;
+      const s = Math.exp(lp[i]!.reduce((a, v, t) => a + v - t0.oldLogp[t]!, 0) / 300);
+      const un = -A[i]! * s;
+      const cl = -A[i]! * Math.min(Math.max(s, 1 - eps), 1 + eps);
+      pg += 300 * w * Math.max(un, cl);
+      clip += cl > un ? 300 * w : 0;
+      lp[i]!.forEach((v, t) => { const d = t0.refLogp[t]! - v; kl += w * (Math.exp(d) - d - 1); });
+    });
+    for (const p of model.parameters()) p.grad = null;
+    const stats = tidy(() => accumulatePolicyGradient(model, seqs, targets, T, { clipRatio: eps, klCoef: 0.05, entropyCoef: 0, policyGradient: true, policyLoss: 'gspo' }).toNumbers());
+    // [loss, pg, entropy, kl, clipFrac]
+    assert.ok(Math.abs(stats[1]! - pg) < 1e-5, `pg ${stats[1]} vs ${pg}`);
+    assert.ok(Math.abs(stats[3]! - kl) < 1e-6 && kl > 1e-4, `kl ${stats[3]} vs ${kl}`);
+    assert.ok(Math.abs(stats[4]! - clip) < 1e-6 && clip > 0 && clip < 1, `clipFrac ${stats[4]} vs ${clip}`);
+    assert.ok(Math.abs(stats[0]! - (pg + 0.05 * kl)) < 1e-5, `loss ${stats[0]} vs ${pg + 0.05 * kl}`);
+    const g = tidy(() => model.parameters().flatMap((p) => p.grad!.toNumbers()));
+    assert.ok(g.some((x) => x !== 0) && g.every(Number.isFinite));
   });
 });
