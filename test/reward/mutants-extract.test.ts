@@ -67,3 +67,26 @@ test('the gold: its last box, a short answer without delimiters, or the eval ext
   assert.equal(extractGold('sol \\boxed{4} yes'), '4');
   assert.equal(extractGold('We compute carefully the whole thing step by step and so the answer is 7.'), '7');
 });
+
+test('second round (survivors of the first mutation run): a <think> right after </think>, echoed headers with spaces, \\text gaps, eval fallbacks, the gold length cut', () => {
+  assert.equal(R('</think><think> \\boxed{2}'), null, 'a <think> reopened at once: still thinking');
+  assert.equal(R('<|im_start|> <|im_start|>assistant \\boxed{3}'), '3');
+  // \\text{…} (with or without a space before the brace) reads as its words: 4 words with "and" join
+  assert.equal(R('\\boxed{1}\\text{ for part a and }\\boxed{2}'), '1 and 2');
+  assert.equal(R('\\boxed{1}\\text { for part a and }\\boxed{2}'), '1 and 2');
+  assert.equal(R('\\boxed{1} a\\text{or}\\boxed{2}'), '1 and 2', '\\text{or} is the word "or", not glued to "a"');
+  assert.equal(R('\\boxed{1} a\\,or \\boxed{2}'), '1 and 2', 'a thin space separates words');
+  assert.equal(R('\\boxed{1} (.) \\boxed{2}'), '2', 'only part labels like (a), (ii) are not punctuation');
+  const E = (s: string) => extractAnswer(s, { mode: 'eval' });
+  assert.equal(E('\\boxed{3} and so the final answer is'), '3', 'an empty final-answer phrase falls back to the box');
+  assert.equal(E('We get \\boxed{3} so 4 apples'), '3', 'eval mode: the box before the last number');
+  assert.equal(E('Answer:7 since 8 - 1 = 6'), '7');
+  assert.equal(E('Final answer  : 7 since 8 - 1 = 6'), '7');
+  assert.equal(E('the answer is: see below. 42'), '42');
+  // a gold under 60 characters is the answer as written; from 60 on it is a worked solution
+  assert.equal(extractGold('2 apples and 3 pears'), '2 apples and 3 pears');
+  const g60 = 'Tom has 2 apples and 3 pears in the basket, so he has 5 frui';
+  assert.equal(g60.length, 60);
+  assert.equal(extractGold(g60.slice(0, 59)), g60.slice(0, 59));
+  assert.notEqual(extractGold(g60), g60);
+});
