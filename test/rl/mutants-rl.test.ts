@@ -272,4 +272,28 @@ describe('policy gradient accumulation: the GSPO sequence ratio and the KL term,
     const g = tidy(() => model.parameters().flatMap((p) => p.grad!.toNumbers()));
     assert.ok(g.some((x) => x !== 0) && g.every(Number.isFinite));
   });
+
+  test('per-token advantages (GAE) and klCoef 0: stats = Σ w·max(−A_t·r_t, −A_t·clip(r_t)), kl stat 0', () => {
+    manualSeed(6);
+    const model = CausalLM.randomInit(cfg).requiresGrad_(true);
+    const few = [mk(0, 5), mk(1, 3)];
+    const lp = responseLogprobs(model, few, T, 100000).logp;
+    const targets = few.map((q, i) => ({
+      oldLogp: lp[i]!.map((v, t) => v + 0.4 * Math.sin(3 * t + i)),
+      refLogp: null,
+      advantage: q.responseIds.map((_, t) => (t % 2 ? 1 : -1) * (0.5 + 0.25 * t)),
+      weights: new Array<number>(q.responseIds.length).fill(1 / 8),
+    }));
+    let pg = 0;
+    few.forEach((_, i) => lp[i]!.forEach((v, t) => {
+      const A = (targets[i]!.advantage as number[])[t]!;
+      const r = Math.exp(v - targets[i]!.oldLogp[t]!);
+      pg += (1 / 8) * Math.max(-A * r, -A * Math.min(Math.max(r, 0.8), 1.2));
+    }));
+    for (const p of model.parameters()) p.grad = null;
+    const stats = tidy(() => accumulatePolicyGradient(model, few, targets, T, { clipRatio: 0.2, klCoef: 0, entropyCoef: 0, policyGradient: true }).toNumbers());
+    assert.ok(Math.abs(stats[1]! - pg) < 1e-5, `pg ${stats[1]} vs ${pg}`);
+    assert.equal(stats[3], 0);
+    assert.equal(stats.length, 5);
+  });
 });
