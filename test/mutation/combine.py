@@ -39,15 +39,29 @@ for (f, m), a in zip(full, after):
         if n['file'] == f and line in n['lines'] and (not n.get('mutators') or m['mutatorName'] in n['mutators']): note = n; break
     left.append({'at': f'{f}:{line}', 'mutator': m['mutatorName'], 'replacement': (m.get('replacement') or '')[:80],
                  'verdict': note['verdict'] if note else 'unexamined', 'why': note['why'] if note else ''})
+# With the per-test log of select-tests.sh (MUTATION_LOG), the wide run also says what the older
+# tests alone killed: a wide run started after some mutants-*.test.ts existed is not a 'before'.
+import os
+tsv = f'reports/mutation/{name}-tests.tsv'
+base_only = None
+if os.path.exists(tsv):
+    failed = {}
+    for line in open(tsv).read().strip().split('\n'):
+        i, _t, kind, r = line.split('\t')
+        if r == 'fail': failed.setdefault(i, set()).add(kind)
+    kb = sum(1 for f, m in full if m['status'] == 'Killed' and 'base' in failed.get(str(m['id']), set()))
+    to = cnt(statuses, 'Timeout')
+    base_only = {'killed': kb, 'timeout': to, 'score': round(100 * (kb + to) / len(full), 1)}
 cfg = json.load(open(f'stryker.{name}.config.json'))
 out = {
-  'what': f'npm run mutate:{name}: StrykerJS 9.5.1, command runner test/mutation/select-tests.sh (only the mutated module\'s tests); before = the tests as they were, after = with test/*/mutants-*.test.ts, each survivor re-run on its lines',
+  'what': f'npm run mutate:{name}: StrykerJS 9.5.1, command runner test/mutation/select-tests.sh (only the mutated module\'s tests); before = the wide run with the tests present when it started (olderTestsOnly, when the per-test log exists: what the tests from before this work killed in it), after = with test/*/mutants-*.test.ts, each survivor re-run on its lines',
   'date': datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%MZ'),
   'commit': subprocess.check_output(['git', 'rev-parse', '--short', 'HEAD']).decode().strip(),
   'mutate': cfg['mutate'],
   'before': {'mutants': len(full), 'killed': cnt(statuses, 'Killed'), 'survived': cnt(statuses, 'Survived'), 'timeout': cnt(statuses, 'Timeout'), 'score': score(statuses)},
+  'olderTestsOnly': base_only,
   'after': {'mutants': len(full), 'killed': cnt(after, 'Killed'), 'survived': cnt(after, 'Survived'), 'timeout': cnt(after, 'Timeout'), 'score': score(after)},
   'survivorsLeft': left,
 }
 json.dump(out, open(f'bench/results/mutation-{name}.json', 'w'), indent=1)
-print(json.dumps({k: out[k] for k in ('before', 'after')}), len(left), 'left;', sum(1 for l in left if l['verdict'] == 'unexamined'), 'unexamined')
+print(json.dumps({k: out[k] for k in ('olderTestsOnly', 'before', 'after')}), len(left), 'left;', sum(1 for l in left if l['verdict'] == 'unexamined'), 'unexamined')

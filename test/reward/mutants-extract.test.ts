@@ -82,6 +82,7 @@ test('second round (survivors of the first mutation run): a <think> right after 
   assert.equal(E('We get \\boxed{3} so 4 apples'), '3', 'eval mode: the box before the last number');
   assert.equal(E('Answer:7 since 8 - 1 = 6'), '7');
   assert.equal(E('Final answer  : 7 since 8 - 1 = 6'), '7');
+  assert.equal(E('Answer : 7 since 8 - 1 = 6'), '7', 'spaces before the colon');
   assert.equal(E('the answer is: see below. 42'), '42');
   // a gold under 60 characters is the answer as written; from 60 on it is a worked solution
   assert.equal(extractGold('2 apples and 3 pears'), '2 apples and 3 pears');
