@@ -1,7 +1,7 @@
 """
 bench/results/mutation-NAME.json from a wide Stryker run and the re-runs of its survivors' lines.
 
-  python3 test/mutation/combine.py NAME FULL_REPORT RERUN1[,RERUN2...] NOTES
+  python3 test/mutation/combine.py NAME FULL_REPORT 'RERUN1[,RERUN2...]' NOTES   (RERUN may be '')
 e.g.  python3 test/mutation/combine.py rl reports/mutation/mutation-rl.json \
         reports/mutation/mutation-rl-after.json test/mutation/survivor-notes-rl.json
 
@@ -22,7 +22,7 @@ def muts(path):
 def key(f, m): return (f, m['location']['start']['line'], m['location']['start']['column'], m['mutatorName'], m.get('replacement'))
 full = list(muts(full_report))
 later = {}
-for r in reruns:
+for r in [x for x in reruns if x]:
     for f, m in muts(r): later[key(f, m)] = m['status']   # later reruns override earlier
 cnt = lambda xs, s: sum(1 for x in xs if x == s)
 statuses = [m['status'] for f, m in full]
