@@ -1,11 +1,11 @@
-// Tests written to kill surviving mutants of npm run mutate:verdicts in src/reward/extract.ts (issue 21
-// item 7): the reward-mode extraction rules of src/reward/README.md, each at its boundary (which
+// Tests written to kill surviving mutants of npm run mutate:verdicts in src/tasks/math/verifier/extract.ts (issue 21
+// item 7): the reward-mode extraction rules of src/tasks/math/verifier/README.md, each at its boundary (which
 // </think> counts, which end token cuts, when two boxes are one answer, the 64-box cap, the bare
 // 200-character cap, the gold's own extraction). Every case below decides what is graded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerRegion, extractAnswer, extractGold } from '../../src/reward/extract.js';
-import { rewardFn } from '../../src/reward/verifier.js';
+import { answerRegion, extractAnswer, extractGold } from '../../src/tasks/math/verifier/extract.js';
+import { rewardFn } from '../../src/tasks/math/verifier/verifier.js';
 
 const R = (s: string, bare?: boolean): string | null => extractAnswer(s, { mode: 'reward', bare });
 

@@ -1,4 +1,4 @@
-// Tests written to kill surviving mutants of npm run mutate:verdicts in src/reward/paper.ts (issue 21
+// Tests written to kill surviving mutants of npm run mutate:verdicts in src/tasks/math/paper/paper.ts (issue 21
 // item 7): hand-picked (gold, response) pairs at the edges of the paper grader's extraction and
 // grading (\fbox fallback, unclosed and brace-less boxes, tuples and their brackets, unreduced
 // fractions, integers against decimals, empty and over-long answers, golds with and without a box),
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
-import { paperLastBoxed, verifyPaper } from '../../src/reward/paper.js';
+import { paperLastBoxed, verifyPaper } from '../../src/tasks/math/paper/paper.js';
 
 const ORACLE = path.join(repoRoot, 'test/py/deepscaler_grader.py');
 const missing = !hasPythonModule('sympy') || !hasPythonModule('pylatexenc') ? 'python3 sympy/pylatexenc missing (scripts/setup.sh --test)' : false;

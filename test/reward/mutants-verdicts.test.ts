@@ -1,12 +1,12 @@
-// Tests written to kill surviving mutants of npm run mutate:verdicts in src/reward/equivalence.ts
+// Tests written to kill surviving mutants of npm run mutate:verdicts in src/tasks/math/verifier/equivalence.ts
 // (issue 21 item 7): the entry point equivalent() on its documented policies, each with a case
 // that flips when a branch does. Empty answers are never equal (not even to each other); spacing
 // never matters; a decimal comma ("1,5") equals the same number written with a point, in either
 // role, and nothing else; a list is unordered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { equivalent } from '../../src/reward/equivalence.js';
-import { verify } from '../../src/reward/verifier.js';
+import { equivalent } from '../../src/tasks/math/verifier/equivalence.js';
+import { verify } from '../../src/tasks/math/verifier/verifier.js';
 
 test('equivalent(): empty, spacing, decimal comma both ways, unordered lists', () => {
   const yes: [string, string][] = [['x + 1', 'x+1'], ['1000,99', '1000.99'], ['1000.99', '1000,99'], ['1,5', '1.5'], ['1.5', '1,5'],
