@@ -17,7 +17,7 @@ import { VerifierPool } from '../src/tasks/math/verifier/pool.js';
 import { summarizeRun, writeComparison, type RunSummary } from '../src/rl/ablation.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, needsReference, type GRPOConfig } from '../src/rl/config.js';
 import { ValueModel } from '../src/rl/critic.js';
-import { mathReward } from '../src/rl/rewards.js';
+import { mathReward } from '../src/tasks/math/reward.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
 import { evaluateHeldOut } from '../src/demo/held-out.js';
 import type { DemoConfig } from '../src/demo/pipeline.js';

@@ -12,7 +12,7 @@ import type { TrainExample } from '../data/examples.js';
 import { loadModel, saveModel } from '../model/checkpoint.js';
 import { CausalLM } from '../model/transformer.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
-import { scoreRewards, type Rewards } from '../rl/rewards.js';
+import { scoreRewards, type Rewards } from '../tasks/reward.js';
 import { createArithmeticTask } from '../tasks/arithmetic/task.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
 import { evaluateHeldOut, type HeldOutResult } from './held-out.js';

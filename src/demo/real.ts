@@ -17,7 +17,7 @@ import { stylePromptBuilder } from '../eval/prompt-styles.js';
 import { VerifierPool } from '../tasks/math/verifier/pool.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
 import { scorePool } from '../rl/pool-scoring.js';
-import { mathReward } from '../rl/rewards.js';
+import { mathReward } from '../tasks/math/reward.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import { ModelBundle } from '../run/model-bundle.js';

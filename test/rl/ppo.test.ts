@@ -12,7 +12,7 @@ import { loadModel, saveModel } from '../../src/model/checkpoint.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, needsReference, type GRPOConfig } from '../../src/rl/config.js';
 import { ValueModel } from '../../src/rl/critic.js';
-import type { RewardInput } from '../../src/rl/rewards.js';
+import type { RewardInput } from '../../src/tasks/reward.js';
 import { GRPOTrainer, latestCheckpoint, type TrainerOptions } from '../../src/rl/trainer.js';
 import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 
