@@ -18,6 +18,7 @@ import { VerifierPool } from '../tasks/math/verifier/pool.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
 import { scorePool } from '../rl/pool-scoring.js';
 import { mathReward } from '../tasks/math/reward.js';
+import { mathTask } from '../tasks/math/task.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import { ModelBundle } from '../run/model-bundle.js';
@@ -286,7 +287,7 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
       const oneShot = Array.from({ length: config.trainBatchSize }, () => toExample(pick, selected.index));
       try {
         const trainer = new GRPOTrainer({
-          policy, reference, tokenizer, examples: oneShot, renderPrompt, stopTokenIds, rewards: mathReward(verifier, verifyOpts), config,
+          policy, reference, tokenizer, examples: oneShot, renderPrompt, stopTokenIds, rewards: mathReward(verifier, verifyOpts), task: mathTask, config,
           runDir: path.join(o.outDir, `seed-${seed}`), tokenizerFrom: cfg.model, log: (l) => log(`[seed ${seed}] ${l}`),
         });
         const steps = await trainer.train();
