@@ -12,7 +12,7 @@ import type { TrainExample } from '../data/examples.js';
 import { loadModel, saveModel } from '../model/checkpoint.js';
 import { CausalLM } from '../model/transformer.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
-import { scoreRewards, type Rewards } from '../tasks/reward.js';
+import type { Rewards } from '../tasks/reward.js';
 import { createArithmeticTask } from '../tasks/arithmetic/task.js';
 import { GRPOTrainer, type StepMetrics, type TrainerTask } from '../rl/trainer.js';
 import { evaluateHeldOut, type HeldOutResult } from './held-out.js';
@@ -299,10 +299,7 @@ async function scoreOnBase(baseDir: string, tok: DemoTokenizer, examples: TrainE
   const n = cfg.baseScoringRollouts;
   const scores = await withModels(baseDir, false, (policy) => scorePool({
     policy, tokenizer: tok, examples, renderPrompt: (ex) => tok.renderPrompt(ex.messages), stopTokenIds: tok.stopTokenIds,
-    rewards: async (items) => (await scoreRewards(rewards, items.map((it, i) => ({
-      prompt: '', completion: it.response, completionIds: [], truncated: it.truncated, step: 0,
-      example: { index: i, messages: [], groundTruth: it.gold, dataSource: 'demo' },
-    })))).total,
+    rewards,
     sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
     rollouts: n, epochs: 1, promptsPerBatch: examples.length, maxNewTokens: g.maxResponseLength,
     temperature: g.temperature, topP: g.topP, seed: cfg.seed + 2, outDir: path.join(path.dirname(baseDir), 'selection', 'base-scores'),

@@ -259,7 +259,7 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
     const poolExamples = poolProblems.map(toExample);
     const scored = await scorePool({
       policy: loaded.model, tokenizer, examples: poolExamples, renderPrompt, stopTokenIds,
-      rewards: (items) => verifier.rewards(items, verifyOpts), sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
+      rewards: mathReward(verifier, verifyOpts), sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
       rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, promptsPerBatch: 8,
       maxNewTokens: grpo.maxResponseLength, temperature: grpo.temperature, topP: grpo.topP, seed: cfg.dataSeed, outDir: path.join(o.outDir, 'selection'),
       onBatch: (p) => log(`[select] epoch ${p.epoch}: ${p.done}/${p.total} example-epochs, mean accuracy ${p.meanAccuracy.toFixed(3)}, ${p.seconds.toFixed(0)}s`),
