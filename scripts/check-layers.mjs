@@ -2,7 +2,8 @@
 // builds the file graph and prints each circle (a strongly connected group of files) as a path
 // a -> b -> a. An import circle makes module load order decide what is initialised (a class
 // read before its file ran is `undefined`), and it means two files are one idea split in two;
-// docs/ARCHITECTURE.md states the direction rule this guards. Part of `npm run lint`.
+// docs/ARCHITECTURE.md states the direction rule this guards. It also checks that rule: no import
+// climbs the layer order (LAYERS below). Part of `npm run lint`; either finding fails it.
 //   node scripts/check-layers.mjs             exit 1 when a file-level circle exists or an import climbs LAYERS' order
 //   node scripts/check-layers.mjs --no-fail   print them, exit 0
 //   node scripts/check-layers.mjs --folders   also list folder-level circles (src/a <-> src/b), for information
