@@ -38,7 +38,7 @@ import {
 import type { ModelConfig } from '../src/model/config.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { rollout } from '../src/rollout/engine.js';
-import { generate } from '../src/sampling/generate.js';
+import { generate } from '../src/rollout/reference-sampler.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../src/rl/config.js';
 import { accumulatePolicyGradient } from '../src/rl/policy.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';

@@ -1,5 +1,5 @@
 // `npm run bench:rollout`: the rollout engine (src/rollout/) on CPU against transformers'
-// generate() and against the reference sampler (src/sampling/generate.ts).
+// generate() and against the reference sampler (src/rollout/reference-sampler.ts).
 //
 //   node dist/bench/rollout.js [--threads 1] [--reps 3] [--rows 32] [--new 128] [--prompt-len 128]
 //
@@ -32,7 +32,7 @@ import { native } from '../src/engine/native.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import type { KVCache } from '../src/model/kv-cache.js';
 import { rollout } from '../src/rollout/engine.js';
-import { generate } from '../src/sampling/generate.js';
+import { generate } from '../src/rollout/reference-sampler.js';
 
 function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));

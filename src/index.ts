@@ -15,10 +15,12 @@ export {
 // ---- models and tokenizers ----
 export { CausalLM } from './model/transformer.js';
 export type { ModelConfig, Architecture } from './model/config.js';
+export { FAMILIES, findFamily, blockSpec, type Family, type BlockSpec, type LayerSpec } from './model/families/index.js';
 export { loadModel, saveModel, readConfig } from './model/checkpoint.js';
 export { Tokenizer, loadTokenizerConfig, renderChat, QWEN2_5_CHAT_TEMPLATE, type TokenizerConfig, type ChatMessage } from './tokenizer/index.js';
 export { GEMMA3_CHAT_TEMPLATE } from './tokenizer/index.js';
-export { generate, type Sample, type SamplingOptions } from './sampling/generate.js';
+export { generate } from './rollout/reference-sampler.js';
+export type { Sample, SamplingOptions } from './rollout/types.js';
 
 // ---- the math verifier (pure TypeScript) ----
 export { verify, type VerifyOptions, type VerifyResult, type Reason as VerifyReason, type Mode as VerifyMode } from './tasks/math/verifier/verifier.js';

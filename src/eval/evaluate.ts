@@ -6,7 +6,7 @@
 // and the demo for validation.
 import { PAPER_MAX_RESPONSE_TOKENS, type Decoding } from '../data/benchmarks.js';
 import type { CausalLM } from '../model/transformer.js';
-import type { Sample, SamplingOptions } from '../sampling/generate.js';
+import type { Sample, SamplingOptions } from '../rollout/types.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import { continueWithCode, type Continue, type ExecOutcome } from './code-exec.js';
 import {

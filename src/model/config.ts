@@ -1,47 +1,15 @@
-// HF `config.json` for the causal LMs this project runs: Qwen2 (Qwen2.5, Qwen2.5-Math) and Llama.
+// HF `config.json` for the causal LMs this project runs: one family file each under families/
+// (Qwen2 / Qwen2.5-Math, Llama, Qwen3, Gemma 3 text).
 //
 // parseModelConfig turns the loose JSON into a typed, validated ModelConfig, failing with one
-// clear message on an unsupported architecture or a missing field; configToJson writes a
-// config.json that transformers loads back into the same model.
+// clear message on an unsupported architecture or a missing field: the common fields here, the
+// family's own through its file; configToJson writes a config.json that transformers loads back
+// into the same model.
 
-export type Architecture = 'Qwen2ForCausalLM' | 'LlamaForCausalLM';
+import type { Llama3RopeScaling, ModelConfig, RopeScaling } from './config-types.js';
+import { FAMILIES, familyOf, findFamily } from './families/index.js';
 
-/** Llama-3.x rope frequency rescaling ("rope_type": "llama3"). */
-export interface Llama3RopeScaling {
-  type: 'llama3';
-  factor: number;
-  lowFreqFactor: number;
-  highFreqFactor: number;
-  originalMaxPositionEmbeddings: number;
-}
-
-export interface ModelConfig {
-  architecture: Architecture;
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-  rmsNormEps: number;
-  ropeTheta: number;
-  ropeScaling: Llama3RopeScaling | null;
-  tieWordEmbeddings: boolean;
-  /** Bias on q/k/v projections: always for Qwen2, `attention_bias` for Llama. */
-  attentionBias: boolean;
-  maxPositionEmbeddings: number;
-  bosTokenId: number | null;
-  eosTokenId: number | number[] | null;
-  /** e.g. 'bfloat16', 'float32'; null if the file does not say. */
-  torchDtype: string | null;
-}
-
-const ARCHITECTURES: Record<string, Architecture> = {
-  Qwen2ForCausalLM: 'Qwen2ForCausalLM',
-  LlamaForCausalLM: 'LlamaForCausalLM',
-};
-const MODEL_TYPE: Record<Architecture, string> = { Qwen2ForCausalLM: 'qwen2', LlamaForCausalLM: 'llama' };
+export type { Architecture, LayerType, Llama3RopeScaling, LinearRopeScaling, ModelConfig, RopeScaling } from './config-types.js';
 
 type Json = Record<string, unknown>;
 
@@ -66,12 +34,13 @@ function tokenIds(v: unknown, key: string): number | number[] | null {
   fail(`field "${key}" must be a number or list of numbers`);
 }
 
-function parseRopeScaling(v: unknown): Llama3RopeScaling | null {
+function parseRopeScaling(v: unknown): RopeScaling | null {
   if (v === undefined || v === null) return null;
   const r = v as Json;
   const kind = r.rope_type ?? r.type;
-  if (kind === 'default') return null;
-  if (kind !== 'llama3') fail(`unsupported rope_scaling type ${JSON.stringify(kind)} (supported: llama3)`);
+  if (kind === 'default' || kind === undefined) return null;
+  if (kind === 'linear') return { type: 'linear', factor: num(r, 'factor') };
+  if (kind !== 'llama3') fail(`unsupported rope_scaling type ${JSON.stringify(kind)} (supported: llama3, linear)`);
   return {
     type: 'llama3',
     factor: num(r, 'factor'),
@@ -87,12 +56,11 @@ export function parseModelConfig(input: unknown): ModelConfig {
   const json = input as Json;
   const archs = json.architectures;
   const archName = Array.isArray(archs) ? archs[0] : undefined;
-  if (typeof archName !== 'string') fail('missing required field "architectures"');
-  const architecture = ARCHITECTURES[archName];
-  if (!architecture) fail(`unsupported architecture ${archName} (supported: ${Object.keys(ARCHITECTURES).join(', ')})`);
-
-  const act = json.hidden_act ?? 'silu';
-  if (act !== 'silu') fail(`unsupported hidden_act ${JSON.stringify(act)} (only silu)`);
+  // `architectures` decides; `model_type` only when a file has no `architectures`.
+  const family = typeof archName === 'string' ? findFamily(archName) : findFamily(undefined, json.model_type);
+  if (typeof archName !== 'string' && !family) fail('missing required field "architectures"');
+  if (!family) fail(`unsupported architecture ${String(archName)} (supported: ${FAMILIES.map((f) => f.architecture).join(', ')})`);
+  const architecture = family.architecture;
 
   const hiddenSize = num(json, 'hidden_size');
   const numHeads = num(json, 'num_attention_heads');
@@ -101,16 +69,14 @@ export function parseModelConfig(input: unknown): ModelConfig {
   const headDim = num(json, 'head_dim', hiddenSize / numHeads);
   if (!Number.isInteger(headDim)) fail(`hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}`);
 
-  // transformers >= 5 saves rope settings as `rope_parameters`; older files use rope_theta/rope_scaling.
-  const ropeParams = (json.rope_parameters ?? null) as Json | null;
+  // transformers >= 5 saves rope settings as `rope_parameters` (per layer type for families with
+  // several: the full-attention entry is the global one); older files use rope_theta/rope_scaling.
+  let ropeParams = (json.rope_parameters ?? null) as Json | null;
+  if (ropeParams && typeof ropeParams.full_attention === 'object') ropeParams = ropeParams.full_attention as Json;
   const ropeTheta = ropeParams && ropeParams.rope_theta !== undefined ? num(ropeParams, 'rope_theta') : num(json, 'rope_theta', 10000);
   const ropeScaling = parseRopeScaling(ropeParams ?? json.rope_scaling);
 
-  if (architecture === 'Qwen2ForCausalLM' && json.use_sliding_window === true) {
-    fail('use_sliding_window = true is not supported');
-  }
-
-  return {
+  const common: ModelConfig = {
     architecture,
     hiddenSize,
     intermediateSize: num(json, 'intermediate_size'),
@@ -123,19 +89,20 @@ export function parseModelConfig(input: unknown): ModelConfig {
     ropeTheta,
     ropeScaling,
     tieWordEmbeddings: json.tie_word_embeddings === true,
-    attentionBias: architecture === 'Qwen2ForCausalLM' ? true : json.attention_bias === true,
+    attentionBias: json.attention_bias === true,
     maxPositionEmbeddings: num(json, 'max_position_embeddings'),
     bosTokenId: (tokenIds(json.bos_token_id, 'bos_token_id') as number | null),
     eosTokenId: tokenIds(json.eos_token_id, 'eos_token_id'),
     torchDtype: typeof (json.torch_dtype ?? json.dtype) === 'string' ? ((json.torch_dtype ?? json.dtype) as string) : null,
   };
+  return family.parse(json, common, fail);
 }
 
 /** A config.json object transformers accepts for this model (write with JSON.stringify). */
 export function configToJson(cfg: ModelConfig): Record<string, unknown> {
   const json: Record<string, unknown> = {
     architectures: [cfg.architecture],
-    model_type: MODEL_TYPE[cfg.architecture],
+    model_type: familyOf(cfg.architecture).modelType,
     hidden_act: 'silu',
     hidden_size: cfg.hiddenSize,
     intermediate_size: cfg.intermediateSize,
@@ -146,13 +113,7 @@ export function configToJson(cfg: ModelConfig): Record<string, unknown> {
     vocab_size: cfg.vocabSize,
     rms_norm_eps: cfg.rmsNormEps,
     rope_theta: cfg.ropeTheta,
-    rope_scaling: cfg.ropeScaling && {
-      rope_type: 'llama3',
-      factor: cfg.ropeScaling.factor,
-      low_freq_factor: cfg.ropeScaling.lowFreqFactor,
-      high_freq_factor: cfg.ropeScaling.highFreqFactor,
-      original_max_position_embeddings: cfg.ropeScaling.originalMaxPositionEmbeddings,
-    },
+    rope_scaling: ropeScalingJson(cfg.ropeScaling),
     tie_word_embeddings: cfg.tieWordEmbeddings,
     max_position_embeddings: cfg.maxPositionEmbeddings,
     bos_token_id: cfg.bosTokenId,
@@ -162,14 +123,19 @@ export function configToJson(cfg: ModelConfig): Record<string, unknown> {
     attention_dropout: 0.0,
   };
   if (cfg.torchDtype !== null) json.torch_dtype = cfg.torchDtype;
-  if (cfg.architecture === 'Qwen2ForCausalLM') {
-    // Qwen2 always has q/k/v bias; sliding window is off for every Qwen2.5 checkpoint.
-    json.use_sliding_window = false;
-    json.sliding_window = null;
-    json.max_window_layers = cfg.numLayers;
-  } else {
-    json.attention_bias = cfg.attentionBias;
-    json.mlp_bias = false;
-  }
+  familyOf(cfg.architecture).toJson(cfg, json);
   return json;
+}
+
+function ropeScalingJson(s: RopeScaling | null): Json | null {
+  if (!s) return null;
+  if (s.type === 'linear') return { rope_type: 'linear', factor: s.factor };
+  const l: Llama3RopeScaling = s;
+  return {
+    rope_type: 'llama3',
+    factor: l.factor,
+    low_freq_factor: l.lowFreqFactor,
+    high_freq_factor: l.highFreqFactor,
+    original_max_position_embeddings: l.originalMaxPositionEmbeddings,
+  };
 }

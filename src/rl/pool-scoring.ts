@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { AccuracyHistory } from '../data/selection.js';
 import type { TrainExample } from '../data/examples.js';
 import type { CausalLM } from '../model/transformer.js';
-import type { Sample, SamplingOptions } from '../sampling/generate.js';
+import type { Sample, SamplingOptions } from '../rollout/types.js';
 import { hashSeed } from './seed.js';
 import { scoreRewards, type Rewards } from '../tasks/reward.js';
 

@@ -15,7 +15,13 @@
 //      that share a prompt overlap; seqused_k gives the lengths), so mixed prompt lengths need no
 //      mask, and all lengths live in device tensors (CUDA-graph safe).
 // Other devices/dtypes (e.g. fp32 on CUDA): the same CPU-form layout, attention written out.
-import { F, opMany, type Tensor } from '../engine/index.js';
+// Sliding-window layers (Gemma 3): a query at position p sees keys at positions > p - window.
+//      Own keys: every row is at the same step, so the window is one narrow of RowKV. Prompt keys:
+//      a per-row bound (rows' prompts differ in length) as an additive mask, attention written
+//      out so that a row whose whole prompt has left the window gets weight 0 for that part
+//      (lse -inf) instead of NaN. The varlen layout has no window yet (the engine does not choose
+//      it for windowed models; see useVarlen's callers in engine.ts).
+import { F, arange, opMany, where, type Tensor } from '../engine/index.js';
 import { deviceCaps } from '../engine/device.js';
 
 export interface DecodeAttentionInputs {
@@ -30,6 +36,12 @@ export interface DecodeAttentionInputs {
   rowLength: number;
   /** Per-wave index tensors (see DecodeIndex). */
   index: DecodeIndex;
+  /** This layer's sliding window (keys a query sees: itself and window-1 before it), or null. */
+  window?: number | null;
+  /** Attention scale; null/undefined = 1/sqrt(D). */
+  scale?: number | null;
+  /** Absolute position of each row's query [B] (int64); needed with a window. */
+  positions?: Tensor;
 }
 
 /**
@@ -40,6 +52,8 @@ export interface DecodeIndex {
   kind: 'cpu' | 'varlen';
   /** cpu: additive mask [1, 1, g·B, S] (0 / -inf) when rows use different prompts, else null. */
   promptMask: Tensor | null;
+  /** cpu: int64 [B, 1] start of each row's prompt in the packed keys (for sliding windows). */
+  promptStart?: Tensor | null;
   /** varlen: int32 [B+1] query offsets 0, g, 2g, .. (g query heads per KV head become g queries per row). */
   cuQ: Tensor | null;
   /** varlen: int32 [B+1] start of each row's prompt in the packed keys (last = S). */
@@ -63,13 +77,16 @@ export function decodeAttention(x: DecodeAttentionInputs): Tensor {
   const [b, h, , d] = x.q.shape as [number, number, number, number];
   const kvH = x.promptK.size(1);
   const g = h / kvH;
+  const scale = x.scale ?? null;
+  const window = x.window ?? null;
   if (x.index.kind === 'varlen') {
+    if (window !== null) throw new Error('rollout: the varlen attention layout has no sliding window yet');
     // The g query heads of a KV head become g query positions of that head (as the CPU path
     // does), so the kernel sees equal head counts and a fixed lse layout [kvH, B·g].
     const qv = x.q.reshape(b, kvH, g, d).permute(0, 2, 1, 3).reshape(b * g, kvH, d);
-    const [o1, l1] = varlen(qv, x.promptK, x.promptV, x.index.cuQ!, x.index.cuPromptK!, x.index.promptUsed!, g, x.index.maxPrompt);
+    const [o1, l1] = varlen(qv, x.promptK, x.promptV, x.index.cuQ!, x.index.cuPromptK!, x.index.promptUsed!, g, x.index.maxPrompt, scale);
     const cap = x.rowK.size(1);
-    const [o2, l2] = varlen(qv, x.rowK.reshape(b * cap, kvH, d), x.rowV.reshape(b * cap, kvH, d), x.index.cuQ!, x.index.cuRowK!, x.index.rowUsed!, g, cap);
+    const [o2, l2] = varlen(qv, x.rowK.reshape(b * cap, kvH, d), x.rowV.reshape(b * cap, kvH, d), x.index.cuQ!, x.index.cuRowK!, x.index.rowUsed!, g, cap, scale);
     const out = (o: Tensor) => o.reshape(b, g, kvH, d).permute(0, 2, 1, 3).reshape(b, h, d);
     const lse = (l: Tensor) => {
       if (l.ndim !== 2 || l.size(0) !== kvH || l.size(1) !== b * g) throw new Error(`rollout: unexpected varlen lse shape [${l.shape.join(', ')}]`);
@@ -81,14 +98,19 @@ export function decodeAttention(x: DecodeAttentionInputs): Tensor {
   const qp = x.q.reshape(b, kvH, g, d).permute(1, 2, 0, 3).reshape(1, kvH, g * b, d);
   const pk = x.promptK.transpose(0, 1).unsqueeze(0);
   const pv = x.promptV.transpose(0, 1).unsqueeze(0);
-  const [o1, l1] = attendWithLse(qp, pk, pv, x.index.promptMask);
+  // Some prompt key may be outside a row's window only once maxPrompt + own keys exceed it.
+  const windowed = window !== null && x.index.maxPrompt + x.rowLength > window;
+  const [o1, l1] = windowed
+    ? attendMaskedWithLse(qp, pk, pv, promptWindowMask(x, window, g, b), scale)
+    : attendWithLse(qp, pk, pv, x.index.promptMask, scale);
   const out1 = o1.reshape(kvH, g, b, d).permute(2, 0, 1, 3).reshape(b, h, d);
   const lse1 = l1.reshape(kvH, g, b).permute(2, 0, 1).reshape(b, h);
-  // Own part: [B, kvH, g, D] queries against [B, kvH, t, D] keys.
+  // Own part: [B, kvH, g, D] queries against [B, kvH, t, D] keys (the last `window` of them).
   const qg = x.q.reshape(b, kvH, g, d);
-  const rk = x.rowK.narrow(1, 0, x.rowLength).transpose(1, 2);
-  const rv = x.rowV.narrow(1, 0, x.rowLength).transpose(1, 2);
-  const [o2, l2] = attendWithLse(qg, rk, rv, null);
+  const first = window !== null ? Math.max(0, x.rowLength - window) : 0;
+  const rk = x.rowK.narrow(1, first, x.rowLength - first).transpose(1, 2);
+  const rv = x.rowV.narrow(1, first, x.rowLength - first).transpose(1, 2);
+  const [o2, l2] = attendWithLse(qg, rk, rv, null, scale);
   return merge(out1, lse1, o2.reshape(b, h, d), l2.reshape(b, h));
 }
 
@@ -101,14 +123,42 @@ function merge(o1: Tensor, l1: Tensor, o2: Tensor, l2: Tensor): Tensor {
   return o1.dtype === 'float32' ? out : out.to({ dtype: o1.dtype });
 }
 
+/**
+ * Additive mask [1, 1, g·B, S] over the packed prompt keys for a sliding-window layer: row b's
+ * query (position p_b) sees packed key j of its prompt (start s_b) when j - s_b > p_b - window,
+ * on top of the which-prompt mask.
+ */
+function promptWindowMask(x: DecodeAttentionInputs, window: number, g: number, b: number): Tensor {
+  if (!x.positions) throw new Error('rollout: a sliding-window layer needs the query positions');
+  const S = x.promptK.size(0);
+  const start = x.index.promptStart ?? null;
+  const lo = (start ? x.positions.unsqueeze(1).add(start) : x.positions.unsqueeze(1)).sub(window); // [B, 1]
+  const k = arange(0, S, 1, { dtype: 'int64', device: x.promptK.device }).unsqueeze(0); // [1, S]
+  const add = where(k.gt(lo), 0, -Infinity).to({ dtype: x.q.dtype }).repeat(g, 1).reshape(1, 1, g * b, S);
+  return x.index.promptMask ? add.add(x.index.promptMask) : add;
+}
+
+/**
+ * attendWithLse written out, for masks that may hide every key of a row: such rows come back
+ * with output 0 and lse -inf (weight 0 in the merge) instead of NaN.
+ */
+function attendMaskedWithLse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, scale: number | null): [Tensor, Tensor] {
+  const sc = scale ?? 1 / Math.sqrt(q.size(-1));
+  const s = q.float().matmul(k.float().transpose(-2, -1)).mul(sc).add(mask.float());
+  const lse = s.logsumexp(-1, true);
+  const empty = lse.isfinite().logicalNot();
+  const o = where(empty, 0, s.sub(where(empty, 0, lse)).exp().matmul(v.float()));
+  return [o.to({ dtype: q.dtype }), lse.squeeze(-1)];
+}
+
 /** softmax(q kᵀ·scale + mask) v and its log-sum-exp over keys: [.., Lq, D], [.., Lq]. */
-function attendWithLse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+function attendWithLse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, scale: number | null = null): [Tensor, Tensor] {
   if (q.device === 'cpu') {
-    const [o, l] = opMany('aten::_scaled_dot_product_flash_attention_for_cpu', q, k, v, 0, false, mask, null);
+    const [o, l] = opMany('aten::_scaled_dot_product_flash_attention_for_cpu', q, k, v, 0, false, mask, scale);
     return [o!, l!];
   }
-  const scale = 1 / Math.sqrt(q.size(-1));
-  let s = q.float().matmul(k.float().transpose(-2, -1)).mul(scale);
+  const sc = scale ?? 1 / Math.sqrt(q.size(-1));
+  let s = q.float().matmul(k.float().transpose(-2, -1)).mul(sc);
   if (mask) s = s.add(mask.float());
   const lse = s.logsumexp(-1, true);
   const o = s.sub(lse).exp().matmul(v.float());
@@ -116,11 +166,11 @@ function attendWithLse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null): [T
 }
 
 /** Variable-length flash attention: q [B·g, kvH, D] (g queries per row), packed k/v [N, kvH, D] → ([B·g, kvH, D], lse [kvH, B·g]). */
-export type VarlenKernel = (q: Tensor, k: Tensor, v: Tensor, cuQ: Tensor, cuK: Tensor, usedK: Tensor, maxQ: number, maxK: number) => [Tensor, Tensor];
+export type VarlenKernel = (q: Tensor, k: Tensor, v: Tensor, cuQ: Tensor, cuK: Tensor, usedK: Tensor, maxQ: number, maxK: number, scale?: number | null) => [Tensor, Tensor];
 
 /** ATen's (CUDA only). */
-const atenVarlen: VarlenKernel = (q, k, v, cuQ, cuK, usedK, maxQ, maxK) => {
-  const out = opMany('aten::_flash_attention_forward', q, k, v, cuQ, cuK, maxQ, maxK, 0, false, false, null, null, null, usedK);
+const atenVarlen: VarlenKernel = (q, k, v, cuQ, cuK, usedK, maxQ, maxK, scale = null) => {
+  const out = opMany('aten::_flash_attention_forward', q, k, v, cuQ, cuK, maxQ, maxK, 0, false, false, scale, null, null, usedK);
   return [out[0]!, out[1]!];
 };
 
@@ -137,7 +187,19 @@ export function setVarlenKernel(k: VarlenKernel | null): VarlenKernel {
   return prev;
 }
 
-/** Causal self-attention of a prompt prefill (no cache): q [1, H, L, D], k/v [1, kvH, L, D]. */
-export function prefillAttention(q: Tensor, k: Tensor, v: Tensor): Tensor {
-  return F.scaledDotProductAttention(q, k, v, { causal: q.size(2) > 1, enableGqa: q.size(1) !== k.size(1) });
+/**
+ * Causal self-attention of a prompt prefill (no cache): q [1, H, L, D], k/v [1, kvH, L, D]; on a
+ * sliding-window layer query i sees keys i-window+1..i.
+ */
+export function prefillAttention(q: Tensor, k: Tensor, v: Tensor, opts: { window?: number | null; scale?: number | null } = {}): Tensor {
+  const l = q.size(2);
+  const scale = opts.scale ?? undefined;
+  const enableGqa = q.size(1) !== k.size(1);
+  const window = opts.window ?? null;
+  if (window === null || l <= window) return F.scaledDotProductAttention(q, k, v, { causal: l > 1, enableGqa, scale });
+  const pos = arange(0, l, 1, { dtype: 'int64', device: q.device });
+  const qp = pos.unsqueeze(1);
+  const kp = pos.unsqueeze(0);
+  const mask = kp.le(qp).logicalAnd(kp.gt(qp.sub(window))); // [L, L]
+  return F.scaledDotProductAttention(q, k, v, { mask, enableGqa, scale });
 }

@@ -11,7 +11,7 @@
 //   4. on CUDA (fp16/bf16) a decode step is captured as a CUDA graph per (rows, capacity) and
 //      replayed; rows are padded to bucketed counts so that few graphs are needed.
 //
-// Results match the reference sampler (src/sampling/generate.ts): the same Sample objects,
+// Results match the reference sampler (reference-sampler.ts): the same Sample objects,
 // greedy tokens identical, sampled tokens identical for the same seed while the reference's
 // batch keeps every row (it draws over live rows only, so once rows finish the two draw
 // differently but from the same distributions: test/rollout/engine.test.ts).
@@ -19,7 +19,7 @@ import {
   Generator, arange, cat, cuda, inferenceMode, op, tensor, tidy, where, zeros, type Tensor,
 } from '../engine/index.js';
 import type { CausalLM } from '../model/transformer.js';
-import type { Sample, SamplingOptions } from '../sampling/generate.js';
+import type { Sample, SamplingOptions } from './types.js';
 import { useVarlen, type DecodeIndex } from './attention.js';
 import { RolloutForward } from './forward.js';
 import { KVMeter, PromptKV, RowKV, kvBytesPerToken } from './kv-store.js';
@@ -99,12 +99,18 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     return k;
   });
 
+  // Sliding-window layers (Gemma 3) run the CPU-form attention on every device: the varlen
+  // layout has no window yet (attention.ts), and without it there are no CUDA graphs.
+  if (model.spec.layers.some((l) => l.window !== null) && opts.attentionLayout === 'varlen') {
+    throw new Error('rollout: the varlen attention layout has no sliding window yet');
+  }
   const maxPrompt = Math.max(...distinct.map((p) => p.length));
   const fwd = new RolloutForward(model, maxPrompt + maxNew + 1);
   const generator = new Generator({ seed: opts.seed ?? 0, device });
   const kvDtype = fwd.computeDtype;
-  const varlenLayout = opts.attentionLayout === 'varlen' || useVarlen(device, kvDtype);
-  const wantGraphs = deviceCaps(device).graphs && (opts.cudaGraphs ?? true) && useVarlen(device, kvDtype) && cuda.isAvailable();
+  const varlenOk = useVarlen(device, kvDtype) && !fwd.hasWindow;
+  const varlenLayout = opts.attentionLayout === 'varlen' || varlenOk;
+  const wantGraphs = deviceCaps(device).graphs && (opts.cudaGraphs ?? true) && varlenOk && cuda.isAvailable();
   let graphs = wantGraphs && cuda.hasGraphs();
   if (wantGraphs && !graphs) stats.graphError = 'the native addon has no CUDA graphs (built without them or against a CPU libtorch): decoding ran eagerly';
   let prompt: PromptKV | null = null;
@@ -326,7 +332,9 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
             return add.repeat(g, 1).reshape(1, 1, g * b, S);
           }).keep();
         }
-        return { kind: 'cpu', promptMask, cuQ: null, cuPromptK: null, promptUsed: null, maxPrompt: maxP, cuRowK: null, rowUsed: null };
+        const promptStart = fwd.hasWindow && distinct.length > 1
+          ? tensor(promptOf.map((p) => P.offsets[p]!), [b, 1], { dtype: 'int64', device }).keep() : null;
+        return { kind: 'cpu', promptMask, promptStart, cuQ: null, cuPromptK: null, promptUsed: null, maxPrompt: maxP, cuRowK: null, rowUsed: null };
       }
       const i32 = (d: number[]) => tensor(d, [d.length], { dtype: 'int32', device }).keep();
       return {
@@ -376,7 +384,7 @@ export function kvBudgetFrom(m: { freeBytes: number; reservedBytes: number; allo
 }
 
 function disposeIndex(ix: DecodeIndex): void {
-  for (const t of [ix.promptMask, ix.cuQ, ix.cuPromptK, ix.promptUsed, ix.cuRowK, ix.rowUsed]) t?.dispose();
+  for (const t of [ix.promptMask, ix.promptStart, ix.cuQ, ix.cuPromptK, ix.promptUsed, ix.cuRowK, ix.rowUsed]) t?.dispose();
 }
 
 /** Row counts that CUDA graphs are captured at: powers of two up to 256, then multiples of 128. */

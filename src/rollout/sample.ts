@@ -1,5 +1,5 @@
 // Next-token choice on the device with no host round trip: the reference sampler's rule
-// (src/sampling/generate.ts `pick`: temperature, top-k, top-p, log-prob under logits / T, before
+// (reference-sampler.ts `pick`: temperature, top-k, top-p, log-prob under logits / T, before
 // truncation) with the draw done by inverse CDF — one uniform u per row from the generator,
 // token = first index whose cumulative probability exceeds u · total — instead of ATen's
 // multinomial, which draws one exponential per vocabulary entry (measured on CPU, [32, 49152]:

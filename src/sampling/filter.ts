@@ -16,7 +16,7 @@ export interface FilterRule {
  * rule), op for op, so that the kept set is the same even on ties: top-k keeps every token tied
  * with the k-th; top-p sorts ascending and drops tokens whose cumulative probability (from the
  * least likely up) is <= 1 - p, always keeping the most likely one.
- * One rule for both samplers (the reference sampler, src/sampling/generate.ts, and the rollout
+ * One rule for both samplers (the reference sampler, src/rollout/reference-sampler.ts, and the rollout
  * engine, src/rollout/sample.ts); test/sampling/filters.test.ts compares it with transformers.
  */
 export function filterLogits(logits: Tensor, opts: FilterRule): Tensor {

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadModel } from '../../src/model/checkpoint.js';
-import { generate } from '../../src/sampling/generate.js';
+import { generate } from '../../src/rollout/reference-sampler.js';
 import { Tokenizer, loadTokenizerConfig, renderChat } from '../../src/tokenizer/index.js';
 import { run as runGenerate, type GeneratedSample } from '../../src/cli/generate.js';
 import { buildTinyQwenModel } from '../helpers/tiny-model.js';

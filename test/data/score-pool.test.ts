@@ -12,7 +12,7 @@ import type { CausalLM } from '../../src/model/transformer.js';
 import { parseModelConfig } from '../../src/model/config.js';
 import { planScoring } from '../../src/memory-plan/scoring.js';
 import { scorePool } from '../../src/rl/pool-scoring.js';
-import type { Sample, SamplingOptions } from '../../src/sampling/generate.js';
+import type { Sample, SamplingOptions } from '../../src/rollout/reference-sampler.js';
 import { buildTinyQwenModel } from '../helpers/tiny-model.js';
 import type { RewardInput } from '../../src/tasks/reward.js';
 import { getTask } from '../../src/tasks/registry.js';

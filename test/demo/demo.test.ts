@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { Tokenizer } from '../../src/tokenizer/index.js';
 import { loadModel } from '../../src/model/checkpoint.js';
-import { generate } from '../../src/sampling/generate.js';
+import { generate } from '../../src/rollout/reference-sampler.js';
 import { DemoTokenizer, DEMO_CHAT_TEMPLATE, tokenizerJson } from '../../src/demo/tokenizer.js';
 import { CorpusStream, FAMILIES, makeSplit, solution } from '../../src/tasks/arithmetic/problems.js';
 import { encodeConversation } from '../../src/demo/pretrain.js';

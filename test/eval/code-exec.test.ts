@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { continueWithCode, extractProgram, needsExecution, runProgram, truncate400, type Continue } from '../../src/eval/code-exec.js';
 import { evaluate, type EvalBenchmark } from '../../src/eval/evaluate.js';
 import type { CausalLM } from '../../src/model/transformer.js';
-import type { Sample, SamplingOptions } from '../../src/sampling/generate.js';
+import type { Sample, SamplingOptions } from '../../src/rollout/reference-sampler.js';
 import { Tokenizer } from '../../src/tokenizer/index.js';
 import { QWEN_TOKENIZER_DIR } from '../helpers/tiny-model.js';
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { liveTensors } from '../../src/engine/index.js';
 import { CausalLM } from '../../src/model/transformer.js';
-import type { Sample, SamplingOptions } from '../../src/sampling/generate.js';
+import type { Sample, SamplingOptions } from '../../src/rollout/reference-sampler.js';
 import { QWEN2_5_CHAT_TEMPLATE, Tokenizer } from '../../src/tokenizer/index.js';
 import {
   evaluate, formatSummaryTable, hasSelfReflection, mathPromptBuilder, scoreResponse,

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { CausalLM } from '../../src/model/transformer.js';
-import type { Sample, SamplingOptions } from '../../src/sampling/generate.js';
+import type { Sample, SamplingOptions } from '../../src/rollout/reference-sampler.js';
 import { Tokenizer } from '../../src/tokenizer/index.js';
 import { evaluate, scoreResponse } from '../../src/eval/evaluate.js';
 import { estimateEval, evalEta } from '../../src/eval/estimate.js';

@@ -165,3 +165,25 @@ test('transformers accepts configToJson output', { skip: !hasPythonModule('trans
     assert.deepEqual(p['model.embed_tokens.weight'], [cfg.vocabSize, cfg.hiddenSize]);
   });
 });
+
+test('Qwen3 and Gemma 3 configs round-trip through configToJson and parseModelConfig', () => {
+  const qwen3 = parseModelConfig({
+    architectures: ['Qwen3ForCausalLM'], hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: 2, num_attention_heads: 16,
+    num_key_value_heads: 8, head_dim: 128, vocab_size: 151936, rms_norm_eps: 1e-6, rope_theta: 1e6, max_position_embeddings: 40960,
+    tie_word_embeddings: true,
+  });
+  const gemma3 = parseModelConfig({
+    architectures: ['Gemma3ForCausalLM'], hidden_size: 64, intermediate_size: 128, num_hidden_layers: 3, num_attention_heads: 2,
+    num_key_value_heads: 1, head_dim: 32, vocab_size: 100, rms_norm_eps: 1e-6, max_position_embeddings: 128, sliding_window: 8,
+    layer_types: ['full_attention', 'sliding_attention', 'full_attention'], final_logit_softcapping: 30,
+    rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } },
+  });
+  assert.equal(qwen3.qkNorm, true);
+  assert.equal(gemma3.tieWordEmbeddings, true);
+  for (const cfg of [qwen3, gemma3]) {
+    assert.deepEqual(parseModelConfig(JSON.parse(JSON.stringify(configToJson(cfg)))), cfg);
+    // Without `architectures`, the registry finds the family by `model_type`.
+    const { architectures: _, ...bare } = configToJson(cfg);
+    assert.equal(parseModelConfig(bare).architecture, cfg.architecture);
+  }
+});

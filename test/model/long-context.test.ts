@@ -14,7 +14,7 @@ import { describe, test } from 'node:test';
 import { inferenceMode, tensor, tidy } from '../../src/engine/index.js';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { rollout } from '../../src/rollout/engine.js';
-import { generate } from '../../src/sampling/generate.js';
+import { generate } from '../../src/rollout/reference-sampler.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 

@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import { inferenceMode, tensor, tidy } from '../../src/engine/index.js';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { getModel } from '../../src/model/catalog.js';
-import { generate } from '../../src/sampling/generate.js';
+import { generate } from '../../src/rollout/reference-sampler.js';
 import { Tokenizer, loadTokenizerConfig, renderChat, type ChatMessage } from '../../src/tokenizer/index.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { inferenceMode, liveTensors, tensor, tidy } from '../../src/engine/index.js';
 import { loadModel, saveModel } from '../../src/model/checkpoint.js';
-import { generate } from '../../src/sampling/generate.js';
+import { generate } from '../../src/rollout/reference-sampler.js';
 import { rollout } from '../../src/rollout/engine.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';

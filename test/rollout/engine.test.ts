@@ -1,4 +1,4 @@
-// The rollout engine against the reference sampler (src/sampling/generate.ts) on tiny random
+// The rollout engine against the reference sampler (src/rollout/reference-sampler.ts) on tiny random
 // models, fp32 CPU:
 //   - greedy: identical tokens (one shared prompt, and mixed prompt lengths through the mask);
 //   - sampled: the engine draws by inverse CDF (one uniform per row), the reference by
@@ -17,7 +17,7 @@ import type { ModelConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { setVarlenKernel, type VarlenKernel } from '../../src/rollout/attention.js';
 import { rollout } from '../../src/rollout/engine.js';
-import { generate, type Sample } from '../../src/sampling/generate.js';
+import { generate, type Sample } from '../../src/rollout/reference-sampler.js';
 
 const tiny: ModelConfig = {
   architecture: 'Qwen2ForCausalLM', hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,

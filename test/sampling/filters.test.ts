@@ -1,5 +1,5 @@
 // Sampling filters against transformers: the distribution each of our samplers draws from (the
-// reference sampler's `filterLogits`, src/sampling/generate.ts, and the rollout engine's,
+// reference sampler's `filterLogits`, src/rollout/reference-sampler.ts, and the rollout engine's,
 // src/rollout/sample.ts) equals the one `generate(do_sample=True)` builds with
 // TemperatureLogitsWarper → TopKLogitsWarper → TopPLogitsWarper (test/py/sampling_ref.py): the
 // same kept set exactly, probabilities within 1e-6, on random logits and on adversarial ones
@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { tensor, tidy } from '../../src/engine/index.js';
 import { Rng } from '../../src/data/rng.js';
-import { filterLogits as referenceFilter } from '../../src/sampling/generate.js';
+import { filterLogits as referenceFilter } from '../../src/rollout/reference-sampler.js';
 import { filterLogits as engineFilter } from '../../src/rollout/sample.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';

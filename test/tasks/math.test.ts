@@ -12,7 +12,7 @@ import { MATH_EVAL_SYSTEM_PROMPT } from '../../src/tasks/math/prompts.js';
 import type { RewardFunction, RewardInput } from '../../src/tasks/reward.js';
 import type { CausalLM } from '../../src/model/transformer.js';
 import type { Tokenizer } from '../../src/tokenizer/index.js';
-import type { Sample, SamplingOptions } from '../../src/sampling/generate.js';
+import type { Sample, SamplingOptions } from '../../src/rollout/types.js';
 
 const input = (completion: string, gold: string): RewardInput => ({
   prompt: '', completion, completionIds: [], truncated: false, step: 1,

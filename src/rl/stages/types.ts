@@ -6,7 +6,7 @@ import type { DataParallel } from '../../distributed/data-parallel.js';
 import type { MemoryPlan } from '../../memory-plan/plan.js';
 import type { CausalLM } from '../../model/transformer.js';
 import type { RolloutOptions } from '../../rollout/engine.js';
-import type { Sample } from '../../sampling/generate.js';
+import type { Sample } from '../../rollout/types.js';
 import type { Task } from '../../tasks/task.js';
 import type { GRPOConfig } from '../config.js';
 import type { ValueModel } from '../critic.js';

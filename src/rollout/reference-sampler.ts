@@ -1,47 +1,17 @@
-// Sampling from a causal LM (the reference sampler: correct first; issue 6 brings the fast
-// engine). Prompts are left-padded into one batch, prefilled once, then decoded step by step
-// with a KV cache; finished rows leave the batch.
+// The reference sampler: the rollout engine's test oracle (correct first, not fast). It runs
+// the training forward (src/model/transformer.ts) with its KV cache: prompts are left-padded
+// into one batch, prefilled once, then decoded step by step; finished rows leave the batch.
+// test/rollout/engine.test.ts holds the engine (engine.ts) to it; transformers' `generate` holds
+// it (test/model/*.test.ts). Top-k/top-p: the one filter, src/sampling/filter.ts.
 import {
   Generator, cat, full, inferenceMode, tensor, tidy, type Tensor,
 } from '../engine/index.js';
 import type { CausalLM } from '../model/transformer.js';
-import { filterLogits } from './filter.js';
+import { filterLogits } from '../sampling/filter.js';
+import type { Sample, SamplingOptions } from './types.js';
 
 export { filterLogits };
-
-export interface SamplingOptions {
-  /** Maximum new tokens per sample. */
-  maxNewTokens: number;
-  /** Argmax decoding (ignores temperature/top-p/top-k). Default false. */
-  greedy?: boolean;
-  /** Softmax temperature. Default 1.0 (the paper's rollouts use 0.6). */
-  temperature?: number;
-  /** Nucleus sampling: keep the smallest set of tokens with cumulative probability ≥ topP. Default 1. */
-  topP?: number;
-  /** Keep only the k most likely tokens (0 = off). Default 0. */
-  topK?: number;
-  /** Seed of this call's random generator. Default 0. */
-  seed?: number;
-  /** Generation stops for a sample when it emits one of these (the token is kept). */
-  stopTokenIds?: number[];
-  /** Samples per prompt. Default 1. */
-  n?: number;
-  /** Called after each decode step with the number of tokens generated so far (all rows). */
-  onStep?: (generatedTokens: number, activeRows: number) => void;
-}
-
-export interface Sample {
-  promptIndex: number;
-  sampleIndex: number;
-  /** Generated token ids (the stop token included when finishReason is 'stop'). */
-  tokens: number[];
-  /**
-   * Log-probability of each generated token under the distribution it was sampled from:
-   * logits / temperature, before top-p/top-k truncation (greedy: temperature 1).
-   */
-  logprobs: number[];
-  finishReason: 'stop' | 'length';
-}
+export type { Sample, SamplingOptions } from './types.js';
 
 /** Generates for every prompt (token ids) n samples; returns them prompt-major. */
 export function generate(model: CausalLM, prompts: number[][], opts: SamplingOptions): Sample[] {
