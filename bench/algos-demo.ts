@@ -17,11 +17,13 @@ import { VerifierPool } from '../src/tasks/math/verifier/pool.js';
 import { summarizeRun, writeComparison, type RunSummary } from '../src/rl/ablation.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, needsReference, type GRPOConfig } from '../src/rl/config.js';
 import { ValueModel } from '../src/rl/critic.js';
-import { mathReward } from '../src/rl/rewards.js';
+import { estimatorOf } from '../src/algorithms/registry.js';
+import { mathReward } from '../src/tasks/math/reward.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
 import { evaluateHeldOut } from '../src/demo/held-out.js';
 import type { DemoConfig } from '../src/demo/pipeline.js';
 import { makeSplit, toExample, type Problem } from '../src/tasks/arithmetic/problems.js';
+import { arithmeticTask } from '../src/tasks/arithmetic/task.js';
 import { DemoTokenizer } from '../src/demo/tokenizer.js';
 
 const { values } = parseArgs({
@@ -68,12 +70,12 @@ try {
     manualSeed(cfg.seed);
     const policy = loadModel(baseDir);
     const reference = needsReference(config) ? loadModel(baseDir) : null;
-    const critic = config.advantageEstimator === 'gae' ? ValueModel.fromPolicy(baseDir, { seed: config.seed }) : null;
+    const critic = estimatorOf(config.advantageEstimator).needs.critic ? ValueModel.fromPolicy(baseDir, { seed: config.seed }) : null;
     const validation: { step: number; accuracy: number }[] = [];
     const started = performance.now();
     const trainer = new GRPOTrainer({
       policy, reference, critic, tokenizer: tok, examples: Array.from({ length: config.trainBatchSize }, () => toExample(pi1, summary.selected.index)),
-      renderPrompt: (ex) => tok.renderPrompt(ex.messages), stopTokenIds: tok.stopTokenIds, rewards: mathReward(pool), config,
+      renderPrompt: (ex) => tok.renderPrompt(ex.messages), stopTokenIds: tok.stopTokenIds, rewards: mathReward(pool), task: arithmeticTask, config,
       runDir: path.join(root, preset), log: (l) => console.error(`[${preset}] ${l}`),
       validate: async (step) => {
         const r = evaluateHeldOut(policy, tok, split.test, cfg.evalMaxTokens);

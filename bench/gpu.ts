@@ -42,6 +42,7 @@ import { generate } from '../src/rollout/reference-sampler.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../src/rl/config.js';
 import { accumulatePolicyGradient } from '../src/rl/policy.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
+import { mathTask } from '../src/tasks/math/task.js';
 import { trainChecks } from './gpu-train.js';
 
 const args = process.argv.slice(2);
@@ -297,7 +298,7 @@ await section('grpo_step', async () => {
     const trainer = new GRPOTrainer({
       policy, reference, examples: Array.from({ length: STEP.groups }, (_, i) => ({ ...ex, index: i })),
       tokenizer: { encode: () => promptIds, decode: (ids: number[]) => String(ids.length) },
-      renderPrompt: () => 'x', stopTokenIds: [], config, runDir, log: () => {},
+      renderPrompt: () => 'x', stopTokenIds: [], config, runDir, log: () => {}, task: mathTask,
       // Half the rows rewarded, so that advantages (and the update) are not zero.
       rewards: async (items: { completionIds?: number[] }[]) => items.map((_, i) => (i % 2)),
       rolloutOptions: { maxNewTokensPerRow: lengths },

@@ -35,6 +35,7 @@ import { CausalLM } from '../src/model/transformer.js';
 import { accumulatePolicyGradient } from '../src/rl/policy.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../src/rl/config.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
+import { mathTask } from '../src/tasks/math/task.js';
 import { DataParallel } from '../src/distributed/data-parallel.js';
 import { initProcessGroup, type ProcessGroup } from '../src/distributed/process-group.js';
 import { ShardedAdamW } from '../src/distributed/sharded-adamw.js';
@@ -222,7 +223,7 @@ async function grpoStep(group: ProcessGroup, device: string): Promise<object> {
       const trainer = new GRPOTrainer({
         policy, reference, examples: Array.from({ length: STEP.groups }, (_, i) => ({ ...ex, index: i })),
         tokenizer: { encode: () => promptIds, decode: (ids: number[]) => String(ids.length) },
-        renderPrompt: () => 'x', stopTokenIds: [], config, runDir, log: () => {},
+        renderPrompt: () => 'x', stopTokenIds: [], config, runDir, log: () => {}, task: mathTask,
         rewards: async (items: unknown[]) => items.map((_, i) => i % 2), // half the rows rewarded: the update is not zero
         rolloutOptions: { maxNewTokensPerRow: lengths },
         dataParallel: new DataParallel(group as ProcessGroup),

@@ -43,11 +43,12 @@ export { rankByVariance, readHistory, AccuracyHistory, firstAlive, allZeroHistor
 
 // ---- GRPO / 1-shot RLVR ----
 export { PAPER_GRPO_CONFIG, LOSS_PRESETS, type GRPOConfig, type LossAggregation } from './rl/config.js';
-export { mathReward, scoreRewards, type RewardFunction, type RewardInput, type WeightedReward, type Rewards } from './rl/rewards.js';
+export { scoreRewards, type RewardFunction, type RewardInput, type WeightedReward, type Rewards } from './tasks/reward.js';
+export { mathReward } from './tasks/math/reward.js';
 export { GRPOTrainer, Trainer, DivergenceError, latestCheckpoint, type TrainerOptions, type FromPretrainedOptions, type StepMetrics, type TextCodec, type TrainerTask } from './rl/trainer.js';
 export { ALGORITHMS, estimatorOf, policyLossOf, type Algorithm, type AdvantageEstimator, type PolicyLoss } from './algorithms/index.js';
 export type { PretrainedOptions } from './run/run-settings.js';
-export { groupAdvantages } from './rl/advantages.js';
+export { groupAdvantages } from './algorithms/advantages.js';
 
 // ---- several processes (c10d: gloo on CPU, NCCL on GPU) ----
 export { ProcessGroup, initProcessGroup, fromEnv, DistributedError, type ProcessGroupOptions, type ReduceOp } from './distributed/process-group.js';

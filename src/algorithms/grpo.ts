@@ -1,8 +1,8 @@
 // GRPO (Shao et al. 2024, arXiv 2402.03300; the 1-shot RLVR paper's main algorithm): each rollout's
 // reward compared with the other rollouts of the same prompt, A_i = (r_i − mean_g) / (std_g + eps)
-// (src/rl/advantages.ts; verl's compute_grpo_outcome_advantage), every token of a rollout carrying
+// (src/algorithms/advantages.ts; verl's compute_grpo_outcome_advantage), every token of a rollout carrying
 // its advantage; PPO's clipped surrogate (ppo.ts 'vanilla'). Needs no critic; group statistics only.
-import { groupAdvantages } from '../rl/advantages.js';
+import { groupAdvantages } from './advantages.js';
 import type { Algorithm } from './types.js';
 
 /** The sequence's total reward (verl sums token_level_rewards for outcome estimators). */

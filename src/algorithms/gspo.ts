@@ -1,7 +1,7 @@
 // GSPO (Zheng et al. 2025, arXiv 2507.18071): the sequence-level, length-normalised importance
-// ratio and clip (src/rl/gspo.ts; verl's compute_policy_loss_gspo), registered as the 'gspo'
+// ratio and clip (src/algorithms/gspo-loss.ts; verl's compute_policy_loss_gspo), registered as the 'gspo'
 // policy loss; GRPO's estimator. Needs each sequence's mean log-ratio before the loss (a no-grad pass).
-import { gspoPolicyLoss } from '../rl/gspo.js';
+import { gspoPolicyLoss } from './gspo-loss.js';
 import type { Algorithm } from './types.js';
 
 export const gspo: Algorithm = {

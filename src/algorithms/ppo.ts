@@ -1,10 +1,10 @@
 // PPO with a critic (Schulman et al. 2017) as verl 0.2 runs it (the paper's fork's
 // ppo_trainer.yaml): generalised advantage estimation on the critic's values, whitened over every
-// response token of the batch (src/rl/gae.ts; verl's compute_gae_advantage_return), and PPO's
+// response token of the batch (src/algorithms/gae.ts; verl's compute_gae_advantage_return), and PPO's
 // per-token clipped surrogate, registered as the 'vanilla' policy loss (verl's loss_mode vanilla)
 // that GRPO, DAPO and RLOO use too.
-import { clippedPolicyLoss } from '../rl/clipped-loss.js';
-import { gaeAdvantages } from '../rl/gae.js';
+import { clippedPolicyLoss } from './clipped-loss.js';
+import { gaeAdvantages } from './gae.js';
 import type { Algorithm } from './types.js';
 
 export const ppo: Algorithm = {

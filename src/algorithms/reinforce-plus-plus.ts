@@ -7,7 +7,7 @@
 // masked_whiten: (G − mean) · rsqrt(unbiased var + 1e-8)). The whitening is a global statistic:
 // one process only for now. Preset: KL in the reward 0.001 instead of the KL loss, γ = 1 (the
 // schema's default), as the paper's token-level KL penalty.
-import { maskedWhiten } from '../rl/gae.js';
+import { maskedWhiten } from './gae.js';
 import type { Algorithm } from './types.js';
 
 /** Per-token discounted returns within each response ([B][len_i]). */

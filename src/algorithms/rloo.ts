@@ -1,7 +1,7 @@
 // RLOO (REINFORCE leave-one-out; Kool et al. 2019, Ahmadian et al. 2024, arXiv 2402.14740): each
 // rollout's reward minus the mean reward of the OTHER rollouts of its prompt, no std normalisation
-// (src/rl/rloo.ts; verl's compute_rloo_outcome_advantage), KL in the reward. No critic; group statistics only.
-import { rlooAdvantages } from '../rl/rloo.js';
+// (src/algorithms/rloo-advantages.ts; verl's compute_rloo_outcome_advantage), KL in the reward. No critic; group statistics only.
+import { rlooAdvantages } from './rloo-advantages.js';
 import { sequenceRewards } from './grpo.js';
 import type { Algorithm } from './types.js';
 

@@ -1,6 +1,8 @@
 // `rlvr select --score-pool`: rollouts and rewards over a candidate pool, no updates; writes
 // accuracy_history.json (the format `rlvr select --history` ranks) into --out. Memory is bounded
 // by src/memory-plan/scoring.ts (no log-probs, no optimizer: weights + KV budget + sampling workspace).
+// The responses are scored by the task's training reward (--task, default math: the verifier's
+// reward mode in a 2-worker pool), with the same RewardInput training gives it.
 import { plural } from '../errors.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +13,7 @@ import type { TrainExample } from '../data/examples.js';
 import { formatDuration } from '../util/duration.js';
 import { isAccelerator } from '../engine/device.js';
 import { deviceMemoryBytes } from '../engine/device-memory.js';
+import { getTask } from '../tasks/registry.js';
 
 type Options = Record<string, string | boolean | undefined>;
 
@@ -28,6 +31,7 @@ export async function runScorePool(options: Options): Promise<number> {
   const batch = intOption(options['batch'], 'batch', 16, 1);
   const seed = intOption(options['seed'], 'seed', 0, 0);
   const threads = threadsChoice(options['threads']);
+  const task = getTask(typeof options['task'] === 'string' ? options['task'] : 'math');
   const suffixOpt = options['prompt-suffix'];
   const promptSuffix = typeof suffixOpt === 'string' ? (suffixOpt === 'none' ? '' : suffixOpt) : TRAIN_PROMPT_SUFFIX;
   const outDir = typeof options['out'] === 'string' ? options['out'] : path.join('runs', `score-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -67,7 +71,7 @@ export async function runScorePool(options: Options): Promise<number> {
   }
 
   const responses = examples.length * rollouts * epochs;
-  process.stderr.write(`rlvr select --score-pool: ${plural(examples.length, 'example')} from ${data} x ${plural(rollouts, 'rollout')} x ${epochs} epochs = ${responses} responses ` +
+  process.stderr.write(`rlvr select --score-pool (task ${task.name}): ${plural(examples.length, 'example')} from ${data} x ${plural(rollouts, 'rollout')} x ${epochs} epochs = ${responses} responses ` +
     `(at most ${maxNewTokens} tokens, T=${temperature}) on ${device}; no updates, no log-probs\n` +
     `memory: ${fmt(memoryBytes)} available; weights ${fmt(plan.weights)}, sampling ${fmt(plan.samplingWorkspace)}, margin ${fmt(plan.margin)}, ` +
     `KV budget ${fmt(plan.kvBudget)} (${plan.rowsAtOnce} rows at the limit at once)\n` +
@@ -76,8 +80,8 @@ export async function runScorePool(options: Options): Promise<number> {
 
   const { scorePool } = await import('../rl/pool-scoring.js');
   const { rolloutSamples } = await import('../rollout/engine.js');
-  const { VerifierPool } = await import('../tasks/math/verifier/pool.js');
-  const pool = new VerifierPool({ size: 2 });
+  // The task's reward (math: the verifier's reward mode in a 2-worker pool, closed by task.close()).
+  const rewards = task.rewards({ workers: 2 });
   let stop = false;
   const onSignal = (sig: NodeJS.Signals) => {
     if (stop) process.exit(sig === 'SIGTERM' ? 143 : 130);
@@ -92,7 +96,7 @@ export async function runScorePool(options: Options): Promise<number> {
     scores = await scorePool({
       policy: model, tokenizer, examples, renderPrompt, stopTokenIds, rollouts, epochs, promptsPerBatch: batch, maxNewTokens,
       temperature, topP: 1, seed, kvBudgetBytes: plan.kvBudget, outDir,
-      rewards: (items) => pool.rewards(items),
+      rewards,
       sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
       shouldStop: () => stop,
       onBatch: (p) => {
@@ -105,7 +109,7 @@ export async function runScorePool(options: Options): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await pool.close();
+    await task.close?.();
     model.dispose();
   }
   if (isTty) process.stderr.write('\n');

@@ -4,10 +4,11 @@
 import { plural } from '../errors.js';
 import { CliError, numberOption, parseArgs } from './args.js';
 import { THREADS_OPTION } from './threads.js';
+import { TASK_NAMES } from '../tasks/registry.js';
 import { allZeroHistory, mean, rankByVariance, readHistory, selectRandom, type HistoryEntry } from '../data/selection.js';
 
 const USAGE = 'usage: rlvr select --history FILE [--method variance|random] [--top K] [--seed S] [--json]\n' +
-  '       rlvr select --score-pool --model DIR --data POOL [--rollouts 8] [--epochs 2] [--max-tokens N] [--out DIR] [--threads T]';
+  '       rlvr select --score-pool --model DIR --data POOL [--task NAME] [--rollouts 8] [--epochs 2] [--max-tokens N] [--out DIR] [--threads T]';
 
 const SPEC = {
   history: { type: 'string', help: 'accuracy history JSON: { "<index>": [acc_epoch1, ...], ... }' },
@@ -18,6 +19,7 @@ const SPEC = {
   'score-pool': { type: 'boolean', help: 'score a candidate pool with rollouts and rewards only (no updates); writes <out>/accuracy_history.json' },
   model: { type: 'string', help: '--score-pool: HF model folder' },
   data: { type: 'string', help: '--score-pool: the candidate pool (.parquet in verl layout, .jsonl/.json with problem/answer)' },
+  task: { type: 'string', help: `--score-pool: the task whose reward scores the responses: ${TASK_NAMES.join(', ')} (default math)` },
   rollouts: { type: 'string', help: '--score-pool: responses per example per epoch (default 8, the paper\'s group size)' },
   epochs: { type: 'string', help: '--score-pool: passes over the pool (default 2; a variance needs at least 2)' },
   'max-tokens': { type: 'string', help: '--score-pool: maximum new tokens per response (default 1024)' },

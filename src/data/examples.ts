@@ -9,7 +9,7 @@ import path from 'node:path';
 import { readParquetRows } from './parquet.js';
 import { jsonErrorText } from '../errors.js';
 import { answerToString, assertFile, getPath, isRecord, readJsonl, readText } from './files.js';
-import type { ChatMessage } from '../tasks/math/prompts.js';
+import type { ChatMessage } from '../tokenizer/chat.js';
 
 export interface TrainExample {
   /** `extra_info.index` (the row's index in dsr_sub.parquet for the paper's files), else the 0-based row number. */

@@ -12,9 +12,9 @@ import type { TrainExample } from '../data/examples.js';
 import { loadModel, saveModel } from '../model/checkpoint.js';
 import { CausalLM } from '../model/transformer.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
-import { scoreRewards, type Rewards } from '../rl/rewards.js';
+import type { Rewards } from '../tasks/reward.js';
 import { createArithmeticTask } from '../tasks/arithmetic/task.js';
-import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
+import { GRPOTrainer, type StepMetrics, type TrainerTask } from '../rl/trainer.js';
 import { evaluateHeldOut, type HeldOutResult } from './held-out.js';
 import { postSaturation, saturationStep } from './saturation.js';
 import { demoModelConfig, pretrain } from './pretrain.js';
@@ -221,7 +221,7 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
     log(`[select] recording per-epoch training accuracy of ${poolExamples.length} pool examples: GRPO on the whole pool, ${cfg.selectionEpochs} epochs (${selCfg.steps} steps)`);
     const history = await withModels(baseDir, selCfg.klCoef !== 0, async (policy, reference) => {
       const trainer = new GRPOTrainer({
-        policy, reference, tokenizer: tok, examples: poolExamples, renderPrompt, stopTokenIds: tok.stopTokenIds, rewards,
+        policy, reference, tokenizer: tok, examples: poolExamples, renderPrompt, stopTokenIds: tok.stopTokenIds, rewards, task,
         config: selCfg, runDir: path.join(o.outDir, 'selection'), tokenizerFrom: baseDir, log: (l) => log(`[select] ${l}`),
       });
       await trainer.train();
@@ -245,7 +245,7 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
     // ---- 1-shot RLVR on π1, held-out curve ----
     t = performance.now();
     const main = await oneShotRun({
-      label: 'rlvr', cfg, baseDir, outDir: o.outDir, tok, rewards, before, test: split.test, log,
+      label: 'rlvr', cfg, baseDir, outDir: o.outDir, tok, rewards, task, before, test: split.test, log,
       problem: selectedProblem, index: pi1.index, overrides: {}, validateEvery: cfg.grpo.validateEvery ?? 5, saveFinal: true,
     });
     const rlvrSeconds = since(t);
@@ -264,7 +264,7 @@ async function continueDemo(o: DemoOptions, b: BaseModelReady): Promise<DemoResu
       ];
       for (const [k, v] of variants.entries()) {
         const r = await oneShotRun({
-          label: `ablation-${k + 1}`, cfg, baseDir, outDir: o.outDir, tok, rewards, before, test: split.test, log,
+          label: `ablation-${k + 1}`, cfg, baseDir, outDir: o.outDir, tok, rewards, task, before, test: split.test, log,
           problem: v.problem, index: v.index, overrides: v.overrides, validateEvery: 0, saveFinal: false,
         });
         ablations.push(summarizeRun(v.name, v.problem, r, before, split.test));
@@ -299,10 +299,7 @@ async function scoreOnBase(baseDir: string, tok: DemoTokenizer, examples: TrainE
   const n = cfg.baseScoringRollouts;
   const scores = await withModels(baseDir, false, (policy) => scorePool({
     policy, tokenizer: tok, examples, renderPrompt: (ex) => tok.renderPrompt(ex.messages), stopTokenIds: tok.stopTokenIds,
-    rewards: async (items) => (await scoreRewards(rewards, items.map((it, i) => ({
-      prompt: '', completion: it.response, completionIds: [], truncated: it.truncated, step: 0,
-      example: { index: i, messages: [], groundTruth: it.gold, dataSource: 'demo' },
-    })))).total,
+    rewards,
     sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
     rollouts: n, epochs: 1, promptsPerBatch: examples.length, maxNewTokens: g.maxResponseLength,
     temperature: g.temperature, topP: g.topP, seed: cfg.seed + 2, outDir: path.join(path.dirname(baseDir), 'selection', 'base-scores'),
@@ -329,6 +326,8 @@ interface OneShotRunOptions {
   outDir: string;
   tok: DemoTokenizer;
   rewards: Rewards;
+  /** The arithmetic task: rollouts.jsonl logs its extracted answer (0/1 rewards, so accuracy is the reward). */
+  task: TrainerTask;
   before: HeldOutResult;
   test: Problem[];
   problem: Problem;
@@ -362,7 +361,7 @@ async function oneShotRun(o: OneShotRunOptions): Promise<OneShotRun> {
   const steps = await withModels(o.baseDir, grpoConfig.klCoef !== 0, async (policy, reference) => {
     const trainer = new GRPOTrainer({
       policy, reference, tokenizer: tok, examples: oneShot, renderPrompt: (ex) => tok.renderPrompt(ex.messages), stopTokenIds: tok.stopTokenIds,
-      rewards: o.rewards, config: grpoConfig, runDir, tokenizerFrom: o.baseDir, log,
+      rewards: o.rewards, task: o.task, config: grpoConfig, runDir, tokenizerFrom: o.baseDir, log,
       validate: async (step) => {
         const r = step === 0 ? before : evaluateHeldOut(policy, tok, o.test, cfg.evalMaxTokens);
         validation.push({ step, accuracy: r.accuracy, lenientAccuracy: r.lenientAccuracy, boxedRate: r.boxedRate, meanLength: r.meanLength, perFamily: r.perFamily });

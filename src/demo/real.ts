@@ -17,7 +17,8 @@ import { stylePromptBuilder } from '../eval/prompt-styles.js';
 import { VerifierPool } from '../tasks/math/verifier/pool.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../rl/config.js';
 import { scorePool } from '../rl/pool-scoring.js';
-import { mathReward } from '../rl/rewards.js';
+import { mathReward } from '../tasks/math/reward.js';
+import { mathTask } from '../tasks/math/task.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import { ModelBundle } from '../run/model-bundle.js';
@@ -258,7 +259,7 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
     const poolExamples = poolProblems.map(toExample);
     const scored = await scorePool({
       policy: loaded.model, tokenizer, examples: poolExamples, renderPrompt, stopTokenIds,
-      rewards: (items) => verifier.rewards(items, verifyOpts), sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
+      rewards: mathReward(verifier, verifyOpts), sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
       rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, promptsPerBatch: 8,
       maxNewTokens: grpo.maxResponseLength, temperature: grpo.temperature, topP: grpo.topP, seed: cfg.dataSeed, outDir: path.join(o.outDir, 'selection'),
       onBatch: (p) => log(`[select] epoch ${p.epoch}: ${p.done}/${p.total} example-epochs, mean accuracy ${p.meanAccuracy.toFixed(3)}, ${p.seconds.toFixed(0)}s`),
@@ -286,7 +287,7 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
       const oneShot = Array.from({ length: config.trainBatchSize }, () => toExample(pick, selected.index));
       try {
         const trainer = new GRPOTrainer({
-          policy, reference, tokenizer, examples: oneShot, renderPrompt, stopTokenIds, rewards: mathReward(verifier, verifyOpts), config,
+          policy, reference, tokenizer, examples: oneShot, renderPrompt, stopTokenIds, rewards: mathReward(verifier, verifyOpts), task: mathTask, config,
           runDir: path.join(o.outDir, `seed-${seed}`), tokenizerFrom: cfg.model, log: (l) => log(`[seed ${seed}] ${l}`),
         });
         const steps = await trainer.train();

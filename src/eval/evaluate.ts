@@ -16,7 +16,7 @@ import type { Task, TaskScore, TaskScoreContext } from '../tasks/task.js';
 import { mathTask } from '../tasks/math/task.js';
 import { evalEta } from './estimate.js';
 import { avgAtK, majAtK, passAtKCurve, wilson } from '../stats/index.js';
-import { evalStopTokenIds, modelEosTokenIds } from '../run/model-bundle.js';
+import { chatSpecialTokens, evalStopTokenIds, modelEosTokenIds } from '../tokenizer/special-tokens.js';
 
 // ---------------------------------------------------------------------------------------------
 // Prompts and scoring
@@ -30,9 +30,7 @@ export type PromptBuilder = (problem: string) => string;
  */
 export function taskPromptBuilder(task: Task, template?: string | null, tokenizerConfig?: TokenizerConfig | null): PromptBuilder {
   const tpl = template ?? QWEN2_5_CHAT_TEMPLATE;
-  const specialTokens = tokenizerConfig
-    ? { bosToken: tokenizerConfig.bosToken, eosToken: tokenizerConfig.eosToken, padToken: tokenizerConfig.padToken, unkToken: tokenizerConfig.unkToken }
-    : undefined;
+  const specialTokens = tokenizerConfig ? chatSpecialTokens(tokenizerConfig) : undefined;
   return (problem) => renderChat(tpl, task.evalMessages(problem), { addGenerationPrompt: true, specialTokens });
 }
 

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import { TRAIN_PROMPT_SUFFIX, mathEvalMessages, type ChatMessage } from '../tasks/math/prompts.js';
 import { QWEN2_5_CHAT_TEMPLATE, renderChat, type TokenizerConfig } from '../tokenizer/index.js';
 import type { PromptBuilder } from './evaluate.js';
-import { chatSpecialTokens } from '../run/model-bundle.js';
+import { chatSpecialTokens } from '../tokenizer/special-tokens.js';
 
 export const PROMPT_STYLES = ['qwen-math', 'paper', 'chat'] as const;
 export type PromptStyle = (typeof PROMPT_STYLES)[number];

@@ -20,6 +20,7 @@
 import type { ModelConfig } from '../model/config.js';
 import { parameterShapes } from '../model/transformer.js';
 import { shardSizes } from '../distributed/partition.js';
+import { estimatorOf } from '../algorithms/registry.js';
 import { deviceCaps } from '../engine/device.js';
 import {
   activationBytes, headWorkspaceBytes, kvBytesPerToken, parameterCount, samplingWorkspaceBytes,
@@ -274,7 +275,7 @@ export function planRun(model: ModelConfig, settings: PlanSettings, device: stri
     model, deviceBytes, computeDtype,
     trainBatchSize: settings.trainBatchSize, groupSize: settings.groupSize, maxPromptLength: settings.maxPromptLength,
     maxResponseLength: settings.maxResponseLength, klCoef: settings.klCoef,
-    klRewardCoef: settings.klRewardCoef, critic: settings.advantageEstimator === 'gae',
+    klRewardCoef: settings.klRewardCoef, critic: settings.advantageEstimator !== undefined && estimatorOf(settings.advantageEstimator).needs.critic,
     microBatchTokens: auto(settings.microBatchTokens), activationCheckpointing: auto(settings.activationCheckpointing),
     kvBudgetBytes: auto(settings.kvBudgetBytes), zeroStage: settings.zeroStage,
     // A CPU gains nothing from micro-batches beyond the former default.

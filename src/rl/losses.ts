@@ -9,7 +9,7 @@ import type { Tensor } from '../engine/index.js';
 import { policyLossOf } from '../algorithms/registry.js';
 import type { LossAggregation, PolicyLossMode } from './config.js';
 
-export { clippedPolicyLoss } from './clipped-loss.js';
+export { clippedPolicyLoss } from '../algorithms/clipped-loss.js';
 
 /**
  * Log-probability of each target token and the entropy of each position's distribution, from

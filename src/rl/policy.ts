@@ -9,7 +9,7 @@ import {
 } from '../engine/index.js';
 import type { CausalLM } from '../model/transformer.js';
 import { policyLossOf } from '../algorithms/registry.js';
-import { sequenceLogRatios } from './gspo.js';
+import { sequenceLogRatios } from '../algorithms/gspo-loss.js';
 import { grpoLoss, tokenLogprobsAndEntropy, type LossCoefficients } from './losses.js';
 
 export interface Sequence {

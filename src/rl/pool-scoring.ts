@@ -6,6 +6,9 @@
 // of its accuracy, p(1-p)/rollouts: highest for the examples the model solves about half the
 // time, i.e. the ones whose GRPO groups have reward variance. This is the cheap first step of
 // the paper's recipe on a new model; the paper's own ranking comes from a full training run.
+//
+// The rewards see what training's see (RewardInput: prompt, completion, ids, the example with its
+// data row's columns, the epoch as step), so any task's reward scores a pool (`--task NAME`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AccuracyHistory } from '../data/selection.js';
@@ -13,6 +16,7 @@ import type { TrainExample } from '../data/examples.js';
 import type { CausalLM } from '../model/transformer.js';
 import type { Sample, SamplingOptions } from '../rollout/types.js';
 import { hashSeed } from './seed.js';
+import { scoreRewards, type Rewards } from '../tasks/reward.js';
 
 export interface PoolScoringOptions {
   policy: CausalLM;
@@ -20,8 +24,11 @@ export interface PoolScoringOptions {
   examples: TrainExample[];
   renderPrompt: (ex: TrainExample) => string;
   stopTokenIds: number[];
-  /** Rewards of a batch (1/0 per response), e.g. the verifier pool's. */
-  rewards: (items: { gold: string; response: string; truncated: boolean }[]) => Promise<number[]>;
+  /**
+   * The reward (a task's rewards(), e.g. the math verifier's): one function or several weighted
+   * ones, as the trainer takes them. A response counts as solved when the summed reward is > 0.
+   */
+  rewards: Rewards;
   /** The sampler (the rollout engine by default in the CLI). */
   sampler: (model: CausalLM, prompts: number[][], opts: SamplingOptions & { kvBudgetBytes?: number }) => Sample[];
   /** Responses per example per epoch. */
@@ -70,7 +77,11 @@ export async function scorePool(o: PoolScoringOptions): Promise<PoolScores> {
         seed: hashSeed(o.seed, epoch * 1_000_003 + batch), stopTokenIds: o.stopTokenIds, kvBudgetBytes: o.kvBudgetBytes,
       });
       const texts = samples.map((s) => o.tokenizer.decode(s.tokens.filter((t) => !o.stopTokenIds.includes(t))));
-      const rewards = await o.rewards(samples.map((s, i) => ({ gold: exs[s.promptIndex]!.groundTruth, response: texts[i]!, truncated: s.finishReason === 'length' })));
+      const prompts = exs.map((ex) => o.renderPrompt(ex));
+      const { total: rewards } = await scoreRewards(o.rewards, samples.map((s, i) => ({
+        prompt: prompts[s.promptIndex]!, completion: texts[i]!, completionIds: s.tokens, truncated: s.finishReason === 'length',
+        example: exs[s.promptIndex]!, step: epoch + 1,
+      })));
       exs.forEach((ex, g) => {
         const rs = rewards.filter((_, i) => samples[i]!.promptIndex === g);
         const acc = rs.reduce((a, r) => a + (r > 0 ? 1 : 0), 0) / rs.length;

@@ -3,16 +3,20 @@
 //
 // Before, every entry point (`rlvr train`, `eval`, `generate`, `select --score-pool`, the real
 // demo) loaded the folder and rebuilt the chat special tokens and stop ids itself; now they open
-// a ModelBundle. The loading functions (loadModelFolder, modelEosTokenIds, evalStopTokenIds) came
-// here from src/eval/evaluate.ts: they are about the model folder, not about evaluation.
+// a ModelBundle. loadModelFolder came here from src/eval/evaluate.ts (it is about the model
+// folder, not about evaluation); the special-token helpers live in src/tokenizer/special-tokens.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Device, DType } from '../engine/index.js';
 import { loadModel, readConfig } from '../model/checkpoint.js';
 import type { CausalLM } from '../model/transformer.js';
 import {
-  QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type ChatMessage, type RenderChatOptions, type TokenizerConfig,
+  QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type ChatMessage, type TokenizerConfig,
 } from '../tokenizer/index.js';
+import { chatSpecialTokens, evalStopTokenIds, modelEosTokenIds, type ChatSpecialTokens } from '../tokenizer/special-tokens.js';
+
+// Re-exported: these were imported from here before they moved to src/tokenizer/special-tokens.ts.
+export { chatSpecialTokens, evalStopTokenIds, modelEosTokenIds, type ChatSpecialTokens };
 
 export interface LoadedModel {
   model: CausalLM;
@@ -21,14 +25,6 @@ export interface LoadedModel {
   /** The model's end-of-sequence ids: config.json, generation_config.json, tokenizer eos token. */
   eosTokenIds: number[];
   dir: string;
-}
-
-/** The special-token names a chat template may reference (bos_token, eos_token, ...). */
-export type ChatSpecialTokens = NonNullable<RenderChatOptions['specialTokens']>;
-
-/** The special tokens of tokenizer_config.json, as renderChat takes them. */
-export function chatSpecialTokens(tc: TokenizerConfig): ChatSpecialTokens {
-  return { bosToken: tc.bosToken, eosToken: tc.eosToken, padToken: tc.padToken, unkToken: tc.unkToken };
 }
 
 /**
@@ -47,43 +43,6 @@ export function loadModelFolder(dir: string, opts: { device?: Device; dtype?: DT
   return { model, tokenizer, tokenizerConfig, eosTokenIds, dir };
 }
 
-/** Union of config.json eos_token_id, generation_config.json eos_token_id and the tokenizer's eos token. */
-export function modelEosTokenIds(
-  dir: string | null,
-  configEos: number | number[] | null,
-  tokenizer: Tokenizer,
-  tokenizerConfig: TokenizerConfig | null,
-): number[] {
-  const ids = new Set<number>();
-  const add = (v: unknown) => {
-    if (typeof v === 'number' && Number.isInteger(v)) ids.add(v);
-    else if (Array.isArray(v)) v.forEach(add);
-  };
-  add(configEos);
-  if (dir !== null) {
-    const gen = path.join(dir, 'generation_config.json');
-    if (fs.existsSync(gen)) {
-      try {
-        add((JSON.parse(fs.readFileSync(gen, 'utf8')) as Record<string, unknown>)['eos_token_id']);
-      } catch {
-        // A malformed generation_config.json only loses its eos ids.
-      }
-    }
-  }
-  const eosTok = tokenizerConfig?.eosToken;
-  if (eosTok) add(tokenizer.tokenToId(eosTok));
-  return [...ids].sort((a, b) => a - b);
-}
-
-/** Stop tokens for evaluation: the eos ids plus `<|im_end|>` / `<|endoftext|>` when the tokenizer has them. */
-export function evalStopTokenIds(tokenizer: Tokenizer, eosTokenIds: readonly number[]): number[] {
-  const ids = new Set(eosTokenIds);
-  for (const t of ['<|im_end|>', '<|endoftext|>']) {
-    const id = tokenizer.tokenToId(t);
-    if (id !== undefined) ids.add(id);
-  }
-  return [...ids].sort((a, b) => a - b);
-}
 
 /** A model folder opened for generation or training: what every entry point needs from it. */
 export class ModelBundle implements LoadedModel {

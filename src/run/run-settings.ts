@@ -12,7 +12,7 @@ import type { GRPOConfig } from '../rl/config.js';
 import type { TrainExample } from '../data/examples.js';
 import { RunConfigBuilder, resolvePaths, type RunConfig, type RunConfigInput } from './run-config.js';
 import type { EvalProblem } from '../eval/evaluate.js';
-import type { Rewards } from '../rl/rewards.js';
+import type { Rewards } from '../tasks/reward.js';
 
 /** The validated settings of a run: the run description, the complete GRPO config, its folder. */
 export interface RunSettings {

@@ -6,7 +6,7 @@
 // A new task is one folder with one file that exports a Task and one line in `tasks/registry.ts`
 // (or, from a library, `registerTask(task)`).
 import type { ChatMessage } from '../tokenizer/chat.js';
-import type { Rewards } from '../rl/rewards.js';
+import type { Rewards } from './reward.js';
 
 /** One evaluation response's verdict. */
 export interface TaskScore {
@@ -44,7 +44,7 @@ export interface Task {
   readonly description: string;
   /** The conversation for an evaluation problem (the training rows carry their own `messages`). */
   evalMessages(problem: string): ChatMessage[];
-  /** The training reward: one function or several weighted ones (src/rl/rewards.ts). */
+  /** The training reward: one function or several weighted ones (src/tasks/reward.ts). */
   rewards(ctx?: TaskRewardContext): Rewards;
   /** Scores one evaluation response against the gold answer. */
   score(gold: string, response: string, ctx: TaskScoreContext): TaskScore;

@@ -12,7 +12,7 @@ import { manualSeed } from '../../src/engine/index.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { computeAdvantages } from '../../src/rl/algorithm.js';
 import { ADVANTAGE_ESTIMATORS, grpoConfig, PRESETS } from '../../src/rl/config.js';
-import type { RewardInput } from '../../src/rl/rewards.js';
+import type { RewardInput } from '../../src/tasks/reward.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';

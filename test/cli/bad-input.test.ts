@@ -42,13 +42,13 @@ type Case = [name: string, args: string[], code: number, line: RegExp];
 const cases: Case[] = [
   ['unknown command', ['trian'], 2, /^rlvr: unknown command 'trian' \(did you mean 'train'\?\); rlvr --help lists the commands$/],
   ['eval --limit 0', ['eval', '--model', model, '--data', problems, '--limit', '0'], 2, /^rlvr: --limit must be an integer >= 1, got 0$/],
-  ['eval --task unknown', ['eval', '--model', model, '--data', problems, '--task', 'nope'], 2, /^rlvr: unknown task 'nope'; known: .*math/],
+  ['eval --task unknown', ['eval', '--model', model, '--data', problems, '--task', 'nope'], 2, /^rlvr: unknown task 'nope'; known tasks: .*math/],
   ['eval --model twice', ['eval', '--model', model, '--model', tmp, '--data', problems], 2, /^rlvr: option --model given twice \('.*model' and '.*'\); keep one$/],
   ['select --score-pool --epochs 1', ['select', '--score-pool', '--model', model, '--data', problems, '--epochs', '1'], 2, /^rlvr: --epochs 1: a historical variance needs at least 2 epochs \(the default\)$/],
   ['select --history YAML', ['select', '--history', file('history.yaml', 'secret: [1, 0]\n')], 2, /^rlvr: .*history\.yaml: invalid JSON \(Unexpected token 's'\)$/],
   ['plan --device-memory 24', ['plan', '--model', model, '--device-memory', '24'], 2, /^rlvr: --device-memory: '24' has no unit: write 24GB or 24GiB$/],
   ['dashboard --port 99999', ['dashboard', run, '--port', '99999'], 2, /^rlvr: --port must be at most 65535 \(a TCP port\), got 99999$/],
-  ['models get, unknown model', ['models', 'get', 'smollm3'], 2, /^rlvr: unknown model 'smollm3'; known: smollm2-135m-instruct$/],
+  ['models get, unknown model', ['models', 'get', 'smollm3'], 2, /^rlvr: unknown model 'smollm3'; known: smollm2-135m-instruct, gemma3-270m$/],
 ];
 
 test(`${cases.length} bad inputs of eval, select, plan, dashboard, models: one line each`, async () => {

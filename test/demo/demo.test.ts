@@ -15,6 +15,7 @@ import { CorpusStream, FAMILIES, makeSplit, solution } from '../../src/tasks/ari
 import { encodeConversation } from '../../src/demo/pretrain.js';
 import { lastInteger } from '../../src/demo/held-out.js';
 import { verify } from '../../src/tasks/math/verifier/verifier.js';
+import { extractAnswer } from '../../src/tasks/math/verifier/extract.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 
@@ -119,6 +120,12 @@ describe('rlvr demo --quick', () => {
     assert.deepEqual(acc.series[0]!.x, [1, 2, 3]);
     const metrics = fs.readFileSync(path.join(out1, 'rlvr', 'metrics.jsonl'), 'utf8').trim().split('\n');
     assert.equal(metrics.length, 4); // step 0 validation + 3 steps
+    // The trainer has the arithmetic task: each logged rollout carries the answer it extracted (the
+    // verifier's reward mode, as the trainer logged before tasks), null only where there is none.
+    const rollouts = fs.readFileSync(path.join(out1, 'rlvr', 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; extracted: string | null });
+    assert.ok(rollouts.length > 0);
+    for (const r of rollouts) assert.equal(r.extracted, extractAnswer(r.text, { mode: 'reward' }), r.text);
+    assert.ok(rollouts.some((r) => r.extracted !== null), 'some rollout has a boxed answer');
     for (const dir of ['base-model', path.join('rlvr', 'final-model')]) {
       for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) {
         assert.ok(fs.existsSync(path.join(out1, dir, f)), `${dir}/${f}`);

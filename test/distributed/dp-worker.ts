@@ -5,7 +5,7 @@
 import { DataParallel } from '../../src/distributed/data-parallel.js';
 import { fromEnv } from '../../src/distributed/process-group.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
-import type { RewardFunction } from '../../src/rl/rewards.js';
+import type { RewardFunction } from '../../src/tasks/reward.js';
 
 const [model, data, out, grpoJson] = process.argv.slice(2) as [string, string, string, string];
 const parity: RewardFunction = (batch) => batch.map((r) => (r.completionIds.reduce((a, b) => a + b, 0) % 3 === 0 ? 1 : 0));

@@ -5,7 +5,7 @@
 import { DataParallel } from '../../src/distributed/data-parallel.js';
 import { fromEnv } from '../../src/distributed/process-group.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
-import type { RewardFunction } from '../../src/rl/rewards.js';
+import type { RewardFunction } from '../../src/tasks/reward.js';
 
 const [mode, model, data, out, grpoJson] = process.argv.slice(2) as [string, string, string, string, string];
 // Reward variance from the sampled tokens (a random model boxes no answers), so the policy gradient moves weights.

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { countdownExamples, countdownReward, formatReward } from '../../examples/countdown-reward.js';
 import { evaluateExpression } from '../../src/tasks/countdown/expression.js';
-import type { RewardInput } from '../../src/rl/rewards.js';
+import type { RewardInput } from '../../src/tasks/reward.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const ex = countdownExamples()[0]!; // numbers 3, 5, 2; target 16

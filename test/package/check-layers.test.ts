@@ -1,6 +1,6 @@
 // scripts/check-layers.mjs (part of `npm run lint`) finds import circles in src/: checked on small
-// graphs with known circles, on import lines of every form it must read, and on src/ itself, where
-// there may be no more circles than the four issue 22 names (a ratchet until the check becomes fatal).
+// graphs with known circles and climbs, on import lines of every form it must read, and on src/
+// itself, which has no circle and no import that climbs the layer order (both fatal in lint).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -13,6 +13,8 @@ interface Layers {
   cyclePath(g: Graph, group: string[]): string;
   fileGraph(): Graph;
   importsIn(text: string, file: string, known: Set<string>): Set<string>;
+  upwardImports(g: Graph, layers?: string[][]): { from: string; to: string; file: string; dep: string }[];
+  LAYERS: string[][];
 }
 const load = async () => (await import(pathToFileURL(path.join(repoRoot, 'scripts', 'check-layers.mjs')).href)) as Layers;
 const graph = (edges: Record<string, string[]>): Graph => new Map(Object.entries(edges).map(([k, v]) => [k, new Set(v)]));
@@ -48,13 +50,38 @@ test('import lines of every form are read (static, type-only, multi-line, re-exp
   assert.deepEqual([...deps].sort(), ['x/a.ts', 'x/b.ts', 'x/e.ts', 'y/c.ts', 'y/d.ts', 'z/index.ts']);
 });
 
-test('src/ has no more import circles than the four issue 22 names (lower MAX as they are fixed; 0 makes the check fatal)', async () => {
+test('src/ has no import circles (the check is fatal in npm run lint)', async () => {
   const { circles, cyclePath, fileGraph } = await load();
   const g = fileGraph();
   assert.ok(g.size > 100, `read ${g.size} files`);
-  // A count, not names: files moving during the redesign rename a circle without adding one.
-  // TODO(integrator, issue 22): set MAX to what `node scripts/check-layers.mjs` prints after the merge.
-  const MAX = 4;
+  const MAX = 0;
   const found = circles(g).map((c) => cyclePath(g, c));
   assert.ok(found.length <= MAX, `${found.length} import circles in src/ (at most ${MAX}): ${found.join('; ')}`);
+});
+
+test('upwardImports: an import into a higher layer is a climb, into the same or a lower one is not', async () => {
+  const { upwardImports } = await load();
+  const layers = [['top'], ['mid', 'peer'], ['low']];
+  const g = graph({
+    'top/a.ts': ['mid/b.ts', 'low/c.ts'],
+    'mid/b.ts': ['peer/d.ts', 'low/c.ts', 'mid/e.ts'],
+    'peer/d.ts': ['mid/b.ts'],
+    'low/c.ts': ['mid/b.ts', 'top/a.ts', 'free/x.ts'],
+    'mid/e.ts': ['top/a.ts'],
+  });
+  assert.deepEqual(
+    upwardImports(g, layers).map((u) => `${u.file} -> ${u.dep}`),
+    ['low/c.ts -> mid/b.ts', 'low/c.ts -> top/a.ts', 'mid/e.ts -> top/a.ts'],
+  );
+});
+
+test('src/ has no import that climbs the layer order of docs/ARCHITECTURE.md (LAYERS; fatal in npm run lint)', async () => {
+  const { fileGraph, upwardImports, LAYERS } = await load();
+  const g = fileGraph();
+  // Every top-level folder of src/ is in a layer: one left out would be unchecked.
+  const folders = new Set([...g.keys()].map((f) => (f.includes('/') ? f.slice(0, f.indexOf('/')) : f)));
+  const listed = new Set(LAYERS.flat());
+  assert.deepEqual([...folders].filter((f) => !listed.has(f)).sort(), []);
+  const up = upwardImports(g).map((u) => `${u.from} -> ${u.to}: ${u.file} imports ${u.dep}`);
+  assert.equal(up.length, 0, `imports climbing the layer order:\n${up.join('\n')}`);
 });

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { tensor, tidy } from '../../src/engine/index.js';
 import { Rng } from '../../src/data/rng.js';
-import { groupAdvantages } from '../../src/rl/advantages.js';
+import { groupAdvantages } from '../../src/algorithms/advantages.js';
 import type { LossAggregation } from '../../src/rl/config.js';
 import { aggregationWeights, grpoLoss, lowVarKL, tokenLogprobsAndEntropy } from '../../src/rl/losses.js';
 import { repoRoot } from '../helpers/paths.js';

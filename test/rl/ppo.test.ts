@@ -12,7 +12,8 @@ import { loadModel, saveModel } from '../../src/model/checkpoint.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { LOSS_PRESETS, PAPER_GRPO_CONFIG, needsReference, type GRPOConfig } from '../../src/rl/config.js';
 import { ValueModel } from '../../src/rl/critic.js';
-import type { RewardInput } from '../../src/rl/rewards.js';
+import { estimatorOf } from '../../src/algorithms/registry.js';
+import type { RewardInput } from '../../src/tasks/reward.js';
 import { GRPOTrainer, latestCheckpoint, type TrainerOptions } from '../../src/rl/trainer.js';
 import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 
@@ -40,7 +41,7 @@ function weights(ps: { parameters(): import('../../src/engine/index.js').Tensor[
 function setup(config: GRPOConfig, runDir: string, from = modelDir, reward: TrainerOptions['rewards'] = rewards) {
   const policy = loadModel(from);
   const reference = needsReference(config) ? loadModel(modelDir) : null;
-  const critic = config.advantageEstimator === 'gae' ? ValueModel.fromPolicy(modelDir, { seed: config.seed }) : null;
+  const critic = estimatorOf(config.advantageEstimator).needs.critic ? ValueModel.fromPolicy(modelDir, { seed: config.seed }) : null;
   const opts: TrainerOptions = {
     policy, reference, critic, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31],
     rewards: reward, config, runDir, log: () => {},

@@ -12,7 +12,7 @@ import { manualSeed } from '../../src/engine/index.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { grpoConfig, miniBatchOf, parseGRPOConfig, PAPER_GRPO_CONFIG, PRESETS, type GRPOConfig } from '../../src/rl/config.js';
 import { extraBatchIndices } from '../../src/rl/dynamic-sampling.js';
-import type { RewardInput } from '../../src/rl/rewards.js';
+import type { RewardInput } from '../../src/tasks/reward.js';
 import { GRPOTrainer, type TrainerOptions } from '../../src/rl/trainer.js';
 import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 

@@ -11,7 +11,8 @@ import type { ModelConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { VerifierPool } from '../../src/tasks/math/verifier/pool.js';
 import { PAPER_GRPO_CONFIG } from '../../src/rl/config.js';
-import { mathReward, scoreRewards, type RewardInput } from '../../src/rl/rewards.js';
+import { scoreRewards, type RewardInput } from '../../src/tasks/reward.js';
+import { mathReward } from '../../src/tasks/math/reward.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
 
 const ex = (gold: string, columns: Record<string, unknown> = {}): TrainExample => ({

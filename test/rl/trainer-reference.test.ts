@@ -27,7 +27,7 @@ import { loadModel, saveModel } from '../../src/model/checkpoint.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../../src/rl/config.js';
 import { responseLogprobs, type Sequence } from '../../src/rl/policy.js';
-import type { RewardFunction } from '../../src/rl/rewards.js';
+import type { RewardFunction } from '../../src/tasks/reward.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
 import { repoRoot } from '../helpers/paths.js';
 import { runPython } from '../helpers/python.js';

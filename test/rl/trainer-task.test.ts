@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { manualSeed } from '../../src/engine/index.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { grpoConfig } from '../../src/rl/config.js';
-import type { RewardInput } from '../../src/rl/rewards.js';
+import type { RewardInput } from '../../src/tasks/reward.js';
 import { GRPOTrainer, type TrainerTask } from '../../src/rl/trainer.js';
 import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 

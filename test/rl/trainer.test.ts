@@ -9,7 +9,7 @@ import { liveTensors, manualSeed, tidy } from '../../src/engine/index.js';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../../src/rl/config.js';
-import type { RewardFunction } from '../../src/rl/rewards.js';
+import type { RewardFunction } from '../../src/tasks/reward.js';
 import { DivergenceError, GRPOTrainer, latestCheckpoint, type TrainerOptions } from '../../src/rl/trainer.js';
 import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createArithmeticTask } from '../../src/tasks/arithmetic/task.js';
 import { CorpusStream } from '../../src/tasks/arithmetic/problems.js';
 import { verify } from '../../src/tasks/math/verifier/verifier.js';
-import type { RewardFunction } from '../../src/rl/rewards.js';
+import type { RewardFunction } from '../../src/tasks/reward.js';
 
 test('arithmetic task: prompt, reward and score agree with the reward-mode verifier on 200 corpus responses', async () => {
   const task = createArithmeticTask();

@@ -3,7 +3,7 @@
 // wrong target, a number used twice, a number left out or a number not given earns 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RewardInput, WeightedReward } from '../../src/rl/rewards.js';
+import type { RewardInput, WeightedReward } from '../../src/tasks/reward.js';
 import { countdownPrompt, countdownPuzzles, parseCountdownPrompt, type CountdownPuzzle } from '../../src/tasks/countdown/puzzles.js';
 import { countdownTask, createCountdownTask, judgeCountdown } from '../../src/tasks/countdown/task.js';
 import { evaluateExpression } from '../../src/tasks/countdown/expression.js';

@@ -9,7 +9,7 @@ import { evaluate, taskPromptBuilder } from '../../src/eval/evaluate.js';
 import { countdownTask } from '../../src/tasks/countdown/task.js';
 import { countdownPrompt } from '../../src/tasks/countdown/puzzles.js';
 import { MATH_EVAL_SYSTEM_PROMPT } from '../../src/tasks/math/prompts.js';
-import type { RewardFunction, RewardInput } from '../../src/rl/rewards.js';
+import type { RewardFunction, RewardInput } from '../../src/tasks/reward.js';
 import type { CausalLM } from '../../src/model/transformer.js';
 import type { Tokenizer } from '../../src/tokenizer/index.js';
 import type { Sample, SamplingOptions } from '../../src/rollout/types.js';

@@ -8,7 +8,7 @@ import { rolloutSamples } from '../../rollout/engine.js';
 import { overlongBufferOf } from '../config.js';
 import { extraBatchIndices, informativeGroups } from '../dynamic-sampling.js';
 import { shapeOverlongReward } from '../overlong.js';
-import { scoreRewards } from '../rewards.js';
+import { scoreRewards } from '../../tasks/reward.js';
 import { hashSeed } from '../seed.js';
 import type { Collected, KeptRollout, RankBatch, ScoredBatch, StageContext } from './types.js';
 

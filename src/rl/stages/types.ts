@@ -11,7 +11,7 @@ import type { Task } from '../../tasks/task.js';
 import type { GRPOConfig } from '../config.js';
 import type { ValueModel } from '../critic.js';
 import type { Sequence } from '../policy.js';
-import type { Rewards } from '../rewards.js';
+import type { Rewards } from '../../tasks/reward.js';
 import type { Progress } from './progress.js';
 
 export interface TextCodec {
@@ -33,7 +33,7 @@ export interface TrainerOptions {
   /** Renders an example's messages into the prompt text (the chat template). */
   renderPrompt: (ex: TrainExample) => string;
   stopTokenIds: number[];
-  /** One reward function or several weighted ones (src/rl/rewards.ts); e.g. mathReward(pool), the paper's. */
+  /** One reward function or several weighted ones (src/tasks/reward.ts); e.g. mathReward(pool), the paper's. */
   rewards: Rewards;
   config: GRPOConfig;
   /** Metrics, checkpoints and history go here. */

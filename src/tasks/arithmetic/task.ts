@@ -5,7 +5,8 @@
 // deadline: the number the demo reports.
 import type { Task, TaskRewardContext, TaskScore, TaskScoreContext } from '../task.js';
 import type { ChatMessage } from '../../tokenizer/chat.js';
-import { mathReward, type Rewards } from '../../rl/rewards.js';
+import type { Rewards } from '../reward.js';
+import { mathReward } from '../math/reward.js';
 import { VerifierPool } from '../math/verifier/pool.js';
 import { verifyWithDeadline } from '../math/verifier/deadline.js';
 import { extractAnswer } from '../math/verifier/extract.js';

@@ -6,7 +6,7 @@
 // The numbers and target come from the data row's columns (`numbers` or TinyZero's `nums`, and
 // `target`), else from the prompt text (puzzles.ts); the gold answer is the target.
 import type { Task, TaskRewardContext, TaskScore, TaskScoreContext } from '../task.js';
-import type { RewardFunction, RewardInput, Rewards } from '../../rl/rewards.js';
+import type { RewardFunction, RewardInput, Rewards } from '../reward.js';
 import { evaluateExpression, usesNumbers } from './expression.js';
 import { parseCountdownPrompt, type CountdownPuzzle } from './puzzles.js';
 

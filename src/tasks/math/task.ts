@@ -4,7 +4,8 @@
 // evaluation mode (any format); evaluation scores with the verifier's evaluation mode (or the
 // Qwen2.5-Math grader, ./graders.ts) on the Qwen2.5-Math prompt (./prompts.ts).
 import type { Task, TaskRewardContext, TaskScore, TaskScoreContext } from '../task.js';
-import { mathReward, type Rewards } from '../../rl/rewards.js';
+import type { Rewards } from '../reward.js';
+import { mathReward } from './reward.js';
 import { VerifierPool } from './verifier/pool.js';
 import { verifyWithDeadline } from './verifier/deadline.js';
 import { extractAnswer } from './verifier/extract.js';

@@ -3,10 +3,9 @@
 // A reward function scores a batch of rollouts (TRL's shape): each item carries the rendered
 // prompt, the completion text and ids, the training example with every column of its data row,
 // and the step. Several rewards combine as a weighted sum; each one's mean is logged per step
-// (metrics.jsonl `rewardsByName`). The math verifier is one such function (`mathReward`).
+// (metrics.jsonl `rewardsByName`). Every task's reward has this shape (the math verifier's is
+// `mathReward`, src/tasks/math/reward.ts); it sits below the trainer so tasks need not import it.
 import type { TrainExample } from '../data/examples.js';
-import type { VerifierPool } from '../tasks/math/verifier/pool.js';
-import type { VerifyOptions } from '../tasks/math/verifier/verifier.js';
 
 export interface RewardInput {
   /** The prompt text the policy saw (chat template applied). */
@@ -79,13 +78,4 @@ export async function scoreRewards(rewards: Rewards, batch: RewardInput[]): Prom
     meanByName[r.name] = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
   });
   return { total, meanByName };
-}
-
-/**
- * The paper's reward: 1 when the verifier finds the completion's answer (last \boxed{} in reward
- * mode) equal to `example.groundTruth`, else 0. Checks run in the pool's workers, each bounded by
- * the pool's deadline (a timeout scores 0). A truncated completion whose last box is unclosed scores 0.
- */
-export function mathReward(pool: VerifierPool, opts: VerifyOptions = { mode: 'reward' }): RewardFunction {
-  return (batch) => pool.rewards(batch.map((b) => ({ gold: b.example.groundTruth, response: b.completion, truncated: b.truncated })), opts);
 }
