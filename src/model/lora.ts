@@ -41,14 +41,21 @@ export interface LoraHost {
   lora: LoraAdapters | null;
 }
 
-/** Checks and completes LoRA settings: alpha defaults to 2·rank, dropout to 0, targets to every linear layer. */
+/**
+ * alpha when none is given: 32 at every rank, as "LoRA Without Regret" (Schulman et al., 2025)
+ * does: with the alpha/r scale, a fixed alpha keeps the best learning rate nearly independent of
+ * the rank. (PEFT's LoraConfig defaults to r 8, alpha 8; "alpha = 2r" is another common habit.)
+ */
+export const DEFAULT_LORA_ALPHA = 32;
+
+/** Checks and completes LoRA settings: alpha defaults to 32, dropout to 0, targets to every linear layer. */
 export function loraSettings(s: { rank: number; alpha?: number; dropout?: number; targetModules?: readonly string[] }): LoraSettings {
   if (!Number.isInteger(s.rank) || s.rank < 1) throw new Error(`lora rank must be a positive integer, got ${s.rank}`);
   const dropout = s.dropout ?? 0;
   if (!(dropout >= 0 && dropout < 1)) throw new Error(`lora dropout must be in [0, 1), got ${dropout}`);
   const targets = s.targetModules ?? LORA_TARGETS;
   for (const t of targets) if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new Error(`lora target module '${t}' is not one of ${LORA_TARGETS.join(', ')}`);
-  return { rank: s.rank, alpha: s.alpha ?? 2 * s.rank, dropout, targetModules: LORA_TARGETS.filter((t) => targets.includes(t)) };
+  return { rank: s.rank, alpha: s.alpha ?? DEFAULT_LORA_ALPHA, dropout, targetModules: LORA_TARGETS.filter((t) => targets.includes(t)) };
 }
 
 export class LoraAdapters {

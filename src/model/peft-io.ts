@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { fromBytes, noGrad, tidy, type Tensor } from '../engine/index.js';
 import { FROM_SAFETENSORS, TOKENIZER_FILES, tensorToWrite } from './checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from './safetensors.js';
-import { loraSettings, type LoraAdapters, type LoraSettings } from './lora.js';
+import { LoraAdapters, loraSettings, mergedWeight, type LoraHost, type LoraSettings } from './lora.js';
+import { loraModulePath, type LoraTarget } from './lora-targets.js';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
@@ -79,4 +80,50 @@ export function readAdapter(dir: string): AdapterFolder {
   }
   const base = cfg['base_model_name_or_path'];
   return { settings, baseModel: typeof base === 'string' && base.length > 0 ? base : null, weights };
+}
+
+/**
+ * The base model folder of an adapter: `base` when given (--base), else the config's
+ * base_model_name_or_path (absolute, or relative to the working directory or the adapter folder).
+ */
+export function adapterBase(dir: string, base?: string): string {
+  if (base !== undefined) return base;
+  const named = readAdapterConfigBase(dir);
+  if (named === null) throw new Error(`${dir}: adapter_config.json names no base_model_name_or_path; give the base model folder (--base DIR)`);
+  for (const cand of [named, path.join(dir, named)]) if (fs.existsSync(path.join(cand, 'config.json'))) return cand;
+  throw new Error(`${dir}: its base model '${named}' is not a model folder here; give it (--base DIR)`);
+}
+
+function readAdapterConfigBase(dir: string): string | null {
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as Record<string, unknown>;
+  const b = cfg['base_model_name_or_path'];
+  return typeof b === 'string' && b.length > 0 ? b : null;
+}
+
+/** Attaches the adapters of folder `dir` to `model` (its base). */
+export function attachAdapterFolder(model: LoraHost, dir: string): LoraAdapters {
+  const saved = readAdapter(dir);
+  try {
+    return LoraAdapters.attach(model, saved.settings, { weights: saved.weights });
+  } finally {
+    for (const t of saved.weights.values()) t.dispose();
+  }
+}
+
+/**
+ * Folds the model's adapters into its base weights (W += scale · B A, in float32, rounded once
+ * to W's dtype) and removes them: a plain model, as PEFT's merge_and_unload.
+ */
+export function mergeAdapters(model: LoraHost & { params: Map<string, Tensor> }): void {
+  const lora = model.lora;
+  if (!lora) return;
+  model.layers.forEach((layer, i) => {
+    for (const [t, pair] of Object.entries(layer.lora?.pairs ?? {})) {
+      const w = model.params.get(`${loraModulePath(i, t as LoraTarget)}.weight`)!;
+      const merged = mergedWeight(w, pair!, lora.scale);
+      noGrad(() => w.copy_(merged));
+      merged.dispose();
+    }
+  });
+  lora.dispose();
 }

@@ -69,7 +69,7 @@ const DistributedSchema = z.strictObject({
 /** LoRA adapters (src/model/lora.ts): present = train adapters on a frozen base instead of every weight. */
 const LoraSchema = z.strictObject({
   rank: z.number().int().positive().describe('Adapter rank r (--lora-rank). "LoRA Without Regret" (Schulman et al., 2025): RL matches full fine-tuning even at rank 1 when every linear layer is adapted. Required in a lora section.'),
-  alpha: z.number().positive().optional().describe('lora_alpha: the update is scaled by alpha / rank (--lora-alpha). Default 2·rank (scale 2; PEFT\'s LoraConfig default is a fixed 8 at r 8, TRL\'s LoRA Without Regret recipe uses 32 at any rank).'),
+  alpha: z.number().positive().optional().describe('lora_alpha: the update is scaled by alpha / rank (--lora-alpha). Default 32 at every rank, as LoRA Without Regret (Schulman et al., 2025), which keeps the best lr nearly rank-independent; PEFT\'s LoraConfig default is alpha 8 at r 8.'),
   dropout: z.number().min(0).lt(1).default(0).describe('Dropout on the adapter input during the update (--lora-dropout). Default 0 (PEFT\'s default; exact resume assumes 0).'),
   targetModules: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_TARGETS]).describe(`Linear layers that get adapters (--lora-targets q_proj:v_proj). Default all of them: ${LORA_TARGETS.join(', ')} (LoRA Without Regret: MLP layers matter most).`),
 });
@@ -145,7 +145,7 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   'dist-timeout': { path: ['distributed', 'timeoutSeconds'], help: 'seconds a rank waits for a live peer in a collective (default 1800; a dead peer fails the others at once)' },
   log: { path: ['loggers'], help: 'extra logs: tensorboard (event files in <out>/tensorboard/: metrics as scalars, sampled rollouts as text)' },
   'lora-rank': { path: ['lora', 'rank'], help: 'train LoRA adapters of this rank on a frozen base (default: off, full fine-tuning); use ~10x the full fine-tuning lr' },
-  'lora-alpha': { path: ['lora', 'alpha'], help: 'LoRA alpha; updates scaled by alpha/rank (default 2·rank)' },
+  'lora-alpha': { path: ['lora', 'alpha'], help: 'LoRA alpha; updates scaled by alpha/rank (default 32, as LoRA Without Regret)' },
   'lora-dropout': { path: ['lora', 'dropout'], help: 'dropout on the adapter input in the update (default 0)' },
   'lora-targets': { path: ['lora', 'targetModules'], help: `':'-separated layers to adapt (default all: ${LORA_TARGETS.join(':')})` },
   overlong: { path: ['grpo', 'overlong'], help: `reward of responses cut at the length limit: ${OVERLONG_MODES.join(', ')} (default off; soft = DAPO's penalty)` },
