@@ -24,3 +24,20 @@ export function targetShape(cfg: Pick<ModelConfig, 'hiddenSize' | 'intermediateS
     case 'down_proj': return [h, m];
   }
 }
+
+/** Sizes of the adapter tensors in checkpoint order (per layer, per target: A = r·in, then B = out·r). */
+export function loraTensorSizes(cfg: Pick<ModelConfig, 'numLayers' | 'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numKvHeads' | 'headDim'>, rank: number, targets: readonly LoraTarget[] = LORA_TARGETS): number[] {
+  const sizes: number[] = [];
+  for (let i = 0; i < cfg.numLayers; i++) {
+    for (const t of LORA_TARGETS.filter((u) => targets.includes(u))) {
+      const [out, inp] = targetShape(cfg, t);
+      sizes.push(rank * inp, out * rank);
+    }
+  }
+  return sizes;
+}
+
+/** Adapter parameters of a model: every layer, every target, r · (in + out) each. */
+export function loraParameterCount(cfg: Parameters<typeof loraTensorSizes>[0], rank: number, targets: readonly LoraTarget[] = LORA_TARGETS): number {
+  return loraTensorSizes(cfg, rank, targets).reduce((a, b) => a + b, 0);
+}
