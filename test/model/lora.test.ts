@@ -6,7 +6,11 @@
 //   2. test/py/lora_ref.py loads the last checkpoint with transformers + PeftModel.from_pretrained:
 //      greedy tokens identical, logits with adapters on and off (the KL reference) <= 1e-5, and
 //      the adapters' gradients of a weighted log-likelihood <= 1e-6.
-//   3. Exact resume: step 3 run again from checkpoint 2 (adapters + AdamW state) gives the same
+//   3. One whole trainer step (2 mini-batches x 2 PPO epochs, KL to the base with the adapters
+//      off, entropy bonus, clip-higher, gradient clipping, AdamW with weight decay) replayed by
+//      test/py/trainer_step_ref.py on transformers + PEFT from the same initial adapter: every
+//      update's adapter gradient <= 1e-6, torch AdamW fed our gradients ends at our adapters <= 1e-6.
+//   4. Exact resume: step 3 run again from checkpoint 2 (adapters + AdamW state) gives the same
 //      adapters bit for bit.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -16,7 +20,7 @@ import { describe, test } from 'node:test';
 import { manualSeed, noGrad, tensor, tidy } from '../../src/engine/index.js';
 import { loadModel, saveModel } from '../../src/model/checkpoint.js';
 import { LoraAdapters, loraSettings } from '../../src/model/lora.js';
-import { ADAPTER_CONFIG_FILE, readAdapter } from '../../src/model/peft-io.js';
+import { ADAPTER_CONFIG_FILE, readAdapter, saveAdapter } from '../../src/model/peft-io.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { checkpointName } from '../../src/rl/checkpoints.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../../src/rl/config.js';
@@ -153,6 +157,68 @@ describe('LoRA: trained adapters against PEFT', () => {
     t.diagnostic(`adapter gradients: max |ours - PEFT| ${worst.toExponential(2)} (largest element ${scale.toExponential(2)})`);
     assert.ok(scale > 1e-3, 'the reference gradient is not ~0');
     assert.ok(worst <= 1e-6, `adapter gradient differs from PEFT by ${worst}`);
+  });
+
+  test('one trainer step equals the PyTorch + PEFT replay: every update\'s adapter gradient <= 1e-6, AdamW replay <= 1e-6', async (t) => {
+    const cfg1: GRPOConfig = { ...config, steps: 1, saveEvery: 0 };
+    const policy = loadModel(baseDir);
+    const lora = LoraAdapters.attach(policy, settings, { seed: 9 });
+    // The initial adapter as PEFT will load it (A random, B zeros: the first update moves B only).
+    const initDir = path.join(tmp, 'adapter-0');
+    saveAdapter(lora, initDir, { baseModel: baseDir });
+    const captured: { prompt: number[]; response: number[]; reward: number; group: number }[] = [];
+    let trainer: GRPOTrainer;
+    const reward: RewardFunction = async (items) => items.map((it) => {
+      const r = it.completionIds.filter((i) => i < 16).length / Math.max(1, it.completionIds.length);
+      captured.push({ prompt: [...trainer.promptIdsFor(it.example)!], response: [...it.completionIds], reward: r, group: trainer.batchFor(0).examples.indexOf(it.example) });
+      return r;
+    });
+    trainer = new GRPOTrainer({ policy, reference: null, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31], rewards: reward, config: cfg1, runDir: path.join(tmp, 'replay-run'), log: () => {} });
+    const grads: Map<string, number[]>[] = [];
+    const opt = trainer.optimizer;
+    const step = opt.step.bind(opt);
+    opt.step = () => {
+      grads.push(new Map([...lora.params].map(([n, p]) => [n, tidy(() => p.grad!.toNumbers())])));
+      step();
+    };
+    await trainer.train();
+    trainer.disposeOptimizers();
+    const final = values(lora.params);
+    policy.dispose();
+    const c = cfg1;
+    const spec = {
+      policy_dir: baseDir, ref_dir: null, adapter_dir: initDir,
+      seqs: captured.map((x) => ({ prompt: x.prompt, response: x.response })), rewards: captured.map((x) => x.reward), groups: captured.map((x) => x.group),
+      replay: grads.map((g) => Object.fromEntries(g)),
+      coef: {
+        temperature: c.temperature, clip_low: c.clipRatio, clip_high: c.clipRatioHigh ?? c.clipRatio, kl_coef: c.klCoef, ent_coef: c.entropyCoef,
+        pg: c.policyGradient, aggregation: c.lossAggregation, max_len: c.maxResponseLength, norm_std: c.normalizeAdvantageByStd, ppo_epochs: c.ppoEpochs,
+        mini_groups: c.miniBatchSize, lr: c.lr, betas: c.betas, eps: c.eps, weight_decay: c.weightDecay, grad_clip: c.gradClip,
+        overlong_filter: c.overlongFilter, stop_ids: [31], fork_ranks: c.forkRanks, fork_max_tokens: c.forkMaxTokensPerRank, group_size: c.groupSize,
+      },
+    };
+    const file = path.join(tmp, 'replay-spec.json');
+    fs.writeFileSync(file, JSON.stringify(spec));
+    const ref = JSON.parse(runPython(path.join(repoRoot, 'test/py/trainer_step_ref.py'), [file])) as {
+      updates: { grad: Record<string, number[]>; clipfrac: number }[]; final: Record<string, number[]>; replayed: Record<string, number[]>;
+    };
+    assert.equal(grads.length, ref.updates.length, 'optimizer steps');
+    assert.equal(grads.length, 4);
+    for (let u = 0; u < grads.length; u++) {
+      assert.deepEqual([...grads[u]!.keys()].sort(), Object.keys(ref.updates[u]!.grad).sort(), 'adapter names');
+      let worst = 0, scale = 0;
+      for (const [n, g] of grads[u]!) {
+        worst = Math.max(worst, maxDiff(g, ref.updates[u]!.grad[n]!));
+        scale = Math.max(scale, ...ref.updates[u]!.grad[n]!.map(Math.abs));
+      }
+      t.diagnostic(`update ${u + 1}: max |grad - PEFT reference| ${worst.toExponential(2)} (largest ${scale.toExponential(2)}, clipfrac ${ref.updates[u]!.clipfrac.toFixed(3)})`);
+      assert.ok(scale > 1e-3, `update ${u + 1}: the reference gradient is not ~0`);
+      assert.ok(worst <= 1e-6, `update ${u + 1}: adapter gradient differs by ${worst}`);
+    }
+    let worstReplay = 0;
+    for (const [n, w] of final) worstReplay = Math.max(worstReplay, maxDiff(w, ref.replayed[n]!));
+    t.diagnostic(`torch AdamW on our gradients vs our adapters: ${worstReplay.toExponential(2)}`);
+    assert.ok(worstReplay <= 1e-6, `AdamW replay differs by ${worstReplay}`);
   });
 
   test('exact resume: step 3 from checkpoint 2 (adapters + AdamW state) gives the same adapters bit for bit', async () => {
