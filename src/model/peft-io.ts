@@ -20,7 +20,8 @@ export function isAdapterFolder(dir: string): boolean {
 }
 
 /** Writes adapter_config.json and adapter_model.safetensors into `dir` (float32 unless `dtype`). */
-export function saveAdapter(lora: LoraAdapters, dir: string, opts: { baseModel: string }): void {
+/** `baseModel` null: the base is unknown here (PEFT writes null too); loaders then need it given (--base). */
+export function saveAdapter(lora: LoraAdapters, dir: string, opts: { baseModel: string | null }): void {
   const s = lora.settings;
   fs.mkdirSync(dir, { recursive: true });
   const config = {
@@ -35,7 +36,7 @@ export function saveAdapter(lora: LoraAdapters, dir: string, opts: { baseModel: 
 }
 
 /** A checkpoint of a LoRA run: the adapter folder plus the base's tokenizer files (so `rlvr generate` and PEFT find them). */
-export function saveAdapterCheckpoint(lora: LoraAdapters, dir: string, opts: { baseModel: string; tokenizerFrom?: string }): void {
+export function saveAdapterCheckpoint(lora: LoraAdapters, dir: string, opts: { baseModel: string | null; tokenizerFrom?: string }): void {
   saveAdapter(lora, dir, { baseModel: opts.baseModel });
   if (!opts.tokenizerFrom) return;
   for (const f of TOKENIZER_FILES) {

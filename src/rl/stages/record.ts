@@ -180,7 +180,7 @@ export function saveCheckpoint(x: CheckpointParts): string {
   if (!x.dp.isMain) { sharded?.save(`${path.join(root, checkpointName(x.step))}.tmp`); return path.join(root, checkpointName(x.step)); }
   const dir = writeCheckpoint(root, x.step, { final: x.step === x.config.steps, keepLast: x.config.keepLast }, (tmp) => {
     // LoRA: the checkpoint is a PEFT adapter folder (the base is the run's model, unchanged).
-    if (x.policy.lora) saveAdapterCheckpoint(x.policy.lora, tmp, { baseModel: path.resolve(x.tokenizerFrom ?? ''), tokenizerFrom: x.tokenizerFrom });
+    if (x.policy.lora) saveAdapterCheckpoint(x.policy.lora, tmp, { baseModel: x.tokenizerFrom ? path.resolve(x.tokenizerFrom) : null, tokenizerFrom: x.tokenizerFrom });
     else saveModel(x.policy, tmp, { dtype: x.policy.dtype, tokenizerFrom: x.tokenizerFrom });
     if (sharded) sharded.save(tmp);
     else saveOptimizer(x.optimizer as AdamW, path.join(tmp, 'optimizer.safetensors'));
