@@ -13,9 +13,9 @@ if [ -z "${LIBTORCH:-}" ] && ! python3 -c 'import torch' 2>/dev/null; then
   pip_install torch==2.13.0
 fi
 if [ "${1:-}" = "--test" ]; then
-  if ! python3 -c 'import transformers, tokenizers, safetensors, math_verify, pyarrow, numpy, gguf, accelerate, sympy, pylatexenc, tensorboard, scipy, statsmodels' 2>/dev/null; then
+  if ! python3 -c 'import transformers, tokenizers, safetensors, math_verify, pyarrow, numpy, gguf, accelerate, sympy, pylatexenc, tensorboard, scipy, statsmodels, peft' 2>/dev/null; then
     echo "setup: installing the Python reference oracles for the tests" >&2
-    pip_install transformers==5.24.0 tokenizers==0.23.3 safetensors==0.8.0 math-verify==0.9.0 pyarrow==26.0.1 numpy gguf==0.19.0 accelerate==1.15.0 sympy==1.14.0 pylatexenc==2.10 tensorboard==2.21.0 scipy==1.17.1 statsmodels==0.15.0
+    pip_install transformers==5.24.0 tokenizers==0.23.3 safetensors==0.8.0 math-verify==0.9.0 pyarrow==26.0.1 numpy gguf==0.19.0 accelerate==1.15.0 sympy==1.14.0 pylatexenc==2.10 tensorboard==2.21.0 scipy==1.17.1 statsmodels==0.15.0 peft==0.21.2
   fi
   # The dashboard's browser test checks that CJK text renders as glyphs: Debian's Noto CJK fonts.
   # grep reads all of fc-list's output: with -q it would stop early and pipefail would see SIGPIPE.

@@ -17,6 +17,9 @@ export { CausalLM } from './model/transformer.js';
 export type { ModelConfig, Architecture } from './model/config.js';
 export { FAMILIES, findFamily, blockSpec, type Family, type BlockSpec, type LayerSpec } from './model/families/index.js';
 export { loadModel, saveModel, readConfig } from './model/checkpoint.js';
+// LoRA: LoraAdapters.attach(model, loraSettings({ rank })) before building a trainer; checkpoints are PEFT adapter folders.
+export { LoraAdapters, loraSettings, withoutAdapters, DEFAULT_LORA_ALPHA, LORA_TARGETS, type LoraSettings, type LoraTarget } from './model/lora.js';
+export { saveAdapter, readAdapter, attachAdapterFolder, mergeAdapters, isAdapterFolder, adapterBase } from './model/peft-io.js';
 export { Tokenizer, loadTokenizerConfig, renderChat, QWEN2_5_CHAT_TEMPLATE, type TokenizerConfig, type ChatMessage } from './tokenizer/index.js';
 export { GEMMA3_CHAT_TEMPLATE } from './tokenizer/index.js';
 export { generate } from './rollout/reference-sampler.js';

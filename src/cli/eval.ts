@@ -22,7 +22,8 @@ const USAGE =
   '       rlvr eval --rescore DIR [--grader ours|qwen] [--out DIR] [--json]   (score saved responses again, no model)';
 
 const SPEC = {
-  model: { type: 'string', help: 'Hugging Face model folder (config.json, *.safetensors, tokenizer.json)' },
+  model: { type: 'string', help: 'Hugging Face model folder (config.json, *.safetensors, tokenizer.json), or a LoRA adapter folder (a LoRA run\'s checkpoint)' },
+  base: { type: 'string', help: 'with --model a LoRA adapter folder: its base model folder (default: the adapter config\'s base_model_name_or_path)' },
   task: { type: 'string', help: `the task whose prompt and scoring are used: ${TASK_NAMES.join(', ')} (default math; the benchmarks, --prompt and --grader are math's, another task evaluates --data)` },
   bench: { type: 'string', help: `comma-separated benchmarks (default: ${PAPER_BENCHMARKS.join(',')}, or none with --data); known: ${BENCHMARKS.join(', ')}` },
   data: { type: 'string', help: 'an own problem set (.jsonl/.json/.parquet: {problem, answer} or verl rows), evaluated greedily' },
@@ -120,7 +121,7 @@ export async function run(argv: string[]): Promise<number> {
   const { ModelBundle } = await import('../run/model-bundle.js');
   let bundle: import('../run/model-bundle.js').ModelBundle;
   try {
-    bundle = ModelBundle.load(modelDir, { device, dtype });
+    bundle = ModelBundle.load(modelDir, { device, dtype, ...(typeof options['base'] === 'string' ? { base: options['base'] } : {}) });
   } catch (err) {
     throw new CliError((err as Error).message);
   }

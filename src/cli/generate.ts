@@ -12,7 +12,8 @@ const USAGE =
   '[--top-k K] [--n N] --max-tokens N [--seed S] [--threads T] [--device D] [--json]';
 
 const SPEC = {
-  model: { type: 'string', help: 'Hugging Face model folder (config.json, *.safetensors, tokenizer.json)' },
+  model: { type: 'string', help: 'Hugging Face model folder (config.json, *.safetensors, tokenizer.json), or a LoRA adapter folder (a LoRA run\'s checkpoint)' },
+  base: { type: 'string', help: 'with --model a LoRA adapter folder: its base model folder (default: the adapter config\'s base_model_name_or_path)' },
   prompt: { type: 'string', help: 'the prompt text' },
   'prompt-file': { type: 'string', help: 'one prompt per line, or jsonl with a "prompt" field' },
   chat: { type: 'boolean', help: "render each prompt as a user message with the model's chat template" },
@@ -98,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
   const device = typeof options['device'] === 'string' ? options['device'] : cuda.defaultDevice();
   let bundle: import('../run/model-bundle.js').ModelBundle;
   try {
-    bundle = ModelBundle.load(modelDir, { device, dtype });
+    bundle = ModelBundle.load(modelDir, { device, dtype, ...(typeof options['base'] === 'string' ? { base: options['base'] } : {}) });
   } catch (err) {
     throw new CliError((err as Error).message);
   }

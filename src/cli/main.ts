@@ -16,6 +16,7 @@ const commands: Record<string, { file: string; summary: string }> = {
   plan: { file: './plan.js', summary: 'memory plan of a run: rlvr plan --model DIR [--config RUN.json] [--device-memory 80GB]' },
   eval: { file: './eval.js', summary: 'evaluate a model on the math benchmarks' },
   compare: { file: './compare.js', summary: 'two evaluations of the same problems: differences with intervals, McNemar, flips: rlvr compare A B' },
+  merge: { file: './merge.js', summary: 'fold a LoRA checkpoint into its base as a plain HF folder: rlvr merge CKPT --out DIR' },
   generate: { file: './generate.js', summary: 'sample from a causal LM' },
   data: { file: './data.js', summary: "the paper's training data and the benchmarks, digests checked: rlvr data get [--out DIR] [--from MIRROR]" },
   models: { file: './models.js', summary: 'fetch real pretrained models (rlvr models get smollm2-135m-instruct)' },

@@ -25,6 +25,7 @@ const OPTIONS = {
   'mean-response': { type: 'string', help: 'typical mean response length (default maxResponseLength / 4)' },
   nproc: { type: 'string', help: 'GPUs (data-parallel ranks) per node, as for rlvr train --nproc (default 1)' },
   nnodes: { type: 'string', help: 'nodes, as for rlvr train --nnodes (default 1); world size = nproc × nnodes' },
+  'lora-rank': { type: 'string', help: 'plan LoRA adapters of this rank (as rlvr train --lora-rank; targets from the run file, default every linear layer)' },
   json: { type: 'boolean', help: 'print the plan as JSON' },
 } as const;
 
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof options.preset === 'string') b.set(['preset'], options.preset, '--preset');
   if (typeof options.device === 'string') b.set(['device'], options.device, '--device');
   if (typeof options.set === 'string') b.applySets(options.set);
+  if (typeof options['lora-rank'] === 'string') b.set(['lora', 'rank'], options['lora-rank'], '--lora-rank');
   const { run: rc, grpo: config } = b.buildWithGRPO({ partial: true });
   const modelDir = rc.model;
   if (!modelDir) throw new CliError(`--model is required\n${USAGE}`);
@@ -68,9 +70,10 @@ export async function run(argv: string[]): Promise<number> {
     meanResponseTokens: options['mean-response'] !== undefined ? intOption(options['mean-response'], 'mean-response', 0) : undefined,
   };
   const computeDtype = resolveComputeDtype(config.computeDtype, device);
-  const plan = planRun(model, config, device, deviceBytes, computeDtype, { ...extra, worldSize });
+  const lora = rc.lora ? { rank: rc.lora.rank, targetModules: rc.lora.targetModules } : undefined;
+  const plan = planRun(model, config, device, deviceBytes, computeDtype, { ...extra, worldSize, lora });
   // Not fitting: the smallest data-parallel ZeRO-1 run of this device size that would.
-  const hint = plan.fits ? null : [2, 4, 8, 16, 32, 64].find((n) => n > worldSize && planRun(model, { ...config, zeroStage: 1 }, device, deviceBytes, computeDtype, { ...extra, worldSize: n }).fits) ?? null;
+  const hint = plan.fits ? null : [2, 4, 8, 16, 32, 64].find((n) => n > worldSize && planRun(model, { ...config, zeroStage: 1 }, device, deviceBytes, computeDtype, { ...extra, worldSize: n, lora }).fits) ?? null;
   // What every rank keeps whole however many there are (no parameter sharding here): the floor.
   const replicated = plan.weights + plan.gradients + plan.castCopy + plan.reference + plan.critic + plan.margin;
   const hintLine = plan.fits ? null : hint !== null ? `it fits on ${hint} such GPUs: --nproc ${hint} --set zeroStage=1`

@@ -17,8 +17,14 @@
 // largest shard of src/distributed/partition.ts (whole tensors, so not exactly P / N). Collectives pack
 // tensors into flat buckets (src/distributed/process-group.ts): one bucket is counted in the update phase
 // of a run over more than one rank (the gradient all-reduce, then ZeRO-1's parameter broadcast).
+//
+// LoRA (src/model/lora.ts): the base is frozen, so gradients and AdamW state exist for the
+// adapters only (L parameters); the weights are the base plus the adapters; there is no reference
+// copy (the reference is the base with the adapters off). Activations are counted as for full
+// fine-tuning (the adapters' rank-r intermediates are negligible next to them).
 import type { ModelConfig } from '../model/config.js';
 import { parameterShapes } from '../model/transformer.js';
+import { loraParameterCount, loraTensorSizes, type LoraTarget } from '../model/lora-targets.js';
 import { shardSizes } from '../distributed/partition.js';
 import { estimatorOf } from '../algorithms/registry.js';
 import { deviceCaps } from '../engine/device.js';
@@ -56,10 +62,16 @@ export interface PlanInputs {
   worldSize?: number;
   /** 1 = ZeRO-1: AdamW state sharded over the ranks. Default 0 (every rank holds all of it). */
   zeroStage?: number;
+  /** LoRA adapters: only they train (gradients, AdamW state), and the reference is the base. Default none. */
+  lora?: { rank: number; targetModules: readonly LoraTarget[] };
 }
 
 export interface MemoryPlan {
   parameters: number;
+  /** Parameters that train (gradients, AdamW state): the adapters under LoRA, else all. */
+  trainableParameters: number;
+  /** The LoRA rank, or null (full fine-tuning). */
+  loraRank: number | null;
   deviceBytes: number;
   computeDtype: string;
   /** Resident during the whole run. */
@@ -123,14 +135,19 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   const zeroStage = x.zeroStage ?? 0;
   if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`worldSize must be a positive integer, got ${worldSize}`);
   if (zeroStage !== 0 && zeroStage !== 1) throw new Error(`zeroStage must be 0 or 1, got ${zeroStage}`);
-  const numels = [...parameterShapes(cfg).values()].map((s) => s.reduce((a, b) => a * b, 1));
-  const optimizerParameters = zeroStage === 1 ? Math.max(...shardSizes(numels, worldSize)) : P;
-  const weights = 4 * P;
-  const gradients = 4 * P;
+  // LoRA: L adapter parameters train; the P base parameters are frozen.
+  const L = x.lora ? loraParameterCount(cfg, x.lora.rank, x.lora.targetModules) : 0;
+  const T = x.lora ? L : P;
+  const numels = x.lora
+    ? loraTensorSizes(cfg, x.lora.rank, x.lora.targetModules)
+    : [...parameterShapes(cfg).values()].map((s) => s.reduce((a, b) => a * b, 1));
+  const optimizerParameters = zeroStage === 1 ? Math.max(...shardSizes(numels, worldSize)) : T;
+  const weights = 4 * (P + L);
+  const gradients = 4 * T;
   const optimizer = 8 * optimizerParameters;
   const commBucket = worldSize > 1 ? COMM_BUCKET_BYTES : 0;
-  const castCopy = c < 4 ? c * P : 0;
-  const reference = x.klCoef > 0 || (x.klRewardCoef ?? 0) > 0 ? c * P : 0;
+  const castCopy = c < 4 ? c * (P + L) : 0;
+  const reference = !x.lora && (x.klCoef > 0 || (x.klRewardCoef ?? 0) > 0) ? c * P : 0;
   const critic = x.critic ? 12 * P : 0;
   const margin = Math.max(2 * GB, 0.05 * x.deviceBytes);
 
@@ -190,7 +207,7 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   }
   if (rolloutPeak > x.deviceBytes) problems.push(`rollout needs ${fmt(rolloutPeak)} of ${fmt(x.deviceBytes)}`);
   return {
-    parameters: P, deviceBytes: x.deviceBytes, computeDtype: x.computeDtype,
+    parameters: P, trainableParameters: T, loraRank: x.lora?.rank ?? null, deviceBytes: x.deviceBytes, computeDtype: x.computeDtype,
     weights, gradients, optimizer, castCopy, reference, critic, margin,
     worldSize, zeroStage, optimizerParameters, commBucket,
     kv: { bytesPerToken: perToken, rows, promptTokens, meanResponseTokens: meanResponse, typicalPeak, worstPeak, budget, worstCaseWaves, samplingWorkspace },
@@ -225,14 +242,15 @@ export function formatPlan(p: MemoryPlan): string {
   const row = (label: string, v: string, note = '') => `  ${label.padEnd(34)} ${v.padStart(10)}${note ? '  ' + note : ''}`;
   const lines = [
     `model: ${(p.parameters / 1e9).toFixed(3)}B parameters; compute ${p.computeDtype}, float32 master weights; device ${fmt(p.deviceBytes)}` +
-      (p.worldSize > 1 ? `; per GPU of ${p.worldSize} (data parallel${p.zeroStage === 1 ? ', ZeRO-1' : ''})` : ''),
-    row('weights (float32 master)', fmt(p.weights)),
-    row('gradients (float32)', fmt(p.gradients), 'update phase only'),
+      (p.worldSize > 1 ? `; per GPU of ${p.worldSize} (data parallel${p.zeroStage === 1 ? ', ZeRO-1' : ''})` : '') +
+      (p.loraRank !== null ? `; LoRA rank ${p.loraRank}: ${(p.trainableParameters / 1e6).toFixed(2)}M trainable (adapters only)` : ''),
+    row('weights (float32 master)', fmt(p.weights), p.loraRank !== null ? 'frozen base + adapters' : ''),
+    row('gradients (float32)', fmt(p.gradients), p.loraRank !== null ? 'adapters only; update phase only' : 'update phase only'),
     row('AdamW state (float32 m, v)', fmt(p.optimizer),
       p.zeroStage === 1 && p.worldSize > 1 ? `ZeRO-1: this rank's ${(p.optimizerParameters / 1e9).toFixed(3)}B of ${(p.parameters / 1e9).toFixed(3)}B parameters` : ''),
     ...(p.commBucket ? [row('collective bucket', fmt(p.commBucket), 'gradient all-reduce / ZeRO-1 broadcast')] : []),
     row('bf16 cast of the weights', fmt(p.castCopy), p.castCopy ? 'autocast cache (rollouts; each update)' : 'none in float32'),
-    row('reference model', fmt(p.reference), p.reference ? `frozen, ${p.computeDtype}` : 'none (klCoef 0)'),
+    row('reference model', fmt(p.reference), p.reference ? `frozen, ${p.computeDtype}` : p.loraRank !== null ? 'none (LoRA: the base with adapters off)' : 'none (klCoef 0)'),
     row('critic (PPO)', fmt(p.critic), p.critic ? 'float32 weights + AdamW state' : 'none'),
     row('KV cache, typical step', fmt(p.kv.typicalPeak), `${p.kv.rows} rows × ~${p.kv.meanResponseTokens} tokens + ${p.kv.promptTokens}-token prompts shared, ${p.kv.bytesPerToken} B/token`),
     row('KV cache, worst case', fmt(p.kv.worstPeak), `every row at the response limit`),
@@ -269,7 +287,7 @@ export interface PlanSettings {
 
 /** The plan of a run with these settings on a device of deviceBytes (what rlvr plan and rlvr train both use). */
 export function planRun(model: ModelConfig, settings: PlanSettings, device: string, deviceBytes: number,
-  computeDtype: PlanInputs['computeDtype'], extra: Pick<PlanInputs, 'promptTokens' | 'meanResponseTokens' | 'worldSize'> = {}): MemoryPlan {
+  computeDtype: PlanInputs['computeDtype'], extra: Pick<PlanInputs, 'promptTokens' | 'meanResponseTokens' | 'worldSize' | 'lora'> = {}): MemoryPlan {
   const auto = <T>(v: T | 'auto'): T | undefined => (v === 'auto' ? undefined : v);
   return planMemory({
     model, deviceBytes, computeDtype,

@@ -12,6 +12,7 @@
 import { F, tensor, tidy, type Tensor } from '../engine/index.js';
 import type { ModelConfig } from './config-types.js';
 import type { BlockSpec } from './families/types.js';
+import { loraLinear, type LayerLora } from './lora.js';
 import { applyRotary } from './rope.js';
 
 export interface LayerWeights {
@@ -29,6 +30,8 @@ export interface LayerWeights {
   /** Norm of the MLP output before the residual add (Gemma `post_feedforward_layernorm`). */
   postMlpNorm: Tensor | null;
   gate: Tensor; up: Tensor; down: Tensor;
+  /** LoRA adapters of this layer (lora.ts), applied on the fly by every forward; null/absent: none. */
+  lora?: LayerLora | null;
 }
 
 /** The HF parameter names of a model with this config, with their shapes, in checkpoint order. */
@@ -138,23 +141,23 @@ export function decoderLayer(c: LayerInputs, x: Tensor, attend: Attend): Tensor 
   return tidy(() => {
     const attnOut = tidy(() => {
       const hIn = norm(spec, x, w.inputNorm, eps);
-      let q = cast(F.linear(hIn, w.q, w.qBias)).view(b, l, cfg.numHeads, cfg.headDim); // [B, L, H, D]
-      let k = cast(F.linear(hIn, w.k, w.kBias)).view(b, l, cfg.numKvHeads, cfg.headDim); // [B, L, kvH, D]
-      const v = cast(F.linear(hIn, w.v, w.vBias)).view(b, l, cfg.numKvHeads, cfg.headDim);
+      let q = cast(loraLinear(hIn, w.q, w.qBias, w.lora, 'q_proj')).view(b, l, cfg.numHeads, cfg.headDim); // [B, L, H, D]
+      let k = cast(loraLinear(hIn, w.k, w.kBias, w.lora, 'k_proj')).view(b, l, cfg.numKvHeads, cfg.headDim); // [B, L, kvH, D]
+      const v = cast(loraLinear(hIn, w.v, w.vBias, w.lora, 'v_proj')).view(b, l, cfg.numKvHeads, cfg.headDim);
       // (cast again: a float32 norm weight promotes a half-precision q/k under autocast)
       if (w.qNorm) q = cast(norm(spec, q, w.qNorm, eps));
       if (w.kNorm) k = cast(norm(spec, k, w.kNorm, eps));
       q = applyRotary(q, c.cos, c.sin);
       k = applyRotary(k, c.cos, c.sin);
-      const o = F.linear(attend(q, k, v), w.o);
+      const o = loraLinear(attend(q, k, v), w.o, null, w.lora, 'o_proj');
       return w.postAttnNorm ? norm(spec, o, w.postAttnNorm, eps) : o;
     });
     const x1 = x.add(attnOut);
     const mlpOut = tidy(() => {
       const h2 = norm(spec, x1, w.preMlpNorm, eps);
-      const g = F.linear(h2, w.gate);
+      const g = loraLinear(h2, w.gate, null, w.lora, 'gate_proj');
       const act = spec.activation === 'silu' ? F.silu(g) : F.gelu(g, 'tanh');
-      const out = F.linear(act.mul(F.linear(h2, w.up)), w.down);
+      const out = loraLinear(act.mul(loraLinear(h2, w.up, null, w.lora, 'up_proj')), w.down, null, w.lora, 'down_proj');
       return w.postMlpNorm ? norm(spec, out, w.postMlpNorm, eps) : out;
     });
     return x1.add(mlpOut);

@@ -9,7 +9,7 @@ import { configToJson, parseModelConfig, type ModelConfig } from './config.js';
 import { SafetensorsReader, writeSafetensorsSharded, type SafetensorsDtype, type TensorToWrite } from './safetensors.js';
 import { CausalLM, parameterShapes } from './transformer.js';
 
-const FROM_SAFETENSORS: Record<SafetensorsDtype, DType | null> = {
+export const FROM_SAFETENSORS: Record<SafetensorsDtype, DType | null> = {
   F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8', U8: 'uint8', BOOL: 'bool',
 };
 const TO_SAFETENSORS: Partial<Record<DType, SafetensorsDtype>> = {

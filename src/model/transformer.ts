@@ -14,6 +14,7 @@ import { decoderLayer, capLogits, embedTokens, isNormWeight, layerWeights, norm,
 import type { ModelConfig } from './config.js';
 import { blockSpec, type BlockSpec } from './families/index.js';
 import { KVCache } from './kv-cache.js';
+import type { LoraAdapters } from './lora.js';
 import { LayerRopes } from './rope.js';
 
 export type { LayerWeights } from './block.js';
@@ -55,6 +56,8 @@ export class CausalLM {
   /** Per-layer weight handles (views of `params`), shared with the rollout engine's forward. */
   readonly layers: readonly LayerWeights[];
   private rope: LayerRopes;
+  /** LoRA adapters (lora.ts LoraAdapters.attach), or null: then every parameter trains. */
+  lora: LoraAdapters | null = null;
 
   constructor(config: ModelConfig, params: Map<string, Tensor>) {
     this.config = config;
@@ -101,13 +104,19 @@ export class CausalLM {
     return [...this.params.values()];
   }
 
+  /** What an optimizer trains: the LoRA adapters when attached (the base is frozen), else every parameter. */
+  trainableParameters(): Tensor[] {
+    return this.lora ? this.lora.parameters() : this.parameters();
+  }
+
   get lmHeadWeight(): Tensor {
     return this.params.get('lm_head.weight') ?? this.params.get('model.embed_tokens.weight')!;
   }
 
-  /** Makes every parameter a leaf that records gradients (for training). */
+  /** Makes the trainable parameters leaves that record gradients (for training); with LoRA the base stays frozen. */
   requiresGrad_(on = true): this {
-    for (const p of this.params.values()) p.requiresGrad_(on);
+    for (const p of this.params.values()) p.requiresGrad_(on && !this.lora);
+    this.lora?.requiresGrad_(on);
     return this;
   }
 
@@ -192,6 +201,7 @@ export class CausalLM {
   }
 
   dispose(): void {
+    this.lora?.dispose();
     for (const p of this.params.values()) p.dispose();
     this.rope.dispose();
   }

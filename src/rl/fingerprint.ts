@@ -114,7 +114,8 @@ export function checkResume(opts: { checkpoint: string; model: string; data: str
   const { checkpoint, model } = opts;
   const name = path.basename(checkpoint);
   const base = JSON.parse(architectureOf(model)) as Record<string, unknown>;
-  const ours = JSON.parse(architectureOf(checkpoint)) as Record<string, unknown>;
+  // A LoRA checkpoint is an adapter folder (no config.json): its tensors' shapes are checked when attached.
+  const ours = fs.existsSync(path.join(checkpoint, 'adapter_config.json')) ? base : JSON.parse(architectureOf(checkpoint)) as Record<string, unknown>;
   for (const k of ARCH_FIELDS) {
     if (base[k] !== undefined && ours[k] !== undefined && base[k] !== ours[k]) {
       throw new UserError(`--resume: checkpoint ${name} is not from this run: its model has ${k} ${String(ours[k])}, the run's model ${model} has ${String(base[k])}`);

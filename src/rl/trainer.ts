@@ -77,7 +77,8 @@ export class GRPOTrainer {
   constructor(opts: TrainerOptions) {
     validateConfig(opts.config);
     if (opts.examples.length === 0) throw new Error('no training examples');
-    if (needsReference(opts.config) && !opts.reference) throw new Error('klCoef or klRewardCoef > 0 needs a reference model');
+    // With LoRA the reference is the policy itself with its adapters off (no second copy).
+    if (needsReference(opts.config) && !opts.reference && !opts.policy.lora) throw new Error('klCoef or klRewardCoef > 0 needs a reference model (or LoRA adapters on the policy)');
     const estimator = estimatorOf(opts.config.advantageEstimator);
     if (estimator.needs.critic && !opts.critic) throw new Error(`advantageEstimator '${estimator.name}' (PPO) needs a critic`);
     this.o = opts;
@@ -111,13 +112,20 @@ export class GRPOTrainer {
     if (deviceCaps(device).tf32) setAllowTF32(true);
     // The memory plan (the same as `rlvr plan`): micro-batch budget, checkpointing and KV budget.
     const deviceBytes = opts.deviceMemoryBytes ?? deviceMemoryBytes(device, 'total');
-    this.plan = planRun(opts.policy.config, opts.config, device, deviceBytes, this.computeDtype, { worldSize: this.dp.worldSize });
+    const lora = opts.policy.lora ? { rank: opts.policy.lora.settings.rank, targetModules: opts.policy.lora.settings.targetModules } : undefined;
+    this.plan = planRun(opts.policy.config, opts.config, device, deviceBytes, this.computeDtype, { worldSize: this.dp.worldSize, lora });
     if (!this.plan.fits && (isAccelerator(device) || opts.deviceMemoryBytes !== undefined)) {
       throw new UserError(`the run does not fit on ${device} (${fmt(deviceBytes)}): ${this.plan.problems.join('; ')}. See \`rlvr plan\` for the breakdown`);
     }
     // Every rank starts from rank 0's weights (they loaded the same files; this makes it certain).
-    this.dp.syncFromMain(opts.policy.parameters());
-    this.optimizer = createPolicyOptimizer(opts.policy.parameters(), {
+    if (opts.policy.lora) {
+      const l = opts.policy.lora.settings;
+      const n = opts.policy.lora.parameters().reduce((a, p) => a + p.numel, 0);
+      this.log(`LoRA: rank ${l.rank}, alpha ${l.alpha}, dropout ${l.dropout}, on ${l.targetModules.join(', ')}: ${n} trainable parameters; the base is frozen and is the KL reference; lr ${opts.config.lr} (LoRA Without Regret: ~10x full fine-tuning's)`);
+    }
+    // With LoRA only the adapters train: they alone are synced, reduced and have optimizer state.
+    this.dp.syncFromMain(opts.policy.trainableParameters());
+    this.optimizer = createPolicyOptimizer(opts.policy.trainableParameters(), {
       lr: opts.config.lr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.weightDecay,
     }, this.dp, opts.config.zeroStage);
     const critic = estimator.needs.critic ? opts.critic ?? null : null;
@@ -127,7 +135,7 @@ export class GRPOTrainer {
     }) : null;
     fs.mkdirSync(opts.runDir, { recursive: true });
     this.ctx = {
-      cfg: opts.config, policy: opts.policy, reference: opts.reference, critic, tokenizer: opts.tokenizer, renderPrompt: opts.renderPrompt,
+      cfg: opts.config, policy: opts.policy, reference: opts.reference ?? (opts.policy.lora && needsReference(opts.config) ? opts.policy : null), critic, tokenizer: opts.tokenizer, renderPrompt: opts.renderPrompt,
       stopTokenIds: opts.stopTokenIds, rewards: opts.rewards, rolloutOptions: opts.rolloutOptions, plan: this.plan,
       computeDtype: this.computeDtype, dp: this.dp, progress: new Progress(opts.log),
     };

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Device, DType } from '../engine/index.js';
 import { loadModel, readConfig } from '../model/checkpoint.js';
+import { adapterBase, attachAdapterFolder, isAdapterFolder } from '../model/peft-io.js';
 import type { CausalLM } from '../model/transformer.js';
 import {
   QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type ChatMessage, type TokenizerConfig,
@@ -66,7 +67,19 @@ export class ModelBundle implements LoadedModel {
   }
 
   /** Opens `dir` (config.json, weights, tokenizer.json). Errors are one line naming the missing piece. */
-  static load(dir: string, opts: { device?: Device; dtype?: DType } = {}): ModelBundle {
+  static load(dir: string, opts: { device?: Device; dtype?: DType; base?: string } = {}): ModelBundle {
+    // A PEFT LoRA adapter folder (a LoRA run's checkpoint): its base (opts.base, else the one the
+    // adapter names) with the adapters attached, applied on the fly.
+    if (isAdapterFolder(dir)) {
+      const l = loadModelFolder(adapterBase(dir, opts.base), opts);
+      try {
+        attachAdapterFolder(l.model, dir);
+      } catch (e) {
+        l.model.dispose();
+        throw e;
+      }
+      return new ModelBundle(l.model, l.tokenizer, l.tokenizerConfig, l.eosTokenIds, l.dir);
+    }
     const l = loadModelFolder(dir, opts);
     return new ModelBundle(l.model, l.tokenizer, l.tokenizerConfig, l.eosTokenIds, l.dir);
   }

@@ -15,6 +15,8 @@ import { loadExamples, type TrainExample } from '../data/examples.js';
 import { TRAIN_PROMPT_SUFFIX } from '../tasks/math/prompts.js';
 import { evaluate, type EvalProblem, type Score, type Scorer } from '../eval/evaluate.js';
 import { loadModel } from '../model/checkpoint.js';
+import { LoraAdapters, loraSettings } from '../model/lora.js';
+import { readAdapter } from '../model/peft-io.js';
 import { verifyWithDeadline } from '../tasks/math/verifier/deadline.js';
 import { VerifierPool } from '../tasks/math/verifier/pool.js';
 import { UserError } from '../errors.js';
@@ -188,9 +190,24 @@ export async function openRun(inputs: OpenInputs): Promise<OpenedRun> {
     if (stops.unknown !== null) throw new UserError(`--stop: '${stops.unknown}' is not a token of this model's vocabulary (run setting stop)`);
     const stopTokenIds = stops.ids;
     if (stopTokenIds.length === 0) throw new UserError(`${run.model} names no EOS token (config.json, generation_config.json, tokenizer_config.json): give a stop token (--stop TOKEN, or stop: [TOKEN])`);
-    const reference = needsReference(config) ? await userErrors(() => loadModel(run.model, { device, dtype: computeDtype === 'float32' ? run.dtype : computeDtype })) : null;
+    // With LoRA the reference is the policy's base with its adapters off: no second copy.
+    const reference = needsReference(config) && !run.lora ? await userErrors(() => loadModel(run.model, { device, dtype: computeDtype === 'float32' ? run.dtype : computeDtype })) : null;
     if (reference) models.push(reference);
-    if (inputs.checkpoint) {
+    if (run.lora) {
+      // LoRA: the base stays the run's model; adapters start fresh (A seeded by grpo.seed) or
+      // come from the checkpoint (a PEFT adapter folder).
+      const settings = loraSettings(run.lora);
+      if (inputs.checkpoint) {
+        const saved = await userErrors(() => readAdapter(inputs.checkpoint!));
+        try {
+          await userErrors(() => LoraAdapters.attach(policy, settings, { weights: saved.weights }));
+        } finally {
+          for (const t of saved.weights.values()) t.dispose();
+        }
+      } else {
+        LoraAdapters.attach(policy, settings, { seed: config.seed });
+      }
+    } else if (inputs.checkpoint) {
       const checkpoint = inputs.checkpoint;
       policy.dispose();
       models.shift();

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { dotted, formatIssues, jsonErrorText, show, UserError } from '../errors.js';
 import { GRPO_FIELDS, GRPO_KEYS, GRPOConfigSchema, GRPOOverridesSchema, grpoConfig, PRESETS, withMatchingMiniBatch, type GRPOConfig } from '../rl/config.js';
+import { LORA_TARGETS } from '../model/lora-targets.js';
 import { OVERLONG_MODES } from '../rl/overlong.js';
 import { TRAIN_PROMPT_SUFFIX } from '../tasks/math/prompts.js';
 import { TASK_NAMES } from '../tasks/registry.js';
@@ -65,6 +66,14 @@ const DistributedSchema = z.strictObject({
     .describe('When a rank exits with an error, how long the launcher lets the others fail on their own (printing their error) before it kills them. Default 10.'),
 });
 
+/** LoRA adapters (src/model/lora.ts): present = train adapters on a frozen base instead of every weight. */
+const LoraSchema = z.strictObject({
+  rank: z.number().int().positive().describe('Adapter rank r (--lora-rank). "LoRA Without Regret" (Schulman et al., 2025): RL matches full fine-tuning even at rank 1 when every linear layer is adapted. Required in a lora section.'),
+  alpha: z.number().positive().optional().describe('lora_alpha: the update is scaled by alpha / rank (--lora-alpha). Default 32 at every rank, as LoRA Without Regret (Schulman et al., 2025), which keeps the best lr nearly rank-independent; PEFT\'s LoraConfig default is alpha 8 at r 8.'),
+  dropout: z.number().min(0).lt(1).default(0).describe('Dropout on the adapter input during the update (--lora-dropout). Default 0 (PEFT\'s default; exact resume assumes 0).'),
+  targetModules: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_TARGETS]).describe(`Linear layers that get adapters (--lora-targets q_proj:v_proj). Default all of them: ${LORA_TARGETS.join(', ')} (LoRA Without Regret: MLP layers matter most).`),
+});
+
 const RUN_FIELDS = {
   model: z.string().min(1).describe('HF model folder of the initial policy (also the frozen KL reference). Required.'),
   data: z.string().min(1).describe('Training data: verl parquet or jsonl with problem/answer. Required.'),
@@ -76,6 +85,7 @@ const RUN_FIELDS = {
   preset: z.string().default('full').describe(`GRPO preset applied before grpo: ${Object.keys(PRESETS).join(', ')}. Default full (the paper).`),
   grpo: GRPOOverridesSchema.default({}).describe("Overrides of the paper's GRPO configuration (src/rl/config.ts)."),
   validation: ValidationSchema.optional().describe('In-training validation (greedy). Default: none.'),
+  lora: LoraSchema.optional().describe('LoRA: adapters on a frozen base (the base with adapters off is the KL reference; checkpoints are PEFT adapter folders). Under LoRA use ~10x the full fine-tuning lr (LoRA Without Regret). Default: none (full fine-tuning).'),
   threads: z.number().int().positive().optional().describe('CPU threads for libtorch. Default: half the logical CPUs (src/engine/threads.ts), printed at start.'),
   stop: z.array(z.string().min(1)).default([])
     .describe("Extra stop tokens for rollouts, each one token of the model's vocabulary (--stop A:B). The model's EOS ids (config.json, generation_config.json, tokenizer_config.json) always stop, as vLLM did in the paper's run. Default none."),
@@ -134,6 +144,10 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   'dist-backend': { path: ['distributed', 'backend'], help: 'c10d backend: auto (default; nccl on CUDA), gloo, nccl' },
   'dist-timeout': { path: ['distributed', 'timeoutSeconds'], help: 'seconds a rank waits for a live peer in a collective (default 1800; a dead peer fails the others at once)' },
   log: { path: ['loggers'], help: 'extra logs: tensorboard (event files in <out>/tensorboard/: metrics as scalars, sampled rollouts as text)' },
+  'lora-rank': { path: ['lora', 'rank'], help: 'train LoRA adapters of this rank on a frozen base (default: off, full fine-tuning); use ~10x the full fine-tuning lr' },
+  'lora-alpha': { path: ['lora', 'alpha'], help: 'LoRA alpha; updates scaled by alpha/rank (default 32, as LoRA Without Regret)' },
+  'lora-dropout': { path: ['lora', 'dropout'], help: 'dropout on the adapter input in the update (default 0)' },
+  'lora-targets': { path: ['lora', 'targetModules'], help: `':'-separated layers to adapt (default all: ${LORA_TARGETS.join(':')})` },
   overlong: { path: ['grpo', 'overlong'], help: `reward of responses cut at the length limit: ${OVERLONG_MODES.join(', ')} (default off; soft = DAPO's penalty)` },
 };
 

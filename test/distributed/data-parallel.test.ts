@@ -28,17 +28,21 @@ describe('data-parallel GRPO (gloo, CPU)', () => {
   fs.writeFileSync(data, Array.from({ length: 6 }, (_, i) => JSON.stringify({ problem: `What is ${i}+${i + 1}?`, answer: String(2 * i + 1) })).join('\n') + '\n');
 
   /** Trains `steps` steps in one process and in 2 ranks (launcher) with the same settings; compares weights and metrics. */
-  async function compare(name: string, grpo: Record<string, unknown>, steps: number, t: { diagnostic(m: string): void }): Promise<void> {
-    const settings = JSON.stringify({ ...grpo, steps, lr: 1e-3, klCoef: 0, saveEvery: 0, validateEvery: 0, rolloutSamples: 0 });
-    const one = spawnSync(process.execPath, [worker, modelDir, data, path.join(tmp, `${name}-one`), settings], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  async function compare(name: string, grpo: Record<string, unknown>, steps: number, t: { diagnostic(m: string): void }, lib?: { lora: { rank: number } }): Promise<void> {
+    const settings = JSON.stringify({ lr: 1e-3, klCoef: 0, ...grpo, steps, saveEvery: 0, validateEvery: 0, rolloutSamples: 0 });
+    const extra = lib ? [JSON.stringify(lib)] : [];
+    const one = spawnSync(process.execPath, [worker, modelDir, data, path.join(tmp, `${name}-one`), settings, ...extra], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
     assert.equal(one.status, 0, one.stderr);
     const code = await launch({ nproc: 2, nnodes: 1, nodeRank: 0, masterAddr: '127.0.0.1', masterPort: 0, graceMs: 5000,
-      command: [process.execPath, worker, modelDir, data, path.join(tmp, `${name}-two`), settings], env: { OMP_NUM_THREADS: '1' }, log: () => {} });
+      command: [process.execPath, worker, modelDir, data, path.join(tmp, `${name}-two`), settings, ...extra], env: { OMP_NUM_THREADS: '1' }, log: () => {} });
     assert.equal(code, 0);
     const final = (run: string) => path.join(tmp, run, 'checkpoints', checkpointName(steps));
-    const w1 = readWeights(final(`${name}-one`));
-    const w2 = readWeights(final(`${name}-two`));
-    const moved = maxAbsDiff(readWeights(modelDir), w1);
+    // LoRA: the checkpoint is the adapter (B starts at zero: how far it moved is max |B|).
+    const file = lib ? 'adapter_model.safetensors' : 'model.safetensors';
+    const w1 = readWeights(final(`${name}-one`), file);
+    const w2 = readWeights(final(`${name}-two`), file);
+    const moved = lib ? Math.max(...[...w1].filter(([n]) => n.includes('lora_B')).map(([, v]) => v.reduce((m, x) => Math.max(m, Math.abs(x)), 0)))
+      : maxAbsDiff(readWeights(modelDir), w1);
     assert.ok(moved > 1e-4, `the weights must move for the comparison to mean anything (moved ${moved})`);
     const diff = maxAbsDiff(w1, w2);
     t.diagnostic(`${name}: max |w(2 ranks) - w(1 process)| = ${diff}; weights moved up to ${moved}`);
@@ -66,6 +70,12 @@ describe('data-parallel GRPO (gloo, CPU)', () => {
 
   test('2 ranks = 1 process with the paper\'s loss weighting (verl-fork, 2 emulated ranks, small micro-batch budget)', { timeout: 120_000 }, async (t) => {
     await compare('fork', { ...layout, lossAggregation: 'verl-fork', forkRanks: 2, maxPromptLength: 64, forkMaxTokensPerRank: 100 }, 2, t);
+  });
+
+  test('LoRA: 2 ranks = 1 process after 3 steps, KL to the base, plain and ZeRO-1: adapters within 1e-6', { timeout: 240_000 }, async (t) => {
+    const lora = { lora: { rank: 2, alpha: 4 } };
+    await compare('lora', { ...layout, lr: 1e-2, klCoef: 0.05 }, 3, t, lora);
+    await compare('lora-zero1', { ...layout, lr: 1e-2, klCoef: 0.05, zeroStage: 1 }, 3, t, lora);
   });
 
   test('rlvr train --nproc 2: a SIGKILLed rank stops the run with one clear line; --resume continues it', { timeout: 120_000 }, async () => {

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { SafetensorsReader } from '../../src/model/safetensors.js';
 
-export function readWeights(dir: string): Map<string, Float32Array> {
-  const r = new SafetensorsReader(path.join(dir, 'model.safetensors'));
+export function readWeights(dir: string, file = 'model.safetensors'): Map<string, Float32Array> {
+  const r = new SafetensorsReader(path.join(dir, file));
   try {
     const out = new Map<string, Float32Array>();
     for (const name of r.names) {

@@ -16,7 +16,7 @@ The step (verl's ray_trainer + dp_actor.update_policy, GRPO):
 
 usage: python3 trainer_step_ref.py IN.json -> JSON {updates: [{grad: {name: [...]}, loss, pg, clipfrac, gradnorm}],
                                                       final: {name: [...]}, advantages, replayed}
-IN: {policy_dir, ref_dir|null, seqs: [{prompt: [...], response: [...]}], rewards, groups, coef,
+IN: {policy_dir, ref_dir|null, adapter_dir? (LoRA: the initial PEFT adapter; the reference is then the base), seqs: [{prompt: [...], response: [...]}], rewards, groups, coef,
      replay: optional [{name: [...]}] per update: gradients to feed torch.optim.AdamW from the initial weights}
 """
 import json
@@ -38,6 +38,17 @@ def load(d):
 
 policy = load(spec["policy_dir"])
 reference = load(spec["ref_dir"]) if spec["ref_dir"] else None
+# LoRA (optional adapter_dir: the initial adapter as PEFT loads it): only the adapters train, and
+# the KL reference is the same model under disable_adapter().
+lora_dir = spec.get("adapter_dir")
+if lora_dir:
+    from peft import PeftModel
+    policy = PeftModel.from_pretrained(policy, lora_dir, is_trainable=True).eval()
+
+
+def our_name(n):
+    """PEFT's parameter name as ours (no `base_model.model.` prefix, no adapter name)."""
+    return n.replace("base_model.model.", "", 1).replace(".default.weight", ".weight") if lora_dir else n
 seqs = spec["seqs"]
 B = len(seqs)
 rewards = torch.tensor(spec["rewards"], dtype=torch.float64)
@@ -69,9 +80,12 @@ for g in sorted(set(groups)):
 with torch.no_grad():
     old = [logp_entropy(policy, s)[0] for s in seqs]
     ref = [logp_entropy(reference, s)[0] for s in seqs] if reference is not None else None
+    if lora_dir and c["kl_coef"] != 0:
+        with policy.disable_adapter():
+            ref = [logp_entropy(policy, s)[0] for s in seqs]
 
-params = [p for _, p in policy.named_parameters()]
-names = [n for n, _ in policy.named_parameters()]
+params = [p for _, p in policy.named_parameters() if p.requires_grad]
+names = [our_name(n) for n, p in policy.named_parameters() if p.requires_grad]
 opt = torch.optim.AdamW(params, lr=c["lr"], betas=tuple(c["betas"]), eps=c["eps"], weight_decay=c["weight_decay"])
 
 # DAPO's overlong filter: a response that did not end with a stop token (cut at max_len) has no loss
@@ -144,7 +158,9 @@ for epoch in range(c["ppo_epochs"]):
 replayed = None
 if spec.get("replay"):
     fresh = load(spec["policy_dir"])
-    fparams = dict(fresh.named_parameters())
+    if lora_dir:
+        fresh = PeftModel.from_pretrained(fresh, lora_dir, is_trainable=True)
+    fparams = {our_name(n): p for n, p in fresh.named_parameters() if p.requires_grad}
     ps = [fparams[n] for n in names]
     ropt = torch.optim.AdamW(ps, lr=c["lr"], betas=tuple(c["betas"]), eps=c["eps"], weight_decay=c["weight_decay"])
     for grads in spec["replay"]:

@@ -2,6 +2,7 @@
 // log-probs and critic values (no gradients), and advantages from the run's registered estimator
 // (src/algorithms/). The global layout of the update (stages/indexing.ts) is computed by update,
 // inside its timed phase.
+import { withoutAdapters } from '../../model/lora.js';
 import { needsReference } from '../config.js';
 import { computeAdvantages } from '../algorithm.js';
 import { responseLogprobs, type Sequence } from '../policy.js';
@@ -21,7 +22,9 @@ export function prepare(ctx: StageContext, c: Collected): Prepared {
   const oldLogp = reuse ? kept.map((k) => k.sample.logprobs) : responseLogprobs(policy, seqs, cfg.temperature, tokens, { computeDtype: ctx.computeDtype }).logp;
   // The reference computes in the trainer's dtype when its weights are float32 (bf16 weights: as they are).
   const refDtype = reference && reference.dtype === 'float32' ? ctx.computeDtype : 'float32';
-  const refLogp = reference && needsReference(cfg) ? responseLogprobs(reference, seqs, cfg.temperature, tokens, { computeDtype: refDtype }).logp : null;
+  // The reference never carries adapters: with LoRA it is the policy's base (adapters off).
+  const refLogp = reference && needsReference(cfg)
+    ? withoutAdapters(reference, () => responseLogprobs(reference, seqs, cfg.temperature, tokens, { computeDtype: refDtype }).logp) : null;
   const values = critic ? critic.responseValues(seqs, tokens) : null;
   const logpSeconds = (performance.now() - t1) / 1000;
 

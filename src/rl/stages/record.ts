@@ -11,6 +11,7 @@ import type { PolicyOptimizer } from '../../distributed/optimizer.js';
 import { shardedOnlyProblem } from '../../distributed/shard-files.js';
 import { ShardedAdamW } from '../../distributed/sharded-adamw.js';
 import { saveModel } from '../../model/checkpoint.js';
+import { saveAdapterCheckpoint } from '../../model/peft-io.js';
 import { formatDuration } from '../../util/duration.js';
 import type { CausalLM } from '../../model/transformer.js';
 import { atomicWriteFile, checkpointName, STATE_FILE, writeCheckpoint } from '../checkpoints.js';
@@ -178,7 +179,9 @@ export function saveCheckpoint(x: CheckpointParts): string {
   const sharded = x.optimizer instanceof ShardedAdamW ? x.optimizer : null;
   if (!x.dp.isMain) { sharded?.save(`${path.join(root, checkpointName(x.step))}.tmp`); return path.join(root, checkpointName(x.step)); }
   const dir = writeCheckpoint(root, x.step, { final: x.step === x.config.steps, keepLast: x.config.keepLast }, (tmp) => {
-    saveModel(x.policy, tmp, { dtype: x.policy.dtype, tokenizerFrom: x.tokenizerFrom });
+    // LoRA: the checkpoint is a PEFT adapter folder (the base is the run's model, unchanged).
+    if (x.policy.lora) saveAdapterCheckpoint(x.policy.lora, tmp, { baseModel: x.tokenizerFrom ? path.resolve(x.tokenizerFrom) : null, tokenizerFrom: x.tokenizerFrom });
+    else saveModel(x.policy, tmp, { dtype: x.policy.dtype, tokenizerFrom: x.tokenizerFrom });
     if (sharded) sharded.save(tmp);
     else saveOptimizer(x.optimizer as AdamW, path.join(tmp, 'optimizer.safetensors'));
     if (x.criticOptimizer) {

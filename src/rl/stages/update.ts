@@ -58,9 +58,9 @@ export function update(ctx: StageContext, opt: Optimizers, step: number, rb: Ran
           return acc ?? zeros([STAT_NAMES.length], { device: policy.device }); // no rows of this rank in this mini-batch
         });
         // Data parallel: gradients and loss statistics summed over the ranks (one process: nothing).
-        ctx.dp.reduceGradients(policy.parameters(), [sums]);
+        ctx.dp.reduceGradients(policy.trainableParameters(), [sums]);
         // gradClip 0 = off: the norm is measured, nothing is scaled.
-        const gradNorm = clipGradNormTensor(policy.parameters(), cfg.gradClip > 0 ? cfg.gradClip : Infinity);
+        const gradNorm = clipGradNormTensor(policy.trainableParameters(), cfg.gradClip > 0 ? cfg.gradClip : Infinity);
         return cat([sums, gradNorm.reshape(1)], 0).toNumbers(); // the one host read of this update
       });
       const part = Object.fromEntries(STAT_NAMES.map((k, j) => [k, values[j]!])) as Record<(typeof STAT_NAMES)[number], number>;

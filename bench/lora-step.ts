@@ -1,0 +1,63 @@
+// One GRPO step on CPU, full fine-tuning vs LoRA: step time by phase and peak RSS, each in its own
+// process (peak RSS = VmHWM). SmolLM2-135M's shape with random weights, 4 prompts × 8 rollouts,
+// exactly N new tokens (no stop token), KL 0.001 (full: a second model as reference; LoRA: the
+// base with adapters off), one optimizer step per batch, 1 thread, float32.
+//
+//   npm run build && node dist/bench/lora-step.js [--tokens 64] [--ranks 0,8]   (rank 0 = full)
+// Writes bench/results/lora-step.json.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { manualSeed, setNumThreads } from '../src/engine/index.js';
+import { parseModelConfig } from '../src/model/config.js';
+import { LoraAdapters, loraSettings } from '../src/model/lora.js';
+import { CausalLM } from '../src/model/transformer.js';
+import { PAPER_GRPO_CONFIG } from '../src/rl/config.js';
+import { GRPOTrainer } from '../src/rl/trainer.js';
+
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : def;
+};
+const tokens = Number(arg('tokens', '64'));
+const SMOLLM2_135M = parseModelConfig({
+  architectures: ['LlamaForCausalLM'], hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9,
+  num_key_value_heads: 3, vocab_size: 49152, rms_norm_eps: 1e-5, rope_theta: 100000, max_position_embeddings: 8192, tie_word_embeddings: true,
+});
+
+async function child(rank: number): Promise<void> {
+  setNumThreads(1);
+  manualSeed(0);
+  const policy = CausalLM.randomInit(SMOLLM2_135M);
+  manualSeed(0);
+  const reference = rank > 0 ? null : CausalLM.randomInit(SMOLLM2_135M);
+  if (rank > 0) LoraAdapters.attach(policy, loraSettings({ rank }), { seed: 1 });
+  const codec = { encode: (s: string) => [...s].map((c) => c.charCodeAt(0)), decode: (ids: number[]) => String.fromCharCode(...ids.map((i) => i % 65536)) };
+  const examples = Array.from({ length: 4 }, (_, i) => ({ index: i, messages: [{ role: 'user' as const, content: `problem ${i}: `.padEnd(64, 'x') }], groundTruth: 'a', dataSource: 'bench' }));
+  const trainer = new GRPOTrainer({
+    policy, reference, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [],
+    rewards: async (items) => items.map((it) => (it.completionIds[0]! % 2)),
+    config: { ...PAPER_GRPO_CONFIG, trainBatchSize: 4, groupSize: 8, miniBatchSize: 4, ppoEpochs: 1, maxResponseLength: tokens, maxPromptLength: 128, steps: 1, temperature: 0.6, klCoef: 0.001, lr: rank > 0 ? 1e-5 : 1e-6, computeDtype: 'float32', saveEvery: 0, validateEvery: 0, rolloutSamples: 0 },
+    runDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lora-step-')), log: () => {},
+  });
+  const [m] = await trainer.train();
+  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+  console.log(JSON.stringify({ rank, generation: m!.timeGeneration, logprobs: m!.timeLogprobs, update: m!.timeUpdate, peakRssBytes: hwm, responseLengthMean: m!.responseLengthMean }));
+}
+
+if (process.argv[2] === '--child') {
+  await child(Number(process.argv[3]));
+} else {
+  const results = [];
+  for (const rank of arg('ranks', '0,8').split(',').map(Number)) {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(rank), '--tokens', String(tokens)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    if (r.status !== 0) throw new Error(r.stderr);
+    const line = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    console.log(JSON.stringify(line));
+    results.push(line);
+  }
+  const out = { model: 'SmolLM2-135M shape (random weights)', threads: 1, prompts: 4, rolloutsPerPrompt: 8, newTokens: tokens, klCoef: 0.001, results, time: new Date().toISOString() };
+  fs.writeFileSync(path.join(process.cwd(), 'bench/results/lora-step.json'), JSON.stringify(out, null, 2) + '\n');
+}
