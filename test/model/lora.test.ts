@@ -24,7 +24,7 @@ import { ADAPTER_CONFIG_FILE, readAdapter, saveAdapter } from '../../src/model/p
 import { CausalLM } from '../../src/model/transformer.js';
 import { checkpointName } from '../../src/rl/checkpoints.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../../src/rl/config.js';
-import type { RewardFunction } from '../../src/rl/rewards.js';
+import type { RewardFunction } from '../../src/tasks/reward.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
 import { rolloutSamples } from '../../src/rollout/engine.js';
 import { repoRoot } from '../helpers/paths.js';
