@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { WORD_KINDS, wordProblems } from '../../src/demo/word-problems.js';
-import { gsm8kSlice, heldOutSets, type RealDemoResult } from '../../src/demo/real.js';
+import { PLAIN_TEMPLATE, gsm8kSlice, heldOutSets, pairedVsBase, type RealDemoResult } from '../../src/demo/real.js';
+import { renderChat } from '../../src/tokenizer/index.js';
 import { buildTinyQwenModel } from '../helpers/tiny-model.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -60,6 +61,24 @@ describe('real-model demo: held-out data', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('real-model demo: paired tests and the plain format', () => {
+  test('pairedVsBase: per set and per kind, after minus base on the same problems, McNemar from the flips', () => {
+    const base = { arithmetic: { n: 6, any: 2 / 6, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '100100' }, gsm8k: { n: 2, any: 0, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '00' } };
+    const after = { arithmetic: { n: 6, any: 4 / 6, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '011110' }, gsm8k: { n: 2, any: 0.5, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '01' } };
+    const d = pairedVsBase(base, after, 3, { arithmetic: ['add', 'sub', 'mul', 'add', 'sub', 'mul'] });
+    assert.ok(Math.abs(d['arithmetic']!.diff - 2 / 6) < 1e-12);
+    assert.deepEqual([d['arithmetic']!.mcnemar.onlyA, d['arithmetic']!.mcnemar.onlyB], [1, 3]);
+    // add: 1,1 → 0,1 (one down); sub: 0,0 → 1,1 (two up); mul: 0,0 → 1,0 (one up)
+    assert.deepEqual(Object.fromEntries(Object.entries(d['arithmetic']!.kinds!).map(([k, x]) => [k, [x.mcnemar.onlyA, x.mcnemar.onlyB]])), { add: [1, 0], sub: [0, 2], mul: [0, 1] });
+    assert.equal(d['gsm8k']!.kinds, undefined);
+    assert.equal(d['gsm8k']!.diff, 0.5);
+  });
+
+  test('the plain format is BOS + the user turn, no turn markers', () => {
+    assert.equal(renderChat(PLAIN_TEMPLATE, [{ role: 'user', content: 'Question: 2+2?\nAnswer:' }], { addGenerationPrompt: true, specialTokens: { bosToken: '<bos>' } }), '<bos>Question: 2+2?\nAnswer:');
   });
 });
 
@@ -116,6 +135,17 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
         const sp = s.spread[set]!.any;
         assert.ok(sp.min <= sp.mean && sp.mean <= sp.max);
         assert.equal(sp.min, Math.min(...s.runs.map((x) => x.after[set]!.any)));
+      }
+      // the paired test per seed and set is in the JSON: the same numbers as the outcomes give
+      for (const x of s.runs) {
+        for (const set of ['arithmetic', 'gsm8k']) {
+          const d = x.paired![set]!;
+          const a = [...s.base[set]!.outcomes!], b = [...x.after[set]!.outcomes!];
+          assert.equal(d.n, a.length);
+          assert.equal(d.mcnemar.onlyB, a.filter((c, i) => c === '0' && b[i] === '1').length);
+          assert.equal(d.mcnemar.onlyA, a.filter((c, i) => c === '1' && b[i] === '0').length);
+        }
+        assert.deepEqual(Object.keys(x.paired!['arithmetic']!.kinds!).sort(), [...WORD_KINDS].sort());
       }
       assert.ok(s.seconds.total.wall >= s.seconds.base.wall + s.seconds.selection.wall);
       // the printed table has the base row and one row per seed; the JSON line the same numbers
