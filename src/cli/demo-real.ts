@@ -24,6 +24,7 @@ const SPEC = {
   temperature: { type: 'string', help: `rollout temperature (default ${REAL_DEMO.grpo.temperature})` },
   'max-tokens': { type: 'string', help: `rollout length limit (default ${REAL_DEMO.grpo.maxResponseLength}); the held-out evaluation's is --eval-tokens` },
   'eval-tokens': { type: 'string', help: `held-out evaluation length limit (default ${REAL_DEMO.evalMaxTokens})` },
+  'entropy-coef': { type: 'string', help: 'entropy bonus coefficient (default: the paper\'s 0.001); 0 when most groups score all 0: Adam turns the bonus alone into full-size steps' },
   batch: { type: 'string', help: `copies of π1 per step (GRPO groups; default ${REAL_DEMO.grpo.trainBatchSize})` },
   out: { type: 'string', help: 'output folder (default runs/demo-real)' },
   results: { type: 'string', help: 'also write the summary JSON here (e.g. bench/results/demo-real.json)' },
@@ -73,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     grpo: {
       ...base.grpo, steps: intOption(options.steps, 'steps', base.grpo.steps!), lr, temperature, trainBatchSize: batch, miniBatchSize: batch,
       maxResponseLength: intOption(options['max-tokens'], 'max-tokens', base.grpo.maxResponseLength!),
+      ...(options['entropy-coef'] !== undefined ? { entropyCoef: numberOption(options['entropy-coef'], 'entropy-coef', 0.001) } : {}),
     },
   };
   if (config.gsm8k > 0 && !fs.existsSync(path.join(config.evalDir, 'gsm8k', 'test.jsonl'))) {

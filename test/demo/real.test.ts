@@ -91,7 +91,7 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
       fakeGsm8k(dir);
       const out = path.join(dir, 'out');
       const results = path.join(dir, 'results', 'demo-real.json');
-      const r = spawnSync(process.execPath, [main, 'demo', '--model', model, '--quick', '--seeds', '0,1', '--eval-dir', dir, '--out', out, '--results', results, '--json'],
+      const r = spawnSync(process.execPath, [main, 'demo', '--model', model, '--quick', '--seeds', '0,1', '--eval-dir', dir, '--out', out, '--results', results, '--json', '--entropy-coef', '0'],
         { encoding: 'utf8', maxBuffer: 1 << 26 });
       assert.equal(r.status, 0, `rlvr demo --model failed:\n${r.stderr}`);
       const s = JSON.parse(fs.readFileSync(results, 'utf8')) as RealDemoResult;
@@ -152,6 +152,7 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
       assert.match(r.stdout, /\nbase\s+\d+\.\d% \[\d+\.\d, \d+\.\d\]/); // with its Wilson interval
       assert.match(r.stdout, /seed 1, gsm8k any format vs base: [+-]\d+\.\d points \[.*\], McNemar p = /);
       assert.equal(s.provenance!.machine.threads, 1);
+      assert.equal(s.grpo.entropyCoef, 0); // --entropy-coef reaches the GRPO config
       assert.ok(s.provenance!.machine.cpu.length > 0 && s.provenance!.versions.node === process.version);
       const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { base: unknown; after: { seed: number }[] };
       assert.deepEqual(json.base, s.base);
