@@ -115,6 +115,50 @@ function demoReal() {
   return lines.join('\n');
 }
 
+/** The two-model table (bench/results/demo-real-smollm2-110.json, demo-real-gemma3-110.json and its lr 5e-6 rerun: the same held-out set, 3 seeds). */
+const TWO_MODELS = [
+  ['SmolLM2-135M-Instruct', 'demo-real-smollm2-110.json'],
+  ['Gemma 3 270M (base)', 'demo-real-gemma3-110.json'],
+  ['Gemma 3 270M (base), lr 5e-6', 'demo-real-gemma3-110-lr5e-6.json'],
+];
+function demoRealTwoModels() {
+  const runs = TWO_MODELS.filter(([, f]) => exists(f)).map(([name, f]) => [name, read(f)]);
+  if (runs.length === 0) return 'No results yet: see the commands above.';
+  const fmtP = (p) => (p >= 0.001 ? p.toFixed(3) : p.toExponential(1));
+  const diff = (d) => (d ? `${d.diff >= 0 ? '+' : ''}${(100 * d.diff).toFixed(1)} [${(100 * d.lo).toFixed(1)}, ${(100 * d.hi).toFixed(1)}], p ${fmtP(d.mcnemar.p)} (${d.mcnemar.onlyB}↑ ${d.mcnemar.onlyA}↓)` : '');
+  const [, first] = runs[0];
+  const lines = [
+    `Held-out: ${first.sets.arithmetic.n} generated word problems (${first.config.heldOutPerKind} per kind, ${first.sets.arithmetic.source}) + ${first.sets.gsm8k.n} GSM8K (${first.sets.gsm8k.source}), greedy, ${first.config.evalMaxTokens} tokens; any = the verifier's evaluation mode, [a, b] = Wilson 95%; ` +
+      `paired = after − base on the same problems in points, [bootstrap 95%], McNemar exact p (problems up↑ / down↓).`,
+    '',
+    '| model (format) | seed | generated any | boxed | GSM8K any | paired, generated | paired, GSM8K | mean tokens (gen.) |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, d] of runs) {
+    const fmt = d.config.format === 'plain' ? `plain "${d.config.prompt.replace(/\n/g, '\\n')}"` : 'chat template';
+    const row = (label, x, p) =>
+      `| ${name} (${fmt}) | ${label} | ${share(x.arithmetic.any, x.arithmetic.n)} | ${pct(x.arithmetic.boxed)} | ${share(x.gsm8k.any, x.gsm8k.n)} | ${diff(p?.arithmetic)} | ${diff(p?.gsm8k)} | ${x.arithmetic.meanTokens.toFixed(0)} |`;
+    lines.push(row('base', d.base, null));
+    for (const r of d.runs) lines.push(row(String(r.seed), r.after, r.paired));
+    const s = d.spread;
+    lines.push(`| ${name} | mean [min, max] over ${d.runs.length} | ${pct(s.arithmetic.any.mean)} [${pct(s.arithmetic.any.min, 0)}, ${pct(s.arithmetic.any.max, 0)}] | ${pct(s.arithmetic.boxed.mean)} | ${pct(s.gsm8k.any.mean)} [${pct(s.gsm8k.any.min, 0)}, ${pct(s.gsm8k.any.max, 0)}] | | | |`);
+  }
+  lines.push('', ...runs.map(([name, d]) => {
+    const top = d.selection.top.find((t) => t.index === d.selected.index);
+    return `π1 of ${name} (picked from ${d.selection.pool} pool problems, ${d.selection.rollouts} rollouts × ${d.selection.epochs} epochs): "${d.selected.problem}" (answer ${d.selected.answer}; accuracy per epoch ${top.accs.map((a) => a.toFixed(2)).join(', ')}); GRPO ${d.grpo.steps} steps × ${d.grpo.trainBatchSize} groups × ${d.grpo.groupSize} rollouts, ${d.grpo.maxResponseLength} tokens, lr ${d.grpo.lr}, entropy coefficient ${d.grpo.entropyCoef}; training reward per step ${d.runs.map((r) => `seed ${r.seed}: ${r.steps.map((m) => m.rewardMean.toFixed(2)).join(' ')}`).join('; ')}.`;
+  }).flatMap((l) => [l, '']));
+  lines.push('Per kind (generated set, any format, 20 problems each): base → after per seed, with McNemar\'s exact p of that seed against the base on the kind\'s problems.', '',
+    '| model | kind | base | after (seed: accuracy, McNemar p) |', '|---|---|---|---|');
+  for (const [name, d] of runs) {
+    for (const [kind, b] of Object.entries(d.base.arithmetic.kinds)) {
+      const after = d.runs.map((r) => `${r.seed}: ${pct(r.after.arithmetic.kinds[kind].any, 0)}${r.paired ? ` (p ${fmtP(r.paired.arithmetic.kinds[kind].mcnemar.p)})` : ''}`).join('; ');
+      lines.push(`| ${name} | ${kind} | ${pct(b.any, 0)} (n ${b.n}) | ${after} |`);
+    }
+  }
+  lines.push('', `Seconds (wall / CPU, one thread, shared 2-core machine): ${runs.map(([name, d]) => `${name}: base ${d.seconds.base.wall} / ${d.seconds.base.cpu}, selection ${d.seconds.selection.wall} / ${d.seconds.selection.cpu}, ${d.runs.map((r) => `seed ${r.seed} ${r.seconds.wall} / ${r.seconds.cpu}`).join(', ')}; total ${d.seconds.total.wall} / ${d.seconds.total.cpu}`).join('. ')}.`);
+  return lines.join('\n');
+}
+
 /** The verifier on its labelled corpus (bench/results/verifier-corpus.json, from scripts/verifier-corpus.mjs). */
 function verifierCorpus() {
   const d = read('verifier-corpus.json');
@@ -134,7 +178,7 @@ function verifierCorpus() {
 /** Which file holds which blocks. */
 export const FILES = {
   'docs/RESULTS.md': { measured, 'verifier-corpus': verifierCorpus, 'demo-seeds': demoSeeds },
-  'docs/REAL-MODEL.md': { 'demo-real': demoReal },
+  'docs/REAL-MODEL.md': { 'demo-real': demoReal, 'demo-real-two-models': demoRealTwoModels },
 };
 export const BLOCKS = Object.assign({}, ...Object.values(FILES));
 

@@ -7,7 +7,7 @@ import { CliError, intOption, numberOption, parseArgs } from './args.js';
 import { MODEL_CATALOG, ModelFetchError, getModel } from '../model/catalog.js';
 import { QUICK_REAL_DEMO, REAL_DEMO, formatRealTable, runRealDemo, type RealDemoConfig } from '../demo/real.js';
 
-const USAGE = 'usage: rlvr demo --model DIR|NAME [--seeds 0,1] [--steps N] [--lr LR] [--out DIR] [--results FILE] [--threads T] [--quick] [--json]';
+const USAGE = 'usage: rlvr demo --model DIR|NAME [--seeds 0,1] [--steps N] [--lr LR] [--out DIR] [--results FILE] [--threads T] [--held-out N] [--gsm8k N] [--format chat|plain] [--quick] [--json]';
 
 const SPEC = {
   model: { type: 'string', help: `HF model folder, or a catalog name (${MODEL_CATALOG.map((m) => m.name).join(', ')}; fetched once)` },
@@ -18,11 +18,13 @@ const SPEC = {
   gsm8k: { type: 'string', help: `GSM8K problems in the held-out slice, 0 = none (default ${REAL_DEMO.gsm8k})` },
   'eval-dir': { type: 'string', help: `folder holding gsm8k/test.jsonl (default ${REAL_DEMO.evalDir})` },
   reward: { type: 'string', help: `training and selection reward: boxed (the paper's: the last \\boxed{}) or any (the answer in any format) (default ${REAL_DEMO.reward})` },
+  format: { type: 'string', help: 'how the user turn reaches the model: chat (its chat template; default) or plain (the bare text, stopping at the first newline: for a pretrained base model)' },
   prompt: { type: 'string', help: 'the user turn, with {problem} (default: the problem + " Give the final answer in the form \\boxed{N}.")' },
   'pool': { type: 'string', help: `candidate pool: generated problems per kind (default ${REAL_DEMO.poolPerKind})` },
   temperature: { type: 'string', help: `rollout temperature (default ${REAL_DEMO.grpo.temperature})` },
   'max-tokens': { type: 'string', help: `rollout length limit (default ${REAL_DEMO.grpo.maxResponseLength}); the held-out evaluation's is --eval-tokens` },
   'eval-tokens': { type: 'string', help: `held-out evaluation length limit (default ${REAL_DEMO.evalMaxTokens})` },
+  'entropy-coef': { type: 'string', help: 'entropy bonus coefficient (default: the paper\'s 0.001); 0 when most groups score all 0: Adam turns the bonus alone into full-size steps' },
   batch: { type: 'string', help: `copies of π1 per step (GRPO groups; default ${REAL_DEMO.grpo.trainBatchSize})` },
   out: { type: 'string', help: 'output folder (default runs/demo-real)' },
   results: { type: 'string', help: 'also write the summary JSON here (e.g. bench/results/demo-real.json)' },
@@ -55,6 +57,8 @@ export async function run(argv: string[]): Promise<number> {
   if (reward !== 'boxed' && reward !== 'any') throw new CliError(`--reward must be boxed or any, got '${String(reward)}'`);
   const prompt = typeof options.prompt === 'string' ? options.prompt : base.prompt;
   if (!prompt.includes('{problem}')) throw new CliError('--prompt must contain {problem}');
+  const format = options.format ?? 'chat';
+  if (format !== 'chat' && format !== 'plain') throw new CliError(`--format must be chat or plain, got '${String(format)}'`);
   const temperature = numberOption(options.temperature, 'temperature', base.grpo.temperature!);
   if (!(temperature > 0)) throw new CliError(`--temperature must be > 0, got ${temperature}`);
   const batch = intOption(options.batch, 'batch', base.grpo.trainBatchSize!);
@@ -66,10 +70,11 @@ export async function run(argv: string[]): Promise<number> {
     evalDir: typeof options['eval-dir'] === 'string' ? options['eval-dir'] : base.evalDir,
     poolPerKind: intOption(options.pool, 'pool', base.poolPerKind),
     evalMaxTokens: intOption(options['eval-tokens'], 'eval-tokens', base.evalMaxTokens),
-    reward, prompt,
+    reward, prompt, ...(format === 'plain' ? { format } : {}),
     grpo: {
       ...base.grpo, steps: intOption(options.steps, 'steps', base.grpo.steps!), lr, temperature, trainBatchSize: batch, miniBatchSize: batch,
       maxResponseLength: intOption(options['max-tokens'], 'max-tokens', base.grpo.maxResponseLength!),
+      ...(options['entropy-coef'] !== undefined ? { entropyCoef: numberOption(options['entropy-coef'], 'entropy-coef', 0.001) } : {}),
     },
   };
   if (config.gsm8k > 0 && !fs.existsSync(path.join(config.evalDir, 'gsm8k', 'test.jsonl'))) {

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provenance, type Provenance } from '../util/provenance.js';
-import { formatDifference, formatProportion, pairedDifference, wilson } from '../stats/index.js';
+import { formatDifference, formatProportion, pairedDifference, wilson, type PairedDifference } from '../stats/index.js';
 import { manualSeed, setNumThreads, torchVersion } from '../engine/index.js';
 import { loadBenchmark } from '../data/benchmarks.js';
 import { rankByVariance } from '../data/selection.js';
@@ -56,7 +56,16 @@ export interface RealDemoConfig {
   reward: 'boxed' | 'any';
   /** 1-shot GRPO: overrides of the paper's config (maxResponseLength also bounds selection rollouts). */
   grpo: Partial<GRPOConfig>;
+  /**
+   * How the user turn reaches the model: 'chat' (default) — through the model's chat template;
+   * 'plain' — the bare text after the BOS token, for a pretrained base model that has never seen
+   * its template's turns (generation then stops at the first newline: one line, one answer).
+   */
+  format?: 'chat' | 'plain';
 }
+
+/** The 'plain' format's template: BOS + the user turn(s), no turn markers. */
+export const PLAIN_TEMPLATE = "{{ bos_token }}{% for m in messages %}{{ m['content'] }}{% endfor %}";
 
 /**
  * The user turn. SmolLM2-135M-Instruct answers "The answer is: N" (MetaMathQA style) and greedily
@@ -129,9 +138,39 @@ export function perKind(records: readonly { id: string; correct: boolean; reward
 
 export type HeldOutScores = Record<string, SetScore>;
 
+/**
+ * After vs base, paired per problem on each set's any-format outcomes; `kinds[name]` lists the
+ * kind of every problem of a set (the generated set), for the per-kind tests.
+ */
+export function pairedVsBase(base: HeldOutScores, after: HeldOutScores, seed: number, kinds: Record<string, string[]> = {}): NonNullable<SeedRun['paired']> {
+  const out: NonNullable<SeedRun['paired']> = {};
+  const bits = (x: string) => [...x].map((c) => c === '1');
+  for (const [name, b] of Object.entries(base)) {
+    const a = after[name];
+    if (!b.outcomes || !a?.outcomes) continue;
+    const x = bits(b.outcomes), y = bits(a.outcomes);
+    const d: PairedDifference & { kinds?: Record<string, PairedDifference> } = pairedDifference(x, y, { seed });
+    const ks = kinds[name];
+    if (ks && ks.length === x.length) {
+      d.kinds = {};
+      for (const k of [...new Set(ks)]) {
+        const idx = ks.flatMap((kk, i) => (kk === k ? [i] : []));
+        d.kinds[k] = pairedDifference(idx.map((i) => x[i]!), idx.map((i) => y[i]!), { seed });
+      }
+    }
+    out[name] = d;
+  }
+  return out;
+}
+
 export interface SeedRun {
   seed: number;
   after: HeldOutScores;
+  /**
+   * Per set, after vs the base on the same problems (any format): the paired difference with its
+   * bootstrap interval and McNemar's exact test; the generated set also per kind.
+   */
+  paired?: Record<string, PairedDifference & { kinds?: Record<string, PairedDifference> }>;
   steps: Pick<StepMetrics, 'step' | 'rewardMean' | 'trainAccuracy' | 'responseLengthMean' | 'truncatedFrac' | 'entropy' | 'gradNorm'>[];
   seconds: Phase;
 }
@@ -219,9 +258,15 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
   const { sets, pool: poolProblems } = heldOutSets(cfg);
   const loaded = ModelBundle.load(cfg.model);
   const { tokenizer, tokenizerConfig } = loaded;
-  const promptBuilder = stylePromptBuilder({ template: cfg.prompt }, loaded.chatTemplate, tokenizerConfig);
-  const renderPrompt = (ex: TrainExample) => loaded.renderPrompt(ex.messages);
-  const stopTokenIds = loaded.evalStopTokenIds();
+  const plain = cfg.format === 'plain';
+  const promptBuilder = stylePromptBuilder({ template: cfg.prompt }, plain ? PLAIN_TEMPLATE : loaded.chatTemplate, tokenizerConfig);
+  const plainTurn = stylePromptBuilder({ template: '{problem}' }, PLAIN_TEMPLATE, tokenizerConfig);
+  const renderPrompt = (ex: TrainExample) => (plain ? plainTurn(ex.messages.map((m) => m.content).join('')) : loaded.renderPrompt(ex.messages));
+  // Gemma's generation_config names only <eos>; its template's turn ends with <end_of_turn>.
+  // Plain text has no turn end: the first newline ends the answer.
+  // (Gemma has one token for "\n\n" too.)
+  const extraStops = [...(plain ? ['\n', '\n\n'] : []), '<end_of_turn>'].map((t) => tokenizer.tokenToId(t)).filter((id): id is number => id !== undefined);
+  const stopTokenIds = [...new Set([...loaded.evalStopTokenIds(), ...extraStops])].sort((a, b) => a - b);
   const toExample = (p: WordProblem, index: number): TrainExample => ({
     index, messages: [{ role: 'user', content: cfg.prompt.split('{problem}').join(p.problem) }], groundTruth: p.answer, dataSource: 'word-problems',
   });
@@ -251,6 +296,7 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
     // ---- base accuracy (greedy; the same for every seed) ----
     let t = timer();
     const base = heldOut(loaded.model, 'base');
+    const kindsOf = Object.fromEntries(sets.filter((x) => x.name === 'arithmetic').map((x) => [x.name, x.problems.map((p) => (p.id ?? '').slice(0, (p.id ?? '').lastIndexOf('-')))]));
     const baseSeconds = t();
     log(`[base] ${formatScores(base)} (${baseSeconds.wall}s wall, ${baseSeconds.cpu}s CPU)`);
 
@@ -278,6 +324,22 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
 
     // ---- 1-shot GRPO per seed, each from the base weights ----
     const runs: SeedRun[] = [];
+    // The summary of the runs so far: written after every seed, so a run cut short keeps its finished seeds.
+    const summarize = (): RealDemoResult => {
+      const spread: RealDemoResult['spread'] = {};
+      for (const s of sets) {
+        const stat = (xs: number[]) => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), min: Math.min(...xs), max: Math.max(...xs) });
+        spread[s.name] = { any: stat(runs.map((r) => r.after[s.name]!.any)), boxed: stat(runs.map((r) => r.after[s.name]!.boxed)) };
+      }
+      const result: RealDemoResult = {
+        config: cfg, grpo, sets: Object.fromEntries(sets.map((s) => [s.name, { n: s.problems.length, source: s.name === 'gsm8k' ? `gsm8k/test.jsonl, first ${s.problems.length} with <= ${cfg.gsm8kMaxSteps} calculations` : `wordProblems(seed ${cfg.dataSeed})` }])),
+        base, selection: { pool: poolProblems.length, rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, top }, selected, runs, spread,
+        seconds: { base: baseSeconds, selection: selectionSeconds, total: total() },
+        machine: { threads: cfg.threads, note: 'wall and CPU seconds of this process; on a shared machine wall time includes waiting for cores' },
+        provenance: provenance({ threads: cfg.threads, libtorch: torchVersion() }),
+      };
+      return result;
+    };
     for (const seed of cfg.seeds) {
       t = timer();
       manualSeed(seed);
@@ -294,29 +356,21 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
         trainer.disposeOptimizers();
         const after = heldOut(policy, `after-seed-${seed}`);
         const seconds = t();
+        const paired = pairedVsBase(base, after, seed, kindsOf);
         runs.push({
-          seed, after, seconds,
+          seed, after, paired, seconds,
           steps: steps.map((m) => ({ step: m.step, rewardMean: m.rewardMean, trainAccuracy: m.trainAccuracy, responseLengthMean: m.responseLengthMean, truncatedFrac: m.truncatedFrac, entropy: m.entropy, gradNorm: m.gradNorm })),
         });
         log(`[seed ${seed}] after ${steps.length} steps: ${formatScores(after)} (${seconds.wall}s wall, ${seconds.cpu}s CPU)`);
+        for (const [name, d] of Object.entries(paired)) log(`[seed ${seed}] ${name} vs base: ${formatDifference(d)}`);
+        fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(summarize(), null, 2) + '\n');
       } finally {
         policy.dispose();
         reference?.dispose();
       }
     }
 
-    const spread: RealDemoResult['spread'] = {};
-    for (const s of sets) {
-      const stat = (xs: number[]) => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), min: Math.min(...xs), max: Math.max(...xs) });
-      spread[s.name] = { any: stat(runs.map((r) => r.after[s.name]!.any)), boxed: stat(runs.map((r) => r.after[s.name]!.boxed)) };
-    }
-    const result: RealDemoResult = {
-      config: cfg, grpo, sets: Object.fromEntries(sets.map((s) => [s.name, { n: s.problems.length, source: s.name === 'gsm8k' ? `gsm8k/test.jsonl, first ${s.problems.length} with <= ${cfg.gsm8kMaxSteps} calculations` : `wordProblems(seed ${cfg.dataSeed})` }])),
-      base, selection: { pool: poolProblems.length, rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, top }, selected, runs, spread,
-      seconds: { base: baseSeconds, selection: selectionSeconds, total: total() },
-      machine: { threads: cfg.threads, note: 'wall and CPU seconds of this process; on a shared machine wall time includes waiting for cores' },
-      provenance: provenance({ threads: cfg.threads, libtorch: torchVersion() }),
-    };
+    const result = summarize();
     fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
     return result;
   } finally {

@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { WORD_KINDS, wordProblems } from '../../src/demo/word-problems.js';
-import { gsm8kSlice, heldOutSets, type RealDemoResult } from '../../src/demo/real.js';
+import { PLAIN_TEMPLATE, gsm8kSlice, heldOutSets, pairedVsBase, type RealDemoResult } from '../../src/demo/real.js';
+import { renderChat } from '../../src/tokenizer/index.js';
 import { buildTinyQwenModel } from '../helpers/tiny-model.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -63,6 +64,24 @@ describe('real-model demo: held-out data', () => {
   });
 });
 
+describe('real-model demo: paired tests and the plain format', () => {
+  test('pairedVsBase: per set and per kind, after minus base on the same problems, McNemar from the flips', () => {
+    const base = { arithmetic: { n: 6, any: 2 / 6, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '100100' }, gsm8k: { n: 2, any: 0, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '00' } };
+    const after = { arithmetic: { n: 6, any: 4 / 6, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '011110' }, gsm8k: { n: 2, any: 0.5, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '01' } };
+    const d = pairedVsBase(base, after, 3, { arithmetic: ['add', 'sub', 'mul', 'add', 'sub', 'mul'] });
+    assert.ok(Math.abs(d['arithmetic']!.diff - 2 / 6) < 1e-12);
+    assert.deepEqual([d['arithmetic']!.mcnemar.onlyA, d['arithmetic']!.mcnemar.onlyB], [1, 3]);
+    // add: 1,1 → 0,1 (one down); sub: 0,0 → 1,1 (two up); mul: 0,0 → 1,0 (one up)
+    assert.deepEqual(Object.fromEntries(Object.entries(d['arithmetic']!.kinds!).map(([k, x]) => [k, [x.mcnemar.onlyA, x.mcnemar.onlyB]])), { add: [1, 0], sub: [0, 2], mul: [0, 1] });
+    assert.equal(d['gsm8k']!.kinds, undefined);
+    assert.equal(d['gsm8k']!.diff, 0.5);
+  });
+
+  test('the plain format is BOS + the user turn, no turn markers', () => {
+    assert.equal(renderChat(PLAIN_TEMPLATE, [{ role: 'user', content: 'Question: 2+2?\nAnswer:' }], { addGenerationPrompt: true, specialTokens: { bosToken: '<bos>' } }), '<bos>Question: 2+2?\nAnswer:');
+  });
+});
+
 describe('real-model demo: the pipeline (tiny model, --quick)', () => {
   test('base eval, selection over the pool, one GRPO run per seed, eval after each; summary and records agree', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-real-'));
@@ -72,7 +91,7 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
       fakeGsm8k(dir);
       const out = path.join(dir, 'out');
       const results = path.join(dir, 'results', 'demo-real.json');
-      const r = spawnSync(process.execPath, [main, 'demo', '--model', model, '--quick', '--seeds', '0,1', '--eval-dir', dir, '--out', out, '--results', results, '--json'],
+      const r = spawnSync(process.execPath, [main, 'demo', '--model', model, '--quick', '--seeds', '0,1', '--eval-dir', dir, '--out', out, '--results', results, '--json', '--entropy-coef', '0'],
         { encoding: 'utf8', maxBuffer: 1 << 26 });
       assert.equal(r.status, 0, `rlvr demo --model failed:\n${r.stderr}`);
       const s = JSON.parse(fs.readFileSync(results, 'utf8')) as RealDemoResult;
@@ -117,11 +136,23 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
         assert.ok(sp.min <= sp.mean && sp.mean <= sp.max);
         assert.equal(sp.min, Math.min(...s.runs.map((x) => x.after[set]!.any)));
       }
+      // the paired test per seed and set is in the JSON: the same numbers as the outcomes give
+      for (const x of s.runs) {
+        for (const set of ['arithmetic', 'gsm8k']) {
+          const d = x.paired![set]!;
+          const a = [...s.base[set]!.outcomes!], b = [...x.after[set]!.outcomes!];
+          assert.equal(d.n, a.length);
+          assert.equal(d.mcnemar.onlyB, a.filter((c, i) => c === '0' && b[i] === '1').length);
+          assert.equal(d.mcnemar.onlyA, a.filter((c, i) => c === '1' && b[i] === '0').length);
+        }
+        assert.deepEqual(Object.keys(x.paired!['arithmetic']!.kinds!).sort(), [...WORD_KINDS].sort());
+      }
       assert.ok(s.seconds.total.wall >= s.seconds.base.wall + s.seconds.selection.wall);
       // the printed table has the base row and one row per seed; the JSON line the same numbers
       assert.match(r.stdout, /\nbase\s+\d+\.\d% \[\d+\.\d, \d+\.\d\]/); // with its Wilson interval
       assert.match(r.stdout, /seed 1, gsm8k any format vs base: [+-]\d+\.\d points \[.*\], McNemar p = /);
       assert.equal(s.provenance!.machine.threads, 1);
+      assert.equal(s.grpo.entropyCoef, 0); // --entropy-coef reaches the GRPO config
       assert.ok(s.provenance!.machine.cpu.length > 0 && s.provenance!.versions.node === process.version);
       const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { base: unknown; after: { seed: number }[] };
       assert.deepEqual(json.base, s.base);
