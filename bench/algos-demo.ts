@@ -42,7 +42,9 @@ if (!values.demo) {
 }
 const demoDir = path.resolve(values.demo);
 const summary = JSON.parse(fs.readFileSync(path.join(demoDir, 'summary.json'), 'utf8')) as {
-  config: DemoConfig; grpo: GRPOConfig; selected: { index: number; question: string; answer: string };
+  config: DemoConfig;
+  grpo: GRPOConfig;
+  selected: { index: number; question: string; answer: string };
 };
 const cfg = summary.config;
 setNumThreads(cfg.threads);
@@ -66,7 +68,16 @@ try {
     const size: Partial<GRPOConfig> = {};
     if (values.batch) Object.assign(size, { trainBatchSize: Number(values.batch), miniBatchSize: Number(values.batch) });
     if (values.group) size.groupSize = Number(values.group);
-    const config: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...LOSS_PRESETS[preset], ...cfg.grpo, ...size, steps, validateEvery: every, saveEvery: 0, seed: cfg.seed };
+    const config: GRPOConfig = {
+      ...PAPER_GRPO_CONFIG,
+      ...LOSS_PRESETS[preset],
+      ...cfg.grpo,
+      ...size,
+      steps,
+      validateEvery: every,
+      saveEvery: 0,
+      seed: cfg.seed,
+    };
     manualSeed(cfg.seed);
     const policy = loadModel(baseDir);
     const reference = needsReference(config) ? loadModel(baseDir) : null;
@@ -74,9 +85,18 @@ try {
     const validation: { step: number; accuracy: number }[] = [];
     const started = performance.now();
     const trainer = new GRPOTrainer({
-      policy, reference, critic, tokenizer: tok, examples: Array.from({ length: config.trainBatchSize }, () => toExample(pi1, summary.selected.index)),
-      renderPrompt: (ex) => tok.renderPrompt(ex.messages), stopTokenIds: tok.stopTokenIds, rewards: mathReward(pool), task: arithmeticTask, config,
-      runDir: path.join(root, preset), log: (l) => console.error(`[${preset}] ${l}`),
+      policy,
+      reference,
+      critic,
+      tokenizer: tok,
+      examples: Array.from({ length: config.trainBatchSize }, () => toExample(pi1, summary.selected.index)),
+      renderPrompt: (ex) => tok.renderPrompt(ex.messages),
+      stopTokenIds: tok.stopTokenIds,
+      rewards: mathReward(pool),
+      task: arithmeticTask,
+      config,
+      runDir: path.join(root, preset),
+      log: (l) => console.error(`[${preset}] ${l}`),
       validate: async (step) => {
         const r = evaluateHeldOut(policy, tok, split.test, cfg.evalMaxTokens);
         validation.push({ step, accuracy: r.accuracy });
@@ -97,5 +117,7 @@ try {
 } finally {
   await pool.close();
 }
-console.log(`1-shot RLVR on π1 = "${pi1.question}" (answer ${pi1.answer}), ${steps} steps each, held-out = ${split.test.length} problems (reward-mode accuracy)`);
+console.log(
+  `1-shot RLVR on π1 = "${pi1.question}" (answer ${pi1.answer}), ${steps} steps each, held-out = ${split.test.length} problems (reward-mode accuracy)`,
+);
 console.log(writeComparison(root, rows, { demo: demoDir, pi1: summary.selected, steps, threads: cfg.threads }));

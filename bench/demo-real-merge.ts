@@ -11,7 +11,11 @@ function load(dir: string): RealDemoResult {
   // Folders written before per-kind scores: recompute them from the scored records.
   const kinds = (file: string, s: HeldOutScores) => {
     if (!s['arithmetic'] || s['arithmetic'].kinds) return;
-    const recs = fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { bench: string; id: string; correct: boolean; rewardCorrect: boolean });
+    const recs = fs
+      .readFileSync(path.join(dir, file), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { bench: string; id: string; correct: boolean; rewardCorrect: boolean });
     s['arithmetic'].kinds = perKind(recs.filter((x) => x.bench === 'arithmetic'));
   };
   kinds('base.jsonl', r.base);

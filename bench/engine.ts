@@ -16,9 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { provenance } from '../src/util/provenance.js';
-import {
-  AdamW, cuda, F, Generator, getNumThreads, randn, setNumThreads, tidy, torchVersion, zeros, type Tensor,
-} from '../src/engine/index.js';
+import { AdamW, cuda, F, Generator, getNumThreads, randn, setNumThreads, tidy, torchVersion, zeros, type Tensor } from '../src/engine/index.js';
 
 function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -42,15 +40,27 @@ const steps = Number(arg('steps', '300'));
 const reps = Number(arg('reps', '5'));
 const onCuda = device.startsWith('cuda');
 setNumThreads(threads);
-const sync = () => { if (onCuda) cuda.synchronize(device); };
+const sync = () => {
+  if (onCuda) cuda.synchronize(device);
+};
 const OPS_PER_ITER = 4;
 
-interface PyResult { torch: string; threads: number; tiny_op_us: number; mlp_step_ms: number; tiny_op_us_reps: number[]; mlp_step_ms_reps: number[] }
+interface PyResult {
+  torch: string;
+  threads: number;
+  tiny_op_us: number;
+  mlp_step_ms: number;
+  tiny_op_us_reps: number[];
+  mlp_step_ms_reps: number[];
+}
 
 function runPython(): PyResult {
   const script = path.join(packageRoot(), 'bench/engine_ref.py');
-  const r = spawnSync('python3', [script, '--device', device, '--threads', String(threads), '--iters', String(iters),
-    '--steps', String(steps), '--reps', String(reps)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(
+    'python3',
+    [script, '--device', device, '--threads', String(threads), '--iters', String(iters), '--steps', String(steps), '--reps', String(reps)],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
   if (r.status !== 0) throw new Error(`python3 ${script} failed (exit ${r.status}):\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as PyResult;
@@ -85,7 +95,10 @@ function benchTiny(): { tidy: number[]; dispose: number[] } {
   withDispose(Math.min(perRep, 20_000));
   sync();
   for (let r = 0; r < reps; r++) {
-    for (const [key, fn] of [['tidy', withTidy], ['dispose', withDispose]] as const) {
+    for (const [key, fn] of [
+      ['tidy', withTidy],
+      ['dispose', withDispose],
+    ] as const) {
       const t = performance.now();
       fn(perRep);
       sync();
@@ -100,9 +113,11 @@ function benchTiny(): { tidy: number[]; dispose: number[] } {
 function benchMlp(): number[] {
   const g = new Generator({ seed: 0, device });
   const dev = { device, generator: g };
-  const params: Tensor[] = tidy(() => [
-    randn([512, 256], dev).mul(0.05), zeros([512], { device }), randn([256, 512], dev).mul(0.05), zeros([256], { device }),
-  ].map((p) => p.requiresGrad_(true).keep()));
+  const params: Tensor[] = tidy(() =>
+    [randn([512, 256], dev).mul(0.05), zeros([512], { device }), randn([256, 512], dev).mul(0.05), zeros([256], { device })].map((p) =>
+      p.requiresGrad_(true).keep(),
+    ),
+  );
   const [w1, b1, w2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
   const opt = new AdamW(params, { lr: 1e-3, fused: true });
   const x = randn([64, 256], dev).keep();
@@ -146,8 +161,13 @@ const rows: [string, string, string, string][] = [
   ['tiny-op loop (µs/op), explicit dispose', fmt(tsTinyDispose), fmt(pyTiny), fmt(tsTinyDispose / pyTiny)],
   ['MLP 256-512-256 b64 train step (ms/step)', fmt(tsMlp), fmt(pyMlp), fmt(tsMlp / pyMlp)],
 ];
-console.log(`engine benchmark: device ${device}, ${threads} thread(s), libtorch ${torchVersion()} (TS) vs torch ${py1.torch} (Python); ` +
-  `${iters} iterations x ${OPS_PER_ITER} ops, ${steps} steps, best of ${reps}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `engine benchmark: device ${device}, ${threads} thread(s), libtorch ${torchVersion()} (TS) vs torch ${py1.torch} (Python); ` +
+    `${iters} iterations x ${OPS_PER_ITER} ops, ${steps} steps, best of ${reps}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+);
 const widths = [44, 12, 12, 8];
 const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 console.log(line(['', 'TS', 'PyTorch', 'ratio']));

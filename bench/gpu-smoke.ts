@@ -22,7 +22,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  allowTF32, autocast, cat, cuda, manualSeed, noGrad, opMany, randn, setAllowTF32, tensor, tidy, torchVersion, type Tensor,
+  allowTF32,
+  autocast,
+  cat,
+  cuda,
+  manualSeed,
+  noGrad,
+  opMany,
+  randn,
+  setAllowTF32,
+  tensor,
+  tidy,
+  torchVersion,
+  type Tensor,
 } from '../src/engine/index.js';
 import { native } from '../src/engine/native.js';
 import type { ModelConfig } from '../src/model/config.js';
@@ -35,8 +47,14 @@ const small = process.argv.includes('--small') || !onGpu;
 const device = onGpu ? 'cuda' : 'cpu';
 const started = performance.now();
 const results: Record<string, unknown> = {
-  bench: 'gpu-smoke', device: onGpu ? `cuda (${cuda.deviceCount()} device(s))` : `cpu (${os.cpus()[0]?.model ?? '?'})`,
-  torch: torchVersion(), hasCudaGraphs: native.hasCudaGraphs, hasNccl: native.hasNccl, small, date: new Date().toISOString(), sections: {},
+  bench: 'gpu-smoke',
+  device: onGpu ? `cuda (${cuda.deviceCount()} device(s))` : `cpu (${os.cpus()[0]?.model ?? '?'})`,
+  torch: torchVersion(),
+  hasCudaGraphs: native.hasCudaGraphs,
+  hasNccl: native.hasNccl,
+  small,
+  date: new Date().toISOString(),
+  sections: {},
 };
 const sections = results.sections as Record<string, Record<string, unknown>>;
 
@@ -57,10 +75,15 @@ async function section(name: string, needsCuda: boolean, fn: () => Promise<Recor
   try {
     r = await fn();
     const checks = (r.checks ?? {}) as Record<string, boolean>;
-    const failed = Object.entries(checks).filter(([, ok]) => !ok).map(([k]) => k);
+    const failed = Object.entries(checks)
+      .filter(([, ok]) => !ok)
+      .map(([k]) => k);
     if (needsCuda && !onGpu) {
       // What the dry run's checks said on the CPU (graph checks cannot hold there): kept, never a pass.
-      if (r.checks) { r.cpu_dry_run_checks = r.checks; delete r.checks; }
+      if (r.checks) {
+        r.cpu_dry_run_checks = r.checks;
+        delete r.checks;
+      }
       r.status = 'skipped-no-cuda';
     } else {
       r.status = failed.length === 0 ? 'pass' : 'fail';
@@ -79,7 +102,10 @@ function writtenOut(q: Tensor, k: Tensor, v: Tensor, cuQ: number[], cuK: number[
   const outs: Tensor[] = [];
   const lses: Tensor[] = [];
   for (let i = 0; i < usedK.length; i++) {
-    const qi = q.narrow(0, cuQ[i]!, cuQ[i + 1]! - cuQ[i]!).float().transpose(0, 1); // [kvH, g, D]
+    const qi = q
+      .narrow(0, cuQ[i]!, cuQ[i + 1]! - cuQ[i]!)
+      .float()
+      .transpose(0, 1); // [kvH, g, D]
     const ki = k.narrow(0, cuK[i]!, usedK[i]!).float().transpose(0, 1); // [kvH, L, D]
     const vi = v.narrow(0, cuK[i]!, usedK[i]!).float().transpose(0, 1);
     const s = qi.matmul(ki.transpose(1, 2)).mul(1 / Math.sqrt(q.size(-1)));
@@ -90,65 +116,101 @@ function writtenOut(q: Tensor, k: Tensor, v: Tensor, cuQ: number[], cuK: number[
   return [cat(outs, 0), cat(lses, 1)];
 }
 
-await section('varlen_flash', true, () => tidy(() => {
-  // 6 rows, g = 2 queries per row, kvH = 2, D = 64; packed prompt keys of 3 prompts (lengths 37, 5,
-  // 80); rows 0-2 share prompt 0 (the same key range: overlapping cu_seq_k), row 3 prompt 1, rows 4-5
-  // prompt 2 with different used lengths (seqused_k below the range).
-  const [g, kvH, D] = [2, 2, 64];
-  const promptLens = [37, 5, 80];
-  const offsets = [0, 37, 42];
-  const rowPrompt = [0, 0, 0, 1, 2, 2];
-  const used = [37, 37, 37, 5, 80, 61];
-  const B = rowPrompt.length;
-  const S = promptLens.reduce((a, b) => a + b, 0);
-  manualSeed(1);
-  const dt = onGpu ? 'bfloat16' : 'float32';
-  const q = randn([B * g, kvH, D], { dtype: dt, device });
-  const k = randn([S, kvH, D], { dtype: dt, device });
-  const v = randn([S, kvH, D], { dtype: dt, device });
-  const cuQ = Array.from({ length: B + 1 }, (_, i) => i * g);
-  const cuK = [...rowPrompt.map((p) => offsets[p]!), S];
-  const [refO, refL] = writtenOut(q, k, v, cuQ, cuK, used);
-  const dry = { written_out_out_shape: refO.shape, written_out_lse_shape: refL.shape };
-  if (!onGpu) return { cpu_dry_run: dry };
-  const i32 = (d: number[]) => tensor(d, [d.length], { dtype: 'int32', device });
-  const out = opMany('aten::_flash_attention_forward', q, k, v, i32(cuQ), i32(cuK), g, Math.max(...promptLens), 0, false, false, null, null, null, i32(used));
-  const o = out[0]!;
-  const l = out[1]!;
-  const outDiff = o.float().sub(refO).abs().max().item() as number;
-  const lseDiff = l.ndim === 2 && l.size(0) === kvH && l.size(1) === B * g ? l.float().sub(refL).abs().max().item() as number : Infinity;
-  return {
-    out_max_abs_diff: outDiff, lse_max_abs_diff: lseDiff, lse_shape: l.shape, ...dry,
-    checks: { out_close: outDiff < 5e-2, lse_close: lseDiff < 1e-2, lse_shape_kvH_by_total_q: l.ndim === 2 && l.size(0) === kvH && l.size(1) === B * g },
-  };
-}));
+await section('varlen_flash', true, () =>
+  tidy(() => {
+    // 6 rows, g = 2 queries per row, kvH = 2, D = 64; packed prompt keys of 3 prompts (lengths 37, 5,
+    // 80); rows 0-2 share prompt 0 (the same key range: overlapping cu_seq_k), row 3 prompt 1, rows 4-5
+    // prompt 2 with different used lengths (seqused_k below the range).
+    const [g, kvH, D] = [2, 2, 64];
+    const promptLens = [37, 5, 80];
+    const offsets = [0, 37, 42];
+    const rowPrompt = [0, 0, 0, 1, 2, 2];
+    const used = [37, 37, 37, 5, 80, 61];
+    const B = rowPrompt.length;
+    const S = promptLens.reduce((a, b) => a + b, 0);
+    manualSeed(1);
+    const dt = onGpu ? 'bfloat16' : 'float32';
+    const q = randn([B * g, kvH, D], { dtype: dt, device });
+    const k = randn([S, kvH, D], { dtype: dt, device });
+    const v = randn([S, kvH, D], { dtype: dt, device });
+    const cuQ = Array.from({ length: B + 1 }, (_, i) => i * g);
+    const cuK = [...rowPrompt.map((p) => offsets[p]!), S];
+    const [refO, refL] = writtenOut(q, k, v, cuQ, cuK, used);
+    const dry = { written_out_out_shape: refO.shape, written_out_lse_shape: refL.shape };
+    if (!onGpu) return { cpu_dry_run: dry };
+    const i32 = (d: number[]) => tensor(d, [d.length], { dtype: 'int32', device });
+    const out = opMany('aten::_flash_attention_forward', q, k, v, i32(cuQ), i32(cuK), g, Math.max(...promptLens), 0, false, false, null, null, null, i32(used));
+    const o = out[0]!;
+    const l = out[1]!;
+    const outDiff = o.float().sub(refO).abs().max().item() as number;
+    const lseDiff = l.ndim === 2 && l.size(0) === kvH && l.size(1) === B * g ? (l.float().sub(refL).abs().max().item() as number) : Infinity;
+    return {
+      out_max_abs_diff: outDiff,
+      lse_max_abs_diff: lseDiff,
+      lse_shape: l.shape,
+      ...dry,
+      checks: { out_close: outDiff < 5e-2, lse_close: lseDiff < 1e-2, lse_shape_kvH_by_total_q: l.ndim === 2 && l.size(0) === kvH && l.size(1) === B * g },
+    };
+  }),
+);
 
 await section('engine_graphs', true, () => {
   const cfg: ModelConfig = {
-    architecture: 'Qwen2ForCausalLM', hiddenSize: 128, intermediateSize: 256, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 32,
-    vocabSize: 64, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: true, attentionBias: true,
-    maxPositionEmbeddings: 512, bosTokenId: null, eosTokenId: null, torchDtype: 'float32',
+    architecture: 'Qwen2ForCausalLM',
+    hiddenSize: 128,
+    intermediateSize: 256,
+    numLayers: 2,
+    numHeads: 4,
+    numKvHeads: 2,
+    headDim: 32,
+    vocabSize: 64,
+    rmsNormEps: 1e-6,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    tieWordEmbeddings: true,
+    attentionBias: true,
+    maxPositionEmbeddings: 512,
+    bosTokenId: null,
+    eosTokenId: null,
+    torchDtype: 'float32',
   };
   manualSeed(7);
   const model = CausalLM.randomInit(cfg, { dtype: 'float32', device });
   try {
-    noGrad(() => { for (const p of model.parameters()) if (p.ndim === 2) p.mul_(4); });
+    noGrad(() => {
+      for (const p of model.parameters()) if (p.ndim === 2) p.mul_(4);
+    });
     const prompts = [[3, 9, 1, 4], Array.from({ length: 21 }, (_, i) => (i * 7 + 2) % 64)];
     const n = 8;
     // Rows end at different steps: stop tokens 0 and 1 (drawn at temperature 1 over 64 tokens) and
     // per-row limits from 6 to 60; a small first capacity grows (a new graph shape: recapture).
     const limits = Array.from({ length: prompts.length * n }, (_, i) => 6 + ((i * 37) % 55));
-    const opts = { n, maxNewTokens: 60, temperature: 1, seed: 11, stopTokenIds: [0, 1], maxNewTokensPerRow: limits, syncEvery: 4, initialCapacity: 8, padRows: true };
+    const opts = {
+      n,
+      maxNewTokens: 60,
+      temperature: 1,
+      seed: 11,
+      stopTokenIds: [0, 1],
+      maxNewTokensPerRow: limits,
+      syncEvery: 4,
+      initialCapacity: 8,
+      padRows: true,
+    };
     const dt = onGpu ? 'bfloat16' : null;
     const graphsRun = autocast(device, dt, () => rollout(model, prompts, { ...opts, cudaGraphs: true }));
     const eagerRun = autocast(device, dt, () => rollout(model, prompts, { ...opts, cudaGraphs: false }));
     const same = graphsRun.samples.every((s, i) => s.tokens.join() === eagerRun.samples[i]!.tokens.join());
     const g = graphsRun.stats;
     return {
-      graph_stats: g, eager_stats: eagerRun.stats, tokens: g.generatedTokens,
+      graph_stats: g,
+      eager_stats: eagerRun.stats,
+      tokens: g.generatedTokens,
       checks: {
-        graph_tokens_equal_eager: same, graph_replays: g.graphReplays > 0, recaptured: g.graphCaptures >= 2,
-        compacted: g.compactions > 0, no_graph_error: g.graphError === undefined,
+        graph_tokens_equal_eager: same,
+        graph_replays: g.graphReplays > 0,
+        recaptured: g.graphCaptures >= 2,
+        compacted: g.compactions > 0,
+        no_graph_error: g.graphError === undefined,
       },
     };
   } finally {
@@ -177,20 +239,22 @@ await section('nccl', true, async () => {
   }
 });
 
-await section('precision', true, () => tidy(() => {
-  const a = randn([8, 8], { device });
-  const b = randn([8, 8], { device });
-  const dtype = autocast(device, 'bfloat16', () => a.matmul(b).dtype);
-  const before = allowTF32();
-  setAllowTF32(true);
-  const on = allowTF32();
-  setAllowTF32(false);
-  const off = allowTF32();
-  setAllowTF32(before);
-  const r = { autocast_matmul_dtype: dtype, tf32_on: on, tf32_off: off, tf32_restored: allowTF32() === before };
-  if (!onGpu) return { cpu_dry_run: r };
-  return { ...r, checks: { autocast_bf16: dtype === 'bfloat16', tf32_round_trip: on && !off && r.tf32_restored } };
-}));
+await section('precision', true, () =>
+  tidy(() => {
+    const a = randn([8, 8], { device });
+    const b = randn([8, 8], { device });
+    const dtype = autocast(device, 'bfloat16', () => a.matmul(b).dtype);
+    const before = allowTF32();
+    setAllowTF32(true);
+    const on = allowTF32();
+    setAllowTF32(false);
+    const off = allowTF32();
+    setAllowTF32(before);
+    const r = { autocast_matmul_dtype: dtype, tf32_on: on, tf32_off: off, tf32_restored: allowTF32() === before };
+    if (!onGpu) return { cpu_dry_run: r };
+    return { ...r, checks: { autocast_bf16: dtype === 'bfloat16', tf32_round_trip: on && !off && r.tf32_restored } };
+  }),
+);
 
 const statuses = Object.values(sections).map((s) => s.status);
 results.summary = Object.fromEntries(['pass', 'fail', 'error', 'skipped-no-cuda'].map((k) => [k, statuses.filter((s) => s === k).length]));

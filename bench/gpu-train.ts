@@ -28,7 +28,9 @@ export interface TrainCheckContext {
 }
 
 const onCuda = (d: string) => d.startsWith('cuda');
-const sync = (d: string) => { if (onCuda(d)) cuda.synchronize(d); };
+const sync = (d: string) => {
+  if (onCuda(d)) cuda.synchronize(d);
+};
 
 function sequences(cfg: ModelConfig, count: number, len: number, prompt: number): Sequence[] {
   return Array.from({ length: count }, (_, s) => {
@@ -46,7 +48,10 @@ export function planCalibration(ctx: TrainCheckContext): Result {
   const count = ctx.small ? 2 : 2;
   const seqs = sequences(cfg, count, seqLen, Math.min(128, seqLen / 2));
   const targets = seqs.map((q) => ({
-    oldLogp: q.responseIds.map(() => -2), refLogp: null, advantage: 1, weights: q.responseIds.map(() => 1 / (count * q.responseIds.length)),
+    oldLogp: q.responseIds.map(() => -2),
+    refLogp: null,
+    advantage: 1,
+    weights: q.responseIds.map(() => 1 / (count * q.responseIds.length)),
   }));
   const coef = { clipRatio: 0.2, klCoef: 0, entropyCoef: 0.001, policyGradient: true };
   const c = compute === 'float32' ? 4 : 2;
@@ -54,7 +59,10 @@ export function planCalibration(ctx: TrainCheckContext): Result {
   model.requiresGrad_(true);
   for (const checkpointing of [false, true]) {
     autocast(device, compute, () => {
-      const run = () => tidy(() => { accumulatePolicyGradient(model, seqs, targets, 0.6, coef, { checkpointing, computeDtype: compute }); });
+      const run = () =>
+        tidy(() => {
+          accumulatePolicyGradient(model, seqs, targets, 0.6, coef, { checkpointing, computeDtype: compute });
+        });
       run(); // gradients and the weights' bf16 cast now exist
       sync(device);
       const before = cuda.memoryStats(device).allocatedBytes;
@@ -64,7 +72,9 @@ export function planCalibration(ctx: TrainCheckContext): Result {
       const measured = cuda.memoryStats(device).peakAllocatedBytes - before;
       const predicted = activationBytes(cfg, count * seqLen, c, checkpointing) + headWorkspaceBytes(cfg);
       out[checkpointing ? 'checkpointed' : 'plain'] = {
-        measured_gb: measured / 1e9, predicted_gb: predicted / 1e9, measured_over_predicted: measured / predicted,
+        measured_gb: measured / 1e9,
+        predicted_gb: predicted / 1e9,
+        measured_over_predicted: measured / predicted,
       };
     });
     for (const p of model.parameters()) p.grad = null;
@@ -86,8 +96,11 @@ export function logprobReuse(ctx: TrainCheckContext): Result {
   const abs = diffs.map(Math.abs).sort((a, b) => a - b);
   const offPolicy = diffs.filter((d) => Math.abs(Math.exp(-d) - 1) > 0.2).length;
   return {
-    rows: n, tokens: diffs.length, mean_abs_diff: abs.reduce((a, b) => a + b, 0) / abs.length,
-    p99_abs_diff: abs[Math.floor(0.99 * (abs.length - 1))], max_abs_diff: abs[abs.length - 1],
+    rows: n,
+    tokens: diffs.length,
+    mean_abs_diff: abs.reduce((a, b) => a + b, 0) / abs.length,
+    p99_abs_diff: abs[Math.floor(0.99 * (abs.length - 1))],
+    max_abs_diff: abs[abs.length - 1],
     tokens_ratio_outside_clip: offPolicy,
   };
 }
@@ -104,11 +117,16 @@ export function tf32Speedup(ctx: TrainCheckContext): Result {
       const b = randn([n, n], { device });
       for (const on of [false, true]) {
         setAllowTF32(on);
-        tidy(() => { a.matmul(b); });
+        tidy(() => {
+          a.matmul(b);
+        });
         sync(device);
         const iters = 5;
         const t0 = performance.now();
-        for (let i = 0; i < iters; i++) tidy(() => { a.matmul(b); });
+        for (let i = 0; i < iters; i++)
+          tidy(() => {
+            a.matmul(b);
+          });
         sync(device);
         const s = (performance.now() - t0) / 1000 / iters;
         out[on ? 'tf32_tflops' : 'fp32_tflops'] = (2 * n ** 3) / s / 1e12;
@@ -124,7 +142,11 @@ export function tf32Speedup(ctx: TrainCheckContext): Result {
 /** All three, each timed; errors are recorded, not thrown. */
 export function trainChecks(ctx: TrainCheckContext): Result {
   const out: Result = {};
-  for (const [name, fn] of [['plan_calibration', planCalibration], ['logprob_reuse', logprobReuse], ['tf32', tf32Speedup]] as const) {
+  for (const [name, fn] of [
+    ['plan_calibration', planCalibration],
+    ['logprob_reuse', logprobReuse],
+    ['tf32', tf32Speedup],
+  ] as const) {
     const t0 = performance.now();
     try {
       out[name] = { ...fn(ctx), seconds: (performance.now() - t0) / 1000 };
@@ -141,10 +163,23 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const small = process.argv.includes('--small') || !gpu;
   const device = gpu ? 'cuda' : 'cpu';
   const cfg: ModelConfig = {
-    architecture: 'Qwen2ForCausalLM', hiddenSize: small ? 64 : 1536, intermediateSize: small ? 128 : 8960, numLayers: small ? 2 : 28,
-    numHeads: small ? 4 : 12, numKvHeads: 2, headDim: small ? 16 : 128, vocabSize: small ? 1024 : 151936, rmsNormEps: 1e-6,
-    ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: true, attentionBias: true, maxPositionEmbeddings: 4096,
-    bosTokenId: null, eosTokenId: null, torchDtype: 'bfloat16',
+    architecture: 'Qwen2ForCausalLM',
+    hiddenSize: small ? 64 : 1536,
+    intermediateSize: small ? 128 : 8960,
+    numLayers: small ? 2 : 28,
+    numHeads: small ? 4 : 12,
+    numKvHeads: 2,
+    headDim: small ? 16 : 128,
+    vocabSize: small ? 1024 : 151936,
+    rmsNormEps: 1e-6,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    tieWordEmbeddings: true,
+    attentionBias: true,
+    maxPositionEmbeddings: 4096,
+    bosTokenId: null,
+    eosTokenId: null,
+    torchDtype: 'bfloat16',
   };
   manualSeed(0);
   const model = CausalLM.randomInit(cfg, { device });

@@ -25,14 +25,25 @@ const rank = arg('rank', 8);
 setNumThreads(1);
 
 const SMOLLM2_135M = parseModelConfig({
-  architectures: ['LlamaForCausalLM'], hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9,
-  num_key_value_heads: 3, vocab_size: 49152, rms_norm_eps: 1e-5, rope_theta: 100000, max_position_embeddings: 8192, tie_word_embeddings: true,
+  architectures: ['LlamaForCausalLM'],
+  hidden_size: 576,
+  intermediate_size: 1536,
+  num_hidden_layers: 30,
+  num_attention_heads: 9,
+  num_key_value_heads: 3,
+  vocab_size: 49152,
+  rms_norm_eps: 1e-5,
+  rope_theta: 100000,
+  max_position_embeddings: 8192,
+  tie_word_embeddings: true,
 });
 manualSeed(0);
 const model = CausalLM.randomInit(SMOLLM2_135M);
 const lora = LoraAdapters.attach(model, loraSettings({ rank }), { seed: 1 });
 // Non-zero B, as after training (zeros would not change the cost, but keep it honest).
-noGrad(() => { for (const [n, p] of lora.params) if (n.includes('lora_B')) p.copy_(tidy(() => randn(p.shape).mul(0.01))); });
+noGrad(() => {
+  for (const [n, p] of lora.params) if (n.includes('lora_B')) p.copy_(tidy(() => randn(p.shape).mul(0.01)));
+});
 const prompts = Array.from({ length: 4 }, (_, i) => Array.from({ length: 64 }, (_, j) => (i * 97 + j * 13) % 49152));
 const run = () => {
   const t0 = performance.now();
@@ -45,7 +56,9 @@ const mergeOnce = () => {
   model.layers.forEach((layer, i) => {
     for (const [t, pair] of Object.entries(layer.lora!.pairs)) {
       const w = model.params.get(`${loraModulePath(i, t as LoraTarget)}.weight`)!;
-      tidy(() => { mergedWeight(w, pair!, lora.scale); });
+      tidy(() => {
+        mergedWeight(w, pair!, lora.scale);
+      });
     }
   });
   return (performance.now() - t0) / 1000;
@@ -62,9 +75,19 @@ for (let k = 0; k < pairs; k++) {
 }
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 const result = {
-  model: 'SmolLM2-135M shape (random weights)', threads: 1, prompts: 4, rolloutsPerPrompt: 8, newTokens: tokens, rank, targets: lora.settings.targetModules,
-  onTheFlySeconds: onTheFly, mergedSeconds: merged, mergeSeconds: merges,
-  medianOnTheFly: median(onTheFly), medianMergedPlusMerge: median(merged) + median(merges), medianMerge: median(merges),
+  model: 'SmolLM2-135M shape (random weights)',
+  threads: 1,
+  prompts: 4,
+  rolloutsPerPrompt: 8,
+  newTokens: tokens,
+  rank,
+  targets: lora.settings.targetModules,
+  onTheFlySeconds: onTheFly,
+  mergedSeconds: merged,
+  mergeSeconds: merges,
+  medianOnTheFly: median(onTheFly),
+  medianMergedPlusMerge: median(merged) + median(merges),
+  medianMerge: median(merges),
   ratioOnTheFlyOverMerged: median(onTheFly) / (median(merged) + median(merges)),
   time: new Date().toISOString(),
 };

@@ -23,8 +23,17 @@ const arg = (name: string, def: string) => {
 };
 const tokens = Number(arg('tokens', '64'));
 const SMOLLM2_135M = parseModelConfig({
-  architectures: ['LlamaForCausalLM'], hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9,
-  num_key_value_heads: 3, vocab_size: 49152, rms_norm_eps: 1e-5, rope_theta: 100000, max_position_embeddings: 8192, tie_word_embeddings: true,
+  architectures: ['LlamaForCausalLM'],
+  hidden_size: 576,
+  intermediate_size: 1536,
+  num_hidden_layers: 30,
+  num_attention_heads: 9,
+  num_key_value_heads: 3,
+  vocab_size: 49152,
+  rms_norm_eps: 1e-5,
+  rope_theta: 100000,
+  max_position_embeddings: 8192,
+  tie_word_embeddings: true,
 });
 
 async function child(rank: number): Promise<void> {
@@ -35,16 +44,52 @@ async function child(rank: number): Promise<void> {
   const reference = rank > 0 ? null : CausalLM.randomInit(SMOLLM2_135M);
   if (rank > 0) LoraAdapters.attach(policy, loraSettings({ rank }), { seed: 1 });
   const codec = { encode: (s: string) => [...s].map((c) => c.charCodeAt(0)), decode: (ids: number[]) => String.fromCharCode(...ids.map((i) => i % 65536)) };
-  const examples = Array.from({ length: 4 }, (_, i) => ({ index: i, messages: [{ role: 'user' as const, content: `problem ${i}: `.padEnd(64, 'x') }], groundTruth: 'a', dataSource: 'bench' }));
+  const examples = Array.from({ length: 4 }, (_, i) => ({
+    index: i,
+    messages: [{ role: 'user' as const, content: `problem ${i}: `.padEnd(64, 'x') }],
+    groundTruth: 'a',
+    dataSource: 'bench',
+  }));
   const trainer = new GRPOTrainer({
-    policy, reference, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [],
-    rewards: async (items) => items.map((it) => (it.completionIds[0]! % 2)),
-    config: { ...PAPER_GRPO_CONFIG, trainBatchSize: 4, groupSize: 8, miniBatchSize: 4, ppoEpochs: 1, maxResponseLength: tokens, maxPromptLength: 128, steps: 1, temperature: 0.6, klCoef: 0.001, lr: rank > 0 ? 1e-5 : 1e-6, computeDtype: 'float32', saveEvery: 0, validateEvery: 0, rolloutSamples: 0 },
-    runDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lora-step-')), log: () => {},
+    policy,
+    reference,
+    tokenizer: codec,
+    examples,
+    renderPrompt: (ex) => ex.messages[0]!.content,
+    stopTokenIds: [],
+    rewards: async (items) => items.map((it) => it.completionIds[0]! % 2),
+    config: {
+      ...PAPER_GRPO_CONFIG,
+      trainBatchSize: 4,
+      groupSize: 8,
+      miniBatchSize: 4,
+      ppoEpochs: 1,
+      maxResponseLength: tokens,
+      maxPromptLength: 128,
+      steps: 1,
+      temperature: 0.6,
+      klCoef: 0.001,
+      lr: rank > 0 ? 1e-5 : 1e-6,
+      computeDtype: 'float32',
+      saveEvery: 0,
+      validateEvery: 0,
+      rolloutSamples: 0,
+    },
+    runDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lora-step-')),
+    log: () => {},
   });
   const [m] = await trainer.train();
   const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
-  console.log(JSON.stringify({ rank, generation: m!.timeGeneration, logprobs: m!.timeLogprobs, update: m!.timeUpdate, peakRssBytes: hwm, responseLengthMean: m!.responseLengthMean }));
+  console.log(
+    JSON.stringify({
+      rank,
+      generation: m!.timeGeneration,
+      logprobs: m!.timeLogprobs,
+      update: m!.timeUpdate,
+      peakRssBytes: hwm,
+      responseLengthMean: m!.responseLengthMean,
+    }),
+  );
 }
 
 if (process.argv[2] === '--child') {
@@ -52,12 +97,24 @@ if (process.argv[2] === '--child') {
 } else {
   const results = [];
   for (const rank of arg('ranks', '0,8').split(',').map(Number)) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(rank), '--tokens', String(tokens)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(rank), '--tokens', String(tokens)], {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    });
     if (r.status !== 0) throw new Error(r.stderr);
     const line = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
     console.log(JSON.stringify(line));
     results.push(line);
   }
-  const out = { model: 'SmolLM2-135M shape (random weights)', threads: 1, prompts: 4, rolloutsPerPrompt: 8, newTokens: tokens, klCoef: 0.001, results, time: new Date().toISOString() };
+  const out = {
+    model: 'SmolLM2-135M shape (random weights)',
+    threads: 1,
+    prompts: 4,
+    rolloutsPerPrompt: 8,
+    newTokens: tokens,
+    klCoef: 0.001,
+    results,
+    time: new Date().toISOString(),
+  };
   fs.writeFileSync(path.join(process.cwd(), 'bench/results/lora-step.json'), JSON.stringify(out, null, 2) + '\n');
 }

@@ -49,9 +49,13 @@ const self = fileURLToPath(import.meta.url);
 // ---- the parent: decide whether to run, start the ranks, write the JSON ----
 async function main(): Promise<void> {
   if (!gloo) {
-    const why = !cuda.isAvailable() ? 'no CUDA device is visible (this addon or machine has none)'
-      : cuda.deviceCount() < WORLD ? `${cuda.deviceCount()} CUDA device visible, it needs ${WORLD}`
-        : !native.hasNccl ? 'the addon was built without NCCL (it needs a CUDA libtorch and nccl.h at build time)' : null;
+    const why = !cuda.isAvailable()
+      ? 'no CUDA device is visible (this addon or machine has none)'
+      : cuda.deviceCount() < WORLD
+        ? `${cuda.deviceCount()} CUDA device visible, it needs ${WORLD}`
+        : !native.hasNccl
+          ? 'the addon was built without NCCL (it needs a CUDA libtorch and nccl.h at build time)'
+          : null;
     if (why) {
       console.log(`bench/nccl: skipped: ${why}. Nothing was measured. (node dist/bench/nccl.js --gloo checks the script on CPU.)`);
       return;
@@ -60,14 +64,22 @@ async function main(): Promise<void> {
   const port = await freePort();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-nccl-'));
   const started = performance.now();
-  const ranks = Array.from({ length: WORLD }, (_, r) => new Promise<void>((resolve, reject) => {
-    const p = spawn(process.execPath, [self, '--child', String(r), String(port), tmp, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`rank ${r} exited with ${code}`))));
-  }));
+  const ranks = Array.from(
+    { length: WORLD },
+    (_, r) =>
+      new Promise<void>((resolve, reject) => {
+        const p = spawn(process.execPath, [self, '--child', String(r), String(port), tmp, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`rank ${r} exited with ${code}`))));
+      }),
+  );
   await Promise.all(ranks);
   const result = {
-    ...JSON.parse(fs.readFileSync(path.join(tmp, 'rank0.json'), 'utf8')) as object,
-    torch: torchVersion(), backend: gloo ? 'gloo' : 'nccl', world_size: WORLD, seconds: (performance.now() - started) / 1000, date: new Date().toISOString(),
+    ...(JSON.parse(fs.readFileSync(path.join(tmp, 'rank0.json'), 'utf8')) as object),
+    torch: torchVersion(),
+    backend: gloo ? 'gloo' : 'nccl',
+    world_size: WORLD,
+    seconds: (performance.now() - started) / 1000,
+    date: new Date().toISOString(),
   };
   fs.rmSync(tmp, { recursive: true, force: true });
   const text = JSON.stringify(result, null, 2) + '\n';
@@ -81,8 +93,18 @@ async function main(): Promise<void> {
 // ---- one rank ----
 async function child(rank: number, port: number, tmp: string): Promise<void> {
   const device = gloo ? 'cpu' : `cuda:${rank}`;
-  const sync = () => { if (!gloo) cuda.synchronize(device); };
-  const group = initProcessGroup({ backend: gloo ? 'gloo' : 'nccl', rank, worldSize: WORLD, masterAddr: '127.0.0.1', masterPort: port, device, timeoutMs: 120_000 });
+  const sync = () => {
+    if (!gloo) cuda.synchronize(device);
+  };
+  const group = initProcessGroup({
+    backend: gloo ? 'gloo' : 'nccl',
+    rank,
+    worldSize: WORLD,
+    masterAddr: '127.0.0.1',
+    masterPort: port,
+    device,
+    timeoutMs: 120_000,
+  });
   const out: Record<string, unknown> = {
     device: gloo ? `cpu (${os.cpus()[0]?.model ?? '?'})` : `${WORLD} x ${device.startsWith('cuda') ? cudaName() : device}`,
   };
@@ -105,23 +127,25 @@ function allReduceBandwidth(group: ProcessGroup, device: string, sync: () => voi
   const sizes = gloo ? [1, 4, 16].map((m) => m * 2 ** 20) : [1, 4, 16, 64, 256, 1024].map((m) => m * 2 ** 20);
   const rows: object[] = [];
   for (const bytes of sizes) {
-    rows.push(tidy(() => {
-      const buf = empty([bytes / 4], { dtype: 'float32', device }).fill_(1);
-      for (let i = 0; i < 3; i++) group.allReduce([buf], 'sum'); // warm-up (communicators, buffers)
-      sync();
-      const iters = bytes >= 256 * 2 ** 20 ? 10 : 30;
-      const times: number[] = [];
-      for (let i = 0; i < iters; i++) {
-        const t0 = performance.now();
-        group.allReduce([buf], 'sum');
+    rows.push(
+      tidy(() => {
+        const buf = empty([bytes / 4], { dtype: 'float32', device }).fill_(1);
+        for (let i = 0; i < 3; i++) group.allReduce([buf], 'sum'); // warm-up (communicators, buffers)
         sync();
-        times.push((performance.now() - t0) / 1000);
-      }
-      times.sort((a, b) => a - b);
-      const s = times[Math.floor(times.length / 2)]!;
-      const algbw = bytes / s / 1e9;
-      return { bytes, seconds_median: s, algbw_GBps: algbw, busbw_GBps: algbw * (2 * (WORLD - 1)) / WORLD, iters };
-    }));
+        const iters = bytes >= 256 * 2 ** 20 ? 10 : 30;
+        const times: number[] = [];
+        for (let i = 0; i < iters; i++) {
+          const t0 = performance.now();
+          group.allReduce([buf], 'sum');
+          sync();
+          times.push((performance.now() - t0) / 1000);
+        }
+        times.sort((a, b) => a - b);
+        const s = times[Math.floor(times.length / 2)]!;
+        const algbw = bytes / s / 1e9;
+        return { bytes, seconds_median: s, algbw_GBps: algbw, busbw_GBps: (algbw * (2 * (WORLD - 1))) / WORLD, iters };
+      }),
+    );
     if (group.rank === 0) console.log(`  all-reduce ${bytes / 2 ** 20} MiB: ${JSON.stringify(rows[rows.length - 1])}`);
   }
   return rows;
@@ -140,24 +164,40 @@ function dpStep(group: ProcessGroup, device: string, sync: () => void): object {
     for (const zeroStage of [0, 1]) {
       const opt = zeroStage === 1 ? new ShardedAdamW(params, group, { lr: 1e-6 }) : new AdamW(params, { lr: 1e-6 });
       const times: Record<string, number> = {};
-      for (let iter = 0; iter < 2; iter++) { // the second iteration is timed (the first warms up)
+      for (let iter = 0; iter < 2; iter++) {
+        // the second iteration is timed (the first warms up)
         // Each rank its own sequences (different data, as in data parallelism).
         const seqs = Array.from({ length: seqCount }, (_, s) => {
           const ids = Array.from({ length: seqLen }, (_, i) => (i * 31 + s * 7 + group.rank * 13 + iter + 1) % cfg.vocabSize);
           return { promptIds: ids.slice(0, 128 % seqLen), responseIds: ids.slice(128 % seqLen) };
         });
         const targets = seqs.map((q) => ({
-          oldLogp: q.responseIds.map(() => -2), refLogp: q.responseIds.map(() => -2), advantage: 1,
+          oldLogp: q.responseIds.map(() => -2),
+          refLogp: q.responseIds.map(() => -2),
+          advantage: 1,
           weights: q.responseIds.map(() => 1 / (WORLD * seqCount * q.responseIds.length)),
         }));
         if (!gloo) cuda.resetPeakMemoryStats(device);
         sync();
         const t0 = performance.now();
-        tidy(() => autocast(device, compute, () => accumulatePolicyGradient(model, seqs, targets, 0.6,
-          { clipRatio: 0.2, klCoef: 0.001, entropyCoef: 0.001, policyGradient: true }, { computeDtype: compute })));
+        tidy(() =>
+          autocast(device, compute, () =>
+            accumulatePolicyGradient(
+              model,
+              seqs,
+              targets,
+              0.6,
+              { clipRatio: 0.2, klCoef: 0.001, entropyCoef: 0.001, policyGradient: true },
+              { computeDtype: compute },
+            ),
+          ),
+        );
         sync();
         const t1 = performance.now();
-        group.allReduce(params.map((p) => p.grad!), 'sum');
+        group.allReduce(
+          params.map((p) => p.grad!),
+          'sum',
+        );
         sync();
         const t2 = performance.now();
         clipGradNorm(params, 1.0);
@@ -187,10 +227,23 @@ function dpStep(group: ProcessGroup, device: string, sync: () => void): object {
 /** The exact Qwen2.5-Math-1.5B shape on GPUs; a tiny one for --gloo. */
 function benchConfig(): ModelConfig {
   return {
-    architecture: 'Qwen2ForCausalLM', hiddenSize: gloo ? 64 : 1536, intermediateSize: gloo ? 128 : 8960, numLayers: gloo ? 2 : 28,
-    numHeads: gloo ? 4 : 12, numKvHeads: 2, headDim: gloo ? 16 : 128, vocabSize: gloo ? 1024 : 151936, rmsNormEps: 1e-6,
-    ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: true, attentionBias: true, maxPositionEmbeddings: 4096,
-    bosTokenId: null, eosTokenId: null, torchDtype: 'bfloat16',
+    architecture: 'Qwen2ForCausalLM',
+    hiddenSize: gloo ? 64 : 1536,
+    intermediateSize: gloo ? 128 : 8960,
+    numLayers: gloo ? 2 : 28,
+    numHeads: gloo ? 4 : 12,
+    numKvHeads: 2,
+    headDim: gloo ? 16 : 128,
+    vocabSize: gloo ? 1024 : 151936,
+    rmsNormEps: 1e-6,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    tieWordEmbeddings: true,
+    attentionBias: true,
+    maxPositionEmbeddings: 4096,
+    bosTokenId: null,
+    eosTokenId: null,
+    torchDtype: 'bfloat16',
   };
 }
 
@@ -207,23 +260,43 @@ async function grpoStep(group: ProcessGroup, device: string): Promise<object> {
     try {
       // Forced response lengths (stop disabled), this rank's rows: 7% at the maximum, the rest exponential (mean ~meanLen).
       let x = 4242 + group.rank;
-      const rnd = () => { x = (x * 1103515245 + 12345) % 2147483648; return x / 2147483648; };
+      const rnd = () => {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        return x / 2147483648;
+      };
       const rows = (STEP.groups / WORLD) * STEP.groupSize;
       const restMean = (STEP.meanLen - 0.07 * STEP.maxResponse) / 0.93;
-      const lengths = Array.from({ length: rows }, () => (rnd() < 0.07 ? STEP.maxResponse
-        : Math.max(1, Math.min(STEP.maxResponse, Math.round(-Math.log(1 - rnd()) * restMean)))));
+      const lengths = Array.from({ length: rows }, () =>
+        rnd() < 0.07 ? STEP.maxResponse : Math.max(1, Math.min(STEP.maxResponse, Math.round(-Math.log(1 - rnd()) * restMean))),
+      );
       const config: GRPOConfig = {
-        ...PAPER_GRPO_CONFIG, trainBatchSize: STEP.groups, groupSize: STEP.groupSize, maxResponseLength: STEP.maxResponse,
-        miniBatchSize: STEP.groups, steps: 1, saveEvery: 0, validateEvery: 0, rolloutSamples: 0, zeroStage,
-        computeDtype: gloo ? 'float32' : 'bfloat16', ...(gloo ? { microBatchTokens: 256 } : {}),
+        ...PAPER_GRPO_CONFIG,
+        trainBatchSize: STEP.groups,
+        groupSize: STEP.groupSize,
+        maxResponseLength: STEP.maxResponse,
+        miniBatchSize: STEP.groups,
+        steps: 1,
+        saveEvery: 0,
+        validateEvery: 0,
+        rolloutSamples: 0,
+        zeroStage,
+        computeDtype: gloo ? 'float32' : 'bfloat16',
+        ...(gloo ? { microBatchTokens: 256 } : {}),
       };
       const ex = { index: 0, messages: [{ role: 'user', content: 'x' }], groundTruth: '1', dataSource: 'bench' };
       const promptIds = Array.from({ length: gloo ? 12 : 160 }, (_, i) => (i * 104729 + 7) % cfg.vocabSize);
       if (!gloo) cuda.resetPeakMemoryStats(device);
       const trainer = new GRPOTrainer({
-        policy, reference, examples: Array.from({ length: STEP.groups }, (_, i) => ({ ...ex, index: i })),
+        policy,
+        reference,
+        examples: Array.from({ length: STEP.groups }, (_, i) => ({ ...ex, index: i })),
         tokenizer: { encode: () => promptIds, decode: (ids: number[]) => String(ids.length) },
-        renderPrompt: () => 'x', stopTokenIds: [], config, runDir, log: () => {}, task: mathTask,
+        renderPrompt: () => 'x',
+        stopTokenIds: [],
+        config,
+        runDir,
+        log: () => {},
+        task: mathTask,
         rewards: async (items: unknown[]) => items.map((_, i) => i % 2), // half the rows rewarded: the update is not zero
         rolloutOptions: { maxNewTokensPerRow: lengths },
         dataParallel: new DataParallel(group as ProcessGroup),
@@ -231,10 +304,14 @@ async function grpoStep(group: ProcessGroup, device: string): Promise<object> {
       } as unknown as ConstructorParameters<typeof GRPOTrainer>[0]);
       const m = await trainer.trainStep();
       result[`zero${zeroStage}`] = {
-        time_generation: m.timeGeneration, time_logprobs: m.timeLogprobs, time_update: m.timeUpdate,
-        step_seconds: m.timeGeneration + m.timeLogprobs + m.timeUpdate, rollout_tok_s_all_ranks: m.tokensPerSecond,
+        time_generation: m.timeGeneration,
+        time_logprobs: m.timeLogprobs,
+        time_update: m.timeUpdate,
+        step_seconds: m.timeGeneration + m.timeLogprobs + m.timeUpdate,
+        rollout_tok_s_all_ranks: m.tokensPerSecond,
         peak_allocated_GB: gloo ? null : cuda.memoryStats(device).peakAllocatedBytes / 1e9,
-        plan_peak_GB: Math.max(trainer.plan.rolloutPeak, trainer.plan.updatePeak) / 1e9, plan_micro_batch_tokens: trainer.plan.training.microBatchTokens,
+        plan_peak_GB: Math.max(trainer.plan.rolloutPeak, trainer.plan.updatePeak) / 1e9,
+        plan_micro_batch_tokens: trainer.plan.training.microBatchTokens,
       };
       if (group.rank === 0) console.log(`  grpo step, zeroStage ${zeroStage}: ${JSON.stringify(result[`zero${zeroStage}`])}`);
       trainer.disposeOptimizers();

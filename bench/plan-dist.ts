@@ -10,15 +10,39 @@ import { fmt, planRun, type MemoryPlan } from '../src/memory-plan/plan.js';
 
 /** Qwen/Qwen2.5-Math-1.5B config.json (the fields that matter, as published). */
 const QWEN25_MATH_15B = {
-  architectures: ['Qwen2ForCausalLM'], hidden_size: 1536, intermediate_size: 8960, max_position_embeddings: 4096,
-  model_type: 'qwen2', num_attention_heads: 12, num_hidden_layers: 28, num_key_value_heads: 2, rms_norm_eps: 1e-6,
-  rope_theta: 10000, tie_word_embeddings: true, torch_dtype: 'bfloat16', vocab_size: 151936, bos_token_id: 151643, eos_token_id: 151643,
+  architectures: ['Qwen2ForCausalLM'],
+  hidden_size: 1536,
+  intermediate_size: 8960,
+  max_position_embeddings: 4096,
+  model_type: 'qwen2',
+  num_attention_heads: 12,
+  num_hidden_layers: 28,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 10000,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  vocab_size: 151936,
+  bos_token_id: 151643,
+  eos_token_id: 151643,
 };
 /** Qwen/Qwen2.5-Math-7B config.json (the fields that matter, as published): untied LM head. */
 const QWEN25_MATH_7B = {
-  architectures: ['Qwen2ForCausalLM'], hidden_size: 3584, intermediate_size: 18944, max_position_embeddings: 4096,
-  model_type: 'qwen2', num_attention_heads: 28, num_hidden_layers: 28, num_key_value_heads: 4, rms_norm_eps: 1e-6,
-  rope_theta: 10000, tie_word_embeddings: false, torch_dtype: 'bfloat16', vocab_size: 152064, bos_token_id: 151643, eos_token_id: 151643,
+  architectures: ['Qwen2ForCausalLM'],
+  hidden_size: 3584,
+  intermediate_size: 18944,
+  max_position_embeddings: 4096,
+  model_type: 'qwen2',
+  num_attention_heads: 28,
+  num_hidden_layers: 28,
+  num_key_value_heads: 4,
+  rms_norm_eps: 1e-6,
+  rope_theta: 10000,
+  tie_word_embeddings: false,
+  torch_dtype: 'bfloat16',
+  vocab_size: 152064,
+  bos_token_id: 151643,
+  eos_token_id: 151643,
 };
 
 export const MODELS: Record<string, ModelConfig> = {
@@ -63,12 +87,16 @@ export function markdown(rows: Row[]): string {
   for (const [title, rs] of groups) {
     const p0 = rs[0]!.plan;
     out.push(`**${title}** (${(p0.parameters / 1e9).toFixed(3)}B parameters; GB = 10^9 bytes, per GPU)`, '');
-    out.push('| GPUs | ZeRO | weights fp32 | grads fp32 | AdamW | bf16 cast | reference | KV budget (waves) | micro-batch tokens | activations | rollout peak | update peak | fits |');
+    out.push(
+      '| GPUs | ZeRO | weights fp32 | grads fp32 | AdamW | bf16 cast | reference | KV budget (waves) | micro-batch tokens | activations | rollout peak | update peak | fits |',
+    );
     out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const { worldSize, zeroStage, plan: p } of rs) {
       const waves = Number.isFinite(p.kv.worstCaseWaves) ? String(p.kv.worstCaseWaves) : '—';
       const mbt = `${p.training.microBatchTokens}${p.training.activationCheckpointing ? ' (ckpt)' : ''}`;
-      out.push(`| ${worldSize} | ${zeroStage} | ${gb(p.weights)} | ${gb(p.gradients)} | ${gb(p.optimizer)} | ${gb(p.castCopy)} | ${gb(p.reference)} | ${gb(p.kv.budget)} (${waves}) | ${mbt} | ${gb(p.training.activations)} | ${gb(p.rolloutPeak)} | ${gb(p.updatePeak)} | ${p.fits ? 'yes' : 'no'} |`);
+      out.push(
+        `| ${worldSize} | ${zeroStage} | ${gb(p.weights)} | ${gb(p.gradients)} | ${gb(p.optimizer)} | ${gb(p.castCopy)} | ${gb(p.reference)} | ${gb(p.kv.budget)} (${waves}) | ${mbt} | ${gb(p.training.activations)} | ${gb(p.rolloutPeak)} | ${gb(p.updatePeak)} | ${p.fits ? 'yes' : 'no'} |`,
+      );
     }
     out.push('');
   }
@@ -78,10 +106,27 @@ export function markdown(rows: Row[]): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = planTable();
   if (process.argv.includes('--json')) {
-    console.log(JSON.stringify(rows.map(({ plan, ...r }) => ({ ...r, fits: plan.fits, problems: plan.problems, rolloutPeak: plan.rolloutPeak, updatePeak: plan.updatePeak, optimizer: plan.optimizer, kvBudget: plan.kv.budget, microBatchTokens: plan.training.microBatchTokens, activationCheckpointing: plan.training.activationCheckpointing })), null, 2));
+    console.log(
+      JSON.stringify(
+        rows.map(({ plan, ...r }) => ({
+          ...r,
+          fits: plan.fits,
+          problems: plan.problems,
+          rolloutPeak: plan.rolloutPeak,
+          updatePeak: plan.updatePeak,
+          optimizer: plan.optimizer,
+          kvBudget: plan.kv.budget,
+          microBatchTokens: plan.training.microBatchTokens,
+          activationCheckpointing: plan.training.activationCheckpointing,
+        })),
+        null,
+        2,
+      ),
+    );
   } else {
     console.log(markdown(rows));
-    for (const r of rows) if (!r.plan.fits) console.log(`${r.model}, ${r.deviceGB} GB, ${r.worldSize} GPU(s), ZeRO ${r.zeroStage}: ${r.plan.problems.join('; ')}`);
+    for (const r of rows)
+      if (!r.plan.fits) console.log(`${r.model}, ${r.deviceGB} GB, ${r.worldSize} GPU(s), ZeRO ${r.zeroStage}: ${r.plan.problems.join('; ')}`);
     console.log(`(margin per GPU: ${fmt(rows[0]!.plan.margin)} at 80 GB)`);
   }
 }

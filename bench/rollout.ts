@@ -50,7 +50,12 @@ const rows = Number(arg('rows', '32'));
 const newTokens = Number(arg('new', '128'));
 const promptLen = Number(arg('prompt-len', '128'));
 setNumThreads(threads);
-const median = (xs: number[]) => { if (xs.length === 0) return null; const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]) => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const loadBefore = os.loadavg();
 
 // ---- model folder ----
@@ -66,7 +71,10 @@ const model = loadModel(modelDir, { dtype: 'float32' });
 const vocab = model.config.vocabSize;
 // Fixed pseudo-random prompt ids (a small LCG: identical on both sides via the command line).
 const prompt: number[] = [];
-for (let i = 0, x = 12345; i < promptLen; i++) { x = (x * 1103515245 + 12345) % 2147483648; prompt.push(3 + (x % (vocab - 3))); }
+for (let i = 0, x = 12345; i < promptLen; i++) {
+  x = (x * 1103515245 + 12345) % 2147483648;
+  prompt.push(3 + (x % (vocab - 3)));
+}
 
 function py(args: string[]): Record<string, number> {
   const r = spawnSync('python3', [path.join(root, 'bench/rollout_ref.py'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -80,7 +88,10 @@ let reads = 0;
 const n = native as unknown as Record<string, (...a: unknown[]) => unknown>;
 for (const fn of ['toBuffer', 'item']) {
   const orig = n[fn]!.bind(native);
-  n[fn] = (...a: unknown[]) => { reads++; return orig(...a); };
+  n[fn] = (...a: unknown[]) => {
+    reads++;
+    return orig(...a);
+  };
 }
 const ours: number[] = [];
 const theirs: number[] = [];
@@ -114,15 +125,31 @@ for (let r = 0; r < reps; r++) {
   oursCpu.push(produced / cpuS);
   syncsPerStep = reads / stats.decodeSteps;
   engineStats = { ...stats };
-  const ref = py(['--model', modelDir, '--prompt', prompt.join(','), '--rows', String(rows), '--new', String(newTokens),
-    '--temperature', '0.6', '--threads', String(threads), '--seed', String(r)]);
+  const ref = py([
+    '--model',
+    modelDir,
+    '--prompt',
+    prompt.join(','),
+    '--rows',
+    String(rows),
+    '--new',
+    String(newTokens),
+    '--temperature',
+    '0.6',
+    '--threads',
+    String(threads),
+    '--seed',
+    String(r),
+  ]);
   if (ref.new_tokens !== newTokens) throw new Error(`transformers generated ${ref.new_tokens} tokens, expected ${newTokens}`);
   theirs.push(ref.tok_s!);
   theirsCpu.push(ref.tok_s_cpu!);
   ratios.push(oursCpu[r]! / ref.tok_s_cpu!);
   wallRatios.push(ours[r]! / ref.tok_s!);
-  console.log(`rep ${r + 1}/${reps}: engine ${ours[r]!.toFixed(1)} tok/s wall, ${oursCpu[r]!.toFixed(1)} per CPU-second; ` +
-    `transformers ${ref.tok_s!.toFixed(1)} wall, ${ref.tok_s_cpu!.toFixed(1)} per CPU-second; ratio CPU ${ratios[r]!.toFixed(2)}, wall ${wallRatios[r]!.toFixed(2)}`);
+  console.log(
+    `rep ${r + 1}/${reps}: engine ${ours[r]!.toFixed(1)} tok/s wall, ${oursCpu[r]!.toFixed(1)} per CPU-second; ` +
+      `transformers ${ref.tok_s!.toFixed(1)} wall, ${ref.tok_s_cpu!.toFixed(1)} per CPU-second; ratio CPU ${ratios[r]!.toFixed(2)}, wall ${wallRatios[r]!.toFixed(2)}`,
+  );
 }
 
 // ---- 2: KV peak, 64 rows of mixed lengths ----
@@ -130,14 +157,28 @@ const lens = [24, 40, 56, 72, 96, 128, 160, 200];
 const prompts = lens.map((l, k) => prompt.concat(prompt).slice(k, k + l));
 const maxNew = 256;
 let x = 777;
-const rnd = () => { x = (x * 1103515245 + 12345) % 2147483648; return x / 2147483648; };
+const rnd = () => {
+  x = (x * 1103515245 + 12345) % 2147483648;
+  return x / 2147483648;
+};
 const forced = Array.from({ length: 64 }, () => (rnd() < 0.07 ? maxNew : Math.min(maxNew, 1 + Math.floor(-Math.log(1 - rnd()) * 0.2 * maxNew))));
 const mixed = rollout(model, prompts, { n: 8, maxNewTokens: maxNew, temperature: 0.6, maxNewTokensPerRow: forced });
 let refPeak = 0;
 const origNew = model.newCache.bind(model);
-model.newCache = (b: number, l: number): KVCache => { const c = origNew(b, l); refPeak = Math.max(refPeak, c.bytes); return c; };
+model.newCache = (b: number, l: number): KVCache => {
+  const c = origNew(b, l);
+  refPeak = Math.max(refPeak, c.bytes);
+  return c;
+};
 try {
-  generate(model, prompts, { n: 8, maxNewTokens: maxNew, temperature: 0.6, onStep: () => { throw new Error('stop-after-first-step'); } });
+  generate(model, prompts, {
+    n: 8,
+    maxNewTokens: maxNew,
+    temperature: 0.6,
+    onStep: () => {
+      throw new Error('stop-after-first-step');
+    },
+  });
 } catch (e) {
   if ((e as Error).message !== 'stop-after-first-step') throw e;
 }
@@ -150,17 +191,36 @@ const result = {
   kv_peak_ratio_vs_reference: kvRatio,
   host_syncs_per_decode_step: syncsPerStep,
   tok_s_ratio_wall_clock: median(wallRatios),
-  engine_tok_s: ours, transformers_tok_s: theirs, engine_tok_per_cpu_s: oursCpu, transformers_tok_per_cpu_s: theirsCpu, ratios_cpu_time: ratios, ratios_wall: wallRatios,
-  kv_peak_bytes_engine: mixed.stats.kvPeakBytes, kv_peak_bytes_reference: refPeak,
-  mixed: { rows: 64, prompt_lengths: lens, max_new: maxNew, mean_response: forced.reduce((a, b) => a + b, 0) / 64, at_max: forced.filter((l) => l === maxNew).length, stats: mixed.stats },
+  engine_tok_s: ours,
+  transformers_tok_s: theirs,
+  engine_tok_per_cpu_s: oursCpu,
+  transformers_tok_per_cpu_s: theirsCpu,
+  ratios_cpu_time: ratios,
+  ratios_wall: wallRatios,
+  kv_peak_bytes_engine: mixed.stats.kvPeakBytes,
+  kv_peak_bytes_reference: refPeak,
+  mixed: {
+    rows: 64,
+    prompt_lengths: lens,
+    max_new: maxNew,
+    mean_response: forced.reduce((a, b) => a + b, 0) / 64,
+    at_max: forced.filter((l) => l === maxNew).length,
+    stats: mixed.stats,
+  },
   engine_stats_run1: engineStats,
   settings: { model: modelKind, rows, new_tokens: newTokens, prompt_len: promptLen, temperature: 0.6, stop: 'disabled', threads, reps, dtype: 'float32' },
   machine: { cpus: os.cpus().length, loadavg_before: loadBefore, loadavg_after: loadAfter, torch: torchVersion(), threads_ours: getNumThreads() },
   date: new Date().toISOString(),
 };
-console.log(`model: ${modelKind}; threads ${threads}; load average ${loadBefore.map((v) => v.toFixed(1)).join('/')} -> ${loadAfter.map((v) => v.toFixed(1)).join('/')}`);
-console.log(`tokens/s ratio vs transformers (median of ${reps}, CPU time): ${result.tok_s_ratio_vs_transformers?.toFixed(2)}, wall clock ${result.tok_s_ratio_wall_clock?.toFixed(2)}  (goal >= 1.5)`);
-console.log(`KV peak vs reference sampler (64 mixed rows): ${(mixed.stats.kvPeakBytes / 2 ** 20).toFixed(1)} MiB / ${(refPeak / 2 ** 20).toFixed(1)} MiB = ${kvRatio.toFixed(3)}  (goal <= 0.25)`);
+console.log(
+  `model: ${modelKind}; threads ${threads}; load average ${loadBefore.map((v) => v.toFixed(1)).join('/')} -> ${loadAfter.map((v) => v.toFixed(1)).join('/')}`,
+);
+console.log(
+  `tokens/s ratio vs transformers (median of ${reps}, CPU time): ${result.tok_s_ratio_vs_transformers?.toFixed(2)}, wall clock ${result.tok_s_ratio_wall_clock?.toFixed(2)}  (goal >= 1.5)`,
+);
+console.log(
+  `KV peak vs reference sampler (64 mixed rows): ${(mixed.stats.kvPeakBytes / 2 ** 20).toFixed(1)} MiB / ${(refPeak / 2 ** 20).toFixed(1)} MiB = ${kvRatio.toFixed(3)}  (goal <= 0.25)`,
+);
 console.log(`host syncs per decode step: ${syncsPerStep.toFixed(4)}  (goal <= 0.1)`);
 fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 fs.writeFileSync(path.join(root, reps === 0 ? 'bench/results/rollout-cpu-kv.json' : 'bench/results/rollout-cpu.json'), JSON.stringify(result, null, 2) + '\n');

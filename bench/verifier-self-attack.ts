@@ -59,7 +59,9 @@ function main(): void {
   };
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   writeFileSync(path.join(root, 'bench/results/verifier-self-attack.json'), JSON.stringify(result, null, 2) + '\n');
-  console.log(`self-attack: ${cases.length} near-misses of ${golds.length} golds; false positives: reward ${fpReward}, eval ${fpEval}; ${timeouts} timeouts; ${seconds.toFixed(1)} s`);
+  console.log(
+    `self-attack: ${cases.length} near-misses of ${golds.length} golds; false positives: reward ${fpReward}, eval ${fpEval}; ${timeouts} timeouts; ${seconds.toFixed(1)} s`,
+  );
   console.log(JSON.stringify({ near_misses: cases.length, false_positives_reward: fpReward, false_positives_eval: fpEval, timeouts }));
 }
 

@@ -21,7 +21,10 @@ function percentile(xs: number[], p: number): number {
 async function main(): Promise<void> {
   const root = repoRoot();
   const file = path.resolve(root, '../shared/data/eval/qwen_math_outputs/math_cot_100.jsonl');
-  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { answer: string; code: string[] });
+  const rows = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { answer: string; code: string[] });
   const items = rows.flatMap((r) => r.code.map((response) => ({ gold: r.answer, response })));
   const workers = Number(process.env.BENCH_WORKERS ?? 2);
   const total = Number(process.env.BENCH_CHECKS ?? 40000);
@@ -70,7 +73,9 @@ async function main(): Promise<void> {
     node: process.version,
   };
   console.log(`verifier: ${result.checks_per_s} checks/s on ${workers} workers (${total} realistic responses, avg ${avgChars} chars)`);
-  console.log(`  per-check compute p50 ${result.compute_p50_ms} ms, p99 ${result.compute_p99_ms} ms; round trip with ${window} in flight p50 ${result.roundtrip_p50_ms} ms, p99 ${result.roundtrip_p99_ms} ms`);
+  console.log(
+    `  per-check compute p50 ${result.compute_p50_ms} ms, p99 ${result.compute_p99_ms} ms; round trip with ${window} in flight p50 ${result.roundtrip_p50_ms} ms, p99 ${result.roundtrip_p99_ms} ms`,
+  );
   const outDir = path.join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'verifier.json'), JSON.stringify(result, null, 2) + '\n');

@@ -15,8 +15,17 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  CausalLM, GRPOTrainer, countdownFormatReward, countdownPrompt, countdownPuzzles, countdownRewardFn, createCountdownTask,
-  manualSeed, saveModel, type RewardFunction, type TrainExample,
+  CausalLM,
+  GRPOTrainer,
+  countdownFormatReward,
+  countdownPrompt,
+  countdownPuzzles,
+  countdownRewardFn,
+  createCountdownTask,
+  manualSeed,
+  saveModel,
+  type RewardFunction,
+  type TrainExample,
 } from '../src/index.js';
 import { demoModelConfig } from '../src/demo/pretrain.js';
 import { DemoTokenizer, writeTokenizerFiles } from '../src/demo/tokenizer.js';
@@ -61,11 +70,26 @@ async function main(): Promise<void> {
     out,
     rewards: task.rewards(),
     grpo: tiny
-      ? { steps: Number(values.steps ?? 3), trainBatchSize: 2, miniBatchSize: 2, groupSize: 4, maxResponseLength: 24, lr: 1e-4, klCoef: 0, saveEvery: 0, validateEvery: 0 }
+      ? {
+          steps: Number(values.steps ?? 3),
+          trainBatchSize: 2,
+          miniBatchSize: 2,
+          groupSize: 4,
+          maxResponseLength: 24,
+          lr: 1e-4,
+          klCoef: 0,
+          saveEvery: 0,
+          validateEvery: 0,
+        }
       : { steps: Number(values.steps ?? 100), trainBatchSize: 4, miniBatchSize: 4, groupSize: 8, maxResponseLength: 256, lr: 1e-6 },
     device: 'cpu',
     log: () => {},
-    onStep: (m) => console.log(`step ${m.step}: reward ${m.rewardMean.toFixed(3)} | ${Object.entries(m.rewardsByName ?? {}).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' | ')}`),
+    onStep: (m) =>
+      console.log(
+        `step ${m.step}: reward ${m.rewardMean.toFixed(3)} | ${Object.entries(m.rewardsByName ?? {})
+          .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+          .join(' | ')}`,
+      ),
   });
   try {
     await trainer.train();

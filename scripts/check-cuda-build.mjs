@@ -37,7 +37,9 @@ function fail(message) {
   process.exit(1);
 }
 function torchInfo(py) {
-  const r = spawnSync(py, ['-c', 'import torch, os; print(torch.__version__); print(torch.version.cuda or ""); print(os.path.dirname(torch.__file__))'], { encoding: 'utf8' });
+  const r = spawnSync(py, ['-c', 'import torch, os; print(torch.__version__); print(torch.version.cuda or ""); print(os.path.dirname(torch.__file__))'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) return null;
   const [version, cuda, dir] = r.stdout.trim().split('\n');
   return { version, cuda, dir };
@@ -59,7 +61,10 @@ if (!info.cuda) fail(`torch ${info.version} in ${venv} has no CUDA (torch.versio
 // in its one line); here they are installed into this environment, matching torch's CUDA.
 const major = info.cuda.split('.')[0];
 const cudaVer = info.cuda.split('.').slice(0, 2).join('.');
-const headerWheels = major === '12' ? [`nvidia-cuda-cccl-cu12==${cudaVer}.*`, `nvidia-cuda-crt-cu12==${cudaVer}.*`] : [`nvidia-cuda-cccl==${cudaVer}.*`, `nvidia-cuda-crt==${cudaVer}.*`];
+const headerWheels =
+  major === '12'
+    ? [`nvidia-cuda-cccl-cu12==${cudaVer}.*`, `nvidia-cuda-crt-cu12==${cudaVer}.*`]
+    : [`nvidia-cuda-cccl==${cudaVer}.*`, `nvidia-cuda-crt==${cudaVer}.*`];
 if (!existsSync(path.join(info.dir, '../nvidia/cu13/include/nv/target')) && !existsSync(path.join(info.dir, '../nvidia/cuda_cccl/include/nv/target'))) {
   execFileSync(python, ['-m', 'pip', 'install', '--disable-pip-version-check', ...headerWheels], { stdio: 'inherit' });
 }
@@ -68,19 +73,29 @@ console.error(`check:cuda-build: torch ${info.version} (CUDA ${info.cuda}) in ${
 // ---- 2. the build ----
 // The pip-wheel layout alone (no CUDA toolkit) unless CUDA_HOME names one.
 const cudaHome = process.env.CUDA_HOME ?? path.join(outDir, 'no-cuda-toolkit');
-console.error(`check:cuda-build: CUDA headers from ${process.env.CUDA_HOME ? `the toolkit at ${cudaHome} and ` : ''}the pip wheels (CUDA_HOME=DIR adds a toolkit)`);
+console.error(
+  `check:cuda-build: CUDA headers from ${process.env.CUDA_HOME ? `the toolkit at ${cudaHome} and ` : ''}the pip wheels (CUDA_HOME=DIR adds a toolkit)`,
+);
 const build = spawnSync(process.execPath, [path.join(root, 'scripts/build-native.mjs')], {
-  stdio: 'inherit', env: { ...process.env, PYTHON: python, RLVR_BUILD_DIR: outDir, LIBTORCH: '', CUDA_HOME: cudaHome },
+  stdio: 'inherit',
+  env: { ...process.env, PYTHON: python, RLVR_BUILD_DIR: outDir, LIBTORCH: '', CUDA_HOME: cudaHome },
 });
 if (build.status !== 0) fail(`the addon did not build against torch ${info.version} (see the line above)`);
 console.error(`check:cuda-build: built ${path.relative(root, outDir)}/Release/rlvr_native.node [${secs()}]`);
 
 // ---- 3. load it (a child process: its libtorch is not the one the tests use) ----
 const addon = path.join(outDir, 'Release/rlvr_native.node');
-const probe = spawnSync(process.execPath, ['-e', `
+const probe = spawnSync(
+  process.execPath,
+  [
+    '-e',
+    `
   const a = require(${JSON.stringify(addon)});
   console.log(JSON.stringify({ torchVersion: a.torchVersion, hasCudaGraphs: a.hasCudaGraphs, hasNccl: a.hasNccl,
-    builtWithoutCudaGraphs: a.builtWithoutCudaGraphs, builtWithoutNccl: a.builtWithoutNccl, accelerator: a.accelerator() }));`], { encoding: 'utf8' });
+    builtWithoutCudaGraphs: a.builtWithoutCudaGraphs, builtWithoutNccl: a.builtWithoutNccl, accelerator: a.accelerator() }));`,
+  ],
+  { encoding: 'utf8' },
+);
 if (probe.status !== 0) fail(`the addon does not load: ${probe.stderr.trim().split('\n')[0]}`);
 const got = JSON.parse(probe.stdout.trim().split('\n').at(-1));
 console.error(`check:cuda-build: loaded: ${JSON.stringify(got)}`);
@@ -92,21 +107,48 @@ const global = torchInfo(process.env.PYTHON ?? 'python3');
 if (global && global.version !== info.version && existsSync(path.join(global.dir, 'include/ATen/cuda/CUDAGraph.h'))) {
   // The CUDA include folders of step 2's build (its recorded flags), with the other torch's headers.
   const built = JSON.parse(readFileSync(path.join(outDir, 'obj/flags.json'), 'utf8')).cxxflags['cuda_graph.cc'];
-  const cudaIncs = built.filter((f) => f.startsWith('-I') && !f.startsWith(`-I${info.dir}`) && !f.includes('node_modules') && !f.includes('gloo-shim')).map((f) => f.slice(2));
+  const cudaIncs = built
+    .filter((f) => f.startsWith('-I') && !f.startsWith(`-I${info.dir}`) && !f.includes('node_modules') && !f.includes('gloo-shim'))
+    .map((f) => f.slice(2));
   // A CPU wheel lacks the one header its CUDA build generates (c10/cuda/impl/cuda_cmake_macros.h,
   // build switches only): it is taken from the CUDA wheel, in a folder of its own.
   const shim = path.join(outDir, 'other-torch-shim');
   mkdirSync(path.join(shim, 'c10/cuda/impl'), { recursive: true });
   copyFileSync(path.join(info.dir, 'include/c10/cuda/impl/cuda_cmake_macros.h'), path.join(shim, 'c10/cuda/impl/cuda_cmake_macros.h'));
-  const abi = spawnSync(process.env.PYTHON ?? 'python3', ['-c', 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))'], { encoding: 'utf8' }).stdout.trim();
-  const flags = ['-fsyntax-only', '-std=c++20', '-Wno-deprecated-declarations', '-Wno-interference-size', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', `-D_GLIBCXX_USE_CXX11_ABI=${abi}`,
-    '-DRLVR_WITH_CUDA', '-DUSE_C10D_GLOO', '-DUSE_C10D_NCCL', '-DRLVR_WITH_NCCL',
-    ...[path.dirname(require.resolve('node-api-headers/package.json')) + '/include', path.dirname(require.resolve('node-addon-api/package.json')),
-      path.join(global.dir, 'include'), path.join(global.dir, 'include/torch/csrc/api/include'), path.join(root, 'src/native/gloo-shim'), ...cudaIncs, shim].map((i) => `-I${i}`)];
+  const abi = spawnSync(process.env.PYTHON ?? 'python3', ['-c', 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))'], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  const flags = [
+    '-fsyntax-only',
+    '-std=c++20',
+    '-Wno-deprecated-declarations',
+    '-Wno-interference-size',
+    '-DNAPI_VERSION=8',
+    '-DNAPI_CPP_EXCEPTIONS',
+    `-D_GLIBCXX_USE_CXX11_ABI=${abi}`,
+    '-DRLVR_WITH_CUDA',
+    '-DUSE_C10D_GLOO',
+    '-DUSE_C10D_NCCL',
+    '-DRLVR_WITH_NCCL',
+    ...[
+      path.dirname(require.resolve('node-api-headers/package.json')) + '/include',
+      path.dirname(require.resolve('node-addon-api/package.json')),
+      path.join(global.dir, 'include'),
+      path.join(global.dir, 'include/torch/csrc/api/include'),
+      path.join(root, 'src/native/gloo-shim'),
+      ...cudaIncs,
+      shim,
+    ].map((i) => `-I${i}`),
+  ];
   for (const f of ['cuda_graph.cc', 'distributed.cc']) {
     const r = spawnSync(process.env.CXX ?? 'g++', [...flags, path.join(root, 'src/native', f)], { encoding: 'utf8' });
-    if (r.status !== 0) fail(`src/native/${f} does not compile against torch ${global.version}'s headers: ${r.stderr.split('\n').find((l) => /error/.test(l)) ?? r.stderr.slice(0, 300)}`);
+    if (r.status !== 0)
+      fail(
+        `src/native/${f} does not compile against torch ${global.version}'s headers: ${r.stderr.split('\n').find((l) => /error/.test(l)) ?? r.stderr.slice(0, 300)}`,
+      );
     console.error(`check:cuda-build: src/native/${f} compiles (syntax only) against torch ${global.version}'s headers with CUDA on [${secs()}]`);
   }
 }
-console.log(`check:cuda-build: PASS: torch ${info.version} (CUDA ${info.cuda}): the addon builds, loads without a driver, hasCudaGraphs and hasNccl are true (${secs()})`);
+console.log(
+  `check:cuda-build: PASS: torch ${info.version} (CUDA ${info.cuda}): the addon builds, loads without a driver, hasCudaGraphs and hasNccl are true (${secs()})`,
+);

@@ -125,7 +125,10 @@ function demoRealTwoModels() {
   const runs = TWO_MODELS.filter(([, f]) => exists(f)).map(([name, f]) => [name, read(f)]);
   if (runs.length === 0) return 'No results yet: see the commands above.';
   const fmtP = (p) => (p >= 0.001 ? p.toFixed(3) : p.toExponential(1));
-  const diff = (d) => (d ? `${d.diff >= 0 ? '+' : ''}${(100 * d.diff).toFixed(1)} [${(100 * d.lo).toFixed(1)}, ${(100 * d.hi).toFixed(1)}], p ${fmtP(d.mcnemar.p)} (${d.mcnemar.onlyB}↑ ${d.mcnemar.onlyA}↓)` : '');
+  const diff = (d) =>
+    d
+      ? `${d.diff >= 0 ? '+' : ''}${(100 * d.diff).toFixed(1)} [${(100 * d.lo).toFixed(1)}, ${(100 * d.hi).toFixed(1)}], p ${fmtP(d.mcnemar.p)} (${d.mcnemar.onlyB}↑ ${d.mcnemar.onlyA}↓)`
+      : '';
   const [, first] = runs[0];
   const lines = [
     `Held-out: ${first.sets.arithmetic.n} generated word problems (${first.config.heldOutPerKind} per kind, ${first.sets.arithmetic.source}) + ${first.sets.gsm8k.n} GSM8K (${first.sets.gsm8k.source}), greedy, ${first.config.evalMaxTokens} tokens; any = the verifier's evaluation mode, [a, b] = Wilson 95%; ` +
@@ -141,21 +144,37 @@ function demoRealTwoModels() {
     lines.push(row('base', d.base, null));
     for (const r of d.runs) lines.push(row(String(r.seed), r.after, r.paired));
     const s = d.spread;
-    lines.push(`| ${name} | mean [min, max] over ${d.runs.length} | ${pct(s.arithmetic.any.mean)} [${pct(s.arithmetic.any.min, 0)}, ${pct(s.arithmetic.any.max, 0)}] | ${pct(s.arithmetic.boxed.mean)} | ${pct(s.gsm8k.any.mean)} [${pct(s.gsm8k.any.min, 0)}, ${pct(s.gsm8k.any.max, 0)}] | | | |`);
+    lines.push(
+      `| ${name} | mean [min, max] over ${d.runs.length} | ${pct(s.arithmetic.any.mean)} [${pct(s.arithmetic.any.min, 0)}, ${pct(s.arithmetic.any.max, 0)}] | ${pct(s.arithmetic.boxed.mean)} | ${pct(s.gsm8k.any.mean)} [${pct(s.gsm8k.any.min, 0)}, ${pct(s.gsm8k.any.max, 0)}] | | | |`,
+    );
   }
-  lines.push('', ...runs.map(([name, d]) => {
-    const top = d.selection.top.find((t) => t.index === d.selected.index);
-    return `π1 of ${name} (picked from ${d.selection.pool} pool problems, ${d.selection.rollouts} rollouts × ${d.selection.epochs} epochs): "${d.selected.problem}" (answer ${d.selected.answer}; accuracy per epoch ${top.accs.map((a) => a.toFixed(2)).join(', ')}); GRPO ${d.grpo.steps} steps × ${d.grpo.trainBatchSize} groups × ${d.grpo.groupSize} rollouts, ${d.grpo.maxResponseLength} tokens, lr ${d.grpo.lr}, entropy coefficient ${d.grpo.entropyCoef}; training reward per step ${d.runs.map((r) => `seed ${r.seed}: ${r.steps.map((m) => m.rewardMean.toFixed(2)).join(' ')}`).join('; ')}.`;
-  }).flatMap((l) => [l, '']));
-  lines.push('Per kind (generated set, any format, 20 problems each): base → after per seed, with McNemar\'s exact p of that seed against the base on the kind\'s problems.', '',
-    '| model | kind | base | after (seed: accuracy, McNemar p) |', '|---|---|---|---|');
+  lines.push(
+    '',
+    ...runs
+      .map(([name, d]) => {
+        const top = d.selection.top.find((t) => t.index === d.selected.index);
+        return `π1 of ${name} (picked from ${d.selection.pool} pool problems, ${d.selection.rollouts} rollouts × ${d.selection.epochs} epochs): "${d.selected.problem}" (answer ${d.selected.answer}; accuracy per epoch ${top.accs.map((a) => a.toFixed(2)).join(', ')}); GRPO ${d.grpo.steps} steps × ${d.grpo.trainBatchSize} groups × ${d.grpo.groupSize} rollouts, ${d.grpo.maxResponseLength} tokens, lr ${d.grpo.lr}, entropy coefficient ${d.grpo.entropyCoef}; training reward per step ${d.runs.map((r) => `seed ${r.seed}: ${r.steps.map((m) => m.rewardMean.toFixed(2)).join(' ')}`).join('; ')}.`;
+      })
+      .flatMap((l) => [l, '']),
+  );
+  lines.push(
+    "Per kind (generated set, any format, 20 problems each): base → after per seed, with McNemar's exact p of that seed against the base on the kind's problems.",
+    '',
+    '| model | kind | base | after (seed: accuracy, McNemar p) |',
+    '|---|---|---|---|',
+  );
   for (const [name, d] of runs) {
     for (const [kind, b] of Object.entries(d.base.arithmetic.kinds)) {
-      const after = d.runs.map((r) => `${r.seed}: ${pct(r.after.arithmetic.kinds[kind].any, 0)}${r.paired ? ` (p ${fmtP(r.paired.arithmetic.kinds[kind].mcnemar.p)})` : ''}`).join('; ');
+      const after = d.runs
+        .map((r) => `${r.seed}: ${pct(r.after.arithmetic.kinds[kind].any, 0)}${r.paired ? ` (p ${fmtP(r.paired.arithmetic.kinds[kind].mcnemar.p)})` : ''}`)
+        .join('; ');
       lines.push(`| ${name} | ${kind} | ${pct(b.any, 0)} (n ${b.n}) | ${after} |`);
     }
   }
-  lines.push('', `Seconds (wall / CPU, one thread, shared 2-core machine): ${runs.map(([name, d]) => `${name}: base ${d.seconds.base.wall} / ${d.seconds.base.cpu}, selection ${d.seconds.selection.wall} / ${d.seconds.selection.cpu}, ${d.runs.map((r) => `seed ${r.seed} ${r.seconds.wall} / ${r.seconds.cpu}`).join(', ')}; total ${d.seconds.total.wall} / ${d.seconds.total.cpu}`).join('. ')}.`);
+  lines.push(
+    '',
+    `Seconds (wall / CPU, one thread, shared 2-core machine): ${runs.map(([name, d]) => `${name}: base ${d.seconds.base.wall} / ${d.seconds.base.cpu}, selection ${d.seconds.selection.wall} / ${d.seconds.selection.cpu}, ${d.runs.map((r) => `seed ${r.seed} ${r.seconds.wall} / ${r.seconds.cpu}`).join(', ')}; total ${d.seconds.total.wall} / ${d.seconds.total.cpu}`).join('. ')}.`,
+  );
   return lines.join('\n');
 }
 

@@ -18,16 +18,31 @@ const skipsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-skips-')
 
 function readAllowList() {
   if (!fs.existsSync(allowFile)) return [];
-  return fs.readFileSync(allowFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l, i) => {
-    const [file, name, why] = l.split('\t');
-    if (!file || !name || !why) throw new Error(`${allowFile}: line ${i + 1}: want FILE<TAB>TEST NAME<TAB>WHY`);
-    return { file, name };
-  });
+  return fs
+    .readFileSync(allowFile, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l, i) => {
+      const [file, name, why] = l.split('\t');
+      if (!file || !name || !why) throw new Error(`${allowFile}: line ${i + 1}: want FILE<TAB>TEST NAME<TAB>WHY`);
+      return { file, name };
+    });
 }
 
 const reporter = pathToFileURL(path.join(root, 'scripts/skip-reporter.mjs')).href;
-const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
-  `--test-reporter=${reporter}`, `--test-reporter-destination=${skipsFile}`, ...process.argv.slice(2)], { stdio: ['inherit', 'pipe', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  [
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${reporter}`,
+    `--test-reporter-destination=${skipsFile}`,
+    ...process.argv.slice(2),
+  ],
+  { stdio: ['inherit', 'pipe', 'inherit'] },
+);
 
 // Stream the spec output, holding back node's summary (from "ℹ tests N") to print it last.
 const held = [];
@@ -46,16 +61,26 @@ child.stdout.on('data', (chunk) => {
 
 child.on('exit', (code, signal) => {
   if (partial) (holding ? held : { push: (l) => process.stdout.write(l + '\n') }).push(partial);
-  const skips = fs.existsSync(skipsFile) ? fs.readFileSync(skipsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  const skips = fs.existsSync(skipsFile)
+    ? fs
+        .readFileSync(skipsFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
   const allow = readAllowList();
   const rel = (f) => (f.startsWith('file:') ? path.relative(root, fileURLToPath(f)) : path.relative(root, f));
   const bad = skips.filter((s) => !allow.some((a) => a.file === rel(s.file) && a.name === s.name));
   if (skips.length > 0) {
     process.stdout.write(`\nskipped tests: ${skips.length} (${skips.length - bad.length} allowed by test/skips-allowed.txt)\n`);
     for (const s of bad) process.stdout.write(`  NOT ALLOWED: ${rel(s.file)}: ${s.name}${s.reason ? ` (${s.reason})` : ''}\n`);
-    if (bad.length > 0) process.stdout.write('a skipped test checked nothing: install what it needs (bash scripts/setup.sh --test) or list it, with why, in test/skips-allowed.txt\n\n');
+    if (bad.length > 0)
+      process.stdout.write(
+        'a skipped test checked nothing: install what it needs (bash scripts/setup.sh --test) or list it, with why, in test/skips-allowed.txt\n\n',
+      );
   }
   for (const line of held) process.stdout.write(line + '\n');
   if (signal) process.kill(process.pid, signal);
-  process.exit(code !== 0 ? code ?? 1 : bad.length > 0 ? 1 : 0);
+  process.exit(code !== 0 ? (code ?? 1) : bad.length > 0 ? 1 : 0);
 });

@@ -11,11 +11,26 @@ export class UserError extends Error {}
 
 /** Common spellings from other trainers (verl, TRL) that are not close by edit distance. */
 const ALIASES: Record<string, string> = {
-  learning_rate: 'lr', learningRate: 'lr', n: 'groupSize', rollout_n: 'groupSize', num_generations: 'groupSize',
-  kl_loss_coef: 'klCoef', kl_coef: 'klCoef', beta: 'klCoef', entropy_coeff: 'entropyCoef',
-  clip_range: 'clipRatio', epsilon: 'clipRatio', max_grad_norm: 'gradClip', grad_clip: 'gradClip',
-  total_training_steps: 'steps', max_steps: 'steps', save_freq: 'saveEvery', test_freq: 'validateEvery',
-  ppo_mini_batch_size: 'miniBatchSize', ppo_epochs: 'ppoEpochs', loss_agg_mode: 'lossAggregation',
+  learning_rate: 'lr',
+  learningRate: 'lr',
+  n: 'groupSize',
+  rollout_n: 'groupSize',
+  num_generations: 'groupSize',
+  kl_loss_coef: 'klCoef',
+  kl_coef: 'klCoef',
+  beta: 'klCoef',
+  entropy_coeff: 'entropyCoef',
+  clip_range: 'clipRatio',
+  epsilon: 'clipRatio',
+  max_grad_norm: 'gradClip',
+  grad_clip: 'gradClip',
+  total_training_steps: 'steps',
+  max_steps: 'steps',
+  save_freq: 'saveEvery',
+  test_freq: 'validateEvery',
+  ppo_mini_batch_size: 'miniBatchSize',
+  ppo_epochs: 'ppoEpochs',
+  loss_agg_mode: 'lossAggregation',
 };
 
 /**
@@ -84,8 +99,13 @@ export function show(v: unknown): string {
 }
 
 const ARTICLE: Record<string, string> = {
-  number: 'a number', int: 'an integer', string: 'a string', boolean: 'true or false (a JSON boolean)',
-  object: 'an object', array: 'an array', tuple: 'a list',
+  number: 'a number',
+  int: 'an integer',
+  string: 'a string',
+  boolean: 'true or false (a JSON boolean)',
+  object: 'an object',
+  array: 'an array',
+  tuple: 'a list',
 };
 
 /**
@@ -93,7 +113,8 @@ const ARTICLE: Record<string, string> = {
  * "did you mean"); `hint(key, path)` may suggest a place elsewhere (e.g. 'grpo.steps').
  */
 export function formatIssues(
-  issues: readonly z.core.$ZodIssue[], labelFor: LabelFor,
+  issues: readonly z.core.$ZodIssue[],
+  labelFor: LabelFor,
   knownKeys: (path: readonly PropertyKey[]) => readonly string[] = () => [],
   hint: (key: string, path: readonly PropertyKey[]) => string | null = () => null,
 ): string {
@@ -114,7 +135,7 @@ export function formatIssues(
         break;
       case 'too_small':
       case 'too_big': {
-        const cmp = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : (issue.inclusive ? '<=' : '<');
+        const cmp = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
         const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
         const what = issue.origin === 'string' ? `length ${cmp} ${bound}` : issue.origin === 'array' ? `${cmp} ${bound} items` : `${cmp} ${bound}`;
         parts.push(`${labelFor(issue.path)}: must be ${what}, ${got}`);
@@ -130,13 +151,25 @@ export function formatIssues(
         // when the value had the right type for one branch, what that branch wants ("must be > 0").
         const typed = issue.errors.find((branch) => branch.length > 0 && branch.every((e) => e.code !== 'invalid_type' && e.code !== 'invalid_value'));
         if (typed) {
-          parts.push(formatIssues(typed.map((e) => ({ ...e, path: [...issue.path, ...e.path], input: (e as { input?: unknown }).input ?? input }) as z.core.$ZodIssue), labelFor, knownKeys, hint));
+          parts.push(
+            formatIssues(
+              typed.map((e) => ({ ...e, path: [...issue.path, ...e.path], input: (e as { input?: unknown }).input ?? input }) as z.core.$ZodIssue),
+              labelFor,
+              knownKeys,
+              hint,
+            ),
+          );
           break;
         }
-        const alts = issue.errors.flatMap((branch) => branch.map((i) =>
-          i.code === 'invalid_type' ? (ARTICLE[i.expected] ?? i.expected)
-            : i.code === 'invalid_value' ? i.values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(' or ')
-              : i.message));
+        const alts = issue.errors.flatMap((branch) =>
+          branch.map((i) =>
+            i.code === 'invalid_type'
+              ? (ARTICLE[i.expected] ?? i.expected)
+              : i.code === 'invalid_value'
+                ? i.values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(' or ')
+                : i.message,
+          ),
+        );
         parts.push(`${labelFor(issue.path)}: expected ${[...new Set(alts)].join(' or ')}, ${got}`);
         break;
       }

@@ -6,10 +6,37 @@
 
 // ---- tensors (libtorch through the addon) ----
 export {
-  Tensor, tidy, F, cuda, AdamW, clipGradNorm, Generator, manualSeed, noGrad, enableGrad, inferenceMode,
-  zeros, ones, full, arange, rand, randn, randint, tensor, cat, stack, where, fromBytes,
-  liveTensors, setNumThreads, getNumThreads, torchVersion,
-  type DType, type Device, type Shape, type AdamWOptions,
+  Tensor,
+  tidy,
+  F,
+  cuda,
+  AdamW,
+  clipGradNorm,
+  Generator,
+  manualSeed,
+  noGrad,
+  enableGrad,
+  inferenceMode,
+  zeros,
+  ones,
+  full,
+  arange,
+  rand,
+  randn,
+  randint,
+  tensor,
+  cat,
+  stack,
+  where,
+  fromBytes,
+  liveTensors,
+  setNumThreads,
+  getNumThreads,
+  torchVersion,
+  type DType,
+  type Device,
+  type Shape,
+  type AdamWOptions,
 } from './engine/index.js';
 
 // ---- models and tokenizers ----
@@ -42,13 +69,32 @@ export { countdownPrompt, countdownPuzzles, parseCountdownPrompt, type Countdown
 export { loadExamples, type TrainExample } from './data/examples.js';
 export { TRAIN_PROMPT_SUFFIX, MATH_EVAL_SYSTEM_PROMPT, trainMessages, mathEvalMessages } from './tasks/math/prompts.js';
 export { loadBenchmark, PAPER_BENCHMARKS, type Benchmark, type BenchmarkName } from './data/benchmarks.js';
-export { rankByVariance, readHistory, AccuracyHistory, firstAlive, allZeroHistory, type HistoryEntry, type RankedExample, type BaseScore } from './data/selection.js';
+export {
+  rankByVariance,
+  readHistory,
+  AccuracyHistory,
+  firstAlive,
+  allZeroHistory,
+  type HistoryEntry,
+  type RankedExample,
+  type BaseScore,
+} from './data/selection.js';
 
 // ---- GRPO / 1-shot RLVR ----
 export { PAPER_GRPO_CONFIG, LOSS_PRESETS, type GRPOConfig, type LossAggregation } from './rl/config.js';
 export { scoreRewards, type RewardFunction, type RewardInput, type WeightedReward, type Rewards } from './tasks/reward.js';
 export { mathReward } from './tasks/math/reward.js';
-export { GRPOTrainer, Trainer, DivergenceError, latestCheckpoint, type TrainerOptions, type FromPretrainedOptions, type StepMetrics, type TextCodec, type TrainerTask } from './rl/trainer.js';
+export {
+  GRPOTrainer,
+  Trainer,
+  DivergenceError,
+  latestCheckpoint,
+  type TrainerOptions,
+  type FromPretrainedOptions,
+  type StepMetrics,
+  type TextCodec,
+  type TrainerTask,
+} from './rl/trainer.js';
 export { ALGORITHMS, estimatorOf, policyLossOf, type Algorithm, type AdvantageEstimator, type PolicyLoss } from './algorithms/index.js';
 export type { PretrainedOptions } from './run/run-settings.js';
 export { groupAdvantages } from './algorithms/advantages.js';
@@ -62,13 +108,28 @@ export { ModelBundle, loadModelFolder, chatSpecialTokens, type LoadedModel, type
 
 // ---- evaluation ----
 export {
-  evaluate, formatSummaryTable, taskPromptBuilder,
-  type EvalBenchmark, type EvalProblem, type EvalResult, type EvaluateOptions, type BenchmarkSummary,
+  evaluate,
+  formatSummaryTable,
+  taskPromptBuilder,
+  type EvalBenchmark,
+  type EvalProblem,
+  type EvalResult,
+  type EvaluateOptions,
+  type BenchmarkSummary,
 } from './eval/evaluate.js';
 
 // ---- statistics for comparing numbers (Wilson intervals, pass@k, maj@k, paired tests) ----
 export {
-  wilson, passAtK, passAtKCurve, avgAtK, majAtK, mcnemarExact, pairedDifference,
-  type Proportion, type AvgAtK, type McNemar, type PairedDifference,
+  wilson,
+  passAtK,
+  passAtKCurve,
+  avgAtK,
+  majAtK,
+  mcnemarExact,
+  pairedDifference,
+  type Proportion,
+  type AvgAtK,
+  type McNemar,
+  type PairedDifference,
 } from './stats/index.js';
 export { compareOutcomes, readOutcomes, type CompareRow } from './eval/compare.js';

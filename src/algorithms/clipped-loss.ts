@@ -7,7 +7,13 @@ import type { Tensor } from '../engine/index.js';
  * ε_high defaults to ε_low (symmetric PPO; DAPO's clip-higher sets it larger). Also returns whether the
  * clipped branch was taken (for the clip fraction metric).
  */
-export function clippedPolicyLoss(logp: Tensor, oldLogp: Tensor, advantages: Tensor, clipRatio: number, clipRatioHigh: number = clipRatio): { loss: Tensor; clipped: Tensor } {
+export function clippedPolicyLoss(
+  logp: Tensor,
+  oldLogp: Tensor,
+  advantages: Tensor,
+  clipRatio: number,
+  clipRatioHigh: number = clipRatio,
+): { loss: Tensor; clipped: Tensor } {
   const ratio = logp.sub(oldLogp).exp();
   const unclipped = advantages.neg().mul(ratio);
   const clippedLoss = advantages.neg().mul(ratio.clamp(1 - clipRatio, 1 + clipRatioHigh));

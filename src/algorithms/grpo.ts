@@ -16,8 +16,11 @@ export const grpo: Algorithm = {
   overrides: {},
   advantageEstimator: {
     name: 'grpo',
-    summary: 'group-normalised outcome reward (the paper\'s main algorithm)',
+    summary: "group-normalised outcome reward (the paper's main algorithm)",
     needs: { critic: false, globalStatistics: false },
-    compute: (x, s) => ({ advantages: groupAdvantages(sequenceRewards(x.tokenRewards), x.groups, { normalizeByStd: s.normalizeAdvantageByStd }), returns: null }),
+    compute: (x, s) => ({
+      advantages: groupAdvantages(sequenceRewards(x.tokenRewards), x.groups, { normalizeByStd: s.normalizeAdvantageByStd }),
+      returns: null,
+    }),
   },
 };

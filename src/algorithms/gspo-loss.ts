@@ -12,7 +12,13 @@ import type { Tensor } from '../engine/index.js';
  * Per-token GSPO surrogate. seqLogRatio: for each token, its sequence's mean (logp − oldLogp),
  * computed beforehand and detached ([N]). Returns the loss per token and the clipped flags.
  */
-export function gspoPolicyLoss(logp: Tensor, seqLogRatio: Tensor, advantages: Tensor, clipRatio: number, clipRatioHigh: number = clipRatio): { loss: Tensor; clipped: Tensor } {
+export function gspoPolicyLoss(
+  logp: Tensor,
+  seqLogRatio: Tensor,
+  advantages: Tensor,
+  clipRatio: number,
+  clipRatioHigh: number = clipRatio,
+): { loss: Tensor; clipped: Tensor } {
   const logRatio = logp.sub(logp.detach()).add(seqLogRatio.detach()).clamp(null, 10);
   const ratio = logRatio.exp();
   const unclipped = advantages.neg().mul(ratio);

@@ -6,8 +6,17 @@ import type { Algorithm } from './types.js';
 
 export const gspo: Algorithm = {
   name: 'gspo',
-  description: "GSPO (arXiv 2507.18071): sequence-level ratio and clip, ε 3e-4/4e-4 (its §5.1; verl examples/gspo_trainer), seq-mean-token-mean, no KL, no entropy bonus, 8 updates per rollout batch (verl examples/gspo_trainer/run_qwen30b_gspo.sh: train_batch_size 256 / ppo_mini_batch_size 32)",
-  overrides: { policyLoss: 'gspo', clipRatio: 3e-4, clipRatioHigh: 4e-4, lossAggregation: 'seq-mean-token-mean', klCoef: 0, entropyCoef: 0, updatesPerRollout: 8 },
+  description:
+    'GSPO (arXiv 2507.18071): sequence-level ratio and clip, ε 3e-4/4e-4 (its §5.1; verl examples/gspo_trainer), seq-mean-token-mean, no KL, no entropy bonus, 8 updates per rollout batch (verl examples/gspo_trainer/run_qwen30b_gspo.sh: train_batch_size 256 / ppo_mini_batch_size 32)',
+  overrides: {
+    policyLoss: 'gspo',
+    clipRatio: 3e-4,
+    clipRatioHigh: 4e-4,
+    lossAggregation: 'seq-mean-token-mean',
+    klCoef: 0,
+    entropyCoef: 0,
+    updatesPerRollout: 8,
+  },
   policyLoss: {
     name: 'gspo',
     summary: "GSPO's sequence-level ratio (geometric mean of the token ratios) and clip (Zheng et al. 2025, arXiv 2507.18071)",

@@ -9,11 +9,12 @@ import type { Algorithm } from './types.js';
 
 export const ppo: Algorithm = {
   name: 'ppo',
-  description: "PPO with a critic as verl 0.2 runs it (the paper's fork's ppo_trainer.yaml): GAE γ = λ = 1 on a critic initialised from the policy checkpoint, value clip 0.5, critic lr 1e-5, no warm-up, KL in the reward (0.001, 'kl') instead of the KL loss",
+  description:
+    "PPO with a critic as verl 0.2 runs it (the paper's fork's ppo_trainer.yaml): GAE γ = λ = 1 on a critic initialised from the policy checkpoint, value clip 0.5, critic lr 1e-5, no warm-up, KL in the reward (0.001, 'kl') instead of the KL loss",
   overrides: { advantageEstimator: 'gae', klCoef: 0, klRewardCoef: 0.001 },
   advantageEstimator: {
     name: 'gae',
-    summary: 'PPO with a critic: generalised advantage estimation on the critic\'s values (the paper\'s PPO runs)',
+    summary: "PPO with a critic: generalised advantage estimation on the critic's values (the paper's PPO runs)",
     needs: { critic: true, globalStatistics: true },
     compute: (x, s) => {
       if (!x.values) throw new Error("advantageEstimator 'gae' needs critic values");

@@ -10,14 +10,7 @@ import { reinforcePlusPlus } from './reinforce-plus-plus.js';
 import { rloo } from './rloo.js';
 import type { AdvantageEstimator, Algorithm, PolicyLoss } from './types.js';
 
-export const ALGORITHMS: readonly Algorithm[] = [
-  grpo,
-  ppo,
-  dapo,
-  gspo,
-  rloo,
-  reinforcePlusPlus,
-];
+export const ALGORITHMS: readonly Algorithm[] = [grpo, ppo, dapo, gspo, rloo, reinforcePlusPlus];
 
 function registered<T extends { name: string }>(what: string, items: T[]): ReadonlyMap<string, T> {
   const m = new Map<string, T>();
@@ -29,9 +22,15 @@ function registered<T extends { name: string }>(what: string, items: T[]): Reado
 }
 
 /** Advantage estimators by name (verl's register_adv_est). */
-export const ADVANTAGE_ESTIMATOR_REGISTRY = registered('advantage estimators', ALGORITHMS.flatMap((a) => (a.advantageEstimator ? [a.advantageEstimator] : [])));
+export const ADVANTAGE_ESTIMATOR_REGISTRY = registered(
+  'advantage estimators',
+  ALGORITHMS.flatMap((a) => (a.advantageEstimator ? [a.advantageEstimator] : [])),
+);
 /** Policy losses by name (verl's register_policy_loss). */
-export const POLICY_LOSS_REGISTRY = registered('policy losses', ALGORITHMS.flatMap((a) => (a.policyLoss ? [a.policyLoss] : [])));
+export const POLICY_LOSS_REGISTRY = registered(
+  'policy losses',
+  ALGORITHMS.flatMap((a) => (a.policyLoss ? [a.policyLoss] : [])),
+);
 registered('algorithms', [...ALGORITHMS]);
 
 export function estimatorOf(name: string): AdvantageEstimator {

@@ -22,7 +22,8 @@ export function discountedReturns(tokenRewards: readonly (readonly number[])[], 
 
 export const reinforcePlusPlus: Algorithm = {
   name: 'reinforce++',
-  description: "REINFORCE++ (arXiv 2501.03262; verl's reinforce_plus_plus estimator): token-level discounted returns (γ = gamma, 1) with the KL in the reward (0.001, 'kl'), whitened over the whole batch; no critic, no KL loss",
+  description:
+    "REINFORCE++ (arXiv 2501.03262; verl's reinforce_plus_plus estimator): token-level discounted returns (γ = gamma, 1) with the KL in the reward (0.001, 'kl'), whitened over the whole batch; no critic, no KL loss",
   overrides: { advantageEstimator: 'reinforce_plus_plus', klCoef: 0, klRewardCoef: 0.001 },
   advantageEstimator: {
     name: 'reinforce_plus_plus',

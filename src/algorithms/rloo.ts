@@ -11,7 +11,7 @@ export const rloo: Algorithm = {
   overrides: { advantageEstimator: 'rloo', klCoef: 0, klRewardCoef: 0.001 },
   advantageEstimator: {
     name: 'rloo',
-    summary: 'REINFORCE leave-one-out: reward minus the mean of the group\'s other rewards (Ahmadian et al. 2024)',
+    summary: "REINFORCE leave-one-out: reward minus the mean of the group's other rewards (Ahmadian et al. 2024)",
     needs: { critic: false, globalStatistics: false },
     compute: (x) => ({ advantages: rlooAdvantages(sequenceRewards(x.tokenRewards), x.groups), returns: null }),
   },

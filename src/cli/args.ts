@@ -35,7 +35,9 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, usag
     const s = spec[name];
     if (!s) {
       const guess = didYouMean(name, Object.keys(spec));
-      throw new CliError(`unknown option --${name}${guess ? ` (did you mean --${guess}?)` : ''}; ${usage.split(' ').slice(1, 3).join(' ')} --help lists the options`);
+      throw new CliError(
+        `unknown option --${name}${guess ? ` (did you mean --${guess}?)` : ''}; ${usage.split(' ').slice(1, 3).join(' ')} --help lists the options`,
+      );
     }
     if (s.type === 'boolean') {
       options[name] = true;
@@ -43,7 +45,8 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, usag
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new CliError(`option --${name} needs a value`);
       // `--gold --response 5`: a flag is never taken as the previous option's value.
-      if (eq < 0 && /^--[A-Za-z]/.test(value)) throw new CliError(`option --${name} needs a value, got the option ${value.split('=')[0]} (write --${name}=${value} for a value that starts with --)`);
+      if (eq < 0 && /^--[A-Za-z]/.test(value))
+        throw new CliError(`option --${name} needs a value, got the option ${value.split('=')[0]} (write --${name}=${value} for a value that starts with --)`);
       // The last one winning silently (--model A --model B) hides a mistake.
       if (typeof options[name] === 'string') throw new CliError(`option --${name} given twice ('${options[name]}' and '${value}'); keep one`);
       options[name] = value;

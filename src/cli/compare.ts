@@ -31,12 +31,18 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError((err as Error).message);
   }
   const w = Math.max(9, ...rows.map((r) => r.name.length));
-  console.log(`A = ${dirA}\nB = ${dirB}\naccuracy with Wilson 95% intervals; B - A with a paired bootstrap 95% interval (${resamples} resamples, seed ${seed}) and McNemar's exact test`);
-  console.log(`${'benchmark'.padEnd(w)} ${'n'.padStart(5)}  ${'A'.padEnd(22)} ${'B'.padEnd(22)} ${'B - A (points)'.padEnd(24)} ${'McNemar p'.padStart(9)} ${'up'.padStart(4)} ${'down'.padStart(5)}`);
+  console.log(
+    `A = ${dirA}\nB = ${dirB}\naccuracy with Wilson 95% intervals; B - A with a paired bootstrap 95% interval (${resamples} resamples, seed ${seed}) and McNemar's exact test`,
+  );
+  console.log(
+    `${'benchmark'.padEnd(w)} ${'n'.padStart(5)}  ${'A'.padEnd(22)} ${'B'.padEnd(22)} ${'B - A (points)'.padEnd(24)} ${'McNemar p'.padStart(9)} ${'up'.padStart(4)} ${'down'.padStart(5)}`,
+  );
   for (const r of rows) {
     const d = r.difference;
     const diff = `${d.diff >= 0 ? '+' : ''}${(100 * d.diff).toFixed(1)} [${(100 * d.lo).toFixed(1)}, ${(100 * d.hi).toFixed(1)}]`;
-    console.log(`${r.name.padEnd(w)} ${String(r.n).padStart(5)}  ${formatProportion(r.a).padEnd(22)} ${formatProportion(r.b).padEnd(22)} ${diff.padEnd(24)} ${formatP(d.mcnemar.p).padStart(9)} ${String(r.up.length).padStart(4)} ${String(r.down.length).padStart(5)}`);
+    console.log(
+      `${r.name.padEnd(w)} ${String(r.n).padStart(5)}  ${formatProportion(r.a).padEnd(22)} ${formatProportion(r.b).padEnd(22)} ${diff.padEnd(24)} ${formatP(d.mcnemar.p).padStart(9)} ${String(r.up.length).padStart(4)} ${String(r.down.length).padStart(5)}`,
+    );
   }
   for (const r of rows.filter((x) => x.name !== 'total' || rows.length === 1)) {
     const list = (xs: string[]) => xs.slice(0, show).join(', ') + (xs.length > show ? `, ... (${xs.length - show} more)` : '');

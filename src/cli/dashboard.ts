@@ -43,7 +43,11 @@ export function resolveRunDirs(args: readonly string[]): string[] {
       dirs.push(a);
       continue;
     }
-    const subs = fs.readdirSync(a).map((s) => path.join(a, s)).filter((s) => fs.existsSync(path.join(s, 'metrics.jsonl'))).sort();
+    const subs = fs
+      .readdirSync(a)
+      .map((s) => path.join(a, s))
+      .filter((s) => fs.existsSync(path.join(s, 'metrics.jsonl')))
+      .sort();
     if (subs.length === 0) throw new CliError(`${a} is not a run folder (no metrics.jsonl or run_config.json) and holds none`);
     dirs.push(...subs);
   }

@@ -29,7 +29,10 @@ async function download(f: DataFile): Promise<Uint8Array> {
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (e as Error).message;
-    throw Object.assign(new Error(`data get: cannot reach ${new URL(url).host} (${why}): offline? Copy the files from a mirror with rlvr data get --from DIR`), { offline: true });
+    throw Object.assign(
+      new Error(`data get: cannot reach ${new URL(url).host} (${why}): offline? Copy the files from a mirror with rlvr data get --from DIR`),
+      { offline: true },
+    );
   }
   if (!res.ok) throw new CliError(`data get: ${url}: HTTP ${res.status} ${res.statusText}`);
   return new Uint8Array(await res.arrayBuffer());
@@ -72,7 +75,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     const digest = sha256(bytes);
     if (digest !== f.sha256) {
-      throw new CliError(`data get: ${f.path} from ${from ? path.join(from, f.path) : `${dataBaseUrl()}/${f.upstream}`} has sha256 ${digest.slice(0, 16)}…, expected ${f.sha256.slice(0, 16)}… (${bytes.length} of ${f.bytes} bytes): not the file the paper used; nothing written`);
+      throw new CliError(
+        `data get: ${f.path} from ${from ? path.join(from, f.path) : `${dataBaseUrl()}/${f.upstream}`} has sha256 ${digest.slice(0, 16)}…, expected ${f.sha256.slice(0, 16)}… (${bytes.length} of ${f.bytes} bytes): not the file the paper used; nothing written`,
+      );
     }
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.writeFileSync(`${dest}.tmp`, bytes);

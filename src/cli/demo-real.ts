@@ -7,7 +7,8 @@ import { CliError, intOption, numberOption, parseArgs } from './args.js';
 import { MODEL_CATALOG, ModelFetchError, getModel } from '../model/catalog.js';
 import { QUICK_REAL_DEMO, REAL_DEMO, formatRealTable, runRealDemo, type RealDemoConfig } from '../demo/real.js';
 
-const USAGE = 'usage: rlvr demo --model DIR|NAME [--seeds 0,1] [--steps N] [--lr LR] [--out DIR] [--results FILE] [--threads T] [--held-out N] [--gsm8k N] [--format chat|plain] [--quick] [--json]';
+const USAGE =
+  'usage: rlvr demo --model DIR|NAME [--seeds 0,1] [--steps N] [--lr LR] [--out DIR] [--results FILE] [--threads T] [--held-out N] [--gsm8k N] [--format chat|plain] [--quick] [--json]';
 
 const SPEC = {
   model: { type: 'string', help: `HF model folder, or a catalog name (${MODEL_CATALOG.map((m) => m.name).join(', ')}; fetched once)` },
@@ -17,14 +18,23 @@ const SPEC = {
   'held-out': { type: 'string', help: `generated held-out problems per kind, 5 kinds (default ${REAL_DEMO.heldOutPerKind})` },
   gsm8k: { type: 'string', help: `GSM8K problems in the held-out slice, 0 = none (default ${REAL_DEMO.gsm8k})` },
   'eval-dir': { type: 'string', help: `folder holding gsm8k/test.jsonl (default ${REAL_DEMO.evalDir})` },
-  reward: { type: 'string', help: `training and selection reward: boxed (the paper's: the last \\boxed{}) or any (the answer in any format) (default ${REAL_DEMO.reward})` },
-  format: { type: 'string', help: 'how the user turn reaches the model: chat (its chat template; default) or plain (the bare text, stopping at the first newline: for a pretrained base model)' },
+  reward: {
+    type: 'string',
+    help: `training and selection reward: boxed (the paper's: the last \\boxed{}) or any (the answer in any format) (default ${REAL_DEMO.reward})`,
+  },
+  format: {
+    type: 'string',
+    help: 'how the user turn reaches the model: chat (its chat template; default) or plain (the bare text, stopping at the first newline: for a pretrained base model)',
+  },
   prompt: { type: 'string', help: 'the user turn, with {problem} (default: the problem + " Give the final answer in the form \\boxed{N}.")' },
-  'pool': { type: 'string', help: `candidate pool: generated problems per kind (default ${REAL_DEMO.poolPerKind})` },
+  pool: { type: 'string', help: `candidate pool: generated problems per kind (default ${REAL_DEMO.poolPerKind})` },
   temperature: { type: 'string', help: `rollout temperature (default ${REAL_DEMO.grpo.temperature})` },
   'max-tokens': { type: 'string', help: `rollout length limit (default ${REAL_DEMO.grpo.maxResponseLength}); the held-out evaluation's is --eval-tokens` },
   'eval-tokens': { type: 'string', help: `held-out evaluation length limit (default ${REAL_DEMO.evalMaxTokens})` },
-  'entropy-coef': { type: 'string', help: 'entropy bonus coefficient (default: the paper\'s 0.001); 0 when most groups score all 0: Adam turns the bonus alone into full-size steps' },
+  'entropy-coef': {
+    type: 'string',
+    help: "entropy bonus coefficient (default: the paper's 0.001); 0 when most groups score all 0: Adam turns the bonus alone into full-size steps",
+  },
   batch: { type: 'string', help: `copies of π1 per step (GRPO groups; default ${REAL_DEMO.grpo.trainBatchSize})` },
   out: { type: 'string', help: 'output folder (default runs/demo-real)' },
   results: { type: 'string', help: 'also write the summary JSON here (e.g. bench/results/demo-real.json)' },
@@ -48,7 +58,8 @@ export async function run(argv: string[]): Promise<number> {
       throw e;
     }
   }
-  if (!fs.existsSync(path.join(model, 'config.json'))) throw new CliError(`--model ${m}: not a model folder (no config.json) nor a catalog name (${MODEL_CATALOG.map((e) => e.name).join(', ')})`);
+  if (!fs.existsSync(path.join(model, 'config.json')))
+    throw new CliError(`--model ${m}: not a model folder (no config.json) nor a catalog name (${MODEL_CATALOG.map((e) => e.name).join(', ')})`);
   const seeds = typeof options.seeds === 'string' ? options.seeds.split(',').map((s) => intOption(s.trim(), 'seeds', 0, 0)) : base.seeds;
   if (seeds.length === 0) throw new CliError('--seeds: at least one seed');
   const lr = numberOption(options.lr, 'lr', base.grpo.lr!);
@@ -63,16 +74,25 @@ export async function run(argv: string[]): Promise<number> {
   if (!(temperature > 0)) throw new CliError(`--temperature must be > 0, got ${temperature}`);
   const batch = intOption(options.batch, 'batch', base.grpo.trainBatchSize!);
   const config: RealDemoConfig = {
-    ...base, model, seeds,
+    ...base,
+    model,
+    seeds,
     threads: intOption(options.threads, 'threads', base.threads),
     heldOutPerKind: intOption(options['held-out'], 'held-out', base.heldOutPerKind),
     gsm8k: intOption(options.gsm8k, 'gsm8k', base.gsm8k, 0),
     evalDir: typeof options['eval-dir'] === 'string' ? options['eval-dir'] : base.evalDir,
     poolPerKind: intOption(options.pool, 'pool', base.poolPerKind),
     evalMaxTokens: intOption(options['eval-tokens'], 'eval-tokens', base.evalMaxTokens),
-    reward, prompt, ...(format === 'plain' ? { format } : {}),
+    reward,
+    prompt,
+    ...(format === 'plain' ? { format } : {}),
     grpo: {
-      ...base.grpo, steps: intOption(options.steps, 'steps', base.grpo.steps!), lr, temperature, trainBatchSize: batch, miniBatchSize: batch,
+      ...base.grpo,
+      steps: intOption(options.steps, 'steps', base.grpo.steps!),
+      lr,
+      temperature,
+      trainBatchSize: batch,
+      miniBatchSize: batch,
       maxResponseLength: intOption(options['max-tokens'], 'max-tokens', base.grpo.maxResponseLength!),
       ...(options['entropy-coef'] !== undefined ? { entropyCoef: numberOption(options['entropy-coef'], 'entropy-coef', 0.001) } : {}),
     },
@@ -88,14 +108,19 @@ export async function run(argv: string[]): Promise<number> {
     fs.writeFileSync(options.results, JSON.stringify(r, null, 2) + '\n');
   }
   const s = r.seconds;
-  console.log([
-    '',
-    `1-shot RLVR on ${model}: π1 = "${r.selected.problem}" (answer ${r.selected.answer}), ${r.grpo.steps} steps per seed; held-out accuracy (any format | boxed):`,
-    formatRealTable(r),
-    ...Object.entries(r.spread).map(([k, x]) => `${k}: after, over ${r.runs.length} seeds: any ${(100 * x.any.mean).toFixed(1)}% [${(100 * x.any.min).toFixed(1)}, ${(100 * x.any.max).toFixed(1)}], boxed ${(100 * x.boxed.mean).toFixed(1)}% [${(100 * x.boxed.min).toFixed(1)}, ${(100 * x.boxed.max).toFixed(1)}]`),
-    `time: base eval ${s.base.wall}s | selection ${s.selection.wall}s | ${r.runs.map((x) => `seed ${x.seed} ${x.seconds.wall}s`).join(' | ')} | total ${s.total.wall}s wall, ${s.total.cpu}s CPU`,
-    `summary: ${path.join(outDir, 'summary.json')}`,
-  ].join('\n'));
+  console.log(
+    [
+      '',
+      `1-shot RLVR on ${model}: π1 = "${r.selected.problem}" (answer ${r.selected.answer}), ${r.grpo.steps} steps per seed; held-out accuracy (any format | boxed):`,
+      formatRealTable(r),
+      ...Object.entries(r.spread).map(
+        ([k, x]) =>
+          `${k}: after, over ${r.runs.length} seeds: any ${(100 * x.any.mean).toFixed(1)}% [${(100 * x.any.min).toFixed(1)}, ${(100 * x.any.max).toFixed(1)}], boxed ${(100 * x.boxed.mean).toFixed(1)}% [${(100 * x.boxed.min).toFixed(1)}, ${(100 * x.boxed.max).toFixed(1)}]`,
+      ),
+      `time: base eval ${s.base.wall}s | selection ${s.selection.wall}s | ${r.runs.map((x) => `seed ${x.seed} ${x.seconds.wall}s`).join(' | ')} | total ${s.total.wall}s wall, ${s.total.cpu}s CPU`,
+      `summary: ${path.join(outDir, 'summary.json')}`,
+    ].join('\n'),
+  );
   if (options.json === true) console.log(JSON.stringify({ base: r.base, after: r.runs.map((x) => ({ seed: x.seed, ...x.after })), seconds: s.total }));
   return 0;
 }

@@ -9,7 +9,8 @@ import { FAMILIES } from '../tasks/arithmetic/problems.js';
 import { FULL_DEMO, QUICK_DEMO, SATURATION, otherFamiliesLenient, outcomeBits, pct, runDemo, type DemoConfig } from '../demo/pipeline.js';
 import { formatDifference, formatProportion, pairedDifference, wilson } from '../stats/index.js';
 
-const USAGE = 'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json] [--results FILE]   |   rlvr demo --model DIR|NAME ... (a real model: rlvr demo --model x --help)';
+const USAGE =
+  'usage: rlvr demo [--seed S] [--out DIR] [--steps N] [--quick] [--threads T] [--json] [--results FILE]   |   rlvr demo --model DIR|NAME ... (a real model: rlvr demo --model x --help)';
 
 const SPEC = {
   seed: { type: 'string', help: 'seed of everything random (default 0)' },
@@ -20,10 +21,13 @@ const SPEC = {
   'base-from': { type: 'string', help: 'reuse the base model of an earlier rlvr demo output folder (same seed and model settings) instead of pretraining' },
   'skip-ablations': { type: 'boolean', help: 'skip the ablation runs (pg-only, entropy-only, a random example)' },
   quick: { type: 'boolean', help: 'a much smaller, faster configuration (for tests; its numbers mean little)' },
-  'example-rank': { type: 'string', help: 'train on the pool example ranked K-th by historical variance, the paper\'s π_K (default 1)' },
+  'example-rank': { type: 'string', help: "train on the pool example ranked K-th by historical variance, the paper's π_K (default 1)" },
   threads: { type: 'string', help: `libtorch CPU threads (default ${FULL_DEMO.threads})` },
   json: { type: 'boolean', help: 'print {"before","after","steps","seconds"} as JSON on the last line' },
-  results: { type: 'string', help: 'also write the full results record (machine, versions, commit, settings, curves, ablations, per-problem outcomes) to this JSON file' },
+  results: {
+    type: 'string',
+    help: 'also write the full results record (machine, versions, commit, settings, curves, ablations, per-problem outcomes) to this JSON file',
+  },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -58,7 +62,8 @@ export async function run(argv: string[]): Promise<number> {
   log(`threads: ${config.threads} (${options.threads !== undefined ? '--threads' : "the demo's default: its tiny model runs fastest on one"})`);
   const r = await runDemo({ config, outDir, log });
 
-  const b = r.before, a = r.after;
+  const b = r.before,
+    a = r.after;
   const n = r.test.length;
   const ci = (p: number) => formatProportion(wilson(Math.round(p * n), n));
   const bits = (s: string) => [...s].map((c) => c === '1');
@@ -71,11 +76,20 @@ export async function run(argv: string[]): Promise<number> {
     [`families not trained on (any format)`, pct(otherFamiliesLenient(b, r.trainedFamily)), pct(otherFamiliesLenient(a, r.trainedFamily))],
     ['mean response length (tokens)', b.meanLength.toFixed(1), a.meanLength.toFixed(1)],
   ];
-  const ablationLines = r.ablations.length > 1
-    ? ['', 'ablations (same base, seed and steps; held-out after the run: boxed | any format | other families any format):',
-      ...r.ablations.map((x, i) => `  ${x.name.padEnd(28)} ${pct(x.after.accuracy).padStart(6)} | ${pct(x.after.lenientAccuracy).padStart(6)} | ${pct(x.after.otherFamiliesLenient).padStart(6)}   (saturation: ${x.saturationStep ?? 'never'})` +
-        (i > 0 && full ? `\n  ${''.padEnd(28)} vs full loss, any format: ${formatDifference(pairedDifference(bits(full.afterOutcomes), bits(x.afterOutcomes), { seed }))}` : ''))]
-    : [];
+  const ablationLines =
+    r.ablations.length > 1
+      ? [
+          '',
+          'ablations (same base, seed and steps; held-out after the run: boxed | any format | other families any format):',
+          ...r.ablations.map(
+            (x, i) =>
+              `  ${x.name.padEnd(28)} ${pct(x.after.accuracy).padStart(6)} | ${pct(x.after.lenientAccuracy).padStart(6)} | ${pct(x.after.otherFamiliesLenient).padStart(6)}   (saturation: ${x.saturationStep ?? 'never'})` +
+              (i > 0 && full
+                ? `\n  ${''.padEnd(28)} vs full loss, any format: ${formatDifference(pairedDifference(bits(full.afterOutcomes), bits(x.afterOutcomes), { seed }))}`
+                : ''),
+          ),
+        ]
+      : [];
   const w = Math.max(...rows.map((x) => x[0].length));
   const lines = [
     '',
@@ -83,11 +97,17 @@ export async function run(argv: string[]): Promise<number> {
     `${''.padEnd(w)}  ${'before'.padStart(8)}  ${'after'.padStart(8)}`,
     ...rows.map(([k, x, y]) => `${k.padEnd(w)}  ${x.padStart(8)}  ${y.padStart(8)}`),
     `change, any format, paired on the same ${n} problems: ${formatDifference(pairedDifference(bits(outcomeBits(b, r.test)), bits(outcomeBits(a, r.test)), { seed }))}`,
-    r.saturationStep !== null ? `training accuracy on π${r.selected.rank} (${r.trainedFamily}) reached ${SATURATION * 100}% at step ${r.saturationStep}` : `training accuracy on π${r.selected.rank} (${r.trainedFamily}) never reached ${SATURATION * 100}%`,
-    ...(r.postSaturation ? [`after saturation, held-out (any format): ${pct(r.postSaturation.atSaturation.value)} at step ${r.postSaturation.atSaturation.step} → ` +
-      `${pct(r.postSaturation.end.value)} at step ${r.postSaturation.end.step}` +
-      (r.postSaturation.best ? `, best ${pct(r.postSaturation.best.value)} at step ${r.postSaturation.best.step}` : '') +
-      `; ${r.postSaturation.rises} of the ${r.postSaturation.evaluationsAfter} later evaluations rose, ${r.postSaturation.newHighs} set a new high`] : []),
+    r.saturationStep !== null
+      ? `training accuracy on π${r.selected.rank} (${r.trainedFamily}) reached ${SATURATION * 100}% at step ${r.saturationStep}`
+      : `training accuracy on π${r.selected.rank} (${r.trainedFamily}) never reached ${SATURATION * 100}%`,
+    ...(r.postSaturation
+      ? [
+          `after saturation, held-out (any format): ${pct(r.postSaturation.atSaturation.value)} at step ${r.postSaturation.atSaturation.step} → ` +
+            `${pct(r.postSaturation.end.value)} at step ${r.postSaturation.end.step}` +
+            (r.postSaturation.best ? `, best ${pct(r.postSaturation.best.value)} at step ${r.postSaturation.best.step}` : '') +
+            `; ${r.postSaturation.rises} of the ${r.postSaturation.evaluationsAfter} later evaluations rose, ${r.postSaturation.newHighs} set a new high`,
+        ]
+      : []),
     ...ablationLines,
     '',
     `time: pretrain ${r.times.pretrain.toFixed(0)}s | base eval ${r.times.evalBefore.toFixed(1)}s | selection ${r.times.selection.toFixed(0)}s | ` +

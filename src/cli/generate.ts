@@ -12,8 +12,8 @@ const USAGE =
   '[--top-k K] [--n N] --max-tokens N [--seed S] [--threads T] [--device D] [--json]';
 
 const SPEC = {
-  model: { type: 'string', help: 'Hugging Face model folder (config.json, *.safetensors, tokenizer.json), or a LoRA adapter folder (a LoRA run\'s checkpoint)' },
-  base: { type: 'string', help: 'with --model a LoRA adapter folder: its base model folder (default: the adapter config\'s base_model_name_or_path)' },
+  model: { type: 'string', help: "Hugging Face model folder (config.json, *.safetensors, tokenizer.json), or a LoRA adapter folder (a LoRA run's checkpoint)" },
+  base: { type: 'string', help: "with --model a LoRA adapter folder: its base model folder (default: the adapter config's base_model_name_or_path)" },
   prompt: { type: 'string', help: 'the prompt text' },
   'prompt-file': { type: 'string', help: 'one prompt per line, or jsonl with a "prompt" field' },
   chat: { type: 'boolean', help: "render each prompt as a user message with the model's chat template" },
@@ -51,7 +51,10 @@ export function readPromptFile(file: string): string[] {
   } catch {
     throw new CliError(`no such file: ${file}`);
   }
-  const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l.trim() !== '');
   if (lines.length === 0) throw new CliError(`${file}: no prompts`);
   const looksJsonl = file.endsWith('.jsonl') || lines.every((l) => l.trimStart().startsWith('{'));
   if (!looksJsonl) return lines;
@@ -144,8 +147,10 @@ export async function run(argv: string[]): Promise<number> {
     });
     const seconds = (performance.now() - t0) / 1000;
     const generated = samples.reduce((a, x) => a + x.tokens.length, 0);
-    process.stderr.write(`${isTty ? '\r\x1b[K' : ''}generated ${generated} tokens in ${rows} sequences in ${seconds.toFixed(2)} s: ` +
-      `${(generated / seconds).toFixed(1)} tok/s (prompt prefill included)\n`);
+    process.stderr.write(
+      `${isTty ? '\r\x1b[K' : ''}generated ${generated} tokens in ${rows} sequences in ${seconds.toFixed(2)} s: ` +
+        `${(generated / seconds).toFixed(1)} tok/s (prompt prefill included)\n`,
+    );
     const skipSpecialTokens = options['keep-special'] !== true;
     const out: GeneratedSample[] = samples.map((s) => ({
       promptIndex: s.promptIndex,

@@ -21,7 +21,7 @@ const commands: Record<string, { file: string; summary: string }> = {
   data: { file: './data.js', summary: "the paper's training data and the benchmarks, digests checked: rlvr data get [--out DIR] [--from MIRROR]" },
   models: { file: './models.js', summary: 'fetch real pretrained models (rlvr models get smollm2-135m-instruct)' },
   dashboard: { file: './dashboard.js', summary: 'live charts of runs in the browser: rlvr dashboard [RUN_DIR...]' },
-  report: { file: './report.js', summary: 'a run\'s charts and sampled responses as one HTML file: rlvr report RUN_DIR' },
+  report: { file: './report.js', summary: "a run's charts and sampled responses as one HTML file: rlvr report RUN_DIR" },
   select: { file: './select.js', summary: 'rank training examples by historical variance (or randomly)' },
   verify: { file: './verify.js', summary: 'check one response against a gold answer' },
   'verify-cases': { file: './verify-cases.js', summary: 'score the verifier on a jsonl file of cases' },
@@ -58,14 +58,19 @@ const argv = process.argv.slice(2);
 const debug = argv.includes('--debug') || process.env.RLVR_DEBUG === '1';
 // A command that ends with its promise still pending (the event loop emptied) is an error, not exit 0.
 guardUnsettled(main(argv.filter((a) => a !== '--debug'))).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     if (debug) console.error(err);
     if (err instanceof UserError) {
       if (!debug) console.error(`rlvr: ${err.message}`);
       process.exitCode = 2;
     } else if (systemErrorCode(err)) {
-      const hint = systemErrorCode(err) === 'ENOSPC' ? ' (disk full: free space and run again; rlvr train continues with --resume from its newest complete checkpoint)' : '';
+      const hint =
+        systemErrorCode(err) === 'ENOSPC'
+          ? ' (disk full: free space and run again; rlvr train continues with --resume from its newest complete checkpoint)'
+          : '';
       if (!debug) console.error(`rlvr: ${(err as Error).message}${hint}`);
       process.exitCode = 1;
     } else {

@@ -9,7 +9,7 @@ const USAGE = 'usage: rlvr merge CKPT --out DIR [--base DIR] [--dtype D]';
 const SPEC = {
   out: { type: 'string', help: 'the merged model folder to write (required)' },
   base: { type: 'string', help: "the base model folder (default: the adapter config's base_model_name_or_path)" },
-  dtype: { type: 'string', help: 'dtype of the written weights (default: the base\'s)' },
+  dtype: { type: 'string', help: "dtype of the written weights (default: the base's)" },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {

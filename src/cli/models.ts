@@ -10,7 +10,7 @@ import { FetchInterrupted, MODEL_CATALOG, ModelFetchError, cachedModel, catalogE
 const USAGE = 'usage: rlvr models list | get NAME [--install] | path NAME   [--cache DIR]';
 const SPEC = {
   cache: { type: 'string', help: 'cache root (default $RLVR_CACHE or ~/.cache/rlvr); models go in <root>/models/<name>' },
-  install: { type: 'boolean', help: 'get: pip-install the converter\'s Python packages (transformers, gguf, accelerate) when missing' },
+  install: { type: 'boolean', help: "get: pip-install the converter's Python packages (transformers, gguf, accelerate) when missing" },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {

@@ -18,7 +18,7 @@ const OPTIONS = {
   model: { type: 'string', help: 'HF model folder (only config.json is read)' },
   config: { type: 'string', help: 'run description (JSON, as for rlvr train): its grpo settings, preset and device' },
   'device-memory': { type: 'string', help: 'device memory, e.g. 80GB or 75GiB (default: the visible CUDA device, else 80GB)' },
-  device: { type: 'string', help: 'device the run will use (default: the run file\'s, else cuda)' },
+  device: { type: 'string', help: "device the run will use (default: the run file's, else cuda)" },
   preset: { type: 'string', help: 'loss variant, as for rlvr train' },
   set: { type: 'string', help: 'GRPO overrides, comma-separated key=value, as for rlvr train' },
   'prompt-tokens': { type: 'string', help: 'prompt length for the KV estimate (default maxPromptLength)' },
@@ -73,17 +73,41 @@ export async function run(argv: string[]): Promise<number> {
   const lora = rc.lora ? { rank: rc.lora.rank, targetModules: rc.lora.targetModules } : undefined;
   const plan = planRun(model, config, device, deviceBytes, computeDtype, { ...extra, worldSize, lora });
   // Not fitting: the smallest data-parallel ZeRO-1 run of this device size that would.
-  const hint = plan.fits ? null : [2, 4, 8, 16, 32, 64].find((n) => n > worldSize && planRun(model, { ...config, zeroStage: 1 }, device, deviceBytes, computeDtype, { ...extra, worldSize: n, lora }).fits) ?? null;
+  const hint = plan.fits
+    ? null
+    : ([2, 4, 8, 16, 32, 64].find(
+        (n) => n > worldSize && planRun(model, { ...config, zeroStage: 1 }, device, deviceBytes, computeDtype, { ...extra, worldSize: n, lora }).fits,
+      ) ?? null);
   // What every rank keeps whole however many there are (no parameter sharding here): the floor.
   const replicated = plan.weights + plan.gradients + plan.castCopy + plan.reference + plan.critic + plan.margin;
-  const hintLine = plan.fits ? null : hint !== null ? `it fits on ${hint} such GPUs: --nproc ${hint} --set zeroStage=1`
-    : replicated > deviceBytes ? `no number of such GPUs fits it: every rank keeps ${fmt(replicated)} whole (float32 weights and gradients, the bf16 cast, the reference, the margin); that needs parameter sharding (FSDP / ZeRO-3), which rlvr does not have` : null;
+  const hintLine = plan.fits
+    ? null
+    : hint !== null
+      ? `it fits on ${hint} such GPUs: --nproc ${hint} --set zeroStage=1`
+      : replicated > deviceBytes
+        ? `no number of such GPUs fits it: every rank keeps ${fmt(replicated)} whole (float32 weights and gradients, the bf16 cast, the reference, the margin); that needs parameter sharding (FSDP / ZeRO-3), which rlvr does not have`
+        : null;
   if (options.json) {
-    console.log(JSON.stringify({ model: modelDir, device, ...plan, kv: { ...plan.kv, worstCaseWaves: Number.isFinite(plan.kv.worstCaseWaves) ? plan.kv.worstCaseWaves : null }, fitsWith: hint, hint: hintLine }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          model: modelDir,
+          device,
+          ...plan,
+          kv: { ...plan.kv, worstCaseWaves: Number.isFinite(plan.kv.worstCaseWaves) ? plan.kv.worstCaseWaves : null },
+          fitsWith: hint,
+          hint: hintLine,
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     if (note) console.log(note);
-    console.log(`${modelDir}: ${config.trainBatchSize} prompts × ${config.groupSize} rollouts, prompts ≤ ${config.maxPromptLength}, responses ≤ ${config.maxResponseLength} tokens` +
-      (worldSize > 1 ? `, over ${worldSize} GPUs` : ''));
+    console.log(
+      `${modelDir}: ${config.trainBatchSize} prompts × ${config.groupSize} rollouts, prompts ≤ ${config.maxPromptLength}, responses ≤ ${config.maxResponseLength} tokens` +
+        (worldSize > 1 ? `, over ${worldSize} GPUs` : ''),
+    );
     console.log(formatPlan(plan));
     if (hintLine) console.log(hintLine);
   }

@@ -5,7 +5,7 @@ import { resolveRunDirs } from './dashboard.js';
 
 const USAGE = 'usage: rlvr report RUN_DIR... [--out FILE]';
 const OPTIONS = {
-  out: { type: 'string', help: 'output file (default RUN_DIR/report.html; with several runs, the first run\'s folder)' },
+  out: { type: 'string', help: "output file (default RUN_DIR/report.html; with several runs, the first run's folder)" },
   title: { type: 'string', help: 'page title' },
 } as const;
 
@@ -14,7 +14,9 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new CliError(`give a run folder\n${USAGE}`);
   const dirs = resolveRunDirs(positionals);
   const { writeRunReport } = await import('../dashboard/report.js');
-  const file = writeRunReport(dirs, typeof options.out === 'string' ? options.out : undefined, { title: typeof options.title === 'string' ? options.title : undefined });
+  const file = writeRunReport(dirs, typeof options.out === 'string' ? options.out : undefined, {
+    title: typeof options.title === 'string' ? options.title : undefined,
+  });
   console.log(`report: ${file}`);
   return 0;
 }

@@ -60,22 +60,31 @@ export async function runScorePool(options: Options): Promise<number> {
   // ---- memory: the planner's pieces for rollouts alone ----
   const { planScoring } = await import('../memory-plan/scoring.js');
   const { fmt } = await import('../memory-plan/plan.js');
-  const memoryBytes = options['memory'] !== undefined
-    ? numberOption(options['memory'], 'memory', 0) * 1e9
-    : deviceMemoryBytes(device, isAccelerator(device) ? 'total' : 'free');
+  const memoryBytes =
+    options['memory'] !== undefined ? numberOption(options['memory'], 'memory', 0) * 1e9 : deviceMemoryBytes(device, isAccelerator(device) ? 'total' : 'free');
   const longestPrompt = Math.max(...examples.map((ex) => tokenizer.encode(renderPrompt(ex), { addSpecialTokens: false }).length));
-  const plan = planScoring(model.config, { memoryBytes, rows: batch * rollouts, promptTokens: longestPrompt, maxNewTokens, computeBytes: model.dtype === 'float32' ? 4 : 2 });
+  const plan = planScoring(model.config, {
+    memoryBytes,
+    rows: batch * rollouts,
+    promptTokens: longestPrompt,
+    maxNewTokens,
+    computeBytes: model.dtype === 'float32' ? 4 : 2,
+  });
   if (!plan.fits) {
-    throw new CliError(`--score-pool does not fit in ${fmt(memoryBytes)}: weights ${fmt(plan.weights)} + sampling ${fmt(plan.samplingWorkspace)} + margin ${fmt(plan.margin)} leave ${fmt(plan.kvBudget)} for the KV cache, ` +
-      `less than one ${longestPrompt + maxNewTokens}-token row (${fmt(plan.rowBytes)}); lower --max-tokens or --batch, or raise --memory`);
+    throw new CliError(
+      `--score-pool does not fit in ${fmt(memoryBytes)}: weights ${fmt(plan.weights)} + sampling ${fmt(plan.samplingWorkspace)} + margin ${fmt(plan.margin)} leave ${fmt(plan.kvBudget)} for the KV cache, ` +
+        `less than one ${longestPrompt + maxNewTokens}-token row (${fmt(plan.rowBytes)}); lower --max-tokens or --batch, or raise --memory`,
+    );
   }
 
   const responses = examples.length * rollouts * epochs;
-  process.stderr.write(`rlvr select --score-pool (task ${task.name}): ${plural(examples.length, 'example')} from ${data} x ${plural(rollouts, 'rollout')} x ${epochs} epochs = ${responses} responses ` +
-    `(at most ${maxNewTokens} tokens, T=${temperature}) on ${device}; no updates, no log-probs\n` +
-    `memory: ${fmt(memoryBytes)} available; weights ${fmt(plan.weights)}, sampling ${fmt(plan.samplingWorkspace)}, margin ${fmt(plan.margin)}, ` +
-    `KV budget ${fmt(plan.kvBudget)} (${plan.rowsAtOnce} rows at the limit at once)\n` +
-    `prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)}; first prompt (example ${examples[0]!.index}):\n${renderPrompt(examples[0]!)}\n`);
+  process.stderr.write(
+    `rlvr select --score-pool (task ${task.name}): ${plural(examples.length, 'example')} from ${data} x ${plural(rollouts, 'rollout')} x ${epochs} epochs = ${responses} responses ` +
+      `(at most ${maxNewTokens} tokens, T=${temperature}) on ${device}; no updates, no log-probs\n` +
+      `memory: ${fmt(memoryBytes)} available; weights ${fmt(plan.weights)}, sampling ${fmt(plan.samplingWorkspace)}, margin ${fmt(plan.margin)}, ` +
+      `KV budget ${fmt(plan.kvBudget)} (${plan.rowsAtOnce} rows at the limit at once)\n` +
+      `prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)}; first prompt (example ${examples[0]!.index}):\n${renderPrompt(examples[0]!)}\n`,
+  );
   if (epochs < 2) process.stderr.write('WARNING: with --epochs 1 every variance is 0 and `rlvr select` keeps the file order; use --epochs 2 or more\n');
 
   const { scorePool } = await import('../rl/pool-scoring.js');
@@ -94,14 +103,27 @@ export async function runScorePool(options: Options): Promise<number> {
   let scores: Awaited<ReturnType<typeof scorePool>>;
   try {
     scores = await scorePool({
-      policy: model, tokenizer, examples, renderPrompt, stopTokenIds, rollouts, epochs, promptsPerBatch: batch, maxNewTokens,
-      temperature, topP: 1, seed, kvBudgetBytes: plan.kvBudget, outDir,
+      policy: model,
+      tokenizer,
+      examples,
+      renderPrompt,
+      stopTokenIds,
+      rollouts,
+      epochs,
+      promptsPerBatch: batch,
+      maxNewTokens,
+      temperature,
+      topP: 1,
+      seed,
+      kvBudgetBytes: plan.kvBudget,
+      outDir,
       rewards,
       sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
       shouldStop: () => stop,
       onBatch: (p) => {
         const eta = (p.seconds / p.done) * (p.total - p.done);
-        const line = `epoch ${p.epoch}/${epochs}: ${p.done}/${p.total} example-epochs, ${(p.tokens / p.seconds).toFixed(1)} tok/s, ` +
+        const line =
+          `epoch ${p.epoch}/${epochs}: ${p.done}/${p.total} example-epochs, ${(p.tokens / p.seconds).toFixed(1)} tok/s, ` +
           `mean accuracy ${p.meanAccuracy.toFixed(3)}, elapsed ${formatDuration(p.seconds)}, ETA ${formatDuration(eta)}`;
         process.stderr.write(isTty ? `\r\x1b[K${line}` : `${line}\n`);
       },
@@ -117,20 +139,31 @@ export async function runScorePool(options: Options): Promise<number> {
   const accs = [...scores.meanAccuracy.values()];
   const mixed = accs.filter((a) => a > 0 && a < 1).length;
   const summary = {
-    examples: examples.length, rollouts, epochs, epochsDone: scores.epochsDone, responses: scores.responses, tokens: scores.tokens,
+    examples: examples.length,
+    rollouts,
+    epochs,
+    epochsDone: scores.epochsDone,
+    responses: scores.responses,
+    tokens: scores.tokens,
     truncatedShare: scores.responses ? scores.truncated / scores.responses : 0,
     meanAccuracy: accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : 0,
-    solvedSometimes: mixed, neverSolved: accs.filter((a) => a === 0).length, alwaysSolved: accs.filter((a) => a === 1).length,
+    solvedSometimes: mixed,
+    neverSolved: accs.filter((a) => a === 0).length,
+    alwaysSolved: accs.filter((a) => a === 1).length,
     history: fs.existsSync(file) ? file : null,
   };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'score_summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  console.log(`scored ${summary.epochsDone}/${epochs} epochs: mean accuracy ${summary.meanAccuracy.toFixed(3)}; ${mixed} of ${examples.length} examples solved sometimes ` +
-    `(${summary.neverSolved} never, ${summary.alwaysSolved} always); ${(100 * summary.truncatedShare).toFixed(1)}% of responses truncated`);
+  console.log(
+    `scored ${summary.epochsDone}/${epochs} epochs: mean accuracy ${summary.meanAccuracy.toFixed(3)}; ${mixed} of ${examples.length} examples solved sometimes ` +
+      `(${summary.neverSolved} never, ${summary.alwaysSolved} always); ${(100 * summary.truncatedShare).toFixed(1)}% of responses truncated`,
+  );
   if (summary.epochsDone > 0 && accs.length > 0 && accs.every((a) => a === 0)) {
     // Nothing to rank: say so in one line instead of pointing at `rlvr select`.
-    throw new CliError(`every one of the ${summary.responses} responses scored 0 (${summary.history ?? 'no history'} holds only zeros): no example has reward variance, so there is nothing to select; ` +
-      'try a stronger model, an easier pool, more --max-tokens, or check the prompt format');
+    throw new CliError(
+      `every one of the ${summary.responses} responses scored 0 (${summary.history ?? 'no history'} holds only zeros): no example has reward variance, so there is nothing to select; ` +
+        'try a stronger model, an easier pool, more --max-tokens, or check the prompt format',
+    );
   }
   if (summary.history) console.log(`history: ${file}\nrank with: rlvr select --history ${file} --method variance --top 10`);
   if (stop) return 130;

@@ -7,7 +7,8 @@ import { THREADS_OPTION } from './threads.js';
 import { TASK_NAMES } from '../tasks/registry.js';
 import { allZeroHistory, mean, rankByVariance, readHistory, selectRandom, type HistoryEntry } from '../data/selection.js';
 
-const USAGE = 'usage: rlvr select --history FILE [--method variance|random] [--top K] [--seed S] [--json]\n' +
+const USAGE =
+  'usage: rlvr select --history FILE [--method variance|random] [--top K] [--seed S] [--json]\n' +
   '       rlvr select --score-pool --model DIR --data POOL [--task NAME] [--rollouts 8] [--epochs 2] [--max-tokens N] [--out DIR] [--threads T]';
 
 const SPEC = {
@@ -20,10 +21,10 @@ const SPEC = {
   model: { type: 'string', help: '--score-pool: HF model folder' },
   data: { type: 'string', help: '--score-pool: the candidate pool (.parquet in verl layout, .jsonl/.json with problem/answer)' },
   task: { type: 'string', help: `--score-pool: the task whose reward scores the responses: ${TASK_NAMES.join(', ')} (default math)` },
-  rollouts: { type: 'string', help: '--score-pool: responses per example per epoch (default 8, the paper\'s group size)' },
+  rollouts: { type: 'string', help: "--score-pool: responses per example per epoch (default 8, the paper's group size)" },
   epochs: { type: 'string', help: '--score-pool: passes over the pool (default 2; a variance needs at least 2)' },
   'max-tokens': { type: 'string', help: '--score-pool: maximum new tokens per response (default 1024)' },
-  temperature: { type: 'string', help: '--score-pool: sampling temperature (default 0.6, the paper\'s rollouts)' },
+  temperature: { type: 'string', help: "--score-pool: sampling temperature (default 0.6, the paper's rollouts)" },
   batch: { type: 'string', help: '--score-pool: examples per rollout batch (default 16)' },
   memory: { type: 'string', help: '--score-pool: memory for scoring in GB (default: free memory on cpu, total on cuda)' },
   'prompt-suffix': { type: 'string', help: `--score-pool: appended to {problem, answer} rows (default the paper's training suffix; none for nothing)` },
@@ -64,8 +65,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (history.length === 0) throw new CliError(`${file}: no examples`);
   if (allZeroHistory(history)) {
-    throw new CliError(`${file}: every accuracy of all ${history.length} examples is 0, so every variance is 0 and a ranking would only repeat the file order; ` +
-      'the model never solved an example of this pool (try a stronger model, an easier pool, more --max-tokens, or check the prompt format)');
+    throw new CliError(
+      `${file}: every accuracy of all ${history.length} examples is 0, so every variance is 0 and a ranking would only repeat the file order; ` +
+        'the model never solved an example of this pool (try a stronger model, an easier pool, more --max-tokens, or check the prompt format)',
+    );
   }
   const k = Math.min(top, history.length);
 
@@ -75,7 +78,11 @@ export async function run(argv: string[]): Promise<number> {
   const picked =
     method === 'variance'
       ? ranked.slice(0, k).map((r) => r.index)
-      : selectRandom(history.map((e) => e.index), k, seed);
+      : selectRandom(
+          history.map((e) => e.index),
+          k,
+          seed,
+        );
   const rows: SelectedRow[] = picked.map((index, i) => ({
     rank: i + 1,
     index,
@@ -83,9 +90,10 @@ export async function run(argv: string[]): Promise<number> {
     meanAcc: mean(byIndex.get(index)!),
   }));
 
-  const title = method === 'variance'
-    ? `top ${k} of ${plural(history.length, 'example')} by historical variance (${file})`
-    : `${k} of ${plural(history.length, 'example')} drawn at random, seed ${seed} (${file})`;
+  const title =
+    method === 'variance'
+      ? `top ${k} of ${plural(history.length, 'example')} by historical variance (${file})`
+      : `${k} of ${plural(history.length, 'example')} drawn at random, seed ${seed} (${file})`;
   console.log(title);
   console.log(formatTable(rows, method === 'variance' ? 'rank' : 'draw'));
   if (options['json']) console.log(JSON.stringify(rows));

@@ -8,7 +8,9 @@ export function guardUnsettled<T>(command: Promise<T>, name = 'rlvr', exitCode =
   const onBeforeExit = () => {
     if (settled) return;
     process.off('beforeExit', onBeforeExit);
-    console.error(`${name}: internal error: the command stopped before finishing (it waited on something that no longer ran; a bug, please report it with --debug output)`);
+    console.error(
+      `${name}: internal error: the command stopped before finishing (it waited on something that no longer ran; a bug, please report it with --debug output)`,
+    );
     process.exitCode = exitCode;
   };
   process.on('beforeExit', onBeforeExit);
@@ -16,5 +18,14 @@ export function guardUnsettled<T>(command: Promise<T>, name = 'rlvr', exitCode =
     settled = true;
     process.off('beforeExit', onBeforeExit);
   };
-  return command.then((v) => { done(); return v; }, (e: unknown) => { done(); throw e; });
+  return command.then(
+    (v) => {
+      done();
+      return v;
+    },
+    (e: unknown) => {
+      done();
+      throw e;
+    },
+  );
 }

@@ -23,5 +23,8 @@ export async function applyThreads(choice: ThreadsChoice, log: (line: string) =>
   setNumThreads(choice.threads);
   log(describeThreads(choice.threads, choice.given));
   const cpus = os.availableParallelism();
-  if (choice.threads > cpus) log(`warning: --threads ${choice.threads} is above this machine's ${cpus} logical CPUs: the extra threads wait on each other (slower, not faster); --threads ${defaultThreads()} is the default here`);
+  if (choice.threads > cpus)
+    log(
+      `warning: --threads ${choice.threads} is above this machine's ${cpus} logical CPUs: the extra threads wait on each other (slower, not faster); --threads ${defaultThreads()} is the default here`,
+    );
 }

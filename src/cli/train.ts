@@ -39,7 +39,13 @@ const FIXED_ON_RESUME = ['model', 'data', 'preset'];
 
 export async function run(argv: string[]): Promise<number> {
   const { options } = parseArgs(argv, OPTIONS, USAGE);
-  const presets = typeof options.preset === 'string' ? options.preset.split(',').map((x) => x.trim()).filter(Boolean) : [];
+  const presets =
+    typeof options.preset === 'string'
+      ? options.preset
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : [];
   if (options['help-config']) {
     // With --preset X: the values that preset runs with (each preset of a list in turn).
     for (const p of presets.length > 0 ? presets : [undefined]) {
@@ -55,7 +61,12 @@ export async function run(argv: string[]): Promise<number> {
     if (d.nproc > 1 || d.nnodes > 1) {
       const { launch } = await import('../distributed/launch.js');
       return launch({
-        nproc: d.nproc, nnodes: d.nnodes, nodeRank: d.nodeRank, masterAddr: d.masterAddr, masterPort: d.masterPort, graceMs: d.graceSeconds * 1000,
+        nproc: d.nproc,
+        nnodes: d.nnodes,
+        nodeRank: d.nodeRank,
+        masterAddr: d.masterAddr,
+        masterPort: d.masterPort,
+        graceMs: d.graceSeconds * 1000,
         command: [process.execPath, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)],
       });
     }
@@ -70,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
  * the run folders, for the dashboard's overlay view).
  */
 async function ablation(options: Options, presets: string[]): Promise<number> {
-  if (options.resume === true) throw new UserError('--resume continues one run: give the variant\'s folder (--out DIR/<preset>) without a preset list');
+  if (options.resume === true) throw new UserError("--resume continues one run: give the variant's folder (--out DIR/<preset>) without a preset list");
   const root = path.resolve(typeof options.out === 'string' ? options.out : path.join('runs', `ablation-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   // Every variant's settings are checked before the first one starts.
   for (const p of presets) newSettings({ ...options, preset: p, out: path.join(root, p) });
@@ -90,14 +101,18 @@ async function ablation(options: Options, presets: string[]): Promise<number> {
 }
 
 /** One run (new, or resumed with --resume): its metrics, validation points and wall time. */
-async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; validation: { step: number; accuracy: number; n?: number }[]; seconds: number; exitCode?: number }> {
+async function trainOnce(
+  options: Options,
+): Promise<{ metrics: StepMetrics[]; validation: { step: number; accuracy: number; n?: number }[]; seconds: number; exitCode?: number }> {
   const started = performance.now();
   const resume = options.resume === true;
   const { readDistEnv } = await import('../distributed/env.js');
   const distEnv = readDistEnv();
   // In a data-parallel run only rank 0 talks (and writes); the others stay quiet unless they fail.
   const main = !distEnv || distEnv.rank === 0;
-  const say = (line: string) => { if (main) console.error(line); };
+  const say = (line: string) => {
+    if (main) console.error(line);
+  };
   const settings = resume ? resumeSettings(options, !main) : newSettings(options);
   const { run: rc, grpo: config, runDir, changes } = settings;
 
@@ -109,7 +124,10 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
 
   const { GRPOTrainer, DivergenceError, latestCheckpoint } = await import('../rl/trainer.js');
   const checkpoint = resume ? latestCheckpoint(runDir, (line) => console.error(`rlvr train: ${line}`)) : null;
-  if (resume && !checkpoint) throw new UserError(`--resume: ${runDir} has no complete checkpoint (the run stopped before its first one): nothing to continue; delete the folder (rm -r ${runDir}) and start the run again, or start it with another --out`);
+  if (resume && !checkpoint)
+    throw new UserError(
+      `--resume: ${runDir} has no complete checkpoint (the run stopped before its first one): nothing to continue; delete the folder (rm -r ${runDir}) and start the run again, or start it with another --out`,
+    );
 
   // Data, validation problems, models, tokenizer, stop tokens, reward and validation: opened as
   // the library opens them (GRPOTrainer.fromPretrained), in one place; each rank on its own GPU.
@@ -126,19 +144,29 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
   try {
     trainer = new GRPOTrainer({
       ...parts,
-      dataParallel: new DataParallel(group), log: main ? undefined : () => {},
-      validate: validate ? async (step) => {
-        const r = await validate(step);
-        validation.push({ step, accuracy: r.accuracy! });
-        return r;
-      } : undefined,
+      dataParallel: new DataParallel(group),
+      log: main ? undefined : () => {},
+      validate: validate
+        ? async (step) => {
+            const r = await validate(step);
+            validation.push({ step, accuracy: r.accuracy! });
+            return r;
+          }
+        : undefined,
     });
     if (checkpoint) trainer.loadCheckpointState(checkpoint);
-    if (main) parts.saveRunConfig(changes && Object.keys(changes).length > 0 ? [...rc.resumes, { step: trainer.step, time: new Date().toISOString(), changed: changes }] : rc.resumes);
-    say(`rlvr train: ${plural(examples.length, 'example')} from ${rc.data}, ${plural(config.trainBatchSize, 'prompt')} × ${config.groupSize} rollouts per step, ` +
-      `${plural(config.steps, 'step')} on ${device}${group.worldSize > 1 ? ` × ${group.worldSize} ranks (${group.backend})` : ''}, run folder ${runDir}${checkpoint ? ` (resuming at step ${trainer.step})` : ''}`);
-    say(`prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)} (${rc.promptSuffix === undefined ? "the paper's, the default" : 'given'}; ` +
-      `--prompt-suffix TEXT|none changes it; verl rows keep their prompt); overlong responses: ${config.overlong}`);
+    if (main)
+      parts.saveRunConfig(
+        changes && Object.keys(changes).length > 0 ? [...rc.resumes, { step: trainer.step, time: new Date().toISOString(), changed: changes }] : rc.resumes,
+      );
+    say(
+      `rlvr train: ${plural(examples.length, 'example')} from ${rc.data}, ${plural(config.trainBatchSize, 'prompt')} × ${config.groupSize} rollouts per step, ` +
+        `${plural(config.steps, 'step')} on ${device}${group.worldSize > 1 ? ` × ${group.worldSize} ranks (${group.backend})` : ''}, run folder ${runDir}${checkpoint ? ` (resuming at step ${trainer.step})` : ''}`,
+    );
+    say(
+      `prompt suffix for {problem, answer} rows: ${JSON.stringify(promptSuffix)} (${rc.promptSuffix === undefined ? "the paper's, the default" : 'given'}; ` +
+        `--prompt-suffix TEXT|none changes it; verl rows keep their prompt); overlong responses: ${config.overlong}`,
+    );
     say(`first prompt (example ${examples[0]!.index}):\n${renderPrompt(examples[0]!)}`);
 
     // Ctrl-C / kill: finish the step (or, on a second signal, drop it), checkpoint, say how to resume.
@@ -170,8 +198,10 @@ async function trainOnce(options: Options): Promise<{ metrics: StepMetrics[]; va
       process.off('SIGTERM', onSignal);
     }
     if (trainer.stopped) {
-      say(`rlvr train: stopped by ${signalled} after step ${trainer.step}/${config.steps}; checkpoint ${latestCheckpoint(runDir)}\n` +
-        `resume with: rlvr train --out ${runDir} --resume`);
+      say(
+        `rlvr train: stopped by ${signalled} after step ${trainer.step}/${config.steps}; checkpoint ${latestCheckpoint(runDir)}\n` +
+          `resume with: rlvr train --out ${runDir} --resume`,
+      );
       return { metrics, validation, seconds: (performance.now() - started) / 1000, exitCode: signalled === 'SIGTERM' ? 143 : 130 };
     }
     if (main) console.log(`done: ${plural(trainer.step, 'step')}; metrics in ${path.join(runDir, 'metrics.jsonl')}, model in ${latestCheckpoint(runDir)}`);
@@ -193,7 +223,8 @@ function newSettings(options: Options): RunSettings {
   applyFlags(b, options);
   if (b.get(['model']) === undefined) throw new UserError(`--model DIR is required (or "model" in the --config file); see rlvr train --help`);
   if (b.get(['data']) === undefined) throw new UserError(`--data FILE is required (or "data" in the --config file); see rlvr train --help`);
-  if (b.get(['validation']) !== undefined && b.get(['validation', 'data']) === undefined) throw new UserError('--val-limit needs --val-data FILE (or validation.data in the --config file)');
+  if (b.get(['validation']) !== undefined && b.get(['validation', 'data']) === undefined)
+    throw new UserError('--val-limit needs --val-data FILE (or validation.data in the --config file)');
   return settle(b);
 }
 
@@ -204,7 +235,10 @@ function newSettings(options: Options): RunSettings {
  */
 function resumeSettings(options: Options, quiet = false): RunSettings {
   if (typeof options.out !== 'string') throw new UserError('--resume needs --out RUN (the run folder to continue)');
-  if (typeof options.config === 'string') throw new UserError(`--resume reads the run's own settings from ${path.join(options.out, 'run_config.json')}; drop --config (change single settings with --set)`);
+  if (typeof options.config === 'string')
+    throw new UserError(
+      `--resume reads the run's own settings from ${path.join(options.out, 'run_config.json')}; drop --config (change single settings with --set)`,
+    );
   const fixed = FIXED_ON_RESUME.filter((flag) => options[flag] !== undefined).map((flag) => ({ path: RUN_FLAGS[flag]!.path, name: `--${flag}` }));
   return resumeRunSettings(options.out, (b) => applyFlags(b, options), { fixed, report: quiet ? undefined : (line) => console.error(`rlvr train: ${line}`) });
 }
@@ -228,7 +262,10 @@ async function checkNewRunFolder(runDir: string): Promise<void> {
   for (const f of ['metrics.jsonl', 'checkpoints']) {
     if (!fs.existsSync(path.join(runDir, f))) continue;
     // Stopped before its first checkpoint, a run cannot be continued: say so instead of sending the user to --resume.
-    if (!findCheckpoint(runDir)) throw new UserError(`--out ${runDir} already holds a run that stopped before its first checkpoint (${f}, nothing to resume); delete the folder (rm -r ${runDir}) or choose another --out`);
+    if (!findCheckpoint(runDir))
+      throw new UserError(
+        `--out ${runDir} already holds a run that stopped before its first checkpoint (${f}, nothing to resume); delete the folder (rm -r ${runDir}) or choose another --out`,
+      );
     throw new UserError(`--out ${runDir} already holds a run (${f}); continue it with --resume or choose another --out`);
   }
 }
@@ -242,7 +279,14 @@ function checkWritable(runDir: string): void {
     fs.rmSync(probe);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : (e as Error).message;
+    const why =
+      code === 'ENOTDIR' || code === 'EEXIST'
+        ? 'a file is in the way'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'permission denied'
+          : code === 'ENOSPC'
+            ? 'no space left on the device'
+            : (e as Error).message;
     throw new UserError(`--out ${runDir}: cannot write there (${why})`);
   }
 }

@@ -80,7 +80,10 @@ export async function run(argv: string[]): Promise<number> {
   const { options, positionals } = parseArgs(
     argv,
     {
-      mode: { type: 'string', help: "eval (default: Qwen-style extraction fallbacks), reward (last \\boxed{} only) or paper (the 1-shot RLVR fork's DeepScaleR grader, src/tasks/math/paper/paper.ts)" },
+      mode: {
+        type: 'string',
+        help: "eval (default: Qwen-style extraction fallbacks), reward (last \\boxed{} only) or paper (the 1-shot RLVR fork's DeepScaleR grader, src/tasks/math/paper/paper.ts)",
+      },
       json: { type: 'boolean', help: 'print the summary as JSON on the last line' },
       workers: { type: 'string', help: 'worker threads (default 2)' },
       'show-misses': { type: 'boolean', help: 'list every row the verifier gets wrong' },
@@ -126,7 +129,10 @@ export async function run(argv: string[]): Promise<number> {
   if (options['show-misses']) {
     rows.forEach((r, i) => {
       const res = results[i]!;
-      if (res.correct !== r.equal) lines.push(`  ${res.correct ? 'FP' : 'FN'} ${r.id ?? i}: gold ${JSON.stringify(res.extractedGold)} pred ${JSON.stringify(res.extractedPred)} (${res.reason})`);
+      if (res.correct !== r.equal)
+        lines.push(
+          `  ${res.correct ? 'FP' : 'FN'} ${r.id ?? i}: gold ${JSON.stringify(res.extractedGold)} pred ${JSON.stringify(res.extractedPred)} (${res.reason})`,
+        );
     });
   }
   for (const l of lines) console.log(l);

@@ -11,7 +11,10 @@ export async function run(argv: string[]): Promise<number> {
     {
       gold: { type: 'string', help: 'the gold answer (bare, $..$, boxed, or a worked solution)' },
       response: { type: 'string', help: 'the model response (or the answer itself with --bare)' },
-      mode: { type: 'string', help: "reward (last \\boxed{}, the training reward; default), eval (Qwen-style fallbacks) or paper (the 1-shot RLVR fork's DeepScaleR grader)" },
+      mode: {
+        type: 'string',
+        help: "reward (last \\boxed{}, the training reward; default), eval (Qwen-style fallbacks) or paper (the 1-shot RLVR fork's DeepScaleR grader)",
+      },
       truncated: { type: 'boolean', help: 'the response hit the length limit (an unclosed final box is then no answer)' },
       bare: { type: 'boolean', help: 'the response is an extracted answer: a short bare string counts as boxed' },
     },
@@ -25,7 +28,9 @@ export async function run(argv: string[]): Promise<number> {
   const pool = new VerifierPool({ size: 1 });
   try {
     const r = await pool.check(options.gold, options.response, { mode, bare: options.bare === true, truncated: options.truncated === true });
-    console.log(JSON.stringify({ correct: r.correct, reward: r.correct ? 1 : 0, extracted_pred: r.extractedPred, extracted_gold: r.extractedGold, reason: r.reason }));
+    console.log(
+      JSON.stringify({ correct: r.correct, reward: r.correct ? 1 : 0, extracted_pred: r.extractedPred, extracted_gold: r.extractedGold, reason: r.reason }),
+    );
     return r.correct ? 0 : 1;
   } finally {
     await pool.close();

@@ -66,7 +66,15 @@ interface Line {
 }
 
 /** One chart over every run: each run contributes its lines (those with at least one value). */
-function chart(runs: readonly RunData[], id: string, title: string, yLabel: string, lines: (run: RunData) => Line[], yRange?: [number, number], fraction = yRange !== undefined): ChartSpec | null {
+function chart(
+  runs: readonly RunData[],
+  id: string,
+  title: string,
+  yLabel: string,
+  lines: (run: RunData) => Line[],
+  yRange?: [number, number],
+  fraction = yRange !== undefined,
+): ChartSpec | null {
   const series: SeriesSpec[] = [];
   runs.forEach((run, r) => {
     lines(run).forEach((line, k) => {
@@ -74,8 +82,11 @@ function chart(runs: readonly RunData[], id: string, title: string, yLabel: stri
       if (rows.length === 0) return;
       series.push({
         label: runs.length > 1 ? `${run.name}: ${line.label}` : line.label,
-        x: rows.map(([x]) => x), y: rows.map(([, y]) => y),
-        color: colorFor(runs.length, r, k), dash: DASHES[k % DASHES.length], points: line.points ?? rows.length < 30,
+        x: rows.map(([x]) => x),
+        y: rows.map(([, y]) => y),
+        color: colorFor(runs.length, r, k),
+        dash: DASHES[k % DASHES.length],
+        points: line.points ?? rows.length < 30,
       });
     });
   });
@@ -113,35 +124,58 @@ function historyChart(runs: readonly RunData[]): ChartSpec | null {
     entries.slice(0, 12).forEach(([index, accs], k) => {
       series.push({
         label: `${runs.length > 1 ? `${run.name}: ` : ''}example ${index}`,
-        x: accs.map((_, e) => e + 1), y: accs.map(num), color: PALETTE[(runs.length === 1 ? k : r) % PALETTE.length]!, points: true,
+        x: accs.map((_, e) => e + 1),
+        y: accs.map(num),
+        color: PALETTE[(runs.length === 1 ? k : r) % PALETTE.length]!,
+        points: true,
         dash: runs.length === 1 ? [] : DASHES[k % DASHES.length],
       });
     });
   });
-  return series.length ? { id: 'history', title: 'Per-example training accuracy by epoch', xLabel: 'epoch', yLabel: 'accuracy (fraction of rollouts)', yRange: [0, 1], fraction: true, series } : null;
+  return series.length
+    ? {
+        id: 'history',
+        title: 'Per-example training accuracy by epoch',
+        xLabel: 'epoch',
+        yLabel: 'accuracy (fraction of rollouts)',
+        yRange: [0, 1],
+        fraction: true,
+        series,
+      }
+    : null;
 }
 
 /** Every chart of the dashboard and the report, in display order. */
 export function runCharts(runs: readonly RunData[]): ChartSpec[] {
   const charts: (ChartSpec | null)[] = [
-    chart(runs, 'reward', 'Reward (mean over the step\'s rollouts)', 'reward', (run) => [
+    chart(runs, 'reward', "Reward (mean over the step's rollouts)", 'reward', (run) => [
       { label: 'reward', get: metric('rewardMean') },
       ...(rewardNames(run).length > 1 ? rewardNames(run).map((n) => ({ label: `reward ${n}`, get: (m: MetricsRow) => num(m.rewardsByName?.[n]) })) : []),
     ]),
-    chart(runs, 'accuracy', 'Training vs validation accuracy', 'accuracy (fraction)', (run) => [
-      { label: 'train (rollouts)', get: metric('trainAccuracy') },
-      ...validationKeys(run).fractions.map((k) => ({ label: `validation ${k}`, get: (m: MetricsRow) => num(m.validation?.[k]), points: true })),
-      // The validation accuracy's Wilson 95% interval over the validation problems (validation.jsonl's n).
-      ...(run.validationN ? (['lo', 'hi'] as const).map((side) => ({
-        label: `validation accuracy 95% ${side === 'lo' ? 'low' : 'high'}`, points: true,
-        get: (m: MetricsRow) => {
-          const a = m.validation?.['accuracy'];
-          if (typeof a !== 'number') return null;
-          const w = wilson(Math.round(a * run.validationN!), run.validationN!);
-          return side === 'lo' ? w.lo : w.hi;
-        },
-      })) : []),
-    ], [0, 1]),
+    chart(
+      runs,
+      'accuracy',
+      'Training vs validation accuracy',
+      'accuracy (fraction)',
+      (run) => [
+        { label: 'train (rollouts)', get: metric('trainAccuracy') },
+        ...validationKeys(run).fractions.map((k) => ({ label: `validation ${k}`, get: (m: MetricsRow) => num(m.validation?.[k]), points: true })),
+        // The validation accuracy's Wilson 95% interval over the validation problems (validation.jsonl's n).
+        ...(run.validationN
+          ? (['lo', 'hi'] as const).map((side) => ({
+              label: `validation accuracy 95% ${side === 'lo' ? 'low' : 'high'}`,
+              points: true,
+              get: (m: MetricsRow) => {
+                const a = m.validation?.['accuracy'];
+                if (typeof a !== 'number') return null;
+                const w = wilson(Math.round(a * run.validationN!), run.validationN!);
+                return side === 'lo' ? w.lo : w.hi;
+              },
+            }))
+          : []),
+      ],
+      [0, 1],
+    ),
     chart(runs, 'entropy', 'Policy entropy', 'entropy (nats / token)', () => [{ label: 'entropy', get: metric('entropy') }]),
     chart(runs, 'kl', 'KL to the reference model', 'KL (nats / token)', () => [{ label: 'KL', get: metric('kl') }]),
     chart(runs, 'clip', 'Clipped share of tokens (PPO ratio)', 'clip fraction', () => [{ label: 'clip fraction', get: metric('clipFrac') }], undefined, true),
@@ -151,8 +185,22 @@ export function runCharts(runs: readonly RunData[]): ChartSpec[] {
       { label: 'max', get: metric('responseLengthMax') },
       ...validationKeys(run).lengths.map((k) => ({ label: `validation ${k}`, get: (m: MetricsRow) => num(m.validation?.[k]), points: true })),
     ]),
-    chart(runs, 'truncated', 'Truncated responses (hit the length limit)', 'share of rollouts', () => [{ label: 'truncated', get: metric('truncatedFrac') }], [0, 1]),
-    chart(runs, 'zerovar', 'Groups with zero reward variance (no gradient)', 'share of groups', () => [{ label: 'zero-variance groups', get: metric('zeroVarianceGroupFrac') }], [0, 1]),
+    chart(
+      runs,
+      'truncated',
+      'Truncated responses (hit the length limit)',
+      'share of rollouts',
+      () => [{ label: 'truncated', get: metric('truncatedFrac') }],
+      [0, 1],
+    ),
+    chart(
+      runs,
+      'zerovar',
+      'Groups with zero reward variance (no gradient)',
+      'share of groups',
+      () => [{ label: 'zero-variance groups', get: metric('zeroVarianceGroupFrac') }],
+      [0, 1],
+    ),
     chart(runs, 'rewardstd', 'Reward standard deviation', 'reward std', () => [{ label: 'reward std', get: metric('rewardStd') }]),
     chart(runs, 'throughput', 'Rollout throughput', 'tokens / s', () => [{ label: 'tok/s', get: metric('tokensPerSecond') }]),
     chart(runs, 'time', 'Time per step', 'seconds', () => [

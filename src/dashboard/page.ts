@@ -40,7 +40,10 @@ export function uplotAssets(): { js: string; css: string } {
 
 /** JSON safe inside a <script> element. */
 function scriptJson(x: unknown): string {
-  return JSON.stringify(x).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(x)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function escapeHtml(s: string): string {
@@ -89,10 +92,13 @@ ${CLIENT}
  * fonts-noto-cjk) so that Chinese / Japanese / Korean text in responses, run names and labels
  * renders as glyphs, not boxes.
  */
-export const FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK KR", "Source Han Sans", "Microsoft YaHei", sans-serif';
+export const FONT_STACK =
+  'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK KR", "Source Han Sans", "Microsoft YaHei", sans-serif';
 
 // The browser side (plain JS: it runs in the page, not in Node).
-const CLIENT = `const FONT_STACK = ${JSON.stringify(FONT_STACK)};\n` + String.raw`
+const CLIENT =
+  `const FONT_STACK = ${JSON.stringify(FONT_STACK)};\n` +
+  String.raw`
 const charts = new Map();
 window.__rlvr = { charts, get state() { return state; } };
 // Whole steps only: uPlot picks the first increment that leaves enough room between ticks.

@@ -7,14 +7,20 @@ import type { PageState } from './page.js';
 import { HISTORY_FILE, METRICS_FILE, readRollouts, readRun, ROLLOUTS_FILE, runNames, type RolloutRow, type RunData } from './run-data.js';
 
 export function filesVersion(dirs: readonly string[]): string {
-  return dirs.map((d) => [METRICS_FILE, ROLLOUTS_FILE, HISTORY_FILE].map((f) => {
-    try {
-      const s = fs.statSync(path.join(d, f));
-      return `${s.size}:${s.mtimeMs}`;
-    } catch {
-      return '-';
-    }
-  }).join(',')).join(';');
+  return dirs
+    .map((d) =>
+      [METRICS_FILE, ROLLOUTS_FILE, HISTORY_FILE]
+        .map((f) => {
+          try {
+            const s = fs.statSync(path.join(d, f));
+            return `${s.size}:${s.mtimeMs}`;
+          } catch {
+            return '-';
+          }
+        })
+        .join(','),
+    )
+    .join(';');
 }
 
 export function readRuns(dirs: readonly string[]): RunData[] {
@@ -44,7 +50,9 @@ export function embeddedRollouts(dirs: readonly string[], maxSteps = 60, maxChar
   dirs.forEach((d, i) => {
     const rows = readRollouts(d);
     const steps = [...new Set(rows.map((r) => r.step))].sort((a, b) => a - b);
-    const keep = new Set(steps.length <= maxSteps ? steps : Array.from({ length: maxSteps }, (_, k) => steps[Math.round((k * (steps.length - 1)) / (maxSteps - 1))]!));
+    const keep = new Set(
+      steps.length <= maxSteps ? steps : Array.from({ length: maxSteps }, (_, k) => steps[Math.round((k * (steps.length - 1)) / (maxSteps - 1))]!),
+    );
     const byStep: Record<number, RolloutRow[]> = {};
     for (const r of rows) {
       if (!keep.has(r.step)) continue;

@@ -66,7 +66,12 @@ const SPECS: Record<BenchmarkName, BenchSpec> = {
     // The suite strips the `$...$` math delimiters around final answers.
     answer: (r) => {
       const a = answerToString(Array.isArray(r['final_answer']) ? r['final_answer'][0] : undefined);
-      return a === undefined ? undefined : a.trim().replace(/^\$+|\$+$/g, '').trim();
+      return a === undefined
+        ? undefined
+        : a
+            .trim()
+            .replace(/^\$+|\$+$/g, '')
+            .trim();
     },
     answerField: 'final_answer[0]',
     problemField: 'question',
@@ -78,7 +83,10 @@ const SPECS: Record<BenchmarkName, BenchSpec> = {
     answer: (r) => {
       const a = r['answer'];
       if (typeof a !== 'string' || !a.includes('####')) return undefined;
-      return a.slice(a.lastIndexOf('####') + 4).trim().replace(/(\d),(?=\d{3}(?!\d))/g, '$1');
+      return a
+        .slice(a.lastIndexOf('####') + 4)
+        .trim()
+        .replace(/(\d),(?=\d{3}(?!\d))/g, '$1');
     },
     answerField: "answer (with '####')",
     problemField: 'question',
@@ -114,7 +122,10 @@ export function benchmarkFile(dataDir: string, name: BenchmarkName): string {
   const dir = path.join(dataDir, name);
   let files: string[];
   try {
-    files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+    files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort();
   } catch {
     throw new Error(`no such benchmark folder: ${dir}`);
   }

@@ -84,7 +84,9 @@ export function rowToExample(raw: unknown, origin: RowOrigin, opts: LoadOptions 
 
   const problem = raw['problem'] ?? raw['question'];
   if (problem !== undefined && typeof problem !== 'string') {
-    throw new Error(`${where(origin)}: field '${raw['problem'] !== undefined ? 'problem' : 'question'}' must be a string (the problem's text), got ${Array.isArray(problem) ? 'a list' : problem === null ? 'null' : `a ${typeof problem === 'object' ? 'JSON object' : typeof problem}`}`);
+    throw new Error(
+      `${where(origin)}: field '${raw['problem'] !== undefined ? 'problem' : 'question'}' must be a string (the problem's text), got ${Array.isArray(problem) ? 'a list' : problem === null ? 'null' : `a ${typeof problem === 'object' ? 'JSON object' : typeof problem}`}`,
+    );
   }
   if (typeof problem !== 'string') {
     throw missing(origin, 'problem', " (expected 'problem' or 'question' with 'answer', or verl 'prompt' with 'reward_model.ground_truth')");

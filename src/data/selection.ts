@@ -123,7 +123,7 @@ export function pairwiseSum(xs: readonly number[], lo = 0, n = xs.length - lo): 
     const r = xs.slice(lo, lo + 8);
     let i = 8;
     for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j]! += xs[lo + i + j]!;
-    let res = (r[0]! + r[1]! + (r[2]! + r[3]!)) + (r[4]! + r[5]! + (r[6]! + r[7]!));
+    let res = r[0]! + r[1]! + (r[2]! + r[3]!) + (r[4]! + r[5]! + (r[6]! + r[7]!));
     for (; i < n; i++) res += xs[lo + i]!;
     return res;
   }
@@ -278,7 +278,9 @@ export interface BaseScore {
  * counts as alive (nothing says otherwise).
  */
 export function firstAlive<T extends { index: number; rank: number }>(
-  ranked: readonly T[], base: ReadonlyMap<number, BaseScore>, startRank = 1,
+  ranked: readonly T[],
+  base: ReadonlyMap<number, BaseScore>,
+  startRank = 1,
 ): { pick: T; skipped: (T & BaseScore)[] } {
   if (!Number.isInteger(startRank) || startRank < 1 || startRank > ranked.length) {
     throw new Error(`firstAlive: startRank must be an integer from 1 to ${ranked.length}, got ${startRank}`);

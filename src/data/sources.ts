@@ -30,8 +30,18 @@ export function dataBaseUrl(): string {
   return (process.env.RLVR_DATA_URL ?? REPO).replace(/\/$/, '');
 }
 
-const train = (name: string, sha256: string, bytes: number, upstream = `data/train/one_shot_rlvr/${name}`): DataFile => ({ path: `train/${name}`, upstream, sha256, bytes });
-const bench = (name: string, sha256: string, bytes: number): DataFile => ({ path: `eval/${name}/test.jsonl`, upstream: `Qwen2.5-Eval/evaluation/data/${name}/test.jsonl`, sha256, bytes });
+const train = (name: string, sha256: string, bytes: number, upstream = `data/train/one_shot_rlvr/${name}`): DataFile => ({
+  path: `train/${name}`,
+  upstream,
+  sha256,
+  bytes,
+});
+const bench = (name: string, sha256: string, bytes: number): DataFile => ({
+  path: `eval/${name}/test.jsonl`,
+  upstream: `Qwen2.5-Eval/evaluation/data/${name}/test.jsonl`,
+  sha256,
+  bytes,
+});
 
 export const DATA_FILES: readonly DataFile[] = [
   train('dsr_sub.parquet', 'bce5945e5666d5b82f1554b0a18203a88a0209f82fa724e5bfdfc17cc9a1aea6', 208112),
@@ -42,7 +52,12 @@ export const DATA_FILES: readonly DataFile[] = [
   train('merge_pi1_pi13_r128.parquet', '1956a023d60980c8680fb3858cac60cf1a66dffd95aca83210c0fd4f6cb8f1e2', 6758),
   train('merge_pi1_pi2_pi13_pi1209_r128.parquet', '501e82d817456e35614d6f08db8bdba6d7b220e667fa21711c003d9148252607', 7802),
   train('math500_val.parquet', 'a26d23cbad6a4462a1622aff80f4d8bc517d1a0ca4f2ea88ec2436118a956eea', 218851, 'data/test/math500.parquet'),
-  { path: 'selection/acc_step_500.json', upstream: 'data/acc_step_500.json', sha256: 'c34cd885edc77dc9494b0ababa239483799be5978e288e0181047f139f2efd34', bytes: 904326 },
+  {
+    path: 'selection/acc_step_500.json',
+    upstream: 'data/acc_step_500.json',
+    sha256: 'c34cd885edc77dc9494b0ababa239483799be5978e288e0181047f139f2efd34',
+    bytes: 904326,
+  },
   bench('math500', '35dc41080a3680858b27fa7e0533d2d547825316fc5dafe5d316f4ccc5a06132', 446564),
   bench('aime24', 'af2b8bd2aa911b6333ad0df32f3ca05c7ae8ed10f1731f4372c8ae26990bf7ac', 156944),
   bench('aime25', '4613b7d3b5346f007625969f4380d932d6a2618fdcc9b89e5d39c7fbddc074b8', 12019),

@@ -21,11 +21,20 @@ export interface HeldOutResult {
   responses: { question: string; gold: string; response: string; correct: boolean; lenient: boolean }[];
 }
 
-export function evaluateHeldOut(model: CausalLM, tok: DemoTokenizer, problems: readonly Problem[], maxNewTokens: number, task: Task = arithmeticTask): HeldOutResult {
+export function evaluateHeldOut(
+  model: CausalLM,
+  tok: DemoTokenizer,
+  problems: readonly Problem[],
+  maxNewTokens: number,
+  task: Task = arithmeticTask,
+): HeldOutResult {
   const prompts = problems.map((p) => tok.encode(tok.renderPrompt(task.evalMessages(p.question))));
   const samples = rolloutSamples(model, prompts, { maxNewTokens, greedy: true, stopTokenIds: tok.stopTokenIds });
   const fam: Record<string, { c: number; l: number; b: number; n: number }> = {};
-  let correct = 0, lenient = 0, boxed = 0, length = 0;
+  let correct = 0,
+    lenient = 0,
+    boxed = 0,
+    length = 0;
   const responses: HeldOutResult['responses'] = [];
   samples.forEach((s) => {
     const p = problems[s.promptIndex]!;
@@ -35,7 +44,19 @@ export function evaluateHeldOut(model: CausalLM, tok: DemoTokenizer, problems: r
     const e = lastInteger(text) === gold;
     const b = text.includes('\\boxed{');
     const f = (fam[p.family] ??= { c: 0, l: 0, b: 0, n: 0 });
-    f.n++; if (r) { f.c++; correct++; } if (e) { f.l++; lenient++; } if (b) { f.b++; boxed++; }
+    f.n++;
+    if (r) {
+      f.c++;
+      correct++;
+    }
+    if (e) {
+      f.l++;
+      lenient++;
+    }
+    if (b) {
+      f.b++;
+      boxed++;
+    }
     length += s.tokens.length;
     responses.push({ question: p.question, gold, response: text, correct: r, lenient: e });
   });

@@ -54,7 +54,7 @@ export function encodeConversation(tok: DemoTokenizer, question: string, respons
 }
 
 export function lrAt(step: number, o: Pick<PretrainOptions, 'steps' | 'lr' | 'warmupSteps'>): number {
-  if (step < o.warmupSteps) return o.lr * (step + 1) / o.warmupSteps;
+  if (step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;
   const t = (step - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps);
   return o.lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, t))));
 }

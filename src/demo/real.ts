@@ -97,8 +97,18 @@ export const REAL_DEMO: Omit<RealDemoConfig, 'model'> = {
   // GRPO step 1 were boxed and correct (README, "settings that did not work").
   reward: 'any',
   grpo: {
-    trainBatchSize: 2, miniBatchSize: 2, groupSize: 8, maxResponseLength: 96, lr: 1e-5, temperature: 0.6,
-    klCoef: 0, overlong: 'zero', steps: 8, validateEvery: 0, saveEvery: 0, rolloutSamples: 8,
+    trainBatchSize: 2,
+    miniBatchSize: 2,
+    groupSize: 8,
+    maxResponseLength: 96,
+    lr: 1e-5,
+    temperature: 0.6,
+    klCoef: 0,
+    overlong: 'zero',
+    steps: 8,
+    validateEvery: 0,
+    saveEvery: 0,
+    rolloutSamples: 8,
   },
 };
 
@@ -115,7 +125,11 @@ export const QUICK_REAL_DEMO: Omit<RealDemoConfig, 'model'> = {
 
 /** Accuracy of one held-out set: any format (the paper's evaluation) and boxed (the reward's format). */
 export interface SetScore {
-  n: number; any: number; boxed: number; truncated: number; meanTokens: number;
+  n: number;
+  any: number;
+  boxed: number;
+  truncated: number;
+  meanTokens: number;
   /** The generated set per problem kind (add, sub, ...): what a 1-shot run on one kind does to the others. */
   kinds?: Record<string, { n: number; any: number; boxed: number }>;
   /** Any-format verdict per problem, in the set's order ('1'/'0'): for paired tests against the base. */
@@ -123,7 +137,9 @@ export interface SetScore {
 }
 
 /** Per-kind accuracies of scored records whose id is `<kind>-<i>` (the generated set's ids). */
-export function perKind(records: readonly { id: string; correct: boolean; rewardCorrect: boolean }[]): Record<string, { n: number; any: number; boxed: number }> {
+export function perKind(
+  records: readonly { id: string; correct: boolean; rewardCorrect: boolean }[],
+): Record<string, { n: number; any: number; boxed: number }> {
   const out: Record<string, { n: number; any: number; boxed: number }> = {};
   for (const r of records) {
     const kind = r.id.slice(0, r.id.lastIndexOf('-'));
@@ -132,7 +148,10 @@ export function perKind(records: readonly { id: string; correct: boolean; reward
     if (r.correct) k.any++;
     if (r.rewardCorrect) k.boxed++;
   }
-  for (const k of Object.values(out)) { k.any = round(k.any / k.n); k.boxed = round(k.boxed / k.n); }
+  for (const k of Object.values(out)) {
+    k.any = round(k.any / k.n);
+    k.boxed = round(k.boxed / k.n);
+  }
   return out;
 }
 
@@ -148,14 +167,19 @@ export function pairedVsBase(base: HeldOutScores, after: HeldOutScores, seed: nu
   for (const [name, b] of Object.entries(base)) {
     const a = after[name];
     if (!b.outcomes || !a?.outcomes) continue;
-    const x = bits(b.outcomes), y = bits(a.outcomes);
+    const x = bits(b.outcomes),
+      y = bits(a.outcomes);
     const d: PairedDifference & { kinds?: Record<string, PairedDifference> } = pairedDifference(x, y, { seed });
     const ks = kinds[name];
     if (ks && ks.length === x.length) {
       d.kinds = {};
       for (const k of [...new Set(ks)]) {
         const idx = ks.flatMap((kk, i) => (kk === k ? [i] : []));
-        d.kinds[k] = pairedDifference(idx.map((i) => x[i]!), idx.map((i) => y[i]!), { seed });
+        d.kinds[k] = pairedDifference(
+          idx.map((i) => x[i]!),
+          idx.map((i) => y[i]!),
+          { seed },
+        );
       }
     }
     out[name] = d;
@@ -176,7 +200,10 @@ export interface SeedRun {
 }
 
 /** Wall-clock and CPU (user + system of this process) seconds of a phase. */
-export interface Phase { wall: number; cpu: number }
+export interface Phase {
+  wall: number;
+  cpu: number;
+}
 
 export interface RealDemoResult {
   config: RealDemoConfig;
@@ -219,7 +246,11 @@ export function gsm8kSlice(evalDir: string, n: number, maxSteps: number): EvalPr
   if (n === 0) return [];
   const bench = loadBenchmark(evalDir, 'gsm8k');
   const file = path.join(evalDir, 'gsm8k', 'test.jsonl');
-  const rows = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { answer: string });
+  const rows = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { answer: string });
   const out: EvalProblem[] = [];
   bench.problems.forEach((p, i) => {
     const steps = (rows[i]!.answer.match(/<</g) ?? []).length;
@@ -229,11 +260,16 @@ export function gsm8kSlice(evalDir: string, n: number, maxSteps: number): EvalPr
 }
 
 /** The held-out sets: `arithmetic` (generated, seeded) and `gsm8k` (the slice). */
-export function heldOutSets(cfg: Pick<RealDemoConfig, 'dataSeed' | 'heldOutPerKind' | 'gsm8k' | 'gsm8kMaxSteps' | 'evalDir' | 'poolPerKind'>): { sets: EvalBenchmark[]; pool: WordProblem[] } {
+export function heldOutSets(cfg: Pick<RealDemoConfig, 'dataSeed' | 'heldOutPerKind' | 'gsm8k' | 'gsm8kMaxSteps' | 'evalDir' | 'poolPerKind'>): {
+  sets: EvalBenchmark[];
+  pool: WordProblem[];
+} {
   const test = wordProblems(cfg.dataSeed, cfg.heldOutPerKind);
   // The pool is drawn from another stream and never repeats a held-out problem.
   const pool = wordProblems(cfg.dataSeed + 7919, cfg.poolPerKind, new Set(test.map((p) => p.problem)));
-  const sets: EvalBenchmark[] = [{ name: 'arithmetic', problems: test.map((p, i) => ({ id: `${p.kind}-${i}`, problem: p.problem, answer: p.answer })), decoding: { greedy: true } }];
+  const sets: EvalBenchmark[] = [
+    { name: 'arithmetic', problems: test.map((p, i) => ({ id: `${p.kind}-${i}`, problem: p.problem, answer: p.answer })), decoding: { greedy: true } },
+  ];
   const gsm = gsm8kSlice(cfg.evalDir, cfg.gsm8k, cfg.gsm8kMaxSteps);
   if (gsm.length > 0) sets.push({ name: 'gsm8k', problems: gsm, decoding: { greedy: true } });
   return { sets, pool };
@@ -268,13 +304,20 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
   const extraStops = [...(plain ? ['\n', '\n\n'] : []), '<end_of_turn>'].map((t) => tokenizer.tokenToId(t)).filter((id): id is number => id !== undefined);
   const stopTokenIds = [...new Set([...loaded.evalStopTokenIds(), ...extraStops])].sort((a, b) => a - b);
   const toExample = (p: WordProblem, index: number): TrainExample => ({
-    index, messages: [{ role: 'user', content: cfg.prompt.split('{problem}').join(p.problem) }], groundTruth: p.answer, dataSource: 'word-problems',
+    index,
+    messages: [{ role: 'user', content: cfg.prompt.split('{problem}').join(p.problem) }],
+    groundTruth: p.answer,
+    dataSource: 'word-problems',
   });
   const heldOut = (model: typeof loaded.model, label: string): HeldOutScores => {
     const arithmetic: EvalRecord[] = [];
     const outcomes: Record<string, string[]> = Object.fromEntries(sets.map((x) => [x.name, x.problems.map(() => '0')]));
     const r = evaluate(model, tokenizer, sets, {
-      maxNewTokens: cfg.evalMaxTokens, batchSize: 64, promptBuilder, stopTokenIds, keepRecords: false,
+      maxNewTokens: cfg.evalMaxTokens,
+      batchSize: 64,
+      promptBuilder,
+      stopTokenIds,
+      keepRecords: false,
       onRecord: (rec) => {
         if (rec.bench === 'arithmetic') arithmetic.push(rec);
         if (rec.correct && outcomes[rec.bench]) outcomes[rec.bench]![rec.index] = '1';
@@ -286,17 +329,23 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
     for (const [name, bits] of Object.entries(outcomes)) if (s[name]) s[name].outcomes = bits.join('');
     return s;
   };
-  log(`[real] ${cfg.model}: held-out ${sets.map((s) => `${s.name} ${s.problems.length}`).join(', ')}; pool ${poolProblems.length}; seeds ${cfg.seeds.join(', ')}; ${cfg.threads} thread(s)`);
-  log(`[real] prompt (user turn): ${JSON.stringify(cfg.prompt)}; reward: ${cfg.reward === 'any' ? 'the answer in any format (verifier evaluation mode)' : 'the last \\boxed{} (verifier reward mode, the paper\'s)'}`);
+  log(
+    `[real] ${cfg.model}: held-out ${sets.map((s) => `${s.name} ${s.problems.length}`).join(', ')}; pool ${poolProblems.length}; seeds ${cfg.seeds.join(', ')}; ${cfg.threads} thread(s)`,
+  );
+  log(
+    `[real] prompt (user turn): ${JSON.stringify(cfg.prompt)}; reward: ${cfg.reward === 'any' ? 'the answer in any format (verifier evaluation mode)' : "the last \\boxed{} (verifier reward mode, the paper's)"}`,
+  );
   for (const f of fs.readdirSync(o.outDir)) if (f.endsWith('.jsonl')) fs.rmSync(path.join(o.outDir, f));
 
   const verifier = new VerifierPool({ size: 1 });
-  const verifyOpts = { mode: cfg.reward === 'any' ? 'eval' as const : 'reward' as const };
+  const verifyOpts = { mode: cfg.reward === 'any' ? ('eval' as const) : ('reward' as const) };
   try {
     // ---- base accuracy (greedy; the same for every seed) ----
     let t = timer();
     const base = heldOut(loaded.model, 'base');
-    const kindsOf = Object.fromEntries(sets.filter((x) => x.name === 'arithmetic').map((x) => [x.name, x.problems.map((p) => (p.id ?? '').slice(0, (p.id ?? '').lastIndexOf('-')))]));
+    const kindsOf = Object.fromEntries(
+      sets.filter((x) => x.name === 'arithmetic').map((x) => [x.name, x.problems.map((p) => (p.id ?? '').slice(0, (p.id ?? '').lastIndexOf('-')))]),
+    );
     const baseSeconds = t();
     log(`[base] ${formatScores(base)} (${baseSeconds.wall}s wall, ${baseSeconds.cpu}s CPU)`);
 
@@ -304,11 +353,23 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
     t = timer();
     const poolExamples = poolProblems.map(toExample);
     const scored = await scorePool({
-      policy: loaded.model, tokenizer, examples: poolExamples, renderPrompt, stopTokenIds,
-      rewards: mathReward(verifier, verifyOpts), sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
-      rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, promptsPerBatch: 8,
-      maxNewTokens: grpo.maxResponseLength, temperature: grpo.temperature, topP: grpo.topP, seed: cfg.dataSeed, outDir: path.join(o.outDir, 'selection'),
-      onBatch: (p) => log(`[select] epoch ${p.epoch}: ${p.done}/${p.total} example-epochs, mean accuracy ${p.meanAccuracy.toFixed(3)}, ${p.seconds.toFixed(0)}s`),
+      policy: loaded.model,
+      tokenizer,
+      examples: poolExamples,
+      renderPrompt,
+      stopTokenIds,
+      rewards: mathReward(verifier, verifyOpts),
+      sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
+      rollouts: cfg.selectionRollouts,
+      epochs: cfg.selectionEpochs,
+      promptsPerBatch: 8,
+      maxNewTokens: grpo.maxResponseLength,
+      temperature: grpo.temperature,
+      topP: grpo.topP,
+      seed: cfg.dataSeed,
+      outDir: path.join(o.outDir, 'selection'),
+      onBatch: (p) =>
+        log(`[select] epoch ${p.epoch}: ${p.done}/${p.total} example-epochs, mean accuracy ${p.meanAccuracy.toFixed(3)}, ${p.seconds.toFixed(0)}s`),
     });
     const history = scored.history.entries();
     const ranked = rankByVariance(history);
@@ -316,7 +377,8 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
       const p = poolProblems[r.index]!;
       return { index: r.index, problem: p.problem, answer: p.answer, accs: history.find((h) => h.index === r.index)!.accs, variance: r.variance };
     });
-    for (const x of top) log(`[select] ${x.problem} (answer ${x.answer}) | accuracy per epoch ${x.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${x.variance.toFixed(4)}`);
+    for (const x of top)
+      log(`[select] ${x.problem} (answer ${x.answer}) | accuracy per epoch ${x.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${x.variance.toFixed(4)}`);
     const pick = poolProblems[ranked[0]!.index]!;
     const selected = { index: ranked[0]!.index, problem: pick.problem, answer: pick.answer };
     const selectionSeconds = t();
@@ -332,8 +394,25 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
         spread[s.name] = { any: stat(runs.map((r) => r.after[s.name]!.any)), boxed: stat(runs.map((r) => r.after[s.name]!.boxed)) };
       }
       const result: RealDemoResult = {
-        config: cfg, grpo, sets: Object.fromEntries(sets.map((s) => [s.name, { n: s.problems.length, source: s.name === 'gsm8k' ? `gsm8k/test.jsonl, first ${s.problems.length} with <= ${cfg.gsm8kMaxSteps} calculations` : `wordProblems(seed ${cfg.dataSeed})` }])),
-        base, selection: { pool: poolProblems.length, rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, top }, selected, runs, spread,
+        config: cfg,
+        grpo,
+        sets: Object.fromEntries(
+          sets.map((s) => [
+            s.name,
+            {
+              n: s.problems.length,
+              source:
+                s.name === 'gsm8k'
+                  ? `gsm8k/test.jsonl, first ${s.problems.length} with <= ${cfg.gsm8kMaxSteps} calculations`
+                  : `wordProblems(seed ${cfg.dataSeed})`,
+            },
+          ]),
+        ),
+        base,
+        selection: { pool: poolProblems.length, rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, top },
+        selected,
+        runs,
+        spread,
         seconds: { base: baseSeconds, selection: selectionSeconds, total: total() },
         machine: { threads: cfg.threads, note: 'wall and CPU seconds of this process; on a shared machine wall time includes waiting for cores' },
         provenance: provenance({ threads: cfg.threads, libtorch: torchVersion() }),
@@ -349,8 +428,18 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
       const oneShot = Array.from({ length: config.trainBatchSize }, () => toExample(pick, selected.index));
       try {
         const trainer = new GRPOTrainer({
-          policy, reference, tokenizer, examples: oneShot, renderPrompt, stopTokenIds, rewards: mathReward(verifier, verifyOpts), task: mathTask, config,
-          runDir: path.join(o.outDir, `seed-${seed}`), tokenizerFrom: cfg.model, log: (l) => log(`[seed ${seed}] ${l}`),
+          policy,
+          reference,
+          tokenizer,
+          examples: oneShot,
+          renderPrompt,
+          stopTokenIds,
+          rewards: mathReward(verifier, verifyOpts),
+          task: mathTask,
+          config,
+          runDir: path.join(o.outDir, `seed-${seed}`),
+          tokenizerFrom: cfg.model,
+          log: (l) => log(`[seed ${seed}] ${l}`),
         });
         const steps = await trainer.train();
         trainer.disposeOptimizers();
@@ -358,8 +447,19 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
         const seconds = t();
         const paired = pairedVsBase(base, after, seed, kindsOf);
         runs.push({
-          seed, after, paired, seconds,
-          steps: steps.map((m) => ({ step: m.step, rewardMean: m.rewardMean, trainAccuracy: m.trainAccuracy, responseLengthMean: m.responseLengthMean, truncatedFrac: m.truncatedFrac, entropy: m.entropy, gradNorm: m.gradNorm })),
+          seed,
+          after,
+          paired,
+          seconds,
+          steps: steps.map((m) => ({
+            step: m.step,
+            rewardMean: m.rewardMean,
+            trainAccuracy: m.trainAccuracy,
+            responseLengthMean: m.responseLengthMean,
+            truncatedFrac: m.truncatedFrac,
+            entropy: m.entropy,
+            gradNorm: m.gradNorm,
+          })),
         });
         log(`[seed ${seed}] after ${steps.length} steps: ${formatScores(after)} (${seconds.wall}s wall, ${seconds.cpu}s CPU)`);
         for (const [name, d] of Object.entries(paired)) log(`[seed ${seed}] ${name} vs base: ${formatDifference(d)}`);
@@ -383,7 +483,9 @@ function pct(x: number): string {
 }
 
 export function formatScores(s: HeldOutScores): string {
-  return Object.entries(s).map(([k, x]) => `${k} any ${pct(x.any)} boxed ${pct(x.boxed)} (n ${x.n}, trunc ${pct(x.truncated)})`).join(' | ');
+  return Object.entries(s)
+    .map(([k, x]) => `${k} any ${pct(x.any)} boxed ${pct(x.boxed)} (n ${x.n}, trunc ${pct(x.truncated)})`)
+    .join(' | ');
 }
 
 /** The results table: one row per seed (and the base), per set any/boxed before and after. */
@@ -392,9 +494,16 @@ export function formatRealTable(r: RealDemoResult): string {
   // Any format with its Wilson 95% interval; per seed, the change from the base paired on the same problems.
   const anyCi = (x: SetScore) => formatProportion(wilson(Math.round(x.any * x.n), x.n));
   const head = ['seed'.padEnd(6), ...names.flatMap((n) => [`${n} any [Wilson 95%]`.padStart(26), `${n} boxed`.padStart(16)])].join(' ');
-  const row = (label: string, s: HeldOutScores) => [label.padEnd(6), ...names.flatMap((n) => [anyCi(s[n]!).padStart(26), pct(s[n]!.boxed).padStart(16)])].join(' ');
+  const row = (label: string, s: HeldOutScores) =>
+    [label.padEnd(6), ...names.flatMap((n) => [anyCi(s[n]!).padStart(26), pct(s[n]!.boxed).padStart(16)])].join(' ');
   const bits = (x: string) => [...x].map((c) => c === '1');
-  const changes = r.runs.flatMap((x) => names.filter((n) => r.base[n]!.outcomes && x.after[n]!.outcomes).map((n) =>
-    `seed ${x.seed}, ${n} any format vs base: ${formatDifference(pairedDifference(bits(r.base[n]!.outcomes!), bits(x.after[n]!.outcomes!), { seed: x.seed }))}`));
+  const changes = r.runs.flatMap((x) =>
+    names
+      .filter((n) => r.base[n]!.outcomes && x.after[n]!.outcomes)
+      .map(
+        (n) =>
+          `seed ${x.seed}, ${n} any format vs base: ${formatDifference(pairedDifference(bits(r.base[n]!.outcomes!), bits(x.after[n]!.outcomes!), { seed: x.seed }))}`,
+      ),
+  );
   return [head, row('base', r.base), ...r.runs.map((x) => row(String(x.seed), x.after)), ...changes].join('\n');
 }

@@ -20,7 +20,11 @@ export interface Series {
 }
 
 /** A chart of the report (drawn by uPlot in the page). */
-export function lineChart(title: string, series: Series[], opts: { xLabel?: string; yLabel?: string; yMin?: number; yMax?: number; markers?: MarkerSpec[] } = {}): ChartSpec {
+export function lineChart(
+  title: string,
+  series: Series[],
+  opts: { xLabel?: string; yLabel?: string; yMin?: number; yMax?: number; markers?: MarkerSpec[] } = {},
+): ChartSpec {
   return {
     ...(opts.markers?.length ? { markers: opts.markers } : {}),
     id: title.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
@@ -28,10 +32,16 @@ export function lineChart(title: string, series: Series[], opts: { xLabel?: stri
     xLabel: opts.xLabel ?? 'step',
     yLabel: opts.yLabel ?? '',
     yRange: opts.yMin !== undefined && opts.yMax !== undefined ? [opts.yMin, opts.yMax] : undefined,
-    series: series.filter((s) => s.points.length > 0).map((s) => ({
-      label: s.name, color: s.color, dash: s.dashed ? DASHES[1] : [], points: s.dots,
-      x: s.points.map((p) => p[0]), y: s.points.map((p) => p[1]),
-    })),
+    series: series
+      .filter((s) => s.points.length > 0)
+      .map((s) => ({
+        label: s.name,
+        color: s.color,
+        dash: s.dashed ? DASHES[1] : [],
+        points: s.dots,
+        x: s.points.map((p) => p[0]),
+        y: s.points.map((p) => p[1]),
+      })),
   };
 }
 
@@ -46,55 +56,101 @@ export function renderReport(r: DemoResult): string {
   const steps = r.steps;
   const val = r.validation;
   const pi = `π${r.selected.rank}`;
-  const markers: MarkerSpec[] = r.saturationStep === null ? [] : [{ x: r.saturationStep, label: `train accuracy ≥ ${SATURATION * 100}% (step ${r.saturationStep})`, color: SATURATION_COLOR }];
-  const accuracy = lineChart('Accuracy per RLVR step', [
-    { name: `train accuracy (${pi} rollouts)`, color: '#1f77b4', points: steps.map((m) => [m.step, m.trainAccuracy]) },
-    { name: 'held-out accuracy (boxed, greedy)', color: '#d62728', points: val.map((v) => [v.step, v.accuracy]), dots: true },
-    { name: 'held-out, any format', color: '#2ca02c', points: val.map((v) => [v.step, v.lenientAccuracy]), dashed: true, dots: true },
-    { name: 'held-out families not trained on, any format', color: '#bcbd22', points: val.map((v) => [v.step, otherFamiliesLenient(v, r.trainedFamily)]), dots: true },
-  ], { xLabel: 'step', yLabel: 'accuracy (fraction)', yMin: 0, yMax: 1, markers });
+  const markers: MarkerSpec[] =
+    r.saturationStep === null
+      ? []
+      : [{ x: r.saturationStep, label: `train accuracy ≥ ${SATURATION * 100}% (step ${r.saturationStep})`, color: SATURATION_COLOR }];
+  const accuracy = lineChart(
+    'Accuracy per RLVR step',
+    [
+      { name: `train accuracy (${pi} rollouts)`, color: '#1f77b4', points: steps.map((m) => [m.step, m.trainAccuracy]) },
+      { name: 'held-out accuracy (boxed, greedy)', color: '#d62728', points: val.map((v) => [v.step, v.accuracy]), dots: true },
+      { name: 'held-out, any format', color: '#2ca02c', points: val.map((v) => [v.step, v.lenientAccuracy]), dashed: true, dots: true },
+      {
+        name: 'held-out families not trained on, any format',
+        color: '#bcbd22',
+        points: val.map((v) => [v.step, otherFamiliesLenient(v, r.trainedFamily)]),
+        dots: true,
+      },
+    ],
+    { xLabel: 'step', yLabel: 'accuracy (fraction)', yMin: 0, yMax: 1, markers },
+  );
   const families0 = Object.keys(val[0]?.perFamily ?? {});
-  const perFamily = lineChart('Held-out accuracy per family (any format)', [
-    ...families0.map((f, k) => ({
-      name: f === r.trainedFamily ? `${f} (family of ${pi})` : f, color: FAMILY_COLORS[k % FAMILY_COLORS.length]!, dots: true, dashed: f === r.trainedFamily,
-      points: val.map((v) => [v.step, v.perFamily[f]?.lenientAccuracy ?? 0] as [number, number]),
-    })),
-    { name: `train accuracy (${pi} rollouts)`, color: '#7f7f7f', points: steps.map((m) => [m.step, m.trainAccuracy] as [number, number]) },
-  ], { xLabel: 'step', yLabel: 'accuracy (fraction)', yMin: 0, yMax: 1, markers });
-  const boxed = lineChart('Held-out boxed-answer rate', [
-    { name: 'boxed rate', color: '#17becf', points: val.map((v) => [v.step, v.boxedRate]), dots: true },
-  ], { xLabel: 'step', yLabel: 'share of responses', yMin: 0, yMax: 1 });
+  const perFamily = lineChart(
+    'Held-out accuracy per family (any format)',
+    [
+      ...families0.map((f, k) => ({
+        name: f === r.trainedFamily ? `${f} (family of ${pi})` : f,
+        color: FAMILY_COLORS[k % FAMILY_COLORS.length]!,
+        dots: true,
+        dashed: f === r.trainedFamily,
+        points: val.map((v) => [v.step, v.perFamily[f]?.lenientAccuracy ?? 0] as [number, number]),
+      })),
+      { name: `train accuracy (${pi} rollouts)`, color: '#7f7f7f', points: steps.map((m) => [m.step, m.trainAccuracy] as [number, number]) },
+    ],
+    { xLabel: 'step', yLabel: 'accuracy (fraction)', yMin: 0, yMax: 1, markers },
+  );
+  const boxed = lineChart('Held-out boxed-answer rate', [{ name: 'boxed rate', color: '#17becf', points: val.map((v) => [v.step, v.boxedRate]), dots: true }], {
+    xLabel: 'step',
+    yLabel: 'share of responses',
+    yMin: 0,
+    yMax: 1,
+  });
   const every = Math.max(1, Math.floor(r.pretrainLosses.length / 400));
-  const loss = lineChart('Pretraining loss (assistant tokens)', [
-    { name: 'cross-entropy', color: '#7f7f7f', points: r.pretrainLosses.map((l, i) => [i + 1, l] as [number, number]).filter((_, i) => i % every === 0) },
-  ], { xLabel: 'pretraining step', yLabel: 'cross-entropy (nats / token)' });
+  const loss = lineChart(
+    'Pretraining loss (assistant tokens)',
+    [{ name: 'cross-entropy', color: '#7f7f7f', points: r.pretrainLosses.map((l, i) => [i + 1, l] as [number, number]).filter((_, i) => i % every === 0) }],
+    { xLabel: 'pretraining step', yLabel: 'cross-entropy (nats / token)' },
+  );
 
-  const b = r.before, a = r.after;
+  const b = r.before,
+    a = r.after;
   const row = (name: string, x: string, y: string) => `<tr><td>${esc(name)}</td><td>${x}</td><td>${y}</td></tr>`;
   const families = Object.keys(b.perFamily);
-  const famRows = families.map((f) => row(`${f}${f === r.trainedFamily ? ` (the family of ${pi})` : ''}: accuracy (boxed) / any format / boxed rate`,
-    `${pct(b.perFamily[f]!.accuracy)} / ${pct(b.perFamily[f]!.lenientAccuracy)} / ${pct(b.perFamily[f]!.boxedRate)}`,
-    `${pct(a.perFamily[f]?.accuracy ?? 0)} / ${pct(a.perFamily[f]?.lenientAccuracy ?? 0)} / ${pct(a.perFamily[f]?.boxedRate ?? 0)}`)).join('\n');
+  const famRows = families
+    .map((f) =>
+      row(
+        `${f}${f === r.trainedFamily ? ` (the family of ${pi})` : ''}: accuracy (boxed) / any format / boxed rate`,
+        `${pct(b.perFamily[f]!.accuracy)} / ${pct(b.perFamily[f]!.lenientAccuracy)} / ${pct(b.perFamily[f]!.boxedRate)}`,
+        `${pct(a.perFamily[f]?.accuracy ?? 0)} / ${pct(a.perFamily[f]?.lenientAccuracy ?? 0)} / ${pct(a.perFamily[f]?.boxedRate ?? 0)}`,
+      ),
+    )
+    .join('\n');
   // Spread the samples over the families.
   const n = b.responses.length;
   const picks = [0, 1, 2, 3].flatMap((k) => [0, Math.floor(n / 3), Math.floor((2 * n) / 3)].map((o) => o + k)).filter((i) => i < n);
   const sampleRows = picks.map((i) => {
-    const x = b.responses[i]!, y = a.responses[i]!;
+    const x = b.responses[i]!,
+      y = a.responses[i]!;
     return `<tr><td><code>${esc(x.question)}</code></td><td>${esc(x.gold)}</td><td class="${x.correct ? 'ok' : 'bad'}"><code>${esc(x.response)}</code></td><td class="${y.correct ? 'ok' : 'bad'}"><code>${esc(y.response)}</code></td></tr>`;
   });
-  const ranking = r.ranking.slice(0, 10).map((e) => `<tr><td>π${e.rank}</td><td><code>${esc(e.question)}</code></td><td>${e.accs.map((x) => x.toFixed(2)).join(' ')}</td><td>${e.variance.toFixed(4)}</td></tr>`).join('\n');
-  const c = r.config, g = r.grpoConfig, t = r.times;
+  const ranking = r.ranking
+    .slice(0, 10)
+    .map(
+      (e) =>
+        `<tr><td>π${e.rank}</td><td><code>${esc(e.question)}</code></td><td>${e.accs.map((x) => x.toFixed(2)).join(' ')}</td><td>${e.variance.toFixed(4)}</td></tr>`,
+    )
+    .join('\n');
+  const c = r.config,
+    g = r.grpoConfig,
+    t = r.times;
   // Intervals: Wilson 95% for each accuracy over the n held-out problems; each ablation against the
   // full-loss run on the same problems (paired bootstrap interval, McNemar's exact test).
   const nTest = r.test.length;
   const ci = (p: number) => formatProportion(wilson(Math.round(p * nTest), nTest));
   const bits = (s: string) => [...s].map((ch) => ch === '1');
   const full = r.ablations[0];
-  const vsFull = (x: DemoResult['ablations'][number], i: number) => (i === 0 || !full ? '–' : esc(formatDifference(pairedDifference(bits(full.afterOutcomes), bits(x.afterOutcomes), { seed: r.config.seed }))));
+  const vsFull = (x: DemoResult['ablations'][number], i: number) =>
+    i === 0 || !full ? '–' : esc(formatDifference(pairedDifference(bits(full.afterOutcomes), bits(x.afterOutcomes), { seed: r.config.seed })));
   const change = formatDifference(pairedDifference(bits(outcomeBits(b, r.test)), bits(outcomeBits(a, r.test)), { seed: r.config.seed }));
-  const ablationRows = r.ablations.map((x, i) => `<tr><td>${esc(x.name)}</td><td><code>${esc(x.question)}</code> (${x.family})</td>` +
-    `<td>${pct(x.before.accuracy)} → <b>${pct(x.after.accuracy)}</b></td><td>${pct(x.before.lenientAccuracy)} → <b>${ci(x.after.lenientAccuracy)}</b></td><td>${vsFull(x, i)}</td>` +
-    `<td>${pct(x.before.otherFamiliesLenient)} → <b>${pct(x.after.otherFamiliesLenient)}</b></td><td>${pct(x.finalTrainAccuracy)}</td><td>${x.saturationStep ?? 'never'}</td></tr>`).join('\n');
+  const ablationRows = r.ablations
+    .map(
+      (x, i) =>
+        `<tr><td>${esc(x.name)}</td><td><code>${esc(x.question)}</code> (${x.family})</td>` +
+        `<td>${pct(x.before.accuracy)} → <b>${pct(x.after.accuracy)}</b></td><td>${pct(x.before.lenientAccuracy)} → <b>${ci(x.after.lenientAccuracy)}</b></td><td>${vsFull(x, i)}</td>` +
+        `<td>${pct(x.before.otherFamiliesLenient)} → <b>${pct(x.after.otherFamiliesLenient)}</b></td><td>${pct(x.finalTrainAccuracy)}</td><td>${x.saturationStep ?? 'never'}</td></tr>`,
+    )
+    .join('\n');
   const saturation = postSaturationText(r);
   const ratio = b.accuracy > 0 ? `${(a.accuracy / b.accuracy).toFixed(2)}×` : 'n/a (before = 0)';
   const intro = `<p>A tiny Qwen2 (${c.layers} layers, hidden ${c.hidden}) pretrained from scratch on four synthetic arithmetic families. Its corpus
@@ -140,7 +196,11 @@ ${sampleRows.join('\n')}
   // The run's own charts (reward, entropy, KL, clip, grad norm, length, ...) follow the demo's; its
   // train-vs-validation chart is the demo's first chart, with the held-out metrics named.
   return renderRunReport([path.join(r.outDir, 'rlvr')], {
-    title: `1-shot RLVR demo (seed ${c.seed})`, extraCharts: [accuracy, perFamily, boxed, loss], omitCharts: ['accuracy'], intro, outro,
+    title: `1-shot RLVR demo (seed ${c.seed})`,
+    extraCharts: [accuracy, perFamily, boxed, loss],
+    omitCharts: ['accuracy'],
+    intro,
+    outro,
   });
 }
 
@@ -157,12 +217,14 @@ export function postSaturationText(r: Pick<DemoResult, 'postSaturation' | 'satur
   const at = r.validation.find((v) => v.step === p.atSaturation.step)!;
   const end = r.validation.find((v) => v.step === p.end.step)!;
   const best = p.best ? `; its highest after saturation was ${pct(p.best.value)} at step ${p.best.step}` : '';
-  return `Training accuracy on ${pi} first reached ${SATURATION * 100}% at step ${p.saturationStep} (the vertical line on the accuracy charts). ` +
+  return (
+    `Training accuracy on ${pi} first reached ${SATURATION * 100}% at step ${p.saturationStep} (the vertical line on the accuracy charts). ` +
     `Held-out accuracy in any format was ${pct(p.atSaturation.value)} at step ${p.atSaturation.step} (the first evaluation from saturation on) and ` +
     `${pct(p.end.value)} at step ${p.end.step}${best}. Of the ${p.evaluationsAfter} evaluations after step ${p.atSaturation.step}, ${p.rises} were higher than the one before ` +
     `and ${p.newHighs} set a new high${p.lastNewHighStep !== null ? ` (the last at step ${p.lastNewHighStep})` : ''}. ` +
     `After saturation ${p.stepsWithFailures} of ${p.stepsAfter} steps still had a failing rollout: GRPO normalises each group's rewards, so one failure among ` +
     `its rollouts still gives a full-size advantage, and Adam moves the weights by about lr per step whatever the gradient's scale — the policy keeps moving ` +
     `after the example is solved. ` +
-    `On the families not trained on: ${pct(otherFamiliesLenient(at, r.trainedFamily))} → ${pct(otherFamiliesLenient(end, r.trainedFamily))}.`;
+    `On the families not trained on: ${pct(otherFamiliesLenient(at, r.trainedFamily))} → ${pct(otherFamiliesLenient(end, r.trainedFamily))}.`
+  );
 }

@@ -49,7 +49,14 @@ export interface DemoConfig {
   baseFrom?: string;
 }
 
-export interface ValidationPoint { step: number; accuracy: number; lenientAccuracy: number; boxedRate: number; meanLength: number; perFamily: HeldOutResult['perFamily'] }
+export interface ValidationPoint {
+  step: number;
+  accuracy: number;
+  lenientAccuracy: number;
+  boxedRate: number;
+  meanLength: number;
+  perFamily: HeldOutResult['perFamily'];
+}
 
 /** One row of the ablation table. */
 export interface AblationResult {
@@ -112,7 +119,8 @@ export function pct(x: number): string {
 
 /** Mean any-format accuracy over the families other than `trained`, weighted by problem count. */
 export function otherFamiliesLenient(r: Pick<HeldOutResult, 'perFamily'>, trained: Family): number {
-  let c = 0, n = 0;
+  let c = 0,
+    n = 0;
   for (const [f, x] of Object.entries(r.perFamily)) {
     if (f === trained) continue;
     c += x.lenientAccuracy * x.n;

@@ -37,7 +37,12 @@ export function demoResultsRecord(r: DemoResult): DemoResultsRecord {
     selected: { ...r.selected, baseAccuracy: base?.accuracy ?? null, baseRollouts: base?.rollouts ?? null, family: fam },
     before: { ...before, otherFamiliesLenient: otherFamiliesLenient(r.before, fam), outcomes: outcomeBits(r.before, r.test) },
     after: { ...after, otherFamiliesLenient: otherFamiliesLenient(r.after, fam), outcomes: outcomeBits(r.after, r.test) },
-    validation: r.validation.map((v) => ({ step: v.step, accuracy: v.accuracy, lenientAccuracy: v.lenientAccuracy, otherFamiliesLenient: otherFamiliesLenient(v, fam) })),
+    validation: r.validation.map((v) => ({
+      step: v.step,
+      accuracy: v.accuracy,
+      lenientAccuracy: v.lenientAccuracy,
+      otherFamiliesLenient: otherFamiliesLenient(v, fam),
+    })),
     saturationStep: r.saturationStep,
     postSaturation: r.postSaturation,
     ablations: r.ablations,

@@ -52,8 +52,11 @@ export function postSaturation(steps: readonly { step: number; trainAccuracy: nu
   if (from < 0) return null;
   const atSaturation = heldOut[from]!;
   const after = heldOut.slice(from + 1);
-  let rises = 0, newHighs = 0, high = atSaturation.value;
-  let best: HeldOutPoint | null = null, lastNewHighStep: number | null = null;
+  let rises = 0,
+    newHighs = 0,
+    high = atSaturation.value;
+  let best: HeldOutPoint | null = null,
+    lastNewHighStep: number | null = null;
   after.forEach((v, k) => {
     const prev = k === 0 ? atSaturation : after[k - 1]!;
     if (v.value > prev.value) rises++;
@@ -66,7 +69,15 @@ export function postSaturation(steps: readonly { step: number; trainAccuracy: nu
   });
   const later = steps.filter((m) => m.step > sat);
   return {
-    saturationStep: sat, atSaturation, end: heldOut[heldOut.length - 1]!, best, evaluationsAfter: after.length, rises, newHighs, lastNewHighStep,
-    stepsAfter: later.length, stepsWithFailures: later.filter((m) => m.trainAccuracy < 1).length,
+    saturationStep: sat,
+    atSaturation,
+    end: heldOut[heldOut.length - 1]!,
+    best,
+    evaluationsAfter: after.length,
+    rises,
+    newHighs,
+    lastNewHighStep,
+    stepsAfter: later.length,
+    stepsWithFailures: later.filter((m) => m.trainAccuracy < 1).length,
   };
 }

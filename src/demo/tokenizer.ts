@@ -26,9 +26,17 @@ const BYTES = [0x0a, ...Array.from({ length: 0x7f - 0x20 }, (_, i) => 0x20 + i)]
 /** The tokenizer.json object (HF `tokenizers` format). */
 export function tokenizerJson(): Record<string, unknown> {
   const vocab: Record<string, number> = {};
-  BYTES.forEach((b, i) => { vocab[BYTE_TO_CHAR[b]!] = i; });
+  BYTES.forEach((b, i) => {
+    vocab[BYTE_TO_CHAR[b]!] = i;
+  });
   const special = [END_OF_TEXT, IM_START, IM_END].map((content, k) => ({
-    id: BYTES.length + k, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+    id: BYTES.length + k,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
   }));
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
   return {
@@ -41,8 +49,16 @@ export function tokenizerJson(): Record<string, unknown> {
     post_processor: byteLevel,
     decoder: byteLevel,
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: [],
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges: [],
     },
   };
 }

@@ -24,24 +24,39 @@ export function wordProblem(rng: Rng, kind: WordKind): WordProblem {
   const between = (lo: number, hi: number) => lo + rng.int(hi - lo + 1);
   switch (kind) {
     case 'add': {
-      const a = between(2, 30), b = between(2, 30);
+      const a = between(2, 30),
+        b = between(2, 30);
       return { kind, problem: `${n} has ${a} ${it}. ${n} gets ${b} more. How many ${it} does ${n} have now?`, answer: String(a + b) };
     }
     case 'sub': {
-      const b = between(2, 20), a = b + between(1, 20);
+      const b = between(2, 20),
+        a = b + between(1, 20);
       return { kind, problem: `${n} has ${a} ${it} and gives away ${b} of them. How many ${it} does ${n} have left?`, answer: String(a - b) };
     }
     case 'mul': {
-      const a = between(2, 9), b = between(2, 9);
+      const a = between(2, 9),
+        b = between(2, 9);
       return { kind, problem: `${n} has ${a} bags with ${b} ${it} in each bag. How many ${it} does ${n} have in total?`, answer: String(a * b) };
     }
     case 'add-sub': {
-      const a = between(5, 30), b = between(2, 20), c = between(1, a + b - 1);
-      return { kind, problem: `${n} has ${a} ${it}, gets ${b} more and then gives ${c} to a friend. How many ${it} does ${n} have now?`, answer: String(a + b - c) };
+      const a = between(5, 30),
+        b = between(2, 20),
+        c = between(1, a + b - 1);
+      return {
+        kind,
+        problem: `${n} has ${a} ${it}, gets ${b} more and then gives ${c} to a friend. How many ${it} does ${n} have now?`,
+        answer: String(a + b - c),
+      };
     }
     case 'mul-add': {
-      const a = between(2, 9), b = between(2, 9), c = between(1, 20);
-      return { kind, problem: `${n} has ${a} bags with ${b} ${it} in each bag and ${c} loose ${it}. How many ${it} does ${n} have in total?`, answer: String(a * b + c) };
+      const a = between(2, 9),
+        b = between(2, 9),
+        c = between(1, 20);
+      return {
+        kind,
+        problem: `${n} has ${a} bags with ${b} ${it} in each bag and ${c} loose ${it}. How many ${it} does ${n} have in total?`,
+        answer: String(a * b + c),
+      };
     }
   }
 }
@@ -58,7 +73,11 @@ export function wordProblems(seed: number, perKind: number, exclude: ReadonlySet
     for (const kind of WORD_KINDS) {
       for (let tries = 0; ; tries++) {
         const p = wordProblem(rng, kind);
-        if (!seen.has(p.problem)) { seen.add(p.problem); out.push(p); break; }
+        if (!seen.has(p.problem)) {
+          seen.add(p.problem);
+          out.push(p);
+          break;
+        }
         if (tries > 1000) throw new Error(`wordProblems: cannot draw ${perKind} distinct '${kind}' problems`);
       }
     }

@@ -54,10 +54,16 @@ export class DataParallel {
     this.group = group;
   }
 
-  get rank(): number { return this.group.rank; }
-  get worldSize(): number { return this.group.worldSize; }
+  get rank(): number {
+    return this.group.rank;
+  }
+  get worldSize(): number {
+    return this.group.worldSize;
+  }
   /** Rank 0 writes metrics, history, rollouts and checkpoints. */
-  get isMain(): boolean { return this.group.rank === 0; }
+  get isMain(): boolean {
+    return this.group.rank === 0;
+  }
 
   /**
    * Columns of per-row numbers (rows = this rank's rollouts), concatenated over the ranks in rank
@@ -71,7 +77,11 @@ export class DataParallel {
     const max = Math.max(...counts);
     // One all-reduce: each rank writes its rows into its own slot of a zeroed [ranks, cols, max] block.
     const block = new Array<number>(this.worldSize * columns.length * max).fill(0);
-    columns.forEach((c, j) => c.forEach((v, i) => { block[(this.rank * columns.length + j) * max + i] = v; }));
+    columns.forEach((c, j) =>
+      c.forEach((v, i) => {
+        block[(this.rank * columns.length + j) * max + i] = v;
+      }),
+    );
     const summed = this.group.allReduceNumbers(block);
     const out = columns.map((_, j) => counts.flatMap((cnt, r) => summed.slice((r * columns.length + j) * max, (r * columns.length + j) * max + cnt)));
     return { columns: out, offset };
@@ -97,14 +107,16 @@ export class DataParallel {
    */
   reduceGradients(params: readonly Tensor[], extra: readonly Tensor[] = []): void {
     if (this.worldSize === 1) return;
-    const grads = noGrad(() => params.map((p) => {
-      const g = p.grad;
-      if (g) return g;
-      const z = zeros(p.shape, { dtype: p.dtype, device: p.device });
-      p.grad = z;
-      z.dispose(); // the parameter holds it now
-      return p.grad!;
-    }));
+    const grads = noGrad(() =>
+      params.map((p) => {
+        const g = p.grad;
+        if (g) return g;
+        const z = zeros(p.shape, { dtype: p.dtype, device: p.device });
+        p.grad = z;
+        z.dispose(); // the parameter holds it now
+        return p.grad!;
+      }),
+    );
     this.group.allReduce([...grads, ...extra]);
     for (const g of grads) g.dispose(); // the handles p.grad returned (the gradients themselves stay)
   }

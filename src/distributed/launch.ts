@@ -40,12 +40,17 @@ export interface LaunchOptions {
   log?: (line: string) => void;
 }
 
-interface Exit { rank: number; pid: number; code: number | null; signal: NodeJS.Signals | null }
+interface Exit {
+  rank: number;
+  pid: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 export function describe(e: Pick<Exit, 'code' | 'signal'>): string {
   // SIGABRT is how PyTorch's NCCL watchdog ends a rank whose collective failed or timed out
   // (TORCH_NCCL_ASYNC_ERROR_HANDLING=3, src/distributed/process-group.ts ncclEnvironment).
-  if (e.signal === 'SIGABRT') return 'was killed by SIGABRT (with NCCL: a collective failed or timed out; the rank\'s log above says which)';
+  if (e.signal === 'SIGABRT') return "was killed by SIGABRT (with NCCL: a collective failed or timed out; the rank's log above says which)";
   return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
 }
 
@@ -60,27 +65,37 @@ export async function launch(o: LaunchOptions): Promise<number> {
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
   if (o.nnodes > 1 && o.masterPort === 0) throw new UserError(`--nnodes ${o.nnodes} needs --master-port (the same free port on node 0 for every node)`);
   if (o.nodeRank >= o.nnodes) throw new UserError(`--node-rank ${o.nodeRank} must be below --nnodes ${o.nnodes}`);
-  const port = o.masterPort || await freePort(o.masterAddr);
+  const port = o.masterPort || (await freePort(o.masterAddr));
   const worldSize = o.nproc * o.nnodes;
   const children: { rank: number; proc: ChildProcess; exited: boolean }[] = [];
   const [exe, ...args] = o.command;
   for (let local = 0; local < o.nproc; local++) {
     const rank = o.nodeRank * o.nproc + local;
     const env = {
-      ...process.env, ...o.env,
-      RANK: String(rank), WORLD_SIZE: String(worldSize), LOCAL_RANK: String(local), LOCAL_WORLD_SIZE: String(o.nproc),
-      GROUP_RANK: String(o.nodeRank), MASTER_ADDR: o.masterAddr, MASTER_PORT: String(port),
+      ...process.env,
+      ...o.env,
+      RANK: String(rank),
+      WORLD_SIZE: String(worldSize),
+      LOCAL_RANK: String(local),
+      LOCAL_WORLD_SIZE: String(o.nproc),
+      GROUP_RANK: String(o.nodeRank),
+      MASTER_ADDR: o.masterAddr,
+      MASTER_PORT: String(port),
     };
     // Local rank 0 speaks for the node; the others' stderr (errors, warnings) is prefixed.
     const proc = spawn(exe!, args, { env, stdio: local === 0 ? ['inherit', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'] });
     if (local > 0) prefixLines(proc, `[rank ${rank}] `);
     children.push({ rank, proc, exited: false });
   }
-  log(`rlvr train: ${o.nproc} ranks on this node (world size ${worldSize}, ranks ${children[0]!.rank}-${children.at(-1)!.rank}, pids ${children.map((c) => c.proc.pid).join(' ')}), rendezvous at ${o.masterAddr}:${port}`);
+  log(
+    `rlvr train: ${o.nproc} ranks on this node (world size ${worldSize}, ranks ${children[0]!.rank}-${children.at(-1)!.rank}, pids ${children.map((c) => c.proc.pid).join(' ')}), rendezvous at ${o.masterAddr}:${port}`,
+  );
 
   // SIGTERM to the launcher goes to every rank (they finish the step together, checkpoint and
   // exit). SIGINT from a terminal already reaches every rank (one process group): not repeated.
-  const onTerm = () => { for (const c of children) if (!c.exited) c.proc.kill('SIGTERM'); };
+  const onTerm = () => {
+    for (const c of children) if (!c.exited) c.proc.kill('SIGTERM');
+  };
   const onInt = () => {};
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
@@ -97,7 +112,10 @@ export async function launch(o: LaunchOptions): Promise<number> {
             failure = e;
             // The others fail on their own within moments (their peer's connections closed); past
             // the grace period they are killed, so the launcher never hangs on a stuck rank.
-            if (left > 1) killTimer = setTimeout(() => { for (const k of children) if (!k.exited) k.proc.kill('SIGKILL'); }, o.graceMs);
+            if (left > 1)
+              killTimer = setTimeout(() => {
+                for (const k of children) if (!k.exited) k.proc.kill('SIGKILL');
+              }, o.graceMs);
           }
           if (--left === 0) resolve();
         });
@@ -117,7 +135,9 @@ export async function launch(o: LaunchOptions): Promise<number> {
   if (failure) {
     const f = failure as Exit;
     const others = children.length - 1;
-    log(`rlvr train: rank ${f.rank} (pid ${f.pid}) ${describe(f)}${others > 0 ? `; the other ${others} rank${others > 1 ? 's' : ''} of this node stopped` : ''}`);
+    log(
+      `rlvr train: rank ${f.rank} (pid ${f.pid}) ${describe(f)}${others > 0 ? `; the other ${others} rank${others > 1 ? 's' : ''} of this node stopped` : ''}`,
+    );
     return exitCodeOf(f) || 1;
   }
   return 0;
@@ -132,5 +152,7 @@ function prefixLines(proc: ChildProcess, prefix: string): void {
     buf = lines.pop()!;
     for (const l of lines) process.stderr.write(prefix + l + '\n');
   });
-  proc.stderr!.on('end', () => { if (buf) process.stderr.write(prefix + buf + '\n'); });
+  proc.stderr!.on('end', () => {
+    if (buf) process.stderr.write(prefix + buf + '\n');
+  });
 }

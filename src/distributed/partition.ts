@@ -27,7 +27,8 @@ export function partitionParameters(numels: readonly number[], worldSize: number
 export function shardSizes(numels: readonly number[], worldSize: number): number[] {
   const owner = partitionParameters(numels, worldSize);
   const sizes = new Array<number>(worldSize).fill(0);
-  owner.forEach((r, i) => { sizes[r]! += numels[i]!; });
+  owner.forEach((r, i) => {
+    sizes[r]! += numels[i]!;
+  });
   return sizes;
 }
-

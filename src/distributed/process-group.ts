@@ -90,7 +90,15 @@ export class ProcessGroup {
   /** Held only so the native store lives as long as the group (the GC would otherwise close it). */
   #store: StoreHandle | null;
 
-  private constructor(rank: number, worldSize: number, backend: BackendName | 'none', group: GroupHandle | null, store: StoreHandle | null, bucketBytes: number, numbersDevice = 'cpu') {
+  private constructor(
+    rank: number,
+    worldSize: number,
+    backend: BackendName | 'none',
+    group: GroupHandle | null,
+    store: StoreHandle | null,
+    bucketBytes: number,
+    numbersDevice = 'cpu',
+  ) {
     this.numbersDevice = numbersDevice;
     this.rank = rank;
     this.worldSize = worldSize;
@@ -113,9 +121,10 @@ export class ProcessGroup {
     if (o.worldSize === 1) return new ProcessGroup(0, 1, 'none', null, null, bucketBytes);
     if (o.masterPort === undefined) throw new DistributedError('a process group of more than one rank needs masterPort');
     const device = o.device ?? 'cpu';
-    const backend: BackendName = o.backend === undefined || o.backend === 'auto'
-      ? (deviceCaps(device).collectiveBackend === 'nccl' && native.hasNccl ? 'nccl' : 'gloo') : o.backend;
-    if (backend === 'nccl' && !native.hasNccl) throw new DistributedError('backend nccl: this build of the addon has no NCCL (it needs a CUDA libtorch and nccl.h at build time); use gloo');
+    const backend: BackendName =
+      o.backend === undefined || o.backend === 'auto' ? (deviceCaps(device).collectiveBackend === 'nccl' && native.hasNccl ? 'nccl' : 'gloo') : o.backend;
+    if (backend === 'nccl' && !native.hasNccl)
+      throw new DistributedError('backend nccl: this build of the addon has no NCCL (it needs a CUDA libtorch and nccl.h at build time); use gloo');
     const addr = o.masterAddr ?? '127.0.0.1';
     const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const rdvMs = o.rendezvousTimeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS;
@@ -131,9 +140,10 @@ export class ProcessGroup {
       // Loopback rendezvous: bind gloo to loopback too (the hostname may resolve elsewhere).
       const bind = /^(127\.|localhost$|::1$)/.test(addr) ? '127.0.0.1' : '';
       if (backend === 'nccl') Object.assign(process.env, ncclEnvironment(process.env));
-      group = backend === 'nccl'
-        ? native.distNccl(store, o.rank, o.worldSize, timeoutMs, cudaIndex(device))
-        : native.distGloo(store, o.rank, o.worldSize, timeoutMs, bind);
+      group =
+        backend === 'nccl'
+          ? native.distNccl(store, o.rank, o.worldSize, timeoutMs, cudaIndex(device))
+          : native.distGloo(store, o.rank, o.worldSize, timeoutMs, bind);
     } catch (e) {
       throw new DistributedError(`rank ${o.rank}: ${backend} rendezvous of ${o.worldSize} ranks at ${where} failed: ${firstLine(e)}`);
     }
@@ -210,7 +220,13 @@ export class ProcessGroup {
     const outs = Array.from({ length: this.worldSize }, () => empty(t.shape, { dtype: t.dtype, device: t.device }));
     const input = isContiguous(t) ? t : t.contiguous();
     try {
-      this.#run('all-gather', (g) => native.distAllGather(g, outs.map((o) => o.id), input.id));
+      this.#run('all-gather', (g) =>
+        native.distAllGather(
+          g,
+          outs.map((o) => o.id),
+          input.id,
+        ),
+      );
     } catch (e) {
       outs.forEach((o) => o.dispose());
       throw e;
@@ -222,13 +238,19 @@ export class ProcessGroup {
 
   /** Flat all-gather: output [worldSize * n] = the ranks' inputs [n] in rank order (ZeRO's parameter gather). */
   allGatherInto(output: Tensor, input: Tensor): void {
-    if (this.worldSize === 1) { noGrad(() => output.copy_(input.reshape(output.shape))); return; }
+    if (this.worldSize === 1) {
+      noGrad(() => output.copy_(input.reshape(output.shape)));
+      return;
+    }
     this.#run('all-gather', (g) => native.distAllGatherInto(g, output.id, input.id));
   }
 
   /** Flat reduce-scatter: output [n] = the reduction over ranks of input[rank*n : (rank+1)*n] ([worldSize * n]). */
   reduceScatter(output: Tensor, input: Tensor, op: ReduceOp = 'sum'): void {
-    if (this.worldSize === 1) { noGrad(() => output.copy_(input.reshape(output.shape))); return; }
+    if (this.worldSize === 1) {
+      noGrad(() => output.copy_(input.reshape(output.shape)));
+      return;
+    }
     this.#run(`reduce-scatter (${op})`, (g) => native.distReduceScatter(g, output.id, input.id, op));
   }
 
@@ -248,7 +270,12 @@ export class ProcessGroup {
 
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n').find((l) => l.trim() !== '')?.trim() ?? msg;
+  return (
+    msg
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? msg
+  );
 }
 
 function isContiguous(t: Tensor): boolean {
@@ -290,12 +317,18 @@ export function initProcessGroup(o: ProcessGroupOptions): ProcessGroup {
  * The process group the torchrun variables describe (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
  * MASTER_PORT); a single process when WORLD_SIZE is unset.
  */
-export function fromEnv(opts: Omit<Partial<ProcessGroupOptions>, 'rank' | 'worldSize' | 'masterAddr' | 'masterPort'> = {},
-  env: NodeJS.ProcessEnv = process.env): ProcessGroup {
+export function fromEnv(
+  opts: Omit<Partial<ProcessGroupOptions>, 'rank' | 'worldSize' | 'masterAddr' | 'masterPort'> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ProcessGroup {
   const d = readDistEnv(env);
   if (!d) return ProcessGroup.single();
   return initProcessGroup({
-    ...opts, rank: d.rank, worldSize: d.worldSize, masterAddr: d.masterAddr, masterPort: d.masterPort,
+    ...opts,
+    rank: d.rank,
+    worldSize: d.worldSize,
+    masterAddr: d.masterAddr,
+    masterPort: d.masterPort,
     isStoreServer: opts.isStoreServer ?? (d.rank === 0 && !d.agentStore),
   });
 }

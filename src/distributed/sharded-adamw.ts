@@ -50,16 +50,32 @@ export class ShardedAdamW {
     this.group = group;
     this.rank = group.rank;
     this.worldSize = group.worldSize;
-    this.owner = partitionParameters(params.map((p) => p.numel), group.worldSize);
+    this.owner = partitionParameters(
+      params.map((p) => p.numel),
+      group.worldSize,
+    );
     this.owned = this.owner.flatMap((r, i) => (r === group.rank ? [i] : []));
-    this.local = new AdamW(this.owned.map((i) => params[i]!), opts);
+    this.local = new AdamW(
+      this.owned.map((i) => params[i]!),
+      opts,
+    );
   }
 
-  get lr(): number { return this.local.lr; }
-  set lr(v: number) { this.local.lr = v; }
-  get betas(): [number, number] { return this.local.betas; }
-  get eps(): number { return this.local.eps; }
-  get weightDecay(): number { return this.local.weightDecay; }
+  get lr(): number {
+    return this.local.lr;
+  }
+  set lr(v: number) {
+    this.local.lr = v;
+  }
+  get betas(): [number, number] {
+    return this.local.betas;
+  }
+  get eps(): number {
+    return this.local.eps;
+  }
+  get weightDecay(): number {
+    return this.local.weightDecay;
+  }
 
   /** Updates this rank's parameters from their (global) gradients, then broadcasts every parameter from its owner. */
   step(): void {
@@ -91,7 +107,10 @@ export class ShardedAdamW {
   private broadcastParameters(): void {
     if (this.worldSize === 1) return;
     for (let root = 0; root < this.worldSize; root++) {
-      this.group.broadcast(this.params.filter((_, i) => this.owner[i] === root), root);
+      this.group.broadcast(
+        this.params.filter((_, i) => this.owner[i] === root),
+        root,
+      );
     }
   }
 
@@ -127,9 +146,11 @@ export class ShardedAdamW {
     else if (fs.existsSync(whole)) file = whole;
     else {
       const saved = shardWorldSize(dir);
-      throw new UserError(saved !== null
-        ? `${dir}: its optimizer state is sharded over ${saved} ranks (ZeRO-1) but this run has ${this.worldSize}: resume with --nproc ${saved} (× nodes), the same world size`
-        : `${dir}: no optimizer state (${shardFileName(this.rank, this.worldSize)} or ${WHOLE_FILE})`);
+      throw new UserError(
+        saved !== null
+          ? `${dir}: its optimizer state is sharded over ${saved} ranks (ZeRO-1) but this run has ${this.worldSize}: resume with --nproc ${saved} (× nodes), the same world size`
+          : `${dir}: no optimizer state (${shardFileName(this.rank, this.worldSize)} or ${WHOLE_FILE})`,
+      );
     }
     const reader = new SafetensorsReader(file);
     try {
@@ -137,10 +158,11 @@ export class ShardedAdamW {
       if (count !== undefined && Number(count) !== this.params.length) {
         throw new Error(`${file}: optimizer state for ${count} parameters, the model has ${this.params.length}`);
       }
-      const load = (prefix: string): Tensor[] => this.owned.map((g) => {
-        const info = reader.info(`${prefix}.${g}`);
-        return fromBytes(reader.read(info.name), 'float32', info.shape);
-      });
+      const load = (prefix: string): Tensor[] =>
+        this.owned.map((g) => {
+          const info = reader.info(`${prefix}.${g}`);
+          return fromBytes(reader.read(info.name), 'float32', info.shape);
+        });
       tidy(() => this.local.loadState({ expAvg: load('exp_avg'), expAvgSq: load('exp_avg_sq'), steps: load('step') }));
     } finally {
       reader.close();

@@ -6,13 +6,21 @@ import { Tensor, wrap } from './tensor.js';
 /** Runs fn with gradient recording off (like `with torch.no_grad()`). */
 export function noGrad<T>(fn: () => T): T {
   const prev = native.setGradEnabled(false);
-  try { return fn(); } finally { native.setGradEnabled(prev); }
+  try {
+    return fn();
+  } finally {
+    native.setGradEnabled(prev);
+  }
 }
 
 /** Runs fn with gradient recording on (inside a noGrad region). */
 export function enableGrad<T>(fn: () => T): T {
   const prev = native.setGradEnabled(true);
-  try { return fn(); } finally { native.setGradEnabled(prev); }
+  try {
+    return fn();
+  } finally {
+    native.setGradEnabled(prev);
+  }
 }
 
 /**
@@ -21,7 +29,11 @@ export function enableGrad<T>(fn: () => T): T {
  */
 export function inferenceMode<T>(fn: () => T): T {
   native.enterInference();
-  try { return fn(); } finally { native.exitInference(); }
+  try {
+    return fn();
+  } finally {
+    native.exitInference();
+  }
 }
 
 export function isGradEnabled(): boolean {
@@ -29,18 +41,30 @@ export function isGradEnabled(): boolean {
 }
 
 /** Accumulates d(sum_i <tensors_i, grads_i>)/d(leaves) into the leaves' .grad. */
-export function backward(tensors: Tensor[], grads: (Tensor | null)[] | null = null,
-  opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-  native.backward(tensors.map((t) => t.id), grads ? grads.map((g) => g?.id ?? null) : null,
-    opts.retainGraph ?? false, opts.createGraph ?? false);
+export function backward(tensors: Tensor[], grads: (Tensor | null)[] | null = null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+  native.backward(
+    tensors.map((t) => t.id),
+    grads ? grads.map((g) => g?.id ?? null) : null,
+    opts.retainGraph ?? false,
+    opts.createGraph ?? false,
+  );
 }
 
 /** Gradients of outputs w.r.t. inputs, returned instead of accumulated (torch.autograd.grad). */
-export function grad(outputs: Tensor[], inputs: Tensor[], gradOutputs: (Tensor | null)[] | null = null,
-  opts: { retainGraph?: boolean; createGraph?: boolean; allowUnused?: boolean } = {}): (Tensor | null)[] {
-  const ids = native.autogradGrad(outputs.map((t) => t.id), inputs.map((t) => t.id),
+export function grad(
+  outputs: Tensor[],
+  inputs: Tensor[],
+  gradOutputs: (Tensor | null)[] | null = null,
+  opts: { retainGraph?: boolean; createGraph?: boolean; allowUnused?: boolean } = {},
+): (Tensor | null)[] {
+  const ids = native.autogradGrad(
+    outputs.map((t) => t.id),
+    inputs.map((t) => t.id),
     gradOutputs ? gradOutputs.map((g) => g?.id ?? null) : null,
-    opts.retainGraph ?? false, opts.createGraph ?? false, opts.allowUnused ?? false);
+    opts.retainGraph ?? false,
+    opts.createGraph ?? false,
+    opts.allowUnused ?? false,
+  );
   return ids.map((id) => (id === null ? null : wrap(id)));
 }
 

@@ -95,16 +95,36 @@ export function tensor(data: number[] | boolean[] | NumericArray, shape?: Shape,
       sourceType = 'bool';
     } else {
       const target = opts?.dtype ?? 'float32';
-      if (target === 'int64') { source = BigInt64Array.from(data as number[], (v) => BigInt(Math.trunc(v))); sourceType = 'int64'; }
-      else if (target === 'int32') { source = Int32Array.from(data as number[]); sourceType = 'int32'; }
-      else if (target === 'float64') { source = Float64Array.from(data as number[]); sourceType = 'float64'; }
-      else { source = Float32Array.from(data as number[]); sourceType = 'float32'; }
+      if (target === 'int64') {
+        source = BigInt64Array.from(data as number[], (v) => BigInt(Math.trunc(v)));
+        sourceType = 'int64';
+      } else if (target === 'int32') {
+        source = Int32Array.from(data as number[]);
+        sourceType = 'int32';
+      } else if (target === 'float64') {
+        source = Float64Array.from(data as number[]);
+        sourceType = 'float64';
+      } else {
+        source = Float32Array.from(data as number[]);
+        sourceType = 'float32';
+      }
     }
   } else {
     source = data;
-    sourceType = data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64'
-      : data instanceof Int32Array ? 'int32' : data instanceof Int16Array ? 'int16' : data instanceof Int8Array ? 'int8'
-        : data instanceof BigInt64Array ? 'int64' : 'uint8';
+    sourceType =
+      data instanceof Float32Array
+        ? 'float32'
+        : data instanceof Float64Array
+          ? 'float64'
+          : data instanceof Int32Array
+            ? 'int32'
+            : data instanceof Int16Array
+              ? 'int16'
+              : data instanceof Int8Array
+                ? 'int8'
+                : data instanceof BigInt64Array
+                  ? 'int64'
+                  : 'uint8';
   }
   const bytes = new Uint8Array(source.buffer, source.byteOffset, n * itemSize(sourceType));
   let t = new Tensor(native.fromBuffer(bytes, dtypeCode(sourceType), dims, 'cpu'));

@@ -95,9 +95,11 @@ export class CUDAGraph {
       this.lib = lib;
     } else {
       if (!native.hasCudaGraphs) {
-        throw new Error(native.builtWithoutCudaGraphs
-          ? 'CUDA graphs: the addon was built without them (RLVR_BUILD_WITHOUT_CUDA_GRAPHS=1)'
-          : 'CUDA graphs need the addon built against a CUDA libtorch');
+        throw new Error(
+          native.builtWithoutCudaGraphs
+            ? 'CUDA graphs: the addon was built without them (RLVR_BUILD_WITHOUT_CUDA_GRAPHS=1)'
+            : 'CUDA graphs need the addon built against a CUDA libtorch',
+        );
       }
       requireCuda('CUDAGraph');
       this.lib = native;

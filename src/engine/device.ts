@@ -32,12 +32,26 @@ export interface DeviceCaps {
 
 const CAPS: Record<DeviceKind, DeviceCaps> = {
   cpu: {
-    kind: 'cpu', autoComputeDtype: 'float32', varlenAttention: false, graphs: false, collectiveBackend: 'gloo',
-    tf32: false, deviceMemory: false, devicePerRank: false, maxMicroBatchTokens: 16384,
+    kind: 'cpu',
+    autoComputeDtype: 'float32',
+    varlenAttention: false,
+    graphs: false,
+    collectiveBackend: 'gloo',
+    tf32: false,
+    deviceMemory: false,
+    devicePerRank: false,
+    maxMicroBatchTokens: 16384,
   },
   cuda: {
-    kind: 'cuda', autoComputeDtype: 'bfloat16', varlenAttention: true, graphs: true, collectiveBackend: 'nccl',
-    tf32: true, deviceMemory: true, devicePerRank: true, maxMicroBatchTokens: undefined,
+    kind: 'cuda',
+    autoComputeDtype: 'bfloat16',
+    varlenAttention: true,
+    graphs: true,
+    collectiveBackend: 'nccl',
+    tf32: true,
+    deviceMemory: true,
+    devicePerRank: true,
+    maxMicroBatchTokens: undefined,
   },
 };
 

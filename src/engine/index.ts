@@ -10,8 +10,23 @@ export { AdamW, clipGradNorm, clipGradNormTensor, type AdamWOptions } from './op
 export { Generator, manualSeed, defaultGeneratorState, setDefaultGeneratorState } from './random.js';
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, backward, grad, CheckpointedSequence } from './autograd.js';
 export {
-  zeros, ones, full, empty, zerosLike, onesLike, fullLike, arange, rand, randn, randint, randperm,
-  fromBytes, tensor, cat, stack, where,
+  zeros,
+  ones,
+  full,
+  empty,
+  zerosLike,
+  onesLike,
+  fullLike,
+  arange,
+  rand,
+  randn,
+  randint,
+  randperm,
+  fromBytes,
+  tensor,
+  cat,
+  stack,
+  where,
 } from './creation.js';
 import { native } from './native.js';
 

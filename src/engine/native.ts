@@ -47,8 +47,14 @@ export interface NativeAddon {
   setGrad(t: TensorId, g: TensorId | null): void;
   isLeaf(t: TensorId): boolean;
   backward(tensors: TensorId[], grads: (TensorId | null)[] | null, retainGraph: boolean, createGraph: boolean): void;
-  autogradGrad(outputs: TensorId[], inputs: TensorId[], gradOutputs: (TensorId | null)[] | null,
-    retainGraph: boolean, createGraph: boolean, allowUnused: boolean): (TensorId | null)[];
+  autogradGrad(
+    outputs: TensorId[],
+    inputs: TensorId[],
+    gradOutputs: (TensorId | null)[] | null,
+    retainGraph: boolean,
+    createGraph: boolean,
+    allowUnused: boolean,
+  ): (TensorId | null)[];
   setGradEnabled(on: boolean): boolean;
   isGradEnabled(): boolean;
   enterInference(): void;
@@ -108,13 +114,17 @@ function load(): NativeAddon {
   const root = packageRoot();
   const file = process.env.RLVR_NATIVE ?? path.join(root, 'build/Release/rlvr_native.node');
   if (!existsSync(file)) {
-    throw new Error(`the native addon is not built (${file} is missing): run \`node ${path.join(root, 'scripts/build-native.mjs')}\` ` +
-      '(it needs an installed PyTorch, e.g. `pip install torch==2.13.0`, or $LIBTORCH)');
+    throw new Error(
+      `the native addon is not built (${file} is missing): run \`node ${path.join(root, 'scripts/build-native.mjs')}\` ` +
+        '(it needs an installed PyTorch, e.g. `pip install torch==2.13.0`, or $LIBTORCH)',
+    );
   }
   const problem = staleAddon(root, file);
   if (problem) {
     // A code of the E... form: the CLI prints it as one line (an environment problem, not a bug).
-    throw Object.assign(new Error(`${problem}: run \`npm run build:native\` (or \`node ${path.join(root, 'scripts/build-native.mjs')}\`)`), { code: 'ENATIVESTALE' });
+    throw Object.assign(new Error(`${problem}: run \`npm run build:native\` (or \`node ${path.join(root, 'scripts/build-native.mjs')}\`)`), {
+      code: 'ENATIVESTALE',
+    });
   }
   const addon = createRequire(import.meta.url)(file) as NativeAddon;
   const without = builtWithout(addon);
@@ -157,7 +167,11 @@ function staleAddon(root: string, file: string): string | null {
   if (!existsSync(srcDir) || (process.env.RLVR_NATIVE && !existsSync(stamp))) return null;
   if (!existsSync(stamp)) return `the native addon ${file} has no build record (${path.basename(stamp)}): it was built by an older build script`;
   let recorded: unknown;
-  try { recorded = (JSON.parse(readFileSync(stamp, 'utf8')) as { sourceHash?: unknown }).sourceHash; } catch { recorded = null; }
+  try {
+    recorded = (JSON.parse(readFileSync(stamp, 'utf8')) as { sourceHash?: unknown }).sourceHash;
+  } catch {
+    recorded = null;
+  }
   const current = nativeSourceHash(srcDir);
   return recorded === current ? null : `the native addon ${file} was built from other sources than src/native holds now (${String(recorded)} vs ${current})`;
 }

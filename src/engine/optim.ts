@@ -45,25 +45,46 @@ export class AdamW {
 
   /** One update with the gradients in each parameter's .grad (parameters without one are skipped). */
   step(): void {
-    tidy(() => noGrad(() => {
-      const idx: number[] = [];
-      const grads: Tensor[] = [];
-      this.params.forEach((p, i) => {
-        const g = p.grad;
-        if (g) { idx.push(i); grads.push(g); }
-      });
-      if (idx.length === 0) return;
-      const pick = <T>(xs: T[]) => idx.map((i) => xs[i]!);
-      const [beta1, beta2] = this.betas;
-      if (this.fused) {
-        // As torch.optim does: the kernel reads the step counts but does not advance them.
-        callRaw('aten::_foreach_add_.Scalar', pick(this.steps), 1);
-        callRaw('aten::_fused_adamw_', pick(this.params), grads, pick(this.expAvg), pick(this.expAvgSq), [], pick(this.steps),
-          this.lr, beta1, beta2, this.weightDecay, this.eps, false, false, null, null);
-        return;
-      }
-      for (let j = 0; j < idx.length; j++) this.referenceUpdate(idx[j]!, grads[j]!);
-    }));
+    tidy(() =>
+      noGrad(() => {
+        const idx: number[] = [];
+        const grads: Tensor[] = [];
+        this.params.forEach((p, i) => {
+          const g = p.grad;
+          if (g) {
+            idx.push(i);
+            grads.push(g);
+          }
+        });
+        if (idx.length === 0) return;
+        const pick = <T>(xs: T[]) => idx.map((i) => xs[i]!);
+        const [beta1, beta2] = this.betas;
+        if (this.fused) {
+          // As torch.optim does: the kernel reads the step counts but does not advance them.
+          callRaw('aten::_foreach_add_.Scalar', pick(this.steps), 1);
+          callRaw(
+            'aten::_fused_adamw_',
+            pick(this.params),
+            grads,
+            pick(this.expAvg),
+            pick(this.expAvgSq),
+            [],
+            pick(this.steps),
+            this.lr,
+            beta1,
+            beta2,
+            this.weightDecay,
+            this.eps,
+            false,
+            false,
+            null,
+            null,
+          );
+          return;
+        }
+        for (let j = 0; j < idx.length; j++) this.referenceUpdate(idx[j]!, grads[j]!);
+      }),
+    );
   }
 
   /** torch.optim.AdamW's single-tensor algorithm, op by op (the fallback and the test oracle). */
@@ -117,15 +138,17 @@ export function clipGradNorm(params: Tensor[], maxNorm: number): number {
 
 /** clipGradNorm without reading the norm back: a 0-dim device tensor (no host sync). */
 export function clipGradNormTensor(params: Tensor[], maxNorm: number): Tensor {
-  return tidy(() => noGrad(() => {
-    const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
-    if (grads.length === 0) return full([], 0, { dtype: 'float32', device: params[0]?.device ?? 'cpu' });
-    const norms = (callRaw('aten::_foreach_norm.Scalar', grads, 2) as number[]).map(wrap);
-    const total = callRaw('aten::stack', norms, 0) as number;
-    const totalNorm = wrap(callRaw('aten::linalg_vector_norm', wrap(total), 2) as number);
-    if (maxNorm === Infinity) return totalNorm; // measure only
-    const coef = totalNorm.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);
-    callRaw('aten::_foreach_mul_.Tensor', grads, coef);
-    return totalNorm;
-  }));
+  return tidy(() =>
+    noGrad(() => {
+      const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+      if (grads.length === 0) return full([], 0, { dtype: 'float32', device: params[0]?.device ?? 'cpu' });
+      const norms = (callRaw('aten::_foreach_norm.Scalar', grads, 2) as number[]).map(wrap);
+      const total = callRaw('aten::stack', norms, 0) as number;
+      const totalNorm = wrap(callRaw('aten::linalg_vector_norm', wrap(total), 2) as number);
+      if (maxNorm === Infinity) return totalNorm; // measure only
+      const coef = totalNorm.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);
+      callRaw('aten::_foreach_mul_.Tensor', grads, coef);
+      return totalNorm;
+    }),
+  );
 }

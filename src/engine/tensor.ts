@@ -46,10 +46,14 @@ export function callRaw(qualified: string, ...args: Arg[]): unknown {
   const h = opHandle(qualified);
   switch (args.length) {
     // Unrolled: spreading a mapped array is measurably slower on tiny ops.
-    case 1: return native.call(h, toNative(args[0]));
-    case 2: return native.call(h, toNative(args[0]), toNative(args[1]));
-    case 3: return native.call(h, toNative(args[0]), toNative(args[1]), toNative(args[2]));
-    default: return native.call(h, ...args.map(toNative));
+    case 1:
+      return native.call(h, toNative(args[0]));
+    case 2:
+      return native.call(h, toNative(args[0]), toNative(args[1]));
+    case 3:
+      return native.call(h, toNative(args[0]), toNative(args[1]), toNative(args[2]));
+    default:
+      return native.call(h, ...args.map(toNative));
   }
 }
 
@@ -185,7 +189,11 @@ export class Tensor implements Disposable {
   toArray(): TypedArray {
     if (this.dtype === 'bfloat16' || this.dtype === 'float16') {
       const f = this.to({ dtype: 'float32' });
-      try { return f.toArray(); } finally { f.dispose(); }
+      try {
+        return f.toArray();
+      } finally {
+        f.dispose();
+      }
     }
     hostReadCount++;
     return typedArrayFor(this.dtype, native.toBuffer(this.id));
@@ -213,19 +221,45 @@ export class Tensor implements Disposable {
   // ---- conversions ----
 
   to(opts: { dtype?: DType; device?: Device; copy?: boolean }): Tensor {
-    return call('aten::to.dtype_layout', this, opts.dtype === undefined ? null : dtypeCode(opts.dtype), null,
-      opts.device ?? null, null, false, opts.copy ?? false);
+    return call(
+      'aten::to.dtype_layout',
+      this,
+      opts.dtype === undefined ? null : dtypeCode(opts.dtype),
+      null,
+      opts.device ?? null,
+      null,
+      false,
+      opts.copy ?? false,
+    );
   }
 
-  float(): Tensor { return this.to({ dtype: 'float32' }); }
-  bfloat16(): Tensor { return this.to({ dtype: 'bfloat16' }); }
-  half(): Tensor { return this.to({ dtype: 'float16' }); }
-  long(): Tensor { return this.to({ dtype: 'int64' }); }
-  int(): Tensor { return this.to({ dtype: 'int32' }); }
-  bool(): Tensor { return this.to({ dtype: 'bool' }); }
-  cpu(): Tensor { return this.to({ device: 'cpu' }); }
-  clone(): Tensor { return call('aten::clone', this); }
-  contiguous(): Tensor { return call('aten::contiguous', this); }
+  float(): Tensor {
+    return this.to({ dtype: 'float32' });
+  }
+  bfloat16(): Tensor {
+    return this.to({ dtype: 'bfloat16' });
+  }
+  half(): Tensor {
+    return this.to({ dtype: 'float16' });
+  }
+  long(): Tensor {
+    return this.to({ dtype: 'int64' });
+  }
+  int(): Tensor {
+    return this.to({ dtype: 'int32' });
+  }
+  bool(): Tensor {
+    return this.to({ dtype: 'bool' });
+  }
+  cpu(): Tensor {
+    return this.to({ device: 'cpu' });
+  }
+  clone(): Tensor {
+    return call('aten::clone', this);
+  }
+  contiguous(): Tensor {
+    return call('aten::contiguous', this);
+  }
 
   // ---- autograd ----
 
@@ -256,50 +290,94 @@ export class Tensor implements Disposable {
     native.backward([this.id], gradient ? [gradient.id] : null, opts.retainGraph ?? false, opts.createGraph ?? false);
   }
 
-  detach(): Tensor { return call('aten::detach', this); }
+  detach(): Tensor {
+    return call('aten::detach', this);
+  }
 
   // ---- views and indexing ----
 
-  reshape(...shape: number[] | [Shape]): Tensor { return call('aten::reshape', this, flatShape(shape)); }
-  view(...shape: number[] | [Shape]): Tensor { return call('aten::view', this, flatShape(shape)); }
-  flatten(startDim = 0, endDim = -1): Tensor { return call('aten::flatten.using_ints', this, startDim, endDim); }
+  reshape(...shape: number[] | [Shape]): Tensor {
+    return call('aten::reshape', this, flatShape(shape));
+  }
+  view(...shape: number[] | [Shape]): Tensor {
+    return call('aten::view', this, flatShape(shape));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return call('aten::flatten.using_ints', this, startDim, endDim);
+  }
   /** Python's t[..., start:end:step] along one dim; negative and omitted bounds as in Python. */
   slice(dim: number, start: number | null = null, end: number | null = null, step = 1): Tensor {
     return call('aten::slice.Tensor', this, dim, start, end, step);
   }
-  narrow(dim: number, start: number, length: number): Tensor { return call('aten::narrow', this, dim, start, length); }
-  select(dim: number, index: number): Tensor { return call('aten::select.int', this, dim, index); }
-  indexSelect(dim: number, index: Tensor): Tensor { return call('aten::index_select', this, dim, index); }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return call('aten::narrow', this, dim, start, length);
+  }
+  select(dim: number, index: number): Tensor {
+    return call('aten::select.int', this, dim, index);
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return call('aten::index_select', this, dim, index);
+  }
   /** Advanced indexing t[i0, i1, ...] with index tensors (null = take the whole dim). */
-  index(indices: (Tensor | null)[]): Tensor { return call('aten::index.Tensor', this, indices); }
+  index(indices: (Tensor | null)[]): Tensor {
+    return call('aten::index.Tensor', this, indices);
+  }
   indexPut_(indices: (Tensor | null)[], values: Tensor, accumulate = false): Tensor {
     return callInPlace(this, 'aten::index_put_', indices, values, accumulate);
   }
-  gather(dim: number, index: Tensor): Tensor { return call('aten::gather', this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor {
+    return call('aten::gather', this, dim, index);
+  }
   scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
     return src instanceof Tensor ? call('aten::scatter.src', this, dim, index, src) : call('aten::scatter.value', this, dim, index, src);
   }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return call('aten::scatter_add', this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return call('aten::scatter_add', this, dim, index, src);
+  }
   maskedFill(mask: Tensor, value: number | Tensor): Tensor {
     return value instanceof Tensor ? call('aten::masked_fill.Tensor', this, mask, value) : call('aten::masked_fill.Scalar', this, mask, value);
   }
-  transpose(dim0: number, dim1: number): Tensor { return call('aten::transpose.int', this, dim0, dim1); }
-  get T(): Tensor { return this.transpose(-2, -1); }
-  permute(...dims: number[]): Tensor { return call('aten::permute', this, dims); }
-  expand(...shape: number[] | [Shape]): Tensor { return call('aten::expand', this, flatShape(shape)); }
-  unsqueeze(dim: number): Tensor { return call('aten::unsqueeze', this, dim); }
-  squeeze(dim?: number): Tensor { return dim === undefined ? call('aten::squeeze', this) : call('aten::squeeze.dim', this, dim); }
-  tril(diagonal = 0): Tensor { return call('aten::tril', this, diagonal); }
-  triu(diagonal = 0): Tensor { return call('aten::triu', this, diagonal); }
+  transpose(dim0: number, dim1: number): Tensor {
+    return call('aten::transpose.int', this, dim0, dim1);
+  }
+  get T(): Tensor {
+    return this.transpose(-2, -1);
+  }
+  permute(...dims: number[]): Tensor {
+    return call('aten::permute', this, dims);
+  }
+  expand(...shape: number[] | [Shape]): Tensor {
+    return call('aten::expand', this, flatShape(shape));
+  }
+  unsqueeze(dim: number): Tensor {
+    return call('aten::unsqueeze', this, dim);
+  }
+  squeeze(dim?: number): Tensor {
+    return dim === undefined ? call('aten::squeeze', this) : call('aten::squeeze.dim', this, dim);
+  }
+  tril(diagonal = 0): Tensor {
+    return call('aten::tril', this, diagonal);
+  }
+  triu(diagonal = 0): Tensor {
+    return call('aten::triu', this, diagonal);
+  }
   split(sizeOrSizes: number | number[], dim = 0): Tensor[] {
     return typeof sizeOrSizes === 'number'
       ? callMany('aten::split.Tensor', this, sizeOrSizes, dim)
       : callMany('aten::split_with_sizes', this, sizeOrSizes, dim);
   }
-  chunk(chunks: number, dim = 0): Tensor[] { return callMany('aten::chunk', this, chunks, dim); }
-  repeat(...repeats: number[]): Tensor { return call('aten::repeat', this, repeats); }
-  repeatInterleave(repeats: number, dim: number): Tensor { return call('aten::repeat_interleave.self_int', this, repeats, dim); }
-  flip(...dims: number[]): Tensor { return call('aten::flip', this, dims); }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return callMany('aten::chunk', this, chunks, dim);
+  }
+  repeat(...repeats: number[]): Tensor {
+    return call('aten::repeat', this, repeats);
+  }
+  repeatInterleave(repeats: number, dim: number): Tensor {
+    return call('aten::repeat_interleave.self_int', this, repeats, dim);
+  }
+  flip(...dims: number[]): Tensor {
+    return call('aten::flip', this, dims);
+  }
 
   // ---- arithmetic (broadcasting, type promotion as in PyTorch) ----
 
@@ -316,53 +394,129 @@ export class Tensor implements Disposable {
     return other instanceof Tensor ? call('aten::div.Tensor', this, other) : call('aten::div.Scalar', this, other);
   }
   /** Scalar minus tensor: s - t. */
-  rsub(scalar: number): Tensor { return call('aten::rsub.Scalar', this, scalar); }
+  rsub(scalar: number): Tensor {
+    return call('aten::rsub.Scalar', this, scalar);
+  }
   pow(exponent: Tensor | number): Tensor {
     return exponent instanceof Tensor ? call('aten::pow.Tensor_Tensor', this, exponent) : call('aten::pow.Tensor_Scalar', this, exponent);
   }
-  remainder(other: number): Tensor { return call('aten::remainder.Scalar', this, other); }
-  maximum(other: Tensor): Tensor { return call('aten::maximum', this, other); }
-  minimum(other: Tensor): Tensor { return call('aten::minimum', this, other); }
-  neg(): Tensor { return call('aten::neg', this); }
-  exp(): Tensor { return call('aten::exp', this); }
-  log(): Tensor { return call('aten::log', this); }
-  log1p(): Tensor { return call('aten::log1p', this); }
-  expm1(): Tensor { return call('aten::expm1', this); }
-  sqrt(): Tensor { return call('aten::sqrt', this); }
-  rsqrt(): Tensor { return call('aten::rsqrt', this); }
-  square(): Tensor { return call('aten::square', this); }
-  abs(): Tensor { return call('aten::abs', this); }
-  sign(): Tensor { return call('aten::sign', this); }
-  reciprocal(): Tensor { return call('aten::reciprocal', this); }
-  sin(): Tensor { return call('aten::sin', this); }
-  cos(): Tensor { return call('aten::cos', this); }
-  tanh(): Tensor { return call('aten::tanh', this); }
-  sigmoid(): Tensor { return call('aten::sigmoid', this); }
-  floor(): Tensor { return call('aten::floor', this); }
-  round(): Tensor { return call('aten::round', this); }
-  clamp(min: number | null = null, max: number | null = null): Tensor { return call('aten::clamp', this, min, max); }
-  isnan(): Tensor { return call('aten::isnan', this); }
-  isfinite(): Tensor { return call('aten::isfinite', this); }
+  remainder(other: number): Tensor {
+    return call('aten::remainder.Scalar', this, other);
+  }
+  maximum(other: Tensor): Tensor {
+    return call('aten::maximum', this, other);
+  }
+  minimum(other: Tensor): Tensor {
+    return call('aten::minimum', this, other);
+  }
+  neg(): Tensor {
+    return call('aten::neg', this);
+  }
+  exp(): Tensor {
+    return call('aten::exp', this);
+  }
+  log(): Tensor {
+    return call('aten::log', this);
+  }
+  log1p(): Tensor {
+    return call('aten::log1p', this);
+  }
+  expm1(): Tensor {
+    return call('aten::expm1', this);
+  }
+  sqrt(): Tensor {
+    return call('aten::sqrt', this);
+  }
+  rsqrt(): Tensor {
+    return call('aten::rsqrt', this);
+  }
+  square(): Tensor {
+    return call('aten::square', this);
+  }
+  abs(): Tensor {
+    return call('aten::abs', this);
+  }
+  sign(): Tensor {
+    return call('aten::sign', this);
+  }
+  reciprocal(): Tensor {
+    return call('aten::reciprocal', this);
+  }
+  sin(): Tensor {
+    return call('aten::sin', this);
+  }
+  cos(): Tensor {
+    return call('aten::cos', this);
+  }
+  tanh(): Tensor {
+    return call('aten::tanh', this);
+  }
+  sigmoid(): Tensor {
+    return call('aten::sigmoid', this);
+  }
+  floor(): Tensor {
+    return call('aten::floor', this);
+  }
+  round(): Tensor {
+    return call('aten::round', this);
+  }
+  clamp(min: number | null = null, max: number | null = null): Tensor {
+    return call('aten::clamp', this, min, max);
+  }
+  isnan(): Tensor {
+    return call('aten::isnan', this);
+  }
+  isfinite(): Tensor {
+    return call('aten::isfinite', this);
+  }
   nanToNum(nan = 0, posinf: number | null = null, neginf: number | null = null): Tensor {
     return call('aten::nan_to_num', this, nan, posinf, neginf);
   }
-  matmul(other: Tensor): Tensor { return call('aten::matmul', this, other); }
-  mm(other: Tensor): Tensor { return call('aten::mm', this, other); }
-  bmm(other: Tensor): Tensor { return call('aten::bmm', this, other); }
+  matmul(other: Tensor): Tensor {
+    return call('aten::matmul', this, other);
+  }
+  mm(other: Tensor): Tensor {
+    return call('aten::mm', this, other);
+  }
+  bmm(other: Tensor): Tensor {
+    return call('aten::bmm', this, other);
+  }
 
   // ---- comparisons and logic (bool results) ----
 
-  eq(other: Tensor | number): Tensor { return other instanceof Tensor ? call('aten::eq.Tensor', this, other) : call('aten::eq.Scalar', this, other); }
-  ne(other: Tensor | number): Tensor { return other instanceof Tensor ? call('aten::ne.Tensor', this, other) : call('aten::ne.Scalar', this, other); }
-  lt(other: Tensor | number): Tensor { return other instanceof Tensor ? call('aten::lt.Tensor', this, other) : call('aten::lt.Scalar', this, other); }
-  le(other: Tensor | number): Tensor { return other instanceof Tensor ? call('aten::le.Tensor', this, other) : call('aten::le.Scalar', this, other); }
-  gt(other: Tensor | number): Tensor { return other instanceof Tensor ? call('aten::gt.Tensor', this, other) : call('aten::gt.Scalar', this, other); }
-  ge(other: Tensor | number): Tensor { return other instanceof Tensor ? call('aten::ge.Tensor', this, other) : call('aten::ge.Scalar', this, other); }
-  logicalNot(): Tensor { return call('aten::logical_not', this); }
-  logicalAnd(other: Tensor): Tensor { return call('aten::logical_and', this, other); }
-  logicalOr(other: Tensor): Tensor { return call('aten::logical_or', this, other); }
-  all(): Tensor { return call('aten::all', this); }
-  any(): Tensor { return call('aten::any', this); }
+  eq(other: Tensor | number): Tensor {
+    return other instanceof Tensor ? call('aten::eq.Tensor', this, other) : call('aten::eq.Scalar', this, other);
+  }
+  ne(other: Tensor | number): Tensor {
+    return other instanceof Tensor ? call('aten::ne.Tensor', this, other) : call('aten::ne.Scalar', this, other);
+  }
+  lt(other: Tensor | number): Tensor {
+    return other instanceof Tensor ? call('aten::lt.Tensor', this, other) : call('aten::lt.Scalar', this, other);
+  }
+  le(other: Tensor | number): Tensor {
+    return other instanceof Tensor ? call('aten::le.Tensor', this, other) : call('aten::le.Scalar', this, other);
+  }
+  gt(other: Tensor | number): Tensor {
+    return other instanceof Tensor ? call('aten::gt.Tensor', this, other) : call('aten::gt.Scalar', this, other);
+  }
+  ge(other: Tensor | number): Tensor {
+    return other instanceof Tensor ? call('aten::ge.Tensor', this, other) : call('aten::ge.Scalar', this, other);
+  }
+  logicalNot(): Tensor {
+    return call('aten::logical_not', this);
+  }
+  logicalAnd(other: Tensor): Tensor {
+    return call('aten::logical_and', this, other);
+  }
+  logicalOr(other: Tensor): Tensor {
+    return call('aten::logical_or', this, other);
+  }
+  all(): Tensor {
+    return call('aten::all', this);
+  }
+  any(): Tensor {
+    return call('aten::any', this);
+  }
 
   // ---- reductions ----
 
@@ -381,20 +535,46 @@ export class Tensor implements Disposable {
     return call('aten::std.correction', this, dim === undefined ? null : dimList(dim), opts.correction ?? 1, opts.keepdim ?? false);
   }
   /** Maximum of all elements. */
-  max(): Tensor { return call('aten::max', this); }
-  min(): Tensor { return call('aten::min', this); }
+  max(): Tensor {
+    return call('aten::max', this);
+  }
+  min(): Tensor {
+    return call('aten::min', this);
+  }
   /** Maximum along a dim: [values, indices]. */
-  maxDim(dim: number, keepdim = false): [Tensor, Tensor] { return callMany('aten::max.dim', this, dim, keepdim) as [Tensor, Tensor]; }
-  minDim(dim: number, keepdim = false): [Tensor, Tensor] { return callMany('aten::min.dim', this, dim, keepdim) as [Tensor, Tensor]; }
-  amax(dim: number | number[], keepdim = false): Tensor { return call('aten::amax', this, dimList(dim), keepdim); }
-  amin(dim: number | number[], keepdim = false): Tensor { return call('aten::amin', this, dimList(dim), keepdim); }
-  argmax(dim?: number, keepdim = false): Tensor { return call('aten::argmax', this, dim ?? null, keepdim); }
-  argmin(dim?: number, keepdim = false): Tensor { return call('aten::argmin', this, dim ?? null, keepdim); }
-  logsumexp(dim: number | number[], keepdim = false): Tensor { return call('aten::logsumexp', this, dimList(dim), keepdim); }
-  cumsum(dim: number, dtype?: DType): Tensor { return call('aten::cumsum', this, dim, dtype === undefined ? null : dtypeCode(dtype)); }
-  norm(p = 2): Tensor { return call('aten::norm.Scalar', this, p); }
-  softmax(dim: number, dtype?: DType): Tensor { return call('aten::softmax.int', this, dim, dtype === undefined ? null : dtypeCode(dtype)); }
-  logSoftmax(dim: number, dtype?: DType): Tensor { return call('aten::log_softmax.int', this, dim, dtype === undefined ? null : dtypeCode(dtype)); }
+  maxDim(dim: number, keepdim = false): [Tensor, Tensor] {
+    return callMany('aten::max.dim', this, dim, keepdim) as [Tensor, Tensor];
+  }
+  minDim(dim: number, keepdim = false): [Tensor, Tensor] {
+    return callMany('aten::min.dim', this, dim, keepdim) as [Tensor, Tensor];
+  }
+  amax(dim: number | number[], keepdim = false): Tensor {
+    return call('aten::amax', this, dimList(dim), keepdim);
+  }
+  amin(dim: number | number[], keepdim = false): Tensor {
+    return call('aten::amin', this, dimList(dim), keepdim);
+  }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return call('aten::argmax', this, dim ?? null, keepdim);
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return call('aten::argmin', this, dim ?? null, keepdim);
+  }
+  logsumexp(dim: number | number[], keepdim = false): Tensor {
+    return call('aten::logsumexp', this, dimList(dim), keepdim);
+  }
+  cumsum(dim: number, dtype?: DType): Tensor {
+    return call('aten::cumsum', this, dim, dtype === undefined ? null : dtypeCode(dtype));
+  }
+  norm(p = 2): Tensor {
+    return call('aten::norm.Scalar', this, p);
+  }
+  softmax(dim: number, dtype?: DType): Tensor {
+    return call('aten::softmax.int', this, dim, dtype === undefined ? null : dtypeCode(dtype));
+  }
+  logSoftmax(dim: number, dtype?: DType): Tensor {
+    return call('aten::log_softmax.int', this, dim, dtype === undefined ? null : dtypeCode(dtype));
+  }
   /** [values, indices] of the k largest (or smallest) along dim. */
   topk(k: number, dim = -1, largest = true, sorted = true): [Tensor, Tensor] {
     return callMany('aten::topk', this, k, dim, largest, sorted) as [Tensor, Tensor];
@@ -403,7 +583,9 @@ export class Tensor implements Disposable {
   sort(dim = -1, descending = false): [Tensor, Tensor] {
     return callMany('aten::sort.stable', this, true, dim, descending) as [Tensor, Tensor];
   }
-  argsort(dim = -1, descending = false): Tensor { return call('aten::argsort.stable', this, true, dim, descending); }
+  argsort(dim = -1, descending = false): Tensor {
+    return call('aten::argsort.stable', this, true, dim, descending);
+  }
   /** Samples indices from each row's (unnormalised) probabilities. */
   multinomial(numSamples: number, replacement = false, generator: { handle: unknown } | null = null): Tensor {
     return call('aten::multinomial', this, numSamples, replacement, (generator?.handle ?? null) as Arg);
@@ -411,9 +593,15 @@ export class Tensor implements Disposable {
 
   // ---- in-place (used by optimizers, caches and samplers) ----
 
-  zero_(): Tensor { return callInPlace(this, 'aten::zero_'); }
-  fill_(value: number): Tensor { return callInPlace(this, 'aten::fill_.Scalar', value); }
-  copy_(src: Tensor): Tensor { return callInPlace(this, 'aten::copy_', src); }
+  zero_(): Tensor {
+    return callInPlace(this, 'aten::zero_');
+  }
+  fill_(value: number): Tensor {
+    return callInPlace(this, 'aten::fill_.Scalar', value);
+  }
+  copy_(src: Tensor): Tensor {
+    return callInPlace(this, 'aten::copy_', src);
+  }
   add_(other: Tensor | number, alpha = 1): Tensor {
     return other instanceof Tensor ? callInPlace(this, 'aten::add_.Tensor', other, alpha) : callInPlace(this, 'aten::add_.Scalar', other, alpha);
   }
@@ -423,10 +611,18 @@ export class Tensor implements Disposable {
   div_(other: Tensor | number): Tensor {
     return other instanceof Tensor ? callInPlace(this, 'aten::div_.Tensor', other) : callInPlace(this, 'aten::div_.Scalar', other);
   }
-  clamp_(min: number | null = null, max: number | null = null): Tensor { return callInPlace(this, 'aten::clamp_', min, max); }
-  maskedFill_(mask: Tensor, value: number): Tensor { return callInPlace(this, 'aten::masked_fill_.Scalar', mask, value); }
-  indexCopy_(dim: number, index: Tensor, source: Tensor): Tensor { return callInPlace(this, 'aten::index_copy_', dim, index, source); }
-  scatter_(dim: number, index: Tensor, src: Tensor): Tensor { return callInPlace(this, 'aten::scatter_.src', dim, index, src); }
+  clamp_(min: number | null = null, max: number | null = null): Tensor {
+    return callInPlace(this, 'aten::clamp_', min, max);
+  }
+  maskedFill_(mask: Tensor, value: number): Tensor {
+    return callInPlace(this, 'aten::masked_fill_.Scalar', mask, value);
+  }
+  indexCopy_(dim: number, index: Tensor, source: Tensor): Tensor {
+    return callInPlace(this, 'aten::index_copy_', dim, index, source);
+  }
+  scatter_(dim: number, index: Tensor, src: Tensor): Tensor {
+    return callInPlace(this, 'aten::scatter_.src', dim, index, src);
+  }
 }
 
 function flatShape(shape: number[] | [Shape]): number[] {

@@ -11,7 +11,5 @@ export function defaultThreads(logicalCpus: number = os.availableParallelism()):
 
 /** One line saying how many threads run and why (printed at start by every compute command). */
 export function describeThreads(threads: number, given: boolean, logicalCpus: number = os.availableParallelism()): string {
-  return given
-    ? `threads: ${threads} (--threads)`
-    : `threads: ${threads} (default: half of ${logicalCpus} logical CPUs; --threads N to change)`;
+  return given ? `threads: ${threads} (--threads)` : `threads: ${threads} (default: half of ${logicalCpus} logical CPUs; --threads N to change)`;
 }

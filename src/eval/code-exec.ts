@@ -39,7 +39,10 @@ export function extractProgram(text: string): string {
   let program = '';
   let start = false;
   for (const line of text.split('\n')) {
-    if (line.startsWith('```python')) { program = ''; start = true; } else if (line.startsWith('```')) start = false;
+    if (line.startsWith('```python')) {
+      program = '';
+      start = true;
+    } else if (line.startsWith('```')) start = false;
     else if (start) program += line + '\n';
   }
   return program;
@@ -106,7 +109,14 @@ out.write(json.dumps({"result": text, "report": str(report)})); out.flush()
 
 /** PATH, LANG and HOME (the temporary folder), one BLAS/OpenMP thread; OPENBLAS_CORETYPE/L2_SIZE kept where set (some CPUs need them). */
 function programEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: home, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    HOME: home,
+    OMP_NUM_THREADS: '1',
+    OPENBLAS_NUM_THREADS: '1',
+    MKL_NUM_THREADS: '1',
+  };
   for (const k of ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE']) if (process.env[k] !== undefined) env[k] = process.env[k];
   return env;
 }
@@ -149,8 +159,14 @@ export function runProgram(code: string, o: { timeoutMs?: number; python?: strin
     const python = realPython(o.python ?? process.env.PYTHON ?? 'python3');
     const [cmd, args] = canUnshare() ? ['unshare', ['-rn', python, '-I', '-c', RUNNER]] : [python, ['-I', '-c', RUNNER]];
     const r = spawnSync(cmd, args, {
-      input: code, cwd: dir, env: programEnv(dir),
-      timeout: o.timeoutMs ?? EXEC_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 1 << 20, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'],
+      input: code,
+      cwd: dir,
+      env: programEnv(dir),
+      timeout: o.timeoutMs ?? EXEC_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+      maxBuffer: 1 << 20,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'ignore'],
     });
     const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
     let result = '';
@@ -197,8 +213,11 @@ export type Continue = (prompts: string[]) => { text: string; tokens: number; fi
  * response as the evaluator's final text (prompt removed, stripped). `run` executes a program
  * (default runProgram); `cont` generates the next round.
  */
-export function continueWithCode(first: { prompt: string; text: string; tokens: number; finishReason: 'stop' | 'length' }[], cont: Continue,
-  run: (code: string) => ExecOutcome = (c) => runProgram(c)): Continued[] {
+export function continueWithCode(
+  first: { prompt: string; text: string; tokens: number; finishReason: 'stop' | 'length' }[],
+  cont: Continue,
+  run: (code: string) => ExecOutcome = (c) => runProgram(c),
+): Continued[] {
   const items: Continued[] = first.map((f) => ({ prompt: f.prompt, text: '', tokens: f.tokens, finishReason: f.finishReason, executions: 0 }));
   let outputs = first.map((f) => f.text);
   let active = items.map((_, i) => i);
@@ -219,7 +238,10 @@ export function continueWithCode(first: { prompt: string; text: string; tokens: 
     if (active.length === 0) break;
     const gen = cont(active.map((i) => items[i]!.prompt + items[i]!.text));
     outputs = gen.map((g) => g.text);
-    active.forEach((i, k) => { items[i]!.tokens += gen[k]!.tokens; items[i]!.finishReason = gen[k]!.finishReason; });
+    active.forEach((i, k) => {
+      items[i]!.tokens += gen[k]!.tokens;
+      items[i]!.finishReason = gen[k]!.finishReason;
+    });
   }
   for (const it of items) it.text = it.text.trim();
   return items;

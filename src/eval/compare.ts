@@ -45,20 +45,29 @@ function isEvalFile(file: string): boolean {
 export function readOutcomes(dir: string): Outcomes {
   const folder = evalFolder(dir);
   const out: Outcomes = new Map();
-  for (const f of fs.readdirSync(folder).filter((x) => x.endsWith('.jsonl')).sort()) {
+  for (const f of fs
+    .readdirSync(folder)
+    .filter((x) => x.endsWith('.jsonl'))
+    .sort()) {
     const file = path.join(folder, f);
     if (!isEvalFile(file)) continue;
-    fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-      if (!line.trim()) return;
-      let r: EvalRecord;
-      try { r = JSON.parse(line) as EvalRecord; } catch { throw new Error(`${file}:${i + 1}: not JSON`); }
-      const m = out.get(r.bench) ?? new Map<number, ProblemOutcome>();
-      out.set(r.bench, m);
-      const o = m.get(r.index) ?? { bench: r.bench, index: r.index, id: r.id, problem: r.problem, gold: r.gold, score: 0, samples: 0 };
-      o.score = (o.score * o.samples + (r.correct ? 1 : 0)) / (o.samples + 1);
-      o.samples++;
-      m.set(r.index, o);
-    });
+    fs.readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (!line.trim()) return;
+        let r: EvalRecord;
+        try {
+          r = JSON.parse(line) as EvalRecord;
+        } catch {
+          throw new Error(`${file}:${i + 1}: not JSON`);
+        }
+        const m = out.get(r.bench) ?? new Map<number, ProblemOutcome>();
+        out.set(r.bench, m);
+        const o = m.get(r.index) ?? { bench: r.bench, index: r.index, id: r.id, problem: r.problem, gold: r.gold, score: 0, samples: 0 };
+        o.score = (o.score * o.samples + (r.correct ? 1 : 0)) / (o.samples + 1);
+        o.samples++;
+        m.set(r.index, o);
+      });
   }
   return out;
 }
@@ -81,21 +90,25 @@ export interface CompareRow {
  */
 export function compareOutcomes(a: Outcomes, b: Outcomes, o: { seed?: number; resamples?: number; names?: [string, string] } = {}): CompareRow[] {
   const [na, nb] = o.names ?? ['A', 'B'];
-  const benchesA = [...a.keys()].sort(), benchesB = [...b.keys()].sort();
+  const benchesA = [...a.keys()].sort(),
+    benchesB = [...b.keys()].sort();
   if (benchesA.join(',') !== benchesB.join(',')) {
     throw new Error(`not the same problems: benchmarks ${benchesA.join(', ') || 'none'} in ${na}, ${benchesB.join(', ') || 'none'} in ${nb}`);
   }
   const rows: CompareRow[] = [];
   const all: { x: ProblemOutcome; y: ProblemOutcome }[] = [];
   for (const bench of benchesA) {
-    const ma = a.get(bench)!, mb = b.get(bench)!;
+    const ma = a.get(bench)!,
+      mb = b.get(bench)!;
     if (ma.size !== mb.size) throw new Error(`not the same problems: ${bench} has ${ma.size} problems in ${na} and ${mb.size} in ${nb}`);
-    const pairs = [...ma.values()].sort((p, q) => p.index - q.index).map((x) => {
-      const y = mb.get(x.index);
-      if (!y) throw new Error(`not the same problems: ${bench} problem ${x.index} is in ${na} but not in ${nb}`);
-      if (y.problem !== x.problem || y.gold !== x.gold) throw new Error(`not the same problems: ${bench} problem ${x.index} differs between ${na} and ${nb}`);
-      return { x, y };
-    });
+    const pairs = [...ma.values()]
+      .sort((p, q) => p.index - q.index)
+      .map((x) => {
+        const y = mb.get(x.index);
+        if (!y) throw new Error(`not the same problems: ${bench} problem ${x.index} is in ${na} but not in ${nb}`);
+        if (y.problem !== x.problem || y.gold !== x.gold) throw new Error(`not the same problems: ${bench} problem ${x.index} differs between ${na} and ${nb}`);
+        return { x, y };
+      });
     all.push(...pairs);
     rows.push(row(bench, pairs, o));
   }
@@ -104,13 +117,18 @@ export function compareOutcomes(a: Outcomes, b: Outcomes, o: { seed?: number; re
 }
 
 function row(name: string, pairs: { x: ProblemOutcome; y: ProblemOutcome }[], o: { seed?: number; resamples?: number }): CompareRow {
-  const xs = pairs.map((p) => p.x.score), ys = pairs.map((p) => p.y.score);
+  const xs = pairs.map((p) => p.x.score),
+    ys = pairs.map((p) => p.y.score);
   const difference = pairedDifference(xs, ys, { seed: o.seed ?? 0, resamples: o.resamples ?? 10000 });
   // Wilson over problems: a problem counts as solved when more than half its samples are (greedy: when correct).
   const solved = (v: number[]) => v.filter((s) => s > 0.5).length;
   const label = (p: ProblemOutcome) => (pairs.length && name === 'total' ? `${p.bench}:${p.id}` : p.id);
   return {
-    name, n: pairs.length, a: wilson(solved(xs), pairs.length), b: wilson(solved(ys), pairs.length), difference,
+    name,
+    n: pairs.length,
+    a: wilson(solved(xs), pairs.length),
+    b: wilson(solved(ys), pairs.length),
+    difference,
     up: pairs.filter((p) => p.y.score > 0.5 && !(p.x.score > 0.5)).map((p) => label(p.x)),
     down: pairs.filter((p) => p.x.score > 0.5 && !(p.y.score > 0.5)).map((p) => label(p.x)),
   };

@@ -10,7 +10,10 @@ import type { EvalBenchmark, EvalProblem } from './evaluate.js';
 export async function loadEvalFile(file: string, opts: { name?: string; limit?: number } = {}): Promise<EvalBenchmark> {
   const examples = await loadExamples(file);
   const problems: EvalProblem[] = examples.map((ex) => {
-    const user = ex.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+    const user = ex.messages
+      .filter((m) => m.role === 'user')
+      .map((m) => m.content)
+      .join('\n');
     const problem = user.endsWith(TRAIN_PROMPT_SUFFIX) ? user.slice(0, -TRAIN_PROMPT_SUFFIX.length) : user;
     return { id: String(ex.index), problem, answer: ex.groundTruth };
   });

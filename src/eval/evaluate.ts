@@ -9,9 +9,7 @@ import type { CausalLM } from '../model/transformer.js';
 import type { Sample, SamplingOptions } from '../rollout/types.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import { continueWithCode, type Continue, type ExecOutcome } from './code-exec.js';
-import {
-  QWEN2_5_CHAT_TEMPLATE, Tokenizer, renderChat, type TokenizerConfig,
-} from '../tokenizer/index.js';
+import { QWEN2_5_CHAT_TEMPLATE, Tokenizer, renderChat, type TokenizerConfig } from '../tokenizer/index.js';
 import type { Task, TaskScore, TaskScoreContext } from '../tasks/task.js';
 import { mathTask } from '../tasks/math/task.js';
 import { evalEta } from './estimate.js';
@@ -233,12 +231,7 @@ function round(x: number, digits: number): number {
  * Evaluates `model` on each benchmark (file-backed or in-memory problem lists) and returns the
  * per-benchmark summaries, their unweighted average and the scored responses.
  */
-export function evaluate(
-  model: CausalLM,
-  tokenizer: Tokenizer,
-  benchmarks: readonly EvalBenchmark[],
-  opts: EvaluateOptions = {},
-): EvalResult {
+export function evaluate(model: CausalLM, tokenizer: Tokenizer, benchmarks: readonly EvalBenchmark[], opts: EvaluateOptions = {}): EvalResult {
   const maxNewTokens = opts.maxNewTokens ?? PAPER_MAX_RESPONSE_TOKENS;
   const batchSize = opts.batchSize ?? 16;
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
@@ -249,8 +242,8 @@ export function evaluate(
   const task = opts.task ?? mathTask;
   const scorer: Scorer = opts.scorer ?? ((gold, response, ctx) => task.score(gold, response, ctx));
   const buildPrompt = opts.promptBuilder ?? taskPromptBuilder(task, opts.chatTemplate, opts.tokenizerConfig);
-  const stopTokenIds = opts.stopTokenIds
-    ?? evalStopTokenIds(tokenizer, modelEosTokenIds(null, model.config.eosTokenId, tokenizer, opts.tokenizerConfig ?? null));
+  const stopTokenIds =
+    opts.stopTokenIds ?? evalStopTokenIds(tokenizer, modelEosTokenIds(null, model.config.eosTokenId, tokenizer, opts.tokenizerConfig ?? null));
   const interval = opts.progressIntervalMs ?? 2000;
 
   const sequencesTotal = benchmarks.reduce((s, b) => s + b.problems.length * samplesPerProblem(b.decoding), 0);
@@ -264,7 +257,12 @@ export function evaluate(
     const tokens = tokensAll + pending;
     const eta = evalEta({ elapsedSeconds: elapsed, tokens, responsesDone: sequencesDone, tokensOfDone, responsesTotal: sequencesTotal, maxNewTokens });
     return {
-      bench, problemsDone, problemsTotal, sequencesDone, sequencesTotal, tokens,
+      bench,
+      problemsDone,
+      problemsTotal,
+      sequencesDone,
+      sequencesTotal,
+      tokens,
       elapsedSeconds: elapsed,
       tokensPerSecond: elapsed > 0 ? tokens / elapsed : 0,
       etaSeconds: eta.seconds,
@@ -281,7 +279,13 @@ export function evaluate(
     const topP = greedy ? null : (bench.decoding.topP ?? opts.topP ?? 1);
     const perBatch = Math.max(1, Math.floor(batchSize / k));
     const benchRecords: EvalRecord[] = [];
-    let correct = 0, rewardCorrect = 0, problemsAnyCorrect = 0, tokensSum = 0, reflections = 0, truncated = 0, scored = 0;
+    let correct = 0,
+      rewardCorrect = 0,
+      problemsAnyCorrect = 0,
+      tokensSum = 0,
+      reflections = 0,
+      truncated = 0,
+      scored = 0;
     // Per problem, per sample index: the verdict and the extracted answer (pass@k, avg@k, maj@k).
     const perProblem = bench.problems.map(() => ({ correct: new Array<boolean>(k).fill(false), answers: new Array<string | null>(k).fill(null) }));
     const bt0 = Date.now();
@@ -307,17 +311,33 @@ export function evaluate(
           : undefined,
       };
       const samples = sampler(model, prompts, samplingOpts);
-      let decoded = samples.map((s) => ({ response: tokenizer.decode(s.tokens, { skipSpecialTokens: true }), tokens: s.tokens.length, finishReason: s.finishReason }));
+      let decoded = samples.map((s) => ({
+        response: tokenizer.decode(s.tokens, { skipSpecialTokens: true }),
+        tokens: s.tokens.length,
+        finishReason: s.finishReason,
+      }));
       if (opts.executeCode) {
         // Continuations: each response is now its own prompt (n = 1), one seed per round.
         let round = 0;
         const cont: Continue = (texts) => {
           round++;
-          const more = sampler(model, texts.map((t) => tokenizer.encode(t, { addSpecialTokens: false })), { ...samplingOpts, n: 1, seed: (samplingOpts.seed! * 31 + round) >>> 0 });
+          const more = sampler(
+            model,
+            texts.map((t) => tokenizer.encode(t, { addSpecialTokens: false })),
+            { ...samplingOpts, n: 1, seed: (samplingOpts.seed! * 31 + round) >>> 0 },
+          );
           return more.map((m) => ({ text: tokenizer.decode(m.tokens, { skipSpecialTokens: true }), tokens: m.tokens.length, finishReason: m.finishReason }));
         };
-        const done = continueWithCode(samples.map((s, i) => ({ prompt: buildPrompt(batch[s.promptIndex]!.problem), text: decoded[i]!.response, tokens: decoded[i]!.tokens, finishReason: decoded[i]!.finishReason })),
-          cont, opts.runProgram);
+        const done = continueWithCode(
+          samples.map((s, i) => ({
+            prompt: buildPrompt(batch[s.promptIndex]!.problem),
+            text: decoded[i]!.response,
+            tokens: decoded[i]!.tokens,
+            finishReason: decoded[i]!.finishReason,
+          })),
+          cont,
+          opts.runProgram,
+        );
         decoded = done.map((d) => ({ response: d.text, tokens: d.tokens, finishReason: d.finishReason }));
       }
       const anyCorrect = new Array<boolean>(batch.length).fill(false);
@@ -337,8 +357,7 @@ export function evaluate(
           response,
           extracted: score.extracted,
           correct: score.correct,
-          rewardCorrect: score.rewardCorrect
-            ?? (task.rewardCorrect ? task.rewardCorrect(p.answer, response, { truncated: truncatedResponse }) : score.correct),
+          rewardCorrect: score.rewardCorrect ?? (task.rewardCorrect ? task.rewardCorrect(p.answer, response, { truncated: truncatedResponse }) : score.correct),
           reason: score.reason,
           tokens: decoded[si]!.tokens,
           finishReason: decoded[si]!.finishReason,
@@ -348,7 +367,10 @@ export function evaluate(
         const pp = perProblem[start + s.promptIndex]!;
         pp.correct[s.sampleIndex] = score.correct;
         pp.answers[s.sampleIndex] = score.extracted;
-        if (score.correct) { correct++; anyCorrect[s.promptIndex] = true; }
+        if (score.correct) {
+          correct++;
+          anyCorrect[s.promptIndex] = true;
+        }
         if (rec.rewardCorrect) rewardCorrect++;
         if (reflect) reflections++;
         if (rec.finishReason === 'length') truncated++;
@@ -397,7 +419,10 @@ export function evaluate(
 }
 
 /** The interval, avg@k spread, pass@k curve and maj@k of one benchmark (src/stats). */
-function samplingStats(perProblem: { correct: boolean[]; answers: (string | null)[] }[], greedy: boolean): Pick<BenchmarkSummary, 'interval' | 'avgAtK' | 'passAtKByK' | 'majAtK'> {
+function samplingStats(
+  perProblem: { correct: boolean[]; answers: (string | null)[] }[],
+  greedy: boolean,
+): Pick<BenchmarkSummary, 'interval' | 'avgAtK' | 'passAtKByK' | 'majAtK'> {
   const n = perProblem.length;
   const correct = perProblem.map((p) => p.correct);
   const avg = avgAtK(correct);
@@ -414,7 +439,18 @@ function samplingStats(perProblem: { correct: boolean[]; answers: (string | null
 /** The results table: one row per benchmark, then the unweighted average. */
 export function formatSummaryTable(summary: EvalSummary): string {
   // acc % is any answer format (the paper's evaluation); boxed % counts only a final \boxed{} (the training reward).
-  const header = ['benchmark'.padEnd(14), 'n'.padStart(5), 'k'.padStart(3), 'acc %'.padStart(7), '95% CI'.padStart(13), 'boxed %'.padStart(8), 'pass@k %'.padStart(9), 'mean len'.padStart(9), 'reflect'.padStart(8), 'trunc %'.padStart(8)].join(' ');
+  const header = [
+    'benchmark'.padEnd(14),
+    'n'.padStart(5),
+    'k'.padStart(3),
+    'acc %'.padStart(7),
+    '95% CI'.padStart(13),
+    'boxed %'.padStart(8),
+    'pass@k %'.padStart(9),
+    'mean len'.padStart(9),
+    'reflect'.padStart(8),
+    'trunc %'.padStart(8),
+  ].join(' ');
   const rows = Object.entries(summary.benchmarks).map(([name, s]) =>
     [
       name.padEnd(14),
@@ -430,10 +466,21 @@ export function formatSummaryTable(summary: EvalSummary): string {
     ].join(' '),
   );
   const count = Object.keys(summary.benchmarks).length;
-  const avg = [`average (${count})`.padEnd(14), ''.padStart(5), ''.padStart(3), (100 * summary.average).toFixed(1).padStart(7), ''.padStart(13), (100 * summary.averageReward).toFixed(1).padStart(8)].join(' ');
+  const avg = [
+    `average (${count})`.padEnd(14),
+    ''.padStart(5),
+    ''.padStart(3),
+    (100 * summary.average).toFixed(1).padStart(7),
+    ''.padStart(13),
+    (100 * summary.averageReward).toFixed(1).padStart(8),
+  ].join(' ');
   // Sampled benchmarks: avg@k's spread over the k samples, pass@k for every k, maj@k.
-  const sampled = Object.entries(summary.benchmarks).filter(([, s]) => s.avgAtK).map(([name, s]) =>
-    `${name}: avg@${s.samplesPerProblem} ${(100 * s.accuracy).toFixed(1)}% (per sample ${(100 * s.avgAtK!.min).toFixed(1)}-${(100 * s.avgAtK!.max).toFixed(1)}%, sd ${(100 * s.avgAtK!.std).toFixed(1)}); ` +
-    `pass@k ${s.passAtKByK.map((v, i) => `${i + 1}: ${(100 * v).toFixed(1)}`).join(', ')}; maj@${s.samplesPerProblem} ${(100 * s.majAtK).toFixed(1)}%`);
+  const sampled = Object.entries(summary.benchmarks)
+    .filter(([, s]) => s.avgAtK)
+    .map(
+      ([name, s]) =>
+        `${name}: avg@${s.samplesPerProblem} ${(100 * s.accuracy).toFixed(1)}% (per sample ${(100 * s.avgAtK!.min).toFixed(1)}-${(100 * s.avgAtK!.max).toFixed(1)}%, sd ${(100 * s.avgAtK!.std).toFixed(1)}); ` +
+        `pass@k ${s.passAtKByK.map((v, i) => `${i + 1}: ${(100 * v).toFixed(1)}`).join(', ')}; maj@${s.samplesPerProblem} ${(100 * s.majAtK).toFixed(1)}%`,
+    );
   return [header, ...rows, avg, ...sampled].join('\n');
 }

@@ -33,7 +33,11 @@ export function parsePromptOption(value: string): PromptStyle | { template: stri
   return { template, file: value };
 }
 
-export function stylePromptBuilder(style: PromptStyle | { template: string }, template?: string | null, tokenizerConfig?: TokenizerConfig | null): PromptBuilder {
+export function stylePromptBuilder(
+  style: PromptStyle | { template: string },
+  template?: string | null,
+  tokenizerConfig?: TokenizerConfig | null,
+): PromptBuilder {
   const tpl = template ?? QWEN2_5_CHAT_TEMPLATE;
   const specialTokens = tokenizerConfig ? chatSpecialTokens(tokenizerConfig) : undefined;
   return (problem) => renderChat(tpl, promptMessages(style, problem), { addGenerationPrompt: true, specialTokens });

@@ -29,20 +29,41 @@ export interface RescoreSummary {
   agree: number;
 }
 
-interface Item { gold: string; response: string; problem: string; bench?: string; stored: boolean | null; sample: number }
+interface Item {
+  gold: string;
+  response: string;
+  problem: string;
+  bench?: string;
+  stored: boolean | null;
+  sample: number;
+}
 
 /** The responses of one saved line, in either format; null for a line that is neither. */
 function itemsOf(row: Record<string, unknown>, bench: string): Item[] | null {
   if (typeof row['response'] === 'string' && row['gold'] !== undefined) {
-    return [{ gold: String(row['gold']), response: row['response'], problem: String(row['problem'] ?? ''), bench: String(row['bench'] ?? bench),
-      stored: typeof row['correct'] === 'boolean' ? row['correct'] : null, sample: Number(row['sample'] ?? 0) }];
+    return [
+      {
+        gold: String(row['gold']),
+        response: row['response'],
+        problem: String(row['problem'] ?? ''),
+        bench: String(row['bench'] ?? bench),
+        stored: typeof row['correct'] === 'boolean' ? row['correct'] : null,
+        sample: Number(row['sample'] ?? 0),
+      },
+    ];
   }
   if (Array.isArray(row['code'])) {
     // Qwen's output: the gold is the worked solution's box when it has one (its "math" rule).
     const gold = typeof row['gt_cot'] === 'string' && row['gt_cot'].includes('boxed') ? row['gt_cot'] : String(row['gt'] ?? row['answer'] ?? '');
     const scores = Array.isArray(row['score']) ? row['score'] : [];
-    return row['code'].map((c, i) => ({ gold, response: String(c), problem: String(row['question'] ?? ''), bench,
-      stored: typeof scores[i] === 'boolean' ? (scores[i] as boolean) : null, sample: i }));
+    return row['code'].map((c, i) => ({
+      gold,
+      response: String(c),
+      problem: String(row['question'] ?? ''),
+      bench,
+      stored: typeof scores[i] === 'boolean' ? (scores[i] as boolean) : null,
+      sample: i,
+    }));
   }
   return null;
 }
@@ -90,7 +111,11 @@ export function rescoreFile(file: string, grader: GraderName): { summary: Rescor
 export function rescoreInputs(dirOrFile: string): string[] {
   if (!fs.existsSync(dirOrFile)) throw new Error(`no such folder or file: ${dirOrFile}`);
   if (fs.statSync(dirOrFile).isFile()) return [dirOrFile];
-  const files = fs.readdirSync(dirOrFile).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(dirOrFile, f));
+  const files = fs
+    .readdirSync(dirOrFile)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()
+    .map((f) => path.join(dirOrFile, f));
   if (files.length === 0) throw new Error(`${dirOrFile} holds no .jsonl files of responses`);
   return files;
 }

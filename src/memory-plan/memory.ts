@@ -62,9 +62,7 @@ export function activationBytes(cfg: ModelConfig, tokens: number, computeBytes: 
   const perLayer = activationBytesPerTokenLayer(cfg, computeBytes);
   const h = cfg.hiddenSize;
   const outside = 16 * h;
-  const perToken = checkpointing
-    ? cfg.numLayers * 4 * h + perLayer + 4 * h + 4 * cfg.intermediateSize + outside
-    : cfg.numLayers * perLayer + outside;
+  const perToken = checkpointing ? cfg.numLayers * 4 * h + perLayer + 4 * h + 4 * cfg.intermediateSize + outside : cfg.numLayers * perLayer + outside;
   return tokens * perToken;
 }
 

@@ -28,9 +28,7 @@ import { loraParameterCount, loraTensorSizes, type LoraTarget } from '../model/l
 import { shardSizes } from '../distributed/partition.js';
 import { estimatorOf } from '../algorithms/registry.js';
 import { deviceCaps } from '../engine/device.js';
-import {
-  activationBytes, headWorkspaceBytes, kvBytesPerToken, parameterCount, samplingWorkspaceBytes,
-} from './memory.js';
+import { activationBytes, headWorkspaceBytes, kvBytesPerToken, parameterCount, samplingWorkspaceBytes } from './memory.js';
 
 export interface PlanInputs {
   model: ModelConfig;
@@ -138,9 +136,7 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   // LoRA: L adapter parameters train; the P base parameters are frozen.
   const L = x.lora ? loraParameterCount(cfg, x.lora.rank, x.lora.targetModules) : 0;
   const T = x.lora ? L : P;
-  const numels = x.lora
-    ? loraTensorSizes(cfg, x.lora.rank, x.lora.targetModules)
-    : [...parameterShapes(cfg).values()].map((s) => s.reduce((a, b) => a * b, 1));
+  const numels = x.lora ? loraTensorSizes(cfg, x.lora.rank, x.lora.targetModules) : [...parameterShapes(cfg).values()].map((s) => s.reduce((a, b) => a * b, 1));
   const optimizerParameters = zeroStage === 1 ? Math.max(...shardSizes(numels, worldSize)) : T;
   const weights = 4 * (P + L);
   const gradients = 4 * T;
@@ -197,25 +193,47 @@ export function planMemory(x: PlanInputs): MemoryPlan {
     const fixed = staticUpdate + headWorkspace + margin;
     // Micro-batches are whole STEPs of tokens: a length helps only when one STEP fits.
     const longestFitting = Math.floor(room / activationBytes(cfg, 1, c, true) / STEP) * STEP;
-    const advice = fixed >= x.deviceBytes || longestFitting < STEP
-      ? `: the weights, gradients and AdamW state alone need ${fmt(fixed)} (with the margin${fixed < x.deviceBytes ? `, leaving no room for a ${STEP}-token micro-batch` : ''}); no sequence length fits, only more memory or sharding will (--nproc N --set zeroStage=1 shards AdamW)`
-      : mbt <= minTokens && ckpt ? `: even one longest sequence (${longest} tokens) with checkpointing does not fit; maxPromptLength + maxResponseLength ≤ ${Math.max(0, longestFitting)} tokens would, or a larger device` : '';
+    const advice =
+      fixed >= x.deviceBytes || longestFitting < STEP
+        ? `: the weights, gradients and AdamW state alone need ${fmt(fixed)} (with the margin${fixed < x.deviceBytes ? `, leaving no room for a ${STEP}-token micro-batch` : ''}); no sequence length fits, only more memory or sharding will (--nproc N --set zeroStage=1 shards AdamW)`
+        : mbt <= minTokens && ckpt
+          ? `: even one longest sequence (${longest} tokens) with checkpointing does not fit; maxPromptLength + maxResponseLength ≤ ${Math.max(0, longestFitting)} tokens would, or a larger device`
+          : '';
     problems.push(`update needs ${fmt(updatePeak)} (micro-batch ${mbt} tokens${ckpt ? ', checkpointed' : ''}) of ${fmt(x.deviceBytes)}${advice}`);
   }
   if (!Number.isFinite(worstCaseWaves)) {
-    problems.push(`rollout KV budget ${fmt(budget)} holds less than the shared prompts plus one ${promptTokens + x.maxResponseLength}-token row (${fmt(promptKv + oneRow)})`);
+    problems.push(
+      `rollout KV budget ${fmt(budget)} holds less than the shared prompts plus one ${promptTokens + x.maxResponseLength}-token row (${fmt(promptKv + oneRow)})`,
+    );
   }
   if (rolloutPeak > x.deviceBytes) problems.push(`rollout needs ${fmt(rolloutPeak)} of ${fmt(x.deviceBytes)}`);
   return {
-    parameters: P, trainableParameters: T, loraRank: x.lora?.rank ?? null, deviceBytes: x.deviceBytes, computeDtype: x.computeDtype,
-    weights, gradients, optimizer, castCopy, reference, critic, margin,
-    worldSize, zeroStage, optimizerParameters, commBucket,
+    parameters: P,
+    trainableParameters: T,
+    loraRank: x.lora?.rank ?? null,
+    deviceBytes: x.deviceBytes,
+    computeDtype: x.computeDtype,
+    weights,
+    gradients,
+    optimizer,
+    castCopy,
+    reference,
+    critic,
+    margin,
+    worldSize,
+    zeroStage,
+    optimizerParameters,
+    commBucket,
     kv: { bytesPerToken: perToken, rows, promptTokens, meanResponseTokens: meanResponse, typicalPeak, worstPeak, budget, worstCaseWaves, samplingWorkspace },
     training: {
-      microBatchTokens: mbt, activationCheckpointing: ckpt,
-      activationBytesPerToken: activationBytes(cfg, 1, c, ckpt), activations, headWorkspace,
+      microBatchTokens: mbt,
+      activationCheckpointing: ckpt,
+      activationBytesPerToken: activationBytes(cfg, 1, c, ckpt),
+      activations,
+      headWorkspace,
     },
-    rolloutPeak, updatePeak,
+    rolloutPeak,
+    updatePeak,
     fits: problems.length === 0,
     problems,
   };
@@ -246,18 +264,34 @@ export function formatPlan(p: MemoryPlan): string {
       (p.loraRank !== null ? `; LoRA rank ${p.loraRank}: ${(p.trainableParameters / 1e6).toFixed(2)}M trainable (adapters only)` : ''),
     row('weights (float32 master)', fmt(p.weights), p.loraRank !== null ? 'frozen base + adapters' : ''),
     row('gradients (float32)', fmt(p.gradients), p.loraRank !== null ? 'adapters only; update phase only' : 'update phase only'),
-    row('AdamW state (float32 m, v)', fmt(p.optimizer),
-      p.zeroStage === 1 && p.worldSize > 1 ? `ZeRO-1: this rank's ${(p.optimizerParameters / 1e9).toFixed(3)}B of ${(p.parameters / 1e9).toFixed(3)}B parameters` : ''),
+    row(
+      'AdamW state (float32 m, v)',
+      fmt(p.optimizer),
+      p.zeroStage === 1 && p.worldSize > 1
+        ? `ZeRO-1: this rank's ${(p.optimizerParameters / 1e9).toFixed(3)}B of ${(p.parameters / 1e9).toFixed(3)}B parameters`
+        : '',
+    ),
     ...(p.commBucket ? [row('collective bucket', fmt(p.commBucket), 'gradient all-reduce / ZeRO-1 broadcast')] : []),
     row('bf16 cast of the weights', fmt(p.castCopy), p.castCopy ? 'autocast cache (rollouts; each update)' : 'none in float32'),
-    row('reference model', fmt(p.reference), p.reference ? `frozen, ${p.computeDtype}` : p.loraRank !== null ? 'none (LoRA: the base with adapters off)' : 'none (klCoef 0)'),
+    row(
+      'reference model',
+      fmt(p.reference),
+      p.reference ? `frozen, ${p.computeDtype}` : p.loraRank !== null ? 'none (LoRA: the base with adapters off)' : 'none (klCoef 0)',
+    ),
     row('critic (PPO)', fmt(p.critic), p.critic ? 'float32 weights + AdamW state' : 'none'),
-    row('KV cache, typical step', fmt(p.kv.typicalPeak), `${p.kv.rows} rows × ~${p.kv.meanResponseTokens} tokens + ${p.kv.promptTokens}-token prompts shared, ${p.kv.bytesPerToken} B/token`),
+    row(
+      'KV cache, typical step',
+      fmt(p.kv.typicalPeak),
+      `${p.kv.rows} rows × ~${p.kv.meanResponseTokens} tokens + ${p.kv.promptTokens}-token prompts shared, ${p.kv.bytesPerToken} B/token`,
+    ),
     row('KV cache, worst case', fmt(p.kv.worstPeak), `every row at the response limit`),
     row('KV budget (picked)', fmt(p.kv.budget), Number.isFinite(p.kv.worstCaseWaves) ? `worst case in ${p.kv.worstCaseWaves} wave(s)` : 'too small'),
     row('sampling workspace', fmt(p.kv.samplingWorkspace)),
-    row('activations per micro-batch', fmt(p.training.activations),
-      `${p.training.microBatchTokens} tokens × ${(p.training.activationBytesPerToken / 1e6).toFixed(3)} MB${p.training.activationCheckpointing ? ', checkpointed' : ''}`),
+    row(
+      'activations per micro-batch',
+      fmt(p.training.activations),
+      `${p.training.microBatchTokens} tokens × ${(p.training.activationBytesPerToken / 1e6).toFixed(3)} MB${p.training.activationCheckpointing ? ', checkpointed' : ''}`,
+    ),
     row('LM-head chunk workspace', fmt(p.training.headWorkspace)),
     row('margin (context, fragmentation)', fmt(p.margin)),
     row('peak during rollouts', fmt(p.rolloutPeak)),
@@ -267,7 +301,6 @@ export function formatPlan(p: MemoryPlan): string {
   ];
   return lines.join('\n');
 }
-
 
 /** The GRPO settings the plan reads ('auto' = the plan picks). */
 export interface PlanSettings {
@@ -286,16 +319,30 @@ export interface PlanSettings {
 }
 
 /** The plan of a run with these settings on a device of deviceBytes (what rlvr plan and rlvr train both use). */
-export function planRun(model: ModelConfig, settings: PlanSettings, device: string, deviceBytes: number,
-  computeDtype: PlanInputs['computeDtype'], extra: Pick<PlanInputs, 'promptTokens' | 'meanResponseTokens' | 'worldSize' | 'lora'> = {}): MemoryPlan {
+export function planRun(
+  model: ModelConfig,
+  settings: PlanSettings,
+  device: string,
+  deviceBytes: number,
+  computeDtype: PlanInputs['computeDtype'],
+  extra: Pick<PlanInputs, 'promptTokens' | 'meanResponseTokens' | 'worldSize' | 'lora'> = {},
+): MemoryPlan {
   const auto = <T>(v: T | 'auto'): T | undefined => (v === 'auto' ? undefined : v);
   return planMemory({
-    model, deviceBytes, computeDtype,
-    trainBatchSize: settings.trainBatchSize, groupSize: settings.groupSize, maxPromptLength: settings.maxPromptLength,
-    maxResponseLength: settings.maxResponseLength, klCoef: settings.klCoef,
-    klRewardCoef: settings.klRewardCoef, critic: settings.advantageEstimator !== undefined && estimatorOf(settings.advantageEstimator).needs.critic,
-    microBatchTokens: auto(settings.microBatchTokens), activationCheckpointing: auto(settings.activationCheckpointing),
-    kvBudgetBytes: auto(settings.kvBudgetBytes), zeroStage: settings.zeroStage,
+    model,
+    deviceBytes,
+    computeDtype,
+    trainBatchSize: settings.trainBatchSize,
+    groupSize: settings.groupSize,
+    maxPromptLength: settings.maxPromptLength,
+    maxResponseLength: settings.maxResponseLength,
+    klCoef: settings.klCoef,
+    klRewardCoef: settings.klRewardCoef,
+    critic: settings.advantageEstimator !== undefined && estimatorOf(settings.advantageEstimator).needs.critic,
+    microBatchTokens: auto(settings.microBatchTokens),
+    activationCheckpointing: auto(settings.activationCheckpointing),
+    kvBudgetBytes: auto(settings.kvBudgetBytes),
+    zeroStage: settings.zeroStage,
     // A CPU gains nothing from micro-batches beyond the former default.
     maxMicroBatchTokens: deviceCaps(device).maxMicroBatchTokens,
     ...extra,

@@ -19,9 +19,16 @@ export interface ScoringPlan {
   fits: boolean;
 }
 
-export function planScoring(model: ModelConfig, x: {
-  memoryBytes: number; rows: number; promptTokens: number; maxNewTokens: number; computeBytes: number;
-}): ScoringPlan {
+export function planScoring(
+  model: ModelConfig,
+  x: {
+    memoryBytes: number;
+    rows: number;
+    promptTokens: number;
+    maxNewTokens: number;
+    computeBytes: number;
+  },
+): ScoringPlan {
   const weights = x.computeBytes * parameterCount(model);
   const samplingWorkspace = samplingWorkspaceBytes(model, x.rows);
   // The planner's margin (src/memory-plan/plan.ts): 5% of the memory, at least 2 GB; at most half of a small budget.

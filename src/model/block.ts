@@ -17,11 +17,15 @@ import { applyRotary } from './rope.js';
 
 export interface LayerWeights {
   inputNorm: Tensor;
-  q: Tensor; qBias: Tensor | null;
-  k: Tensor; kBias: Tensor | null;
-  v: Tensor; vBias: Tensor | null;
+  q: Tensor;
+  qBias: Tensor | null;
+  k: Tensor;
+  kBias: Tensor | null;
+  v: Tensor;
+  vBias: Tensor | null;
   /** Per-head q/k RMSNorm weights [D] (Qwen3, Gemma 3). */
-  qNorm: Tensor | null; kNorm: Tensor | null;
+  qNorm: Tensor | null;
+  kNorm: Tensor | null;
   o: Tensor;
   /** Norm of the attention output before the residual add (Gemma `post_attention_layernorm`). */
   postAttnNorm: Tensor | null;
@@ -29,7 +33,9 @@ export interface LayerWeights {
   preMlpNorm: Tensor;
   /** Norm of the MLP output before the residual add (Gemma `post_feedforward_layernorm`). */
   postMlpNorm: Tensor | null;
-  gate: Tensor; up: Tensor; down: Tensor;
+  gate: Tensor;
+  up: Tensor;
+  down: Tensor;
   /** LoRA adapters of this layer (lora.ts), applied on the fly by every forward; null/absent: none. */
   lora?: LayerLora | null;
 }
@@ -76,15 +82,21 @@ export function layerWeights(params: Map<string, Tensor>, spec: BlockSpec, i: nu
   const maybe = (n: string) => params.get(p + n) ?? null;
   return {
     inputNorm: get('input_layernorm.weight'),
-    q: get('self_attn.q_proj.weight'), qBias: maybe('self_attn.q_proj.bias'),
-    k: get('self_attn.k_proj.weight'), kBias: maybe('self_attn.k_proj.bias'),
-    v: get('self_attn.v_proj.weight'), vBias: maybe('self_attn.v_proj.bias'),
-    qNorm: maybe('self_attn.q_norm.weight'), kNorm: maybe('self_attn.k_norm.weight'),
+    q: get('self_attn.q_proj.weight'),
+    qBias: maybe('self_attn.q_proj.bias'),
+    k: get('self_attn.k_proj.weight'),
+    kBias: maybe('self_attn.k_proj.bias'),
+    v: get('self_attn.v_proj.weight'),
+    vBias: maybe('self_attn.v_proj.bias'),
+    qNorm: maybe('self_attn.q_norm.weight'),
+    kNorm: maybe('self_attn.k_norm.weight'),
     o: get('self_attn.o_proj.weight'),
     postAttnNorm: spec.sandwichNorms ? get('post_attention_layernorm.weight') : null,
     preMlpNorm: spec.sandwichNorms ? get('pre_feedforward_layernorm.weight') : get('post_attention_layernorm.weight'),
     postMlpNorm: spec.sandwichNorms ? get('post_feedforward_layernorm.weight') : null,
-    gate: get('mlp.gate_proj.weight'), up: get('mlp.up_proj.weight'), down: get('mlp.down_proj.weight'),
+    gate: get('mlp.gate_proj.weight'),
+    up: get('mlp.up_proj.weight'),
+    down: get('mlp.down_proj.weight'),
   };
 }
 

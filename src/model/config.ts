@@ -91,7 +91,7 @@ export function parseModelConfig(input: unknown): ModelConfig {
     tieWordEmbeddings: json.tie_word_embeddings === true,
     attentionBias: json.attention_bias === true,
     maxPositionEmbeddings: num(json, 'max_position_embeddings'),
-    bosTokenId: (tokenIds(json.bos_token_id, 'bos_token_id') as number | null),
+    bosTokenId: tokenIds(json.bos_token_id, 'bos_token_id') as number | null,
     eosTokenId: tokenIds(json.eos_token_id, 'eos_token_id'),
     torchDtype: typeof (json.torch_dtype ?? json.dtype) === 'string' ? ((json.torch_dtype ?? json.dtype) as string) : null,
   };

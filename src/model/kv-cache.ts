@@ -12,8 +12,13 @@ export class KVCache {
   batch: number;
 
   constructor(
-    readonly numLayers: number, batch: number, readonly kvHeads: number, readonly maxLength: number,
-    readonly headDim: number, readonly dtype: DType, readonly device: Device,
+    readonly numLayers: number,
+    batch: number,
+    readonly kvHeads: number,
+    readonly maxLength: number,
+    readonly headDim: number,
+    readonly dtype: DType,
+    readonly device: Device,
   ) {
     this.batch = batch;
     const shape = [batch, kvHeads, maxLength, headDim];
@@ -45,8 +50,16 @@ export class KVCache {
   /** Keeps only the given rows (int64 indices), e.g. the sequences still generating. */
   keepRows(rows: Tensor): void {
     noGrad(() => {
-      this.keys = this.keys.map((t) => { const n = t.indexSelect(0, rows).keep(); t.dispose(); return n; });
-      this.values = this.values.map((t) => { const n = t.indexSelect(0, rows).keep(); t.dispose(); return n; });
+      this.keys = this.keys.map((t) => {
+        const n = t.indexSelect(0, rows).keep();
+        t.dispose();
+        return n;
+      });
+      this.values = this.values.map((t) => {
+        const n = t.indexSelect(0, rows).keep();
+        t.dispose();
+        return n;
+      });
     });
     this.batch = rows.size(0);
   }
@@ -67,4 +80,3 @@ export class KVCache {
     this.dispose();
   }
 }
-

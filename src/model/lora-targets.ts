@@ -14,19 +14,33 @@ export function loraModulePath(i: number, t: LoraTarget): string {
 }
 
 /** [out, in] of a target's base weight. */
-export function targetShape(cfg: Pick<ModelConfig, 'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numKvHeads' | 'headDim'>, t: LoraTarget): [number, number] {
+export function targetShape(
+  cfg: Pick<ModelConfig, 'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numKvHeads' | 'headDim'>,
+  t: LoraTarget,
+): [number, number] {
   const { hiddenSize: h, intermediateSize: m, numHeads, numKvHeads, headDim: d } = cfg;
   switch (t) {
-    case 'q_proj': return [numHeads * d, h];
-    case 'k_proj': case 'v_proj': return [numKvHeads * d, h];
-    case 'o_proj': return [h, numHeads * d];
-    case 'gate_proj': case 'up_proj': return [m, h];
-    case 'down_proj': return [h, m];
+    case 'q_proj':
+      return [numHeads * d, h];
+    case 'k_proj':
+    case 'v_proj':
+      return [numKvHeads * d, h];
+    case 'o_proj':
+      return [h, numHeads * d];
+    case 'gate_proj':
+    case 'up_proj':
+      return [m, h];
+    case 'down_proj':
+      return [h, m];
   }
 }
 
 /** Sizes of the adapter tensors in checkpoint order (per layer, per target: A = r·in, then B = out·r). */
-export function loraTensorSizes(cfg: Pick<ModelConfig, 'numLayers' | 'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numKvHeads' | 'headDim'>, rank: number, targets: readonly LoraTarget[] = LORA_TARGETS): number[] {
+export function loraTensorSizes(
+  cfg: Pick<ModelConfig, 'numLayers' | 'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numKvHeads' | 'headDim'>,
+  rank: number,
+  targets: readonly LoraTarget[] = LORA_TARGETS,
+): number[] {
   const sizes: number[] = [];
   for (let i = 0; i < cfg.numLayers; i++) {
     for (const t of LORA_TARGETS.filter((u) => targets.includes(u))) {

@@ -21,7 +21,10 @@ export interface LoraSettings {
 }
 
 /** A [r, in] and B [out, r] of one adapted linear layer. */
-export interface LoraPair { a: Tensor; b: Tensor }
+export interface LoraPair {
+  a: Tensor;
+  b: Tensor;
+}
 
 /** What block.ts needs of one layer's adapters. */
 export interface LayerLora {
@@ -54,7 +57,8 @@ export function loraSettings(s: { rank: number; alpha?: number; dropout?: number
   const dropout = s.dropout ?? 0;
   if (!(dropout >= 0 && dropout < 1)) throw new Error(`lora dropout must be in [0, 1), got ${dropout}`);
   const targets = s.targetModules ?? LORA_TARGETS;
-  for (const t of targets) if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new Error(`lora target module '${t}' is not one of ${LORA_TARGETS.join(', ')}`);
+  for (const t of targets)
+    if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new Error(`lora target module '${t}' is not one of ${LORA_TARGETS.join(', ')}`);
   return { rank: s.rank, alpha: s.alpha ?? DEFAULT_LORA_ALPHA, dropout, targetModules: LORA_TARGETS.filter((t) => targets.includes(t)) };
 }
 
@@ -64,7 +68,10 @@ export class LoraAdapters {
   readonly state = { enabled: true };
   readonly scale: number;
 
-  private constructor(readonly settings: LoraSettings, private readonly host: LoraHost) {
+  private constructor(
+    readonly settings: LoraSettings,
+    private readonly host: LoraHost,
+  ) {
     this.scale = settings.alpha / settings.rank;
   }
 
@@ -87,12 +94,20 @@ export class LoraAdapters {
             const w = opts.weights?.get(n);
             if (!opts.weights) return null;
             if (!w) throw new Error(`adapter is missing tensor ${n}`);
-            if (w.shape.join(',') !== shape.join(',')) throw new Error(`adapter tensor ${n} has shape [${w.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
+            if (w.shape.join(',') !== shape.join(','))
+              throw new Error(`adapter tensor ${n} has shape [${w.shape.join(', ')}], the model needs [${shape.join(', ')}]`);
             return tidy(() => w.to({ dtype: model.dtype, device: model.device }).contiguous().clone()).keep();
           };
           // kaiming_uniform_(a=√5) on [r, in]: bound = √(2/(1+5)) · √(3/in) = 1/√in.
-          const a = given(p + '.lora_A.weight', [r, inp])
-            ?? tidy(() => rand([r, inp], { dtype: 'float32', generator: gen }).mul(2).sub(1).mul(1 / Math.sqrt(inp)).to({ dtype: model.dtype, device: model.device })).keep();
+          const a =
+            given(p + '.lora_A.weight', [r, inp]) ??
+            tidy(() =>
+              rand([r, inp], { dtype: 'float32', generator: gen })
+                .mul(2)
+                .sub(1)
+                .mul(1 / Math.sqrt(inp))
+                .to({ dtype: model.dtype, device: model.device }),
+            ).keep();
           const b = given(p + '.lora_B.weight', [out, r]) ?? zeros([out, r], { dtype: model.dtype, device: model.device }).keep();
           lora.params.set(p + '.lora_A.weight', a);
           lora.params.set(p + '.lora_B.weight', b);

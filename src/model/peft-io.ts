@@ -25,10 +25,25 @@ export function saveAdapter(lora: LoraAdapters, dir: string, opts: { baseModel: 
   const s = lora.settings;
   fs.mkdirSync(dir, { recursive: true });
   const config = {
-    peft_type: 'LORA', task_type: 'CAUSAL_LM', r: s.rank, lora_alpha: s.alpha, lora_dropout: s.dropout,
-    target_modules: s.targetModules, base_model_name_or_path: opts.baseModel, bias: 'none',
-    fan_in_fan_out: false, inference_mode: true, init_lora_weights: true, use_rslora: false, use_dora: false,
-    modules_to_save: null, layers_to_transform: null, layers_pattern: null, rank_pattern: {}, alpha_pattern: {}, revision: null,
+    peft_type: 'LORA',
+    task_type: 'CAUSAL_LM',
+    r: s.rank,
+    lora_alpha: s.alpha,
+    lora_dropout: s.dropout,
+    target_modules: s.targetModules,
+    base_model_name_or_path: opts.baseModel,
+    bias: 'none',
+    fan_in_fan_out: false,
+    inference_mode: true,
+    init_lora_weights: true,
+    use_rslora: false,
+    use_dora: false,
+    modules_to_save: null,
+    layers_to_transform: null,
+    layers_pattern: null,
+    rank_pattern: {},
+    alpha_pattern: {},
+    revision: null,
   };
   fs.writeFileSync(path.join(dir, ADAPTER_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
   const tensors = [...lora.params.entries()].map(([n, t]) => tensorToWrite(PREFIX + n, t));
@@ -62,7 +77,9 @@ export function readAdapter(dir: string): AdapterFolder {
   for (const k of ['rank_pattern', 'alpha_pattern']) if (cfg[k] && Object.keys(cfg[k] as object).length) throw new Error(`${dir}: ${k} is not supported`);
   const targets = cfg['target_modules'];
   const settings = loraSettings({
-    rank: Number(cfg['r']), alpha: Number(cfg['lora_alpha']), dropout: Number(cfg['lora_dropout'] ?? 0),
+    rank: Number(cfg['r']),
+    alpha: Number(cfg['lora_alpha']),
+    dropout: Number(cfg['lora_dropout'] ?? 0),
     targetModules: typeof targets === 'string' ? (targets === 'all-linear' ? undefined : [targets]) : (targets as string[]),
   });
   const reader = new SafetensorsReader(path.join(dir, ADAPTER_WEIGHTS_FILE));

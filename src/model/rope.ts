@@ -39,7 +39,11 @@ export class RotaryTables {
   readonly cos: Tensor;
   readonly sin: Tensor;
 
-  constructor(readonly spec: RopeSpec, maxPositions: number, device: string) {
+  constructor(
+    readonly spec: RopeSpec,
+    maxPositions: number,
+    device: string,
+  ) {
     const [cos, sin] = tidy(() => {
       const inv = tensor(inverseFrequencies(spec), [1, spec.headDim / 2], { dtype: 'float32', device });
       const pos = arange(0, maxPositions, 1, { dtype: 'float32', device }).unsqueeze(1);
@@ -88,12 +92,21 @@ export class LayerRopes {
   private readonly ofLayer: number[];
   private readonly specs: RopeSpec[] = [];
 
-  constructor(headDim: number, layers: readonly { ropeTheta: number; ropeScaling: RopeScaling | null }[], maxPositions: number, readonly device: string) {
+  constructor(
+    headDim: number,
+    layers: readonly { ropeTheta: number; ropeScaling: RopeScaling | null }[],
+    maxPositions: number,
+    readonly device: string,
+  ) {
     const keys: string[] = [];
     this.ofLayer = layers.map((l) => {
       const key = JSON.stringify([l.ropeTheta, l.ropeScaling]);
       let i = keys.indexOf(key);
-      if (i < 0) { i = keys.length; keys.push(key); this.specs.push({ headDim, theta: l.ropeTheta, scaling: l.ropeScaling }); }
+      if (i < 0) {
+        i = keys.length;
+        keys.push(key);
+        this.specs.push({ headDim, theta: l.ropeTheta, scaling: l.ropeScaling });
+      }
       return i;
     });
     this.tables = this.specs.map((s) => new RotaryTables(s, maxPositions, device));

@@ -12,7 +12,16 @@ import * as path from 'node:path';
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 const DTYPE_SIZE: Record<SafetensorsDtype, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 };
 
 export function dtypeByteSize(dtype: SafetensorsDtype): number {
@@ -169,7 +178,10 @@ export function resolveFiles(pathOrDir: string): string[] {
     if (fs.existsSync(index)) p = index;
     else if (fs.existsSync(single)) p = single;
     else {
-      const any = fs.readdirSync(p).filter((f) => f.endsWith('.safetensors')).sort();
+      const any = fs
+        .readdirSync(p)
+        .filter((f) => f.endsWith('.safetensors'))
+        .sort();
       if (any.length === 0) throw new Error(`${p}: no .safetensors files found`);
       return any.map((f) => path.join(p, f));
     }

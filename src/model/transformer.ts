@@ -7,9 +7,7 @@
 //   for each layer:  x = decoderLayer(x, attend = SDPA over cache + this call's keys, masked
 //                                        causally, and to the window on sliding layers)
 //   logits = softcap?(lm_head(norm x))          (lm_head = embed when tie_word_embeddings)
-import {
-  F, arange, noGrad, ones, randn, tidy, zeros, type DType, type Device, type Tensor,
-} from '../engine/index.js';
+import { F, arange, noGrad, ones, randn, tidy, zeros, type DType, type Device, type Tensor } from '../engine/index.js';
 import { decoderLayer, capLogits, embedTokens, isNormWeight, layerWeights, norm, parameterShapesOf, type LayerWeights } from './block.js';
 import type { ModelConfig } from './config.js';
 import { blockSpec, type BlockSpec } from './families/index.js';
@@ -89,9 +87,13 @@ export class CausalLM {
       for (const [name, shape] of parameterShapes(config)) {
         const isNorm = isNormWeight(name);
         const isBias = name.endsWith('.bias');
-        const t = isNorm ? (gemmaNorm ? zeros(shape, { dtype: 'float32' }) : ones(shape, { dtype: 'float32' }))
-          : isBias ? zeros(shape, { dtype: 'float32' })
-          : tidy(() => randn(shape, { dtype: 'float32' }).mul(0.02));
+        const t = isNorm
+          ? gemmaNorm
+            ? zeros(shape, { dtype: 'float32' })
+            : ones(shape, { dtype: 'float32' })
+          : isBias
+            ? zeros(shape, { dtype: 'float32' })
+            : tidy(() => randn(shape, { dtype: 'float32' }).mul(0.02));
         params.set(name, tidy(() => t.to({ dtype: opts.dtype ?? 'float32', device: opts.device ?? 'cpu' })).keep());
         t.dispose();
       }
@@ -126,7 +128,11 @@ export class CausalLM {
    */
   attentionContext(b: number, l: number, opts: ForwardOptions = {}): AttentionContext {
     const past = opts.cache?.length ?? 0;
-    const positions = opts.positions ?? arange(past, past + l, 1, { dtype: 'int64', device: this.device }).unsqueeze(0).expand(b, l);
+    const positions =
+      opts.positions ??
+      arange(past, past + l, 1, { dtype: 'int64', device: this.device })
+        .unsqueeze(0)
+        .expand(b, l);
     if (past + l > this.rope.maxPositions) this.rope.grow(past + l);
     const rope = this.rope.at(positions, this.dtype);
     const byWindow = new Map<number | null, { mask: Tensor | null; causal: boolean }>();
@@ -138,7 +144,8 @@ export class CausalLM {
         // SDPA's is_causal aligns to the top-left, which is right only without cached keys.
         let mask: Tensor | null = null;
         if (opts.keyMask) mask = attentionMask(opts.keyMask, past, l, this.device, window);
-        else if ((past > 0 && l > 1) || window !== null) mask = attentionMask(ones([b, past + l], { dtype: 'bool', device: this.device }), past, l, this.device, window);
+        else if ((past > 0 && l > 1) || window !== null)
+          mask = attentionMask(ones([b, past + l], { dtype: 'bool', device: this.device }), past, l, this.device, window);
         m = { mask, causal: mask === null && past === 0 && l > 1 };
         byWindow.set(window, m);
       }
@@ -162,7 +169,10 @@ export class CausalLM {
       let vh = v.transpose(1, 2);
       if (ctx.cache) [kh, vh] = ctx.cache.append(i, kh, vh);
       const a = F.scaledDotProductAttention(q.transpose(1, 2), kh, vh, {
-        mask, causal, enableGqa: cfg.numKvHeads !== cfg.numHeads, scale: this.spec.attentionScale ?? undefined,
+        mask,
+        causal,
+        enableGqa: cfg.numKvHeads !== cfg.numHeads,
+        scale: this.spec.attentionScale ?? undefined,
       }); // [B, H, L, D]
       return a.transpose(1, 2).reshape(b, l, cfg.numHeads * cfg.headDim);
     });

@@ -44,15 +44,24 @@ export function stepsToSaturation(metrics: readonly StepMetrics[], threshold = 1
  * Summary of one variant. `validation` holds (step, accuracy) pairs, step 0 being before training;
  * `key` picks the accuracy out of StepMetrics.validation when validation is read from metrics.
  */
-export function summarizeRun(preset: string, runDir: string, metrics: readonly StepMetrics[], validation: readonly { step: number; accuracy: number; n?: number }[], seconds: number,
-  outcomes: string | null = null): RunSummary {
+export function summarizeRun(
+  preset: string,
+  runDir: string,
+  metrics: readonly StepMetrics[],
+  validation: readonly { step: number; accuracy: number; n?: number }[],
+  seconds: number,
+  outcomes: string | null = null,
+): RunSummary {
   const n = metrics.length;
   const tail = metrics.slice(Math.floor((3 * n) / 4));
   const best = validation.length ? validation.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)) : null;
   const v0 = validation.find((v) => v.step === 0);
   const vLast = validation.length ? validation.reduce((a, b) => (b.step > a.step ? b : a)) : null;
   return {
-    preset, runDir, steps: n, seconds,
+    preset,
+    runDir,
+    steps: n,
+    seconds,
     trainAccuracyFirst: n ? metrics[0]!.trainAccuracy : 0,
     trainAccuracyLast: n ? metrics[n - 1]!.trainAccuracy : 0,
     trainAccuracyTail: tail.length ? tail.reduce((a, m) => a + m.trainAccuracy, 0) / tail.length : 0,
@@ -71,7 +80,11 @@ export function summarizeRun(preset: string, runDir: string, metrics: readonly S
 export function readFinalOutcomes(runDir: string): string | null {
   const file = path.join(runDir, 'validation.jsonl');
   if (!fs.existsSync(file)) return null;
-  const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: number | null; outcomes: string });
+  const rows = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { step: number | null; outcomes: string });
   return rows.length ? rows[rows.length - 1]!.outcomes : null;
 }
 
@@ -92,14 +105,27 @@ export function comparisonTable(rows: readonly RunSummary[]): string {
     const d = pairedDifference(bits(first.validationOutcomes), bits(r.validationOutcomes), { seed: 0 });
     return `${d.diff >= 0 ? '+' : ''}${(100 * d.diff).toFixed(1)} [${(100 * d.lo).toFixed(1)}, ${(100 * d.hi).toFixed(1)}], p ${formatP(d.mcnemar.p)}`;
   };
-  const header = ['preset', 'steps', 'train acc first → last (last ¼)', 'saturated at step', 'validation before → after [95% CI]', `after vs ${first?.preset ?? 'first'} (points [95% CI], McNemar p)`, 'best validation (step)', 'len', 'seconds'];
+  const header = [
+    'preset',
+    'steps',
+    'train acc first → last (last ¼)',
+    'saturated at step',
+    'validation before → after [95% CI]',
+    `after vs ${first?.preset ?? 'first'} (points [95% CI], McNemar p)`,
+    'best validation (step)',
+    'len',
+    'seconds',
+  ];
   const lines = rows.map((r, i) => [
-    r.preset, String(r.steps), `${pct(r.trainAccuracyFirst)} → ${pct(r.trainAccuracyLast)} (${pct(r.trainAccuracyTail)})`,
+    r.preset,
+    String(r.steps),
+    `${pct(r.trainAccuracyFirst)} → ${pct(r.trainAccuracyLast)} (${pct(r.trainAccuracyTail)})`,
     r.stepsToSaturation === null ? 'never' : String(r.stepsToSaturation),
     `${pct(r.validationBefore)} → ${withCi(r.validationAfter, r.validationN)}`,
     vsFirst(r, i),
     r.validationBest === null ? '–' : `${pct(r.validationBest)} (${r.validationBestStep})`,
-    r.responseLengthLast.toFixed(1), r.seconds.toFixed(0),
+    r.responseLengthLast.toFixed(1),
+    r.seconds.toFixed(0),
   ]);
   const all = [header, ...lines];
   const w = header.map((_, j) => Math.max(...all.map((l) => l[j]!.length)));
@@ -111,11 +137,19 @@ export function comparisonTable(rows: readonly RunSummary[]): string {
 export function writeComparison(dir: string, rows: readonly RunSummary[], meta: Record<string, unknown> = {}): string {
   fs.mkdirSync(dir, { recursive: true });
   const table = comparisonTable(rows);
-  fs.writeFileSync(path.join(dir, 'comparison.json'), JSON.stringify({
-    kind: 'rlvr-ablation', ...meta,
-    runs: rows.map((r) => ({ name: r.preset, dir: r.runDir, metrics: path.join(r.runDir, 'metrics.jsonl') })),
-    summary: rows,
-  }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'comparison.json'),
+    JSON.stringify(
+      {
+        kind: 'rlvr-ablation',
+        ...meta,
+        runs: rows.map((r) => ({ name: r.preset, dir: r.runDir, metrics: path.join(r.runDir, 'metrics.jsonl') })),
+        summary: rows,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   fs.writeFileSync(path.join(dir, 'comparison.md'), table + '\n');
   return table;
 }
@@ -123,8 +157,16 @@ export function writeComparison(dir: string, rows: readonly RunSummary[], meta: 
 /** Reads a run folder's metrics.jsonl: the step rows and the validation points (step 0 included). */
 export function readRunMetrics(runDir: string, validationKey = 'accuracy'): { steps: StepMetrics[]; validation: { step: number; accuracy: number }[] } {
   const file = path.join(runDir, 'metrics.jsonl');
-  const rows = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Partial<StepMetrics> & { step: number }) : [];
+  const rows = fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Partial<StepMetrics> & { step: number })
+    : [];
   const steps = rows.filter((r) => typeof r.trainAccuracy === 'number') as StepMetrics[];
-  const validation = rows.filter((r) => r.validation && typeof r.validation[validationKey] === 'number').map((r) => ({ step: r.step, accuracy: r.validation![validationKey]! }));
+  const validation = rows
+    .filter((r) => r.validation && typeof r.validation[validationKey] === 'number')
+    .map((r) => ({ step: r.step, accuracy: r.validation![validationKey]! }));
   return { steps, validation };
 }

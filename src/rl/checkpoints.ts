@@ -98,12 +98,17 @@ export function writeCheckpoint(root: string, step: number, opts: { final: boole
   return dir;
 }
 
-interface Listed { name: string; step: number; dir: string }
+interface Listed {
+  name: string;
+  step: number;
+  dir: string;
+}
 
 /** Checkpoint folders under root (not the .tmp ones), newest first. */
 export function listCheckpoints(root: string): Listed[] {
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root)
+  return fs
+    .readdirSync(root)
     .map((name) => ({ name, m: /^step-(\d+)$/.exec(name) }))
     .filter((x) => x.m && fs.statSync(path.join(root, x.name)).isDirectory())
     .map((x) => ({ name: x.name, step: Number(x.m![1]), dir: path.join(root, x.name) }))

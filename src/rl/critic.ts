@@ -69,7 +69,11 @@ export class ValueModel {
       for (const [name, t] of targets) {
         if (!reader.has(name)) throw new Error(`${file}: no tensor ${name}`);
         const info = reader.info(name);
-        noGrad(() => tidy(() => { t.copy_(fromBytes(reader.read(name), 'float32', info.shape)); }));
+        noGrad(() =>
+          tidy(() => {
+            t.copy_(fromBytes(reader.read(name), 'float32', info.shape));
+          }),
+        );
       }
     } finally {
       reader.close();
@@ -99,14 +103,18 @@ export class ValueModel {
     const out: number[][] = new Array(seqs.length);
     for (const mb of microBatches(seqs, maxTokens)) {
       const part = mb.map((i) => seqs[i]!);
-      const [vals, lengths] = noGrad(() => tidy(() => {
-        const p = pack(part, this.trunk.device);
-        const hidden = this.trunk.hiddenStates(p.ids);
-        const rows = hidden.reshape(-1, hidden.size(-1)).indexSelect(0, p.rows);
-        return [this.head(rows).toNumbers(), p.lengths] as const;
-      }));
+      const [vals, lengths] = noGrad(() =>
+        tidy(() => {
+          const p = pack(part, this.trunk.device);
+          const hidden = this.trunk.hiddenStates(p.ids);
+          const rows = hidden.reshape(-1, hidden.size(-1)).indexSelect(0, p.rows);
+          return [this.head(rows).toNumbers(), p.lengths] as const;
+        }),
+      );
       const perSeq = splitPerSequence(vals, lengths);
-      mb.forEach((i, j) => { out[i] = perSeq[j]!; });
+      mb.forEach((i, j) => {
+        out[i] = perSeq[j]!;
+      });
     }
     return out;
   }
@@ -123,7 +131,12 @@ export class ValueModel {
       const hidden = this.trunk.hiddenStates(p.ids);
       const values = this.head(hidden.reshape(-1, hidden.size(-1)).indexSelect(0, p.rows)); // [N]
       const weights = flat((t) => t.weights);
-      const { loss, clipped } = clippedValueLoss(values, flat((t) => t.returns), flat((t) => t.oldValues), cliprangeValue);
+      const { loss, clipped } = clippedValueLoss(
+        values,
+        flat((t) => t.returns),
+        flat((t) => t.oldValues),
+        cliprangeValue,
+      );
       const total = loss.mul(weights).sum();
       total.backward();
       return { loss: total.item(), clipFrac: clipped.float().mul(weights).sum().item() };

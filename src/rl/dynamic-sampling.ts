@@ -13,7 +13,10 @@ export function informativeGroups(rewards: readonly number[], groups: readonly (
     const r = rewards[i]!;
     const s = seen.get(g);
     if (!s) seen.set(g, { min: r, max: r });
-    else { s.min = Math.min(s.min, r); s.max = Math.max(s.max, r); }
+    else {
+      s.min = Math.min(s.min, r);
+      s.max = Math.max(s.max, r);
+    }
   });
   // verl's DAPO trainer keeps a group when std(rewards) > 0 or when it has a single rollout.
   const counts = new Map<string | number, number>();

@@ -26,7 +26,17 @@ export interface RunFingerprint {
   data: string;
 }
 
-const ARCH_FIELDS = ['model_type', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'vocab_size', 'head_dim', 'tie_word_embeddings'];
+const ARCH_FIELDS = [
+  'model_type',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'vocab_size',
+  'head_dim',
+  'tie_word_embeddings',
+];
 
 /** config.json's architecture fields (missing ones left out), as canonical JSON. */
 export function architectureOf(modelDir: string): string {
@@ -85,7 +95,7 @@ export function dataDigest(data: string | unknown[]): string {
     const fd = fs.openSync(data, 'r');
     try {
       const buf = new Uint8Array(1 << 20);
-      for (let pos = 0; ;) {
+      for (let pos = 0; ; ) {
         const n = fs.readSync(fd, buf, 0, buf.length, pos);
         if (n === 0) break;
         h.update(buf.subarray(0, n));
@@ -115,10 +125,12 @@ export function checkResume(opts: { checkpoint: string; model: string; data: str
   const name = path.basename(checkpoint);
   const base = JSON.parse(architectureOf(model)) as Record<string, unknown>;
   // A LoRA checkpoint is an adapter folder (no config.json): its tensors' shapes are checked when attached.
-  const ours = fs.existsSync(path.join(checkpoint, 'adapter_config.json')) ? base : JSON.parse(architectureOf(checkpoint)) as Record<string, unknown>;
+  const ours = fs.existsSync(path.join(checkpoint, 'adapter_config.json')) ? base : (JSON.parse(architectureOf(checkpoint)) as Record<string, unknown>);
   for (const k of ARCH_FIELDS) {
     if (base[k] !== undefined && ours[k] !== undefined && base[k] !== ours[k]) {
-      throw new UserError(`--resume: checkpoint ${name} is not from this run: its model has ${k} ${String(ours[k])}, the run's model ${model} has ${String(base[k])}`);
+      throw new UserError(
+        `--resume: checkpoint ${name} is not from this run: its model has ${k} ${String(ours[k])}, the run's model ${model} has ${String(base[k])}`,
+      );
     }
   }
   const a = new SafetensorsReader(checkpoint);
@@ -127,7 +139,9 @@ export function checkResume(opts: { checkpoint: string; model: string; data: str
     for (const [n, t] of a.tensors) {
       const u = b.tensors.get(n);
       if (u && JSON.stringify(u.shape) !== JSON.stringify(t.shape)) {
-        throw new UserError(`--resume: checkpoint ${name} is not from this run: ${n} has shape [${t.shape.join(', ')}], the run's model has [${u.shape.join(', ')}]`);
+        throw new UserError(
+          `--resume: checkpoint ${name} is not from this run: ${n} has shape [${t.shape.join(', ')}], the run's model has [${u.shape.join(', ')}]`,
+        );
       }
     }
   } finally {
@@ -136,7 +150,12 @@ export function checkResume(opts: { checkpoint: string; model: string; data: str
   }
   const r = opts.recorded;
   if (!r) return;
-  if (architectureOf(model) !== r.architecture) throw new UserError(`--resume: the run's model folder ${model} now holds another architecture than when the run started`);
-  if (weightsDigest(model) !== r.weights) throw new UserError(`--resume: the weights in ${model} changed since the run started (the KL reference would differ); restore them or start a new run`);
-  if (dataDigest(opts.data) !== r.data) throw new UserError(`--resume: the data ${typeof opts.data === 'string' ? opts.data : '(given in code)'} changed since the run started; restore it or start a new run with another --out`);
+  if (architectureOf(model) !== r.architecture)
+    throw new UserError(`--resume: the run's model folder ${model} now holds another architecture than when the run started`);
+  if (weightsDigest(model) !== r.weights)
+    throw new UserError(`--resume: the weights in ${model} changed since the run started (the KL reference would differ); restore them or start a new run`);
+  if (dataDigest(opts.data) !== r.data)
+    throw new UserError(
+      `--resume: the data ${typeof opts.data === 'string' ? opts.data : '(given in code)'} changed since the run started; restore it or start a new run with another --out`,
+    );
 }

@@ -116,10 +116,14 @@ export function forkLossWeights(seqLens: readonly number[], responseLens: readon
     // Every rank runs the same number of micro-batches: the largest any rank needs.
     const count = Math.max(...members.map((m) => Math.ceil(m.reduce((s, i) => s + seqLens[i]!, 0) / b.maxTokensPerRank)));
     const perRankMicros = members.map((m, r) => {
-      const micros = karmarkarKarp(m.map((i) => seqLens[i]!), count, false).map((p) => p.map((j) => m[j]!));
+      const micros = karmarkarKarp(
+        m.map((i) => seqLens[i]!),
+        count,
+        false,
+      ).map((p) => p.map((j) => m[j]!));
       for (const micro of micros) {
         const tokens = micro.reduce((s, i) => s + responseLens[i]!, 0);
-        const w = (1 / b.ranks) * (micro.length / b.miniBatchPerRank) / tokens;
+        const w = ((1 / b.ranks) * (micro.length / b.miniBatchPerRank)) / tokens;
         for (const i of micro) {
           plan.weight[i] = w;
           plan.miniBatch[i] = mb;

@@ -7,7 +7,9 @@
 /** The warning line when more than half the groups have zero reward variance, else null. */
 export function zeroVarianceWarning(step: number, zeroVarianceGroupFrac: number, rewardMean: number): string | null {
   if (!(zeroVarianceGroupFrac > 0.5)) return null;
-  return `WARNING: step ${step}: ${(100 * zeroVarianceGroupFrac).toFixed(0)}% of groups have zero reward variance ` +
+  return (
+    `WARNING: step ${step}: ${(100 * zeroVarianceGroupFrac).toFixed(0)}% of groups have zero reward variance ` +
     `(mean reward ${rewardMean.toFixed(3)}): they give no policy-gradient signal.` +
-    (rewardMean === 0 ? ' Every response scored 0: does the prompt ask for the answer format the reward checks (\\boxed{})? See --prompt-suffix.' : '');
+    (rewardMean === 0 ? ' Every response scored 0: does the prompt ask for the answer format the reward checks (\\boxed{})? See --prompt-suffix.' : '')
+  );
 }

@@ -4,7 +4,12 @@
 // GAE uses the tokens.
 
 /** r_t = [t = last] · score − β · (old_t − ref_t); refLogp null (or β = 0) gives the bare outcome reward. */
-export function tokenLevelRewards(scores: readonly number[], oldLogp: readonly (readonly number[])[], refLogp: readonly (readonly number[])[] | null, beta: number): number[][] {
+export function tokenLevelRewards(
+  scores: readonly number[],
+  oldLogp: readonly (readonly number[])[],
+  refLogp: readonly (readonly number[])[] | null,
+  beta: number,
+): number[][] {
   return scores.map((s, i) => {
     const old = oldLogp[i]!;
     const r = new Array<number>(old.length).fill(0);

@@ -14,7 +14,10 @@ export function saveOptimizer(opt: AdamW, file: string): void {
     ...st.expAvgSq.map((t, i) => ({ name: `exp_avg_sq.${i}`, t })),
     ...st.steps.map((t, i) => ({ name: `step.${i}`, t })),
   ];
-  writeSafetensors(file, tensors.map(({ name, t }) => tensorToWrite(name, t, 'float32')));
+  writeSafetensors(
+    file,
+    tensors.map(({ name, t }) => tensorToWrite(name, t, 'float32')),
+  );
 }
 
 /** Loads what saveOptimizer wrote; `problem` (e.g. a ZeRO-1 checkpoint read without sharding) is thrown as a UserError first. */
@@ -23,10 +26,11 @@ export function loadOptimizer(opt: AdamW, file: string, problem: string | null =
   const reader = new SafetensorsReader(file);
   try {
     const n = opt.params.length;
-    const load = (prefix: string): Tensor[] => Array.from({ length: n }, (_, i) => {
-      const info = reader.info(`${prefix}.${i}`);
-      return fromBytes(reader.read(info.name), 'float32', info.shape);
-    });
+    const load = (prefix: string): Tensor[] =>
+      Array.from({ length: n }, (_, i) => {
+        const info = reader.info(`${prefix}.${i}`);
+        return fromBytes(reader.read(info.name), 'float32', info.shape);
+      });
     tidy(() => {
       opt.loadState({ expAvg: load('exp_avg'), expAvgSq: load('exp_avg_sq'), steps: load('step') });
     });

@@ -5,7 +5,18 @@
 // time: the full fp32 [tokens × vocab] logits never exist at once, neither in the forward
 // pass nor, thanks to the detach-and-backward-per-chunk trick, in backward.
 import {
-  CheckpointedSequence, autocast, backward, cat, noGrad, stack, tensor, tidy, withoutAutocast, zeros, type DType, type Tensor,
+  CheckpointedSequence,
+  autocast,
+  backward,
+  cat,
+  noGrad,
+  stack,
+  tensor,
+  tidy,
+  withoutAutocast,
+  zeros,
+  type DType,
+  type Tensor,
 } from '../engine/index.js';
 import type { CausalLM } from '../model/transformer.js';
 import { policyLossOf } from '../algorithms/registry.js';
@@ -106,30 +117,44 @@ export interface ComputeOptions {
  * Log-prob and entropy of every response token (on logits / temperature), without gradients.
  * One device-to-host read per micro-batch.
  */
-export function responseLogprobs(model: CausalLM, seqs: readonly Sequence[], temperature: number, maxTokens: number,
-  opts: ComputeOptions = {}): { logp: number[][]; entropy: number[][] } {
+export function responseLogprobs(
+  model: CausalLM,
+  seqs: readonly Sequence[],
+  temperature: number,
+  maxTokens: number,
+  opts: ComputeOptions = {},
+): { logp: number[][]; entropy: number[][] } {
   const logp: number[][] = new Array(seqs.length);
   const entropy: number[][] = new Array(seqs.length);
   for (const mb of microBatches(seqs, maxTokens)) {
     const part = mb.map((i) => seqs[i]!);
-    const [values, lengths] = noGrad(() => tidy(() => autocast(model.device, opts.computeDtype ?? null, () => {
-      const p = pack(part, model.device);
-      const hidden = model.hiddenStates(p.ids);
-      const flat = hidden.reshape(-1, hidden.size(-1)).indexSelect(0, p.rows);
-      const outs: Tensor[] = [];
-      for (let s = 0; s < flat.size(0); s += HEAD_CHUNK) {
-        const n = Math.min(HEAD_CHUNK, flat.size(0) - s);
-        outs.push(tidy(() => {
-          const out = tokenLogprobsAndEntropy(model.logits(flat.narrow(0, s, n)), p.targets.narrow(0, s, n), temperature);
-          return stack([out.logp, out.entropy], 0); // [2, n]
-        }));
-      }
-      return [cat(outs, 1).toNumbers(), p.lengths] as const; // [2, N] read once
-    })));
+    const [values, lengths] = noGrad(() =>
+      tidy(() =>
+        autocast(model.device, opts.computeDtype ?? null, () => {
+          const p = pack(part, model.device);
+          const hidden = model.hiddenStates(p.ids);
+          const flat = hidden.reshape(-1, hidden.size(-1)).indexSelect(0, p.rows);
+          const outs: Tensor[] = [];
+          for (let s = 0; s < flat.size(0); s += HEAD_CHUNK) {
+            const n = Math.min(HEAD_CHUNK, flat.size(0) - s);
+            outs.push(
+              tidy(() => {
+                const out = tokenLogprobsAndEntropy(model.logits(flat.narrow(0, s, n)), p.targets.narrow(0, s, n), temperature);
+                return stack([out.logp, out.entropy], 0); // [2, n]
+              }),
+            );
+          }
+          return [cat(outs, 1).toNumbers(), p.lengths] as const; // [2, N] read once
+        }),
+      ),
+    );
     const total = values.length / 2;
     const lpSeq = splitPerSequence(values.slice(0, total), lengths);
     const entSeq = splitPerSequence(values.slice(total), lengths);
-    mb.forEach((i, j) => { logp[i] = lpSeq[j]!; entropy[i] = entSeq[j]!; });
+    mb.forEach((i, j) => {
+      logp[i] = lpSeq[j]!;
+      entropy[i] = entSeq[j]!;
+    });
   }
   return { logp, entropy };
 }
@@ -158,8 +183,14 @@ export type MicroBatchStats = Record<(typeof STAT_NAMES)[number], number>;
  * parameters receive float32 gradients through the casts. An enclosing autocast region (the
  * trainer opens one per update) lets every micro-batch reuse one bf16 cast of the weights.
  */
-export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequence[], targets: readonly TokenTargets[],
-  temperature: number, coef: LossCoefficients, opts: { checkpointing?: boolean } & ComputeOptions = {}): Tensor {
+export function accumulatePolicyGradient(
+  model: CausalLM,
+  seqs: readonly Sequence[],
+  targets: readonly TokenTargets[],
+  temperature: number,
+  coef: LossCoefficients,
+  opts: { checkpointing?: boolean } & ComputeOptions = {},
+): Tensor {
   const dev = model.device;
   const cast = <T>(fn: () => T): T => autocast(dev, opts.computeDtype ?? null, fn);
   const plain = <T>(fn: () => T): T => withoutAutocast(dev, fn);
@@ -196,19 +227,29 @@ export function accumulatePolicyGradient(model: CausalLM, seqs: readonly Sequenc
     let sums: Tensor | null = null; // [5] on the device
     const n = detached.size(0);
     // A sequence-level ratio (GSPO): a no-grad pass over the head gives each sequence's mean log-ratio.
-    const seqLogRatio = policyLossOf(coef.policyLoss ?? 'vanilla').needs.sequenceLogRatio ? sequenceLogRatioTensor(model, detached, p, oldLogp, temperature, cast) : null;
+    const seqLogRatio = policyLossOf(coef.policyLoss ?? 'vanilla').needs.sequenceLogRatio
+      ? sequenceLogRatioTensor(model, detached, p, oldLogp, temperature, cast)
+      : null;
     for (let s = 0; s < n; s += HEAD_CHUNK) {
       const part = tidy(() => {
         const m = Math.min(HEAD_CHUNK, n - s);
-        const { logp, entropy } = tokenLogprobsAndEntropy(cast(() => model.logits(detached.narrow(0, s, m))), p.targets.narrow(0, s, m), temperature);
-        const out = grpoLoss({
-          logp, entropy,
-          oldLogp: oldLogp.narrow(0, s, m),
-          refLogp: refLogp ? refLogp.narrow(0, s, m) : null,
-          advantages: advantages.narrow(0, s, m),
-          weights: weights.narrow(0, s, m),
-          seqLogRatio: seqLogRatio ? seqLogRatio.narrow(0, s, m) : undefined,
-        }, coef);
+        const { logp, entropy } = tokenLogprobsAndEntropy(
+          cast(() => model.logits(detached.narrow(0, s, m))),
+          p.targets.narrow(0, s, m),
+          temperature,
+        );
+        const out = grpoLoss(
+          {
+            logp,
+            entropy,
+            oldLogp: oldLogp.narrow(0, s, m),
+            refLogp: refLogp ? refLogp.narrow(0, s, m) : null,
+            advantages: advantages.narrow(0, s, m),
+            weights: weights.narrow(0, s, m),
+            seqLogRatio: seqLogRatio ? seqLogRatio.narrow(0, s, m) : undefined,
+          },
+          coef,
+        );
         plain(() => out.loss.backward());
         return stack([out.loss, out.pg, out.entropy, out.kl ?? zeros([], { device: dev }), out.clipFrac], 0).detach();
       });
@@ -233,7 +274,13 @@ function sequenceLogRatioTensor(model: CausalLM, hidden: Tensor, p: Packed, oldL
     for (let s = 0; s < n; s += HEAD_CHUNK) {
       tidy(() => {
         const m = Math.min(HEAD_CHUNK, n - s);
-        lps.push(...tokenLogprobsAndEntropy(cast(() => model.logits(hidden.narrow(0, s, m))), p.targets.narrow(0, s, m), temperature).logp.toNumbers());
+        lps.push(
+          ...tokenLogprobsAndEntropy(
+            cast(() => model.logits(hidden.narrow(0, s, m))),
+            p.targets.narrow(0, s, m),
+            temperature,
+          ).logp.toNumbers(),
+        );
       });
     }
     const ratios = sequenceLogRatios(splitPerSequence(lps, p.lengths), splitPerSequence(oldLogp.toNumbers(), p.lengths));

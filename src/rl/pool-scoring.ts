@@ -64,7 +64,10 @@ export async function scorePool(o: PoolScoringOptions): Promise<PoolScores> {
   const history = new AccuracyHistory();
   const sums = new Map<number, { sum: number; n: number }>();
   const t0 = performance.now();
-  let tokens = 0, truncated = 0, responses = 0, epochsDone = 0;
+  let tokens = 0,
+    truncated = 0,
+    responses = 0,
+    epochsDone = 0;
   const promptIds = o.examples.map((ex) => o.tokenizer.encode(o.renderPrompt(ex), { addSpecialTokens: false }));
   const total = o.examples.length * o.epochs;
   let done = 0;
@@ -73,15 +76,27 @@ export async function scorePool(o: PoolScoringOptions): Promise<PoolScores> {
       if (o.shouldStop?.()) break outer;
       const exs = o.examples.slice(b0, b0 + o.promptsPerBatch);
       const samples = o.sampler(o.policy, promptIds.slice(b0, b0 + o.promptsPerBatch), {
-        maxNewTokens: o.maxNewTokens, temperature: o.temperature, topP: o.topP, n: o.rollouts,
-        seed: hashSeed(o.seed, epoch * 1_000_003 + batch), stopTokenIds: o.stopTokenIds, kvBudgetBytes: o.kvBudgetBytes,
+        maxNewTokens: o.maxNewTokens,
+        temperature: o.temperature,
+        topP: o.topP,
+        n: o.rollouts,
+        seed: hashSeed(o.seed, epoch * 1_000_003 + batch),
+        stopTokenIds: o.stopTokenIds,
+        kvBudgetBytes: o.kvBudgetBytes,
       });
       const texts = samples.map((s) => o.tokenizer.decode(s.tokens.filter((t) => !o.stopTokenIds.includes(t))));
       const prompts = exs.map((ex) => o.renderPrompt(ex));
-      const { total: rewards } = await scoreRewards(o.rewards, samples.map((s, i) => ({
-        prompt: prompts[s.promptIndex]!, completion: texts[i]!, completionIds: s.tokens, truncated: s.finishReason === 'length',
-        example: exs[s.promptIndex]!, step: epoch + 1,
-      })));
+      const { total: rewards } = await scoreRewards(
+        o.rewards,
+        samples.map((s, i) => ({
+          prompt: prompts[s.promptIndex]!,
+          completion: texts[i]!,
+          completionIds: s.tokens,
+          truncated: s.finishReason === 'length',
+          example: exs[s.promptIndex]!,
+          step: epoch + 1,
+        })),
+      );
       exs.forEach((ex, g) => {
         const rs = rewards.filter((_, i) => samples[i]!.promptIndex === g);
         const acc = rs.reduce((a, r) => a + (r > 0 ? 1 : 0), 0) / rs.length;
@@ -94,8 +109,14 @@ export async function scorePool(o: PoolScoringOptions): Promise<PoolScores> {
       responses += samples.length;
       done += exs.length;
       const all = [...sums.values()];
-      o.onBatch?.({ epoch: epoch + 1, done, total, tokens, seconds: (performance.now() - t0) / 1000,
-        meanAccuracy: all.reduce((a, m) => a + m.sum / m.n, 0) / all.length });
+      o.onBatch?.({
+        epoch: epoch + 1,
+        done,
+        total,
+        tokens,
+        seconds: (performance.now() - t0) / 1000,
+        meanAccuracy: all.reduce((a, m) => a + m.sum / m.n, 0) / all.length,
+      });
     }
     history.endEpoch();
     epochsDone++;

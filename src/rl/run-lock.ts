@@ -15,7 +15,12 @@ import { UserError } from '../errors.js';
 
 export const LOCK_FILE = '.lock';
 
-interface LockInfo { pid: number; host: string; time: string; command: string }
+interface LockInfo {
+  pid: number;
+  host: string;
+  time: string;
+  command: string;
+}
 
 /** Locks this process holds (released on exit). */
 const held = new Set<string>();
@@ -83,7 +88,9 @@ export function acquireRunLock(runDir: string, warn: (line: string) => void = ()
   held.add(file);
   if (!exitHook) {
     exitHook = true;
-    process.on('exit', () => { for (const f of held) removeIfMine(f); });
+    process.on('exit', () => {
+      for (const f of held) removeIfMine(f);
+    });
   }
   return {
     file,

@@ -78,7 +78,8 @@ export class GRPOTrainer {
     validateConfig(opts.config);
     if (opts.examples.length === 0) throw new Error('no training examples');
     // With LoRA the reference is the policy itself with its adapters off (no second copy).
-    if (needsReference(opts.config) && !opts.reference && !opts.policy.lora) throw new Error('klCoef or klRewardCoef > 0 needs a reference model (or LoRA adapters on the policy)');
+    if (needsReference(opts.config) && !opts.reference && !opts.policy.lora)
+      throw new Error('klCoef or klRewardCoef > 0 needs a reference model (or LoRA adapters on the policy)');
     const estimator = estimatorOf(opts.config.advantageEstimator);
     if (estimator.needs.critic && !opts.critic) throw new Error(`advantageEstimator '${estimator.name}' (PPO) needs a critic`);
     this.o = opts;
@@ -86,19 +87,28 @@ export class GRPOTrainer {
     this.dp = opts.dataParallel ?? new DataParallel();
     if (this.dp.worldSize > 1) {
       // Global statistics (a critic's whitening, batch-wide normalisation) are per rank today.
-      const why = opts.config.dynamicSampling ? 'dynamicSampling'
-        : estimator.needs.critic ? `advantageEstimator '${estimator.name}' (PPO's critic)`
-        : estimator.needs.globalStatistics ? `advantageEstimator '${estimator.name}' (whitened over the whole batch)` : null;
+      const why = opts.config.dynamicSampling
+        ? 'dynamicSampling'
+        : estimator.needs.critic
+          ? `advantageEstimator '${estimator.name}' (PPO's critic)`
+          : estimator.needs.globalStatistics
+            ? `advantageEstimator '${estimator.name}' (whitened over the whole batch)`
+            : null;
       if (why) throw new UserError(`${why} is not supported with more than one rank yet; run it in one process`);
       if (resolveSamplingShards(opts.config.samplingShards, this.dp.worldSize) < this.dp.worldSize) {
-        throw new UserError(`samplingShards ${opts.config.samplingShards} is below the ${this.dp.worldSize} ranks: each rank samples whole shards (set it to a multiple of ${this.dp.worldSize}, or auto)`);
+        throw new UserError(
+          `samplingShards ${opts.config.samplingShards} is below the ${this.dp.worldSize} ranks: each rank samples whole shards (set it to a multiple of ${this.dp.worldSize}, or auto)`,
+        );
       }
-      if (opts.config.trainBatchSize < this.dp.worldSize) throw new UserError(`trainBatchSize ${opts.config.trainBatchSize} is below the ${this.dp.worldSize} ranks: each rank needs at least one group`);
+      if (opts.config.trainBatchSize < this.dp.worldSize)
+        throw new UserError(`trainBatchSize ${opts.config.trainBatchSize} is below the ${this.dp.worldSize} ranks: each rank needs at least one group`);
     }
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
     // Every checkpoint is a complete HF folder only with the tokenizer files copied in.
     if (!opts.tokenizerFrom || !fs.existsSync(path.join(opts.tokenizerFrom, 'tokenizer.json'))) {
-      this.log(`warning: ${opts.tokenizerFrom ? `${opts.tokenizerFrom} has no tokenizer.json` : 'no tokenizerFrom given'}: checkpoints will hold no tokenizer files (rlvr eval and transformers need them)`);
+      this.log(
+        `warning: ${opts.tokenizerFrom ? `${opts.tokenizerFrom} has no tokenizer.json` : 'no tokenizerFrom given'}: checkpoints will hold no tokenizer files (rlvr eval and transformers need them)`,
+      );
     }
     // Prompts rendered and tokenised once; longer than maxPromptLength: left out with a warning.
     this.examples = tokenizePrompts(opts.examples, opts.config.maxPromptLength, opts.renderPrompt, opts.tokenizer, this.promptIds, this.log);
@@ -121,23 +131,48 @@ export class GRPOTrainer {
     if (opts.policy.lora) {
       const l = opts.policy.lora.settings;
       const n = opts.policy.lora.parameters().reduce((a, p) => a + p.numel, 0);
-      this.log(`LoRA: rank ${l.rank}, alpha ${l.alpha}, dropout ${l.dropout}, on ${l.targetModules.join(', ')}: ${n} trainable parameters; the base is frozen and is the KL reference; lr ${opts.config.lr} (LoRA Without Regret: ~10x full fine-tuning's)`);
+      this.log(
+        `LoRA: rank ${l.rank}, alpha ${l.alpha}, dropout ${l.dropout}, on ${l.targetModules.join(', ')}: ${n} trainable parameters; the base is frozen and is the KL reference; lr ${opts.config.lr} (LoRA Without Regret: ~10x full fine-tuning's)`,
+      );
     }
     // With LoRA only the adapters train: they alone are synced, reduced and have optimizer state.
     this.dp.syncFromMain(opts.policy.trainableParameters());
-    this.optimizer = createPolicyOptimizer(opts.policy.trainableParameters(), {
-      lr: opts.config.lr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.weightDecay,
-    }, this.dp, opts.config.zeroStage);
-    const critic = estimator.needs.critic ? opts.critic ?? null : null;
+    this.optimizer = createPolicyOptimizer(
+      opts.policy.trainableParameters(),
+      {
+        lr: opts.config.lr,
+        betas: opts.config.betas,
+        eps: opts.config.eps,
+        weightDecay: opts.config.weightDecay,
+      },
+      this.dp,
+      opts.config.zeroStage,
+    );
+    const critic = estimator.needs.critic ? (opts.critic ?? null) : null;
     critic?.requiresGrad_(true);
-    this.criticOptimizer = critic ? new AdamW(critic.parameters(), {
-      lr: opts.config.criticLr, betas: opts.config.betas, eps: opts.config.eps, weightDecay: opts.config.criticWeightDecay,
-    }) : null;
+    this.criticOptimizer = critic
+      ? new AdamW(critic.parameters(), {
+          lr: opts.config.criticLr,
+          betas: opts.config.betas,
+          eps: opts.config.eps,
+          weightDecay: opts.config.criticWeightDecay,
+        })
+      : null;
     fs.mkdirSync(opts.runDir, { recursive: true });
     this.ctx = {
-      cfg: opts.config, policy: opts.policy, reference: opts.reference ?? (opts.policy.lora && needsReference(opts.config) ? opts.policy : null), critic, tokenizer: opts.tokenizer, renderPrompt: opts.renderPrompt,
-      stopTokenIds: opts.stopTokenIds, rewards: opts.rewards, rolloutOptions: opts.rolloutOptions, plan: this.plan,
-      computeDtype: this.computeDtype, dp: this.dp, progress: new Progress(opts.log),
+      cfg: opts.config,
+      policy: opts.policy,
+      reference: opts.reference ?? (opts.policy.lora && needsReference(opts.config) ? opts.policy : null),
+      critic,
+      tokenizer: opts.tokenizer,
+      renderPrompt: opts.renderPrompt,
+      stopTokenIds: opts.stopTokenIds,
+      rewards: opts.rewards,
+      rolloutOptions: opts.rolloutOptions,
+      plan: this.plan,
+      computeDtype: this.computeDtype,
+      dp: this.dp,
+      progress: new Progress(opts.log),
     };
     this.recorder = new Recorder(opts.runDir, this.dp, opts.tensorboard ?? false, opts.task, () => this.step);
   }
@@ -213,9 +248,11 @@ export class GRPOTrainer {
     const started = Date.now();
     const first = this.step;
     const p = this.plan;
-    this.log(`memory plan: micro-batches of ${p.training.microBatchTokens} tokens${p.training.activationCheckpointing ? ', activation checkpointing' : ''}, ` +
-      `KV budget ${fmt(p.kv.budget)}, peak ${fmt(Math.max(p.rolloutPeak, p.updatePeak))} of ${fmt(p.deviceBytes)} (${this.computeDtype} compute)` +
-      (p.fits ? '' : ` — does not fit: ${p.problems.join('; ')}`));
+    this.log(
+      `memory plan: micro-batches of ${p.training.microBatchTokens} tokens${p.training.activationCheckpointing ? ', activation checkpointing' : ''}, ` +
+        `KV budget ${fmt(p.kv.budget)}, peak ${fmt(Math.max(p.rolloutPeak, p.updatePeak))} of ${fmt(p.deviceBytes)} (${this.computeDtype} compute)` +
+        (p.fits ? '' : ` — does not fit: ${p.problems.join('; ')}`),
+    );
     if (this.dp.isMain) fs.writeFileSync(path.join(this.o.runDir, 'plan.json'), JSON.stringify(p, null, 2) + '\n');
     if (first === 0 && this.o.validate && this.config.validateEvery > 0 && this.dp.isMain) {
       const v = await this.o.validate(0);
@@ -261,7 +298,9 @@ export class GRPOTrainer {
     const rb = rankBatch(this.config, this.dp, this.step, this.batchFor(this.step));
     const data = { examples: this.examples, promptIds: (ex: TrainExample) => this.promptIds.get(ex)! };
     // The first point where a stop request can be seen (generation holds the event loop).
-    const collected = await collect(ctx, step, rb, data, () => { if (this.stopMode === 'abandon') throw new StepAbandoned(); });
+    const collected = await collect(ctx, step, rb, data, () => {
+      if (this.stopMode === 'abandon') throw new StepAbandoned();
+    });
     this.recorder.logRollouts(step, collected.first, this.config.rolloutSamples);
     const global = globalRollouts(this.dp, rb, collected.first);
     this.recorder.recordHistory(this.history, rb, global);
@@ -276,8 +315,16 @@ export class GRPOTrainer {
   /** Writes runDir/checkpoints/step-N (model, optimizer state, trainer state) and accuracy_history.json. */
   saveCheckpoint(): string {
     return saveCheckpoint({
-      runDir: this.o.runDir, step: this.step, config: this.config, policy: this.o.policy, optimizer: this.optimizer,
-      critic: this.ctx.critic, criticOptimizer: this.criticOptimizer, history: this.history, tokenizerFrom: this.o.tokenizerFrom, dp: this.dp,
+      runDir: this.o.runDir,
+      step: this.step,
+      config: this.config,
+      policy: this.o.policy,
+      optimizer: this.optimizer,
+      critic: this.ctx.critic,
+      criticOptimizer: this.criticOptimizer,
+      history: this.history,
+      tokenizerFrom: this.o.tokenizerFrom,
+      dp: this.dp,
     });
   }
 
@@ -287,7 +334,13 @@ export class GRPOTrainer {
    * rollouts.jsonl) back to that step so that the steps run again are not logged twice.
    */
   loadCheckpointState(dir: string): void {
-    const restored = loadCheckpointState(dir, { runDir: this.o.runDir, optimizer: this.optimizer, critic: this.ctx.critic, criticOptimizer: this.criticOptimizer, history: this.history });
+    const restored = loadCheckpointState(dir, {
+      runDir: this.o.runDir,
+      optimizer: this.optimizer,
+      critic: this.ctx.critic,
+      criticOptimizer: this.criticOptimizer,
+      history: this.history,
+    });
     this.step = restored.step;
     this.history = restored.history;
     this.recorder.restored(this.history);

@@ -83,10 +83,23 @@ export function decodeAttention(x: DecodeAttentionInputs): Tensor {
     if (window !== null) throw new Error('rollout: the varlen attention layout has no sliding window yet');
     // The g query heads of a KV head become g query positions of that head (as the CPU path
     // does), so the kernel sees equal head counts and a fixed lse layout [kvH, B·g].
-    const qv = x.q.reshape(b, kvH, g, d).permute(0, 2, 1, 3).reshape(b * g, kvH, d);
+    const qv = x.q
+      .reshape(b, kvH, g, d)
+      .permute(0, 2, 1, 3)
+      .reshape(b * g, kvH, d);
     const [o1, l1] = varlen(qv, x.promptK, x.promptV, x.index.cuQ!, x.index.cuPromptK!, x.index.promptUsed!, g, x.index.maxPrompt, scale);
     const cap = x.rowK.size(1);
-    const [o2, l2] = varlen(qv, x.rowK.reshape(b * cap, kvH, d), x.rowV.reshape(b * cap, kvH, d), x.index.cuQ!, x.index.cuRowK!, x.index.rowUsed!, g, cap, scale);
+    const [o2, l2] = varlen(
+      qv,
+      x.rowK.reshape(b * cap, kvH, d),
+      x.rowV.reshape(b * cap, kvH, d),
+      x.index.cuQ!,
+      x.index.cuRowK!,
+      x.index.rowUsed!,
+      g,
+      cap,
+      scale,
+    );
     const out = (o: Tensor) => o.reshape(b, g, kvH, d).permute(0, 2, 1, 3).reshape(b, h, d);
     const lse = (l: Tensor) => {
       if (l.ndim !== 2 || l.size(0) !== kvH || l.size(1) !== b * g) throw new Error(`rollout: unexpected varlen lse shape [${l.shape.join(', ')}]`);
@@ -95,14 +108,15 @@ export function decodeAttention(x: DecodeAttentionInputs): Tensor {
     return merge(out(o1), lse(l1), out(o2), lse(l2));
   }
   // Prompt part: [1, kvH, g·B, D] queries (head-group major) against [1, kvH, S, D] keys.
-  const qp = x.q.reshape(b, kvH, g, d).permute(1, 2, 0, 3).reshape(1, kvH, g * b, d);
+  const qp = x.q
+    .reshape(b, kvH, g, d)
+    .permute(1, 2, 0, 3)
+    .reshape(1, kvH, g * b, d);
   const pk = x.promptK.transpose(0, 1).unsqueeze(0);
   const pv = x.promptV.transpose(0, 1).unsqueeze(0);
   // Some prompt key may be outside a row's window only once maxPrompt + own keys exceed it.
   const windowed = window !== null && x.index.maxPrompt + x.rowLength > window;
-  const [o1, l1] = windowed
-    ? attendMaskedWithLse(qp, pk, pv, promptWindowMask(x, window, g, b), scale)
-    : attendWithLse(qp, pk, pv, x.index.promptMask, scale);
+  const [o1, l1] = windowed ? attendMaskedWithLse(qp, pk, pv, promptWindowMask(x, window, g, b), scale) : attendWithLse(qp, pk, pv, x.index.promptMask, scale);
   const out1 = o1.reshape(kvH, g, b, d).permute(2, 0, 1, 3).reshape(b, h, d);
   const lse1 = l1.reshape(kvH, g, b).permute(2, 0, 1).reshape(b, h);
   // Own part: [B, kvH, g, D] queries against [B, kvH, t, D] keys (the last `window` of them).
@@ -134,7 +148,10 @@ function promptWindowMask(x: DecodeAttentionInputs, window: number, g: number, b
   const start = x.index.promptStart ?? null;
   const lo = (start ? x.positions.unsqueeze(1).add(start) : x.positions.unsqueeze(1)).sub(window); // [B, 1]
   const k = arange(0, S, 1, { dtype: 'int64', device: x.promptK.device }).unsqueeze(0); // [1, S]
-  const add = where(k.gt(lo), 0, -Infinity).to({ dtype: x.q.dtype }).repeat(g, 1).reshape(1, 1, g * b, S);
+  const add = where(k.gt(lo), 0, -Infinity)
+    .to({ dtype: x.q.dtype })
+    .repeat(g, 1)
+    .reshape(1, 1, g * b, S);
   return x.index.promptMask ? add.add(x.index.promptMask) : add;
 }
 
@@ -147,7 +164,14 @@ function attendMaskedWithLse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, scal
   const s = q.float().matmul(k.float().transpose(-2, -1)).mul(sc).add(mask.float());
   const lse = s.logsumexp(-1, true);
   const empty = lse.isfinite().logicalNot();
-  const o = where(empty, 0, s.sub(where(empty, 0, lse)).exp().matmul(v.float()));
+  const o = where(
+    empty,
+    0,
+    s
+      .sub(where(empty, 0, lse))
+      .exp()
+      .matmul(v.float()),
+  );
   return [o.to({ dtype: q.dtype }), lse.squeeze(-1)];
 }
 
@@ -166,7 +190,17 @@ function attendWithLse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, sca
 }
 
 /** Variable-length flash attention: q [B·g, kvH, D] (g queries per row), packed k/v [N, kvH, D] → ([B·g, kvH, D], lse [kvH, B·g]). */
-export type VarlenKernel = (q: Tensor, k: Tensor, v: Tensor, cuQ: Tensor, cuK: Tensor, usedK: Tensor, maxQ: number, maxK: number, scale?: number | null) => [Tensor, Tensor];
+export type VarlenKernel = (
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  cuQ: Tensor,
+  cuK: Tensor,
+  usedK: Tensor,
+  maxQ: number,
+  maxK: number,
+  scale?: number | null,
+) => [Tensor, Tensor];
 
 /** ATen's (CUDA only). */
 const atenVarlen: VarlenKernel = (q, k, v, cuQ, cuK, usedK, maxQ, maxK, scale = null) => {

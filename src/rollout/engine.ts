@@ -15,9 +15,7 @@
 // greedy tokens identical, sampled tokens identical for the same seed while the reference's
 // batch keeps every row (it draws over live rows only, so once rows finish the two draw
 // differently but from the same distributions: test/rollout/engine.test.ts).
-import {
-  Generator, arange, cat, cuda, inferenceMode, op, tensor, tidy, where, zeros, type Tensor,
-} from '../engine/index.js';
+import { Generator, arange, cat, cuda, inferenceMode, op, tensor, tidy, where, zeros, type Tensor } from '../engine/index.js';
 import type { CausalLM } from '../model/transformer.js';
 import type { Sample, SamplingOptions } from './types.js';
 import { useVarlen, type DecodeIndex } from './attention.js';
@@ -78,8 +76,17 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
   const samples: Sample[] = rows.map((r) => ({ promptIndex: r.pi, sampleIndex: r.si, tokens: [], logprobs: [], finishReason: 'length' }));
   const meter = new KVMeter();
   const stats: RolloutStats = {
-    rows: rows.length, waves: 0, prefillTokens: 0, generatedTokens: 0, decodeSteps: 0, hostSyncs: 0, compactions: 0,
-    growths: 0, graphCaptures: 0, graphReplays: 0, kvPeakBytes: 0,
+    rows: rows.length,
+    waves: 0,
+    prefillTokens: 0,
+    generatedTokens: 0,
+    decodeSteps: 0,
+    hostSyncs: 0,
+    compactions: 0,
+    growths: 0,
+    graphCaptures: 0,
+    graphReplays: 0,
+    kvPeakBytes: 0,
   };
   if (opts.maxNewTokens <= 0 || rows.length === 0) return { samples, stats };
   const limits = opts.maxNewTokensPerRow ?? rows.map(() => opts.maxNewTokens);
@@ -95,7 +102,11 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
   const promptOfRow = rows.map((r) => {
     const key = r.p.join(',');
     let k = keyOf.get(key);
-    if (k === undefined) { k = distinct.length; keyOf.set(key, k); distinct.push(r.p); }
+    if (k === undefined) {
+      k = distinct.length;
+      keyOf.set(key, k);
+      distinct.push(r.p);
+    }
     return k;
   });
 
@@ -120,9 +131,17 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
       // ---- prefill each distinct prompt once ----
       const parts = distinct.map((ids) => fwd.prefill(ids));
       stats.prefillTokens = distinct.reduce((a, p) => a + p.length, 0);
-      prompt = new PromptKV(parts.map((p) => ({ keys: p.keys, values: p.values })), meter);
+      prompt = new PromptKV(
+        parts.map((p) => ({ keys: p.keys, values: p.values })),
+        meter,
+      );
       if (parts.length > 1) for (const p of parts) for (const t of [...p.keys, ...p.values]) t.dispose();
-      lastLogits = tidy(() => cat(parts.map((p) => p.lastLogits.unsqueeze(0)), 0)).keep(); // [P, V] float32
+      lastLogits = tidy(() =>
+        cat(
+          parts.map((p) => p.lastLogits.unsqueeze(0)),
+          0,
+        ),
+      ).keep(); // [P, V] float32
       for (const p of parts) p.lastLogits.dispose();
 
       // ---- waves of rows within the KV budget ----
@@ -181,7 +200,10 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
         if (pending === syncEvery) {
           if (readBlock()) break;
         }
-        if (kv.reserve(1)) { stats.growths++; rebuildRowIndex(); }
+        if (kv.reserve(1)) {
+          stats.growths++;
+          rebuildRowIndex();
+        }
         const key = `${b}x${kv.capacity}`;
         if (graphs && graph && graph.b === b && graph.cap === kv.capacity) {
           graph.g.replay();
@@ -259,15 +281,25 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     /** Reads the block (one host sync); appends tokens; compacts or ends the wave. Returns true when every row is done. */
     function readBlock(final = false): boolean {
       const width = pending;
-      const data = tidy(() => cat([
-        st.tokBlock.narrow(1, 0, width).to({ dtype: 'float64' }), st.lpBlock.narrow(1, 0, width).to({ dtype: 'float64' }), st.done.to({ dtype: 'float64' }).unsqueeze(1),
-      ], 1).toNumbers());
+      const data = tidy(() =>
+        cat(
+          [
+            st.tokBlock.narrow(1, 0, width).to({ dtype: 'float64' }),
+            st.lpBlock.narrow(1, 0, width).to({ dtype: 'float64' }),
+            st.done.to({ dtype: 'float64' }).unsqueeze(1),
+          ],
+          1,
+        ).toNumbers(),
+      );
       stats.hostSyncs++;
       const stride = 2 * width + 1;
       let finished = 0;
       let produced = 0;
       live.forEach((r, row) => {
-        if (r < 0) { finished++; return; }
+        if (r < 0) {
+          finished++;
+          return;
+        }
         const s = samples[r]!;
         for (let c = 0; c < width; c++) {
           const tok = data[row * stride + c]!;
@@ -294,7 +326,9 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     /** Keeps the live rows (padded to a bucket on CUDA graphs): moves their KV and state. */
     function compact(data: number[], stride: number, width: number): void {
       const keepPhys: number[] = [];
-      live.forEach((r, row) => { if (r >= 0 && data[row * stride + 2 * width] !== 1) keepPhys.push(row); });
+      live.forEach((r, row) => {
+        if (r >= 0 && data[row * stride + 2 * width] !== 1) keepPhys.push(row);
+      });
       const target = graphs || opts.padRows ? bucket(keepPhys.length) : keepPhys.length;
       if (target >= b) return;
       const padded = keepPhys.concat(new Array<number>(target - keepPhys.length).fill(keepPhys[0]!));
@@ -324,21 +358,37 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
           const g = cfg.numHeads / kvH;
           const S = P.totalLength;
           promptMask = tidy(() => {
-            const starts = tensor(promptOf.map((p) => P.offsets[p]!), [b, 1], { dtype: 'int64', device });
-            const ends = tensor(promptOf.map((p) => P.offsets[p]! + P.lengths[p]!), [b, 1], { dtype: 'int64', device });
+            const starts = tensor(
+              promptOf.map((p) => P.offsets[p]!),
+              [b, 1],
+              { dtype: 'int64', device },
+            );
+            const ends = tensor(
+              promptOf.map((p) => P.offsets[p]! + P.lengths[p]!),
+              [b, 1],
+              { dtype: 'int64', device },
+            );
             const k = arange(0, S, 1, { dtype: 'int64', device }).unsqueeze(0);
             const sees = k.ge(starts).logicalAnd(k.lt(ends)); // [B, S]
             const add = where(sees, 0, -Infinity).to({ dtype: kvDtype });
             return add.repeat(g, 1).reshape(1, 1, g * b, S);
           }).keep();
         }
-        const promptStart = fwd.hasWindow && distinct.length > 1
-          ? tensor(promptOf.map((p) => P.offsets[p]!), [b, 1], { dtype: 'int64', device }).keep() : null;
+        const promptStart =
+          fwd.hasWindow && distinct.length > 1
+            ? tensor(
+                promptOf.map((p) => P.offsets[p]!),
+                [b, 1],
+                { dtype: 'int64', device },
+              ).keep()
+            : null;
         return { kind: 'cpu', promptMask, promptStart, cuQ: null, cuPromptK: null, promptUsed: null, maxPrompt: maxP, cuRowK: null, rowUsed: null };
       }
       const i32 = (d: number[]) => tensor(d, [d.length], { dtype: 'int32', device }).keep();
       return {
-        kind: 'varlen', promptMask: null, maxPrompt: maxP,
+        kind: 'varlen',
+        promptMask: null,
+        maxPrompt: maxP,
         cuQ: i32(Array.from({ length: b + 1 }, (_, i) => i * (cfg.numHeads / kvH))),
         cuPromptK: i32([...promptOf.map((p) => P.offsets[p]!), P.totalLength]),
         promptUsed: i32(promptOf.map((p) => P.lengths[p]!)),
@@ -351,7 +401,11 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     function rebuildRowIndex(): void {
       if (index.kind !== 'varlen') return;
       index.cuRowK!.dispose();
-      index.cuRowK = tensor(Array.from({ length: b + 1 }, (_, i) => i * kv.capacity), [b + 1], { dtype: 'int32', device }).keep();
+      index.cuRowK = tensor(
+        Array.from({ length: b + 1 }, (_, i) => i * kv.capacity),
+        [b + 1],
+        { dtype: 'int32', device },
+      ).keep();
     }
   }
 }
@@ -389,7 +443,11 @@ function disposeIndex(ix: DecodeIndex): void {
 
 /** Row counts that CUDA graphs are captured at: powers of two up to 256, then multiples of 128. */
 export function bucket(rows: number): number {
-  if (rows <= 256) { let p = 1; while (p < rows) p *= 2; return p; }
+  if (rows <= 256) {
+    let p = 1;
+    while (p < rows) p *= 2;
+    return p;
+  }
   return Math.ceil(rows / 128) * 128;
 }
 

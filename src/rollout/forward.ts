@@ -28,7 +28,10 @@ export class RolloutForward {
    */
   readonly computeDtype: DType;
 
-  constructor(readonly model: CausalLM, maxPositions: number) {
+  constructor(
+    readonly model: CausalLM,
+    maxPositions: number,
+  ) {
     this.config = model.config;
     this.spec = model.spec;
     const ac = autocastState(model.device);
@@ -48,25 +51,31 @@ export class RolloutForward {
     const { device } = this.model;
     const keys: Tensor[] = [];
     const values: Tensor[] = [];
-    const lastLogits = noGrad(() => tidy(() => {
-      const l = ids.length;
-      const input = tensor(ids, [1, l], { dtype: 'int64', device });
-      const pos = tensor(ids.map((_, i) => i), [1, l], { dtype: 'int64', device });
-      const ropes = this.rope.at(pos, this.computeDtype); // per layer [1, L, 1, D]
-      let x = this.model.embed(input);
-      for (let i = 0; i < this.layers.length; i++) {
-        const [cos, sin] = ropes[i]!;
-        const window = this.spec.layers[i]!.window;
-        x = decoderLayer({ spec: this.spec, cfg, w: this.layers[i]!, cos, sin, cast: (t) => this.cast(t) }, x, (q, k, v) => {
-          keys.push(k.squeeze(0).contiguous().keep()); // [L, kvH, D]
-          values.push(v.squeeze(0).contiguous().keep());
-          const a = prefillAttention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), { window, scale: this.spec.attentionScale });
-          return a.transpose(1, 2).reshape(1, l, cfg.numHeads * cfg.headDim);
-        });
-      }
-      const last = this.model.finalNorm(x).select(1, l - 1); // [1, hidden]
-      return this.model.logits(last).float().squeeze(0);
-    })).keep();
+    const lastLogits = noGrad(() =>
+      tidy(() => {
+        const l = ids.length;
+        const input = tensor(ids, [1, l], { dtype: 'int64', device });
+        const pos = tensor(
+          ids.map((_, i) => i),
+          [1, l],
+          { dtype: 'int64', device },
+        );
+        const ropes = this.rope.at(pos, this.computeDtype); // per layer [1, L, 1, D]
+        let x = this.model.embed(input);
+        for (let i = 0; i < this.layers.length; i++) {
+          const [cos, sin] = ropes[i]!;
+          const window = this.spec.layers[i]!.window;
+          x = decoderLayer({ spec: this.spec, cfg, w: this.layers[i]!, cos, sin, cast: (t) => this.cast(t) }, x, (q, k, v) => {
+            keys.push(k.squeeze(0).contiguous().keep()); // [L, kvH, D]
+            values.push(v.squeeze(0).contiguous().keep());
+            const a = prefillAttention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), { window, scale: this.spec.attentionScale });
+            return a.transpose(1, 2).reshape(1, l, cfg.numHeads * cfg.headDim);
+          });
+        }
+        const last = this.model.finalNorm(x).select(1, l - 1); // [1, hidden]
+        return this.model.logits(last).float().squeeze(0);
+      }),
+    ).keep();
     return { keys, values, lastLogits };
   }
 
@@ -78,28 +87,43 @@ export class RolloutForward {
   decode(tokens: Tensor, positions: Tensor, prompt: PromptKV, rows: RowKV, index: DecodeIndex, rowWrite: Tensor | null): Tensor {
     const cfg = this.config;
     const b = tokens.size(0);
-    return noGrad(() => tidy(() => {
-      const ropes = this.rope.at(positions.unsqueeze(1), this.computeDtype); // per layer [B, 1, 1, D]
-      let x = this.model.embed(tokens.unsqueeze(1)); // [B, 1, hidden]
-      const t = rows.length;
-      for (let i = 0; i < this.layers.length; i++) {
-        const [cos, sin] = ropes[i]!;
-        const window = this.spec.layers[i]!.window;
-        x = decoderLayer({ spec: this.spec, cfg, w: this.layers[i]!, cos, sin, cast: (u) => this.cast(u) }, x, (q, k, v) => {
-          // q [B, 1, H, D], k/v [B, 1, kvH, D]
-          const K = rows.keys[i]!;
-          const V = rows.values[i]!;
-          if (rowWrite) { K.indexCopy_(1, rowWrite, k); V.indexCopy_(1, rowWrite, v); }
-          else { K.narrow(1, t, 1).copy_(k); V.narrow(1, t, 1).copy_(v); }
-          const a = decodeAttention({
-            q: q.transpose(1, 2), promptK: prompt.keys[i]!, promptV: prompt.values[i]!, rowK: K, rowV: V, rowLength: t + 1, index,
-            window, scale: this.spec.attentionScale, positions,
-          }); // [B, H, D]
-          return a.reshape(b, 1, cfg.numHeads * cfg.headDim);
-        });
-      }
-      return this.model.logits(this.model.finalNorm(x).squeeze(1)).float();
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const ropes = this.rope.at(positions.unsqueeze(1), this.computeDtype); // per layer [B, 1, 1, D]
+        let x = this.model.embed(tokens.unsqueeze(1)); // [B, 1, hidden]
+        const t = rows.length;
+        for (let i = 0; i < this.layers.length; i++) {
+          const [cos, sin] = ropes[i]!;
+          const window = this.spec.layers[i]!.window;
+          x = decoderLayer({ spec: this.spec, cfg, w: this.layers[i]!, cos, sin, cast: (u) => this.cast(u) }, x, (q, k, v) => {
+            // q [B, 1, H, D], k/v [B, 1, kvH, D]
+            const K = rows.keys[i]!;
+            const V = rows.values[i]!;
+            if (rowWrite) {
+              K.indexCopy_(1, rowWrite, k);
+              V.indexCopy_(1, rowWrite, v);
+            } else {
+              K.narrow(1, t, 1).copy_(k);
+              V.narrow(1, t, 1).copy_(v);
+            }
+            const a = decodeAttention({
+              q: q.transpose(1, 2),
+              promptK: prompt.keys[i]!,
+              promptV: prompt.values[i]!,
+              rowK: K,
+              rowV: V,
+              rowLength: t + 1,
+              index,
+              window,
+              scale: this.spec.attentionScale,
+              positions,
+            }); // [B, H, D]
+            return a.reshape(b, 1, cfg.numHeads * cfg.headDim);
+          });
+        }
+        return this.model.logits(this.model.finalNorm(x).squeeze(1)).float();
+      }),
+    );
   }
 
   /** To the compute dtype (only under autocast, where projections may come out in another dtype). */

@@ -44,14 +44,29 @@ export class PromptKV {
   readonly bytes: number;
 
   /** Packs per-prompt keys/values ([L_p, kvHeads, D] per layer, per prompt) into one sequence. */
-  constructor(perPrompt: { keys: Tensor[]; values: Tensor[] }[], private readonly meter: KVMeter) {
+  constructor(
+    perPrompt: { keys: Tensor[]; values: Tensor[] }[],
+    private readonly meter: KVMeter,
+  ) {
     const layers = perPrompt[0]!.keys.length;
     this.lengths = perPrompt.map((p) => p.keys[0]!.size(0));
     this.offsets = [];
     let s = 0;
-    for (const l of this.lengths) { this.offsets.push(s); s += l; }
+    for (const l of this.lengths) {
+      this.offsets.push(s);
+      s += l;
+    }
     const pack = (pick: (p: { keys: Tensor[]; values: Tensor[] }) => Tensor[]) =>
-      Array.from({ length: layers }, (_, i) => (perPrompt.length === 1 ? pick(perPrompt[0]!)[i]!.keep() : tidy(() => cat(perPrompt.map((p) => pick(p)[i]!), 0)).keep()));
+      Array.from({ length: layers }, (_, i) =>
+        perPrompt.length === 1
+          ? pick(perPrompt[0]!)[i]!.keep()
+          : tidy(() =>
+              cat(
+                perPrompt.map((p) => pick(p)[i]!),
+                0,
+              ),
+            ).keep(),
+      );
     this.keys = pack((p) => p.keys);
     this.values = pack((p) => p.values);
     const k0 = this.keys[0]!;
@@ -79,8 +94,15 @@ export class RowKV {
   capacity: number;
 
   constructor(
-    readonly numLayers: number, rows: number, capacity: number, readonly kvHeads: number, readonly headDim: number,
-    readonly maxCapacity: number, readonly dtype: DType, readonly device: Device, private readonly meter: KVMeter,
+    readonly numLayers: number,
+    rows: number,
+    capacity: number,
+    readonly kvHeads: number,
+    readonly headDim: number,
+    readonly maxCapacity: number,
+    readonly dtype: DType,
+    readonly device: Device,
+    private readonly meter: KVMeter,
   ) {
     this.rows = rows;
     this.capacity = Math.min(capacity, maxCapacity);
@@ -126,11 +148,13 @@ export class RowKV {
       this.meter.add(newLayerBytes);
       const n = empty([rows, capacity, this.kvHeads, this.headDim], { dtype: this.dtype, device: this.device }).keep();
       if (this.length > 0) {
-        noGrad(() => tidy(() => {
-          let src = t.narrow(1, 0, this.length);
-          if (keep) src = src.indexSelect(0, keep);
-          n.narrow(1, 0, this.length).copy_(src);
-        }));
+        noGrad(() =>
+          tidy(() => {
+            let src = t.narrow(1, 0, this.length);
+            if (keep) src = src.indexSelect(0, keep);
+            n.narrow(1, 0, this.length).copy_(src);
+          }),
+        );
       }
       t.dispose();
       this.meter.sub(oldLayerBytes);

@@ -3,9 +3,7 @@
 // into one batch, prefilled once, then decoded step by step; finished rows leave the batch.
 // test/rollout/engine.test.ts holds the engine (engine.ts) to it; transformers' `generate` holds
 // it (test/model/*.test.ts). Top-k/top-p: the one filter, src/sampling/filter.ts.
-import {
-  Generator, cat, full, inferenceMode, tensor, tidy, type Tensor,
-} from '../engine/index.js';
+import { Generator, cat, full, inferenceMode, tensor, tidy, type Tensor } from '../engine/index.js';
 import type { CausalLM } from '../model/transformer.js';
 import { filterLogits } from '../sampling/filter.js';
 import type { Sample, SamplingOptions } from './types.js';
@@ -52,12 +50,19 @@ export function generate(model: CausalLM, prompts: number[][], opts: SamplingOpt
           s.logprobs.push(logprobs[row]!);
           generated++;
           if (stop.has(tokens[row]!)) s.finishReason = 'stop';
-          else if (s.tokens.length < opts.maxNewTokens) { stillActive.push(sampleIdx); keepRows.push(row); }
+          else if (s.tokens.length < opts.maxNewTokens) {
+            stillActive.push(sampleIdx);
+            keepRows.push(row);
+          }
         });
         opts.onStep?.(generated, stillActive.length);
         if (stillActive.length === 0) break;
         const next = tidy(() => {
-          const nextTokens = tensor(keepRows.map((r) => tokens[r]!), [keepRows.length, 1], { dtype: 'int64', device });
+          const nextTokens = tensor(
+            keepRows.map((r) => tokens[r]!),
+            [keepRows.length, 1],
+            { dtype: 'int64', device },
+          );
           let mask = keyMask;
           let pos = positions.select(1, -1).unsqueeze(1).add(1);
           if (keepRows.length !== active.length) {
@@ -69,14 +74,18 @@ export function generate(model: CausalLM, prompts: number[][], opts: SamplingOpt
           mask = cat([mask, full([keepRows.length, 1], 1, { dtype: 'bool', device })], 1);
           return { nextTokens, mask, pos };
         });
-        input.dispose(); keyMask.dispose(); positions.dispose();
+        input.dispose();
+        keyMask.dispose();
+        positions.dispose();
         input = next.nextTokens.keep();
         keyMask = next.mask.keep();
         positions = next.pos.keep();
         active = stillActive;
       }
     } finally {
-      input.dispose(); keyMask.dispose(); positions.dispose();
+      input.dispose();
+      keyMask.dispose();
+      positions.dispose();
       cache.dispose();
     }
   });
@@ -103,4 +112,3 @@ function temperatureOf(opts: Pick<SamplingOptions, 'temperature'>): number {
   if (!(temperature > 0)) throw new Error(`temperature must be > 0 (use greedy for argmax), got ${temperature}`);
   return temperature;
 }
-

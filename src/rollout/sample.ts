@@ -33,7 +33,9 @@ export function sampleNext(logits: Tensor, rule: SampleRule, generator: Generato
   // u < 1, scaled by (1 - 2^-20) so that u · total stays below total after float32 rounding (a
   // bias of at most 1e-6 of mass against the last kept token); right=True: the first index whose
   // cumulative mass exceeds u · total, so zero-mass (truncated) tokens are never chosen.
-  const u = rand([cdf.size(0), 1], { generator, device: cdf.device }).mul(total).mul(1 - 2 ** -20);
+  const u = rand([cdf.size(0), 1], { generator, device: cdf.device })
+    .mul(total)
+    .mul(1 - 2 ** -20);
   const token = op('aten::searchsorted.Tensor', cdf, u, false, true).clamp(0, cdf.size(-1) - 1);
   return { token: token.squeeze(1), logprob: logp.gather(1, token).squeeze(1) };
 }

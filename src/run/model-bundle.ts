@@ -11,9 +11,7 @@ import type { Device, DType } from '../engine/index.js';
 import { loadModel, readConfig } from '../model/checkpoint.js';
 import { adapterBase, attachAdapterFolder, isAdapterFolder } from '../model/peft-io.js';
 import type { CausalLM } from '../model/transformer.js';
-import {
-  QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type ChatMessage, type TokenizerConfig,
-} from '../tokenizer/index.js';
+import { QWEN2_5_CHAT_TEMPLATE, Tokenizer, loadTokenizerConfig, renderChat, type ChatMessage, type TokenizerConfig } from '../tokenizer/index.js';
 import { chatSpecialTokens, evalStopTokenIds, modelEosTokenIds, type ChatSpecialTokens } from '../tokenizer/special-tokens.js';
 
 // Re-exported: these were imported from here before they moved to src/tokenizer/special-tokens.ts.
@@ -43,7 +41,6 @@ export function loadModelFolder(dir: string, opts: { device?: Device; dtype?: DT
   const eosTokenIds = modelEosTokenIds(dir, config.eosTokenId, tokenizer, tokenizerConfig);
   return { model, tokenizer, tokenizerConfig, eosTokenIds, dir };
 }
-
 
 /** A model folder opened for generation or training: what every entry point needs from it. */
 export class ModelBundle implements LoadedModel {

@@ -75,12 +75,17 @@ export async function openPretrained(modelDir: string, opts: PretrainedOptions):
  * `rlvr train --resume`), opened from its newest intact checkpoint. Code-only options (rewards,
  * examples built in code) must be given again.
  */
-export async function openResumed(runDir: string, given: Partial<PretrainedOptions>, log: (line: string) => void): Promise<{ opened: OpenedRun; checkpoint: string }> {
+export async function openResumed(
+  runDir: string,
+  given: Partial<PretrainedOptions>,
+  log: (line: string) => void,
+): Promise<{ opened: OpenedRun; checkpoint: string }> {
   const checkpoint = findCheckpoint(runDir, log);
   if (!checkpoint) throw new Error(`resume: no complete checkpoint under ${path.join(runDir, 'checkpoints')}`);
   const settings = resumeWithOptions(runDir, given);
   const data = settings.run.data;
-  if (given.data === undefined && !fs.existsSync(data)) throw new Error(`resume: the run's data ${data} is not a file; pass the examples again (resume(runDir, { data }))`);
+  if (given.data === undefined && !fs.existsSync(data))
+    throw new Error(`resume: the run's data ${data} is not a file; pass the examples again (resume(runDir, { data }))`);
   const opened = await openFromLibrary(settings, given, checkpoint);
   return { opened, checkpoint };
 }
@@ -89,7 +94,8 @@ async function openFromLibrary(settings: RunSettings, opts: Partial<PretrainedOp
   const { run } = settings;
   if (run.threads) setNumThreads(run.threads);
   const opened = await openRun({
-    settings, checkpoint,
+    settings,
+    checkpoint,
     examples: opts.data === undefined || typeof opts.data === 'string' ? undefined : opts.data,
     // Problems given in code are not in the run description: their settings come along.
     ...(opts.validation && typeof opts.validation.data !== 'string' ? { validationProblems: opts.validation.data, validation: opts.validation } : {}),
@@ -153,9 +159,9 @@ export async function openRun(inputs: OpenInputs): Promise<OpenedRun> {
   const { run, grpo: config, runDir } = inputs.settings;
   const task = getTask(run.task);
   const promptSuffix = run.promptSuffix === undefined ? TRAIN_PROMPT_SUFFIX : run.promptSuffix === 'none' ? '' : run.promptSuffix;
-  const examples = inputs.examples ?? await userErrors(() => loadExamples(run.data, { suffix: promptSuffix }));
+  const examples = inputs.examples ?? (await userErrors(() => loadExamples(run.data, { suffix: promptSuffix })));
   if (examples.length === 0) throw new UserError(`${inputs.examples ? 'data' : run.data}: no training examples`);
-  const v = inputs.validationProblems ? inputs.validation ?? {} : run.validation ?? {};
+  const v = inputs.validationProblems ? (inputs.validation ?? {}) : (run.validation ?? {});
   const valSource = inputs.validationProblems ?? run.validation?.data;
   const valProblems = valSource === undefined ? null : await validationProblems(valSource, v.limit);
 
@@ -170,7 +176,9 @@ export async function openRun(inputs: OpenInputs): Promise<OpenedRun> {
   // bf16 (half the memory of float32 master weights).
   const computeDtype = resolveComputeDtype(config.computeDtype, device);
   if (computeDtype !== 'float32' && run.dtype !== 'float32') {
-    throw new UserError(`dtype ${run.dtype}: computeDtype ${computeDtype} keeps float32 master weights; use dtype float32 (--dtype float32), or grpo.computeDtype float32 for pure ${run.dtype} training, which loses updates at lr 1e-6`);
+    throw new UserError(
+      `dtype ${run.dtype}: computeDtype ${computeDtype} keeps float32 master weights; use dtype float32 (--dtype float32), or grpo.computeDtype float32 for pure ${run.dtype} training, which loses updates at lr 1e-6`,
+    );
   }
   // One writer per run folder (src/rl/run-lock.ts); in a data-parallel run rank 0 writes and locks.
   const lock = !dist || dist.rank === 0 ? acquireRunLock(runDir, (line) => process.stderr.write(line + '\n')) : null;
@@ -189,9 +197,15 @@ export async function openRun(inputs: OpenInputs): Promise<OpenedRun> {
     const stops = bundle.stopTokenIds(run.stop);
     if (stops.unknown !== null) throw new UserError(`--stop: '${stops.unknown}' is not a token of this model's vocabulary (run setting stop)`);
     const stopTokenIds = stops.ids;
-    if (stopTokenIds.length === 0) throw new UserError(`${run.model} names no EOS token (config.json, generation_config.json, tokenizer_config.json): give a stop token (--stop TOKEN, or stop: [TOKEN])`);
+    if (stopTokenIds.length === 0)
+      throw new UserError(
+        `${run.model} names no EOS token (config.json, generation_config.json, tokenizer_config.json): give a stop token (--stop TOKEN, or stop: [TOKEN])`,
+      );
     // With LoRA the reference is the policy's base with its adapters off: no second copy.
-    const reference = needsReference(config) && !run.lora ? await userErrors(() => loadModel(run.model, { device, dtype: computeDtype === 'float32' ? run.dtype : computeDtype })) : null;
+    const reference =
+      needsReference(config) && !run.lora
+        ? await userErrors(() => loadModel(run.model, { device, dtype: computeDtype === 'float32' ? run.dtype : computeDtype }))
+        : null;
     if (reference) models.push(reference);
     if (run.lora) {
       // LoRA: the base stays the run's model; adapters start fresh (A seeded by grpo.seed) or
@@ -216,7 +230,9 @@ export async function openRun(inputs: OpenInputs): Promise<OpenedRun> {
     }
     // PPO's critic starts from the same folder as the policy; on resume the trainer copies its
     // weights from the checkpoint (loadCheckpointState).
-    const critic = estimatorOf(config.advantageEstimator).needs.critic ? await userErrors(() => ValueModel.fromPolicy(run.model, { device, dtype: run.dtype, seed: config.seed })) : null;
+    const critic = estimatorOf(config.advantageEstimator).needs.critic
+      ? await userErrors(() => ValueModel.fromPolicy(run.model, { device, dtype: run.dtype, seed: config.seed }))
+      : null;
     if (critic) models.push(critic);
     const renderPrompt = (ex: TrainExample) => bundle.renderPrompt(ex.messages);
 
@@ -232,41 +248,69 @@ export async function openRun(inputs: OpenInputs): Promise<OpenedRun> {
     // with grpo.validationScoring 'reward'); any other task scores with its own score().
     const scorer: Scorer | undefined = !isMath
       ? (gold, response, ctx) => {
-        const s = task.score(gold, response, ctx);
-        return { ...s, reason: s.reason as Score['reason'] };
-      }
-      : config.validationScoring === 'reward'
-        // The paper's code scored validation with its training reward (greedy, same stops), under the verifier's deadline.
-        ? (gold, response, ctx) => {
-          const s = verifyWithDeadline(gold, response, { mode: rewardMode, truncated: ctx.truncated });
-          return { correct: s.correct, extracted: s.extractedPred, reason: s.reason };
+          const s = task.score(gold, response, ctx);
+          return { ...s, reason: s.reason as Score['reason'] };
         }
+      : config.validationScoring === 'reward'
+        ? // The paper's code scored validation with its training reward (greedy, same stops), under the verifier's deadline.
+          (gold, response, ctx) => {
+            const s = verifyWithDeadline(gold, response, { mode: rewardMode, truncated: ctx.truncated });
+            return { correct: s.correct, extracted: s.extractedPred, reason: s.reason };
+          }
         : undefined;
-    const validate = valProblems ? async (step?: number) => {
-      const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {
-        maxNewTokens: v.maxTokens ?? config.maxResponseLength, batchSize: v.batchSize ?? 16,
-        chatTemplate: tokenizerConfig.chatTemplate, tokenizerConfig, stopTokenIds, keepRecords: true, scorer,
-        ...(isMath ? {} : { promptBuilder: (problem: string) => bundle.renderPrompt(task.evalMessages(problem)) }),
-      });
-      // Per-problem outcomes ('1'/'0' in problem order) to validation.jsonl: what paired tests
-      // between runs on the same problems need (src/rl/ablation.ts, rlvr compare).
-      const outcomes = Array.from({ length: valProblems.length }, () => '0');
-      for (const rec of r.records['validation'] ?? []) if (rec.correct) outcomes[rec.index] = '1';
-      fs.mkdirSync(runDir, { recursive: true });
-      fs.appendFileSync(path.join(runDir, 'validation.jsonl'), JSON.stringify({ step: step ?? null, n: valProblems.length, outcomes: outcomes.join('') }) + '\n');
-      return { accuracy: r.benchmarks['validation']!.accuracy };
-    } : undefined;
+    const validate = valProblems
+      ? async (step?: number) => {
+          const r = evaluate(policy, tokenizer, [{ name: 'validation', problems: valProblems, decoding: { greedy: true } }], {
+            maxNewTokens: v.maxTokens ?? config.maxResponseLength,
+            batchSize: v.batchSize ?? 16,
+            chatTemplate: tokenizerConfig.chatTemplate,
+            tokenizerConfig,
+            stopTokenIds,
+            keepRecords: true,
+            scorer,
+            ...(isMath ? {} : { promptBuilder: (problem: string) => bundle.renderPrompt(task.evalMessages(problem)) }),
+          });
+          // Per-problem outcomes ('1'/'0' in problem order) to validation.jsonl: what paired tests
+          // between runs on the same problems need (src/rl/ablation.ts, rlvr compare).
+          const outcomes = Array.from({ length: valProblems.length }, () => '0');
+          for (const rec of r.records['validation'] ?? []) if (rec.correct) outcomes[rec.index] = '1';
+          fs.mkdirSync(runDir, { recursive: true });
+          fs.appendFileSync(
+            path.join(runDir, 'validation.jsonl'),
+            JSON.stringify({ step: step ?? null, n: valProblems.length, outcomes: outcomes.join('') }) + '\n',
+          );
+          return { accuracy: r.benchmarks['validation']!.accuracy };
+        }
+      : undefined;
 
     const saveRunConfig = (resumes: RunConfig['resumes'] = run.resumes) => {
       fs.mkdirSync(runDir, { recursive: true });
       const record = inputs.examples ? { ...run, data: IN_CODE } : run;
-      atomicWriteFile(path.join(runDir, RUN_CONFIG_FILE), JSON.stringify({ ...record, out: runDir, grpo: config, resumes, fingerprint: runFingerprint }, null, 2) + '\n');
+      atomicWriteFile(
+        path.join(runDir, RUN_CONFIG_FILE),
+        JSON.stringify({ ...record, out: runDir, grpo: config, resumes, fingerprint: runFingerprint }, null, 2) + '\n',
+      );
     };
 
     return {
-      policy, reference, critic, tokenizer, examples, renderPrompt, stopTokenIds, rewards, config, runDir, tokenizerFrom: run.model, validate,
+      policy,
+      reference,
+      critic,
+      tokenizer,
+      examples,
+      renderPrompt,
+      stopTokenIds,
+      rewards,
+      config,
+      runDir,
+      tokenizerFrom: run.model,
+      validate,
       tensorboard: run.loggers.includes('tensorboard'),
-      device, task, promptSuffix, pool, saveRunConfig,
+      device,
+      task,
+      promptSuffix,
+      pool,
+      saveRunConfig,
       dispose: async () => {
         policy.dispose();
         reference?.dispose();
@@ -295,9 +339,16 @@ async function userErrors<T>(f: () => T | Promise<T>): Promise<T> {
 }
 
 async function validationProblems(data: string | EvalProblem[], limit?: number): Promise<EvalProblem[]> {
-  const problems = typeof data === 'string'
-    ? (await userErrors(() => loadExamples(data))).map((ex) => ({ problem: ex.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n'), answer: ex.groundTruth }))
-    : data;
+  const problems =
+    typeof data === 'string'
+      ? (await userErrors(() => loadExamples(data))).map((ex) => ({
+          problem: ex.messages
+            .filter((m) => m.role === 'user')
+            .map((m) => m.content)
+            .join('\n'),
+          answer: ex.groundTruth,
+        }))
+      : data;
   if (problems.length === 0) throw new UserError(`validation data${typeof data === 'string' ? ` ${data}` : ''}: no problems`);
   return limit ? problems.slice(0, limit) : problems;
 }
@@ -313,13 +364,14 @@ export async function loadRewardModule(file: string): Promise<Rewards> {
   if (!fs.existsSync(abs)) throw new UserError(`--reward-module: no such file: ${file}`);
   let mod: Record<string, unknown>;
   try {
-    mod = await import(pathToFileURL(abs).href) as Record<string, unknown>;
+    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (err) {
     throw new UserError(`--reward-module ${file}: cannot load it: ${(err as Error).message.split('\n')[0]}`);
   }
   const r = mod['default'] ?? mod['rewards'];
   if (r === undefined) throw new UserError(`--reward-module ${file}: export the reward as default or as 'rewards' (a function, or [{ name, fn, weight }])`);
-  if (typeof r !== 'function' && !Array.isArray(r)) throw new UserError(`--reward-module ${file}: the export is a ${typeof r}, not a reward function or a list of { name, fn, weight }`);
+  if (typeof r !== 'function' && !Array.isArray(r))
+    throw new UserError(`--reward-module ${file}: the export is a ${typeof r}, not a reward function or a list of { name, fn, weight }`);
   try {
     rewardList(r as Rewards);
   } catch (err) {

@@ -48,56 +48,149 @@ const FingerprintSchema = z.strictObject({
 
 /** Data parallel over several processes (src/distributed/; docs/distributed.md). */
 const DistributedSchema = z.strictObject({
-  nproc: z.number().int().min(1).max(1024).default(1)
-    .describe('Ranks (processes; one per GPU) that `rlvr train` starts on this node, each running the same command with the torchrun variables (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT) set. 1 = this process trains alone. A scheduler of your own can instead start every rank itself with those variables set. Default 1.'),
-  nnodes: z.number().int().min(1).max(1024).default(1)
+  nproc: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .default(1)
+    .describe(
+      'Ranks (processes; one per GPU) that `rlvr train` starts on this node, each running the same command with the torchrun variables (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT) set. 1 = this process trains alone. A scheduler of your own can instead start every rank itself with those variables set. Default 1.',
+    ),
+  nnodes: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .default(1)
     .describe('Nodes (machines) of the run, each starting nproc ranks; world size = nproc × nnodes. Default 1.'),
-  nodeRank: z.number().int().min(0).default(0)
-    .describe("This node's index, 0..nnodes-1 (node 0 holds rank 0 and the rendezvous store). Default 0."),
-  masterAddr: z.string().min(1).default('127.0.0.1')
+  nodeRank: z.number().int().min(0).default(0).describe("This node's index, 0..nnodes-1 (node 0 holds rank 0 and the rendezvous store). Default 0."),
+  masterAddr: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
     .describe('Address of node 0 as the other nodes reach it (rank 0 listens there). Default 127.0.0.1 (one node).'),
-  masterPort: z.number().int().min(0).max(65535).default(0)
+  masterPort: z
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(0)
     .describe('Port of the rendezvous store on node 0; 0 = a free port picked at start (one node only). Default 0.'),
-  backend: z.enum(['auto', 'gloo', 'nccl']).default('auto')
+  backend: z
+    .enum(['auto', 'gloo', 'nccl'])
+    .default('auto')
     .describe('c10d backend: nccl between GPUs, gloo on CPU; auto picks nccl for CUDA devices when the addon has it. Default auto.'),
-  timeoutSeconds: z.number().positive().default(1800)
-    .describe("How long a rank waits in a collective for a peer that is alive but does not arrive (slow rollouts, validation on rank 0). A peer that DIES fails the others at once (its connections close), and the launcher stops the rest. Default 1800 (PyTorch's)."),
-  graceSeconds: z.number().min(0).default(10)
-    .describe('When a rank exits with an error, how long the launcher lets the others fail on their own (printing their error) before it kills them. Default 10.'),
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .default(1800)
+    .describe(
+      "How long a rank waits in a collective for a peer that is alive but does not arrive (slow rollouts, validation on rank 0). A peer that DIES fails the others at once (its connections close), and the launcher stops the rest. Default 1800 (PyTorch's).",
+    ),
+  graceSeconds: z
+    .number()
+    .min(0)
+    .default(10)
+    .describe(
+      'When a rank exits with an error, how long the launcher lets the others fail on their own (printing their error) before it kills them. Default 10.',
+    ),
 });
 
 /** LoRA adapters (src/model/lora.ts): present = train adapters on a frozen base instead of every weight. */
 const LoraSchema = z.strictObject({
-  rank: z.number().int().positive().describe('Adapter rank r (--lora-rank). "LoRA Without Regret" (Schulman et al., 2025): RL matches full fine-tuning even at rank 1 when every linear layer is adapted. Required in a lora section.'),
-  alpha: z.number().positive().optional().describe('lora_alpha: the update is scaled by alpha / rank (--lora-alpha). Default 32 at every rank, as LoRA Without Regret (Schulman et al., 2025), which keeps the best lr nearly rank-independent; PEFT\'s LoraConfig default is alpha 8 at r 8.'),
-  dropout: z.number().min(0).lt(1).default(0).describe('Dropout on the adapter input during the update (--lora-dropout). Default 0 (PEFT\'s default; exact resume assumes 0).'),
-  targetModules: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_TARGETS]).describe(`Linear layers that get adapters (--lora-targets q_proj:v_proj). Default all of them: ${LORA_TARGETS.join(', ')} (LoRA Without Regret: MLP layers matter most).`),
+  rank: z
+    .number()
+    .int()
+    .positive()
+    .describe(
+      'Adapter rank r (--lora-rank). "LoRA Without Regret" (Schulman et al., 2025): RL matches full fine-tuning even at rank 1 when every linear layer is adapted. Required in a lora section.',
+    ),
+  alpha: z
+    .number()
+    .positive()
+    .optional()
+    .describe(
+      "lora_alpha: the update is scaled by alpha / rank (--lora-alpha). Default 32 at every rank, as LoRA Without Regret (Schulman et al., 2025), which keeps the best lr nearly rank-independent; PEFT's LoraConfig default is alpha 8 at r 8.",
+    ),
+  dropout: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0)
+    .describe("Dropout on the adapter input during the update (--lora-dropout). Default 0 (PEFT's default; exact resume assumes 0)."),
+  targetModules: z
+    .array(z.enum(LORA_TARGETS))
+    .min(1)
+    .default([...LORA_TARGETS])
+    .describe(
+      `Linear layers that get adapters (--lora-targets q_proj:v_proj). Default all of them: ${LORA_TARGETS.join(', ')} (LoRA Without Regret: MLP layers matter most).`,
+    ),
 });
 
 const RUN_FIELDS = {
   model: z.string().min(1).describe('HF model folder of the initial policy (also the frozen KL reference). Required.'),
   data: z.string().min(1).describe('Training data: verl parquet or jsonl with problem/answer. Required.'),
   out: z.string().min(1).optional().describe('Run folder. Default runs/train-<time>.'),
-  device: z.string().regex(/^(cpu|cuda(:\d+)?|mps)$/, 'must be cpu, cuda, cuda:N or mps').optional()
+  device: z
+    .string()
+    .regex(/^(cpu|cuda(:\d+)?|mps)$/, 'must be cpu, cuda, cuda:N or mps')
+    .optional()
     .describe('cpu, cuda, cuda:N or mps. Default: cuda when available, else cpu (as eval and generate).'),
   dtype: z.enum(PARAM_DTYPES).default('float32').describe('Parameter dtype. Default float32.'),
-  task: z.string().default('math').describe(`The task (src/tasks/registry.ts): what a problem looks like, its reward and validation scoring: ${TASK_NAMES.join(', ')}. Default math (the paper's).`),
-  preset: z.string().default('full').describe(`GRPO preset applied before grpo: ${Object.keys(PRESETS).join(', ')}. Default full (the paper).`),
+  task: z
+    .string()
+    .default('math')
+    .describe(
+      `The task (src/tasks/registry.ts): what a problem looks like, its reward and validation scoring: ${TASK_NAMES.join(', ')}. Default math (the paper's).`,
+    ),
+  preset: z
+    .string()
+    .default('full')
+    .describe(`GRPO preset applied before grpo: ${Object.keys(PRESETS).join(', ')}. Default full (the paper).`),
   grpo: GRPOOverridesSchema.default({}).describe("Overrides of the paper's GRPO configuration (src/rl/config.ts)."),
   validation: ValidationSchema.optional().describe('In-training validation (greedy). Default: none.'),
-  lora: LoraSchema.optional().describe('LoRA: adapters on a frozen base (the base with adapters off is the KL reference; checkpoints are PEFT adapter folders). Under LoRA use ~10x the full fine-tuning lr (LoRA Without Regret). Default: none (full fine-tuning).'),
-  threads: z.number().int().positive().optional().describe('CPU threads for libtorch. Default: half the logical CPUs (src/engine/threads.ts), printed at start.'),
-  stop: z.array(z.string().min(1)).default([])
-    .describe("Extra stop tokens for rollouts, each one token of the model's vocabulary (--stop A:B). The model's EOS ids (config.json, generation_config.json, tokenizer_config.json) always stop, as vLLM did in the paper's run. Default none."),
-  promptSuffix: z.string().optional()
-    .describe(`Appended to the user turn of {problem, answer} rows (they carry no answer-format instruction, the reward needs a \\boxed{}); "none" or "" for nothing; verl rows keep their prompt. Default: the paper's "${TRAIN_PROMPT_SUFFIX.trim()}".`),
-  rewardModule: z.string().min(1).optional()
-    .describe('A JS module (path) whose default export, or export `rewards`, is the training reward: a RewardFunction or [{ name, fn, weight }] (src/rl/rewards.ts), validated as the library validates it. Replaces grpo.reward; validation keeps the verifier. Default: none.'),
-  distributed: DistributedSchema.default(DistributedSchema.parse({})).describe('Data parallel over several processes and machines (rlvr train --nproc N; docs/distributed.md). Default: one process.'),
-  loggers: z.array(z.enum(LOGGERS)).default([])
-    .describe('Extra logs besides metrics.jsonl and rollouts.jsonl (--log tensorboard): "tensorboard" writes event files into <out>/tensorboard/ (the metrics as scalars, the sampled rollouts as text; tensorboard --logdir runs/). Default none.'),
+  lora: LoraSchema.optional().describe(
+    'LoRA: adapters on a frozen base (the base with adapters off is the KL reference; checkpoints are PEFT adapter folders). Under LoRA use ~10x the full fine-tuning lr (LoRA Without Regret). Default: none (full fine-tuning).',
+  ),
+  threads: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('CPU threads for libtorch. Default: half the logical CPUs (src/engine/threads.ts), printed at start.'),
+  stop: z
+    .array(z.string().min(1))
+    .default([])
+    .describe(
+      "Extra stop tokens for rollouts, each one token of the model's vocabulary (--stop A:B). The model's EOS ids (config.json, generation_config.json, tokenizer_config.json) always stop, as vLLM did in the paper's run. Default none.",
+    ),
+  promptSuffix: z
+    .string()
+    .optional()
+    .describe(
+      `Appended to the user turn of {problem, answer} rows (they carry no answer-format instruction, the reward needs a \\boxed{}); "none" or "" for nothing; verl rows keep their prompt. Default: the paper's "${TRAIN_PROMPT_SUFFIX.trim()}".`,
+    ),
+  rewardModule: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'A JS module (path) whose default export, or export `rewards`, is the training reward: a RewardFunction or [{ name, fn, weight }] (src/rl/rewards.ts), validated as the library validates it. Replaces grpo.reward; validation keeps the verifier. Default: none.',
+    ),
+  distributed: DistributedSchema.default(DistributedSchema.parse({})).describe(
+    'Data parallel over several processes and machines (rlvr train --nproc N; docs/distributed.md). Default: one process.',
+  ),
+  loggers: z
+    .array(z.enum(LOGGERS))
+    .default([])
+    .describe(
+      'Extra logs besides metrics.jsonl and rollouts.jsonl (--log tensorboard): "tensorboard" writes event files into <out>/tensorboard/ (the metrics as scalars, the sampled rollouts as text; tensorboard --logdir runs/). Default none.',
+    ),
   resumes: z.array(ResumeRecordSchema).default([]).describe('Written by rlvr: settings changed at each --resume.'),
-  fingerprint: FingerprintSchema.optional().describe('Written by rlvr when the run starts (src/rl/fingerprint.ts): what --resume checks the checkpoint, model and data against.'),
+  fingerprint: FingerprintSchema.optional().describe(
+    'Written by rlvr when the run starts (src/rl/fingerprint.ts): what --resume checks the checkpoint, model and data against.',
+  ),
 };
 
 function knownPreset(rc: { preset?: string; task?: string }, ctx: z.RefinementCtx): void {
@@ -126,29 +219,53 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   out: { path: ['out'], help: 'run folder (default runs/train-<time>)' },
   task: { path: ['task'], help: `the task: ${TASK_NAMES.join(', ')} (default math)` },
   steps: { path: ['grpo', 'steps'], help: 'rollout steps (paper: 2000)' },
-  preset: { path: ['preset'], help: `GRPO preset: ${Object.keys(PRESETS).join(', ')} (default full); several, comma-separated (rlvr train): run one after another into --out/<preset>/ and compared in comparison.md/.json` },
+  preset: {
+    path: ['preset'],
+    help: `GRPO preset: ${Object.keys(PRESETS).join(', ')} (default full); several, comma-separated (rlvr train): run one after another into --out/<preset>/ and compared in comparison.md/.json`,
+  },
   'val-data': { path: ['validation', 'data'], help: 'validation problems (jsonl/parquet), greedy' },
   'val-limit': { path: ['validation', 'limit'], help: 'validate on the first N problems' },
   device: { path: ['device'], help: 'cpu, cuda, cuda:1, mps (default: cuda when available, else cpu)' },
-  dtype: { path: ['dtype'], help: `parameter (master weight) dtype: ${PARAM_DTYPES.join(', ')} (default float32); compute runs in grpo.computeDtype (auto: bf16 on CUDA)` },
+  dtype: {
+    path: ['dtype'],
+    help: `parameter (master weight) dtype: ${PARAM_DTYPES.join(', ')} (default float32); compute runs in grpo.computeDtype (auto: bf16 on CUDA)`,
+  },
   threads: { path: ['threads'], help: 'CPU threads for libtorch (default: half the logical CPUs)' },
-  reward: { path: ['grpo', 'reward'], help: "training reward: ours (default), paper (the fork's DeepScaleR grader) or any (the verifier's evaluation mode: the answer in any format)" },
-  'reward-module': { path: ['rewardModule'], help: 'a JS module whose default export (or `rewards`) is your RewardFunction or [{ name, fn, weight }] (the library\'s Rewards); replaces the verifier reward' },
+  reward: {
+    path: ['grpo', 'reward'],
+    help: "training reward: ours (default), paper (the fork's DeepScaleR grader) or any (the verifier's evaluation mode: the answer in any format)",
+  },
+  'reward-module': {
+    path: ['rewardModule'],
+    help: "a JS module whose default export (or `rewards`) is your RewardFunction or [{ name, fn, weight }] (the library's Rewards); replaces the verifier reward",
+  },
   stop: { path: ['stop'], help: "extra stop tokens, ':'-separated (e.g. '<|im_end|>'); the model's EOS ids always stop" },
-  'prompt-suffix': { path: ['promptSuffix'], help: `appended to {problem, answer} rows (default the paper's: "${TRAIN_PROMPT_SUFFIX.trim()}"; none for nothing)` },
+  'prompt-suffix': {
+    path: ['promptSuffix'],
+    help: `appended to {problem, answer} rows (default the paper's: "${TRAIN_PROMPT_SUFFIX.trim()}"; none for nothing)`,
+  },
   nproc: { path: ['distributed', 'nproc'], help: 'data-parallel ranks (processes, one per GPU) to start on this node (default 1)' },
   nnodes: { path: ['distributed', 'nnodes'], help: 'nodes of the run, each starting --nproc ranks (default 1)' },
   'node-rank': { path: ['distributed', 'nodeRank'], help: "this node's index, 0..nnodes-1 (default 0)" },
   'master-addr': { path: ['distributed', 'masterAddr'], help: 'address of node 0, where rank 0 listens (default 127.0.0.1)' },
   'master-port': { path: ['distributed', 'masterPort'], help: 'rendezvous port on node 0 (default: a free one; required with --nnodes > 1)' },
   'dist-backend': { path: ['distributed', 'backend'], help: 'c10d backend: auto (default; nccl on CUDA), gloo, nccl' },
-  'dist-timeout': { path: ['distributed', 'timeoutSeconds'], help: 'seconds a rank waits for a live peer in a collective (default 1800; a dead peer fails the others at once)' },
+  'dist-timeout': {
+    path: ['distributed', 'timeoutSeconds'],
+    help: 'seconds a rank waits for a live peer in a collective (default 1800; a dead peer fails the others at once)',
+  },
   log: { path: ['loggers'], help: 'extra logs: tensorboard (event files in <out>/tensorboard/: metrics as scalars, sampled rollouts as text)' },
-  'lora-rank': { path: ['lora', 'rank'], help: 'train LoRA adapters of this rank on a frozen base (default: off, full fine-tuning); use ~10x the full fine-tuning lr' },
+  'lora-rank': {
+    path: ['lora', 'rank'],
+    help: 'train LoRA adapters of this rank on a frozen base (default: off, full fine-tuning); use ~10x the full fine-tuning lr',
+  },
   'lora-alpha': { path: ['lora', 'alpha'], help: 'LoRA alpha; updates scaled by alpha/rank (default 32, as LoRA Without Regret)' },
   'lora-dropout': { path: ['lora', 'dropout'], help: 'dropout on the adapter input in the update (default 0)' },
   'lora-targets': { path: ['lora', 'targetModules'], help: `':'-separated layers to adapt (default all: ${LORA_TARGETS.join(':')})` },
-  overlong: { path: ['grpo', 'overlong'], help: `reward of responses cut at the length limit: ${OVERLONG_MODES.join(', ')} (default off; soft = DAPO's penalty)` },
+  overlong: {
+    path: ['grpo', 'overlong'],
+    help: `reward of responses cut at the length limit: ${OVERLONG_MODES.join(', ')} (default off; soft = DAPO's penalty)`,
+  },
 };
 
 /** The schema of the field at `p` (through objects, optionals and defaults), or null. */
@@ -189,7 +306,7 @@ function coerceTo(s: z.ZodType, raw: string): unknown {
     const options = ((s.def as { options?: z.ZodType[] }).options ?? []).map(unwrap);
     for (const o of options) {
       const def = o.def as unknown as { type: string; values?: unknown[] };
-      const values = def.type === 'literal' ? def.values ?? [] : [];
+      const values = def.type === 'literal' ? (def.values ?? []) : [];
       if (values.includes(raw)) return raw;
     }
     for (const o of options) {
@@ -258,7 +375,10 @@ export class RunConfigBuilder {
   /** Applies `--set k=v,k2=v2`: GRPO fields by name (a dotted path like validation.limit reaches run fields). */
   applySets(text: string): void {
     const seen = new Map<string, string>();
-    for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const eq = part.indexOf('=');
       if (eq < 0) throw new UserError(`--set: expected key=value, got '${part}'`);
       const key = part.slice(0, eq).trim();

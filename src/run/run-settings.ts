@@ -54,12 +54,15 @@ export function settle(b: RunConfigBuilder): RunSettings {
 function libraryFields(opts: Partial<PretrainedOptions>): Record<string, unknown> {
   const { data, validation, rewards: _rewards, ...rest } = opts as Partial<PretrainedOptions> & Record<string, unknown>;
   for (const k of ['log', 'onStep', 'dataParallel']) delete rest[k];
-  return resolvePaths({
-    ...rest,
-    ...(typeof data === 'string' ? { data } : data !== undefined ? { data: IN_CODE } : {}),
-    // Problems given in code are not part of the run description: their settings travel with them.
-    ...(validation && typeof validation.data === 'string' ? { validation } : {}),
-  }, process.cwd());
+  return resolvePaths(
+    {
+      ...rest,
+      ...(typeof data === 'string' ? { data } : data !== undefined ? { data: IN_CODE } : {}),
+      // Problems given in code are not part of the run description: their settings travel with them.
+      ...(validation && typeof validation.data === 'string' ? { validation } : {}),
+    },
+    process.cwd(),
+  );
 }
 
 /** A new run from the library's options (GRPOTrainer.fromPretrained). */
@@ -80,7 +83,11 @@ export interface FixedSetting {
  * Settings in `fixed` that the change would alter are refused; every other change is returned in
  * `changes` and reported with `report`.
  */
-export function resumeSettings(runDir: string, apply: (b: RunConfigBuilder) => void, opts: { fixed?: readonly FixedSetting[]; report?: (line: string) => void } = {}): RunSettings {
+export function resumeSettings(
+  runDir: string,
+  apply: (b: RunConfigBuilder) => void,
+  opts: { fixed?: readonly FixedSetting[]; report?: (line: string) => void } = {},
+): RunSettings {
   const dir = path.resolve(runDir);
   const saved = path.join(dir, RUN_CONFIG_FILE);
   if (!fs.existsSync(saved)) throw new UserError(`--resume: ${dir} has no ${RUN_CONFIG_FILE} (give the run's --out folder)`);
@@ -91,7 +98,9 @@ export function resumeSettings(runDir: string, apply: (b: RunConfigBuilder) => v
   const after = settle(b);
   for (const f of opts.fixed ?? []) {
     if (JSON.stringify(b.get(f.path)) !== JSON.stringify(getAt(before.run, f.path))) {
-      throw new UserError(`${f.name} cannot change when resuming (the run was started with ${show(getAt(before.run, f.path))}); start a new run with another --out`);
+      throw new UserError(
+        `${f.name} cannot change when resuming (the run was started with ${show(getAt(before.run, f.path))}); start a new run with another --out`,
+      );
     }
   }
   const changes: Record<string, [unknown, unknown]> = {};

@@ -33,7 +33,10 @@ export function filterLogits(logits: Tensor, opts: FilterRule): Tensor {
     // aten::sort with stable=false, the kernel torch.sort runs for the warper: ties come out in
     // the same order, so a boundary inside a tie keeps the same tokens.
     const [sorted, order] = opMany('aten::sort', filtered, -1, false) as [Tensor, Tensor];
-    const dropSorted = sorted.softmax(-1).cumsum(-1).le(1 - topP);
+    const dropSorted = sorted
+      .softmax(-1)
+      .cumsum(-1)
+      .le(1 - topP);
     dropSorted.narrow(-1, dropSorted.size(-1) - 1, 1).fill_(0); // the most likely token stays
     filtered = filtered.maskedFill(dropSorted.scatter(-1, order, dropSorted), -Infinity);
   }

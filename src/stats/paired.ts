@@ -63,20 +63,34 @@ export interface PairedDifference {
  * B - A over paired per-problem outcomes (true/1: correct; a share in [0, 1] for k samples): the difference in accuracy, its paired
  * bootstrap interval (seeded: the same inputs give the same interval) and McNemar's exact test.
  */
-export function pairedDifference(a: readonly (boolean | number)[], b: readonly (boolean | number)[], o: { resamples?: number; seed?: number; level?: number } = {}): PairedDifference {
+export function pairedDifference(
+  a: readonly (boolean | number)[],
+  b: readonly (boolean | number)[],
+  o: { resamples?: number; seed?: number; level?: number } = {},
+): PairedDifference {
   if (a.length !== b.length) throw new Error(`pairedDifference: ${a.length} outcomes against ${b.length}; the problems must be the same`);
-  const resamples = o.resamples ?? 10000, seed = o.seed ?? 0, level = o.level ?? 0.95;
+  const resamples = o.resamples ?? 10000,
+    seed = o.seed ?? 0,
+    level = o.level ?? 0.95;
   const n = a.length;
   // A number is a problem's share of correct samples (avg@k); McNemar counts a problem as solved
   // when more than half of its samples are (for one sample: when it is correct).
-  const x = a.map(Number), y = b.map(Number);
+  const x = a.map(Number),
+    y = b.map(Number);
   if (![...x, ...y].every((v) => v >= 0 && v <= 1)) throw new Error('pairedDifference: outcomes must be booleans or shares in [0, 1]');
   const d = x.map((v, i) => y[i]! - v);
-  let onlyA = 0, onlyB = 0;
-  x.forEach((v, i) => { const ra = v > 0.5, rb = y[i]! > 0.5; if (ra && !rb) onlyA++; else if (rb && !ra) onlyB++; });
+  let onlyA = 0,
+    onlyB = 0;
+  x.forEach((v, i) => {
+    const ra = v > 0.5,
+      rb = y[i]! > 0.5;
+    if (ra && !rb) onlyA++;
+    else if (rb && !ra) onlyB++;
+  });
   const mean = (xs: number[]) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : 0);
   const diff = mean(d);
-  let lo = diff, hi = diff;
+  let lo = diff,
+    hi = diff;
   if (n > 0) {
     const rng = new Rng(seed);
     const stats = new Float64Array(resamples);
@@ -88,8 +102,9 @@ export function pairedDifference(a: readonly (boolean | number)[], b: readonly (
     stats.sort();
     // numpy's percentile (linear interpolation), as scipy.stats.bootstrap(method='percentile').
     const q = (p: number) => {
-      const h = (resamples - 1) * p, f = Math.floor(h);
-      return stats[f]! + (h - f) * ((stats[Math.min(f + 1, resamples - 1)]!) - stats[f]!);
+      const h = (resamples - 1) * p,
+        f = Math.floor(h);
+      return stats[f]! + (h - f) * (stats[Math.min(f + 1, resamples - 1)]! - stats[f]!);
     };
     lo = q((1 - level) / 2);
     hi = q(1 - (1 - level) / 2);

@@ -64,13 +64,15 @@ export function rewardList(rewards: Rewards): WeightedReward[] {
  */
 export async function scoreRewards(rewards: Rewards, batch: RewardInput[]): Promise<ScoredRewards> {
   const list = rewardList(rewards);
-  const outputs = await Promise.all(list.map(async (r) => {
-    const out = await r.fn(batch);
-    if (!Array.isArray(out) || out.length !== batch.length) {
-      throw new Error(`reward '${r.name}' returned ${Array.isArray(out) ? `${out.length} values` : typeof out} for ${batch.length} completions`);
-    }
-    return out.map(Number);
-  }));
+  const outputs = await Promise.all(
+    list.map(async (r) => {
+      const out = await r.fn(batch);
+      if (!Array.isArray(out) || out.length !== batch.length) {
+        throw new Error(`reward '${r.name}' returned ${Array.isArray(out) ? `${out.length} values` : typeof out} for ${batch.length} completions`);
+      }
+      return out.map(Number);
+    }),
+  );
   const total = batch.map((_, i) => list.reduce((acc, r, k) => acc + (r.weight ?? 1) * outputs[k]![i]!, 0));
   const meanByName: Record<string, number> = {};
   list.forEach((r, k) => {

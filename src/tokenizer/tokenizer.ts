@@ -188,9 +188,7 @@ export class Tokenizer {
     }
     const contents = added.map((t) => t.content).filter((c) => c.length > 0);
     contents.sort((a, b) => b.length - a.length);
-    this.addedRegex = contents.length
-      ? new RegExp(contents.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gu')
-      : null;
+    this.addedRegex = contents.length ? new RegExp(contents.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gu') : null;
   }
 
   /** One past the largest id (vocab plus added tokens); a model's embedding may be larger. */

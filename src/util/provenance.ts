@@ -34,9 +34,20 @@ export interface Provenance {
 export function cpuInfo(text?: string): { cpu: string; isaFlags: string[] } {
   let info = text;
   if (info === undefined) {
-    try { info = fs.readFileSync('/proc/cpuinfo', 'utf8'); } catch { info = ''; }
+    try {
+      info = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      info = '';
+    }
   }
-  const field = (name: string) => info!.split('\n').find((l) => l.startsWith(name))?.split(':').slice(1).join(':').trim();
+  const field = (name: string) =>
+    info!
+      .split('\n')
+      .find((l) => l.startsWith(name))
+      ?.split(':')
+      .slice(1)
+      .join(':')
+      .trim();
   const cpu = field('model name') ?? field('Model') ?? os.cpus()[0]?.model ?? 'unknown';
   const flags = (field('flags') ?? field('Features') ?? '').split(/\s+/).filter((f) => ISA_FLAG.test(f));
   return { cpu, isaFlags: [...new Set(flags)].sort() };
@@ -61,11 +72,15 @@ function git(args: string[], cwd: string): string | null {
 export function provenance(o: { threads: number; libtorch?: string | null; gpu?: string | null }): Provenance {
   const root = repoRoot();
   let pkg = 'unknown';
-  try { pkg = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version; } catch { /* not in a checkout */ }
+  try {
+    pkg = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    /* not in a checkout */
+  }
   // A copy of the built code taken for a long batch of runs (scripts/demo-seeds.sh) carries the
   // commit it was copied at in snapshot.json: the checkout's HEAD moves on while the batch runs.
   const snap = path.join(root, 'snapshot.json');
-  const pinned = fs.existsSync(snap) ? JSON.parse(fs.readFileSync(snap, 'utf8')) as { commit: string; dirty: boolean } : null;
+  const pinned = fs.existsSync(snap) ? (JSON.parse(fs.readFileSync(snap, 'utf8')) as { commit: string; dirty: boolean }) : null;
   const status = pinned ? null : git(['status', '--porcelain', '--untracked-files=no'], root);
   return {
     machine: { ...cpuInfo(), cores: os.cpus().length, threads: o.threads, gpu: o.gpu ?? null, platform: `${os.platform()} ${os.arch()}` },

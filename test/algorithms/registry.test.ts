@@ -47,10 +47,22 @@ describe('algorithm registry', () => {
     manualSeed(1);
     const policy = CausalLM.randomInit(toyModelConfig());
     const config = grpoConfig({ trainBatchSize: 2, groupSize: 2, maxResponseLength: 4, steps: 1, klRewardCoef: 0 }, 'ppo');
-    assert.throws(() => new GRPOTrainer({
-      policy, reference: null, tokenizer: codec, examples: toyExamples(2), renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31],
-      rewards: async (xs) => xs.map(() => 0), config, runDir: path.join(os.tmpdir(), 'rlvr-registry-none'), log: () => {},
-    }), /advantageEstimator 'gae' \(PPO\) needs a critic/);
+    assert.throws(
+      () =>
+        new GRPOTrainer({
+          policy,
+          reference: null,
+          tokenizer: codec,
+          examples: toyExamples(2),
+          renderPrompt: (ex) => ex.messages[0]!.content,
+          stopTokenIds: [31],
+          rewards: async (xs) => xs.map(() => 0),
+          config,
+          runDir: path.join(os.tmpdir(), 'rlvr-registry-none'),
+          log: () => {},
+        }),
+      /advantageEstimator 'gae' \(PPO\) needs a critic/,
+    );
     policy.dispose();
   });
 });

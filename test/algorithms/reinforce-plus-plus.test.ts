@@ -36,9 +36,14 @@ describe('REINFORCE++', () => {
     assert.deepEqual(e.needs, { critic: false, globalStatistics: true });
   });
 
-  for (const [gamma, beta, seed] of [[1.0, 0.001, 1], [0.9, 0.05, 2], [0.5, 0, 3]] as const) {
+  for (const [gamma, beta, seed] of [
+    [1.0, 0.001, 1],
+    [0.9, 0.05, 2],
+    [0.5, 0, 3],
+  ] as const) {
     test(`advantages equal verl's (γ ${gamma}, KL-in-reward β ${beta})`, { skip: torchMissing }, () => {
-      const B = 7, T = 9;
+      const B = 7,
+        T = 9;
       const rng = new Rng(seed);
       const lengths = Array.from({ length: B }, (_, i) => (i === 0 ? 1 : 1 + rng.int(T)));
       const scores = Array.from({ length: B }, () => (rng.float() < 0.5 ? 1 : 0) - 0.1 * rng.float());
@@ -64,9 +69,23 @@ describe('REINFORCE++', () => {
     const policy = CausalLM.randomInit(toyModelConfig());
     manualSeed(11);
     const reference = CausalLM.randomInit(toyModelConfig());
-    const config = grpoConfig({ trainBatchSize: 4, groupSize: 4, maxResponseLength: 6, lr: 1e-2, steps: 1, saveEvery: 0, validateEvery: 0, microBatchTokens: 64, seed: 3 }, 'reinforce++');
+    const config = grpoConfig(
+      { trainBatchSize: 4, groupSize: 4, maxResponseLength: 6, lr: 1e-2, steps: 1, saveEvery: 0, validateEvery: 0, microBatchTokens: 64, seed: 3 },
+      'reinforce++',
+    );
     const rewards = async (items: RewardInput[]) => items.map((it) => (it.completion.includes('a') ? 1 : 0));
-    const t = new GRPOTrainer({ policy, reference, tokenizer: codec, examples: toyExamples(8), renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31], rewards, config, runDir: path.join(tmp, 'run'), log: () => {} });
+    const t = new GRPOTrainer({
+      policy,
+      reference,
+      tokenizer: codec,
+      examples: toyExamples(8),
+      renderPrompt: (ex) => ex.messages[0]!.content,
+      stopTokenIds: [31],
+      rewards,
+      config,
+      runDir: path.join(tmp, 'run'),
+      log: () => {},
+    });
     const [m] = await t.train();
     assert.ok(m && Number.isFinite(m.gradNorm) && m.gradNorm > 0, `grad norm ${m?.gradNorm}`);
     assert.equal(typeof m.klReward, 'number');

@@ -24,19 +24,50 @@ describe('rlvr train --preset A,B,C', () => {
   const out = path.join(tmp, 'ablation');
 
   test('runs each preset into its own folder and writes the comparison', () => {
-    const r = rlvr(['train', '--model', modelDir, '--data', data, '--out', out, '--preset', 'grpo,ppo,rloo', '--steps', '2',
-      '--set', 'trainBatchSize=1,miniBatchSize=1,groupSize=2,maxResponseLength=3,saveEvery=1,validateEvery=0', '--threads', '1']);
+    const r = rlvr([
+      'train',
+      '--model',
+      modelDir,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--preset',
+      'grpo,ppo,rloo',
+      '--steps',
+      '2',
+      '--set',
+      'trainBatchSize=1,miniBatchSize=1,groupSize=2,maxResponseLength=3,saveEvery=1,validateEvery=0',
+      '--threads',
+      '1',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const cmp = JSON.parse(fs.readFileSync(path.join(out, 'comparison.json'), 'utf8'));
-    assert.deepEqual(cmp.runs.map((x: { name: string }) => x.name), ['grpo', 'ppo', 'rloo']);
+    assert.deepEqual(
+      cmp.runs.map((x: { name: string }) => x.name),
+      ['grpo', 'ppo', 'rloo'],
+    );
     for (const name of ['grpo', 'ppo', 'rloo']) {
-      const lines = fs.readFileSync(path.join(out, name, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const lines = fs
+        .readFileSync(path.join(out, name, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(lines.at(-1).step, 2);
       const cfg = JSON.parse(fs.readFileSync(path.join(out, name, 'run_config.json'), 'utf8'));
       assert.equal(cfg.grpo.seed, PAPER_SEED, 'same seed for every variant');
     }
     assert.ok(fs.existsSync(path.join(out, 'ppo', 'checkpoints', 'step-000002', 'critic.safetensors')), 'the PPO checkpoint holds the critic');
-    assert.equal(typeof JSON.parse(fs.readFileSync(path.join(out, 'ppo', 'metrics.jsonl'), 'utf8').trim().split('\n').at(-1)!).valueLoss, 'number');
+    assert.equal(
+      typeof JSON.parse(
+        fs
+          .readFileSync(path.join(out, 'ppo', 'metrics.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .at(-1)!,
+      ).valueLoss,
+      'number',
+    );
     assert.match(r.stdout, /\| preset +\| steps/);
     assert.match(fs.readFileSync(path.join(out, 'comparison.md'), 'utf8'), /\| ppo +\| 2 /);
 

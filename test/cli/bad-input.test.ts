@@ -12,7 +12,11 @@ import { repoRoot } from '../helpers/paths.js';
 
 const cli = path.join(repoRoot, 'dist/src/cli/main.js');
 
-interface Result { status: number | null; stderr: string; stdout: string }
+interface Result {
+  status: number | null;
+  stderr: string;
+  stdout: string;
+}
 
 function rlvr(args: string[]): Promise<Result> {
   return new Promise((resolve) => {
@@ -43,9 +47,24 @@ const cases: Case[] = [
   ['unknown command', ['trian'], 2, /^rlvr: unknown command 'trian' \(did you mean 'train'\?\); rlvr --help lists the commands$/],
   ['eval --limit 0', ['eval', '--model', model, '--data', problems, '--limit', '0'], 2, /^rlvr: --limit must be an integer >= 1, got 0$/],
   ['eval --task unknown', ['eval', '--model', model, '--data', problems, '--task', 'nope'], 2, /^rlvr: unknown task 'nope'; known tasks: .*math/],
-  ['eval --model twice', ['eval', '--model', model, '--model', tmp, '--data', problems], 2, /^rlvr: option --model given twice \('.*model' and '.*'\); keep one$/],
-  ['select --score-pool --epochs 1', ['select', '--score-pool', '--model', model, '--data', problems, '--epochs', '1'], 2, /^rlvr: --epochs 1: a historical variance needs at least 2 epochs \(the default\)$/],
-  ['select --history YAML', ['select', '--history', file('history.yaml', 'secret: [1, 0]\n')], 2, /^rlvr: .*history\.yaml: invalid JSON \(Unexpected token 's'\)$/],
+  [
+    'eval --model twice',
+    ['eval', '--model', model, '--model', tmp, '--data', problems],
+    2,
+    /^rlvr: option --model given twice \('.*model' and '.*'\); keep one$/,
+  ],
+  [
+    'select --score-pool --epochs 1',
+    ['select', '--score-pool', '--model', model, '--data', problems, '--epochs', '1'],
+    2,
+    /^rlvr: --epochs 1: a historical variance needs at least 2 epochs \(the default\)$/,
+  ],
+  [
+    'select --history YAML',
+    ['select', '--history', file('history.yaml', 'secret: [1, 0]\n')],
+    2,
+    /^rlvr: .*history\.yaml: invalid JSON \(Unexpected token 's'\)$/,
+  ],
   ['plan --device-memory 24', ['plan', '--model', model, '--device-memory', '24'], 2, /^rlvr: --device-memory: '24' has no unit: write 24GB or 24GiB$/],
   ['dashboard --port 99999', ['dashboard', run, '--port', '99999'], 2, /^rlvr: --port must be at most 65535 \(a TCP port\), got 99999$/],
   ['models get, unknown model', ['models', 'get', 'smollm3'], 2, /^rlvr: unknown model 'smollm3'; known: smollm2-135m-instruct, gemma3-270m$/],
@@ -55,7 +74,10 @@ test(`${cases.length} bad inputs of eval, select, plan, dashboard, models: one l
   const results = await Promise.all(cases.map(([, args]) => rlvr(args)));
   cases.forEach(([name, , code, line], i) => {
     const r = results[i]!;
-    const lines = r.stderr.trim().split('\n').filter((l) => !/^threads: \d+ \(/.test(l));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !/^threads: \d+ \(/.test(l));
     assert.equal(r.status, code, `${name}: exit ${r.status}\n${r.stderr}`);
     assert.equal(lines.length, 1, `${name}: one line, got:\n${r.stderr}`);
     assert.match(lines[0]!, line, name);
@@ -63,7 +85,7 @@ test(`${cases.length} bad inputs of eval, select, plan, dashboard, models: one l
   });
 });
 
-test('eval: a problem beyond the model\'s context is a warning, and the evaluation goes on', async () => {
+test("eval: a problem beyond the model's context is a warning, and the evaluation goes on", async () => {
   // The tiny model with a 64-token context; the problem is ~300 tokens.
   const short = path.join(tmp, 'model-ctx64');
   fs.cpSync(model, short, { recursive: true });
@@ -72,5 +94,8 @@ test('eval: a problem beyond the model\'s context is a warning, and the evaluati
   const long = file('long.jsonl', JSON.stringify({ problem: `Compute ${'1+'.repeat(150)}1.`, answer: '151' }) + '\n');
   const r = await rlvr(['eval', '--model', short, '--data', long, '--max-tokens', '2', '--threads', '1', '--out', path.join(tmp, 'eval-out')]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /warning: 1 problem \(prompt up to \d+ tokens\) plus --max-tokens 2 exceed the model's context of 64 tokens \(max_position_embeddings\)/);
+  assert.match(
+    r.stderr,
+    /warning: 1 problem \(prompt up to \d+ tokens\) plus --max-tokens 2 exceed the model's context of 64 tokens \(max_position_embeddings\)/,
+  );
 });

@@ -37,7 +37,7 @@ test('--from a local mirror: every file copied with its digest checked; a second
   assert.match(again.stdout, new RegExp(`\\(0 copied, ${DATA_FILES.length} already there\\)`));
 });
 
-test('a file that is not the paper\'s: one line naming it, nothing written', async () => {
+test("a file that is not the paper's: one line naming it, nothing written", async () => {
   const bad = path.join(tmp, 'tampered');
   fs.cpSync(mirror, bad, { recursive: true });
   const f = path.join(bad, 'train/pi1_r128.parquet');
@@ -48,14 +48,20 @@ test('a file that is not the paper\'s: one line naming it, nothing written', asy
   const out = path.join(tmp, 'from-tampered');
   const r = await rlvr(['data', 'get', '--from', bad, '--out', out]);
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr.trim().split('\n').at(-1)!, /^rlvr: data get: train\/pi1_r128\.parquet from .*tampered\/train\/pi1_r128\.parquet has sha256 [0-9a-f]{16}…, expected 75a7a6eec9da7ce6… {1,2}\(6732 of 6732 bytes\): not the file the paper used; nothing written$/);
+  assert.match(
+    r.stderr.trim().split('\n').at(-1)!,
+    /^rlvr: data get: train\/pi1_r128\.parquet from .*tampered\/train\/pi1_r128\.parquet has sha256 [0-9a-f]{16}…, expected 75a7a6eec9da7ce6… {1,2}\(6732 of 6732 bytes\): not the file the paper used; nothing written$/,
+  );
   assert.ok(!fs.existsSync(path.join(out, 'train/pi1_r128.parquet')));
 });
 
 test('download: from the source over HTTP (a local server here), digests checked; unreachable: one line, exit 1', async () => {
   const server = http.createServer((req, res) => {
     const f = DATA_FILES.find((x) => req.url === `/${x.upstream}`);
-    if (!f) { res.writeHead(404).end(); return; }
+    if (!f) {
+      res.writeHead(404).end();
+      return;
+    }
     res.writeHead(200).end(fs.readFileSync(path.join(mirror, f.path)));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -71,5 +77,10 @@ test('download: from the source over HTTP (a local server here), digests checked
   }
   const off = await rlvr(['data', 'get', '--out', path.join(tmp, 'offline')], { RLVR_DATA_URL: `http://127.0.0.1:${port}` });
   assert.equal(off.status, 1, off.stderr);
-  assert.match(off.stderr, new RegExp(`^rlvr: data get: cannot reach 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): offline\\? Copy the files from a mirror with rlvr data get --from DIR\\n$`));
+  assert.match(
+    off.stderr,
+    new RegExp(
+      `^rlvr: data get: cannot reach 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): offline\\? Copy the files from a mirror with rlvr data get --from DIR\\n$`,
+    ),
+  );
 });

@@ -24,7 +24,9 @@ function buildTinyModel(dir: string): void {
 async function gen(...args: string[]): Promise<string[]> {
   const lines: string[] = [];
   const log = console.log;
-  console.log = (...a: unknown[]) => { lines.push(a.map(String).join(' ')); };
+  console.log = (...a: unknown[]) => {
+    lines.push(a.map(String).join(' '));
+  };
   try {
     const code = await runGenerate(args);
     assert.equal(code, 0);
@@ -57,7 +59,14 @@ describe('rlvr generate', () => {
     const args = ['--model', dir, '--prompt', 'Hello, world', '--n', '3', '--max-tokens', '6', '--temperature', '0.8', '--top-p', '0.95', '--device', 'cpu'];
     const a = await genJson(...args, '--seed', '7');
     assert.equal(a.length, 3);
-    assert.deepEqual(a.map((s) => [s.promptIndex, s.sampleIndex]), [[0, 0], [0, 1], [0, 2]]);
+    assert.deepEqual(
+      a.map((s) => [s.promptIndex, s.sampleIndex]),
+      [
+        [0, 0],
+        [0, 1],
+        [0, 2],
+      ],
+    );
     for (const s of a) {
       assert.ok(s.finishReason === 'length' ? s.tokens.length === 6 : s.tokens.length <= 6);
       assert.equal(s.logprobs.length, s.tokens.length);
@@ -67,7 +76,10 @@ describe('rlvr generate', () => {
     }
     assert.deepEqual(await genJson(...args, '--seed', '7'), a);
     const other = await genJson(...args, '--seed', '8');
-    assert.notDeepEqual(other.map((s) => s.tokens), a.map((s) => s.tokens));
+    assert.notDeepEqual(
+      other.map((s) => s.tokens),
+      a.map((s) => s.tokens),
+    );
   });
 
   test('--greedy equals generate() called directly (same prompt ids, same stop tokens)', async () => {
@@ -91,7 +103,7 @@ describe('rlvr generate', () => {
     assert.equal(lines.join('\n'), out!.text);
   });
 
-  test('--chat renders the prompt as a user turn with the model\'s chat template', async () => {
+  test("--chat renders the prompt as a user turn with the model's chat template", async () => {
     const [out] = await genJson('--model', dir, '--prompt', 'Hi there', '--chat', '--greedy', '--max-tokens', '3', '--device', 'cpu');
     const tc = loadTokenizerConfig(dir);
     const text = renderChat(tc.chatTemplate!, [{ role: 'user', content: 'Hi there' }], { addGenerationPrompt: true });
@@ -103,7 +115,15 @@ describe('rlvr generate', () => {
     const txt = path.join(tmp, 'prompts.txt');
     fs.writeFileSync(txt, 'first prompt\n\nsecond prompt\n');
     const a = await genJson('--model', dir, '--prompt-file', txt, '--greedy', '--n', '2', '--max-tokens', '2', '--device', 'cpu');
-    assert.deepEqual(a.map((s) => [s.promptIndex, s.sampleIndex]), [[0, 0], [0, 1], [1, 0], [1, 1]]);
+    assert.deepEqual(
+      a.map((s) => [s.promptIndex, s.sampleIndex]),
+      [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ],
+    );
     const jsonl = path.join(tmp, 'prompts.jsonl');
     fs.writeFileSync(jsonl, '{"prompt": "first prompt"}\n{"prompt": "second prompt", "id": 3}\n');
     const b = await genJson('--model', dir, '--prompt-file', jsonl, '--greedy', '--n', '2', '--max-tokens', '2', '--device', 'cpu');

@@ -16,13 +16,32 @@ import { runPython } from '../helpers/python.js';
 
 const cli = path.join(repoRoot, 'dist/src/cli/main.js');
 const SETTINGS = [
-  'trainBatchSize=2', 'miniBatchSize=1', 'groupSize=2', 'maxResponseLength=4', 'ppoEpochs=1', 'saveEvery=1', 'keepLast=0', 'validateEvery=0',
-  'klCoef=0.05', 'entropyCoef=0.01', 'weightDecay=0.01', 'lr=5e-2', 'gradClip=1', 'temperature=0.6', 'seed=7', 'rolloutSamples=0',
-  'computeDtype=float32', 'reuseRolloutLogprobs=false', 'lossAggregation=token-mean',
+  'trainBatchSize=2',
+  'miniBatchSize=1',
+  'groupSize=2',
+  'maxResponseLength=4',
+  'ppoEpochs=1',
+  'saveEvery=1',
+  'keepLast=0',
+  'validateEvery=0',
+  'klCoef=0.05',
+  'entropyCoef=0.01',
+  'weightDecay=0.01',
+  'lr=5e-2',
+  'gradClip=1',
+  'temperature=0.6',
+  'seed=7',
+  'rolloutSamples=0',
+  'computeDtype=float32',
+  'reuseRolloutLogprobs=false',
+  'lossAggregation=token-mean',
 ].join(',');
 
 function rlvr(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args, ...(args[0] === 'merge' ? [] : ['--threads', '1'])], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const r = spawnSync(process.execPath, [cli, ...args, ...(args[0] === 'merge' ? [] : ['--threads', '1'])], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
   assert.equal(r.status, 0, `rlvr ${args.join(' ')}: ${r.stderr}`);
   return r;
 }
@@ -56,7 +75,14 @@ describe('rlvr train --lora-rank, --resume, generate --model CKPT, merge', () =>
   });
 
   test('generate --model CKPT runs the adapter; merge writes a plain folder = PEFT merge_and_unload, same greedy tokens', () => {
-    const gen = (model: string) => (JSON.parse(rlvr(['generate', '--model', model, '--prompt', 'What is 2+2?', '--greedy', '--max-tokens', '8', '--json', '--device', 'cpu']).stdout.trim().split('\n')[0]!) as { tokens: number[] }).tokens;
+    const gen = (model: string) =>
+      (
+        JSON.parse(
+          rlvr(['generate', '--model', model, '--prompt', 'What is 2+2?', '--greedy', '--max-tokens', '8', '--json', '--device', 'cpu'])
+            .stdout.trim()
+            .split('\n')[0]!,
+        ) as { tokens: number[] }
+      ).tokens;
     const adapted = gen(ckpt);
     const base = gen(modelDir);
     const merged = path.join(tmp, 'merged');

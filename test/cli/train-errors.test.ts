@@ -15,7 +15,11 @@ import { repoRoot } from '../helpers/paths.js';
 
 const cli = path.join(repoRoot, 'dist/src/cli/main.js');
 
-interface Result { status: number | null; stdout: string; stderr: string }
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function rlvr(args: string[], opts: { onSpawn?: (pid: number) => void; kill?: () => boolean } = {}): Promise<Result> {
   return new Promise((resolve) => {
@@ -44,18 +48,23 @@ function rlvr(args: string[], opts: { onSpawn?: (pid: number) => void; kill?: ()
 async function pool<T, R>(items: T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
 function assertOneLine(r: Result, code: number, pattern: RegExp, name: string): void {
   // The compute commands' informational "threads: N (...)" line may come first; the error is one line.
-  const lines = r.stderr.trim().split('\n').filter((l) => !/^threads: \d+ \(/.test(l));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !/^threads: \d+ \(/.test(l));
   assert.equal(r.status, code, `${name}: exit code ${r.status}, stderr:\n${r.stderr}`);
   assert.equal(lines.length, 1, `${name}: expected one line, got:\n${r.stderr}`);
   assert.match(lines[0]!, /^rlvr: /, name);
@@ -66,7 +75,10 @@ function assertOneLine(r: Result, code: number, pattern: RegExp, name: string): 
 /** A run that fails after it started: progress lines, then one error line and no stack. */
 function assertEndsWithOneError(r: Result, code: number, pattern: RegExp, name: string): void {
   assert.equal(r.status, code, `${name}: exit code ${r.status}, stderr:\n${r.stderr}`);
-  const errors = r.stderr.trim().split('\n').filter((l) => l.startsWith('rlvr: '));
+  const errors = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('rlvr: '));
   assert.equal(errors.length, 1, `${name}: one error line, got:\n${r.stderr}`);
   assert.match(r.stderr.trim().split('\n').at(-1)!, pattern, name);
   assert.doesNotMatch(r.stderr, /\n\s+at /, `${name}: no stack trace`);
@@ -76,7 +88,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-train-errors-'));
 const modelDir = path.join(tmp, 'model');
 buildTinyQwenModel(modelDir, 7);
 const data = path.join(tmp, 'train.jsonl');
-const problems = [{ problem: 'What is 1+1?', answer: '2' }, { problem: 'What is 2+3?', answer: '5' }];
+const problems = [
+  { problem: 'What is 1+1?', answer: '2' },
+  { problem: 'What is 2+3?', answer: '5' },
+];
 fs.writeFileSync(data, problems.map((r) => JSON.stringify(r)).join('\n') + '\n');
 const file = (name: string, text: string) => {
   const f = path.join(tmp, name);
@@ -138,21 +153,76 @@ const cases: Case[] = [
   ['missing --data', () => ['train', '--model', modelDir], 2, /--data FILE is required/],
   // run file
   ['--config missing', () => ['--config', path.join(tmp, 'nope.json')], 2, /no such file: .*nope\.json/],
-  ['--config not JSON', () => ['--config', file('bad.json', '{"model": ')], 2, /bad\.json: not valid JSON \(it ends in the middle of a value \(truncated\?\)\)$/],
+  [
+    '--config not JSON',
+    () => ['--config', file('bad.json', '{"model": ')],
+    2,
+    /bad\.json: not valid JSON \(it ends in the middle of a value \(truncated\?\)\)$/,
+  ],
   // A YAML run file: one line, none of its content.
-  ['--config run.yaml', () => ['--config', file('run.yaml', 'model: secret-model-path\ndata: secret-data\n')], 2, /^rlvr: .*run\.yaml: not valid JSON \(Unexpected token 'm'\); run files are JSON \(YAML is not read\): see examples\/\*\.json$/],
+  [
+    '--config run.yaml',
+    () => ['--config', file('run.yaml', 'model: secret-model-path\ndata: secret-data\n')],
+    2,
+    /^rlvr: .*run\.yaml: not valid JSON \(Unexpected token 'm'\); run files are JSON \(YAML is not read\): see examples\/\*\.json$/,
+  ],
   ['--config an array', () => ['--config', json('array.json', [1])], 2, /array\.json: expected a JSON object, got \[1\]/],
-  ['config learning_rate', () => ['--config', json('lr-name.json', { model: modelDir, data, grpo: { learning_rate: 1e-6 } })], 2, /grpo\.learning_rate: unknown setting \(did you mean 'lr'\?\)/],
-  ['config kl_coef', () => ['--config', json('kl.json', { model: modelDir, data, grpo: { kl_coef: 0 } })], 2, /grpo\.kl_coef: unknown setting \(did you mean 'klCoef'\?\)/],
-  ['config stesp', () => ['--config', json('stesp.json', { model: modelDir, data, grpo: { stesp: 2 } })], 2, /grpo\.stesp: unknown setting \(did you mean 'steps'\?\)/],
-  ['config steps at top level', () => ['--config', json('top.json', { model: modelDir, data, steps: 2 })], 2, /top\.json: steps: unknown setting \(did you mean 'grpo\.steps'\?\)/],
-  ['config "steps": "2"', () => ['--config', json('steps-string.json', { model: modelDir, data, grpo: { steps: '2' } })], 2, /grpo\.steps: expected a number, got "2"/],
-  ['config lr "1e-6"', () => ['--config', json('lr-string.json', { model: modelDir, data, grpo: { lr: '1e-6' } })], 2, /grpo\.lr: expected a number, got "1e-6"/],
+  [
+    'config learning_rate',
+    () => ['--config', json('lr-name.json', { model: modelDir, data, grpo: { learning_rate: 1e-6 } })],
+    2,
+    /grpo\.learning_rate: unknown setting \(did you mean 'lr'\?\)/,
+  ],
+  [
+    'config kl_coef',
+    () => ['--config', json('kl.json', { model: modelDir, data, grpo: { kl_coef: 0 } })],
+    2,
+    /grpo\.kl_coef: unknown setting \(did you mean 'klCoef'\?\)/,
+  ],
+  [
+    'config stesp',
+    () => ['--config', json('stesp.json', { model: modelDir, data, grpo: { stesp: 2 } })],
+    2,
+    /grpo\.stesp: unknown setting \(did you mean 'steps'\?\)/,
+  ],
+  [
+    'config steps at top level',
+    () => ['--config', json('top.json', { model: modelDir, data, steps: 2 })],
+    2,
+    /top\.json: steps: unknown setting \(did you mean 'grpo\.steps'\?\)/,
+  ],
+  [
+    'config "steps": "2"',
+    () => ['--config', json('steps-string.json', { model: modelDir, data, grpo: { steps: '2' } })],
+    2,
+    /grpo\.steps: expected a number, got "2"/,
+  ],
+  [
+    'config lr "1e-6"',
+    () => ['--config', json('lr-string.json', { model: modelDir, data, grpo: { lr: '1e-6' } })],
+    2,
+    /grpo\.lr: expected a number, got "1e-6"/,
+  ],
   ['config model: 42', () => ['--config', json('model-42.json', { model: 42, data })], 2, /model: expected a string, got 42/],
   ['config grpo: "fast"', () => ['--config', json('fast.json', { model: modelDir, data, grpo: 'fast' })], 2, /grpo: expected an object, got "fast"/],
-  ['config string boolean', () => ['--config', json('bool.json', { model: modelDir, data, grpo: { normalizeAdvantageByStd: 'true' } })], 2, /grpo\.normalizeAdvantageByStd: expected true or false/],
-  ['config bad auto-or-boolean', () => ['--config', json('auto.json', { model: modelDir, data, grpo: { activationCheckpointing: 'yes' } })], 2, /grpo\.activationCheckpointing: expected 'auto' or true or false \(a JSON boolean\), got "yes"/],
-  ['config validation.limit', () => ['--config', json('val.json', { model: modelDir, data, validation: { data, limit: 0 } })], 2, /validation\.limit: must be > 0, got 0/],
+  [
+    'config string boolean',
+    () => ['--config', json('bool.json', { model: modelDir, data, grpo: { normalizeAdvantageByStd: 'true' } })],
+    2,
+    /grpo\.normalizeAdvantageByStd: expected true or false/,
+  ],
+  [
+    'config bad auto-or-boolean',
+    () => ['--config', json('auto.json', { model: modelDir, data, grpo: { activationCheckpointing: 'yes' } })],
+    2,
+    /grpo\.activationCheckpointing: expected 'auto' or true or false \(a JSON boolean\), got "yes"/,
+  ],
+  [
+    'config validation.limit',
+    () => ['--config', json('val.json', { model: modelDir, data, validation: { data, limit: 0 } })],
+    2,
+    /validation\.limit: must be > 0, got 0/,
+  ],
   // resume
   ['--resume without --out', () => ['--resume'], 2, /--resume needs --out RUN/],
   ['--resume on a folder that is not a run', () => ['--out', noConfigRun, '--resume'], 2, /has no run_config\.json/],
@@ -161,26 +231,101 @@ const cases: Case[] = [
   ['--out under a file', () => [...base, '--out', path.join(fileOut, 'run')], 2, /--out .*a-file\/run: cannot write there \(a file is in the way\)/],
   ['--out is a file', () => [...base, '--out', fileOut], 2, /--out .*a-file is a file, not a folder/],
   ['--out not writable', () => [...base, '--out', '/sys/rlvr-test-run'], 2, /--out \/sys\/rlvr-test-run: cannot write there/],
-  ['--out holds another run', () => [...base, '--out', existingRun], 2, /already holds a run that stopped before its first checkpoint \(metrics\.jsonl, nothing to resume\); delete the folder/],
+  [
+    '--out holds another run',
+    () => [...base, '--out', existingRun],
+    2,
+    /already holds a run that stopped before its first checkpoint \(metrics\.jsonl, nothing to resume\); delete the folder/,
+  ],
   // data
   ['data missing', () => ['--model', modelDir, '--data', path.join(tmp, 'nope.parquet')], 2, /no such file/],
-  ['data malformed JSON line', () => ['--model', modelDir, '--data', file('bad-line.jsonl', '{"problem": "1+1", "answer": "2"}\n{"problem": \n')], 2, /bad-line\.jsonl.*(line 2|:2)/],
-  ['data row without answer', () => ['--model', modelDir, '--data', file('no-answer.jsonl', '{"problem": "1+1"}\n')], 2, /no-answer\.jsonl: row 0 \(line 1\): missing field 'answer'$/],
+  [
+    'data malformed JSON line',
+    () => ['--model', modelDir, '--data', file('bad-line.jsonl', '{"problem": "1+1", "answer": "2"}\n{"problem": \n')],
+    2,
+    /bad-line\.jsonl.*(line 2|:2)/,
+  ],
+  [
+    'data row without answer',
+    () => ['--model', modelDir, '--data', file('no-answer.jsonl', '{"problem": "1+1"}\n')],
+    2,
+    /no-answer\.jsonl: row 0 \(line 1\): missing field 'answer'$/,
+  ],
   ['data empty', () => ['--model', modelDir, '--data', file('empty.jsonl', '')], 2, /empty\.jsonl: no rows$/],
-  ['data every answer empty', () => ['--model', modelDir, '--data', file('empty-answers.jsonl', '{"problem": "1+1", "answer": ""}\n{"problem": "2+2", "answer": " "}\n')], 2, /empty-answers\.jsonl: every answer is empty \(rows 0, 1\): no response could be rewarded$/],
-  ['data not UTF-8', () => ['--model', modelDir, '--data', file('latin1.jsonl', Buffer.from('{"problem": "1+1", "answer": "2"}\n{"problem": "caf\xe9", "answer": "2"}\n', 'latin1') as unknown as string)], 2, /latin1\.jsonl: line 2: not valid UTF-8 \(byte 0xe9 at offset 50\); save the file as UTF-8$/],
-  ['data problem an object', () => ['--model', modelDir, '--data', file('problem-object.jsonl', '{"problem": {"text": "1+1"}, "answer": "2"}\n')], 2, /problem-object\.jsonl: row 0 \(line 1\): field 'problem' must be a string \(the problem's text\), got a JSON object$/],
+  [
+    'data every answer empty',
+    () => ['--model', modelDir, '--data', file('empty-answers.jsonl', '{"problem": "1+1", "answer": ""}\n{"problem": "2+2", "answer": " "}\n')],
+    2,
+    /empty-answers\.jsonl: every answer is empty \(rows 0, 1\): no response could be rewarded$/,
+  ],
+  [
+    'data not UTF-8',
+    () => [
+      '--model',
+      modelDir,
+      '--data',
+      file('latin1.jsonl', Buffer.from('{"problem": "1+1", "answer": "2"}\n{"problem": "caf\xe9", "answer": "2"}\n', 'latin1') as unknown as string),
+    ],
+    2,
+    /latin1\.jsonl: line 2: not valid UTF-8 \(byte 0xe9 at offset 50\); save the file as UTF-8$/,
+  ],
+  [
+    'data problem an object',
+    () => ['--model', modelDir, '--data', file('problem-object.jsonl', '{"problem": {"text": "1+1"}, "answer": "2"}\n')],
+    2,
+    /problem-object\.jsonl: row 0 \(line 1\): field 'problem' must be a string \(the problem's text\), got a JSON object$/,
+  ],
   ['validation data missing', () => [...base, '--val-data', path.join(tmp, 'nope.jsonl')], 2, /no such file/],
   // model folder
   ['model folder missing', () => ['--model', path.join(tmp, 'no-model'), '--data', data], 2, /no such model folder/],
-  ['model without config.json', () => ['--model', brokenModel('m-noconfig', (d) => fs.rmSync(path.join(d, 'config.json'))), '--data', data], 2, /not a Hugging Face model folder \(no config\.json\)/],
-  ['model config.json corrupt', () => ['--model', brokenModel('m-badconfig', (d) => fs.writeFileSync(path.join(d, 'config.json'), '{"hidden_size": ')), '--data', data], 2, /m-badconfig\/config\.json: not valid JSON \(it ends in the middle of a value \(truncated\?\)\)$/],
-  ['model weights missing', () => ['--model', brokenModel('m-noweights', (d) => fs.rmSync(path.join(d, 'model.safetensors'))), '--data', data], 2, /m-noweights: no \.safetensors files found$/],
-  ['model weights truncated', () => ['--model', brokenModel('m-truncated', (d) => fs.truncateSync(path.join(d, 'model.safetensors'), 5000)), '--data', data], 2, /model\.safetensors: .*(inconsistent offsets|header)/],
-  ['model with NaN weights', () => ['--model', brokenModel('m-nan', (d) => poisonWeights(path.join(d, 'model.safetensors'))), '--data', data, '--threads', '1'], 2, /has NaN or infinite values/],
-  ['model without tokenizer', () => ['--model', brokenModel('m-notok', (d) => fs.rmSync(path.join(d, 'tokenizer.json'))), '--data', data, '--threads', '1'], 2, /m-notok has no tokenizer\.json$/],
-  ['model tokenizer truncated', () => ['--model', brokenModel('m-tok-cut', (d) => fs.truncateSync(path.join(d, 'tokenizer.json'), 1000)), '--data', data, '--threads', '1'], 2, /m-tok-cut\/tokenizer\.json: not valid JSON \(Unterminated string at byte 1000\); the model folder's tokenizer is damaged$/],
-  ['every prompt too long', () => [...base, '--set', `${small},maxPromptLength=5`], 2, /2 of 2 prompts are longer than maxPromptLength 5 tokens \(longest \d+; rows 0, 1\): nothing left to train on/],
+  [
+    'model without config.json',
+    () => ['--model', brokenModel('m-noconfig', (d) => fs.rmSync(path.join(d, 'config.json'))), '--data', data],
+    2,
+    /not a Hugging Face model folder \(no config\.json\)/,
+  ],
+  [
+    'model config.json corrupt',
+    () => ['--model', brokenModel('m-badconfig', (d) => fs.writeFileSync(path.join(d, 'config.json'), '{"hidden_size": ')), '--data', data],
+    2,
+    /m-badconfig\/config\.json: not valid JSON \(it ends in the middle of a value \(truncated\?\)\)$/,
+  ],
+  [
+    'model weights missing',
+    () => ['--model', brokenModel('m-noweights', (d) => fs.rmSync(path.join(d, 'model.safetensors'))), '--data', data],
+    2,
+    /m-noweights: no \.safetensors files found$/,
+  ],
+  [
+    'model weights truncated',
+    () => ['--model', brokenModel('m-truncated', (d) => fs.truncateSync(path.join(d, 'model.safetensors'), 5000)), '--data', data],
+    2,
+    /model\.safetensors: .*(inconsistent offsets|header)/,
+  ],
+  [
+    'model with NaN weights',
+    () => ['--model', brokenModel('m-nan', (d) => poisonWeights(path.join(d, 'model.safetensors'))), '--data', data, '--threads', '1'],
+    2,
+    /has NaN or infinite values/,
+  ],
+  [
+    'model without tokenizer',
+    () => ['--model', brokenModel('m-notok', (d) => fs.rmSync(path.join(d, 'tokenizer.json'))), '--data', data, '--threads', '1'],
+    2,
+    /m-notok has no tokenizer\.json$/,
+  ],
+  [
+    'model tokenizer truncated',
+    () => ['--model', brokenModel('m-tok-cut', (d) => fs.truncateSync(path.join(d, 'tokenizer.json'), 1000)), '--data', data, '--threads', '1'],
+    2,
+    /m-tok-cut\/tokenizer\.json: not valid JSON \(Unterminated string at byte 1000\); the model folder's tokenizer is damaged$/,
+  ],
+  [
+    'every prompt too long',
+    () => [...base, '--set', `${small},maxPromptLength=5`],
+    2,
+    /2 of 2 prompts are longer than maxPromptLength 5 tokens \(longest \d+; rows 0, 1\): nothing left to train on/,
+  ],
 ];
 
 /** Writes NaN into the first float32 tensor of a safetensors file. */
@@ -212,8 +357,23 @@ describe('rlvr train: one line per bad input (the table)', () => {
   });
 
   test('--threads above the logical CPUs: a warning (the run goes on)', async () => {
-    const r = await rlvr(['train', '--model', modelDir, '--data', data, '--threads', String(os.availableParallelism() * 8), '--set', `${small},maxPromptLength=5`]);
-    assert.match(r.stderr, new RegExp(`warning: --threads ${os.availableParallelism() * 8} is above this machine's ${os.availableParallelism()} logical CPUs: the extra threads wait on each other \\(slower, not faster\\)`));
+    const r = await rlvr([
+      'train',
+      '--model',
+      modelDir,
+      '--data',
+      data,
+      '--threads',
+      String(os.availableParallelism() * 8),
+      '--set',
+      `${small},maxPromptLength=5`,
+    ]);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `warning: --threads ${os.availableParallelism() * 8} is above this machine's ${os.availableParallelism()} logical CPUs: the extra threads wait on each other \\(slower, not faster\\)`,
+      ),
+    );
     assertEndsWithOneError(r, 2, /nothing left to train on/, 'the run went on to its own check');
   });
 
@@ -227,12 +387,32 @@ describe('rlvr train: one line per bad input (the table)', () => {
 
 describe('rlvr train: runs lose nothing', () => {
   const out = path.join(tmp, 'run');
-  const metrics = () => fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const metrics = () =>
+    fs
+      .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   const steps = () => metrics().map((m) => m.step as number);
   const checkpoints = () => fs.readdirSync(path.join(out, 'checkpoints')).sort();
   // A third, long problem is dropped before step 1 with a count (verl's filter).
-  const longData = file('with-long.jsonl', [...problems, { problem: 'Compute ' + '1+'.repeat(120) + '1.', answer: '121' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const run = ['train', '--model', modelDir, '--data', longData, '--out', out, '--threads', '1', '--set', `${small},saveEvery=1,keepLast=2,maxPromptLength=100`];
+  const longData = file(
+    'with-long.jsonl',
+    [...problems, { problem: 'Compute ' + '1+'.repeat(120) + '1.', answer: '121' }].map((r) => JSON.stringify(r)).join('\n') + '\n',
+  );
+  const run = [
+    'train',
+    '--model',
+    modelDir,
+    '--data',
+    longData,
+    '--out',
+    out,
+    '--threads',
+    '1',
+    '--set',
+    `${small},saveEvery=1,keepLast=2,maxPromptLength=100`,
+  ];
 
   test('a run: overlong prompts dropped with a count, new metrics, retention keeps the newest 2 + final', async () => {
     const r = await rlvr([...run, '--steps', '3']);
@@ -246,7 +426,8 @@ describe('rlvr train: runs lose nothing', () => {
     assert.deepEqual(checkpoints(), ['latest', 'step-000002', 'step-000003']);
     // Every checkpoint is a complete HF folder (rlvr eval loads it) and the lock is gone after the run.
     for (const c of ['step-000002', 'step-000003']) {
-      for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(fs.existsSync(path.join(out, 'checkpoints', c, f)), `${c}/${f}`);
+      for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'])
+        assert.ok(fs.existsSync(path.join(out, 'checkpoints', c, f)), `${c}/${f}`);
     }
     assert.ok(!fs.existsSync(path.join(out, '.lock')), 'lock released');
     const rc = JSON.parse(fs.readFileSync(path.join(out, 'run_config.json'), 'utf8'));
@@ -258,7 +439,10 @@ describe('rlvr train: runs lose nothing', () => {
     fs.truncateSync(path.join(out, 'checkpoints/step-000003/model.safetensors'), 1000);
     // Resumed from a folder elsewhere, with a relative --out: paths in run_config.json are absolute.
     const r = await new Promise<Result>((resolve) => {
-      const child = spawn(process.execPath, [cli, 'train', '--out', path.relative(os.tmpdir(), out), '--resume', '--steps', '4'], { cwd: os.tmpdir(), env: { ...process.env, OMP_NUM_THREADS: '1' } });
+      const child = spawn(process.execPath, [cli, 'train', '--out', path.relative(os.tmpdir(), out), '--resume', '--steps', '4'], {
+        cwd: os.tmpdir(),
+        env: { ...process.env, OMP_NUM_THREADS: '1' },
+      });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       child.on('close', (status) => resolve({ status, stdout: '', stderr }));
@@ -315,23 +499,40 @@ describe('rlvr train: runs lose nothing', () => {
     assert.ok(sawTmp, 'killed while a checkpoint folder was being written');
     const r = await rlvr(['train', '--out', out, '--resume', '--steps', '12', '--set', 'saveEvery=20']);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(steps(), Array.from({ length: 12 }, (_, i) => i + 1), 'every step once');
+    assert.deepEqual(
+      steps(),
+      Array.from({ length: 12 }, (_, i) => i + 1),
+      'every step once',
+    );
     assert.ok(!fs.readdirSync(root).some((f) => f.endsWith('.tmp')), 'stale partial checkpoints removed');
     const history = JSON.parse(fs.readFileSync(path.join(out, 'accuracy_history.json'), 'utf8')) as Record<string, number[]>;
     for (const accs of Object.values(history)) assert.equal(accs.length, 12);
     // rollouts.jsonl is cut back to the checkpoint too: every step's rows once, in order.
-    const rolloutSteps = fs.readFileSync(path.join(out, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+    const rolloutSteps = fs
+      .readFileSync(path.join(out, 'rollouts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { step: number }).step);
     const perStep = rolloutSteps.filter((x) => x === 1).length;
     assert.ok(perStep > 0);
-    assert.deepEqual(rolloutSteps, Array.from({ length: 12 * perStep }, (_, i) => Math.floor(i / perStep) + 1), 'no repeated steps in rollouts.jsonl');
+    assert.deepEqual(
+      rolloutSteps,
+      Array.from({ length: 12 * perStep }, (_, i) => Math.floor(i / perStep) + 1),
+      'no repeated steps in rollouts.jsonl',
+    );
   });
 
-  test('one writer per run folder: a live holder is refused with its pid; a dead one\'s lock is taken over', async () => {
+  test("one writer per run folder: a live holder is refused with its pid; a dead one's lock is taken over", async () => {
     // A lock held by a live process on this host (this test's own pid).
     const before = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
     fs.writeFileSync(path.join(out, '.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), time: 'now', command: 'rlvr train' }));
     const refused = await rlvr(['train', '--out', out, '--resume', '--steps', '13']);
-    assertEndsWithOneError(refused, 2, new RegExp(`^rlvr: run folder .*run is in use by pid ${process.pid} \\(since now\\); wait for it to end or stop it, or choose another --out`), 'locked');
+    assertEndsWithOneError(
+      refused,
+      2,
+      new RegExp(`^rlvr: run folder .*run is in use by pid ${process.pid} \\(since now\\); wait for it to end or stop it, or choose another --out`),
+      'locked',
+    );
     assert.equal(fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8'), before, 'nothing written');
     // A new run into that folder is told it is in use (not to delete it).
     const fresh = await rlvr(['train', ...base, '--out', out]);
@@ -345,9 +546,11 @@ describe('rlvr train: runs lose nothing', () => {
     assert.ok(!fs.existsSync(path.join(out, '.lock')), 'released');
   });
 
-  test('two rlvr train at once into one folder: the second is refused with the first one\'s pid', async () => {
+  test("two rlvr train at once into one folder: the second is refused with the first one's pid", async () => {
     const o = path.join(tmp, 'run-concurrent');
-    const first = spawn(process.execPath, [cli, 'train', ...base, '--out', o, '--steps', '100000', '--set', `${small},saveEvery=0`], { env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    const first = spawn(process.execPath, [cli, 'train', ...base, '--out', o, '--steps', '100000', '--set', `${small},saveEvery=0`], {
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    });
     let firstErr = '';
     first.stderr.on('data', (d) => (firstErr += d));
     const exited = new Promise<number | null>((r) => first.on('exit', r));
@@ -365,8 +568,16 @@ describe('rlvr train: runs lose nothing', () => {
     }
     assert.equal(await exited, 143, firstErr);
     assert.ok(!fs.existsSync(path.join(o, '.lock')), 'released by the first run on SIGTERM');
-    const steps = fs.readFileSync(path.join(o, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
-    assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1), 'one writer: steps 1, 2, ... once each');
+    const steps = fs
+      .readFileSync(path.join(o, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { step: number }).step);
+    assert.deepEqual(
+      steps,
+      Array.from({ length: steps.length }, (_, i) => i + 1),
+      'one writer: steps 1, 2, ... once each',
+    );
   });
 
   test('--resume refuses a checkpoint of another model, changed base weights and changed data', async () => {
@@ -393,7 +604,12 @@ describe('rlvr train: runs lose nothing', () => {
     for (const f of ['model.safetensors', 'config.json']) manifest.files[f] = fs.statSync(path.join(ck, f)).size;
     fs.writeFileSync(path.join(ck, 'checkpoint.json'), JSON.stringify(manifest));
     const mismatch = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
-    assertEndsWithOneError(mismatch, 2, /^rlvr: --resume: checkpoint step-000001 is not from this run: its model has hidden_size 32, the run's model .*m-own has 16/, 'other model');
+    assertEndsWithOneError(
+      mismatch,
+      2,
+      /^rlvr: --resume: checkpoint step-000001 is not from this run: its model has hidden_size 32, the run's model .*m-own has 16/,
+      'other model',
+    );
     fs.rmSync(ck, { recursive: true });
     fs.cpSync(saved, ck, { recursive: true });
     // One bit of one base weight flipped (same architecture, same size).
@@ -403,12 +619,22 @@ describe('rlvr train: runs lose nothing', () => {
     edited[Math.floor(edited.length / 2) + 3]! ^= 1;
     fs.writeFileSync(weights, edited);
     const changed = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
-    assertEndsWithOneError(changed, 2, /^rlvr: --resume: the weights in .*m-own changed since the run started \(the KL reference would differ\); restore them or start a new run/, 'weights changed');
+    assertEndsWithOneError(
+      changed,
+      2,
+      /^rlvr: --resume: the weights in .*m-own changed since the run started \(the KL reference would differ\); restore them or start a new run/,
+      'weights changed',
+    );
     fs.writeFileSync(weights, original);
     // The data edited.
     fs.appendFileSync(d, JSON.stringify({ problem: 'What is 3+3?', answer: '6' }) + '\n');
     const dataChanged = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
-    assertEndsWithOneError(dataChanged, 2, /^rlvr: --resume: the data .*own-data\.jsonl changed since the run started; restore it or start a new run with another --out/, 'data changed');
+    assertEndsWithOneError(
+      dataChanged,
+      2,
+      /^rlvr: --resume: the data .*own-data\.jsonl changed since the run started; restore it or start a new run with another --out/,
+      'data changed',
+    );
     fs.writeFileSync(d, fs.readFileSync(data, 'utf8'));
     const ok = await rlvr(['train', '--out', o, '--resume', '--steps', '2']);
     assert.equal(ok.status, 0, ok.stderr);
@@ -421,9 +647,19 @@ describe('rlvr train: runs lose nothing', () => {
     fs.copyFileSync(path.join(out, 'run_config.json'), path.join(o, 'run_config.json'));
     fs.writeFileSync(path.join(o, 'metrics.jsonl'), '');
     const again = await rlvr(['train', ...base, '--out', o]);
-    assertOneLine(again, 2, /--out .*run-no-checkpoint already holds a run that stopped before its first checkpoint \(metrics\.jsonl, nothing to resume\); delete the folder \(rm -r .*run-no-checkpoint\) or choose another --out/, 'new run');
+    assertOneLine(
+      again,
+      2,
+      /--out .*run-no-checkpoint already holds a run that stopped before its first checkpoint \(metrics\.jsonl, nothing to resume\); delete the folder \(rm -r .*run-no-checkpoint\) or choose another --out/,
+      'new run',
+    );
     const resumed = await rlvr(['train', '--out', o, '--resume']);
-    assertOneLine(resumed, 2, /--resume: .*run-no-checkpoint has no complete checkpoint \(the run stopped before its first one\): nothing to continue; delete the folder \(rm -r .*\) and start the run again, or start it with another --out/, 'resume');
+    assertOneLine(
+      resumed,
+      2,
+      /--resume: .*run-no-checkpoint has no complete checkpoint \(the run stopped before its first one\): nothing to continue; delete the folder \(rm -r .*\) and start the run again, or start it with another --out/,
+      'resume',
+    );
   });
 
   test('disk full at the start: one line, and no half-written run file', async () => {

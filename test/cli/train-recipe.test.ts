@@ -19,10 +19,18 @@ function shellWords(text: string): string[] {
   const s = text.replace(/\\\n/g, ' ');
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (c === "'") { const j = s.indexOf("'", i + 1); cur = (cur ?? '') + s.slice(i + 1, j); i = j; }
-    else if (c === '"') { const j = s.indexOf('"', i + 1); cur = (cur ?? '') + s.slice(i + 1, j); i = j; }
-    else if (/\s/.test(c)) { if (cur !== null) words.push(cur); cur = null; }
-    else cur = (cur ?? '') + c;
+    if (c === "'") {
+      const j = s.indexOf("'", i + 1);
+      cur = (cur ?? '') + s.slice(i + 1, j);
+      i = j;
+    } else if (c === '"') {
+      const j = s.indexOf('"', i + 1);
+      cur = (cur ?? '') + s.slice(i + 1, j);
+      i = j;
+    } else if (/\s/.test(c)) {
+      if (cur !== null) words.push(cur);
+      cur = null;
+    } else cur = (cur ?? '') + c;
   }
   if (cur !== null) words.push(cur);
   return words;
@@ -61,25 +69,53 @@ describe('rlvr train: the real-model recipe (docs/REAL-MODEL.md), --reward any, 
     assert.equal(cfg.grpo.overlong, 'zero');
     assert.equal(cfg.grpo.lr, 1e-5);
     assert.equal(cfg.promptSuffix, ' Give the final answer in the form \\boxed{N}.');
-    assert.equal(fs.readFileSync(path.join(tmp, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 1);
+    assert.equal(
+      fs
+        .readFileSync(path.join(tmp, 'run', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n').length,
+      1,
+    );
   });
 
   const data = path.join(tmp, 'one.jsonl');
   fs.writeFileSync(data, JSON.stringify({ problem: 'What is 1+1?', answer: '2' }) + '\n');
-  const base = ['train', '--model', modelDir, '--data', data, '--threads', '1', '--set', 'trainBatchSize=1,groupSize=4,maxResponseLength=4,klCoef=0,steps=1,saveEvery=0,validateEvery=0'];
+  const base = [
+    'train',
+    '--model',
+    modelDir,
+    '--data',
+    data,
+    '--threads',
+    '1',
+    '--set',
+    'trainBatchSize=1,groupSize=4,maxResponseLength=4,klCoef=0,steps=1,saveEvery=0,validateEvery=0',
+  ];
 
   test('--reward-module: a user reward (weighted list) drives training and is logged by name', () => {
     const mod = path.join(tmp, 'reward.mjs');
     // Pays 1 to every other completion: a group with reward variance whatever the tiny model writes.
     fs.writeFileSync(mod, 'export default [{ name: "alternate", fn: (batch) => batch.map((_, i) => i % 2), weight: 1 }];\n');
-    const r = spawnSync(process.execPath, [cli, ...base, '--out', path.join(tmp, 'mod'), '--reward-module', mod, '--val-data', data], { encoding: 'utf8', cwd: repoRoot });
+    const r = spawnSync(process.execPath, [cli, ...base, '--out', path.join(tmp, 'mod'), '--reward-module', mod, '--val-data', data], {
+      encoding: 'utf8',
+      cwd: repoRoot,
+    });
     assert.equal(r.status, 0, r.stderr);
-    const m = JSON.parse(fs.readFileSync(path.join(tmp, 'mod', 'metrics.jsonl'), 'utf8').trim().split('\n')[0]!);
+    const m = JSON.parse(
+      fs
+        .readFileSync(path.join(tmp, 'mod', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')[0]!,
+    );
     assert.equal(m.rewardMean, 0.5);
     assert.deepEqual(Object.keys(m.rewardsByName ?? {}), ['alternate']);
     assert.equal(m.zeroVarianceGroupFrac, 0);
     // Validation kept the verifier and wrote its per-problem outcomes (for paired tests).
-    const val = fs.readFileSync(path.join(tmp, 'mod', 'validation.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const val = fs
+      .readFileSync(path.join(tmp, 'mod', 'validation.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(val.at(-1), { step: 1, n: 1, outcomes: '0' });
   });
 
@@ -96,7 +132,14 @@ describe('rlvr train: the real-model recipe (docs/REAL-MODEL.md), --reward any, 
       fs.writeFileSync(f, text);
       const r = spawnSync(process.execPath, [cli, ...base, '--out', path.join(tmp, `bad${i}`), '--reward-module', f], { encoding: 'utf8', cwd: repoRoot });
       assert.equal(r.status, 2, r.stderr);
-      assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('rlvr:')).length, 1, r.stderr);
+      assert.equal(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('rlvr:')).length,
+        1,
+        r.stderr,
+      );
       assert.match(r.stderr, re);
     });
     const missing = spawnSync(process.execPath, [cli, ...base, '--reward-module', path.join(tmp, 'nope.mjs')], { encoding: 'utf8', cwd: repoRoot });

@@ -17,9 +17,25 @@ const cli = path.join(repoRoot, 'dist/src/cli/main.js');
 const STEPS = 8;
 // Every setting the comparison depends on, explicitly (not the defaults).
 const SETTINGS = [
-  'trainBatchSize=2', 'miniBatchSize=1', 'groupSize=2', 'maxResponseLength=4', 'ppoEpochs=1', 'saveEvery=1', 'keepLast=0', 'validateEvery=0',
-  'klCoef=0.05', 'entropyCoef=0.01', 'weightDecay=0.01', 'lr=1e-3', 'gradClip=1', 'temperature=0.6', 'seed=7', 'rolloutSamples=2',
-  'computeDtype=float32', 'reuseRolloutLogprobs=false', 'lossAggregation=token-mean',
+  'trainBatchSize=2',
+  'miniBatchSize=1',
+  'groupSize=2',
+  'maxResponseLength=4',
+  'ppoEpochs=1',
+  'saveEvery=1',
+  'keepLast=0',
+  'validateEvery=0',
+  'klCoef=0.05',
+  'entropyCoef=0.01',
+  'weightDecay=0.01',
+  'lr=1e-3',
+  'gradClip=1',
+  'temperature=0.6',
+  'seed=7',
+  'rolloutSamples=2',
+  'computeDtype=float32',
+  'reuseRolloutLogprobs=false',
+  'lossAggregation=token-mean',
 ].join(',');
 /** metrics.jsonl fields that measure time, not the run. */
 const TIMING = new Set(['time', 'timeGeneration', 'timeGenerationExtra', 'timeLogprobs', 'timeUpdate', 'tokensPerSecond']);
@@ -29,7 +45,11 @@ function train(args: string[]) {
 }
 
 function metrics(run: string): Record<string, unknown>[] {
-  return fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+  return fs
+    .readFileSync(path.join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
     .map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => !TIMING.has(k))));
 }
 
@@ -49,7 +69,10 @@ describe('rlvr train: a killed run resumed equals the uninterrupted run', () => 
     // The same run, SIGKILLed inside step 4: after step 3's checkpoint and after step 4 has appended
     // its rollouts to rollouts.jsonl (polled), before step 4's checkpoint.
     const cut = path.join(tmp, 'cut');
-    const child = spawn(process.execPath, [cli, 'train', ...common, '--out', cut, '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    const child = spawn(process.execPath, [cli, 'train', ...common, '--out', cut, '--threads', '1'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    });
     let stderr = '';
     const rollouts = path.join(cut, 'rollouts.jsonl');
     let poll: NodeJS.Timeout | undefined;
@@ -62,10 +85,16 @@ describe('rlvr train: a killed run resumed equals the uninterrupted run', () => 
           }, 1);
         }
       });
-      child.on('exit', (_code, sig) => { clearInterval(poll); resolve(sig); });
+      child.on('exit', (_code, sig) => {
+        clearInterval(poll);
+        resolve(sig);
+      });
     });
     assert.equal(signal, 'SIGKILL', stderr);
-    const done = fs.readdirSync(path.join(cut, 'checkpoints')).filter((d) => /^step-\d+$/.test(d)).sort();
+    const done = fs
+      .readdirSync(path.join(cut, 'checkpoints'))
+      .filter((d) => /^step-\d+$/.test(d))
+      .sort();
     assert.ok(done.includes(checkpointName(3)) && !done.includes(checkpointName(STEPS)), `killed mid-run: ${done.join(' ')}`);
     assert.match(fs.readFileSync(rollouts, 'utf8'), /"step":4,/, 'killed after step 4 logged its rollouts');
 
@@ -80,10 +109,16 @@ describe('rlvr train: a killed run resumed equals the uninterrupted run', () => 
     assert.ok(last(cut, 'optimizer.safetensors').equals(last(full, 'optimizer.safetensors')), 'final AdamW state is bit-identical');
 
     const [mFull, mCut] = [metrics(full), metrics(cut)];
-    assert.deepEqual(mFull.map((m) => m.step), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      mFull.map((m) => m.step),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
     assert.deepEqual(mCut, mFull, 'metrics.jsonl: every step once, every non-timing field equal');
     // The KL term is live after step 1 (the policy has moved away from the reference).
-    assert.ok(mFull.slice(1).every((m) => (m.kl as number) > 0), `kl ${mFull.map((m) => m.kl)}`);
+    assert.ok(
+      mFull.slice(1).every((m) => (m.kl as number) > 0),
+      `kl ${mFull.map((m) => m.kl)}`,
+    );
 
     const read = (run: string, f: string) => fs.readFileSync(path.join(run, f), 'utf8');
     assert.equal(read(cut, 'rollouts.jsonl'), read(full, 'rollouts.jsonl'), 'rollouts.jsonl: no step logged twice');

@@ -17,12 +17,38 @@ describe('rlvr train: prompt suffix, trainBatchSize alone, clean stop on a signa
   const modelDir = path.join(tmp, 'model');
   buildTinyQwenModel(modelDir, 9);
   const data = path.join(tmp, 'train.jsonl');
-  fs.writeFileSync(data, [{ problem: 'What is 1+1?', answer: '2' }, { problem: 'What is 2+3?', answer: '5' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  fs.writeFileSync(
+    data,
+    [
+      { problem: 'What is 1+1?', answer: '2' },
+      { problem: 'What is 2+3?', answer: '5' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const out = path.join(tmp, 'run');
 
   test('SIGTERM: the step finishes, a checkpoint is written, the resume command is printed and works', async () => {
-    const child = spawn(process.execPath, [cli, 'train', '--model', modelDir, '--data', data, '--out', out, '--steps', '100000', '--threads', '1',
-      '--set', 'trainBatchSize=2,groupSize=2,maxResponseLength=4,saveEvery=0,validateEvery=0,klCoef=0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--model',
+        modelDir,
+        '--data',
+        data,
+        '--out',
+        out,
+        '--steps',
+        '100000',
+        '--threads',
+        '1',
+        '--set',
+        'trainBatchSize=2,groupSize=2,maxResponseLength=4,saveEvery=0,validateEvery=0,klCoef=0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     let sent = false;
     const code = await new Promise<number | null>((resolve) => {
@@ -37,7 +63,10 @@ describe('rlvr train: prompt suffix, trainBatchSize alone, clean stop on a signa
     });
     assert.equal(code, 143, stderr);
     // The user asked for nothing: the paper's suffix is used and said so, with the first prompt.
-    assert.match(stderr, /prompt suffix for \{problem, answer\} rows: " Let's think step by step and output the final answer within \\\\boxed\{\}\." \(the paper's, the default/);
+    assert.match(
+      stderr,
+      /prompt suffix for \{problem, answer\} rows: " Let's think step by step and output the final answer within \\\\boxed\{\}\." \(the paper's, the default/,
+    );
     assert.match(stderr, /first prompt \(example 0\):\n[\s\S]*What is 1\+1\? Let's think step by step/);
     assert.match(stderr, /threads: 1 \(--threads\)/);
     assert.match(stderr, /SIGTERM: finishing step \d+, then writing a checkpoint/);
@@ -48,21 +77,49 @@ describe('rlvr train: prompt suffix, trainBatchSize alone, clean stop on a signa
     assert.ok(fs.existsSync(path.join(m[2]!, 'model.safetensors')));
     assert.equal(m[3], out);
     assert.ok(!fs.existsSync(path.join(out, '.lock')), 'the run folder lock is released after SIGTERM');
-    const metrics = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = fs
+      .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(metrics.at(-1).step, stoppedAt);
     assert.ok(fs.statSync(path.join(out, 'rollouts.jsonl')).size > 0);
     const config = JSON.parse(fs.readFileSync(path.join(out, 'run_config.json'), 'utf8'));
     assert.equal(config.grpo.miniBatchSize, 2, 'trainBatchSize alone set miniBatchSize');
 
-    const again = spawnSync(process.execPath, [cli, 'train', '--out', out, '--resume', '--steps', String(stoppedAt + 1), '--threads', '1'], { encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [cli, 'train', '--out', out, '--resume', '--steps', String(stoppedAt + 1), '--threads', '1'], {
+      encoding: 'utf8',
+    });
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, new RegExp(`resuming at step ${stoppedAt}`));
     assert.match(again.stderr, new RegExp(`step ${stoppedAt + 1}/${stoppedAt + 1}`));
   });
 
   test('--prompt-suffix none and a bad --overlong', () => {
-    const r = spawnSync(process.execPath, [cli, 'train', '--model', modelDir, '--data', data, '--out', path.join(tmp, 'r2'), '--steps', '1', '--threads', '1',
-      '--prompt-suffix', 'none', '--overlong', 'soft', '--set', 'trainBatchSize=2,groupSize=2,maxResponseLength=4,validateEvery=0,klCoef=0'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--model',
+        modelDir,
+        '--data',
+        data,
+        '--out',
+        path.join(tmp, 'r2'),
+        '--steps',
+        '1',
+        '--threads',
+        '1',
+        '--prompt-suffix',
+        'none',
+        '--overlong',
+        'soft',
+        '--set',
+        'trainBatchSize=2,groupSize=2,maxResponseLength=4,validateEvery=0,klCoef=0',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /prompt suffix for \{problem, answer\} rows: "" \(given/);
     assert.match(r.stderr, /overlong responses: soft/);

@@ -20,7 +20,15 @@ describe('rlvr train', () => {
   const modelDir = path.join(tmp, 'model');
   buildTinyQwenModel(modelDir, 5);
   const data = path.join(tmp, 'train.jsonl');
-  fs.writeFileSync(data, [{ problem: 'What is 1+1?', answer: '2' }, { problem: 'What is 2+3?', answer: '5' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  fs.writeFileSync(
+    data,
+    [
+      { problem: 'What is 1+1?', answer: '2' },
+      { problem: 'What is 2+3?', answer: '5' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const out = path.join(tmp, 'run');
   const common = ['--set', 'trainBatchSize=2,miniBatchSize=1,groupSize=2,maxResponseLength=4,saveEvery=1,validateEvery=2', '--threads', '1'];
 
@@ -28,7 +36,11 @@ describe('rlvr train', () => {
     const r = rlvr(['train', '--model', modelDir, '--data', data, '--out', out, '--steps', '2', '--val-data', data, '--val-limit', '1', ...common]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /step 2\/2 \| reward/);
-    const lines = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines[0].step, 0);
     assert.equal(typeof lines[0].validation.accuracy, 'number');
     assert.equal(lines.at(-1).step, 2);
@@ -38,7 +50,11 @@ describe('rlvr train', () => {
     const again = rlvr(['train', '--out', out, '--resume', '--steps', '3']);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /resuming at step 2/);
-    const after = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const after = fs
+      .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(after.at(-1).step, 3);
   });
 

@@ -11,7 +11,11 @@ import { wilson } from '../../src/stats/index.js';
 
 test('accuracy chart: validation accuracy with its Wilson band from validation.jsonl', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-dash-ci-'));
-  const rows = [{ step: 0, validation: { accuracy: 0.25 } }, { step: 1, trainAccuracy: 0.5 }, { step: 2, trainAccuracy: 0.75, validation: { accuracy: 0.5 } }];
+  const rows = [
+    { step: 0, validation: { accuracy: 0.25 } },
+    { step: 1, trainAccuracy: 0.5 },
+    { step: 2, trainAccuracy: 0.75, validation: { accuracy: 0.5 } },
+  ];
   fs.writeFileSync(path.join(dir, 'metrics.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const noBand = runCharts([readRun(dir)]).find((c) => c.id === 'accuracy')!;
   assert.ok(!noBand.series.some((s) => /95%/.test(s.label)));

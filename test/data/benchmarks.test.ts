@@ -9,7 +9,11 @@ import { BENCHMARKS, PAPER_BENCHMARKS, lastBoxedContent, loadBenchmark, defaultE
 
 const evalDir = path.join(sharedData, 'eval');
 const raw = (bench: string): Record<string, unknown>[] =>
-  fs.readFileSync(path.join(evalDir, bench, 'test.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  fs
+    .readFileSync(path.join(evalDir, bench, 'test.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
 
 test('every benchmark: row count and the paper decoding', () => {
   const expected: Record<string, [number, unknown]> = {
@@ -86,7 +90,10 @@ print(json.dumps([last_boxed(json.loads(l)["solution"]) for l in open(sys.argv[1
   const r = spawnSync('python3', ['-c', script, path.join(evalDir, 'minerva_math', 'test.jsonl')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const expected = JSON.parse(r.stdout) as string[];
-  assert.deepEqual(loadBenchmark(evalDir, 'minerva_math').problems.map((p) => p.answer), expected);
+  assert.deepEqual(
+    loadBenchmark(evalDir, 'minerva_math').problems.map((p) => p.answer),
+    expected,
+  );
 });
 
 test('olympiadbench: final_answer[0] without $ delimiters; problem is the question', () => {

@@ -33,7 +33,10 @@ test('pi1_r128.parquet: 128 copies of dsr_sub index 124 with answer 12.8', async
 test('the other released training files: row counts and indices', async () => {
   const dsr = await loadExamples(train('dsr_sub.parquet'));
   assert.equal(dsr.length, 1209);
-  assert.deepEqual(dsr.map((e) => e.index), Array.from({ length: 1209 }, (_, i) => i));
+  assert.deepEqual(
+    dsr.map((e) => e.index),
+    Array.from({ length: 1209 }, (_, i) => i),
+  );
   assert.equal(dsr[124]!.groundTruth, '12.8');
   assert.equal(dsr[682]!.groundTruth, '\\frac{4}{3}');
 
@@ -46,7 +49,15 @@ test('the other released training files: row counts and indices', async () => {
   const merged = await loadExamples(train('merge_pi1_pi2_pi13_pi1209_r128.parquet'));
   const counts = new Map<number, number>();
   for (const e of merged) counts.set(e.index, (counts.get(e.index) ?? 0) + 1);
-  assert.deepEqual([...counts], [[124, 32], [267, 32], [682, 32], [789, 32]]);
+  assert.deepEqual(
+    [...counts],
+    [
+      [124, 32],
+      [267, 32],
+      [682, 32],
+      [789, 32],
+    ],
+  );
 
   const val = await loadExamples(train('math500_val.parquet'));
   assert.equal(val.length, 500);
@@ -76,11 +87,14 @@ test('jsonl with problem/question + answer, optional suffix, numeric answers', a
   const plain = await loadExamples(file);
   // Every column of the row is kept for custom reward functions.
   assert.deepEqual(plain[2]!.columns, { problem: 'Half of 1?', answer: 0.5, extra_info: { index: 77 }, data_source: 'toy' });
-  assert.deepEqual(plain.map(({ columns: _c, ...e }) => e), [
-    { index: 0, messages: [{ role: 'user', content: 'What is 1+1?' }], groundTruth: '2', dataSource: 'mine' },
-    { index: 1, messages: [{ role: 'user', content: 'What is 3*9?' }], groundTruth: '27', dataSource: 'mine' },
-    { index: 77, messages: [{ role: 'user', content: 'Half of 1?' }], groundTruth: '0.5', dataSource: 'toy' },
-  ]);
+  assert.deepEqual(
+    plain.map(({ columns: _c, ...e }) => e),
+    [
+      { index: 0, messages: [{ role: 'user', content: 'What is 1+1?' }], groundTruth: '2', dataSource: 'mine' },
+      { index: 1, messages: [{ role: 'user', content: 'What is 3*9?' }], groundTruth: '27', dataSource: 'mine' },
+      { index: 77, messages: [{ role: 'user', content: 'Half of 1?' }], groundTruth: '0.5', dataSource: 'toy' },
+    ],
+  );
   const suffixed = loadJsonlExamples(file, { suffix: TRAIN_PROMPT_SUFFIX });
   assert.equal(suffixed[0]!.messages[0]!.content, 'What is 1+1?' + TRAIN_PROMPT_SUFFIX);
   // A suffix typed without its leading space is joined with one (not "1+1?Give ...").
@@ -99,7 +113,10 @@ test('a verl row in jsonl and a .json array both load; the suffix is not added t
   fs.writeFileSync(jsonl, JSON.stringify(verlRow) + '\n');
   const a = await loadExamples(jsonl, { suffix: ' S' });
   assert.deepEqual(a[0]!.columns, verlRow);
-  assert.deepEqual(a.map(({ columns: _c, ...e }) => e), [{ index: 3, messages: [{ role: 'user', content: 'Q?' }], groundTruth: '5', dataSource: 'x' }]);
+  assert.deepEqual(
+    a.map(({ columns: _c, ...e }) => e),
+    [{ index: 3, messages: [{ role: 'user', content: 'Q?' }], groundTruth: '5', dataSource: 'x' }],
+  );
 
   const json = path.join(dir, 'arr.json');
   fs.writeFileSync(json, JSON.stringify([verlRow, { problem: 'P', answer: '1' }]));

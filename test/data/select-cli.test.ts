@@ -34,7 +34,10 @@ test('rlvr select --method variance prints the ranking table and JSON', () => {
   assert.equal(rows[0]!.index, 124);
   assert.equal(rows[1]!.index, 267);
   assert.equal(rows[12]!.index, 682);
-  assert.deepEqual(rows.map((x) => x.rank), Array.from({ length: 13 }, (_, i) => i + 1));
+  assert.deepEqual(
+    rows.map((x) => x.rank),
+    Array.from({ length: 13 }, (_, i) => i + 1),
+  );
   assert.ok(rows[0]!.meanAcc > 0 && rows[0]!.meanAcc < 1);
   // The table: a header and one line per example.
   assert.match(r.stdout, /rank\s+index\s+variance\s+mean acc/);
@@ -63,7 +66,10 @@ test('rlvr select --method random is reproducible per seed', () => {
   const c = rlvr('select', '--history', historyFile, '--method', 'random', '--top', '8', '--seed', '4', '--json');
   assert.equal(a.code, 0, a.stderr);
   assert.deepEqual(lastJson(a.stdout), lastJson(b.stdout));
-  assert.notDeepEqual(lastJson(a.stdout).map((x) => x.index), lastJson(c.stdout).map((x) => x.index));
+  assert.notDeepEqual(
+    lastJson(a.stdout).map((x) => x.index),
+    lastJson(c.stdout).map((x) => x.index),
+  );
   assert.equal(new Set(lastJson(a.stdout).map((x) => x.index)).size, 8);
 });
 

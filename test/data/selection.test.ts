@@ -29,7 +29,10 @@ test('acc_step_500.json ranks π1=124, π2=267, π13=682, π1209=789 (the paper)
   assert.equal(ranked.length, 1209);
   const pi = (k: number) => ranked[k - 1]!;
   assert.deepEqual([pi(1).index, pi(2).index, pi(13).index, pi(1209).index], [124, 267, 682, 789]);
-  assert.deepEqual(ranked.map((r) => r.rank), Array.from({ length: 1209 }, (_, i) => i + 1));
+  assert.deepEqual(
+    ranked.map((r) => r.rank),
+    Array.from({ length: 1209 }, (_, i) => i + 1),
+  );
   assert.ok(Math.abs(pi(1).variance - 0.16545033819864718) < 1e-15);
   assert.equal(pi(1209).variance, 0);
   for (let i = 1; i < ranked.length; i++) assert.ok(ranked[i - 1]!.variance >= ranked[i]!.variance - 1e-15);
@@ -37,7 +40,12 @@ test('acc_step_500.json ranks π1=124, π2=267, π13=682, π1209=789 (the paper)
 
 test('the ranked indices are the extra_info.index of the released πk parquet files', async () => {
   const ranked = rankByVariance(readHistory(historyFile));
-  const files: [string, number][] = [['pi1_r128.parquet', 1], ['pi2_r128.parquet', 2], ['pi13_r128.parquet', 13], ['pi1209_r128.parquet', 1209]];
+  const files: [string, number][] = [
+    ['pi1_r128.parquet', 1],
+    ['pi2_r128.parquet', 2],
+    ['pi13_r128.parquet', 13],
+    ['pi1209_r128.parquet', 1209],
+  ];
   for (const [file, k] of files) {
     const ex = await loadExamples(path.join(sharedData, 'train', file));
     assert.equal(ex[0]!.index, ranked[k - 1]!.index, file);
@@ -57,7 +65,9 @@ test("ties follow the file's key order, which JSON.parse would lose", () => {
   assert.equal(rankByVariance(parseHistory(text))[1208]!.index, 789);
 });
 
-test('ranking matches np.std + stable sort (the paper\'s data_selection.py) at every position', { skip: !hasPythonModule('numpy') && 'needs python3 numpy' }, () => {
+test("ranking matches np.std + stable sort (the paper's data_selection.py) at every position", {
+  skip: !hasPythonModule('numpy') && 'needs python3 numpy',
+}, () => {
   const script = `
 import json, sys, numpy as np
 d = json.load(open(sys.argv[1]))
@@ -65,7 +75,10 @@ print(json.dumps([int(k) for k in sorted(d, key=lambda k: np.std(d[k]), reverse=
   const r = spawnSync('python3', ['-c', script, historyFile], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const expected = JSON.parse(r.stdout) as number[];
-  assert.deepEqual(rankByVariance(readHistory(historyFile)).map((x) => x.index), expected);
+  assert.deepEqual(
+    rankByVariance(readHistory(historyFile)).map((x) => x.index),
+    expected,
+  );
 });
 
 test('ulp-level ties: π114/π115 tie under np.std and keep file order (567 before 747)', () => {
@@ -127,7 +140,10 @@ test('AccuracyHistory records epochs and round-trips in the same format, keeping
   assert.deepEqual(topLevelKeys(text), ['10', '2', '1']);
   assert.deepEqual(parseHistory(text), h.entries());
   // 2 and 1 tie at variance 0: file order decides.
-  assert.deepEqual(rankByVariance(parseHistory(text)).map((r) => r.index), [10, 2, 1]);
+  assert.deepEqual(
+    rankByVariance(parseHistory(text)).map((r) => r.index),
+    [10, 2, 1],
+  );
   assert.deepEqual(AccuracyHistory.parse(text).entries(), h.entries());
 
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-sel-')), 'hist.json');
@@ -154,7 +170,10 @@ test('Rng: fixed stream per seed, sane distribution', () => {
   // mulberry32 values for seed 0, pinned: other parts rely on the stream staying the same.
   const g = mulberry32(0);
   const first = [g(), g(), g()];
-  assert.deepEqual(first.map((x) => Math.round(x * 1e9)), [266429209, 329746, 223272027]);
+  assert.deepEqual(
+    first.map((x) => Math.round(x * 1e9)),
+    [266429209, 329746, 223272027],
+  );
   const rng = new Rng(123);
   let sum = 0;
   let sumN = 0;
@@ -180,8 +199,20 @@ test('Rng: fixed stream per seed, sane distribution', () => {
 });
 
 test('allZeroHistory: true only when every accuracy of every example is 0', () => {
-  assert.equal(allZeroHistory([{ index: 0, accs: [0, 0] }, { index: 1, accs: [0] }]), true);
-  assert.equal(allZeroHistory([{ index: 0, accs: [0, 0] }, { index: 1, accs: [0, 0.125] }]), false);
+  assert.equal(
+    allZeroHistory([
+      { index: 0, accs: [0, 0] },
+      { index: 1, accs: [0] },
+    ]),
+    true,
+  );
+  assert.equal(
+    allZeroHistory([
+      { index: 0, accs: [0, 0] },
+      { index: 1, accs: [0, 0.125] },
+    ]),
+    false,
+  );
   // Constant but solved (all ones) is not "all zero": the model solves the pool.
   assert.equal(allZeroHistory([{ index: 0, accs: [1, 1] }]), false);
 });
@@ -195,14 +226,28 @@ test('firstAlive skips top-ranked examples with no reward variance on the base m
     { index: 9, accs: [0, 0, 0.25, 0] },
   ];
   const ranked = rankByVariance(history);
-  assert.deepEqual(ranked.map((r) => r.index), [5, 2, 9]);
-  const base = new Map([[5, { accuracy: 1, rollouts: 32 }], [2, { accuracy: 0.5, rollouts: 32 }], [9, { accuracy: 0, rollouts: 32 }]]);
+  assert.deepEqual(
+    ranked.map((r) => r.index),
+    [5, 2, 9],
+  );
+  const base = new Map([
+    [5, { accuracy: 1, rollouts: 32 }],
+    [2, { accuracy: 0.5, rollouts: 32 }],
+    [9, { accuracy: 0, rollouts: 32 }],
+  ]);
   const { pick, skipped } = firstAlive(ranked, base);
   assert.equal(pick.index, 2);
   assert.equal(pick.rank, 2); // keeps its place in the paper's ranking: π2
-  assert.deepEqual(skipped.map((s) => [s.index, s.accuracy, s.rollouts]), [[5, 1, 32]]);
+  assert.deepEqual(
+    skipped.map((s) => [s.index, s.accuracy, s.rollouts]),
+    [[5, 1, 32]],
+  );
   // Never-solved examples are dead too.
-  const b2 = new Map([[5, { accuracy: 0, rollouts: 8 }], [2, { accuracy: 1, rollouts: 8 }], [9, { accuracy: 0.125, rollouts: 8 }]]);
+  const b2 = new Map([
+    [5, { accuracy: 0, rollouts: 8 }],
+    [2, { accuracy: 1, rollouts: 8 }],
+    [9, { accuracy: 0.125, rollouts: 8 }],
+  ]);
   assert.equal(firstAlive(ranked, b2).pick.index, 9);
   // An alive top example is kept; an explicit start rank is honoured and searched from.
   assert.equal(firstAlive(ranked, new Map([[5, { accuracy: 0.5, rollouts: 8 }]])).pick.index, 5);

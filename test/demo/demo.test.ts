@@ -87,7 +87,10 @@ describe('demo task', () => {
 
 describe('rlvr demo: bad input', () => {
   test('--example-rank outside the pool: one line, exit code 2, before any work', () => {
-    for (const [rank, pool] of [['0', 16], ['9', 8]] as const) {
+    for (const [rank, pool] of [
+      ['0', 16],
+      ['9', 8],
+    ] as const) {
       const r = spawnSync(process.execPath, [main, 'demo', ...(pool === 8 ? ['--quick'] : []), '--example-rank', rank], { encoding: 'utf8' });
       assert.equal(r.status, 2, r.stderr);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -114,18 +117,32 @@ describe('rlvr demo --quick', () => {
     assert.ok(html.includes('uPlot') && !html.includes('src="/uplot.js"'), 'uPlot is inlined (a file readable offline)');
     const state = JSON.parse(/let state = (.*);\n/.exec(html)![1]!) as { charts: { title: string; series: { label: string; x: number[] }[] }[] };
     const titles = state.charts.map((c) => c.title);
-    for (const title of ['Accuracy per RLVR step', 'Policy entropy', 'Response length', 'Pretraining loss (assistant tokens)', 'KL to the reference model']) assert.ok(titles.includes(title), title);
+    for (const title of ['Accuracy per RLVR step', 'Policy entropy', 'Response length', 'Pretraining loss (assistant tokens)', 'KL to the reference model'])
+      assert.ok(titles.includes(title), title);
     const acc = state.charts.find((c) => c.title === 'Accuracy per RLVR step')!;
-    assert.deepEqual(acc.series.slice(0, 2).map((s) => s.label), ['train accuracy (π1 rollouts)', 'held-out accuracy (boxed, greedy)']);
+    assert.deepEqual(
+      acc.series.slice(0, 2).map((s) => s.label),
+      ['train accuracy (π1 rollouts)', 'held-out accuracy (boxed, greedy)'],
+    );
     assert.deepEqual(acc.series[0]!.x, [1, 2, 3]);
-    const metrics = fs.readFileSync(path.join(out1, 'rlvr', 'metrics.jsonl'), 'utf8').trim().split('\n');
+    const metrics = fs
+      .readFileSync(path.join(out1, 'rlvr', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(metrics.length, 4); // step 0 validation + 3 steps
     // The trainer has the arithmetic task: each logged rollout carries the answer it extracted (the
     // verifier's reward mode, as the trainer logged before tasks), null only where there is none.
-    const rollouts = fs.readFileSync(path.join(out1, 'rlvr', 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; extracted: string | null });
+    const rollouts = fs
+      .readFileSync(path.join(out1, 'rlvr', 'rollouts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { text: string; extracted: string | null });
     assert.ok(rollouts.length > 0);
     for (const r of rollouts) assert.equal(r.extracted, extractAnswer(r.text, { mode: 'reward' }), r.text);
-    assert.ok(rollouts.some((r) => r.extracted !== null), 'some rollout has a boxed answer');
+    assert.ok(
+      rollouts.some((r) => r.extracted !== null),
+      'some rollout has a boxed answer',
+    );
     for (const dir of ['base-model', path.join('rlvr', 'final-model')]) {
       for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) {
         assert.ok(fs.existsSync(path.join(out1, dir, f)), `${dir}/${f}`);
@@ -135,16 +152,32 @@ describe('rlvr demo --quick', () => {
     assert.equal(Object.keys(history).length, 8);
     for (const accs of Object.values(history)) assert.equal(accs.length, 2);
     // the ablation table: the main run, pg-only, entropy-only, a random example
-    const summary = JSON.parse(fs.readFileSync(path.join(out1, 'summary.json'), 'utf8')) as { ablations: { name: string; after: { lenientAccuracy: number } }[]; trainedFamily: string };
-    assert.deepEqual(summary.ablations.map((a) => a.name), ['full loss, π1 (selected)', 'pg-only, π1', 'entropy-only, π1', 'full loss, random example']);
+    const summary = JSON.parse(fs.readFileSync(path.join(out1, 'summary.json'), 'utf8')) as {
+      ablations: { name: string; after: { lenientAccuracy: number } }[];
+      trainedFamily: string;
+    };
+    assert.deepEqual(
+      summary.ablations.map((a) => a.name),
+      ['full loss, π1 (selected)', 'pg-only, π1', 'entropy-only, π1', 'full loss, random example'],
+    );
     assert.ok(FAMILIES.includes(summary.trainedFamily as (typeof FAMILIES)[number]));
     assert.ok(html.includes('Ablations') && html.includes('Post-saturation'));
     // The saturation step is marked on the accuracy charts (a marker, drawn by the page's uPlot hook).
-    const s2 = JSON.parse(fs.readFileSync(path.join(out1, 'summary.json'), 'utf8')) as { saturationStep: number | null; postSaturation: { saturationStep: number } | null };
+    const s2 = JSON.parse(fs.readFileSync(path.join(out1, 'summary.json'), 'utf8')) as {
+      saturationStep: number | null;
+      postSaturation: { saturationStep: number } | null;
+    };
     assert.ok('postSaturation' in s2);
     const marked = (state.charts as { title: string; markers?: { x: number }[] }[]).filter((c) => c.markers?.length);
     if (s2.saturationStep === null) assert.deepEqual(marked, []);
-    else assert.deepEqual(marked.map((c) => [c.title, c.markers![0]!.x]), [['Accuracy per RLVR step', s2.saturationStep], ['Held-out accuracy per family (any format)', s2.saturationStep]]);
+    else
+      assert.deepEqual(
+        marked.map((c) => [c.title, c.markers![0]!.x]),
+        [
+          ['Accuracy per RLVR step', s2.saturationStep],
+          ['Held-out accuracy per family (any format)', s2.saturationStep],
+        ],
+      );
     assert.ok(titles.includes('Held-out accuracy per family (any format)'));
   });
 
@@ -158,17 +191,29 @@ describe('rlvr demo --quick', () => {
       return s;
     };
     assert.deepEqual(strip(out2), strip(out1));
-    const metrics = (dir: string) => fs.readFileSync(path.join(dir, 'rlvr', 'metrics.jsonl'), 'utf8').trim().split('\n')
-      .map((l) => { const m = JSON.parse(l) as Record<string, unknown>; for (const k of Object.keys(m)) if (k.startsWith('time') || k === 'tokensPerSecond') delete m[k]; return m; });
+    const metrics = (dir: string) =>
+      fs
+        .readFileSync(path.join(dir, 'rlvr', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const m = JSON.parse(l) as Record<string, unknown>;
+          for (const k of Object.keys(m)) if (k.startsWith('time') || k === 'tokensPerSecond') delete m[k];
+          return m;
+        });
     assert.deepEqual(metrics(out2), metrics(out1));
     assert.deepEqual(fs.readFileSync(path.join(out2, 'base-model', 'model.safetensors')), fs.readFileSync(path.join(out1, 'base-model', 'model.safetensors')));
   });
 
-  test('the base model folder loads in transformers and decodes greedily as ours does', { skip: !hasPythonModule('transformers') && 'python transformers not installed' }, () => {
+  test('the base model folder loads in transformers and decodes greedily as ours does', {
+    skip: !hasPythonModule('transformers') && 'python transformers not installed',
+  }, () => {
     const dir = path.join(out1, 'base-model');
     const questions = ['37+48=?', '91-26=?', '6*7+15=?'];
     const hf = runPython(path.join(repoRoot, 'test', 'demo', 'hf_check.py'), [dir, '12'], questions.join('\n'))
-      .trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; promptIds: number[]; tokens: number[] });
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { prompt: string; promptIds: number[]; tokens: number[] });
     const tok = DemoTokenizer.fromDir(dir);
     const model = loadModel(dir);
     try {

@@ -22,7 +22,11 @@ function fakeGsm8k(dir: string): void {
   fs.mkdirSync(path.join(dir, 'gsm8k'), { recursive: true });
   const rows = [
     { question: 'Tom has 3 apples and buys 4 more. How many apples?', answer: 'He has 3+4=<<3+4=7>>7.\n#### 7', idx: 0 },
-    { question: 'A box holds 2 rows of 5 eggs, 3 boxes, minus 1 egg, plus 2. How many?', answer: '<<2*5=10>>10, <<10*3=30>>30, <<30-1=29>>29, then 31\n#### 31', idx: 1 },
+    {
+      question: 'A box holds 2 rows of 5 eggs, 3 boxes, minus 1 egg, plus 2. How many?',
+      answer: '<<2*5=10>>10, <<10*3=30>>30, <<30-1=29>>29, then 31\n#### 31',
+      idx: 1,
+    },
     { question: 'Ann reads 1,200 pages a year for 2 years. How many pages?', answer: '<<1200*2=2400>>2400\n#### 2,400', idx: 2 },
   ];
   fs.writeFileSync(path.join(dir, 'gsm8k', 'test.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -37,7 +41,9 @@ describe('real-model demo: held-out data', () => {
     for (const k of WORD_KINDS) assert.equal(a.filter((p) => p.kind === k).length, 4);
     for (const p of a) {
       const n = p.problem.match(/\d+/g)!.map(Number);
-      const expected = { add: n[0]! + n[1]!, sub: n[0]! - n[1]!, mul: n[0]! * n[1]!, 'add-sub': n[0]! + n[1]! - n[2]!, 'mul-add': n[0]! * n[1]! + n[2]! }[p.kind];
+      const expected = { add: n[0]! + n[1]!, sub: n[0]! - n[1]!, mul: n[0]! * n[1]!, 'add-sub': n[0]! + n[1]! - n[2]!, 'mul-add': n[0]! * n[1]! + n[2]! }[
+        p.kind
+      ];
       assert.equal(p.answer, String(expected), p.problem);
       assert.ok(expected > 0);
     }
@@ -50,11 +56,23 @@ describe('real-model demo: held-out data', () => {
     try {
       fakeGsm8k(dir);
       const s = gsm8kSlice(dir, 5, 2);
-      assert.deepEqual(s.map((p) => p.answer), ['7', '2400']);
-      assert.deepEqual(gsm8kSlice(dir, 1, 2).map((p) => p.answer), ['7']);
+      assert.deepEqual(
+        s.map((p) => p.answer),
+        ['7', '2400'],
+      );
+      assert.deepEqual(
+        gsm8kSlice(dir, 1, 2).map((p) => p.answer),
+        ['7'],
+      );
       assert.equal(gsm8kSlice(dir, 5, 3).length, 3);
       const { sets, pool } = heldOutSets({ dataSeed: 0, heldOutPerKind: 2, gsm8k: 5, gsm8kMaxSteps: 2, evalDir: dir, poolPerKind: 3 });
-      assert.deepEqual(sets.map((x) => [x.name, x.problems.length]), [['arithmetic', 10], ['gsm8k', 2]]);
+      assert.deepEqual(
+        sets.map((x) => [x.name, x.problems.length]),
+        [
+          ['arithmetic', 10],
+          ['gsm8k', 2],
+        ],
+      );
       assert.equal(pool.length, 15);
       const test = new Set(sets[0]!.problems.map((p) => p.problem));
       for (const p of pool) assert.ok(!test.has(p.problem));
@@ -66,19 +84,32 @@ describe('real-model demo: held-out data', () => {
 
 describe('real-model demo: paired tests and the plain format', () => {
   test('pairedVsBase: per set and per kind, after minus base on the same problems, McNemar from the flips', () => {
-    const base = { arithmetic: { n: 6, any: 2 / 6, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '100100' }, gsm8k: { n: 2, any: 0, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '00' } };
-    const after = { arithmetic: { n: 6, any: 4 / 6, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '011110' }, gsm8k: { n: 2, any: 0.5, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '01' } };
+    const base = {
+      arithmetic: { n: 6, any: 2 / 6, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '100100' },
+      gsm8k: { n: 2, any: 0, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '00' },
+    };
+    const after = {
+      arithmetic: { n: 6, any: 4 / 6, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '011110' },
+      gsm8k: { n: 2, any: 0.5, boxed: 0, truncated: 0, meanTokens: 1, outcomes: '01' },
+    };
     const d = pairedVsBase(base, after, 3, { arithmetic: ['add', 'sub', 'mul', 'add', 'sub', 'mul'] });
     assert.ok(Math.abs(d['arithmetic']!.diff - 2 / 6) < 1e-12);
     assert.deepEqual([d['arithmetic']!.mcnemar.onlyA, d['arithmetic']!.mcnemar.onlyB], [1, 3]);
     // add: 1,1 → 0,1 (one down); sub: 0,0 → 1,1 (two up); mul: 0,0 → 1,0 (one up)
-    assert.deepEqual(Object.fromEntries(Object.entries(d['arithmetic']!.kinds!).map(([k, x]) => [k, [x.mcnemar.onlyA, x.mcnemar.onlyB]])), { add: [1, 0], sub: [0, 2], mul: [0, 1] });
+    assert.deepEqual(Object.fromEntries(Object.entries(d['arithmetic']!.kinds!).map(([k, x]) => [k, [x.mcnemar.onlyA, x.mcnemar.onlyB]])), {
+      add: [1, 0],
+      sub: [0, 2],
+      mul: [0, 1],
+    });
     assert.equal(d['gsm8k']!.kinds, undefined);
     assert.equal(d['gsm8k']!.diff, 0.5);
   });
 
   test('the plain format is BOS + the user turn, no turn markers', () => {
-    assert.equal(renderChat(PLAIN_TEMPLATE, [{ role: 'user', content: 'Question: 2+2?\nAnswer:' }], { addGenerationPrompt: true, specialTokens: { bosToken: '<bos>' } }), '<bos>Question: 2+2?\nAnswer:');
+    assert.equal(
+      renderChat(PLAIN_TEMPLATE, [{ role: 'user', content: 'Question: 2+2?\nAnswer:' }], { addGenerationPrompt: true, specialTokens: { bosToken: '<bos>' } }),
+      '<bos>Question: 2+2?\nAnswer:',
+    );
   });
 });
 
@@ -91,15 +122,22 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
       fakeGsm8k(dir);
       const out = path.join(dir, 'out');
       const results = path.join(dir, 'results', 'demo-real.json');
-      const r = spawnSync(process.execPath, [main, 'demo', '--model', model, '--quick', '--seeds', '0,1', '--eval-dir', dir, '--out', out, '--results', results, '--json', '--entropy-coef', '0'],
-        { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = spawnSync(
+        process.execPath,
+        [main, 'demo', '--model', model, '--quick', '--seeds', '0,1', '--eval-dir', dir, '--out', out, '--results', results, '--json', '--entropy-coef', '0'],
+        { encoding: 'utf8', maxBuffer: 1 << 26 },
+      );
       assert.equal(r.status, 0, `rlvr demo --model failed:\n${r.stderr}`);
       const s = JSON.parse(fs.readFileSync(results, 'utf8')) as RealDemoResult;
       assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')), s);
       // sets: 1 generated problem per kind, the 2 GSM8K problems with <= 2 calculations
       assert.deepEqual(Object.fromEntries(Object.entries(s.base).map(([k, v]) => [k, v.n])), { arithmetic: 5, gsm8k: 2 });
       for (const file of ['base', 'after-seed-0', 'after-seed-1']) {
-        const recs = fs.readFileSync(path.join(out, `${file}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { bench: string; index: number; correct: boolean; rewardCorrect: boolean });
+        const recs = fs
+          .readFileSync(path.join(out, `${file}.jsonl`), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { bench: string; index: number; correct: boolean; rewardCorrect: boolean });
         assert.equal(recs.length, 7, file);
         const scores = file === 'base' ? s.base : s.runs.find((x) => `after-seed-${x.seed}` === file)!.after;
         for (const set of ['arithmetic', 'gsm8k']) {
@@ -107,7 +145,13 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
           assert.equal(scores[set]!.any, mine.filter((x) => x.correct).length / mine.length);
           assert.equal(scores[set]!.boxed, mine.filter((x) => x.rewardCorrect).length / mine.length);
           // per-problem outcomes (for the paired tests) in the set's order
-          assert.equal(scores[set]!.outcomes, [...mine].sort((p, q) => p.index - q.index).map((x) => (x.correct ? '1' : '0')).join(''));
+          assert.equal(
+            scores[set]!.outcomes,
+            [...mine]
+              .sort((p, q) => p.index - q.index)
+              .map((x) => (x.correct ? '1' : '0'))
+              .join(''),
+          );
         }
         // one generated problem per kind: each kind's accuracy is that problem's verdict
         const kinds = scores['arithmetic']!.kinds!;
@@ -121,14 +165,24 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
       for (const x of s.selection.top) assert.equal(x.accs.length, 2);
       for (let i = 1; i < s.selection.top.length; i++) assert.ok(s.selection.top[i - 1]!.variance >= s.selection.top[i]!.variance);
       // one run per seed, each with its steps and its own run folder
-      assert.deepEqual(s.runs.map((x) => x.seed), [0, 1]);
+      assert.deepEqual(
+        s.runs.map((x) => x.seed),
+        [0, 1],
+      );
       for (const x of s.runs) {
-        assert.deepEqual(x.steps.map((m) => m.step), [1, 2]);
-        const metrics = fs.readFileSync(path.join(out, `seed-${x.seed}`, 'metrics.jsonl'), 'utf8').trim().split('\n');
+        assert.deepEqual(
+          x.steps.map((m) => m.step),
+          [1, 2],
+        );
+        const metrics = fs
+          .readFileSync(path.join(out, `seed-${x.seed}`, 'metrics.jsonl'), 'utf8')
+          .trim()
+          .split('\n');
         assert.equal(metrics.length, 2);
         // Its checkpoints are complete HF folders: rlvr eval and transformers load them.
         const ck = path.join(out, `seed-${x.seed}`, 'checkpoints', 'step-000002');
-        for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(fs.existsSync(path.join(ck, f)), `seed-${x.seed}/checkpoints/step-000002/${f}`);
+        for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'])
+          assert.ok(fs.existsSync(path.join(ck, f)), `seed-${x.seed}/checkpoints/step-000002/${f}`);
         assert.ok(x.seconds.wall > 0 && x.seconds.cpu > 0);
       }
       for (const set of ['arithmetic', 'gsm8k']) {
@@ -140,7 +194,8 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
       for (const x of s.runs) {
         for (const set of ['arithmetic', 'gsm8k']) {
           const d = x.paired![set]!;
-          const a = [...s.base[set]!.outcomes!], b = [...x.after[set]!.outcomes!];
+          const a = [...s.base[set]!.outcomes!],
+            b = [...x.after[set]!.outcomes!];
           assert.equal(d.n, a.length);
           assert.equal(d.mcnemar.onlyB, a.filter((c, i) => c === '0' && b[i] === '1').length);
           assert.equal(d.mcnemar.onlyA, a.filter((c, i) => c === '1' && b[i] === '0').length);
@@ -156,7 +211,10 @@ describe('real-model demo: the pipeline (tiny model, --quick)', () => {
       assert.ok(s.provenance!.machine.cpu.length > 0 && s.provenance!.versions.node === process.version);
       const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { base: unknown; after: { seed: number }[] };
       assert.deepEqual(json.base, s.base);
-      assert.deepEqual(json.after.map((x) => x.seed), [0, 1]);
+      assert.deepEqual(
+        json.after.map((x) => x.seed),
+        [0, 1],
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -13,13 +13,31 @@ describe('post-saturation measurement', () => {
     assert.equal(SATURATION, 0.95);
     assert.equal(saturationStep(train([0.2, 0.94, 0.95, 0.8, 1])), 3);
     assert.equal(saturationStep(train([0.2, 0.5])), null);
-    assert.equal(postSaturation(train([0.2, 0.5]), curve([[0, 0.1], [2, 0.2]])), null);
+    assert.equal(
+      postSaturation(
+        train([0.2, 0.5]),
+        curve([
+          [0, 0.1],
+          [2, 0.2],
+        ]),
+      ),
+      null,
+    );
   });
 
   test('counts rises and new highs after the first evaluation from saturation on', () => {
     // saturated at step 4; evaluations every 2 steps: step 4 is the reference (0.5)
-    const p = postSaturation(train([0.3, 0.6, 0.9, 0.96, 1, 1, 1, 1, 1, 1]),
-      curve([[0, 0.1], [2, 0.3], [4, 0.5], [6, 0.6], [8, 0.55], [10, 0.58]]))!;
+    const p = postSaturation(
+      train([0.3, 0.6, 0.9, 0.96, 1, 1, 1, 1, 1, 1]),
+      curve([
+        [0, 0.1],
+        [2, 0.3],
+        [4, 0.5],
+        [6, 0.6],
+        [8, 0.55],
+        [10, 0.58],
+      ]),
+    )!;
     assert.equal(p.saturationStep, 4);
     assert.deepEqual(p.atSaturation, { step: 4, value: 0.5 });
     assert.deepEqual(p.end, { step: 10, value: 0.58 });
@@ -33,15 +51,41 @@ describe('post-saturation measurement', () => {
   });
 
   test('saturation between evaluations takes the next one; a flat curve has no rise', () => {
-    const p = postSaturation(train([0.5, 0.97, 1, 1, 1, 1]), curve([[0, 0.2], [3, 0.4], [6, 0.4]]))!;
+    const p = postSaturation(
+      train([0.5, 0.97, 1, 1, 1, 1]),
+      curve([
+        [0, 0.2],
+        [3, 0.4],
+        [6, 0.4],
+      ]),
+    )!;
     assert.equal(p.saturationStep, 2);
     assert.equal(p.atSaturation.step, 3);
     assert.equal(p.best, null);
     assert.equal(p.rises, 0);
     assert.equal(p.lastNewHighStep, null);
     assert.deepEqual([p.stepsAfter, p.stepsWithFailures], [4, 0]);
-    assert.equal(postSaturation(train([0.96, 0.99, 1, 0.98]), curve([[0, 0.1], [1, 0.2]]))!.stepsWithFailures, 2);
+    assert.equal(
+      postSaturation(
+        train([0.96, 0.99, 1, 0.98]),
+        curve([
+          [0, 0.1],
+          [1, 0.2],
+        ]),
+      )!.stepsWithFailures,
+      2,
+    );
     // saturated after the last evaluation: nothing to say
-    assert.equal(postSaturation(train([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.99]), curve([[0, 0.2], [3, 0.4], [6, 0.4]])), null);
+    assert.equal(
+      postSaturation(
+        train([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.99]),
+        curve([
+          [0, 0.2],
+          [3, 0.4],
+          [6, 0.4],
+        ]),
+      ),
+      null,
+    );
   });
 });

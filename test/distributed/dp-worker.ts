@@ -11,10 +11,15 @@ const [model, data, out, grpoJson, libJson] = process.argv.slice(2) as [string, 
 const parity: RewardFunction = (batch) => batch.map((r) => (r.completionIds.reduce((a, b) => a + b, 0) % 3 === 0 ? 1 : 0));
 const group = fromEnv({ timeoutMs: 60_000 });
 const trainer = await GRPOTrainer.fromPretrained(model, {
-  data, out, threads: 1, rewards: [{ name: 'parity', fn: parity }], grpo: JSON.parse(grpoJson) as Record<string, unknown>,
-  dataParallel: new DataParallel(group), log: group.rank === 0 ? undefined : () => {},
+  data,
+  out,
+  threads: 1,
+  rewards: [{ name: 'parity', fn: parity }],
+  grpo: JSON.parse(grpoJson) as Record<string, unknown>,
+  dataParallel: new DataParallel(group),
+  log: group.rank === 0 ? undefined : () => {},
   // More library options (e.g. { lora: { rank } }), as JSON.
-  ...(libJson ? JSON.parse(libJson) as Record<string, unknown> : {}),
+  ...(libJson ? (JSON.parse(libJson) as Record<string, unknown>) : {}),
 });
 await trainer.train();
 await trainer.close();

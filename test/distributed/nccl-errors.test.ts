@@ -13,7 +13,7 @@ test('the watchdog ends a rank on a failed or timed-out collective unless the us
   assert.equal('TORCH_NCCL_BLOCKING_WAIT' in ncclEnvironment({}), false);
 });
 
-test('the launcher\'s line for a rank ended by the watchdog names the cause; other endings are unchanged', () => {
+test("the launcher's line for a rank ended by the watchdog names the cause; other endings are unchanged", () => {
   const line = describeExit({ code: null, signal: 'SIGABRT' });
   assert.match(line, /^was killed by SIGABRT \(with NCCL: a collective failed or timed out/);
   assert.equal(line.split('\n').length, 1);

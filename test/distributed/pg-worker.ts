@@ -11,7 +11,9 @@ const r = pg.rank;
 if (mode === 'collectives') {
   // Mixed shapes, a non-contiguous view, two dtypes; a tiny bucket size forces several buckets.
   const a = tensor([1 + r, 2 + r, 3 + r], [3]);
-  const b = arange(0, 6, 1, { dtype: 'float32' }).add(10 * r).reshape(2, 3);
+  const b = arange(0, 6, 1, { dtype: 'float32' })
+    .add(10 * r)
+    .reshape(2, 3);
   const bt = b.T; // [3, 2] non-contiguous view of b
   const c = tensor([r * 7], [1], { dtype: 'int64' });
   pg.allReduce([a, bt, c]);
@@ -29,12 +31,23 @@ if (mode === 'collectives') {
   pg.reduceScatter(rsOut, arange(0, 2 * pg.worldSize, 1, { dtype: 'float32' }).add(r));
   const nums = pg.allReduceNumbers([r + 1, 0.5]);
   pg.barrier();
-  console.log(JSON.stringify({
-    rank: r, worldSize: pg.worldSize, backend: pg.backend,
-    a: a.toNumbers(), b: b.toNumbers(), c: c.toNumbers(), max: mx.toNumbers(), min: mn.toNumbers(),
-    bc: [...bc.toNumbers(), ...bc2.toNumbers()], gathered: gathered.map((g) => g.toNumbers()),
-    into: into.toNumbers(), rs: rsOut.toNumbers(), nums,
-  }));
+  console.log(
+    JSON.stringify({
+      rank: r,
+      worldSize: pg.worldSize,
+      backend: pg.backend,
+      a: a.toNumbers(),
+      b: b.toNumbers(),
+      c: c.toNumbers(),
+      max: mx.toNumbers(),
+      min: mn.toNumbers(),
+      bc: [...bc.toNumbers(), ...bc2.toNumbers()],
+      gathered: gathered.map((g) => g.toNumbers()),
+      into: into.toNumbers(),
+      rs: rsOut.toNumbers(),
+      nums,
+    }),
+  );
   pg.close();
 } else if (mode === 'die') {
   // Rank 1 dies (SIGKILL, no cleanup) after rendezvous; rank 0 then all-reduces.

@@ -13,22 +13,41 @@ import { freePort } from '../../src/distributed/launch.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pg-worker.js');
 
-interface RankResult { code: number | null; signal: string | null; out: string; err: string }
+interface RankResult {
+  code: number | null;
+  signal: string | null;
+  out: string;
+  err: string;
+}
 
 async function runRanks(mode: string, worldSize: number, extraEnv: Record<string, string> = {}): Promise<RankResult[]> {
   const port = await freePort();
-  return Promise.all(Array.from({ length: worldSize }, (_, rank) => new Promise<RankResult>((resolve) => {
-    const p = spawn(process.execPath, [worker, mode], {
-      env: { ...process.env, ...extraEnv, RANK: String(rank), WORLD_SIZE: String(worldSize), LOCAL_RANK: String(rank),
-        MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), OMP_NUM_THREADS: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('exit', (code, signal) => resolve({ code, signal, out, err }));
-  })));
+  return Promise.all(
+    Array.from(
+      { length: worldSize },
+      (_, rank) =>
+        new Promise<RankResult>((resolve) => {
+          const p = spawn(process.execPath, [worker, mode], {
+            env: {
+              ...process.env,
+              ...extraEnv,
+              RANK: String(rank),
+              WORLD_SIZE: String(worldSize),
+              LOCAL_RANK: String(rank),
+              MASTER_ADDR: '127.0.0.1',
+              MASTER_PORT: String(port),
+              OMP_NUM_THREADS: '1',
+            },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let out = '';
+          let err = '';
+          p.stdout.on('data', (d) => (out += d));
+          p.stderr.on('data', (d) => (err += d));
+          p.on('exit', (code, signal) => resolve({ code, signal, out, err }));
+        }),
+    ),
+  );
 }
 
 function parse(r: RankResult): Record<string, unknown> {
@@ -41,7 +60,10 @@ test('gloo collectives between 2 processes compute the right values', { timeout:
   const results = await runRanks('collectives', 2);
   for (const r of results) assert.equal(r.code, 0, r.err);
   const [r0, r1] = results.map(parse);
-  for (const [r, res] of [[0, r0], [1, r1]] as const) {
+  for (const [r, res] of [
+    [0, r0],
+    [1, r1],
+  ] as const) {
     assert.equal(res!.rank, r);
     assert.equal(res!.backend, 'gloo');
     assert.deepEqual(res!.a, [3, 5, 7]);
@@ -51,7 +73,10 @@ test('gloo collectives between 2 processes compute the right values', { timeout:
     assert.deepEqual(res!.max, [1, 0]);
     assert.deepEqual(res!.min, [0, -1]);
     assert.deepEqual(res!.bc, [101, 201, 301]);
-    assert.deepEqual(res!.gathered, [[0, 0], [1, 10]]);
+    assert.deepEqual(res!.gathered, [
+      [0, 0],
+      [1, 10],
+    ]);
     assert.deepEqual(res!.into, [0.5, 0.25, 1.5, 1.25]);
     // reduce-scatter of arange(4) + r over 2 ranks: rank k gets the sum of elements [2k, 2k+2)
     assert.deepEqual(res!.rs, r === 0 ? [1, 3] : [5, 7]);
@@ -68,7 +93,10 @@ test('a world of one rank needs no store: collectives are no-ops', () => {
   pg.broadcast([t], 0);
   pg.barrier();
   assert.deepEqual(t.toNumbers(), [1, 2]);
-  assert.deepEqual(pg.allGather(t).map((g) => g.toNumbers()), [[1, 2]]);
+  assert.deepEqual(
+    pg.allGather(t).map((g) => g.toNumbers()),
+    [[1, 2]],
+  );
   assert.deepEqual(pg.allReduceNumbers([4]), [4]);
   const one = initProcessGroup({ rank: 0, worldSize: 1 });
   assert.equal(one.worldSize, 1);

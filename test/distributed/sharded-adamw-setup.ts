@@ -12,7 +12,11 @@ export function makeParams(file?: string): Tensor[] {
   if (file) {
     const r = new SafetensorsReader(file);
     try {
-      return SHAPES.map((s, i) => fromBytes(r.read(`p.${i}`), 'float32', s).requiresGrad_(true).keep());
+      return SHAPES.map((s, i) =>
+        fromBytes(r.read(`p.${i}`), 'float32', s)
+          .requiresGrad_(true)
+          .keep(),
+      );
     } finally {
       r.close();
     }

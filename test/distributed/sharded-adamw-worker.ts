@@ -20,8 +20,13 @@ const group = initProcessGroup({ backend: 'gloo', rank, worldSize: world, master
 function train(opt: ShardedAdamW, params: ReturnType<typeof makeParams>, steps: number[]): void {
   for (const s of steps) {
     tidy(() => {
-      makeGrads(params, s, rank).forEach((g, i) => { params[i]!.grad = g; });
-      group.allReduce(params.map((p) => p.grad!), 'sum');
+      makeGrads(params, s, rank).forEach((g, i) => {
+        params[i]!.grad = g;
+      });
+      group.allReduce(
+        params.map((p) => p.grad!),
+        'sum',
+      );
       clipGradNorm(params, 1.0);
     });
     opt.step();
@@ -29,7 +34,10 @@ function train(opt: ShardedAdamW, params: ReturnType<typeof makeParams>, steps: 
   }
 }
 const save = (params: ReturnType<typeof makeParams>, name: string) =>
-  writeSafetensors(path.join(dir, `rank-${rank}.${name}.safetensors`), params.map((p, i) => tensorToWrite(`p.${i}`, p)));
+  writeSafetensors(
+    path.join(dir, `rank-${rank}.${name}.safetensors`),
+    params.map((p, i) => tensorToWrite(`p.${i}`, p)),
+  );
 
 const params = makeParams();
 const opt = new ShardedAdamW(params, group, ADAMW);

@@ -25,13 +25,22 @@ async function runRanks(dir: string): Promise<void> {
   const port = await freePort();
   const procs = Array.from({ length: WORLD }, (_, r) => {
     const p = spawn(process.execPath, [worker, String(r), String(WORLD), String(port), dir], {
-      env: { ...process.env, OMP_NUM_THREADS: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
-    p.stderr!.on('data', (d) => { err += d; });
+    p.stderr!.on('data', (d) => {
+      err += d;
+    });
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`rank ${r} timed out\n${err}`)); }, 60_000);
-      p.on('exit', (code) => { clearTimeout(timer); code === 0 ? resolve() : reject(new Error(`rank ${r} exited ${code}\n${err}`)); });
+      const timer = setTimeout(() => {
+        p.kill('SIGKILL');
+        reject(new Error(`rank ${r} timed out\n${err}`));
+      }, 60_000);
+      p.on('exit', (code) => {
+        clearTimeout(timer);
+        code === 0 ? resolve() : reject(new Error(`rank ${r} exited ${code}\n${err}`));
+      });
     });
   });
   await Promise.all(procs);
@@ -43,7 +52,9 @@ function reference(params: Tensor[], opt: AdamW, steps: number[]): void {
     tidy(() => {
       const g0 = makeGrads(params, s, 0);
       const g1 = makeGrads(params, s, 1);
-      params.forEach((p, i) => { p.grad = g0[i]!.add(g1[i]!); });
+      params.forEach((p, i) => {
+        p.grad = g0[i]!.add(g1[i]!);
+      });
       clipGradNorm(params, 1.0);
     });
     opt.step();
@@ -105,8 +116,12 @@ describe('ShardedAdamW (ZeRO-1) over 2 gloo ranks', () => {
     await ranDone;
     const info = [0, 1].map((r) => JSON.parse(fs.readFileSync(path.join(dir, `rank-${r}.json`), 'utf8')) as { stateBytes: number; owned: number[] });
     assert.equal(info[0]!.stateBytes + info[1]!.stateBytes, wholeStateBytes);
-    for (const { stateBytes } of info) assert.ok(stateBytes > 0.4 * wholeStateBytes && stateBytes < 0.6 * wholeStateBytes, `${stateBytes} of ${wholeStateBytes}`);
-    assert.deepEqual([...info[0]!.owned, ...info[1]!.owned].sort((a, b) => a - b), SHAPES.map((_, i) => i));
+    for (const { stateBytes } of info)
+      assert.ok(stateBytes > 0.4 * wholeStateBytes && stateBytes < 0.6 * wholeStateBytes, `${stateBytes} of ${wholeStateBytes}`);
+    assert.deepEqual(
+      [...info[0]!.owned, ...info[1]!.owned].sort((a, b) => a - b),
+      SHAPES.map((_, i) => i),
+    );
   });
 
   test('checkpoint: resuming from the per-rank shards, or from a whole AdamW file, gives the uninterrupted run after 2 more steps', async () => {
@@ -124,8 +139,24 @@ describe('ShardedAdamW (ZeRO-1) over 2 gloo ranks', () => {
     const ckpt = path.join(dir, 'ckpt');
     const p = makeParams();
     for (const worldSize of [1, 4]) {
-      const o = new ShardedAdamW(p, { rank: 0, worldSize, broadcast: () => { throw new Error('no collectives here'); }, barrier: () => {} }, ADAMW);
-      assert.throws(() => o.load(ckpt), (e: Error) => e.message === `${ckpt}: its optimizer state is sharded over 2 ranks (ZeRO-1) but this run has ${worldSize}: resume with --nproc 2 (× nodes), the same world size`);
+      const o = new ShardedAdamW(
+        p,
+        {
+          rank: 0,
+          worldSize,
+          broadcast: () => {
+            throw new Error('no collectives here');
+          },
+          barrier: () => {},
+        },
+        ADAMW,
+      );
+      assert.throws(
+        () => o.load(ckpt),
+        (e: Error) =>
+          e.message ===
+          `${ckpt}: its optimizer state is sharded over 2 ranks (ZeRO-1) but this run has ${worldSize}: resume with --nproc 2 (× nodes), the same world size`,
+      );
       o.dispose();
     }
     p.forEach((t) => t.dispose());

@@ -14,9 +14,8 @@ const group = fromEnv({ timeoutMs: 60_000 });
 const grpo = JSON.parse(grpoJson) as Record<string, unknown>;
 const opts = { rewards: [{ name: 'parity', fn: parity }], dataParallel: new DataParallel(group), log: group.rank === 0 ? undefined : () => {} };
 try {
-  const trainer = mode === 'resume'
-    ? await GRPOTrainer.resume(out, { ...opts, grpo })
-    : await GRPOTrainer.fromPretrained(model, { ...opts, data, out, threads: 1, grpo });
+  const trainer =
+    mode === 'resume' ? await GRPOTrainer.resume(out, { ...opts, grpo }) : await GRPOTrainer.fromPretrained(model, { ...opts, data, out, threads: 1, grpo });
   await trainer.train();
   await trainer.close();
 } catch (e) {

@@ -23,16 +23,44 @@ describe('ZeRO-1 in the data-parallel trainer (gloo, CPU)', () => {
   const modelDir = path.join(tmp, 'model');
   buildTinyQwenModel(modelDir, 5);
   const data = path.join(tmp, 'train.jsonl');
-  fs.writeFileSync(data, Array.from({ length: 4 }, (_, i) => JSON.stringify({ problem: `What is ${i}+${i + 1}?`, answer: String(2 * i + 1) })).join('\n') + '\n');
+  fs.writeFileSync(
+    data,
+    Array.from({ length: 4 }, (_, i) => JSON.stringify({ problem: `What is ${i}+${i + 1}?`, answer: String(2 * i + 1) })).join('\n') + '\n',
+  );
   // Fixed sampling shards: the same rollouts on 1 and 2 ranks. Two optimizer steps per rollout step.
-  const base = { trainBatchSize: 4, miniBatchSize: 2, groupSize: 2, maxResponseLength: 6, samplingShards: 2, lr: 1e-3, klCoef: 0,
-    validateEvery: 0, rolloutSamples: 0, microBatchTokens: 64, saveEvery: 1, keepLast: 0 };
+  const base = {
+    trainBatchSize: 4,
+    miniBatchSize: 2,
+    groupSize: 2,
+    maxResponseLength: 6,
+    samplingShards: 2,
+    lr: 1e-3,
+    klCoef: 0,
+    validateEvery: 0,
+    rolloutSamples: 0,
+    microBatchTokens: 64,
+    saveEvery: 1,
+    keepLast: 0,
+  };
   const ckpt = (run: string, step: number) => path.join(tmp, run, 'checkpoints', `step-${String(step).padStart(6, '0')}`);
-  const two = (mode: string, run: string, grpo: object) => launch({ nproc: 2, nnodes: 1, nodeRank: 0, masterAddr: '127.0.0.1', masterPort: 0, graceMs: 5000,
-    command: [process.execPath, worker, mode, modelDir, data, path.join(tmp, run), JSON.stringify(grpo)], env: { OMP_NUM_THREADS: '1' }, log: () => {} });
+  const two = (mode: string, run: string, grpo: object) =>
+    launch({
+      nproc: 2,
+      nnodes: 1,
+      nodeRank: 0,
+      masterAddr: '127.0.0.1',
+      masterPort: 0,
+      graceMs: 5000,
+      command: [process.execPath, worker, mode, modelDir, data, path.join(tmp, run), JSON.stringify(grpo)],
+      env: { OMP_NUM_THREADS: '1' },
+      log: () => {},
+    });
 
   test('2 ranks with ZeRO-1 = 1 process with AdamW, through a checkpoint and a 2-rank resume', { timeout: 120_000 }, async () => {
-    const one = spawnSync(process.execPath, [worker, 'new', modelDir, data, path.join(tmp, 'one'), JSON.stringify({ ...base, steps: 3 })], { encoding: 'utf8', env });
+    const one = spawnSync(process.execPath, [worker, 'new', modelDir, data, path.join(tmp, 'one'), JSON.stringify({ ...base, steps: 3 })], {
+      encoding: 'utf8',
+      env,
+    });
     assert.equal(one.status, 0, one.stderr);
     assert.equal(await two('new', 'two', { ...base, steps: 2, zeroStage: 1 }), 0);
     const moved = maxAbsDiff(readWeights(modelDir), readWeights(ckpt('one', 2)));
@@ -52,7 +80,10 @@ describe('ZeRO-1 in the data-parallel trainer (gloo, CPU)', () => {
 
   test('the sharded checkpoint without ZeRO-1 (one process, or zeroStage 0): one line naming the world size it needs', () => {
     // What loadCheckpointState throws (as a UserError) before reading a whole optimizer file that is not there.
-    assert.equal(shardedOnlyProblem(ckpt('two', 3)), `${ckpt('two', 3)}: its optimizer state is sharded over 2 ranks (ZeRO-1): resume with --nproc 2 (× nodes) and zeroStage 1`);
+    assert.equal(
+      shardedOnlyProblem(ckpt('two', 3)),
+      `${ckpt('two', 3)}: its optimizer state is sharded over 2 ranks (ZeRO-1): resume with --nproc 2 (× nodes) and zeroStage 1`,
+    );
     assert.equal(shardedOnlyProblem(ckpt('one', 3)), null, 'a whole optimizer.safetensors loads as before');
     fs.rmSync(tmp, { recursive: true, force: true });
   });

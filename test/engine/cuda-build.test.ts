@@ -28,20 +28,37 @@ function fakeBuild(env: Record<string, string>, withNccl: boolean): { code: numb
     writeFileSync(python, `#!/bin/sh\nprintf '%s\\n1\\n13.0\\n2.99.0+cu130\\n' '${torchDir}'\n`);
     const calls = path.join(dir, 'calls.txt');
     const cxx = path.join(dir, 'cxx');
-    writeFileSync(cxx, `#!/bin/sh
+    writeFileSync(
+      cxx,
+      `#!/bin/sh
 out=""; prev=""; for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
 echo "$*" >> '${calls}'
 case "$*" in *cuda_graph.cc*) case "$*" in *-DRLVR_WITH_CUDA\\ *) echo "cuda_graph.cc:58:5: error: no matching function for call to 'register_generator_state'" >&2; echo "compiler noise that must not be shown" >&2; exit 1;; esac;; esac
 : > "$out"
-`);
+`,
+    );
     chmodSync(python, 0o755);
     chmodSync(cxx, 0o755);
     const r = spawnSync(process.execPath, [path.join(root, 'scripts/build-native.mjs')], {
-      env: { ...process.env, PYTHON: python, CXX: cxx, CUDA_HOME: path.join(dir, 'no-toolkit'), LIBTORCH: '', NCCL_HOME: '', RLVR_BUILD_DIR: path.join(dir, 'build'), JOBS: '1', ...env },
+      env: {
+        ...process.env,
+        PYTHON: python,
+        CXX: cxx,
+        CUDA_HOME: path.join(dir, 'no-toolkit'),
+        LIBTORCH: '',
+        NCCL_HOME: '',
+        RLVR_BUILD_DIR: path.join(dir, 'build'),
+        JOBS: '1',
+        ...env,
+      },
       encoding: 'utf8',
     });
     let lines: string[] = [];
-    try { lines = readFileSync(calls, 'utf8').trim().split('\n'); } catch { /* no compiler call */ }
+    try {
+      lines = readFileSync(calls, 'utf8').trim().split('\n');
+    } catch {
+      /* no compiler call */
+    }
     return { code: r.status, err: r.stderr, calls: lines };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -52,7 +69,10 @@ test('a CUDA part that does not compile fails the build with one line naming it'
   const r = fakeBuild({}, true);
   assert.equal(r.code, 1, r.err);
   const last = r.err.trim().split('\n').at(-1)!;
-  assert.match(last, /^build-native: CUDA graphs \(src\/native\/cuda_graph\.cc\) did not compile against libtorch 2\.99\.0\+cu130 \(CUDA 13\.0\): cuda_graph\.cc:58:5: error: no matching function .*RLVR_BUILD_WITHOUT_CUDA_GRAPHS=1 builds the addon without CUDA graphs$/);
+  assert.match(
+    last,
+    /^build-native: CUDA graphs \(src\/native\/cuda_graph\.cc\) did not compile against libtorch 2\.99\.0\+cu130 \(CUDA 13\.0\): cuda_graph\.cc:58:5: error: no matching function .*RLVR_BUILD_WITHOUT_CUDA_GRAPHS=1 builds the addon without CUDA graphs$/,
+  );
   assert.doesNotMatch(r.err, /compiler noise/);
   // The pip wheel's include folder was on the command line, and NCCL was on.
   const graphCall = r.calls.find((c) => c.includes('cuda_graph.cc'))!;

@@ -11,41 +11,70 @@ function fake(o: { beginFails?: boolean; endFails?: boolean } = {}): { lib: Grap
   const calls: string[] = [];
   const h = {} as GraphHandle;
   const lib: GraphNative = {
-    graphNew: (d) => { calls.push(`new ${d}`); return h; },
-    graphCaptureBegin: () => { calls.push('begin'); if (o.beginFails) throw new Error('capture_begin failed'); },
-    graphCaptureEnd: () => { calls.push('end'); if (o.endFails) throw new Error('operation failed due to a previous error during capture'); },
-    graphRegisterGenerator: () => { calls.push('register'); },
-    graphReplay: () => { calls.push('replay'); },
-    graphReset: () => { calls.push('reset'); },
+    graphNew: (d) => {
+      calls.push(`new ${d}`);
+      return h;
+    },
+    graphCaptureBegin: () => {
+      calls.push('begin');
+      if (o.beginFails) throw new Error('capture_begin failed');
+    },
+    graphCaptureEnd: () => {
+      calls.push('end');
+      if (o.endFails) throw new Error('operation failed due to a previous error during capture');
+    },
+    graphRegisterGenerator: () => {
+      calls.push('register');
+    },
+    graphReplay: () => {
+      calls.push('replay');
+    },
+    graphReset: () => {
+      calls.push('reset');
+    },
   };
   return { lib, calls };
 }
 
-test('the captured work\'s error is what the user sees; capture is still ended', () => {
+test("the captured work's error is what the user sees; capture is still ended", () => {
   const { lib, calls } = fake({ endFails: true });
   const g = new CUDAGraph('cuda:1', lib);
   let caught: unknown;
   try {
-    g.capture(() => { calls.push('work'); throw new Error('the root cause: an op synchronised during capture'); });
-  } catch (e) { caught = e; }
+    g.capture(() => {
+      calls.push('work');
+      throw new Error('the root cause: an op synchronised during capture');
+    });
+  } catch (e) {
+    caught = e;
+  }
   assert.ok(caught instanceof Error);
   assert.match(caught.message, /the root cause/);
   assert.match(String((caught as Error & { captureEndError?: Error }).captureEndError?.message), /previous error during capture/);
   assert.deepEqual(calls, ['new 1', 'begin', 'work', 'end']);
 });
 
-test('a failing end with successful work propagates the end\'s error; a failing begin runs nothing', () => {
+test("a failing end with successful work propagates the end's error; a failing begin runs nothing", () => {
   const a = fake({ endFails: true });
   assert.throws(() => new CUDAGraph(0, a.lib).capture(() => 7), /previous error during capture/);
   const b = fake({ beginFails: true });
   let ran = false;
-  assert.throws(() => new CUDAGraph(0, b.lib).capture(() => { ran = true; }), /capture_begin failed/);
+  assert.throws(
+    () =>
+      new CUDAGraph(0, b.lib).capture(() => {
+        ran = true;
+      }),
+    /capture_begin failed/,
+  );
   assert.equal(ran, false);
   assert.deepEqual(b.calls, ['new 0', 'begin']);
 });
 
-test('a successful capture returns the work\'s value and ends once', () => {
+test("a successful capture returns the work's value and ends once", () => {
   const { lib, calls } = fake();
-  assert.equal(new CUDAGraph('cuda:2', lib).capture(() => 42), 42);
+  assert.equal(
+    new CUDAGraph('cuda:2', lib).capture(() => 42),
+    42,
+  );
   assert.deepEqual(calls, ['new 2', 'begin', 'end']);
 });

@@ -24,28 +24,77 @@ function messageOf(fn: () => unknown): string {
 
 const HUGE = 2 ** 46; // float32 elements: 256 TiB, beyond any machine and the CPU's address space
 
-P.case('errors', 'shape_matmul', 'error_of(lambda: torch.ones(2, 3, device=dev) @ torch.ones(4, 5, device=dev))',
-  () => messageOf(() => ones([2, 3], dev).matmul(ones([4, 5], dev))), TOL.exact);
-P.case('errors', 'shape_add', 'error_of(lambda: torch.ones(2, 3, device=dev) + torch.ones(4, device=dev))',
-  () => messageOf(() => ones([2, 3], dev).add(ones([4], dev))), TOL.exact);
-P.case('errors', 'shape_view', 'error_of(lambda: torch.ones(2, 3, device=dev).view(4))',
-  () => messageOf(() => ones([2, 3], dev).view(4)), TOL.exact);
-P.case('errors', 'dtype_mm', 'error_of(lambda: torch.mm(torch.ones(2, 2, dtype=torch.int64, device=dev), torch.ones(2, 2, device=dev)))',
-  () => messageOf(() => ones([2, 2], { ...dev, dtype: 'int64' }).mm(ones([2, 2], dev))), TOL.exact);
-P.case('errors', 'dtype_index', 'error_of(lambda: torch.ones(3, device=dev).index_select(0, torch.ones(1, device=dev)))',
-  () => messageOf(() => ones([3], dev).indexSelect(0, ones([1], dev))), TOL.exact);
-P.case('errors', 'index_out_of_range', 'error_of(lambda: torch.ones(3, 4, device=dev).select(0, 10))',
-  () => messageOf(() => ones([3, 4], dev).select(0, 10)), TOL.exact);
+P.case(
+  'errors',
+  'shape_matmul',
+  'error_of(lambda: torch.ones(2, 3, device=dev) @ torch.ones(4, 5, device=dev))',
+  () => messageOf(() => ones([2, 3], dev).matmul(ones([4, 5], dev))),
+  TOL.exact,
+);
+P.case(
+  'errors',
+  'shape_add',
+  'error_of(lambda: torch.ones(2, 3, device=dev) + torch.ones(4, device=dev))',
+  () => messageOf(() => ones([2, 3], dev).add(ones([4], dev))),
+  TOL.exact,
+);
+P.case('errors', 'shape_view', 'error_of(lambda: torch.ones(2, 3, device=dev).view(4))', () => messageOf(() => ones([2, 3], dev).view(4)), TOL.exact);
+P.case(
+  'errors',
+  'dtype_mm',
+  'error_of(lambda: torch.mm(torch.ones(2, 2, dtype=torch.int64, device=dev), torch.ones(2, 2, device=dev)))',
+  () => messageOf(() => ones([2, 2], { ...dev, dtype: 'int64' }).mm(ones([2, 2], dev))),
+  TOL.exact,
+);
+P.case(
+  'errors',
+  'dtype_index',
+  'error_of(lambda: torch.ones(3, device=dev).index_select(0, torch.ones(1, device=dev)))',
+  () => messageOf(() => ones([3], dev).indexSelect(0, ones([1], dev))),
+  TOL.exact,
+);
+P.case(
+  'errors',
+  'index_out_of_range',
+  'error_of(lambda: torch.ones(3, 4, device=dev).select(0, 10))',
+  () => messageOf(() => ones([3, 4], dev).select(0, 10)),
+  TOL.exact,
+);
 P.case('errors', 'oom', `error_of(lambda: torch.empty(${HUGE}, device=dev))`, () => messageOf(() => empty([HUGE], dev)), TOL.exact);
-P.case('errors', 'backward_non_scalar', 'error_of(lambda: torch.ones(3, requires_grad=True, device=dev).mul(2).backward())',
-  () => messageOf(() => ones([3], { ...dev, requiresGrad: true }).mul(2).backward()), TOL.exact);
-P.case('errors', 'backward_twice', 'x = torch.ones(3, requires_grad=True, device=dev)\ny = (x.exp()).sum()\ny.backward()\nout = error_of(lambda: y.backward())',
-  () => { const x = ones([3], { ...dev, requiresGrad: true }); const y = x.exp().sum(); y.backward(); return messageOf(() => y.backward()); }, TOL.exact);
+P.case(
+  'errors',
+  'backward_non_scalar',
+  'error_of(lambda: torch.ones(3, requires_grad=True, device=dev).mul(2).backward())',
+  () =>
+    messageOf(() =>
+      ones([3], { ...dev, requiresGrad: true })
+        .mul(2)
+        .backward(),
+    ),
+  TOL.exact,
+);
+P.case(
+  'errors',
+  'backward_twice',
+  'x = torch.ones(3, requires_grad=True, device=dev)\ny = (x.exp()).sum()\ny.backward()\nout = error_of(lambda: y.backward())',
+  () => {
+    const x = ones([3], { ...dev, requiresGrad: true });
+    const y = x.exp().sum();
+    y.backward();
+    return messageOf(() => y.backward());
+  },
+  TOL.exact,
+);
 // (A CUDA tensor on a CPU-only build is checked below, not here: Python answers that one in its
 // own layer, "Torch not compiled with CUDA enabled", before libtorch is reached.)
 if (ON_CUDA) {
-  P.case('errors', 'device_mix', 'error_of(lambda: torch.ones(2, device=dev) + torch.ones(2, 2))',
-    () => messageOf(() => ones([2], dev).add(ones([2, 2]))), TOL.exact);
+  P.case(
+    'errors',
+    'device_mix',
+    'error_of(lambda: torch.ones(2, device=dev) + torch.ones(2, 2))',
+    () => messageOf(() => ones([2], dev).add(ones([2, 2]))),
+    TOL.exact,
+  );
 }
 
 before(() => P.run());
@@ -53,7 +102,7 @@ after(() => P.dispose());
 
 test('libtorch errors become JS exceptions with the same message as in PyTorch', { skip: skipNoTorch() }, () => P.check('errors'));
 
-test('each kind of error is a JS Error with libtorch\'s message; nothing leaks', () => {
+test("each kind of error is a JS Error with libtorch's message; nothing leaks", () => {
   const live = liveTensors();
   const a = randn([2, 3], dev);
   const b = randn([4, 5], dev);
@@ -67,7 +116,14 @@ test('each kind of error is a JS Error with libtorch\'s message; nothing leaks',
     assert.throws(() => zeros([2], { device: 'cuda' }), /Could not run 'aten::[a-z_.]+' with arguments from the 'CUDA' backend/);
     assert.throws(() => cuda.synchronize(), /needs a CUDA device/);
   }
-  const oom = (() => { try { empty([HUGE], dev); } catch (e) { return e as Error & { code?: string }; } return null; })();
+  const oom = (() => {
+    try {
+      empty([HUGE], dev);
+    } catch (e) {
+      return e as Error & { code?: string };
+    }
+    return null;
+  })();
   assert.ok(oom, 'a 256 TiB allocation must fail');
   assert.equal(oom.code, 'OUT_OF_MEMORY', `OOM is tagged: ${oom.message}`);
   assert.match(oom.message, /allocate|out of memory/i);
@@ -113,7 +169,10 @@ test('the process keeps working after errors', () => {
   }
   const r = tidy(() => {
     const x: Tensor = ones([2, 3], dev);
-    return x.matmul(ones([3, 2], dev)).sum().item();
+    return x
+      .matmul(ones([3, 2], dev))
+      .sum()
+      .item();
   });
   assert.equal(r, 12);
 });

@@ -55,53 +55,144 @@ for (const dt of FLOAT_DTYPES) {
   c('nn', 'gelu_tanh', 'F.gelu(x, approximate="tanh")', () => F.gelu(x, 'tanh'), ew);
   c('nn', 'softmax', '[F.softmax(x, -1), F.log_softmax(x, 1)]', () => [F.softmax(x, -1), F.logSoftmax(x, 1)], red);
   c('nn', 'dropout_eval', 'F.dropout(x, 0.5, training=False)', () => F.dropout(x, 0.5, false), TOL.exact);
-  c('nn', 'mse', '[F.mse_loss(x, x.flip(0)), F.mse_loss(x, x.flip(0), reduction="sum"), F.mse_loss(x, x.flip(0), reduction="none")]',
-    () => [F.mseLoss(x, x.flip(0)), F.mseLoss(x, x.flip(0), 'sum'), F.mseLoss(x, x.flip(0), 'none')], red);
+  c(
+    'nn',
+    'mse',
+    '[F.mse_loss(x, x.flip(0)), F.mse_loss(x, x.flip(0), reduction="sum"), F.mse_loss(x, x.flip(0), reduction="none")]',
+    () => [F.mseLoss(x, x.flip(0)), F.mseLoss(x, x.flip(0), 'sum'), F.mseLoss(x, x.flip(0), 'none')],
+    red,
+  );
 
   c('attention', 'sdpa', 'F.scaled_dot_product_attention(q, k, v)', () => F.scaledDotProductAttention(q, k, v), red);
   c('attention', 'sdpa_causal', 'F.scaled_dot_product_attention(q, k, v, is_causal=True)', () => F.scaledDotProductAttention(q, k, v, { causal: true }), red);
-  c('attention', 'sdpa_causal_short_q', 'F.scaled_dot_product_attention(qs, k, v, is_causal=True)',
-    () => F.scaledDotProductAttention(qs, k, v, { causal: true }), red);
-  c('attention', 'sdpa_bool_mask', 'F.scaled_dot_product_attention(q, k, v, attn_mask=attnmask)',
-    () => F.scaledDotProductAttention(q, k, v, { mask: attnMask }), red);
-  c('attention', 'sdpa_float_mask', 'F.scaled_dot_product_attention(q, k, v, attn_mask=addmask)',
-    () => F.scaledDotProductAttention(q, k, v, { mask: addMask }), red);
-  c('attention', 'sdpa_scale', 'F.scaled_dot_product_attention(q, k, v, scale=0.2, is_causal=True)',
-    () => F.scaledDotProductAttention(q, k, v, { scale: 0.2, causal: true }), red);
-  c('attention', 'sdpa_gqa', 'F.scaled_dot_product_attention(gq, gk, gv, enable_gqa=True)',
-    () => F.scaledDotProductAttention(gq, gk, gv, { enableGqa: true }), red);
-  c('attention', 'sdpa_gqa_causal', 'F.scaled_dot_product_attention(gq, gk, gv, is_causal=True, enable_gqa=True)',
-    () => F.scaledDotProductAttention(gq, gk, gv, { causal: true, enableGqa: true }), red);
-  c('attention', 'sdpa_gqa_equals_repeat', 'F.scaled_dot_product_attention(gq, gk.repeat_interleave(4, 1), gv.repeat_interleave(4, 1), is_causal=True)',
-    () => F.scaledDotProductAttention(gq, gk, gv, { causal: true, enableGqa: true }), red);
+  c(
+    'attention',
+    'sdpa_causal_short_q',
+    'F.scaled_dot_product_attention(qs, k, v, is_causal=True)',
+    () => F.scaledDotProductAttention(qs, k, v, { causal: true }),
+    red,
+  );
+  c(
+    'attention',
+    'sdpa_bool_mask',
+    'F.scaled_dot_product_attention(q, k, v, attn_mask=attnmask)',
+    () => F.scaledDotProductAttention(q, k, v, { mask: attnMask }),
+    red,
+  );
+  c(
+    'attention',
+    'sdpa_float_mask',
+    'F.scaled_dot_product_attention(q, k, v, attn_mask=addmask)',
+    () => F.scaledDotProductAttention(q, k, v, { mask: addMask }),
+    red,
+  );
+  c(
+    'attention',
+    'sdpa_scale',
+    'F.scaled_dot_product_attention(q, k, v, scale=0.2, is_causal=True)',
+    () => F.scaledDotProductAttention(q, k, v, { scale: 0.2, causal: true }),
+    red,
+  );
+  c(
+    'attention',
+    'sdpa_gqa',
+    'F.scaled_dot_product_attention(gq, gk, gv, enable_gqa=True)',
+    () => F.scaledDotProductAttention(gq, gk, gv, { enableGqa: true }),
+    red,
+  );
+  c(
+    'attention',
+    'sdpa_gqa_causal',
+    'F.scaled_dot_product_attention(gq, gk, gv, is_causal=True, enable_gqa=True)',
+    () => F.scaledDotProductAttention(gq, gk, gv, { causal: true, enableGqa: true }),
+    red,
+  );
+  c(
+    'attention',
+    'sdpa_gqa_equals_repeat',
+    'F.scaled_dot_product_attention(gq, gk.repeat_interleave(4, 1), gv.repeat_interleave(4, 1), is_causal=True)',
+    () => F.scaledDotProductAttention(gq, gk, gv, { causal: true, enableGqa: true }),
+    red,
+  );
 
   c('loss', 'cross_entropy', 'F.cross_entropy(logits, target)', () => F.crossEntropy(logits, target), red);
-  c('loss', 'cross_entropy_sum_none', '[F.cross_entropy(logits, target, reduction="sum"), F.cross_entropy(logits, target, reduction="none")]',
-    () => [F.crossEntropy(logits, target, { reduction: 'sum' }), F.crossEntropy(logits, target, { reduction: 'none' })], red);
-  c('loss', 'cross_entropy_ignore', 't = target.clone()\nt[1] = -100\nu = target.clone()\nu[4] = 3\nout = [F.cross_entropy(logits, t), F.cross_entropy(logits, u, ignore_index=3)]',
+  c(
+    'loss',
+    'cross_entropy_sum_none',
+    '[F.cross_entropy(logits, target, reduction="sum"), F.cross_entropy(logits, target, reduction="none")]',
+    () => [F.crossEntropy(logits, target, { reduction: 'sum' }), F.crossEntropy(logits, target, { reduction: 'none' })],
+    red,
+  );
+  c(
+    'loss',
+    'cross_entropy_ignore',
+    't = target.clone()\nt[1] = -100\nu = target.clone()\nu[4] = 3\nout = [F.cross_entropy(logits, t), F.cross_entropy(logits, u, ignore_index=3)]',
     () => {
       const t = target.clone();
       t.select(0, 1).fill_(-100);
       const u = target.clone();
       u.select(0, 4).fill_(3);
       return [F.crossEntropy(logits, t), F.crossEntropy(logits, u, { ignoreIndex: 3 })];
-    }, red);
-  c('loss', 'cross_entropy_smoothing', 'F.cross_entropy(logits, target, label_smoothing=0.1)', () => F.crossEntropy(logits, target, { labelSmoothing: 0.1 }), red);
+    },
+    red,
+  );
+  c(
+    'loss',
+    'cross_entropy_smoothing',
+    'F.cross_entropy(logits, target, label_smoothing=0.1)',
+    () => F.crossEntropy(logits, target, { labelSmoothing: 0.1 }),
+    red,
+  );
   c('loss', 'cross_entropy_3d', 'F.cross_entropy(logits3d, target3d)', () => F.crossEntropy(logits3d, target3d), red);
 
   const gradTol = dt === 'float32' ? TOL.f32red : { rtol: 3e-2, atol: 3e-2 };
-  c('grad', 'linear_rms_silu', `${RMS_PY}\nout = with_grads([x, w, b, nw], lambda x, w, b, nw: (F.silu(F.linear(rms(x, nw, 1e-6), w, b)) ** 2).mean())`,
-    () => withGrads([x, w, b, nw], (xx, ww, bb, nn) => F.silu(F.linear(F.rmsNorm(xx, nn, 1e-6), ww, bb)).pow(2).mean()), gradTol);
-  c('grad', 'embedding_gelu_ce', 'out = with_grads([emb, w1, w2], lambda e, a, b: F.cross_entropy(F.linear(F.gelu(F.linear(F.embedding(ids, e), a)), b).reshape(12, 10), ids.reshape(12)))',
-    () => withGrads([emb, w1, w2], (e, a, bb) => F.crossEntropy(F.linear(F.gelu(F.linear(F.embedding(e, ids), a)), bb).reshape(12, 10), ids.reshape(12))), gradTol);
-  c('grad', 'sdpa_causal', 'with_grads([q, k, v], lambda q, k, v: (F.scaled_dot_product_attention(q, k, v, is_causal=True) * v).sum())',
-    () => withGrads([q, k, v], (a, bb, cc) => F.scaledDotProductAttention(a, bb, cc, { causal: true }).mul(cc).sum()), gradTol);
-  c('grad', 'sdpa_gqa', 'with_grads([gq, gk, gv], lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True).square().sum())',
-    () => withGrads([gq, gk, gv], (a, bb, cc) => F.scaledDotProductAttention(a, bb, cc, { causal: true, enableGqa: true }).square().sum()), gradTol);
-  c('grad', 'sdpa_mask', 'with_grads([q, k, v, addmask], lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m).sin().sum())',
-    () => withGrads([q, k, v, addMask], (a, bb, cc, m) => F.scaledDotProductAttention(a, bb, cc, { mask: m }).sin().sum()), gradTol);
-  c('grad', 'cross_entropy_smoothing', 'with_grads([logits], lambda l: F.cross_entropy(l, target, label_smoothing=0.1))',
-    () => withGrads([logits], (l) => F.crossEntropy(l, target, { labelSmoothing: 0.1 })), gradTol);
+  c(
+    'grad',
+    'linear_rms_silu',
+    `${RMS_PY}\nout = with_grads([x, w, b, nw], lambda x, w, b, nw: (F.silu(F.linear(rms(x, nw, 1e-6), w, b)) ** 2).mean())`,
+    () =>
+      withGrads([x, w, b, nw], (xx, ww, bb, nn) =>
+        F.silu(F.linear(F.rmsNorm(xx, nn, 1e-6), ww, bb))
+          .pow(2)
+          .mean(),
+      ),
+    gradTol,
+  );
+  c(
+    'grad',
+    'embedding_gelu_ce',
+    'out = with_grads([emb, w1, w2], lambda e, a, b: F.cross_entropy(F.linear(F.gelu(F.linear(F.embedding(ids, e), a)), b).reshape(12, 10), ids.reshape(12)))',
+    () => withGrads([emb, w1, w2], (e, a, bb) => F.crossEntropy(F.linear(F.gelu(F.linear(F.embedding(e, ids), a)), bb).reshape(12, 10), ids.reshape(12))),
+    gradTol,
+  );
+  c(
+    'grad',
+    'sdpa_causal',
+    'with_grads([q, k, v], lambda q, k, v: (F.scaled_dot_product_attention(q, k, v, is_causal=True) * v).sum())',
+    () => withGrads([q, k, v], (a, bb, cc) => F.scaledDotProductAttention(a, bb, cc, { causal: true }).mul(cc).sum()),
+    gradTol,
+  );
+  c(
+    'grad',
+    'sdpa_gqa',
+    'with_grads([gq, gk, gv], lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True).square().sum())',
+    () => withGrads([gq, gk, gv], (a, bb, cc) => F.scaledDotProductAttention(a, bb, cc, { causal: true, enableGqa: true }).square().sum()),
+    gradTol,
+  );
+  c(
+    'grad',
+    'sdpa_mask',
+    'with_grads([q, k, v, addmask], lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m).sin().sum())',
+    () => withGrads([q, k, v, addMask], (a, bb, cc, m) => F.scaledDotProductAttention(a, bb, cc, { mask: m }).sin().sum()),
+    gradTol,
+  );
+  c(
+    'grad',
+    'cross_entropy_smoothing',
+    'with_grads([logits], lambda l: F.cross_entropy(l, target, label_smoothing=0.1))',
+    () => withGrads([logits], (l) => F.crossEntropy(l, target, { labelSmoothing: 0.1 })),
+    gradTol,
+  );
 }
 
 before(() => P.run());

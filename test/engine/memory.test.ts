@@ -13,10 +13,11 @@ test('10,000 training steps: RSS flat within ±10%, no leaked tensors', () => {
   const baseline = liveTensors();
   const gen = new Generator({ seed: 0, device: DEVICE });
   const dev = { device: DEVICE, generator: gen };
-  const params: Tensor[] = tidy(() => [
-    randn([32, 16], dev).mul(0.25), randn([32], dev).mul(0.1),
-    randn([16, 32], dev).mul(0.18), randn([16], dev).mul(0.1),
-  ].map((p) => p.requiresGrad_(true).keep()));
+  const params: Tensor[] = tidy(() =>
+    [randn([32, 16], dev).mul(0.25), randn([32], dev).mul(0.1), randn([16, 32], dev).mul(0.18), randn([16], dev).mul(0.1)].map((p) =>
+      p.requiresGrad_(true).keep(),
+    ),
+  );
   const opt = new AdamW(params, { lr: 1e-3 });
   const x = randn([8, 16], dev).keep();
   const target = tidy(() => x.flip(1).mul(0.5).keep());
@@ -36,7 +37,10 @@ test('10,000 training steps: RSS flat within ±10%, no leaked tensors', () => {
     });
     opt.step();
     opt.zeroGrad();
-    if (step === 1) { first = loss; liveInLoop = liveTensors(); }
+    if (step === 1) {
+      first = loss;
+      liveInLoop = liveTensors();
+    }
     if (step === WARMUP) rssWarm = process.memoryUsage().rss;
     if (step > 1) assert.ok(step % 1000 !== 0 || liveTensors() === liveInLoop, `live tensors grew by step ${step}`);
     last = loss;
@@ -44,8 +48,10 @@ test('10,000 training steps: RSS flat within ±10%, no leaked tensors', () => {
   const seconds = (performance.now() - t0) / 1000;
   const rssEnd = process.memoryUsage().rss;
   const drift = (rssEnd - rssWarm) / rssWarm;
-  console.log(`# ${STEPS} steps in ${seconds.toFixed(1)} s; RSS ${(rssWarm / 2 ** 20).toFixed(1)} MiB at step ${WARMUP} -> ` +
-    `${(rssEnd / 2 ** 20).toFixed(1)} MiB at the end (${(drift * 100).toFixed(2)}%); loss ${first.toFixed(4)} -> ${last.toFixed(4)}`);
+  console.log(
+    `# ${STEPS} steps in ${seconds.toFixed(1)} s; RSS ${(rssWarm / 2 ** 20).toFixed(1)} MiB at step ${WARMUP} -> ` +
+      `${(rssEnd / 2 ** 20).toFixed(1)} MiB at the end (${(drift * 100).toFixed(2)}%); loss ${first.toFixed(4)} -> ${last.toFixed(4)}`,
+  );
   assert.ok(Math.abs(drift) <= 0.1, `RSS drifted ${(drift * 100).toFixed(1)}% (${rssWarm} -> ${rssEnd} bytes)`);
   assert.ok(last < first, 'the model trains');
   opt.dispose();

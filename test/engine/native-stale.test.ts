@@ -15,9 +15,14 @@ const addon = path.join(root, 'build/Release/rlvr_native.node');
 const nativeModule = path.join(root, 'dist/src/engine/native.js');
 
 function loadWith(file: string): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, ['-e',
-    `import(${JSON.stringify(nativeModule)}).then((m) => console.log('loaded', m.native.torchVersion)).catch((e) => { console.log('error', e.code, e.message); process.exit(3); })`],
-  { env: { ...process.env, RLVR_NATIVE: file }, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `import(${JSON.stringify(nativeModule)}).then((m) => console.log('loaded', m.native.torchVersion)).catch((e) => { console.log('error', e.code, e.message); process.exit(3); })`,
+    ],
+    { env: { ...process.env, RLVR_NATIVE: file }, encoding: 'utf8' },
+  );
   return { code: r.status, out: r.stdout + r.stderr };
 }
 

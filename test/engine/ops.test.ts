@@ -33,8 +33,7 @@ for (const dt of FLOAT_DTYPES) {
   const src = P.randn(`src${s}`, [4, 3, 8], { dtype: dt });
   const vals = P.randn(`vals${s}`, [3, 8], { dtype: dt });
   const sq = P.randn(`sq${s}`, [6, 6], { dtype: dt });
-  const c = (family: string, name: string, py: string, ts: () => Result, tol: Tol = TOL.exact) =>
-    P.case(`${family}${s}`, name, py, ts, tol, s);
+  const c = (family: string, name: string, py: string, ts: () => Result, tol: Tol = TOL.exact) => P.case(`${family}${s}`, name, py, ts, tol, s);
 
   // ---- views and indexing (exact: they move values, never compute them) ----
   c('views', 'reshape', 'x.reshape(24, 8)', () => x.reshape(24, 8));
@@ -78,16 +77,20 @@ for (const dt of FLOAT_DTYPES) {
   c('views', 'index_rows_cols', 'y[rows, cols]', () => y.index([rows, cols]));
   c('views', 'index_dim1', 'x[:, idx]', () => x.index([null, idx]));
   c('views', 'index_bool', 'x[mask]', () => x.index([mask]));
-  c('views', 'index_put', 'z = x.clone()\nz[0, 1:4] = vals\nout = z', () => { const z = x.clone(); z.select(0, 0).slice(0, 1, 4).copy_(vals); return z; });
-  c('views', 'index_put_accumulate', 'z = y.clone()\nz.index_put_((rows,), vals, accumulate=True)\nout = z',
-    () => y.clone().indexPut_([rows], vals, true), ew);
+  c('views', 'index_put', 'z = x.clone()\nz[0, 1:4] = vals\nout = z', () => {
+    const z = x.clone();
+    z.select(0, 0).slice(0, 1, 4).copy_(vals);
+    return z;
+  });
+  c('views', 'index_put_accumulate', 'z = y.clone()\nz.index_put_((rows,), vals, accumulate=True)\nout = z', () => y.clone().indexPut_([rows], vals, true), ew);
   c('views', 'repeat', 'y.repeat(2, 1, 3)', () => y.repeat(2, 1, 3));
   c('views', 'repeat_interleave', 'y.repeat_interleave(2, 0)', () => y.repeatInterleave(2, 0));
   c('views', 'flip', 'x.flip(0, 2)', () => x.flip(0, 2));
   c('views', 'to_dtype', 'x.to(torch.float16)', () => x.half());
   c('views', 'masked_fill_inplace', 'z = x.clone()\nz.masked_fill_(mask, 7.0)\nout = z', () => x.clone().maskedFill_(mask, 7));
-  c('views', 'index_copy', 'z = y.clone()\nz.index_copy_(0, torch.tensor([4, 0, 2], device=dev), vals)\nout = z',
-    () => y.clone().indexCopy_(0, tensor([4, 0, 2], undefined, { dtype: 'int64', device: x.device }), vals));
+  c('views', 'index_copy', 'z = y.clone()\nz.index_copy_(0, torch.tensor([4, 0, 2], device=dev), vals)\nout = z', () =>
+    y.clone().indexCopy_(0, tensor([4, 0, 2], undefined, { dtype: 'int64', device: x.device }), vals),
+  );
 
   // ---- elementwise math with broadcasting ----
   c('math', 'add', 'x + y', () => x.add(y), ew);
@@ -125,10 +128,19 @@ for (const dt of FLOAT_DTYPES) {
   c('math', 'remainder', 'x.remainder(0.75)', () => x.remainder(0.75), ew);
   c('math', 'nan_to_num', '(x.log()).nan_to_num(0.0, 100.0, -100.0)', () => x.log().nanToNum(0, 100, -100), ew);
   c('math', 'isnan_isfinite', '[x.log().isnan(), (x / 0).isfinite()]', () => [x.log().isnan(), x.div(0).isfinite()]);
-  c('math', 'inplace', 'z = x.clone()\nz.add_(y, alpha=2)\nz.mul_(col)\nz.div_(1.5)\nz.clamp_(-1, 1)\nz.add_(0.25)\nz.mul_(2)\nout = z',
-    () => x.clone().add_(y, 2).mul_(col).div_(1.5).clamp_(-1, 1).add_(0.25).mul_(2), ew);
-  c('math', 'fill_zero', 'z = x.clone()\nz[0].fill_(3.5)\nz[1].zero_()\nout = z',
-    () => { const z = x.clone(); z.select(0, 0).fill_(3.5); z.select(0, 1).zero_(); return z; });
+  c(
+    'math',
+    'inplace',
+    'z = x.clone()\nz.add_(y, alpha=2)\nz.mul_(col)\nz.div_(1.5)\nz.clamp_(-1, 1)\nz.add_(0.25)\nz.mul_(2)\nout = z',
+    () => x.clone().add_(y, 2).mul_(col).div_(1.5).clamp_(-1, 1).add_(0.25).mul_(2),
+    ew,
+  );
+  c('math', 'fill_zero', 'z = x.clone()\nz[0].fill_(3.5)\nz[1].zero_()\nout = z', () => {
+    const z = x.clone();
+    z.select(0, 0).fill_(3.5);
+    z.select(0, 1).zero_();
+    return z;
+  });
   // Type promotion: float op int keeps the float dtype; int op float scalar gives the default float.
   c('math', 'promote_int_tensor', 'x[0, :, :6].transpose(0, 1)[:4] + ints', () => x.select(0, 0).slice(1, 0, 6).transpose(0, 1).slice(0, 0, 4).add(ints), ew);
   c('math', 'promote_int_scalar', 'ints * 0.5', () => ints.mul(0.5), ew);
@@ -137,8 +149,11 @@ for (const dt of FLOAT_DTYPES) {
   c('compare', 'eq_ne', '[x == y, x != x.round()]', () => [x.eq(y), x.ne(x.round())]);
   c('compare', 'lt_le', '[x < col, x <= 0.1]', () => [x.lt(col), x.le(0.1)]);
   c('compare', 'gt_ge', '[x > y, x >= -0.3]', () => [x.gt(y), x.ge(-0.3)]);
-  c('compare', 'logic', '[(x > 0).logical_and(mask), (x > 0).logical_or(mask), mask.logical_not()]',
-    () => [x.gt(0).logicalAnd(mask), x.gt(0).logicalOr(mask), mask.logicalNot()]);
+  c('compare', 'logic', '[(x > 0).logical_and(mask), (x > 0).logical_or(mask), mask.logical_not()]', () => [
+    x.gt(0).logicalAnd(mask),
+    x.gt(0).logicalOr(mask),
+    mask.logicalNot(),
+  ]);
   c('compare', 'all_any', '[(x > -10).all(), (x > 10).any(), mask.any()]', () => [x.gt(-10).all(), x.gt(10).any(), mask.any()]);
 
   // ---- matmul family ----
@@ -157,8 +172,13 @@ for (const dt of FLOAT_DTYPES) {
   c('reduce', 'sum_int', 'ints.sum(0)', () => ints.sum(0));
   c('reduce', 'sum_int32', 'ints32.sum()', () => ints32.sum());
   c('reduce', 'mean', '[x.mean(), x.mean(-1), x.mean((0, 1), keepdim=True)]', () => [x.mean(), x.mean(-1), x.mean([0, 1], true)], red);
-  c('reduce', 'var_std', '[x.var(1), x.std(), x.var(-1, correction=0, keepdim=True)]',
-    () => [x.var(1), x.std(), x.var(-1, { correction: 0, keepdim: true })], red);
+  c(
+    'reduce',
+    'var_std',
+    '[x.var(1), x.std(), x.var(-1, correction=0, keepdim=True)]',
+    () => [x.var(1), x.std(), x.var(-1, { correction: 0, keepdim: true })],
+    red,
+  );
   c('reduce', 'max_min_all', '[x.max(), x.min()]', () => [x.max(), x.min()]);
   c('reduce', 'max_dim', 'list(x.max(1))', () => x.maxDim(1));
   c('reduce', 'min_dim_keepdim', 'list(x.min(-1, keepdim=True))', () => x.minDim(-1, true));
@@ -181,23 +201,96 @@ for (const dt of FLOAT_DTYPES) {
 
   // ---- gradients through each family (backward of a scalar loss; [loss, ...input grads]) ----
   const gred = dt === 'float32' ? TOL.f32red : TOL.bf16red;
-  c('grad', 'elementwise', 'with_grads([x, pos], lambda x, p: ((x * p).exp() / p.sqrt() + p.log() * x.tanh() - x.pow(2).clamp(max=2)).sum())',
-    () => withGrads([x, pos], (a, p) => a.mul(p).exp().div(p.sqrt()).add(p.log().mul(a.tanh())).sub(a.pow(2).clamp(null, 2)).sum()), gred);
-  c('grad', 'broadcast', 'with_grads([x, col, y], lambda x, c, y: ((x + c) * y - c.sigmoid()).sum())',
-    () => withGrads([x, col, y], (a, cc, yy) => a.add(cc).mul(yy).sub(cc.sigmoid()).sum()), gred);
+  c(
+    'grad',
+    'elementwise',
+    'with_grads([x, pos], lambda x, p: ((x * p).exp() / p.sqrt() + p.log() * x.tanh() - x.pow(2).clamp(max=2)).sum())',
+    () => withGrads([x, pos], (a, p) => a.mul(p).exp().div(p.sqrt()).add(p.log().mul(a.tanh())).sub(a.pow(2).clamp(null, 2)).sum()),
+    gred,
+  );
+  c(
+    'grad',
+    'broadcast',
+    'with_grads([x, col, y], lambda x, c, y: ((x + c) * y - c.sigmoid()).sum())',
+    () => withGrads([x, col, y], (a, cc, yy) => a.add(cc).mul(yy).sub(cc.sigmoid()).sum()),
+    gred,
+  );
   c('grad', 'matmul', 'with_grads([b1, m2], lambda a, b: (a @ b).square().mean())', () => withGrads([b1, m2], (a, b) => a.matmul(b).square().mean()), gred);
-  c('grad', 'reductions', 'with_grads([x], lambda x: x.logsumexp(-1).sum() + x.amax(1).sum() + x.var(0).mean() + x.cumsum(2).mean())',
-    () => withGrads([x], (a) => a.logsumexp(-1).sum().add(a.amax(1).sum()).add(a.var(0).mean()).add(a.cumsum(2).mean())), gred);
-  c('grad', 'softmax', 'with_grads([x, y], lambda x, y: (x.softmax(-1) * y).sum() - (x.log_softmax(1) * y.flip(0)).sum())',
-    () => withGrads([x, y], (a, b) => a.softmax(-1).mul(b).sum().sub(a.logSoftmax(1).mul(b.flip(0)).sum())), gred);
-  c('grad', 'indexing', 'with_grads([x, src], lambda x, s: (x.gather(1, gidx) * s).sum() + x.index_select(1, idx).pow(2).sum() + torch.cat([x, x[:, :2]], 1).sin().sum() + x.masked_fill(mask, 0).sum())',
-    () => withGrads([x, src], (a, sr) => a.gather(1, gidx).mul(sr).sum().add(a.indexSelect(1, idx).pow(2).sum())
-      .add(cat([a, a.slice(1, 0, 2)], 1).sin().sum()).add(a.maskedFill(mask, 0).sum())), gred);
-  c('grad', 'views', 'with_grads([x], lambda x: (x.permute(2, 0, 1).reshape(8, 24)[:, ::3] * torch.arange(8, device=dev).unsqueeze(1)).sum() + x.transpose(0, 1).narrow(0, 1, 3).tril().exp().sum())',
-    () => withGrads([x], (a) => a.permute(2, 0, 1).reshape(8, 24).slice(1, null, null, 3).mul(tensor([0, 1, 2, 3, 4, 5, 6, 7], [8, 1], { device: a.device, dtype: 'int64' })).sum()
-      .add(a.transpose(0, 1).narrow(0, 1, 3).tril().exp().sum())), gred);
-  c('grad', 'topk_sort', 'with_grads([x], lambda x: x.topk(3)[0].sum() + (x.sort(dim=1, stable=True)[0] * torch.tensor([0, 0.2, 0.4, 0.6, 0.8, 1], device=dev).unsqueeze(1)).sum())',
-    () => withGrads([x], (a) => a.topk(3)[0].sum().add(a.sort(1)[0].mul(tensor([0, 0.2, 0.4, 0.6, 0.8, 1], [6, 1], { device: a.device })).sum())), gred);
+  c(
+    'grad',
+    'reductions',
+    'with_grads([x], lambda x: x.logsumexp(-1).sum() + x.amax(1).sum() + x.var(0).mean() + x.cumsum(2).mean())',
+    () => withGrads([x], (a) => a.logsumexp(-1).sum().add(a.amax(1).sum()).add(a.var(0).mean()).add(a.cumsum(2).mean())),
+    gred,
+  );
+  c(
+    'grad',
+    'softmax',
+    'with_grads([x, y], lambda x, y: (x.softmax(-1) * y).sum() - (x.log_softmax(1) * y.flip(0)).sum())',
+    () =>
+      withGrads([x, y], (a, b) =>
+        a
+          .softmax(-1)
+          .mul(b)
+          .sum()
+          .sub(a.logSoftmax(1).mul(b.flip(0)).sum()),
+      ),
+    gred,
+  );
+  c(
+    'grad',
+    'indexing',
+    'with_grads([x, src], lambda x, s: (x.gather(1, gidx) * s).sum() + x.index_select(1, idx).pow(2).sum() + torch.cat([x, x[:, :2]], 1).sin().sum() + x.masked_fill(mask, 0).sum())',
+    () =>
+      withGrads([x, src], (a, sr) =>
+        a
+          .gather(1, gidx)
+          .mul(sr)
+          .sum()
+          .add(a.indexSelect(1, idx).pow(2).sum())
+          .add(
+            cat([a, a.slice(1, 0, 2)], 1)
+              .sin()
+              .sum(),
+          )
+          .add(a.maskedFill(mask, 0).sum()),
+      ),
+    gred,
+  );
+  c(
+    'grad',
+    'views',
+    'with_grads([x], lambda x: (x.permute(2, 0, 1).reshape(8, 24)[:, ::3] * torch.arange(8, device=dev).unsqueeze(1)).sum() + x.transpose(0, 1).narrow(0, 1, 3).tril().exp().sum())',
+    () =>
+      withGrads([x], (a) =>
+        a
+          .permute(2, 0, 1)
+          .reshape(8, 24)
+          .slice(1, null, null, 3)
+          .mul(tensor([0, 1, 2, 3, 4, 5, 6, 7], [8, 1], { device: a.device, dtype: 'int64' }))
+          .sum()
+          .add(a.transpose(0, 1).narrow(0, 1, 3).tril().exp().sum()),
+      ),
+    gred,
+  );
+  c(
+    'grad',
+    'topk_sort',
+    'with_grads([x], lambda x: x.topk(3)[0].sum() + (x.sort(dim=1, stable=True)[0] * torch.tensor([0, 0.2, 0.4, 0.6, 0.8, 1], device=dev).unsqueeze(1)).sum())',
+    () =>
+      withGrads([x], (a) =>
+        a
+          .topk(3)[0]
+          .sum()
+          .add(
+            a
+              .sort(1)[0]
+              .mul(tensor([0, 0.2, 0.4, 0.6, 0.8, 1], [6, 1], { device: a.device }))
+              .sum(),
+          ),
+      ),
+    gred,
+  );
 }
 
 before(() => P.run());

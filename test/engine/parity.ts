@@ -33,7 +33,10 @@ export function skipNoTorch(): string | false {
 }
 
 /** |actual - expected| <= atol + rtol * |expected|, elementwise; rtol = atol = 0 means bit-exact. */
-export interface Tol { rtol: number; atol: number }
+export interface Tol {
+  rtol: number;
+  atol: number;
+}
 
 /**
  * Stated tolerances. fp32 elementwise: 1e-5 relative + 1e-6 absolute; fp32 reductions/matmul
@@ -60,7 +63,9 @@ export function tolFor(dtype: DType, kind: 'ew' | 'red'): Tol {
 /** mulberry32: a tiny seeded PRNG so inputs are reproducible without torch. */
 export class Rng {
   private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
   /** Uniform in [0, 1). */
   next(): number {
     let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
@@ -68,23 +73,22 @@ export class Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
-  uniform(lo: number, hi: number): number { return lo + (hi - lo) * this.next(); }
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
   /** Standard normal (Box-Muller). */
   normal(): number {
     const u = 1 - this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
   }
-  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo)); }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo));
+  }
 }
 
 export type Result = Tensor | number | string | null | Result[];
 
-type Expected =
-  | { dtype: DType; shape: number[]; file: string }
-  | { number: number }
-  | { text: string }
-  | null
-  | Expected[];
+type Expected = { dtype: DType; shape: number[]; file: string } | { number: number } | { text: string } | null | Expected[];
 
 interface Case {
   family: string;
@@ -108,7 +112,10 @@ export class Parity {
   private outputs: Record<string, Expected | { error: string }> = {};
   private dir: string | null = null;
 
-  constructor(readonly tag: string, seed: number) {
+  constructor(
+    readonly tag: string,
+    seed: number,
+  ) {
     this.rng = new Rng(seed);
   }
 
@@ -197,8 +204,14 @@ export class Parity {
     const live = liveTensors();
     for (const c of mine) {
       const exp = this.outputs[c.name];
-      if (exp === undefined) { failures.push(`${c.name}: no reference output`); continue; }
-      if (exp !== null && !Array.isArray(exp) && 'error' in exp) { failures.push(`${c.name}: python failed: ${exp.error}`); continue; }
+      if (exp === undefined) {
+        failures.push(`${c.name}: no reference output`);
+        continue;
+      }
+      if (exp !== null && !Array.isArray(exp) && 'error' in exp) {
+        failures.push(`${c.name}: python failed: ${exp.error}`);
+        continue;
+      }
       try {
         tidy(() => {
           const actual = c.ts();
@@ -286,11 +299,16 @@ export function compareTensors(actual: Tensor, ref: Tensor, tol: Tol, label = 't
     }
     if (x === y) continue;
     const excess = Math.abs(x - y) - (tol.atol + tol.rtol * Math.abs(y));
-    if (excess > worst) { worst = excess; at = i; }
+    if (excess > worst) {
+      worst = excess;
+      at = i;
+    }
   }
   if (worst > 0) {
-    return [`${label}: element ${at} is ${a[at]} vs torch ${b[at]} (|diff| ${Math.abs(a[at]! - b[at]!).toExponential(2)} > ` +
-      `atol ${tol.atol} + rtol ${tol.rtol} * |ref|)`];
+    return [
+      `${label}: element ${at} is ${a[at]} vs torch ${b[at]} (|diff| ${Math.abs(a[at]! - b[at]!).toExponential(2)} > ` +
+        `atol ${tol.atol} + rtol ${tol.rtol} * |ref|)`,
+    ];
   }
   return [];
 }

@@ -53,7 +53,11 @@ test('returned tensors move to the parent scope, which frees them unless returne
 test('keep() survives every scope until dispose()', () => {
   const live = liveTensors();
   let kept: Tensor | null = null;
-  tidy(() => tidy(() => { kept = ones([2], dev).mul(5).keep(); }));
+  tidy(() =>
+    tidy(() => {
+      kept = ones([2], dev).mul(5).keep();
+    }),
+  );
   assert.equal(kept!.isDisposed, false);
   assert.equal(kept!.isKept, true);
   assert.deepEqual(kept!.toNumbers(), [5, 5]);
@@ -64,11 +68,15 @@ test('keep() survives every scope until dispose()', () => {
 test('an error inside tidy frees everything created in it and rethrows', () => {
   const live = liveTensors();
   let made: Tensor[] = [];
-  assert.throws(() => tidy(() => {
-    made = [ones([2], dev), zeros([3], dev)];
-    tidy(() => ones([5], dev));
-    throw new Error('inside');
-  }), /inside/);
+  assert.throws(
+    () =>
+      tidy(() => {
+        made = [ones([2], dev), zeros([3], dev)];
+        tidy(() => ones([5], dev));
+        throw new Error('inside');
+      }),
+    /inside/,
+  );
   assert.ok(made.every((t) => t.isDisposed));
   assert.equal(scopeDepth(), 0, 'the scope stack is restored');
   assert.equal(liveTensors(), live);
@@ -92,7 +100,11 @@ test('`using` frees at the end of the block; dispose() is idempotent', () => {
   t.dispose();
   assert.equal(liveTensors(), live);
   // Disposing a tensor early inside tidy is fine; tidy skips it.
-  tidy(() => { const a = ones([2], dev); a.dispose(); return null; });
+  tidy(() => {
+    const a = ones([2], dev);
+    a.dispose();
+    return null;
+  });
   assert.equal(liveTensors(), live);
 });
 

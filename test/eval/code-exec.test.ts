@@ -15,7 +15,7 @@ import { QWEN_TOKENIZER_DIR } from '../helpers/tiny-model.js';
 const fence = (code: string) => `Let me compute it.\n\`\`\`python\n${code}\n\`\`\``;
 const fast = (c: string) => runProgram(c, { timeoutMs: 2000 });
 
-describe('the evaluator\'s executor', () => {
+describe("the evaluator's executor", () => {
   test('a printing program gives its stdout; a last-line expression its value; an empty print Done; a last-line statement a SyntaxError', () => {
     assert.equal(fast('x = 21\nprint(x * 2)').text, '42');
     assert.equal(fast('from fractions import Fraction\nFraction(3, 4) + Fraction(1, 4)').text, '1');
@@ -23,7 +23,7 @@ describe('the evaluator\'s executor', () => {
     // auto_mode evaluates a last line without print( as an expression: an assignment fails to parse.
     assert.equal(fast('x = 3\ny = x * 2').text, 'SyntaxError: invalid syntax');
   });
-  test('a crash gives the traceback\'s last line; input( is refused; the network is off', () => {
+  test("a crash gives the traceback's last line; input( is refused; the network is off", () => {
     assert.equal(fast('print(1 / 0)').text, 'ZeroDivisionError: division by zero');
     assert.equal(fast('n = int(input())\nprint(n)').text, 'RuntimeError');
     assert.match(fast('import socket\ns = socket.socket()\nprint(1)').text, /^OSError: network access is disabled$/);
@@ -51,7 +51,10 @@ describe('the evaluator\'s executor', () => {
 describe('continuation rounds (math_eval.py)', () => {
   test('a correct program: its output is appended and the model continues to a boxed answer', () => {
     const prompts: string[] = [];
-    const cont: Continue = (ps) => { prompts.push(...ps); return ps.map(() => ({ text: 'The answer is $\\boxed{5}$.', tokens: 7, finishReason: 'stop' as const })); };
+    const cont: Continue = (ps) => {
+      prompts.push(...ps);
+      return ps.map(() => ({ text: 'The answer is $\\boxed{5}$.', tokens: 7, finishReason: 'stop' as const }));
+    };
     const [r] = continueWithCode([{ prompt: 'PROMPT ', text: fence('print(2 + 3)') + '\n', tokens: 20, finishReason: 'stop' }], cont, fast);
     assert.equal(r!.text, fence('print(2 + 3)') + '\n```output\n5\n```\nThe answer is $\\boxed{5}$.');
     assert.equal(prompts[0], 'PROMPT ' + fence('print(2 + 3)') + '\n```output\n5\n```\n');
@@ -60,8 +63,12 @@ describe('continuation rounds (math_eval.py)', () => {
   });
 
   test('a hang, a crash and a flood cost their own responses; the others in the batch are unaffected', () => {
-    const first = ['while True:\n    pass\nprint(0)', 'print(1 / 0)', 'while True:\n    print("y" * 500)', 'print(6 * 7)']
-      .map((c) => ({ prompt: 'P: ', text: fence(c), tokens: 10, finishReason: 'stop' as const }));
+    const first = ['while True:\n    pass\nprint(0)', 'print(1 / 0)', 'while True:\n    print("y" * 500)', 'print(6 * 7)'].map((c) => ({
+      prompt: 'P: ',
+      text: fence(c),
+      tokens: 10,
+      finishReason: 'stop' as const,
+    }));
     const cont: Continue = (ps) => ps.map(() => ({ text: 'So the answer is \\boxed{42}.', tokens: 5, finishReason: 'stop' as const }));
     const out = continueWithCode(first, cont, fast);
     assert.match(out[0]!.text, /```output\nTimeout Error\n```\nSo the answer/);
@@ -72,11 +79,18 @@ describe('continuation rounds (math_eval.py)', () => {
 
   test('at most 4 executions, then "Reach max function call limit."; boxed responses are left alone', () => {
     let calls = 0;
-    const cont: Continue = (ps) => { calls++; return ps.map(() => ({ text: '\nAgain:\n```python\nprint(1)\n```', tokens: 3, finishReason: 'stop' as const })); };
-    const [loop, boxed] = continueWithCode([
-      { prompt: '', text: fence('print(1)'), tokens: 4, finishReason: 'stop' },
-      { prompt: '', text: 'It is \\boxed{1}.\n```python\nprint(1)\n```', tokens: 4, finishReason: 'stop' },
-    ], cont, fast);
+    const cont: Continue = (ps) => {
+      calls++;
+      return ps.map(() => ({ text: '\nAgain:\n```python\nprint(1)\n```', tokens: 3, finishReason: 'stop' as const }));
+    };
+    const [loop, boxed] = continueWithCode(
+      [
+        { prompt: '', text: fence('print(1)'), tokens: 4, finishReason: 'stop' },
+        { prompt: '', text: 'It is \\boxed{1}.\n```python\nprint(1)\n```', tokens: 4, finishReason: 'stop' },
+      ],
+      cont,
+      fast,
+    );
     assert.equal(loop!.executions, 4);
     assert.equal(calls, 3, 'three continuations after the first generation');
     assert.ok(loop!.text.endsWith('```output\n1\n```\n\nReach max function call limit.'));
@@ -90,14 +104,19 @@ describe('evaluate() with executeCode', () => {
     const tokenizer = Tokenizer.fromFile(QWEN_TOKENIZER_DIR);
     const imEnd = tokenizer.tokenToId('<|im_end|>')!;
     // First round: a program computing the answer (3 + 4 for gold 7); a continuation boxes the output it was shown.
-    const sampler = (_m: unknown, prompts: number[][], opts: SamplingOptions): Sample[] => prompts.flatMap((p, pi) => Array.from({ length: opts.n ?? 1 }, (_, si) => {
-      const text = tokenizer.decode(p);
-      const shown = /```output\n([^\n]*)\n```\n$/.exec(text);
-      const body = shown ? `So the answer is \\boxed{${shown[1]}}.` : `Compute:\n\`\`\`python\nprint(${/GOLD=(\d+)/.exec(text)![1]} - 1 + 1)\n\`\`\``;
-      const tokens = [...tokenizer.encode(body), imEnd];
-      return { promptIndex: pi, sampleIndex: si, tokens, logprobs: tokens.map(() => -1), finishReason: 'stop' as const };
-    }));
-    const benches: EvalBenchmark[] = [{ name: 'toy', problems: [7, 12].map((g, i) => ({ id: `p${i}`, problem: `GOLD=${g}`, answer: String(g) })), decoding: { greedy: true } }];
+    const sampler = (_m: unknown, prompts: number[][], opts: SamplingOptions): Sample[] =>
+      prompts.flatMap((p, pi) =>
+        Array.from({ length: opts.n ?? 1 }, (_, si) => {
+          const text = tokenizer.decode(p);
+          const shown = /```output\n([^\n]*)\n```\n$/.exec(text);
+          const body = shown ? `So the answer is \\boxed{${shown[1]}}.` : `Compute:\n\`\`\`python\nprint(${/GOLD=(\d+)/.exec(text)![1]} - 1 + 1)\n\`\`\``;
+          const tokens = [...tokenizer.encode(body), imEnd];
+          return { promptIndex: pi, sampleIndex: si, tokens, logprobs: tokens.map(() => -1), finishReason: 'stop' as const };
+        }),
+      );
+    const benches: EvalBenchmark[] = [
+      { name: 'toy', problems: [7, 12].map((g, i) => ({ id: `p${i}`, problem: `GOLD=${g}`, answer: String(g) })), decoding: { greedy: true } },
+    ];
     const model = { config: { eosTokenId: 151643 } } as unknown as CausalLM;
     const on = evaluate(model, tokenizer, benches, { maxNewTokens: 64, sampler, executeCode: true, runProgram: fast });
     assert.equal(on.benchmarks.toy!.accuracy, 1);
@@ -105,6 +124,6 @@ describe('evaluate() with executeCode', () => {
     assert.equal(rec.response, 'Compute:\n```python\nprint(7 - 1 + 1)\n```\n```output\n7\n```\nSo the answer is \\boxed{7}.');
     const off = evaluate(model, tokenizer, benches, { maxNewTokens: 64, sampler });
     assert.equal(off.benchmarks.toy!.accuracy, 0);
-    assert.ok(rec.tokens > off.records.toy![0]!.tokens, 'the continuation\'s tokens count');
+    assert.ok(rec.tokens > off.records.toy![0]!.tokens, "the continuation's tokens count");
   });
 });

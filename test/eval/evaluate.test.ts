@@ -11,10 +11,7 @@ import { liveTensors } from '../../src/engine/index.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import type { Sample, SamplingOptions } from '../../src/rollout/reference-sampler.js';
 import { QWEN2_5_CHAT_TEMPLATE, Tokenizer } from '../../src/tokenizer/index.js';
-import {
-  evaluate, formatSummaryTable, hasSelfReflection, mathPromptBuilder, scoreResponse,
-  type EvalBenchmark,
-} from '../../src/eval/evaluate.js';
+import { evaluate, formatSummaryTable, hasSelfReflection, mathPromptBuilder, scoreResponse, type EvalBenchmark } from '../../src/eval/evaluate.js';
 import { evalStopTokenIds, loadModelFolder, type LoadedModel } from '../../src/run/model-bundle.js';
 import { run as runEval } from '../../src/cli/eval.js';
 import { buildTinyQwenModel, QWEN_TOKENIZER_DIR } from '../helpers/tiny-model.js';
@@ -35,8 +32,13 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; lines
   let stderr = '';
   const log = console.log;
   const write = process.stderr.write;
-  console.log = (...args: unknown[]) => { lines.push(args.map(String).join(' ')); };
-  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
+  console.log = (...args: unknown[]) => {
+    lines.push(args.map(String).join(' '));
+  };
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
   try {
     const code = await fn();
     return { code, lines, stderr };
@@ -69,8 +71,9 @@ describe('scoring and prompts', () => {
     assert.equal(hasSelfReflection('check it again'), false);
   });
 
-  test('the paper\'s prompt through the Qwen2.5 template (and as the fallback)', () => {
-    const want = '<|im_start|>system\nPlease reason step by step, and put your final answer within \\boxed{}.<|im_end|>\n' +
+  test("the paper's prompt through the Qwen2.5 template (and as the fallback)", () => {
+    const want =
+      '<|im_start|>system\nPlease reason step by step, and put your final answer within \\boxed{}.<|im_end|>\n' +
       '<|im_start|>user\nWhat is $1+1$?<|im_end|>\n<|im_start|>assistant\n';
     assert.equal(mathPromptBuilder(QWEN2_5_CHAT_TEMPLATE)('What is $1+1$?'), want);
     assert.equal(mathPromptBuilder(null)('What is $1+1$?'), want);
@@ -85,13 +88,15 @@ describe('evaluate() aggregation with a scripted sampler', () => {
   const sampler = (_m: unknown, prompts: number[][], opts: SamplingOptions): Sample[] => {
     const n = opts.n ?? 1;
     calls.push({ rows: prompts.length * n, opts });
-    return prompts.flatMap((p, pi) => Array.from({ length: n }, (_, si) => {
-      const text = tokenizer.decode(p);
-      const gold = /GOLD=(\S+)/.exec(text)![1]!;
-      const body = si === 0 ? `Let me recheck: \\boxed{${gold}}` : 'I think \\boxed{0}';
-      const tokens = [...tokenizer.encode(body), imEnd];
-      return { promptIndex: pi, sampleIndex: si, tokens, logprobs: tokens.map(() => -1), finishReason: 'stop' as const };
-    }));
+    return prompts.flatMap((p, pi) =>
+      Array.from({ length: n }, (_, si) => {
+        const text = tokenizer.decode(p);
+        const gold = /GOLD=(\S+)/.exec(text)![1]!;
+        const body = si === 0 ? `Let me recheck: \\boxed{${gold}}` : 'I think \\boxed{0}';
+        const tokens = [...tokenizer.encode(body), imEnd];
+        return { promptIndex: pi, sampleIndex: si, tokens, logprobs: tokens.map(() => -1), finishReason: 'stop' as const };
+      }),
+    );
   };
   const problems = [7, 12, 25].map((g, i) => ({ id: `p${i}`, problem: `GOLD=${g} compute`, answer: String(g) }));
   const fakeModel = { config: { eosTokenId: 151643 } } as unknown as CausalLM;
@@ -103,7 +108,10 @@ describe('evaluate() aggregation with a scripted sampler', () => {
     ];
     const progress: number[] = [];
     const res = evaluate(fakeModel, tokenizer, benches, {
-      maxNewTokens: 32, batchSize: 8, sampler, onProgress: (p) => progress.push(p.sequencesDone),
+      maxNewTokens: 32,
+      batchSize: 8,
+      sampler,
+      onProgress: (p) => progress.push(p.sequencesDone),
     });
     const g = res.benchmarks['toy_greedy']!;
     assert.equal(g.n, 3);
@@ -124,7 +132,15 @@ describe('evaluate() aggregation with a scripted sampler', () => {
     // Records: one per response, problem-major, with the verifier's extraction.
     const recs = res.records['toy_avg4']!;
     assert.equal(recs.length, 12);
-    assert.deepEqual(recs.slice(0, 4).map((r) => [r.index, r.sample, r.correct]), [[0, 0, true], [0, 1, false], [0, 2, false], [0, 3, false]]);
+    assert.deepEqual(
+      recs.slice(0, 4).map((r) => [r.index, r.sample, r.correct]),
+      [
+        [0, 0, true],
+        [0, 1, false],
+        [0, 2, false],
+        [0, 3, false],
+      ],
+    );
     assert.equal(recs[0]!.extracted, '7');
     assert.equal(recs[0]!.response, 'Let me recheck: \\boxed{7}');
     assert.equal(recs[4]!.id, 'p1');
@@ -174,9 +190,21 @@ describe('with a tiny random model', () => {
 
   test('evaluate() on an in-memory problem list with a custom prompt builder', () => {
     const before = liveTensors();
-    const res = evaluate(loaded.model, loaded.tokenizer, [
-      { name: 'mini', problems: [{ problem: '1+1?', answer: '2' }, { problem: '2+3?', answer: '5' }], decoding: { greedy: true } },
-    ], { maxNewTokens: 4, promptBuilder: (p) => `Q: ${p}\nA:` });
+    const res = evaluate(
+      loaded.model,
+      loaded.tokenizer,
+      [
+        {
+          name: 'mini',
+          problems: [
+            { problem: '1+1?', answer: '2' },
+            { problem: '2+3?', answer: '5' },
+          ],
+          decoding: { greedy: true },
+        },
+      ],
+      { maxNewTokens: 4, promptBuilder: (p) => `Q: ${p}\nA:` },
+    );
     assert.equal(liveTensors(), before);
     const s = res.benchmarks['mini']!;
     assert.equal(s.n, 2);
@@ -188,10 +216,25 @@ describe('with a tiny random model', () => {
 
   test('rlvr eval --limit 2 --max-tokens 8 on math500 and aime24 writes responses and a summary', async () => {
     const out = path.join(tmp, 'out');
-    const r = await capture(() => runEval([
-      '--model', modelDir, '--bench', 'math500,aime24', '--data-dir', EVAL_DIR, '--limit', '2', '--max-tokens', '8',
-      '--device', 'cpu', '--out', out, '--json',
-    ]));
+    const r = await capture(() =>
+      runEval([
+        '--model',
+        modelDir,
+        '--bench',
+        'math500,aime24',
+        '--data-dir',
+        EVAL_DIR,
+        '--limit',
+        '2',
+        '--max-tokens',
+        '8',
+        '--device',
+        'cpu',
+        '--out',
+        out,
+        '--json',
+      ]),
+    );
     assert.equal(r.code, 0);
     const summary = JSON.parse(r.lines[r.lines.length - 1]!) as {
       benchmarks: Record<string, { n: number; samples: number; accuracy: number; meanResponseTokens: number; selfReflection: number }>;
@@ -212,7 +255,11 @@ describe('with a tiny random model', () => {
 
     const onDisk = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as typeof summary;
     assert.deepEqual(onDisk.benchmarks, summary.benchmarks);
-    const math = fs.readFileSync(path.join(out, 'math500.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const math = fs
+      .readFileSync(path.join(out, 'math500.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(math.length, 2);
     for (const key of ['problem', 'gold', 'response', 'extracted', 'correct']) assert.ok(key in math[0]!, key);
     assert.match(String(math[0]!['problem']), /polar coordinates/);

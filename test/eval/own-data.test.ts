@@ -67,7 +67,8 @@ describe('durations, ETA and the size estimate', () => {
 describe('prompt formats and scoring modes', () => {
   test('qwen-math, paper, chat and a template file', () => {
     assert.deepEqual(promptMessages('qwen-math', 'P'), [
-      { role: 'system', content: 'Please reason step by step, and put your final answer within \\boxed{}.' }, { role: 'user', content: 'P' },
+      { role: 'system', content: 'Please reason step by step, and put your final answer within \\boxed{}.' },
+      { role: 'user', content: 'P' },
     ]);
     assert.deepEqual(promptMessages('paper', 'P'), [{ role: 'user', content: "P Let's think step by step and output the final answer within \\boxed{}." }]);
     assert.deepEqual(promptMessages('chat', 'P'), [{ role: 'user', content: 'P' }]);
@@ -93,16 +94,29 @@ describe('prompt formats and scoring modes', () => {
     const tokenizer = Tokenizer.fromFile(path.join(QWEN_TOKENIZER_DIR, 'tokenizer.json'));
     // Problem 0: boxed; problem 1: unboxed but right ("recheck"); problem 2: cut off at the limit.
     const bodies = ['so \\boxed{7}', 'Let me recheck. The final answer is 12.', '3 3 3 3 3'];
-    const sampler = (_m: unknown, prompts: number[][], opts: SamplingOptions): Sample[] => prompts.map((p, pi) => {
-      const i = Number(/GOLD(\d)/.exec(tokenizer.decode(p))![1]);
-      const tokens = tokenizer.encode(bodies[i]!);
-      return { promptIndex: pi, sampleIndex: 0, tokens, logprobs: tokens.map(() => -1), finishReason: i === 2 ? 'length' : 'stop' as const };
-    });
+    const sampler = (_m: unknown, prompts: number[][], opts: SamplingOptions): Sample[] =>
+      prompts.map((p, pi) => {
+        const i = Number(/GOLD(\d)/.exec(tokenizer.decode(p))![1]);
+        const tokens = tokenizer.encode(bodies[i]!);
+        return { promptIndex: pi, sampleIndex: 0, tokens, logprobs: tokens.map(() => -1), finishReason: i === 2 ? 'length' : ('stop' as const) };
+      });
     const fakeModel = { config: { eosTokenId: 151643 } } as unknown as CausalLM;
-    const res = evaluate(fakeModel, tokenizer, [{
-      name: 'mine', decoding: { greedy: true },
-      problems: [{ problem: 'GOLD0', answer: '7' }, { problem: 'GOLD1', answer: '12' }, { problem: 'GOLD2', answer: '2' }],
-    }], { maxNewTokens: 8, sampler, stopTokenIds: [151645] });
+    const res = evaluate(
+      fakeModel,
+      tokenizer,
+      [
+        {
+          name: 'mine',
+          decoding: { greedy: true },
+          problems: [
+            { problem: 'GOLD0', answer: '7' },
+            { problem: 'GOLD1', answer: '12' },
+            { problem: 'GOLD2', answer: '2' },
+          ],
+        },
+      ],
+      { maxNewTokens: 8, sampler, stopTokenIds: [151645] },
+    );
     const s = res.benchmarks['mine']!;
     assert.equal(s.accuracy, 0.666667);
     assert.equal(s.rewardAccuracy, 0.333333);
@@ -110,7 +124,10 @@ describe('prompt formats and scoring modes', () => {
     assert.equal(s.truncatedShare, 0.3333);
     assert.equal(s.selfReflection, 1);
     assert.equal(res.averageReward, 0.333333);
-    assert.deepEqual(res.records['mine']!.map((r) => r.rewardCorrect), [true, false, false]);
+    assert.deepEqual(
+      res.records['mine']!.map((r) => r.rewardCorrect),
+      [true, false, false],
+    );
   });
 });
 
@@ -126,10 +143,38 @@ describe('rlvr eval --data FILE --name --prompt on a tiny model', () => {
 
   test('an own jsonl set in the training format, with estimate, threads and both accuracies', () => {
     const data = path.join(tmp, 'own.jsonl');
-    fs.writeFileSync(data, ['{"problem":"What is 1+1?","answer":"2"}', '{"question":"What is 2+3?","answer":5}', '{"problem":"3*3?","answer":"9"}'].join('\n') + '\n');
+    fs.writeFileSync(
+      data,
+      ['{"problem":"What is 1+1?","answer":"2"}', '{"question":"What is 2+3?","answer":5}', '{"problem":"3*3?","answer":"9"}'].join('\n') + '\n',
+    );
     const out = path.join(tmp, 'out');
-    const r = spawnSync(process.execPath, [main, 'eval', '--model', modelDir, '--data', data, '--name', 'mine', '--prompt', 'paper',
-      '--limit', '2', '--max-tokens', '4', '--threads', '1', '--device', 'cpu', '--out', out, '--json'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        main,
+        'eval',
+        '--model',
+        modelDir,
+        '--data',
+        data,
+        '--name',
+        'mine',
+        '--prompt',
+        'paper',
+        '--limit',
+        '2',
+        '--max-tokens',
+        '4',
+        '--threads',
+        '1',
+        '--device',
+        'cpu',
+        '--out',
+        out,
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /threads: 1 \(--threads\)/);
     assert.match(r.stderr, /prompt paper/);
@@ -153,11 +198,36 @@ describe('rlvr eval --data FILE --name --prompt on a tiny model', () => {
     // A template file; --name clashing with a benchmark and --name without --data are one-line errors.
     const tpl = path.join(tmp, 'tpl.txt');
     fs.writeFileSync(tpl, 'Problem: {problem}\nAnswer in a box.');
-    const t = spawnSync(process.execPath, [main, 'eval', '--model', modelDir, '--data', data, '--prompt', tpl, '--limit', '1',
-      '--max-tokens', '2', '--threads', '1', '--device', 'cpu', '--out', path.join(tmp, 'out2')], { encoding: 'utf8' });
+    const t = spawnSync(
+      process.execPath,
+      [
+        main,
+        'eval',
+        '--model',
+        modelDir,
+        '--data',
+        data,
+        '--prompt',
+        tpl,
+        '--limit',
+        '1',
+        '--max-tokens',
+        '2',
+        '--threads',
+        '1',
+        '--device',
+        'cpu',
+        '--out',
+        path.join(tmp, 'out2'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(t.status, 0, t.stderr);
     assert.match(t.stderr, /first prompt \(own\):\n.*Problem: What is 1\+1\?\nAnswer in a box\./s);
-    for (const args of [['--data', data, '--name', 'math500', '--bench', 'math500'], ['--name', 'x']]) {
+    for (const args of [
+      ['--data', data, '--name', 'math500', '--bench', 'math500'],
+      ['--name', 'x'],
+    ]) {
       const e = spawnSync(process.execPath, [main, 'eval', '--model', modelDir, ...args], { encoding: 'utf8' });
       assert.equal(e.status, 2, e.stderr);
       assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
@@ -166,7 +236,13 @@ describe('rlvr eval --data FILE --name --prompt on a tiny model', () => {
 
   test('verl rows lose the training suffix, so --prompt alone decides the format', async () => {
     const data = path.join(tmp, 'verl.jsonl');
-    fs.writeFileSync(data, JSON.stringify({ prompt: [{ role: 'user', content: "What is 1+1? Let's think step by step and output the final answer within \\boxed{}." }], reward_model: { ground_truth: '2' } }) + '\n');
+    fs.writeFileSync(
+      data,
+      JSON.stringify({
+        prompt: [{ role: 'user', content: "What is 1+1? Let's think step by step and output the final answer within \\boxed{}." }],
+        reward_model: { ground_truth: '2' },
+      }) + '\n',
+    );
     const b = await loadEvalFile(data);
     assert.equal(b.name, 'verl');
     assert.deepEqual(b.problems, [{ id: '0', problem: 'What is 1+1?', answer: '2' }]);

@@ -8,7 +8,13 @@ import { qwenDeadlineStats, qwenScoreWithDeadline } from '../../src/tasks/math/q
 import { scorerFor } from '../../src/tasks/math/graders.js';
 
 test('qwenScoreWithDeadline: the same verdicts and predictions as qwenScore', () => {
-  const cases: [string, string][] = [['12.8', '\\boxed{\\frac{64}{5}}'], ['12.8', 'the answer is 12.7'], ['x^2+2x+1', 'so \\boxed{(x+1)^2}'], ['25', '\\boxed{0.25}'], ['3', 'no answer here']];
+  const cases: [string, string][] = [
+    ['12.8', '\\boxed{\\frac{64}{5}}'],
+    ['12.8', 'the answer is 12.7'],
+    ['x^2+2x+1', 'so \\boxed{(x+1)^2}'],
+    ['25', '\\boxed{0.25}'],
+    ['3', 'no answer here'],
+  ];
   for (const [g, p] of cases) {
     const r = qwenScoreWithDeadline(g, p, {}, 10_000);
     const s = qwenScore(g, p);
@@ -37,7 +43,9 @@ test('qwenScoreWithDeadline: a pathological answer times out at the deadline, is
 
 test('qwen grader: an answer that overflows to infinity is not close to a finite gold (Python math.isclose)', () => {
   const big = '1'.repeat(400);
-  const py = spawnSync('python3', ['-c', `import math,sys; print(any(math.isclose(r, float('${big}'), rel_tol=1e-4) for r in (1/100, 1, 1*100)))`], { encoding: 'utf8' });
+  const py = spawnSync('python3', ['-c', `import math,sys; print(any(math.isclose(r, float('${big}'), rel_tol=1e-4) for r in (1/100, 1, 1*100)))`], {
+    encoding: 'utf8',
+  });
   assert.equal(py.status, 0, py.stderr);
   assert.equal(py.stdout.trim(), 'False');
   assert.equal(qwenMathEqual(big, '1'), false);

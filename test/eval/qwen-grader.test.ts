@@ -5,15 +5,36 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { qwenExtractAnswer, qwenGold, qwenMathEqual, qwenPrediction, qwenResponseText, qwenScore, qwenStripString } from '../../src/tasks/math/qwen/qwen-grader.js';
+import {
+  qwenExtractAnswer,
+  qwenGold,
+  qwenMathEqual,
+  qwenPrediction,
+  qwenResponseText,
+  qwenScore,
+  qwenStripString,
+} from '../../src/tasks/math/qwen/qwen-grader.js';
 import { repoRoot, sharedData } from '../helpers/paths.js';
 
 const STORED = path.join(sharedData, 'eval', 'qwen_math_outputs', 'math_cot_100.jsonl');
 
-interface QwenRow { idx: number; gt: string; gt_cot: string; code: string[]; pred: string[]; score: boolean[] }
+interface QwenRow {
+  idx: number;
+  gt: string;
+  gt_cot: string;
+  code: string[];
+  pred: string[];
+  score: boolean[];
+}
 
-test('qwen grader: all 800 stored responses: same gold, same prediction, same verdict as the evaluator', { skip: !fs.existsSync(STORED) && 'no stored Qwen outputs' }, () => {
-  const rows = fs.readFileSync(STORED, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as QwenRow);
+test('qwen grader: all 800 stored responses: same gold, same prediction, same verdict as the evaluator', {
+  skip: !fs.existsSync(STORED) && 'no stored Qwen outputs',
+}, () => {
+  const rows = fs
+    .readFileSync(STORED, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as QwenRow);
   let n = 0;
   for (const r of rows) {
     assert.equal(qwenGold(r.gt_cot, 'math'), r.gt, `gold of ${r.idx}`);
@@ -51,7 +72,9 @@ test('qwen grader: extraction order, tolerance, percent, strip_string', () => {
   assert.equal(qwenResponseText('Q? \\boxed{1}<|im_end|>more \\boxed{2}', 'Q?'), '\\boxed{1}');
 });
 
-test('rlvr eval --rescore DIR --grader qwen agrees with all 800 stored verdicts; bad input is one line', { skip: !fs.existsSync(STORED) && 'no stored Qwen outputs' }, () => {
+test('rlvr eval --rescore DIR --grader qwen agrees with all 800 stored verdicts; bad input is one line', {
+  skip: !fs.existsSync(STORED) && 'no stored Qwen outputs',
+}, () => {
   const cli = path.join(repoRoot, 'dist/src/cli/main.js');
   const r = spawnSync(process.execPath, [cli, 'eval', '--rescore', path.dirname(STORED), '--grader', 'qwen', '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

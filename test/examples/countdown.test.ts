@@ -35,7 +35,11 @@ test('the example trains with its two rewards, each logged per step', { timeout:
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist/examples/countdown-reward.js'), '--out', out, '--steps', '2'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /step 2: reward [\d.]+ \| countdown [\d.]+ \| format [\d.]+/);
-  const lines = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rewardsByName: Record<string, number> });
+  const lines = fs
+    .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { rewardsByName: Record<string, number> });
   assert.equal(lines.length, 2);
   assert.deepEqual(Object.keys(lines[1]!.rewardsByName).sort(), ['countdown', 'format']);
   fs.rmSync(out, { recursive: true, force: true });

@@ -33,7 +33,12 @@ export interface FamilyParitySpec {
   checkConfig?: (model: CausalLM) => void;
 }
 
-interface Reference { shape: number[]; greedy: number[]; batch_greedy: number[][] | null; seconds: number }
+interface Reference {
+  shape: number[];
+  greedy: number[];
+  batch_greedy: number[][] | null;
+  seconds: number;
+}
 
 export function familyParitySuite(s: FamilyParitySpec): void {
   describe(`${s.name} vs transformers`, { skip: !hasPythonModule('transformers') && 'python transformers is not installed' }, () => {
@@ -45,10 +50,20 @@ export function familyParitySuite(s: FamilyParitySpec): void {
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), `rlvr-${s.family}-`));
       const spec = path.join(tmp, 'spec.json');
       specFile = spec;
-      fs.writeFileSync(spec, JSON.stringify({
-        family: s.family, config: s.config, seed: 7, dir: path.join(tmp, 'model'), ids: s.ids, prompt: s.prompt,
-        max_new_tokens: s.maxNewTokens, batch: s.batch, logits_out: path.join(tmp, 'logits.f32'),
-      }));
+      fs.writeFileSync(
+        spec,
+        JSON.stringify({
+          family: s.family,
+          config: s.config,
+          seed: 7,
+          dir: path.join(tmp, 'model'),
+          ids: s.ids,
+          prompt: s.prompt,
+          max_new_tokens: s.maxNewTokens,
+          batch: s.batch,
+          logits_out: path.join(tmp, 'logits.f32'),
+        }),
+      );
       ref = JSON.parse(runPython(path.join(repoRoot, 'test/py/family_ref.py'), [spec])) as Reference;
       console.log(`# ${s.name}: transformers built, saved and ran the reference in ${ref.seconds.toFixed(1)} s`);
       model = loadModel(path.join(tmp, 'model'));
@@ -66,11 +81,13 @@ export function familyParitySuite(s: FamilyParitySpec): void {
       const [b, l] = [s.ids.length, s.ids[0]!.length];
       assert.deepEqual(ref.shape, [b, l, model.config.vocabSize]);
       const bytes = fs.readFileSync(path.join(tmp, 'logits.f32'));
-      const maxDiff = tidy(() => inferenceMode(() => {
-        const theirs = fromBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'float32', ref.shape);
-        const ours = model.forward(tensor(s.ids.flat(), [b, l], { dtype: 'int64' }));
-        return ours.sub(theirs).abs().max().item();
-      }));
+      const maxDiff = tidy(() =>
+        inferenceMode(() => {
+          const theirs = fromBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'float32', ref.shape);
+          const ours = model.forward(tensor(s.ids.flat(), [b, l], { dtype: 'int64' }));
+          return ours.sub(theirs).abs().max().item();
+        }),
+      );
       console.log(`# ${s.name}: max |logit diff| ${maxDiff.toExponential(2)} over [${ref.shape.join(', ')}]`);
       assert.ok(maxDiff <= 1e-4, `max abs logit diff ${maxDiff}`);
     });
@@ -86,7 +103,11 @@ export function familyParitySuite(s: FamilyParitySpec): void {
       const opts = { maxNewTokens: s.maxNewTokens, greedy: true };
       const batched = generate(model, s.batch, opts).map((x) => x.tokens);
       assert.deepEqual(batched, ref.batch_greedy, 'reference sampler');
-      assert.deepEqual(rollout(model, s.batch, opts).samples.map((x) => x.tokens), ref.batch_greedy, 'rollout engine');
+      assert.deepEqual(
+        rollout(model, s.batch, opts).samples.map((x) => x.tokens),
+        ref.batch_greedy,
+        'rollout engine',
+      );
       s.batch.forEach((p, i) => {
         assert.deepEqual(generate(model, [p], opts)[0]!.tokens, batched[i], `prompt ${i} alone`);
       });

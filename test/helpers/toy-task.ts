@@ -14,9 +14,23 @@ export const codec = {
 /** Hidden 32, 2 layers, 4 heads (2 KV), vocabulary 32, EOS = 31 ('?'). */
 export function toyModelConfig(tieWordEmbeddings = true): ModelConfig {
   return {
-    architecture: 'Qwen2ForCausalLM', hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
-    vocabSize: 32, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings, attentionBias: true,
-    maxPositionEmbeddings: 128, bosTokenId: null, eosTokenId: 31, torchDtype: 'float32',
+    architecture: 'Qwen2ForCausalLM',
+    hiddenSize: 32,
+    intermediateSize: 64,
+    numLayers: 2,
+    numHeads: 4,
+    numKvHeads: 2,
+    headDim: 8,
+    vocabSize: 32,
+    rmsNormEps: 1e-6,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    tieWordEmbeddings,
+    attentionBias: true,
+    maxPositionEmbeddings: 128,
+    bosTokenId: null,
+    eosTokenId: 31,
+    torchDtype: 'float32',
   };
 }
 

@@ -18,20 +18,47 @@ import { DEFAULT_BUCKET_BYTES } from '../../src/distributed/process-group.js';
 
 /** Qwen/Qwen2.5-Math-1.5B config.json (the fields that matter, as published; as in plan.test.ts). */
 const QWEN25_MATH_15B = {
-  architectures: ['Qwen2ForCausalLM'], bos_token_id: 151643, eos_token_id: 151643, hidden_act: 'silu', hidden_size: 1536,
-  max_position_embeddings: 4096, model_type: 'qwen2', num_attention_heads: 12, num_hidden_layers: 28, num_key_value_heads: 2,
-  rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: true, torch_dtype: 'bfloat16', vocab_size: 151936, intermediate_size: 8960,
+  architectures: ['Qwen2ForCausalLM'],
+  bos_token_id: 151643,
+  eos_token_id: 151643,
+  hidden_act: 'silu',
+  hidden_size: 1536,
+  max_position_embeddings: 4096,
+  model_type: 'qwen2',
+  num_attention_heads: 12,
+  num_hidden_layers: 28,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 10000,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  vocab_size: 151936,
+  intermediate_size: 8960,
 };
 /** Qwen/Qwen2.5-Math-7B config.json (the fields that matter, as published). */
 const QWEN25_MATH_7B = {
-  ...QWEN25_MATH_15B, hidden_size: 3584, intermediate_size: 18944, num_attention_heads: 28, num_key_value_heads: 4,
-  num_hidden_layers: 28, tie_word_embeddings: false, vocab_size: 152064,
+  ...QWEN25_MATH_15B,
+  hidden_size: 3584,
+  intermediate_size: 18944,
+  num_attention_heads: 28,
+  num_key_value_heads: 4,
+  num_hidden_layers: 28,
+  tie_word_embeddings: false,
+  vocab_size: 152064,
 };
 const m15 = parseModelConfig(QWEN25_MATH_15B);
 const m7 = parseModelConfig(QWEN25_MATH_7B);
 const paper = (model: PlanInputs['model'], deviceBytes: number, worldSize: number, zeroStage: number): PlanInputs => ({
-  model, deviceBytes, computeDtype: 'bfloat16', trainBatchSize: 128, groupSize: 8, maxPromptLength: 1024,
-  maxResponseLength: 3072, klCoef: 0.001, worldSize, zeroStage,
+  model,
+  deviceBytes,
+  computeDtype: 'bfloat16',
+  trainBatchSize: 128,
+  groupSize: 8,
+  maxPromptLength: 1024,
+  maxResponseLength: 3072,
+  klCoef: 0.001,
+  worldSize,
+  zeroStage,
 });
 const numels = (model: PlanInputs['model']) => [...parameterShapes(model).values()].map((s) => s.reduce((a, b) => a * b, 1));
 
@@ -42,14 +69,20 @@ const P7 = 2 * 152064 * 3584 + 28 * (3584 * 3584 + 3584 + 2 * (512 * 3584 + 512)
 
 describe('ZeRO-1 partition', () => {
   test('every parameter has one owner; shards sum to P; the largest is within one tensor of the mean', () => {
-    for (const [model, P] of [[m15, P15], [m7, P7]] as const) {
+    for (const [model, P] of [
+      [m15, P15],
+      [m7, P7],
+    ] as const) {
       const n = numels(model);
       for (const w of [1, 2, 3, 4, 8]) {
         const owner = partitionParameters(n, w);
         assert.equal(owner.length, n.length);
         assert.ok(owner.every((r) => Number.isInteger(r) && r >= 0 && r < w));
         const sizes = shardSizes(n, w);
-        assert.equal(sizes.reduce((a, b) => a + b, 0), P);
+        assert.equal(
+          sizes.reduce((a, b) => a + b, 0),
+          P,
+        );
         assert.ok(Math.max(...sizes) <= P / w + Math.max(...n));
         assert.deepEqual(partitionParameters(n, w), owner, 'deterministic: every rank computes the same');
       }
@@ -126,7 +159,8 @@ describe('rlvr plan: data parallel and ZeRO-1', () => {
 describe('rlvr plan --nproc (command)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-plan-dist-'));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(QWEN25_MATH_7B));
-  const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'dist/src/cli/main.js'), 'plan', '--model', dir, ...args], { encoding: 'utf8' });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(repoRoot, 'dist/src/cli/main.js'), 'plan', '--model', dir, ...args], { encoding: 'utf8' });
 
   test('7B on 141 GB: one GPU does not fit and names the smallest ZeRO-1 world; --nproc 8 --set zeroStage=1 fits', () => {
     const one = cli('--device-memory', '141GB');

@@ -11,21 +11,39 @@ import { planMemory, type PlanInputs } from '../../src/memory-plan/plan.js';
 
 /** Qwen/Qwen2.5-7B config.json (the fields that matter, as published). */
 const QWEN25_7B = parseModelConfig({
-  architectures: ['Qwen2ForCausalLM'], hidden_size: 3584, intermediate_size: 18944, num_hidden_layers: 28, num_attention_heads: 28,
-  num_key_value_heads: 4, vocab_size: 152064, rms_norm_eps: 1e-6, rope_theta: 1000000, max_position_embeddings: 131072,
-  tie_word_embeddings: false, torch_dtype: 'bfloat16',
+  architectures: ['Qwen2ForCausalLM'],
+  hidden_size: 3584,
+  intermediate_size: 18944,
+  num_hidden_layers: 28,
+  num_attention_heads: 28,
+  num_key_value_heads: 4,
+  vocab_size: 152064,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1000000,
+  max_position_embeddings: 131072,
+  tie_word_embeddings: false,
+  torch_dtype: 'bfloat16',
 });
 /** Qwen/Qwen2.5-Math-1.5B (as test/memory-plan/plan.test.ts; importing it would run its tests here). */
 const QWEN25_MATH_15B = parseModelConfig({
-  architectures: ['Qwen2ForCausalLM'], hidden_size: 1536, intermediate_size: 8960, num_hidden_layers: 28, num_attention_heads: 12,
-  num_key_value_heads: 2, vocab_size: 151936, rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 4096, tie_word_embeddings: true,
+  architectures: ['Qwen2ForCausalLM'],
+  hidden_size: 1536,
+  intermediate_size: 8960,
+  num_hidden_layers: 28,
+  num_attention_heads: 12,
+  num_key_value_heads: 2,
+  vocab_size: 151936,
+  rms_norm_eps: 1e-6,
+  rope_theta: 10000,
+  max_position_embeddings: 4096,
+  tie_word_embeddings: true,
 });
 const all = [...LORA_TARGETS];
 const paper = { trainBatchSize: 128, groupSize: 8, maxPromptLength: 1024, maxResponseLength: 3072, klCoef: 0.001 };
 
 describe('rlvr plan: LoRA', () => {
   // h 3584, m 18944, 28 layers, q/o 3584×3584, k/v 512×3584 (+ biases), untied head, vocab 152064.
-  const perLayer = (3584 * 3584 + 3584) + 2 * (512 * 3584 + 512) + 3584 * 3584 + 3 * 3584 * 18944 + 2 * 3584; // 233,057,792
+  const perLayer = 3584 * 3584 + 3584 + 2 * (512 * 3584 + 512) + 3584 * 3584 + 3 * 3584 * 18944 + 2 * 3584; // 233,057,792
   const P = 2 * 152064 * 3584 + 28 * perLayer + 3584;
   // Adapters per layer at rank 1: r·(in + out) = q 7168 + k 4096 + v 4096 + o 7168 + gate/up/down 3 × 22528.
   const L1 = 28 * (7168 + 4096 + 4096 + 7168 + 3 * 22528);
@@ -40,7 +58,7 @@ describe('rlvr plan: LoRA', () => {
     assert.equal(loraParameterCount(QWEN25_7B, 1, ['q_proj', 'v_proj']), 28 * (7168 + 4096));
   });
 
-  test('one 80 GB GPU, the paper\'s settings: full fine-tuning does not fit; LoRA rank 1 and 64 do', () => {
+  test("one 80 GB GPU, the paper's settings: full fine-tuning does not fit; LoRA rank 1 and 64 do", () => {
     const full = planMemory(gpu);
     assert.equal(full.weights + full.gradients + full.optimizer + full.castCopy + full.reference, 20 * P); // 152 GB before activations
     assert.equal(full.fits, false);
@@ -64,7 +82,14 @@ describe('rlvr plan: LoRA', () => {
   test('CPU machines (float32): Qwen2.5-Math-1.5B with LoRA fits 24 GB (full fine-tuning does not); on 16 GB at 4 prompts x 8 rollouts', () => {
     const m = QWEN25_MATH_15B;
     const P15 = 1_543_714_304;
-    const cpu = (bytes: number, over: Partial<PlanInputs> = {}): PlanInputs => ({ model: m, deviceBytes: bytes, computeDtype: 'float32', maxMicroBatchTokens: 16384, ...paper, ...over });
+    const cpu = (bytes: number, over: Partial<PlanInputs> = {}): PlanInputs => ({
+      model: m,
+      deviceBytes: bytes,
+      computeDtype: 'float32',
+      maxMicroBatchTokens: 16384,
+      ...paper,
+      ...over,
+    });
     const full = planMemory(cpu(24e9));
     assert.equal(full.weights + full.gradients + full.optimizer + full.reference, 20 * P15); // 30.9 GB: no
     assert.equal(full.fits, false);

@@ -14,16 +14,38 @@ import { parseBytes, planMemory, planRun, type PlanInputs } from '../../src/memo
 
 /** Qwen/Qwen2.5-Math-1.5B config.json (the fields that matter, as published). */
 export const QWEN25_MATH_15B = {
-  architectures: ['Qwen2ForCausalLM'], bos_token_id: 151643, eos_token_id: 151643, hidden_act: 'silu', hidden_size: 1536,
-  initializer_range: 0.02, intermediate_size: 8960, max_position_embeddings: 4096, max_window_layers: 21, model_type: 'qwen2',
-  num_attention_heads: 12, num_hidden_layers: 28, num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 10000,
-  sliding_window: 4096, tie_word_embeddings: true, torch_dtype: 'bfloat16', use_cache: true, use_sliding_window: false,
+  architectures: ['Qwen2ForCausalLM'],
+  bos_token_id: 151643,
+  eos_token_id: 151643,
+  hidden_act: 'silu',
+  hidden_size: 1536,
+  initializer_range: 0.02,
+  intermediate_size: 8960,
+  max_position_embeddings: 4096,
+  max_window_layers: 21,
+  model_type: 'qwen2',
+  num_attention_heads: 12,
+  num_hidden_layers: 28,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 10000,
+  sliding_window: 4096,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  use_cache: true,
+  use_sliding_window: false,
   vocab_size: 151936,
 };
 const model = parseModelConfig(QWEN25_MATH_15B);
 const paper: PlanInputs = {
-  model, deviceBytes: 80e9, computeDtype: 'bfloat16', trainBatchSize: 128, groupSize: 8, maxPromptLength: 1024,
-  maxResponseLength: 3072, klCoef: 0.001,
+  model,
+  deviceBytes: 80e9,
+  computeDtype: 'bfloat16',
+  trainBatchSize: 128,
+  groupSize: 8,
+  maxPromptLength: 1024,
+  maxResponseLength: 3072,
+  klCoef: 0.001,
 };
 
 describe('rlvr plan: Qwen2.5-Math-1.5B, the paper configuration, 80 GB', () => {
@@ -92,7 +114,10 @@ describe('rlvr plan: Qwen2.5-Math-1.5B, the paper configuration, 80 GB', () => {
   test('advice that would make it fit: a length that fits, or "only more memory or sharding"', () => {
     // 1.5B on 20 GB: weights + gradients + AdamW (24.7 GB) alone exceed it; no length helps.
     const tiny = planMemory({ ...paper, deviceBytes: 20e9 });
-    assert.match(tiny.problems.join('\n'), /the weights, gradients and AdamW state alone need \d+\.\d+ GB \(with the margin\); no sequence length fits, only more memory or sharding will/);
+    assert.match(
+      tiny.problems.join('\n'),
+      /the weights, gradients and AdamW state alone need \d+\.\d+ GB \(with the margin\); no sequence length fits, only more memory or sharding will/,
+    );
     assert.doesNotMatch(tiny.problems.join('\n'), /maxPromptLength \+ maxResponseLength ≤/);
     // A device where the fixed part fits but one longest (4096-token) sequence does not: the advised length fits.
     let advised: { device: number; tokens: number } | null = null;
@@ -103,7 +128,10 @@ describe('rlvr plan: Qwen2.5-Math-1.5B, the paper configuration, 80 GB', () => {
     assert.ok(advised, 'some device size gets a length advice');
     assert.ok(advised.tokens < 4096 && advised.tokens > 0, String(advised.tokens));
     const shorter = planMemory({ ...paper, deviceBytes: advised.device, maxPromptLength: 256, maxResponseLength: advised.tokens - 256 });
-    assert.ok(!shorter.problems.some((x) => x.startsWith('update needs')), `the advised ${advised.tokens} tokens fit the update: ${shorter.problems.join('; ')}`);
+    assert.ok(
+      !shorter.problems.some((x) => x.startsWith('update needs')),
+      `the advised ${advised.tokens} tokens fit the update: ${shorter.problems.join('; ')}`,
+    );
   });
 
   test('a user-fixed micro-batch is evaluated, not replaced', () => {
@@ -126,10 +154,20 @@ describe('rlvr plan: Qwen2.5-Math-1.5B, the paper configuration, 80 GB', () => {
     assert.equal(p.training.microBatchTokens, 8192);
     assert.equal(p.training.activationCheckpointing, true);
     assert.equal(p.kv.budget, planMemory(paper).kv.budget);
-    const err = (grpo: object) => { try { RunConfigBuilder.fromObject({ model: 'm', data: 'd', grpo }, 'run.json').buildWithGRPO(); return ''; } catch (e) { return (e as Error).message; } };
+    const err = (grpo: object) => {
+      try {
+        RunConfigBuilder.fromObject({ model: 'm', data: 'd', grpo }, 'run.json').buildWithGRPO();
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
     assert.equal(err({ microBatchTokens: 'lots' }), 'run.json: grpo.microBatchTokens: expected \'auto\' or a number, got "lots"');
     assert.equal(err({ microBatchTokens: -5 }), 'run.json: grpo.microBatchTokens: must be > 0, got -5');
-    assert.equal(err({ activationCheckpointing: 'true' }), 'run.json: grpo.activationCheckpointing: expected \'auto\' or true or false (a JSON boolean), got "true"');
+    assert.equal(
+      err({ activationCheckpointing: 'true' }),
+      'run.json: grpo.activationCheckpointing: expected \'auto\' or true or false (a JSON boolean), got "true"',
+    );
   });
 
   test('the ppo preset counts its critic (float32 weights + AdamW) and the KL-in-reward reference', () => {

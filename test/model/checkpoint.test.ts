@@ -12,14 +12,37 @@ import { SafetensorsReader, writeSafetensors } from '../../src/model/safetensors
 import { CausalLM } from '../../src/model/transformer.js';
 
 const cfg: ModelConfig = {
-  architecture: 'LlamaForCausalLM', hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
-  vocabSize: 50, rmsNormEps: 1e-5, ropeTheta: 500000, ropeScaling: null, tieWordEmbeddings: false, attentionBias: false,
-  maxPositionEmbeddings: 64, bosTokenId: 1, eosTokenId: 2, torchDtype: 'float32',
+  architecture: 'LlamaForCausalLM',
+  hiddenSize: 32,
+  intermediateSize: 64,
+  numLayers: 2,
+  numHeads: 4,
+  numKvHeads: 2,
+  headDim: 8,
+  vocabSize: 50,
+  rmsNormEps: 1e-5,
+  ropeTheta: 500000,
+  ropeScaling: null,
+  tieWordEmbeddings: false,
+  attentionBias: false,
+  maxPositionEmbeddings: 64,
+  bosTokenId: 1,
+  eosTokenId: 2,
+  torchDtype: 'float32',
 };
 const ids = [1, 5, 9, 33, 2, 7];
 
 function logitsOf(m: CausalLM): number[] {
-  return tidy(() => inferenceMode(() => Array.from(m.forward(tensor(ids, [1, ids.length], { dtype: 'int64' })).float().toArray() as Float32Array)));
+  return tidy(() =>
+    inferenceMode(() =>
+      Array.from(
+        m
+          .forward(tensor(ids, [1, ids.length], { dtype: 'int64' }))
+          .float()
+          .toArray() as Float32Array,
+      ),
+    ),
+  );
 }
 
 describe('model folders', () => {
@@ -47,7 +70,10 @@ describe('model folders', () => {
       assert.equal(cfgJson.torch_dtype, dtype);
       // The expectation: the same fp32 weights, each rounded to `dtype` by the engine (round to
       // nearest even) and widened back to float32.
-      const rounded = new CausalLM(cfg, new Map([...model.params].map(([name, p]) => [name, noGrad(() => tidy(() => p.to({ dtype }).to({ dtype: 'float32' }))).keep()])));
+      const rounded = new CausalLM(
+        cfg,
+        new Map([...model.params].map(([name, p]) => [name, noGrad(() => tidy(() => p.to({ dtype }).to({ dtype: 'float32' }))).keep()])),
+      );
       const back = loadModel(dir, { dtype: 'float32' });
       assert.equal(back.dtype, 'float32');
       let changed = 0;
@@ -61,7 +87,11 @@ describe('model folders', () => {
       const native = loadModel(dir, { dtype });
       assert.equal(native.dtype, dtype);
       for (const [name, p] of rounded.params) {
-        assert.deepEqual(native.params.get(name)!.toBytes(), tidy(() => p.to({ dtype }).toBytes()), `${dtype}: ${name} loaded in ${dtype}`);
+        assert.deepEqual(
+          native.params.get(name)!.toBytes(),
+          tidy(() => p.to({ dtype }).toBytes()),
+          `${dtype}: ${name} loaded in ${dtype}`,
+        );
       }
       for (const m of [back, rounded, native]) m.dispose();
     }
@@ -78,7 +108,9 @@ describe('model folders', () => {
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
     // A checkpoint missing a tensor.
     const reader = new SafetensorsReader(dir);
-    const kept = reader.names.filter((n) => n !== 'model.norm.weight').map((n) => ({ name: n, dtype: reader.info(n).dtype, shape: reader.info(n).shape, data: reader.read(n) }));
+    const kept = reader.names
+      .filter((n) => n !== 'model.norm.weight')
+      .map((n) => ({ name: n, dtype: reader.info(n).dtype, shape: reader.info(n).shape, data: reader.read(n) }));
     reader.close();
     writeSafetensors(path.join(dir, 'model.safetensors'), kept);
     assert.throws(() => loadModel(dir), /missing tensor model.norm.weight/);

@@ -92,7 +92,13 @@ test('parses a Llama-3.2 config with llama3 rope scaling', () => {
   assert.equal(cfg.ropeTheta, 500000);
   assert.deepEqual(cfg.ropeScaling, { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 });
   // Llama 3 instruct lists several eos ids; transformers >= 5 may store rope settings in rope_parameters.
-  const v5 = { ...LLAMA_3_2_1B, eos_token_id: [128001, 128008, 128009], rope_theta: undefined, rope_scaling: undefined, rope_parameters: { ...LLAMA_3_2_1B.rope_scaling, rope_theta: 500000 } };
+  const v5 = {
+    ...LLAMA_3_2_1B,
+    eos_token_id: [128001, 128008, 128009],
+    rope_theta: undefined,
+    rope_scaling: undefined,
+    rope_parameters: { ...LLAMA_3_2_1B.rope_scaling, rope_theta: 500000 },
+  };
   const c5 = parseModelConfig(v5);
   assert.deepEqual(c5.eosTokenId, [128001, 128008, 128009]);
   assert.equal(c5.ropeTheta, 500000);
@@ -136,8 +142,29 @@ print(json.dumps(out))
 
 test('transformers accepts configToJson output', { skip: !hasPythonModule('transformers') && 'transformers missing' }, () => {
   const tiny: ModelConfig[] = [
-    { ...parseModelConfig(QWEN25_MATH_1_5B), hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8, vocabSize: 100, torchDtype: 'float32' },
-    { ...parseModelConfig(LLAMA_3_2_1B), hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 1, headDim: 16, vocabSize: 100, tieWordEmbeddings: false, torchDtype: 'float32' },
+    {
+      ...parseModelConfig(QWEN25_MATH_1_5B),
+      hiddenSize: 32,
+      intermediateSize: 64,
+      numLayers: 2,
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 8,
+      vocabSize: 100,
+      torchDtype: 'float32',
+    },
+    {
+      ...parseModelConfig(LLAMA_3_2_1B),
+      hiddenSize: 32,
+      intermediateSize: 64,
+      numLayers: 2,
+      numHeads: 4,
+      numKvHeads: 1,
+      headDim: 16,
+      vocabSize: 100,
+      tieWordEmbeddings: false,
+      torchDtype: 'float32',
+    },
   ];
   const dirs = tiny.map((cfg) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
@@ -146,7 +173,11 @@ test('transformers accepts configToJson output', { skip: !hasPythonModule('trans
   });
   // One Python process for both configs: importing transformers dominates the cost.
   const results = JSON.parse(runPython('-c', [LOAD_PY, ...dirs])) as Array<{
-    cls: string; rope_theta: number; rope_type: string | null; tied: boolean; params: Record<string, number[]>;
+    cls: string;
+    rope_theta: number;
+    rope_type: string | null;
+    tied: boolean;
+    params: Record<string, number[]>;
   }>;
   for (const dir of dirs) fs.rmSync(dir, { recursive: true });
   tiny.forEach((cfg, i) => {
@@ -168,14 +199,33 @@ test('transformers accepts configToJson output', { skip: !hasPythonModule('trans
 
 test('Qwen3 and Gemma 3 configs round-trip through configToJson and parseModelConfig', () => {
   const qwen3 = parseModelConfig({
-    architectures: ['Qwen3ForCausalLM'], hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: 2, num_attention_heads: 16,
-    num_key_value_heads: 8, head_dim: 128, vocab_size: 151936, rms_norm_eps: 1e-6, rope_theta: 1e6, max_position_embeddings: 40960,
+    architectures: ['Qwen3ForCausalLM'],
+    hidden_size: 1024,
+    intermediate_size: 3072,
+    num_hidden_layers: 2,
+    num_attention_heads: 16,
+    num_key_value_heads: 8,
+    head_dim: 128,
+    vocab_size: 151936,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1e6,
+    max_position_embeddings: 40960,
     tie_word_embeddings: true,
   });
   const gemma3 = parseModelConfig({
-    architectures: ['Gemma3ForCausalLM'], hidden_size: 64, intermediate_size: 128, num_hidden_layers: 3, num_attention_heads: 2,
-    num_key_value_heads: 1, head_dim: 32, vocab_size: 100, rms_norm_eps: 1e-6, max_position_embeddings: 128, sliding_window: 8,
-    layer_types: ['full_attention', 'sliding_attention', 'full_attention'], final_logit_softcapping: 30,
+    architectures: ['Gemma3ForCausalLM'],
+    hidden_size: 64,
+    intermediate_size: 128,
+    num_hidden_layers: 3,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+    head_dim: 32,
+    vocab_size: 100,
+    rms_norm_eps: 1e-6,
+    max_position_embeddings: 128,
+    sliding_window: 8,
+    layer_types: ['full_attention', 'sliding_attention', 'full_attention'],
+    final_logit_softcapping: 30,
     rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } },
   });
   assert.equal(qwen3.qkNorm, true);

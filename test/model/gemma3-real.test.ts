@@ -32,8 +32,20 @@ const STRINGS = [
 
 const CHATS: { messages: ChatMessage[]; add_generation_prompt: boolean }[] = [
   { messages: [{ role: 'user', content: 'What is 2 + 3?' }], add_generation_prompt: true },
-  { messages: [{ role: 'system', content: 'Please reason step by step.' }, { role: 'user', content: 'Solve x + 1 = 4.' }], add_generation_prompt: true },
-  { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello! \\boxed{5}' }], add_generation_prompt: false },
+  {
+    messages: [
+      { role: 'system', content: 'Please reason step by step.' },
+      { role: 'user', content: 'Solve x + 1 = 4.' },
+    ],
+    add_generation_prompt: true,
+  },
+  {
+    messages: [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello! \\boxed{5}' },
+    ],
+    add_generation_prompt: false,
+  },
 ];
 
 const BOS = { bosToken: '<bos>', eosToken: '<eos>' };
@@ -139,7 +151,11 @@ describe('real model: Gemma 3 270M vs transformers', () => {
       const longOurs = tidy(() =>
         inferenceMode(() => {
           const positions = tensor(LONG_POSITIONS, [LONG_POSITIONS.length], { dtype: 'int64' });
-          return model.forward(tensor(long, [1, long.length], { dtype: 'int64' })).select(0, 0).indexSelect(0, positions).toArray() as Float32Array;
+          return model
+            .forward(tensor(long, [1, long.length], { dtype: 'int64' }))
+            .select(0, 0)
+            .indexSelect(0, positions)
+            .toArray() as Float32Array;
         }),
       );
       // The bar scales with the logits: 1e-5 of the largest reference logit, at least 1e-4. Real

@@ -20,11 +20,29 @@ familyParitySuite({
   name: `gemma3 (270M shape, sliding window ${WINDOW})`,
   family: 'gemma3',
   config: {
-    vocab_size: 262144, hidden_size: 640, intermediate_size: 2048, num_hidden_layers: 18, num_attention_heads: 4,
-    num_key_value_heads: 1, head_dim: 256, max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 1000000.0,
-    rope_local_base_freq: 10000.0, query_pre_attn_scalar: 256, sliding_window: WINDOW, sliding_window_pattern: 6,
-    hidden_activation: 'gelu_pytorch_tanh', final_logit_softcapping: null, attn_logit_softcapping: null,
-    tie_word_embeddings: true, attention_bias: false, bos_token_id: 2, eos_token_id: 1, pad_token_id: 0, initializer_range: 0.02,
+    vocab_size: 262144,
+    hidden_size: 640,
+    intermediate_size: 2048,
+    num_hidden_layers: 18,
+    num_attention_heads: 4,
+    num_key_value_heads: 1,
+    head_dim: 256,
+    max_position_embeddings: 32768,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1000000.0,
+    rope_local_base_freq: 10000.0,
+    query_pre_attn_scalar: 256,
+    sliding_window: WINDOW,
+    sliding_window_pattern: 6,
+    hidden_activation: 'gelu_pytorch_tanh',
+    final_logit_softcapping: null,
+    attn_logit_softcapping: null,
+    tie_word_embeddings: true,
+    attention_bias: false,
+    bos_token_id: 2,
+    eos_token_id: 1,
+    pad_token_id: 0,
+    initializer_range: 0.02,
   },
   ids: [rnd(24, 1), rnd(24, 2)],
   prompt: rnd(20, 3),
@@ -44,17 +62,34 @@ familyParitySuite({
 
 test('Gemma 3 config: layer_types wins over the pattern; transformers-5 rope_parameters per layer type; softcap and errors', () => {
   const base = {
-    architectures: ['Gemma3ForCausalLM'], model_type: 'gemma3_text', hidden_size: 64, intermediate_size: 128, num_hidden_layers: 3,
-    num_attention_heads: 2, num_key_value_heads: 1, head_dim: 32, vocab_size: 100, rms_norm_eps: 1e-6, max_position_embeddings: 128,
+    architectures: ['Gemma3ForCausalLM'],
+    model_type: 'gemma3_text',
+    hidden_size: 64,
+    intermediate_size: 128,
+    num_hidden_layers: 3,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+    head_dim: 32,
+    vocab_size: 100,
+    rms_norm_eps: 1e-6,
+    max_position_embeddings: 128,
     sliding_window: 8,
   };
   const a = parseModelConfig({
-    ...base, layer_types: ['full_attention', 'sliding_attention', 'full_attention'], final_logit_softcapping: 30,
+    ...base,
+    layer_types: ['full_attention', 'sliding_attention', 'full_attention'],
+    final_logit_softcapping: 30,
     rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } },
   });
   const spec = blockSpec(a);
-  assert.deepEqual(spec.layers.map((l) => l.window), [null, 8, null]);
-  assert.deepEqual(spec.layers.map((l) => l.ropeTheta), [1e6, 1e4, 1e6]);
+  assert.deepEqual(
+    spec.layers.map((l) => l.window),
+    [null, 8, null],
+  );
+  assert.deepEqual(
+    spec.layers.map((l) => l.ropeTheta),
+    [1e6, 1e4, 1e6],
+  );
   assert.deepEqual(spec.layers[0]!.ropeScaling, { type: 'linear', factor: 8 });
   assert.equal(spec.layers[1]!.ropeScaling, null);
   assert.equal(spec.finalLogitSoftcap, 30);

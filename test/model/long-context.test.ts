@@ -18,13 +18,21 @@ import { generate } from '../../src/rollout/reference-sampler.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 
-interface Reference { ids: number[]; logits: number[]; greedy: number[]; bf16: number[] }
+interface Reference {
+  ids: number[];
+  logits: number[];
+  greedy: number[];
+  bf16: number[];
+}
 
 const N = 4200;
 const AT = [0, 1, 100, 1023, 1024, 2047, 2048, 3000, 4094, 4095, 4096, 4097, 4150, 4199];
 const PROMPT = 4090;
 const NEW = 12;
-const SHORT = [[1, 5, 9, 33, 2, 7, 100, 200, 17, 42, 99, 3], [1, 77, 66, 55, 44, 33, 22, 11, 250, 7, 8, 100]];
+const SHORT = [
+  [1, 5, 9, 33, 2, 7, 100, 200, 17, 42, 99, 3],
+  [1, 77, 66, 55, 44, 33, 22, 11, 250, 7, 8, 100],
+];
 const V = 256;
 
 for (const arch of ['qwen2', 'llama'] as const) {
@@ -38,10 +46,12 @@ for (const arch of ['qwen2', 'llama'] as const) {
     test(`fp32 logits of a ${N}-token sequence (positions to ${N - 1}) match within 1e-4`, () => {
       const model = loadModel(dir);
       try {
-        const ours = tidy(() => inferenceMode(() => {
-          const logits = model.forward(tensor(ref.ids, [1, N], { dtype: 'int64' })).squeeze(0);
-          return logits.indexSelect(0, tensor(AT, [AT.length], { dtype: 'int64' })).toArray();
-        }));
+        const ours = tidy(() =>
+          inferenceMode(() => {
+            const logits = model.forward(tensor(ref.ids, [1, N], { dtype: 'int64' })).squeeze(0);
+            return logits.indexSelect(0, tensor(AT, [AT.length], { dtype: 'int64' })).toArray();
+          }),
+        );
         let maxDiff = 0;
         let maxAbs = 0;
         for (let i = 0; i < ref.logits.length; i++) {
@@ -72,7 +82,14 @@ for (const arch of ['qwen2', 'llama'] as const) {
       const model = loadModel(dir, { dtype: 'bfloat16' });
       try {
         assert.equal(model.dtype, 'bfloat16');
-        const ours = tidy(() => inferenceMode(() => model.forward(tensor(SHORT.flat(), [2, SHORT[0]!.length], { dtype: 'int64' })).float().toArray()));
+        const ours = tidy(() =>
+          inferenceMode(() =>
+            model
+              .forward(tensor(SHORT.flat(), [2, SHORT[0]!.length], { dtype: 'int64' }))
+              .float()
+              .toArray(),
+          ),
+        );
         let maxDiff = 0;
         let maxAbs = 0;
         let exact = 0;
@@ -92,7 +109,9 @@ for (const arch of ['qwen2', 'llama'] as const) {
         // round where transformers rounds: RMSNorm in float32 then cast, rotary tables in float32
         // cast to bf16), so identity is required too; a change in where we round shows up there.
         const bound = 4 * 2 ** -8 * maxAbs;
-        console.log(`${arch} bf16: max |logit| ${maxAbs.toFixed(3)}, max |diff| ${maxDiff.toExponential(2)} (bound ${bound.toExponential(2)}), ${exact}/${ref.bf16.length} identical`);
+        console.log(
+          `${arch} bf16: max |logit| ${maxAbs.toFixed(3)}, max |diff| ${maxDiff.toExponential(2)} (bound ${bound.toExponential(2)}), ${exact}/${ref.bf16.length} identical`,
+        );
         assert.ok(maxDiff <= bound, `bf16 max abs logit diff ${maxDiff} > ${bound}`);
         assert.equal(exact, ref.bf16.length, 'bf16 logits identical to transformers');
       } finally {

@@ -37,21 +37,61 @@ const settings = loraSettings({ rank: 4, alpha: 8 });
 
 const config: GRPOConfig = {
   ...PAPER_GRPO_CONFIG,
-  trainBatchSize: 4, groupSize: 4, miniBatchSize: 2, ppoEpochs: 2, maxResponseLength: 6, maxPromptLength: 16, steps: 3, seed: 5,
-  temperature: 0.7, topP: 1, topK: 0, lr: 3e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, gradClip: 1.0,
-  clipRatio: 0.2, clipRatioHigh: 0.28, klCoef: 0.05, entropyCoef: 0.01, policyGradient: true, policyLoss: 'vanilla',
-  lossAggregation: 'token-mean', normalizeAdvantageByStd: true, advantageEstimator: 'grpo', klRewardCoef: 0,
-  reuseRolloutLogprobs: false, computeDtype: 'float32', microBatchTokens: 24, activationCheckpointing: false, zeroStage: 0,
-  dynamicSampling: false, overlong: 'off', overlongBuffer: 0, overlongFilter: false, samplingShards: 1,
-  saveEvery: 1, validateEvery: 0, rolloutSamples: 0,
+  trainBatchSize: 4,
+  groupSize: 4,
+  miniBatchSize: 2,
+  ppoEpochs: 2,
+  maxResponseLength: 6,
+  maxPromptLength: 16,
+  steps: 3,
+  seed: 5,
+  temperature: 0.7,
+  topP: 1,
+  topK: 0,
+  lr: 3e-2,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weightDecay: 0.01,
+  gradClip: 1.0,
+  clipRatio: 0.2,
+  clipRatioHigh: 0.28,
+  klCoef: 0.05,
+  entropyCoef: 0.01,
+  policyGradient: true,
+  policyLoss: 'vanilla',
+  lossAggregation: 'token-mean',
+  normalizeAdvantageByStd: true,
+  advantageEstimator: 'grpo',
+  klRewardCoef: 0,
+  reuseRolloutLogprobs: false,
+  computeDtype: 'float32',
+  microBatchTokens: 24,
+  activationCheckpointing: false,
+  zeroStage: 0,
+  dynamicSampling: false,
+  overlong: 'off',
+  overlongBuffer: 0,
+  overlongFilter: false,
+  samplingShards: 1,
+  saveEvery: 1,
+  validateEvery: 0,
+  rolloutSamples: 0,
 };
 
 const rewards: RewardFunction = async (items) => items.map((it) => it.completionIds.filter((i) => i < 16).length / Math.max(1, it.completionIds.length));
 
 function trainer(policy: CausalLM, runDir: string): GRPOTrainer {
   return new GRPOTrainer({
-    policy, reference: null, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31],
-    rewards, config, runDir, log: () => {},
+    policy,
+    reference: null,
+    tokenizer: codec,
+    examples,
+    renderPrompt: (ex) => ex.messages[0]!.content,
+    stopTokenIds: [31],
+    rewards,
+    config,
+    runDir,
+    log: () => {},
   });
 }
 
@@ -83,7 +123,9 @@ describe('LoRA: trained adapters against PEFT', () => {
   const b0 = CausalLM.randomInit(tiny);
   // Weights 10x HF's init scale: peaked, varied next-token distributions, so greedy decoding
   // is not one repeated token and a wrong adapter shows in the greedy tokens.
-  noGrad(() => { for (const [n, p] of b0.params) if (!n.endsWith('norm.weight') && !n.endsWith('.bias')) p.mul_(10); });
+  noGrad(() => {
+    for (const [n, p] of b0.params) if (!n.endsWith('norm.weight') && !n.endsWith('.bias')) p.mul_(10);
+  });
   saveModel(b0, baseDir);
   b0.dispose();
 
@@ -118,15 +160,25 @@ describe('LoRA: trained adapters against PEFT', () => {
     const prompt = [3, 7, 1, 12, 5];
     const maxNew = 12;
     const ours = rolloutSamples(model, [prompt], { maxNewTokens: maxNew, greedy: true, n: 1, stopTokenIds: [] })[0]!.tokens;
-    const ids = [[3, 7, 1, 12, 5, 9, 2, 30, 4, 8], [11, 6, 0, 19, 21, 7, 7, 13, 2, 25]];
+    const ids = [
+      [3, 7, 1, 12, 5, 9, 2, 30, 4, 8],
+      [11, 6, 0, 19, 21, 7, 7, 13, 2, 25],
+    ];
     manualSeed(3);
     const weights = ids.map((r) => r.slice(1).map((_, i) => Math.sin(i * 1.7 + r[0]!)));
     model.lora!.requiresGrad_(true);
     const logits = tidy(() => {
       const input = tensor(ids.flat(), [2, 10], { dtype: 'int64' });
       const l = model.forward(input); // [2, 10, V]
-      const logp = l.narrow(1, 0, 9).logSoftmax(-1).gather(-1, input.narrow(1, 1, 9).unsqueeze(-1)).squeeze(-1); // [2, 9]
-      logp.mul(tensor(weights.flat(), [2, 9])).sum().backward();
+      const logp = l
+        .narrow(1, 0, 9)
+        .logSoftmax(-1)
+        .gather(-1, input.narrow(1, 1, 9).unsqueeze(-1))
+        .squeeze(-1); // [2, 9]
+      logp
+        .mul(tensor(weights.flat(), [2, 9]))
+        .sum()
+        .backward();
       return l.toNumbers();
     });
     const baseLogits = tidy(() => model.lora!.disabled(() => model.forward(tensor(ids.flat(), [2, 10], { dtype: 'int64' })).toNumbers()));
@@ -137,19 +189,26 @@ describe('LoRA: trained adapters against PEFT', () => {
     const file = path.join(tmp, 'spec.json');
     fs.writeFileSync(file, JSON.stringify(spec));
     const ref = JSON.parse(runPython(path.join(repoRoot, 'test/py/lora_ref.py'), [file])) as {
-      greedy: number[]; logits: number[]; base_logits: number[]; grad: Record<string, number[]>; n_lora: number;
+      greedy: number[];
+      logits: number[];
+      base_logits: number[];
+      grad: Record<string, number[]>;
+      n_lora: number;
     };
     assert.deepEqual(ours, ref.greedy, 'greedy tokens');
     assert.ok(new Set(ours).size >= 3, `greedy tokens vary (${ours.join(' ')})`);
     const dOn = maxDiff(logits, ref.logits);
     const dOff = maxDiff(baseLogits, ref.base_logits);
     const dAdapt = maxDiff(ref.logits, ref.base_logits);
-    t.diagnostic(`greedy ${ours.join(' ')}; logits max diff ${dOn.toExponential(2)} (adapters on), ${dOff.toExponential(2)} (off); the adapters move logits by ${dAdapt.toExponential(2)}`);
+    t.diagnostic(
+      `greedy ${ours.join(' ')}; logits max diff ${dOn.toExponential(2)} (adapters on), ${dOff.toExponential(2)} (off); the adapters move logits by ${dAdapt.toExponential(2)}`,
+    );
     assert.ok(dAdapt > 1e-2, 'the trained adapters change the logits');
     assert.ok(dOn <= 1e-5 && dOff <= 1e-5, `logits differ from PEFT by ${dOn} / ${dOff}`);
     assert.equal(ref.n_lora, grads.size, 'PEFT has as many adapter tensors');
     assert.deepEqual([...grads.keys()].sort(), Object.keys(ref.grad).sort(), 'adapter names = PEFT keys');
-    let worst = 0, scale = 0;
+    let worst = 0,
+      scale = 0;
     for (const [n, g] of grads) {
       worst = Math.max(worst, maxDiff(g, ref.grad[n]!));
       scale = Math.max(scale, ...ref.grad[n]!.map(Math.abs));
@@ -159,7 +218,7 @@ describe('LoRA: trained adapters against PEFT', () => {
     assert.ok(worst <= 1e-6, `adapter gradient differs from PEFT by ${worst}`);
   });
 
-  test('one trainer step equals the PyTorch + PEFT replay: every update\'s adapter gradient <= 1e-6, AdamW replay <= 1e-6', async (t) => {
+  test("one trainer step equals the PyTorch + PEFT replay: every update's adapter gradient <= 1e-6, AdamW replay <= 1e-6", async (t) => {
     const cfg1: GRPOConfig = { ...config, steps: 1, saveEvery: 0 };
     const policy = loadModel(baseDir);
     const lora = LoraAdapters.attach(policy, settings, { seed: 9 });
@@ -168,12 +227,29 @@ describe('LoRA: trained adapters against PEFT', () => {
     saveAdapter(lora, initDir, { baseModel: baseDir });
     const captured: { prompt: number[]; response: number[]; reward: number; group: number }[] = [];
     let trainer: GRPOTrainer;
-    const reward: RewardFunction = async (items) => items.map((it) => {
-      const r = it.completionIds.filter((i) => i < 16).length / Math.max(1, it.completionIds.length);
-      captured.push({ prompt: [...trainer.promptIdsFor(it.example)!], response: [...it.completionIds], reward: r, group: trainer.batchFor(0).examples.indexOf(it.example) });
-      return r;
+    const reward: RewardFunction = async (items) =>
+      items.map((it) => {
+        const r = it.completionIds.filter((i) => i < 16).length / Math.max(1, it.completionIds.length);
+        captured.push({
+          prompt: [...trainer.promptIdsFor(it.example)!],
+          response: [...it.completionIds],
+          reward: r,
+          group: trainer.batchFor(0).examples.indexOf(it.example),
+        });
+        return r;
+      });
+    trainer = new GRPOTrainer({
+      policy,
+      reference: null,
+      tokenizer: codec,
+      examples,
+      renderPrompt: (ex) => ex.messages[0]!.content,
+      stopTokenIds: [31],
+      rewards: reward,
+      config: cfg1,
+      runDir: path.join(tmp, 'replay-run'),
+      log: () => {},
     });
-    trainer = new GRPOTrainer({ policy, reference: null, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31], rewards: reward, config: cfg1, runDir: path.join(tmp, 'replay-run'), log: () => {} });
     const grads: Map<string, number[]>[] = [];
     const opt = trainer.optimizer;
     const step = opt.step.bind(opt);
@@ -187,31 +263,57 @@ describe('LoRA: trained adapters against PEFT', () => {
     policy.dispose();
     const c = cfg1;
     const spec = {
-      policy_dir: baseDir, ref_dir: null, adapter_dir: initDir,
-      seqs: captured.map((x) => ({ prompt: x.prompt, response: x.response })), rewards: captured.map((x) => x.reward), groups: captured.map((x) => x.group),
+      policy_dir: baseDir,
+      ref_dir: null,
+      adapter_dir: initDir,
+      seqs: captured.map((x) => ({ prompt: x.prompt, response: x.response })),
+      rewards: captured.map((x) => x.reward),
+      groups: captured.map((x) => x.group),
       replay: grads.map((g) => Object.fromEntries(g)),
       coef: {
-        temperature: c.temperature, clip_low: c.clipRatio, clip_high: c.clipRatioHigh ?? c.clipRatio, kl_coef: c.klCoef, ent_coef: c.entropyCoef,
-        pg: c.policyGradient, aggregation: c.lossAggregation, max_len: c.maxResponseLength, norm_std: c.normalizeAdvantageByStd, ppo_epochs: c.ppoEpochs,
-        mini_groups: c.miniBatchSize, lr: c.lr, betas: c.betas, eps: c.eps, weight_decay: c.weightDecay, grad_clip: c.gradClip,
-        overlong_filter: c.overlongFilter, stop_ids: [31], fork_ranks: c.forkRanks, fork_max_tokens: c.forkMaxTokensPerRank, group_size: c.groupSize,
+        temperature: c.temperature,
+        clip_low: c.clipRatio,
+        clip_high: c.clipRatioHigh ?? c.clipRatio,
+        kl_coef: c.klCoef,
+        ent_coef: c.entropyCoef,
+        pg: c.policyGradient,
+        aggregation: c.lossAggregation,
+        max_len: c.maxResponseLength,
+        norm_std: c.normalizeAdvantageByStd,
+        ppo_epochs: c.ppoEpochs,
+        mini_groups: c.miniBatchSize,
+        lr: c.lr,
+        betas: c.betas,
+        eps: c.eps,
+        weight_decay: c.weightDecay,
+        grad_clip: c.gradClip,
+        overlong_filter: c.overlongFilter,
+        stop_ids: [31],
+        fork_ranks: c.forkRanks,
+        fork_max_tokens: c.forkMaxTokensPerRank,
+        group_size: c.groupSize,
       },
     };
     const file = path.join(tmp, 'replay-spec.json');
     fs.writeFileSync(file, JSON.stringify(spec));
     const ref = JSON.parse(runPython(path.join(repoRoot, 'test/py/trainer_step_ref.py'), [file])) as {
-      updates: { grad: Record<string, number[]>; clipfrac: number }[]; final: Record<string, number[]>; replayed: Record<string, number[]>;
+      updates: { grad: Record<string, number[]>; clipfrac: number }[];
+      final: Record<string, number[]>;
+      replayed: Record<string, number[]>;
     };
     assert.equal(grads.length, ref.updates.length, 'optimizer steps');
     assert.equal(grads.length, 4);
     for (let u = 0; u < grads.length; u++) {
       assert.deepEqual([...grads[u]!.keys()].sort(), Object.keys(ref.updates[u]!.grad).sort(), 'adapter names');
-      let worst = 0, scale = 0;
+      let worst = 0,
+        scale = 0;
       for (const [n, g] of grads[u]!) {
         worst = Math.max(worst, maxDiff(g, ref.updates[u]!.grad[n]!));
         scale = Math.max(scale, ...ref.updates[u]!.grad[n]!.map(Math.abs));
       }
-      t.diagnostic(`update ${u + 1}: max |grad - PEFT reference| ${worst.toExponential(2)} (largest ${scale.toExponential(2)}, clipfrac ${ref.updates[u]!.clipfrac.toFixed(3)})`);
+      t.diagnostic(
+        `update ${u + 1}: max |grad - PEFT reference| ${worst.toExponential(2)} (largest ${scale.toExponential(2)}, clipfrac ${ref.updates[u]!.clipfrac.toFixed(3)})`,
+      );
       assert.ok(scale > 1e-3, `update ${u + 1}: the reference gradient is not ~0`);
       assert.ok(worst <= 1e-6, `update ${u + 1}: adapter gradient differs by ${worst}`);
     }
@@ -235,7 +337,8 @@ describe('LoRA: trained adapters against PEFT', () => {
     policy.dispose();
     const a = readAdapter(path.join(runDir, 'checkpoints', checkpointName(3)));
     const b = readAdapter(path.join(runDir2, 'checkpoints', checkpointName(3)));
-    const va = values(a.weights), vb = values(b.weights);
+    const va = values(a.weights),
+      vb = values(b.weights);
     for (const [n, v] of va) assert.deepEqual(vb.get(n), v, `adapter ${n} after resume`);
     for (const x of [a, b]) for (const w of x.weights.values()) w.dispose();
   });

@@ -28,9 +28,21 @@ familyParitySuite({
   name: `qwen3 (0.6B widths, ${layers} layers)`,
   family: 'qwen3',
   config: {
-    vocab_size: 151936, hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: layers, num_attention_heads: 16,
-    num_key_value_heads: 8, head_dim: 128, max_position_embeddings: 40960, rms_norm_eps: 1e-6, rope_theta: 1000000.0,
-    tie_word_embeddings: true, attention_bias: false, bos_token_id: 151643, eos_token_id: 151645, initializer_range: 0.02,
+    vocab_size: 151936,
+    hidden_size: 1024,
+    intermediate_size: 3072,
+    num_hidden_layers: layers,
+    num_attention_heads: 16,
+    num_key_value_heads: 8,
+    head_dim: 128,
+    max_position_embeddings: 40960,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1000000.0,
+    tie_word_embeddings: true,
+    attention_bias: false,
+    bos_token_id: 151643,
+    eos_token_id: 151645,
+    initializer_range: 0.02,
   },
   ids: [rnd(12, 1), rnd(12, 2)],
   prompt: rnd(9, 3),
@@ -49,14 +61,30 @@ familyParitySuite({
 test('Qwen3 configs of the released sizes parse; parameter counts match the model cards', () => {
   // (name, hidden, layers, heads, kv heads, intermediate, tied, billions of parameters as the cards state)
   const sizes: [string, number, number, number, number, number, boolean, number][] = [
-    ['0.6B', 1024, 28, 16, 8, 3072, true, 0.6], ['1.7B', 2048, 28, 16, 8, 6144, true, 1.7], ['4B', 2560, 36, 32, 8, 9728, true, 4.0],
-    ['8B', 4096, 36, 32, 8, 12288, false, 8.2], ['14B', 5120, 40, 40, 8, 17408, false, 14.8], ['32B', 5120, 64, 64, 8, 25600, false, 32.8],
+    ['0.6B', 1024, 28, 16, 8, 3072, true, 0.6],
+    ['1.7B', 2048, 28, 16, 8, 6144, true, 1.7],
+    ['4B', 2560, 36, 32, 8, 9728, true, 4.0],
+    ['8B', 4096, 36, 32, 8, 12288, false, 8.2],
+    ['14B', 5120, 40, 40, 8, 17408, false, 14.8],
+    ['32B', 5120, 64, 64, 8, 25600, false, 32.8],
   ];
   for (const [name, h, n, heads, kv, m, tied, billions] of sizes) {
     const cfg = parseModelConfig({
-      architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', hidden_size: h, num_hidden_layers: n, num_attention_heads: heads,
-      num_key_value_heads: kv, head_dim: 128, intermediate_size: m, vocab_size: 151936, rms_norm_eps: 1e-6, rope_theta: 1000000,
-      max_position_embeddings: 40960, tie_word_embeddings: tied, attention_bias: false, use_sliding_window: false,
+      architectures: ['Qwen3ForCausalLM'],
+      model_type: 'qwen3',
+      hidden_size: h,
+      num_hidden_layers: n,
+      num_attention_heads: heads,
+      num_key_value_heads: kv,
+      head_dim: 128,
+      intermediate_size: m,
+      vocab_size: 151936,
+      rms_norm_eps: 1e-6,
+      rope_theta: 1000000,
+      max_position_embeddings: 40960,
+      tie_word_embeddings: tied,
+      attention_bias: false,
+      use_sliding_window: false,
     });
     let count = 0;
     for (const s of parameterShapes(cfg).values()) count += s.reduce((a, b) => a * b, 1);
@@ -64,11 +92,16 @@ test('Qwen3 configs of the released sizes parse; parameter counts match the mode
   }
 });
 
-test('Qwen3 chat template with the thinking switch = transformers apply_chat_template (bytes and ids)', { skip: !hasPythonModule('transformers') && 'transformers missing' }, () => {
+test('Qwen3 chat template with the thinking switch = transformers apply_chat_template (bytes and ids)', {
+  skip: !hasPythonModule('transformers') && 'transformers missing',
+}, () => {
   const tc = loadTokenizerConfig(QWEN_TOKENIZER_DIR);
   assert.ok(tc.chatTemplate?.includes('enable_thinking'), 'the tokenizer folder holds a Qwen3 template');
   const tok = Tokenizer.fromFile(QWEN_TOKENIZER_DIR);
-  const conv = [{ role: 'system', content: 'Please reason step by step.' }, { role: 'user', content: 'What is 2 + 3?' }];
+  const conv = [
+    { role: 'system', content: 'Please reason step by step.' },
+    { role: 'user', content: 'What is 2 + 3?' },
+  ];
   const multi = [...conv, { role: 'assistant', content: '<think>\nadd\n</think>\n\n5' }, { role: 'user', content: 'And 2 * 3?' }];
   const cases = [
     { messages: conv, add_generation_prompt: true, enable_thinking: null },
@@ -77,7 +110,10 @@ test('Qwen3 chat template with the thinking switch = transformers apply_chat_tem
     { messages: multi, add_generation_prompt: true, enable_thinking: false },
     { messages: multi, add_generation_prompt: false, enable_thinking: true },
   ];
-  const want = JSON.parse(runPython(path.join(repoRoot, 'test/py/qwen3_chat.py'), [QWEN_TOKENIZER_DIR], JSON.stringify({ cases }))) as { text: string; ids: number[] }[];
+  const want = JSON.parse(runPython(path.join(repoRoot, 'test/py/qwen3_chat.py'), [QWEN_TOKENIZER_DIR], JSON.stringify({ cases }))) as {
+    text: string;
+    ids: number[];
+  }[];
   cases.forEach((c, i) => {
     const extra = c.enable_thinking === null ? {} : { enable_thinking: c.enable_thinking };
     const text = renderChat(tc.chatTemplate!, c.messages, { addGenerationPrompt: c.add_generation_prompt, extra });

@@ -27,11 +27,29 @@ const STRINGS = [
 
 const CHATS: { messages: ChatMessage[]; add_generation_prompt: boolean }[] = [
   { messages: [{ role: 'user', content: 'What is 2 + 3?' }], add_generation_prompt: true },
-  { messages: [{ role: 'system', content: 'Please reason step by step.' }, { role: 'user', content: 'Solve x + 1 = 4.' }], add_generation_prompt: true },
-  { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello! \\boxed{5}' }], add_generation_prompt: false },
+  {
+    messages: [
+      { role: 'system', content: 'Please reason step by step.' },
+      { role: 'user', content: 'Solve x + 1 = 4.' },
+    ],
+    add_generation_prompt: true,
+  },
+  {
+    messages: [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello! \\boxed{5}' },
+    ],
+    add_generation_prompt: false,
+  },
 ];
 
-interface Reference { shape: number[]; logits: number[]; greedy: number[]; ids: number[][]; chats: string[] }
+interface Reference {
+  shape: number[];
+  logits: number[];
+  greedy: number[];
+  ids: number[][];
+  chats: string[];
+}
 
 describe('real model: SmolLM2-135M-Instruct vs transformers', { skip: !canFetch && 'python transformers/gguf/accelerate are not installed' }, () => {
   let dir = '';

@@ -62,7 +62,11 @@ test('write then read back: header layout, order, alignment, bytes', () => {
   assert.equal(headerLen % 8, 0, 'header padded to 8 bytes');
   const header = JSON.parse(raw.subarray(8, 8 + headerLen).toString('utf8'));
   assert.deepEqual(header.__metadata__, { format: 'pt', note: 'hi' });
-  assert.deepEqual(Object.keys(header).slice(1), tensors.map((t) => t.name), 'tensors kept in the given order');
+  assert.deepEqual(
+    Object.keys(header).slice(1),
+    tensors.map((t) => t.name),
+    'tensors kept in the given order',
+  );
 
   const h = readSafetensorsHeader(file);
   assert.equal(h.metadata.format, 'pt');
@@ -152,7 +156,10 @@ test('sharded write: index json, shard names, reader over folder, Python reads e
 
   // Below the limit everything goes into one model.safetensors and no index is written.
   const single = tmp();
-  assert.deepEqual(writeSafetensorsSharded(single, tensors).map((f) => path.basename(f)), ['model.safetensors']);
+  assert.deepEqual(
+    writeSafetensorsSharded(single, tensors).map((f) => path.basename(f)),
+    ['model.safetensors'],
+  );
   assert.equal(new SafetensorsReader(single).names.length, 7);
   fs.rmSync(dir, { recursive: true });
   fs.rmSync(single, { recursive: true });

@@ -14,7 +14,12 @@ import { hasPythonModule, runPython } from '../helpers/python.js';
 
 const haveTransformers = hasPythonModule('transformers');
 
-interface Reference { shape: number[]; logits: number[]; greedy: number[]; batch_greedy: number[][] | null }
+interface Reference {
+  shape: number[];
+  logits: number[];
+  greedy: number[];
+  batch_greedy: number[][] | null;
+}
 
 function makeReference(arch: 'qwen2' | 'llama', dir: string, ids: number[][], prompt: number[], maxNew: number, batch: number[][]): Reference {
   const spec = path.join(dir, '..', `${arch}-spec.json`);
@@ -41,7 +46,7 @@ for (const arch of ['qwen2', 'llama'] as const) {
         const ours = tidy(() => inferenceMode(() => model.forward(tensor(ids.flat(), [2, 12], { dtype: 'int64' })).toArray()));
         assert.deepEqual([2, 12, 256], ref.shape);
         let maxDiff = 0;
-        for (let i = 0; i < ref.logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] as number - ref.logits[i]!));
+        for (let i = 0; i < ref.logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs((ours[i] as number) - ref.logits[i]!));
         assert.ok(maxDiff <= 1e-4, `max abs logit diff ${maxDiff}`);
       } finally {
         model.dispose();
@@ -79,8 +84,16 @@ for (const arch of ['qwen2', 'llama'] as const) {
         assert.ok(ref.batch_greedy);
         const want = ref.batch_greedy.map((row) => row.slice(0, 32));
         const opts = { maxNewTokens: 32, greedy: true };
-        assert.deepEqual(generate(model, batch, opts).map((s) => s.tokens), want, 'reference sampler');
-        assert.deepEqual(rollout(model, batch, opts).samples.map((s) => s.tokens), want, 'rollout engine');
+        assert.deepEqual(
+          generate(model, batch, opts).map((s) => s.tokens),
+          want,
+          'reference sampler',
+        );
+        assert.deepEqual(
+          rollout(model, batch, opts).samples.map((s) => s.tokens),
+          want,
+          'rollout engine',
+        );
       } finally {
         model.dispose();
       }
@@ -94,11 +107,14 @@ for (const arch of ['qwen2', 'llama'] as const) {
       model.dispose();
       assert.equal(liveTensors(), before);
       const script = path.join(tmp, 'reload.py');
-      fs.writeFileSync(script, `
+      fs.writeFileSync(
+        script,
+        `
 import json, torch, transformers
 m = transformers.AutoModelForCausalLM.from_pretrained(${JSON.stringify(saved)}, dtype=torch.float32)
 ids = torch.tensor(${JSON.stringify(ids)})
-print(json.dumps(m(ids).logits.flatten().tolist()))`);
+print(json.dumps(m(ids).logits.flatten().tolist()))`,
+      );
       const out = runPython(script);
       const logits = JSON.parse(out) as number[];
       let maxDiff = 0;

@@ -40,7 +40,16 @@ test('huge powers do not hang: 10^{10^{10}}', () => {
 });
 
 test('garbage never throws', () => {
-  for (const s of ['\\boxed{}', '\\boxed{\\frac{}{}}', '\\boxed{)(}', '\\boxed{\\begin{pmatrix}}', '\\boxed{1 \\over 0}', '\\boxed{\\sqrt[-1]{2}}', '\\boxed{0^{-1}}', '\\boxed{x^}']) {
+  for (const s of [
+    '\\boxed{}',
+    '\\boxed{\\frac{}{}}',
+    '\\boxed{)(}',
+    '\\boxed{\\begin{pmatrix}}',
+    '\\boxed{1 \\over 0}',
+    '\\boxed{\\sqrt[-1]{2}}',
+    '\\boxed{0^{-1}}',
+    '\\boxed{x^}',
+  ]) {
     for (const mode of ['reward', 'eval'] as const) {
       const r = verify('1', s, { mode });
       assert.equal(r.correct, false, s);
@@ -75,9 +84,16 @@ test('pool: a hung worker times out within ~1.2 s, is replaced, and the pool kee
 test('pool: real worker gives the same verdicts as the synchronous core', async () => {
   const pool = new VerifierPool({ size: 2 });
   try {
-    const cases: [string, string][] = [['12.8', '\\boxed{\\frac{64}{5}}'], ['12.8', '\\boxed{12.7}'], ['x^2', 'so \\boxed{x\\cdot x}']];
+    const cases: [string, string][] = [
+      ['12.8', '\\boxed{\\frac{64}{5}}'],
+      ['12.8', '\\boxed{12.7}'],
+      ['x^2', 'so \\boxed{x\\cdot x}'],
+    ];
     const rs = await Promise.all(cases.map(([g, p]) => pool.check(g, p)));
-    assert.deepEqual(rs.map((r) => r.correct), cases.map(([g, p]) => verify(g, p).correct));
+    assert.deepEqual(
+      rs.map((r) => r.correct),
+      cases.map(([g, p]) => verify(g, p).correct),
+    );
     assert.ok(rs.every((r) => typeof r.ms === 'number'));
   } finally {
     await pool.close();
@@ -86,7 +102,11 @@ test('pool: real worker gives the same verdicts as the synchronous core', async 
 
 test('verifyWithDeadline: same verdicts as verify; a check past its deadline is a counted timeout, then it recovers', async () => {
   const { verifyWithDeadline, deadlineStats } = await import('../../src/tasks/math/verifier/deadline.js');
-  const cases: [string, string][] = [['12.8', '\\boxed{\\frac{64}{5}}'], ['12.8', 'the answer is 12.7'], ['x^2', 'so \\boxed{x\\cdot x}']];
+  const cases: [string, string][] = [
+    ['12.8', '\\boxed{\\frac{64}{5}}'],
+    ['12.8', 'the answer is 12.7'],
+    ['x^2', 'so \\boxed{x\\cdot x}'],
+  ];
   for (const [g, p] of cases) {
     const r = verifyWithDeadline(g, p, { mode: 'eval' }, 5000);
     assert.equal(r.correct, verify(g, p, { mode: 'eval' }).correct, `${g} vs ${p}: ${r.reason}`);

@@ -4,7 +4,10 @@ import { extractAnswer, extractGold, lastBoxGroup } from '../../src/tasks/math/v
 import { findBoxes } from '../../src/tasks/math/verifier/latex.js';
 
 test('boxes: brace matching, nesting, \\fbox, brace-less, unclosed', () => {
-  assert.deepEqual(findBoxes('a \\boxed{\\frac{1}{2}} b \\fbox{3}').map((b) => b.content), ['\\frac{1}{2}', '3']);
+  assert.deepEqual(
+    findBoxes('a \\boxed{\\frac{1}{2}} b \\fbox{3}').map((b) => b.content),
+    ['\\frac{1}{2}', '3'],
+  );
   assert.equal(lastBoxGroup('\\boxed{\\left\\{ 1, \\{2\\} \\right\\}}'), '\\left\\{ 1, \\{2\\} \\right\\}');
   assert.equal(lastBoxGroup('so \\boxed 5.'), '5');
   assert.equal(lastBoxGroup('truncated \\boxed{\\frac{1}{2'), '\\frac{1}{2');

@@ -29,11 +29,18 @@ test('fuzz: 5,000+ adversarial inputs, both modes, no throw and no check over 1 
     }
   }
   slow.sort((a, b) => b.ms - a.ms);
-  console.log(`fuzz: ${inputs.length} inputs, ${checks} checks in ${((performance.now() - t0) / 1000).toFixed(1)} s, max ${max.toFixed(0)} ms; slowest: ${slow.slice(0, 5).map((s) => `${s.name}/${s.mode} ${s.ms.toFixed(0)} ms`).join(', ') || 'none over 100 ms'}`);
+  console.log(
+    `fuzz: ${inputs.length} inputs, ${checks} checks in ${((performance.now() - t0) / 1000).toFixed(1)} s, max ${max.toFixed(0)} ms; slowest: ${
+      slow
+        .slice(0, 5)
+        .map((s) => `${s.name}/${s.mode} ${s.ms.toFixed(0)} ms`)
+        .join(', ') || 'none over 100 ms'
+    }`,
+  );
   assert.ok(max < LIMIT_MS, `slowest check ${max.toFixed(0)} ms: ${JSON.stringify(slow.slice(0, 3))}`);
 });
 
-test('fuzz: the issue\'s hang shapes are quick and score 0', () => {
+test("fuzz: the issue's hang shapes are quick and score 0", () => {
   const box = (s: string) => `\\boxed{${s}}`;
   const shapes = [
     box('('.repeat(17) + '1'),
@@ -99,7 +106,8 @@ test('property: \\boxed{gold} and value-preserving rewritings of it are always c
       `We get \\boxed{${g}}.\n\nReference solution: the answer is \\boxed{9999991}.`,
     ];
     for (const resp of rewrites) {
-      for (const mode of ['reward', 'eval'] as const) assert.equal(verify(gold, resp, { mode }).correct, true, `${mode}: ${JSON.stringify(gold)} vs ${JSON.stringify(resp)}`);
+      for (const mode of ['reward', 'eval'] as const)
+        assert.equal(verify(gold, resp, { mode }).correct, true, `${mode}: ${JSON.stringify(gold)} vs ${JSON.stringify(resp)}`);
     }
   }
 });
@@ -109,7 +117,13 @@ test('property: an equivalent rewriting of a scalar gold is correct; -G and G + 
   for (const gold of corpusGolds()) {
     const g = extractGold(gold).trim();
     // Scalar expressions only (no lists, relations, sets, text, percent, degrees, infinity, base subscripts).
-    if (g.includes('_') || /[,;=<>:%]|\\(?:text|begin|cup|in|le|ge|ne|pm|mp|infty|circ|mathbb|emptyset|%)|^[[(].*[\])]$|[A-Za-z]{3,}/.test(g.replace(/\\(?:frac|sqrt|pi|cdot|left|right|log|ln|sin|cos|tan|times|dfrac)/g, ''))) continue;
+    if (
+      g.includes('_') ||
+      /[,;=<>:%]|\\(?:text|begin|cup|in|le|ge|ne|pm|mp|infty|circ|mathbb|emptyset|%)|^[[(].*[\])]$|[A-Za-z]{3,}/.test(
+        g.replace(/\\(?:frac|sqrt|pi|cdot|left|right|log|ln|sin|cos|tan|times|dfrac)/g, ''),
+      )
+    )
+      continue;
     const ok = verify(gold, `\\boxed{${g}}`, { mode: 'eval' }).correct;
     if (!ok) continue;
     n++;
@@ -140,21 +154,26 @@ test('metamorphic: reordering an unordered list keeps the verdict; changing one 
         const c = body[i]!;
         if ('([{'.includes(c)) depth++;
         else if (')]}'.includes(c)) depth--;
-        else if (c === ',' && depth === 0 && !/\d/.test(body[i + 1] ?? '') || (c === ',' && depth === 0 && body[i + 1] === ' ')) {
+        else if ((c === ',' && depth === 0 && !/\d/.test(body[i + 1] ?? '')) || (c === ',' && depth === 0 && body[i + 1] === ' ')) {
           parts.push(body.slice(start, i));
           start = i + 1;
         }
       }
       parts.push(body.slice(start));
       if (parts.length >= 2) {
-        const rev = parts.map((p) => p.trim()).reverse().join(', ');
+        const rev = parts
+          .map((p) => p.trim())
+          .reverse()
+          .join(', ');
         const resp = set ? `\\boxed{\\{${rev}\\}}` : `\\boxed{${rev}}`;
         assert.equal(verify(gold, resp, { mode: 'reward' }).correct, base, `reversed ${g} → ${resp}`);
         lists++;
       }
     }
     // One digit changed (the value changes, by exact arithmetic): the verdict flips.
-    for (const m of nearMisses(gold, rand).filter((x) => x.family === 'digit').slice(0, 2)) {
+    for (const m of nearMisses(gold, rand)
+      .filter((x) => x.family === 'digit')
+      .slice(0, 2)) {
       assert.equal(verify(gold, `\\boxed{${m.mutant}}`, { mode: 'reward' }).correct, false, `digit change ${g} → ${m.mutant}`);
       assert.equal(verify(gold, `The final answer is $${m.mutant}$.`, { mode: 'eval' }).correct, false, `digit change (eval) ${g} → ${m.mutant}`);
       flips++;
@@ -167,7 +186,11 @@ test('metamorphic: reordering an unordered list keeps the verdict; changing one 
   shuffled[500] = shuffled[500]! + 1;
   assert.equal(verify(xs.join(', '), `\\boxed{${shuffled.join(', ')}}`, { mode: 'reward' }).correct, false, '1,000 items, one changed');
   // Written lists beside the corpus's few (4): reordered, the verdict stays; against a wrong gold too.
-  for (const [gold, items] of [['-3, 5, 8', ['-3', '5', '8']], ['\\frac{1}{2}, \\sqrt{2}, -\\pi', ['\\frac{1}{2}', '\\sqrt{2}', '-\\pi']], ['(1,2), (3,4)', ['(1,2)', '(3,4)']]] as const) {
+  for (const [gold, items] of [
+    ['-3, 5, 8', ['-3', '5', '8']],
+    ['\\frac{1}{2}, \\sqrt{2}, -\\pi', ['\\frac{1}{2}', '\\sqrt{2}', '-\\pi']],
+    ['(1,2), (3,4)', ['(1,2)', '(3,4)']],
+  ] as const) {
     const rev = [...items].reverse().join(', ');
     assert.equal(verify(gold, `\\boxed{${rev}}`, { mode: 'reward' }).correct, true, `reversed ${gold}`);
     assert.equal(verify(`${gold}, 99`, `\\boxed{${rev}}`, { mode: 'reward' }).correct, false, `reversed, against a longer gold ${gold}`);

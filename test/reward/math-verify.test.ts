@@ -39,7 +39,10 @@ function asFed(s: string, latex: boolean): string {
 const missing = !hasPythonModule('math_verify') ? 'python3 math_verify missing (scripts/setup.sh --test)' : false;
 
 test('Math-Verify 0.9.0 passes the corpus rows from its own tests (the rows verify-cases sets apart)', { skip: missing }, () => {
-  const rows = readFileSync(path.join(sharedData, 'verifier/cases.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row)
+  const rows = readFileSync(path.join(sharedData, 'verifier/cases.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row)
     .filter((r) => MATH_VERIFY_TESTS.test(r.source));
   assert.ok(rows.length >= 400, `${rows.length} rows`);
   const input = rows.map((r) => {
@@ -63,7 +66,9 @@ test('Math-Verify 0.9.0 passes the corpus rows from its own tests (the rows veri
     if (verdict !== want) wrong.push(`${r.id} (${r.source}): Math-Verify ${verdict}, expected ${want}`);
     if (verify(r.gold, r.pred, { mode: 'eval', bare: true }).correct === verdict) oursAgree++;
   }
-  console.log(`Math-Verify 0.9.0 on ${own} rows from its tests and ${derived} derived: ${rows.length - wrong.length}/${rows.length} as expected; ` +
-    `our verifier (eval mode) gives Math-Verify's verdict on ${oursAgree}/${rows.length}`);
+  console.log(
+    `Math-Verify 0.9.0 on ${own} rows from its tests and ${derived} derived: ${rows.length - wrong.length}/${rows.length} as expected; ` +
+      `our verifier (eval mode) gives Math-Verify's verdict on ${oursAgree}/${rows.length}`,
+  );
   assert.deepEqual(wrong, []);
 });

@@ -26,15 +26,38 @@ test('answer region: after the LAST </think>, before a reopened <think>, before 
 });
 
 test('box groups: connectors join, punctuation and prose separate', () => {
-  const joined = ['\\boxed{1}\\boxed{2}', '\\boxed{1}, \\boxed{2}', '\\boxed{1}\\text{ and }\\boxed{2}', '\\boxed{1} \\quad \\boxed{2}',
-    '\\boxed{1}\\qquad\\boxed{2}', '\\boxed{1}\\,\\boxed{2}', '\\boxed{1}\\;\\boxed{2}', '\\boxed{1}\\:\\boxed{2}', '\\boxed{1}\\!\\boxed{2}',
-    '\\boxed{1}\\ \\boxed{2}', '$\\boxed{1}$ and $\\boxed{2}$', '\\boxed{1} or \\boxed{2}', '\\boxed{1} \\text{or} \\boxed{2}',
-    '\\boxed{1} for (a) and \\boxed{2}', '\\boxed{1} for (ii) and \\boxed{2}', '\\boxed{1} x y z and \\boxed{2}',
-    '\\boxed{1}' + ' '.repeat(120) + '\\boxed{2}'];
+  const joined = [
+    '\\boxed{1}\\boxed{2}',
+    '\\boxed{1}, \\boxed{2}',
+    '\\boxed{1}\\text{ and }\\boxed{2}',
+    '\\boxed{1} \\quad \\boxed{2}',
+    '\\boxed{1}\\qquad\\boxed{2}',
+    '\\boxed{1}\\,\\boxed{2}',
+    '\\boxed{1}\\;\\boxed{2}',
+    '\\boxed{1}\\:\\boxed{2}',
+    '\\boxed{1}\\!\\boxed{2}',
+    '\\boxed{1}\\ \\boxed{2}',
+    '$\\boxed{1}$ and $\\boxed{2}$',
+    '\\boxed{1} or \\boxed{2}',
+    '\\boxed{1} \\text{or} \\boxed{2}',
+    '\\boxed{1} for (a) and \\boxed{2}',
+    '\\boxed{1} for (ii) and \\boxed{2}',
+    '\\boxed{1} x y z and \\boxed{2}',
+    '\\boxed{1}' + ' '.repeat(120) + '\\boxed{2}',
+  ];
   for (const s of joined) assert.equal(R(s), '1 and 2', JSON.stringify(s));
-  const separate = ['\\boxed{1}; \\boxed{2}', '\\boxed{1}: \\boxed{2}', '\\boxed{1}! \\boxed{2}', '\\boxed{1}? \\boxed{2}', '\\boxed{1}. \\boxed{2}',
-    '\\boxed{1} then \\boxed{2}', '\\boxed{1} andy \\boxed{2}', '\\boxed{1} w x y z and \\boxed{2}', '\\boxed{1} \\text{(a)} \\boxed{2}',
-    '\\boxed{1}' + ' '.repeat(121) + '\\boxed{2}'];
+  const separate = [
+    '\\boxed{1}; \\boxed{2}',
+    '\\boxed{1}: \\boxed{2}',
+    '\\boxed{1}! \\boxed{2}',
+    '\\boxed{1}? \\boxed{2}',
+    '\\boxed{1}. \\boxed{2}',
+    '\\boxed{1} then \\boxed{2}',
+    '\\boxed{1} andy \\boxed{2}',
+    '\\boxed{1} w x y z and \\boxed{2}',
+    '\\boxed{1} \\text{(a)} \\boxed{2}',
+    '\\boxed{1}' + ' '.repeat(121) + '\\boxed{2}',
+  ];
   for (const s of separate) assert.equal(R(s), '2', JSON.stringify(s));
   assert.equal(R('\\boxed{ 5 }'), '5');
   // verdicts: a joined pair is a set answer, a corrected one is its last box

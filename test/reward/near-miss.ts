@@ -74,7 +74,8 @@ function literalDigits(s: string): number[] {
   return out;
 }
 
-const isStructured = (g: string) => /\\cup|\\cap|\\in\b|\\begin|\\text|[,;=<>]|\\le|\\ge|\\ne|\\infty|\\pm|\\mp|\\%|\\circ|:|\\emptyset|\\mathbb/.test(g) || /^[[(].*[\])]$/.test(g);
+const isStructured = (g: string) =>
+  /\\cup|\\cap|\\in\b|\\begin|\\text|[,;=<>]|\\le|\\ge|\\ne|\\infty|\\pm|\\mp|\\%|\\circ|:|\\emptyset|\\mathbb/.test(g) || /^[[(].*[\])]$/.test(g);
 
 /** Near-misses of one extracted gold. */
 export function nearMisses(goldRaw: string, rand: () => number): { mutant: string; family: string }[] {
@@ -193,6 +194,9 @@ export function generateNearMisses(golds: string[], count: number, seed = 24): N
 
 /** The golds of the labelled-equal rows of a verifier cases file (JSON lines). */
 export function goldsOf(jsonl: string): string[] {
-  const rows = jsonl.trim().split('\n').map((l) => JSON.parse(l) as { gold: string; equal: boolean });
+  const rows = jsonl
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { gold: string; equal: boolean });
   return [...new Set(rows.filter((r) => r.equal).map((r) => r.gold))];
 }

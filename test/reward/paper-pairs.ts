@@ -232,7 +232,38 @@ const EXTRACTION: Record<string, Rewrite> = {
   doubledBackslash: (g) => (g.includes('\\') ? box(g.replaceAll('\\', '\\\\')) : null),
 };
 
-const EDIT_TOKENS = [' ', '{', '}', '\\', ',', '.', '0', '1', '7', '-', '+', '/', '^', '=', 'x', 'e', '(', ')', '[', ']', '\\frac', '\\text{ ', '\\sqrt', '\\pi', '\\%', '$', '\\!', '\\,', ':', '*'];
+const EDIT_TOKENS = [
+  ' ',
+  '{',
+  '}',
+  '\\',
+  ',',
+  '.',
+  '0',
+  '1',
+  '7',
+  '-',
+  '+',
+  '/',
+  '^',
+  '=',
+  'x',
+  'e',
+  '(',
+  ')',
+  '[',
+  ']',
+  '\\frac',
+  '\\text{ ',
+  '\\sqrt',
+  '\\pi',
+  '\\%',
+  '$',
+  '\\!',
+  '\\,',
+  ':',
+  '*',
+];
 
 /** One to three random edits (insert, delete, replace) with LaTeX-ish tokens. */
 function randomEdit(g: string, r: Rng): string {
@@ -292,7 +323,11 @@ export async function loadPairSources(sharedData: string): Promise<PairSources |
  */
 export function makePairs(src: PairSources, seed: number, perGold = 3): Pair[] {
   const r = new Rng(seed);
-  const families: [string, Record<string, Rewrite>][] = [['eq', EQUIVALENT], ['near', NEAR], ['extract', EXTRACTION]];
+  const families: [string, Record<string, Rewrite>][] = [
+    ['eq', EQUIVALENT],
+    ['near', NEAR],
+    ['extract', EXTRACTION],
+  ];
   const pairs: Pair[] = [];
   for (const gold of src.golds) {
     pairs.push({ gold, response: box(gold), kind: 'eq:exact' });

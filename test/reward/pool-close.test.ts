@@ -15,7 +15,11 @@ test('pool: close() with an unread ready message waits for the worker to exit', 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-pool-close-'));
   try {
     const script = fileURLToPath(new URL('./fixtures/close-while-loading.js', import.meta.url));
-    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', env: { ...process.env, RLVR_TEST_READY_FILE: path.join(tmp, 'ready') }, timeout: 30_000 });
+    const r = spawnSync(process.execPath, [script], {
+      encoding: 'utf8',
+      env: { ...process.env, RLVR_TEST_READY_FILE: path.join(tmp, 'ready') },
+      timeout: 30_000,
+    });
     assert.equal(r.status, 0, `exit ${r.status}: ${r.stderr}`);
     assert.equal(r.stdout.trim(), 'closed');
   } finally {

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verify } from '../../src/tasks/math/verifier/verifier.js';
 
-const check = (gold: string, pred: string, mode: 'eval' | 'reward' = 'eval') => verify(gold, mode === 'reward' ? `The answer is \\boxed{${pred}}.` : pred, { mode, bare: mode === 'eval' }).correct;
+const check = (gold: string, pred: string, mode: 'eval' | 'reward' = 'eval') =>
+  verify(gold, mode === 'reward' ? `The answer is \\boxed{${pred}}.` : pred, { mode, bare: mode === 'eval' }).correct;
 const yes = (g: string, p: string, mode?: 'eval' | 'reward') => assert.equal(check(g, p, mode), true, `${g} should equal ${p}`);
 const no = (g: string, p: string, mode?: 'eval' | 'reward') => assert.equal(check(g, p, mode), false, `${g} should differ from ${p}`);
 const both = (f: (g: string, p: string, mode?: 'eval' | 'reward') => void, g: string, p: string) => {

@@ -27,25 +27,41 @@ test('exact rationals = Python fractions.Fraction on 3,000 seeded operations', (
   const ops: unknown[][] = [];
   const ours: unknown[] = [];
   for (let i = 0; i < 300; i++) {
-    const a = operand(), b = operand();
+    const a = operand(),
+      b = operand();
     const zero = rat(0n)!;
-    for (const [name, f] of [['add', add], ['sub', sub], ['mul', mul], ['div', div]] as const) {
-      ops.push([name, show(a), show(b)]); ours.push(show(f(a, b)));
+    for (const [name, f] of [
+      ['add', add],
+      ['sub', sub],
+      ['mul', mul],
+      ['div', div],
+    ] as const) {
+      ops.push([name, show(a), show(b)]);
+      ours.push(show(f(a, b)));
     }
-    ops.push(['div', show(a), show(zero)]); ours.push(show(div(a, zero)));
-    ops.push(['cmp', show(a), show(b)]); ours.push(cmp(a, b));
+    ops.push(['div', show(a), show(zero)]);
+    ours.push(show(div(a, zero)));
+    ops.push(['cmp', show(a), show(b)]);
+    ours.push(cmp(a, b));
     const k = BigInt(Math.floor(rng.float() * 9) - 4);
     const small = rat(int(12), BigInt(1 + Math.floor(rng.float() * 12)))!;
-    ops.push(['pow', show(small), String(k)]); ours.push(show(powInt(small, k)));
+    ops.push(['pow', show(small), String(k)]);
+    ours.push(show(powInt(small, k)));
     const rootK = 2 + Math.floor(rng.float() * 3);
     const base = rat(int(30), BigInt(1 + Math.floor(rng.float() * 30)))!;
     const perfect = rng.float() < 0.5 ? powInt(base, BigInt(rootK))! : add(powInt(base, BigInt(rootK))!, rat(1n, 7n)!)!;
-    ops.push(['root', show(perfect), String(rootK)]); ours.push(show(rootRat(perfect, rootK)));
-    ops.push(['isint', show(a)]); ours.push(isInt(a));
-    ops.push(['num', show(small)]); ours.push(toNumber(small));
+    ops.push(['root', show(perfect), String(rootK)]);
+    ours.push(show(rootRat(perfect, rootK)));
+    ops.push(['isint', show(a)]);
+    ours.push(isInt(a));
+    ops.push(['num', show(small)]);
+    ours.push(toNumber(small));
   }
   const decimals = ['0', '-0', '12.80', '-.5', '.4', '1e-3', '2.5E+2', '-3.25e-4', '007', '1.', '12', '1e400'];
-  for (const s of decimals) { ops.push(['parse', s]); ours.push(show(parseDecimal(s))); }
+  for (const s of decimals) {
+    ops.push(['parse', s]);
+    ours.push(show(parseDecimal(s)));
+  }
   const ref = JSON.parse(runPython(path.join(repoRoot, 'test/py/fractions_ref.py'), [], JSON.stringify(ops))) as unknown[];
   assert.equal(ref.length, ours.length);
   const wrong = ops.map((o, i) => [o, ours[i], ref[i]] as const).filter(([, a, b]) => JSON.stringify(a) !== JSON.stringify(b));

@@ -10,11 +10,18 @@ import { comparisonTable, readFinalOutcomes, summarizeRun } from '../../src/rl/a
 import { mcnemarExact, wilson } from '../../src/stats/index.js';
 
 test('comparison.md: Wilson intervals and paired tests against the first variant', () => {
-  const v = (after: number) => [{ step: 0, accuracy: 0.1 }, { step: 4, accuracy: after }];
+  const v = (after: number) => [
+    { step: 0, accuracy: 0.1 },
+    { step: 4, accuracy: after },
+  ];
   // 40 validation problems: grpo right on 0-19, pg-only right on 10-34 (15 up, 10 down).
   const a = Array.from({ length: 40 }, (_, i) => (i < 20 ? '1' : '0')).join('');
   const b = Array.from({ length: 40 }, (_, i) => (i >= 10 && i < 35 ? '1' : '0')).join('');
-  const rows = [summarizeRun('grpo', 'grpo', [], v(0.5), 1, a), summarizeRun('pg-only', 'pg-only', [], v(0.625), 1, b), summarizeRun('old', 'old', [], v(0.3), 1, null)];
+  const rows = [
+    summarizeRun('grpo', 'grpo', [], v(0.5), 1, a),
+    summarizeRun('pg-only', 'pg-only', [], v(0.625), 1, b),
+    summarizeRun('old', 'old', [], v(0.3), 1, null),
+  ];
   assert.equal(rows[0]!.validationN, 40);
   const table = comparisonTable(rows);
   const w = wilson(25, 40);

@@ -18,7 +18,10 @@ test('Llama-3 style tokenizer: one BOS in training prompts and in evaluation pro
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-bos-'));
   try {
     const tokenizer = Tokenizer.fromFile(writeLlama3Tokenizer(dir));
-    fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: LLAMA3_BOS, eos_token: '<|im_end|>', chat_template: LLAMA3_CHAT_TEMPLATE }));
+    fs.writeFileSync(
+      path.join(dir, 'tokenizer_config.json'),
+      JSON.stringify({ bos_token: LLAMA3_BOS, eos_token: '<|im_end|>', chat_template: LLAMA3_CHAT_TEMPLATE }),
+    );
     const tokenizerConfig = loadTokenizerConfig(dir);
     const bosCount = (ids: readonly number[]) => ids.filter((t) => t === LLAMA3_BOS_ID).length;
 
@@ -29,14 +32,33 @@ test('Llama-3 style tokenizer: one BOS in training prompts and in evaluation pro
     assert.equal(bosCount(tokenizer.encode(render(ex))), 2, 'the default encode would double it');
 
     const config = parseModelConfig({
-      architectures: ['LlamaForCausalLM'], hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1,
-      vocab_size: 151936, rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 256, tie_word_embeddings: true, bos_token_id: LLAMA3_BOS_ID, eos_token_id: 151645,
+      architectures: ['LlamaForCausalLM'],
+      hidden_size: 16,
+      intermediate_size: 32,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      num_key_value_heads: 1,
+      vocab_size: 151936,
+      rms_norm_eps: 1e-6,
+      rope_theta: 10000,
+      max_position_embeddings: 256,
+      tie_word_embeddings: true,
+      bos_token_id: LLAMA3_BOS_ID,
+      eos_token_id: 151645,
     });
     const policy = CausalLM.randomInit(config);
     try {
       const trainer = new GRPOTrainer({
-        policy, reference: null, tokenizer, examples: [ex], renderPrompt: render, stopTokenIds: [151645],
-        rewards: async (items) => items.map(() => 0), config: grpoConfig({ klCoef: 0, trainBatchSize: 1, miniBatchSize: 1 }), runDir: path.join(dir, 'run'), log: () => {},
+        policy,
+        reference: null,
+        tokenizer,
+        examples: [ex],
+        renderPrompt: render,
+        stopTokenIds: [151645],
+        rewards: async (items) => items.map(() => 0),
+        config: grpoConfig({ klCoef: 0, trainBatchSize: 1, miniBatchSize: 1 }),
+        runDir: path.join(dir, 'run'),
+        log: () => {},
       });
       const trainIds = trainer.promptIdsFor(ex)!;
       assert.equal(trainIds[0], LLAMA3_BOS_ID);
@@ -46,7 +68,10 @@ test('Llama-3 style tokenizer: one BOS in training prompts and in evaluation pro
       // Evaluation renders its own (math) prompt with the same template: one BOS there too.
       const seen: number[][] = [];
       evaluate(policy, tokenizer, [{ name: 'b', problems: [{ problem: 'What is 1+1?', answer: '2' }], decoding: { greedy: true } }], {
-        chatTemplate: LLAMA3_CHAT_TEMPLATE, tokenizerConfig, stopTokenIds: [151645], keepRecords: false,
+        chatTemplate: LLAMA3_CHAT_TEMPLATE,
+        tokenizerConfig,
+        stopTokenIds: [151645],
+        keepRecords: false,
         sampler: (_m, prompts) => {
           seen.push(...prompts);
           return prompts.map((_, i) => ({ promptIndex: i, sampleIndex: 0, tokens: [], logprobs: [], finishReason: 'stop' })) as never;

@@ -12,7 +12,7 @@ const REF = path.join(repoRoot, 'test', 'py', 'fork_weights_ref.py');
 /** Deterministic lengths: rollouts of a π1-like step, some cut at the response limit. */
 function rollouts(prompts: number, group: number, promptLen: number, maxResp: number, seed: number): { seq: number[]; resp: number[] } {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const resp: number[] = [];
   const seq: number[] = [];
   for (let p = 0; p < prompts; p++) {
@@ -26,7 +26,13 @@ function rollouts(prompts: number, group: number, promptLen: number, maxResp: nu
   return { seq, resp };
 }
 
-interface Case { seq: number[]; resp: number[]; ranks: number; maxTokens: number; mini: number }
+interface Case {
+  seq: number[];
+  resp: number[];
+  ranks: number;
+  maxTokens: number;
+  mini: number;
+}
 type Ref = { weight: number[]; mini: number[]; rank: number[] };
 
 const PAPER_STEP = rollouts(128, 8, 130, 3072, 7);
@@ -38,7 +44,13 @@ const CASES: Case[] = [
 // One Python start for every case (torch's import dominates the time).
 let refs: Ref[] | null = null;
 const reference = (k: number): Ref => {
-  refs ??= JSON.parse(runPython(REF, [], JSON.stringify(CASES.map((c) => ({ seq_lens: c.seq, resp_lens: c.resp, ranks: c.ranks, max_tokens: c.maxTokens, mini_per_rank: c.mini }))))) as Ref[];
+  refs ??= JSON.parse(
+    runPython(
+      REF,
+      [],
+      JSON.stringify(CASES.map((c) => ({ seq_lens: c.seq, resp_lens: c.resp, ranks: c.ranks, max_tokens: c.maxTokens, mini_per_rank: c.mini }))),
+    ),
+  ) as Ref[];
   return refs[k]!;
 };
 
@@ -61,7 +73,10 @@ test("fork weights: the paper's step (128 prompts × 8 rollouts, 8 ranks, 24000 
   // Not a global token mean: the weights vary with the micro-batch a sequence lands in.
   const distinct = new Set(plan.weight.map((w) => w.toPrecision(12)));
   assert.ok(distinct.size > 8, `${distinct.size} distinct weights`);
-  assert.ok(plan.microBatches[0]!.every((micros) => micros.length === plan.microBatches[0]![0]!.length), 'same micro-batch count on every rank');
+  assert.ok(
+    plan.microBatches[0]!.every((micros) => micros.length === plan.microBatches[0]![0]!.length),
+    'same micro-batch count on every rank',
+  );
 });
 
 test('fork weights: several mini-batches per rank, small budget = PyTorch reference', () => {
@@ -71,7 +86,10 @@ test('fork weights: several mini-batches per rank, small budget = PyTorch refere
 
 test('karmarkarKarp: balanced equal-size parts; bad shapes fail in one line', () => {
   const parts = karmarkarKarp([5, 1, 4, 2, 3, 3], 2, true);
-  assert.deepEqual(parts.map((p) => p.length), [3, 3]);
+  assert.deepEqual(
+    parts.map((p) => p.length),
+    [3, 3],
+  );
   assert.deepEqual(parts.map((p) => p.reduce((s, i) => s + [5, 1, 4, 2, 3, 3][i]!, 0)).sort(), [9, 9]);
   assert.throws(() => forkLossWeights([10, 10, 10], [5, 5, 5], { ranks: 2, maxTokensPerRank: 100, miniBatchPerRank: 1 }), /split evenly over 2 ranks/);
   assert.throws(() => forkLossWeights([10, 200], [5, 5], { ranks: 2, maxTokensPerRank: 100, miniBatchPerRank: 1 }), /exceeds the micro-batch token budget/);

@@ -13,9 +13,18 @@ import { aggregationWeights, grpoLoss, lowVarKL, tokenLogprobsAndEntropy } from 
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 
-const B = 6, T = 9, V = 13;
+const B = 6,
+  T = 9,
+  V = 13;
 
-interface Case { aggregation: LossAggregation; pg: boolean; klCoef: number; entCoef: number; normStd: boolean; temperature: number }
+interface Case {
+  aggregation: LossAggregation;
+  pg: boolean;
+  klCoef: number;
+  entCoef: number;
+  normStd: boolean;
+  temperature: number;
+}
 
 function runCase(c: Case, seed: number) {
   const rng = new Rng(seed);
@@ -28,11 +37,25 @@ function runCase(c: Case, seed: number) {
   const refLogp = Array.from({ length: B * T }, () => -Math.abs(rng.normal()) - 0.5);
   const rewards = Array.from({ length: B }, () => (rng.float() < 0.5 ? 1 : 0));
   const groups = [0, 0, 0, 1, 1, 2]; // groups of 3, 2 and 1
-  const coef = { clip: 0.2, kl_coef: c.klCoef, ent_coef: c.entCoef, temperature: c.temperature, aggregation: c.aggregation, max_len: T, norm_std: c.normStd, pg: c.pg };
+  const coef = {
+    clip: 0.2,
+    kl_coef: c.klCoef,
+    ent_coef: c.entCoef,
+    temperature: c.temperature,
+    aggregation: c.aggregation,
+    max_len: T,
+    norm_std: c.normStd,
+    pg: c.pg,
+  };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grpo-'));
   const file = path.join(dir, 'in.json');
   fs.writeFileSync(file, JSON.stringify({ B, T, V, logits, targets, mask, old_logp: oldLogp, ref_logp: refLogp, rewards, groups, coef }));
-  const ref = JSON.parse(runPython(path.join(repoRoot, 'test/py/grpo_loss_ref.py'), [file])) as { loss: number; grad: number[]; advantages: number[]; clipfrac: number };
+  const ref = JSON.parse(runPython(path.join(repoRoot, 'test/py/grpo_loss_ref.py'), [file])) as {
+    loss: number;
+    grad: number[];
+    advantages: number[];
+    clipfrac: number;
+  };
 
   const adv = groupAdvantages(rewards, groups, { normalizeByStd: c.normStd });
   // Our formulation: only the response tokens, flat, with per-token aggregation weights.
@@ -42,13 +65,34 @@ function runCase(c: Case, seed: number) {
   const ours = tidy(() => {
     const all = tensor(logits, [B * T, V]).requiresGrad_(true);
     const idx = tensor(rows, [rows.length], { dtype: 'int64' });
-    const pick = (xs: number[]) => tensor(rows.map((k) => xs[k]!), [rows.length]);
-    const { logp, entropy } = tokenLogprobsAndEntropy(all.indexSelect(0, idx), tensor(rows.map((k) => targets[k]!), [rows.length], { dtype: 'int64' }), c.temperature);
-    const out = grpoLoss({
-      logp, entropy, oldLogp: pick(oldLogp), refLogp: pick(refLogp),
-      advantages: tensor(rows.map((k) => adv[Math.floor(k / T)]!), [rows.length]),
-      weights: tensor(weights, [rows.length]),
-    }, { clipRatio: 0.2, klCoef: c.klCoef, entropyCoef: c.entCoef, policyGradient: c.pg });
+    const pick = (xs: number[]) =>
+      tensor(
+        rows.map((k) => xs[k]!),
+        [rows.length],
+      );
+    const { logp, entropy } = tokenLogprobsAndEntropy(
+      all.indexSelect(0, idx),
+      tensor(
+        rows.map((k) => targets[k]!),
+        [rows.length],
+        { dtype: 'int64' },
+      ),
+      c.temperature,
+    );
+    const out = grpoLoss(
+      {
+        logp,
+        entropy,
+        oldLogp: pick(oldLogp),
+        refLogp: pick(refLogp),
+        advantages: tensor(
+          rows.map((k) => adv[Math.floor(k / T)]!),
+          [rows.length],
+        ),
+        weights: tensor(weights, [rows.length]),
+      },
+      { clipRatio: 0.2, klCoef: c.klCoef, entropyCoef: c.entCoef, policyGradient: c.pg },
+    );
     out.loss.backward();
     return { loss: out.loss.item(), grad: all.grad!.toNumbers(), clipFrac: out.clipFrac.item() };
   });
@@ -69,7 +113,9 @@ describe('GRPO loss vs PyTorch reference', { skip: !hasPythonModule('torch') && 
       adv.forEach((a, j) => assert.ok(Math.abs(a - ref.advantages[j]!) <= 1e-5, `advantage ${j}: ${a} vs ${ref.advantages[j]}`));
       assert.ok(Math.abs(ours.loss - ref.loss) <= 1e-6, `loss ${ours.loss} vs ${ref.loss}`);
       let maxDiff = 0;
-      ref.grad.forEach((g, j) => { maxDiff = Math.max(maxDiff, Math.abs(g - ours.grad[j]!)); });
+      ref.grad.forEach((g, j) => {
+        maxDiff = Math.max(maxDiff, Math.abs(g - ours.grad[j]!));
+      });
       assert.ok(maxDiff <= 1e-6, `max |dlogits| diff ${maxDiff}`);
       assert.ok(Math.abs(ours.clipFrac - ref.clipfrac) <= 1e-6);
     });
@@ -82,7 +128,7 @@ describe('GRPO pieces', () => {
     assert.deepEqual(a.slice(0, 3), [0, 0, 0]);
     // group b: [1, 0, 1], mean 2/3, unbiased std sqrt(1/3)
     const std = Math.sqrt(((1 / 3) ** 2 * 2 + (2 / 3) ** 2) / 2);
-    assert.ok(Math.abs(a[3]! - (1 / 3) / (std + 1e-6)) < 1e-12);
+    assert.ok(Math.abs(a[3]! - 1 / 3 / (std + 1e-6)) < 1e-12);
     assert.equal(a[6], 0); // (0 - 0) / (1 + eps)
     const noStd = groupAdvantages([1, 0], [0, 0], { normalizeByStd: false });
     assert.deepEqual(noStd, [0.5, -0.5]);
@@ -98,8 +144,14 @@ describe('GRPO pieces', () => {
   test('the gspo policy loss refuses to run without the sequence log-ratios', () => {
     tidy(() => {
       const t = tensor([-1, -2]);
-      assert.throws(() => grpoLoss({ logp: t, oldLogp: t, refLogp: null, entropy: t, advantages: t, weights: t },
-        { clipRatio: 0.2, klCoef: 0, entropyCoef: 0, policyGradient: true, policyLoss: 'gspo' }), /gspo policy loss needs seqLogRatio/);
+      assert.throws(
+        () =>
+          grpoLoss(
+            { logp: t, oldLogp: t, refLogp: null, entropy: t, advantages: t, weights: t },
+            { clipRatio: 0.2, klCoef: 0, entropyCoef: 0, policyGradient: true, policyLoss: 'gspo' },
+          ),
+        /gspo policy loss needs seqLogRatio/,
+      );
     });
   });
 

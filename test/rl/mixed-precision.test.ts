@@ -19,19 +19,38 @@ import { repoRoot } from '../helpers/paths.js';
 import { runPython } from '../helpers/python.js';
 
 const cfg: ModelConfig = {
-  architecture: 'Qwen2ForCausalLM', hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
-  vocabSize: 64, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: true, attentionBias: true,
-  maxPositionEmbeddings: 128, bosTokenId: null, eosTokenId: null, torchDtype: 'float32',
+  architecture: 'Qwen2ForCausalLM',
+  hiddenSize: 64,
+  intermediateSize: 128,
+  numLayers: 2,
+  numHeads: 4,
+  numKvHeads: 2,
+  headDim: 16,
+  vocabSize: 64,
+  rmsNormEps: 1e-6,
+  ropeTheta: 10000,
+  ropeScaling: null,
+  tieWordEmbeddings: true,
+  attentionBias: true,
+  maxPositionEmbeddings: 128,
+  bosTokenId: null,
+  eosTokenId: null,
+  torchDtype: 'float32',
 };
 const seqs: Sequence[] = Array.from({ length: 6 }, (_, i) => ({
-  promptIds: [1, 2, 3, 4 + i], responseIds: Array.from({ length: 5 + 3 * i }, (_, t) => (7 * i + 3 * t + 5) % 64),
+  promptIds: [1, 2, 3, 4 + i],
+  responseIds: Array.from({ length: 5 + 3 * i }, (_, t) => (7 * i + 3 * t + 5) % 64),
 }));
 const coef = { clipRatio: 0.2, klCoef: 0, entropyCoef: 0.001, policyGradient: true };
 
 const ADAMW = { lr: 1e-6, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0.01 };
 
 /** Runs `steps` GRPO updates at lr 1e-6; returns weights before and after (flat) and each step's gradients (per parameter, as float32 values). */
-function train(weightDtype: 'float32' | 'bfloat16', computeDtype: 'float32' | 'bfloat16', steps: number): { before: number[]; after: number[]; gradDtype: string; params: number[][]; grads: number[][][] } {
+function train(
+  weightDtype: 'float32' | 'bfloat16',
+  computeDtype: 'float32' | 'bfloat16',
+  steps: number,
+): { before: number[]; after: number[]; gradDtype: string; params: number[][]; grads: number[][][] } {
   manualSeed(5);
   let model = CausalLM.randomInit(cfg);
   if (weightDtype === 'bfloat16') {
@@ -46,13 +65,28 @@ function train(weightDtype: 'float32' | 'bfloat16', computeDtype: 'float32' | 'b
   const params = tidy(() => model.parameters().map((p) => p.float().toNumbers()));
   const grads: number[][][] = [];
   const old = responseLogprobs(model, seqs, 0.6, 1000, { computeDtype });
-  const weights = aggregationWeights(seqs.map((s) => s.responseIds.length), 'token-mean', 32);
+  const weights = aggregationWeights(
+    seqs.map((s) => s.responseIds.length),
+    'token-mean',
+    32,
+  );
   const targets = seqs.map((s, i) => ({ oldLogp: old.logp[i]!, refLogp: null, advantage: [1, -1, 0.5, -0.5, 1.5, -1.5][i]!, weights: weights[i]! }));
   let gradDtype = '';
   for (let s = 0; s < steps; s++) {
     opt.zeroGrad();
     autocast('cpu', computeDtype, () => {
-      for (const mb of [[0, 1, 2], [3, 4, 5]]) accumulatePolicyGradient(model, mb.map((i) => seqs[i]!), mb.map((i) => targets[i]!), 0.6, coef, { computeDtype }).dispose();
+      for (const mb of [
+        [0, 1, 2],
+        [3, 4, 5],
+      ])
+        accumulatePolicyGradient(
+          model,
+          mb.map((i) => seqs[i]!),
+          mb.map((i) => targets[i]!),
+          0.6,
+          coef,
+          { computeDtype },
+        ).dispose();
     });
     gradDtype = tidy(() => model.parameters()[0]!.grad!.dtype);
     grads.push(tidy(() => model.parameters().map((p) => p.grad!.float().toNumbers())));
@@ -69,8 +103,14 @@ function changedFraction(a: number[], b: number[]): number {
 }
 
 function cosine(a: number[], b: number[]): number {
-  let ab = 0, aa = 0, bb = 0;
-  a.forEach((v, i) => { ab += v * b[i]!; aa += v * v; bb += b[i]! * b[i]!; });
+  let ab = 0,
+    aa = 0,
+    bb = 0;
+  a.forEach((v, i) => {
+    ab += v * b[i]!;
+    aa += v * v;
+    bb += b[i]! * b[i]!;
+  });
   return ab / Math.sqrt(aa * bb);
 }
 
@@ -95,7 +135,10 @@ describe('autocast', () => {
   });
 
   test('float32 compute is a no-op region', () => {
-    assert.equal(autocast('cpu', 'float32', () => autocastState('cpu').enabled), false);
+    assert.equal(
+      autocast('cpu', 'float32', () => autocastState('cpu').enabled),
+      false,
+    );
   });
 });
 
@@ -122,8 +165,10 @@ describe('bf16 compute with float32 master weights at lr 1e-6', () => {
     const norm = (d: number[]) => Math.sqrt(d.reduce((a, v) => a + v * v, 0));
     const relErr = norm(g16.map((v, i) => v - g32[i]!)) / norm(g32);
     const cos = cosine(g16, g32);
-    console.log(`# changed after ${steps} steps: fp32 ${(100 * fracFp32).toFixed(2)}%, bf16 compute ${(100 * fracMixed).toFixed(2)}%, ` +
-      `bf16 weights ${(100 * fracBf16).toFixed(2)}%; step-1 gradient, bf16 compute vs fp32: relative L2 error ${relErr.toExponential(2)}, cosine ${cos.toFixed(6)}`);
+    console.log(
+      `# changed after ${steps} steps: fp32 ${(100 * fracFp32).toFixed(2)}%, bf16 compute ${(100 * fracMixed).toFixed(2)}%, ` +
+        `bf16 weights ${(100 * fracBf16).toFixed(2)}%; step-1 gradient, bf16 compute vs fp32: relative L2 error ${relErr.toExponential(2)}, cosine ${cos.toFixed(6)}`,
+    );
     // bf16 keeps 8 significant bits (unit roundoff 2^-9 = 2e-3); measured here: 5.0e-3 relative
     // error, cosine 0.99999. A gradient off by a factor 1.1 (error 0.1) or in sign fails.
     assert.ok(relErr < 0.02, `relative L2 error of the bf16-compute gradient ${relErr}`);
@@ -133,7 +178,10 @@ describe('bf16 compute with float32 master weights at lr 1e-6', () => {
     // initial weights, ends where the mixed run ended.
     const replay = (run: typeof mixed): number[] => {
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-mixed-')), 'in.json');
-      fs.writeFileSync(file, JSON.stringify({ params: run.params, grads: run.grads, lr: ADAMW.lr, betas: ADAMW.betas, eps: ADAMW.eps, weight_decay: ADAMW.weightDecay }));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ params: run.params, grads: run.grads, lr: ADAMW.lr, betas: ADAMW.betas, eps: ADAMW.eps, weight_decay: ADAMW.weightDecay }),
+      );
       return (JSON.parse(runPython(path.join(repoRoot, 'test/py/adamw_replay.py'), [file])) as { final: number[][] }).final.flat();
     };
     const ref = replay(mixed);
@@ -154,7 +202,11 @@ describe('bf16 compute with activation checkpointing', () => {
   test('recomputed blocks run under autocast too: the same gradients as without checkpointing', () => {
     manualSeed(1);
     const model = CausalLM.randomInit(cfg).requiresGrad_(true);
-    const weights = aggregationWeights(seqs.map((s) => s.responseIds.length), 'token-mean', 32);
+    const weights = aggregationWeights(
+      seqs.map((s) => s.responseIds.length),
+      'token-mean',
+      32,
+    );
     const targets = seqs.map((s, i) => ({ oldLogp: s.responseIds.map(() => -4), refLogp: null, advantage: i % 2 ? -1 : 1, weights: weights[i]! }));
     const grads = (checkpointing: boolean) => {
       for (const p of model.parameters()) p.grad = null;

@@ -124,12 +124,22 @@ describe('RLOO and GSPO pieces', () => {
 
 describe('reward API edges', () => {
   const item = (completion: string): RewardInput => ({
-    prompt: 'p', completion, completionIds: [1], truncated: false, step: 1,
+    prompt: 'p',
+    completion,
+    completionIds: [1],
+    truncated: false,
+    step: 1,
     example: { index: 0, messages: [{ role: 'user', content: 'q' }], groundTruth: '1', dataSource: 't', columns: {} },
   });
 
   test('weights: default 1, explicit 0 counts as 0, non-finite is refused; an empty batch has mean 0', async () => {
-    const r = await scoreRewards([{ name: 'a', fn: (b) => b.map(() => 2) }, { name: 'b', fn: (b) => b.map(() => 5), weight: 0 }], [item('x')]);
+    const r = await scoreRewards(
+      [
+        { name: 'a', fn: (b) => b.map(() => 2) },
+        { name: 'b', fn: (b) => b.map(() => 5), weight: 0 },
+      ],
+      [item('x')],
+    );
     assert.deepEqual(r.total, [2]);
     assert.deepEqual(r.meanByName, { a: 2, b: 5 });
     const empty = await scoreRewards([{ name: 'a', fn: () => [] }], []);
@@ -177,8 +187,13 @@ describe("the fork's loss weights: shapes and errors", () => {
       { seq: [7, 3, 7, 3, 4, 6, 4, 6, 5, 5, 5, 5], resp: [2, 1, 3, 1, 2, 4, 1, 3, 2, 2, 3, 1], ranks: 2, maxTokens: 11, mini: 6 },
       { seq: [30, 10, 20, 30, 10, 20], resp: [9, 3, 6, 8, 2, 5], ranks: 1, maxTokens: 30, mini: 6 },
     ];
-    const ref = JSON.parse(runPython(path.join(repoRoot, 'test', 'py', 'fork_weights_ref.py'), [],
-      JSON.stringify(cases.map((c) => ({ seq_lens: c.seq, resp_lens: c.resp, ranks: c.ranks, max_tokens: c.maxTokens, mini_per_rank: c.mini }))))) as { weight: number[]; mini: number[]; rank: number[] }[];
+    const ref = JSON.parse(
+      runPython(
+        path.join(repoRoot, 'test', 'py', 'fork_weights_ref.py'),
+        [],
+        JSON.stringify(cases.map((c) => ({ seq_lens: c.seq, resp_lens: c.resp, ranks: c.ranks, max_tokens: c.maxTokens, mini_per_rank: c.mini }))),
+      ),
+    ) as { weight: number[]; mini: number[]; rank: number[] }[];
     cases.forEach((c, k) => {
       const ours = forkLossWeights(c.seq, c.resp, { ranks: c.ranks, maxTokensPerRank: c.maxTokens, miniBatchPerRank: c.mini });
       assert.deepEqual(ours.rank, ref[k]!.rank, `case ${k}: ranks`);
@@ -196,23 +211,40 @@ describe("the fork's loss weights: shapes and errors", () => {
     assert.deepEqual([...parts.flat()].sort(), [0, 1, 2, 3, 4]);
     // largest differencing: 8−7 → 1, 6−5 → 1, then {4},{1},{1} → 4−1 = 3 → 3−1 = 2: difference 2
     assert.equal(Math.abs(sums[0]! - sums[1]!), 2);
-    parts.forEach((p) => assert.deepEqual(p, [...p].sort((x, y) => x - y)));
+    parts.forEach((p) =>
+      assert.deepEqual(
+        p,
+        [...p].sort((x, y) => x - y),
+      ),
+    );
   });
 });
 
 describe("the policy's micro-batching and packing", () => {
-  const seq = (p: number, r: number, base = 1): Sequence => ({ promptIds: Array.from({ length: p }, (_, k) => base + k), responseIds: Array.from({ length: r }, (_, k) => 100 + base + k) });
+  const seq = (p: number, r: number, base = 1): Sequence => ({
+    promptIds: Array.from({ length: p }, (_, k) => base + k),
+    responseIds: Array.from({ length: r }, (_, k) => 100 + base + k),
+  });
 
   test('micro-batches: longest first (ties by index), padded size count × longest within the budget, exactly full allowed', () => {
     // lengths 5, 8, 5, 3
     const s = [seq(2, 3), seq(4, 4), seq(1, 4), seq(1, 2)];
-    assert.deepEqual(microBatches(s, 16), [[1, 0], [2, 3]]); // 2 × 8 = 16 fits exactly; 3 × 8 = 24 does not
+    assert.deepEqual(microBatches(s, 16), [
+      [1, 0],
+      [2, 3],
+    ]); // 2 × 8 = 16 fits exactly; 3 × 8 = 24 does not
     assert.deepEqual(microBatches(s, 15), [[1], [0, 2, 3]]); // 3 × 5 = 15 fits exactly
     assert.deepEqual(microBatches(s, 14), [[1], [0, 2], [3]]);
     assert.deepEqual(microBatches(s, 1000), [[1, 0, 2, 3]]);
     assert.deepEqual(microBatches([], 10), []);
     // padding: [1,0] pads to 2 × 8, [2,3] to 2 × 5; real tokens 8 + 5 + 5 + 3
-    assert.deepEqual(paddingOf(s, [[1, 0], [2, 3]]), { padded: 26, real: 21 });
+    assert.deepEqual(
+      paddingOf(s, [
+        [1, 0],
+        [2, 3],
+      ]),
+      { padded: 26, real: 21 },
+    );
   });
 
   test('pack: right-padded ids, the flat row before each response token, its target, response lengths', () => {
@@ -229,9 +261,23 @@ describe("the policy's micro-batching and packing", () => {
 
 describe('policy gradient accumulation: the GSPO sequence ratio and the KL term, from the formulas', () => {
   const cfg: ModelConfig = {
-    architecture: 'Qwen2ForCausalLM', hiddenSize: 16, intermediateSize: 24, numLayers: 1, numHeads: 2, numKvHeads: 1, headDim: 8,
-    vocabSize: 24, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: false, attentionBias: true,
-    maxPositionEmbeddings: 512, bosTokenId: null, eosTokenId: null, torchDtype: 'float32',
+    architecture: 'Qwen2ForCausalLM',
+    hiddenSize: 16,
+    intermediateSize: 24,
+    numLayers: 1,
+    numHeads: 2,
+    numKvHeads: 1,
+    headDim: 8,
+    vocabSize: 24,
+    rmsNormEps: 1e-6,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    tieWordEmbeddings: false,
+    attentionBias: true,
+    maxPositionEmbeddings: 512,
+    bosTokenId: null,
+    eosTokenId: null,
+    torchDtype: 'float32',
   };
   // 3 × 300 response tokens: the head runs in two 512-row chunks and sequence 1 straddles them
   const mk = (k: number, len: number): Sequence => ({ promptIds: [1 + k, 2], responseIds: Array.from({ length: len }, (_, t) => (t * 7 + k * 3) % 24) });
@@ -252,7 +298,9 @@ describe('policy gradient accumulation: the GSPO sequence ratio and the KL term,
       weights: new Array<number>(300).fill(w),
     }));
     const eps = 0.2;
-    let pg = 0, kl = 0, clip = 0;
+    let pg = 0,
+      kl = 0,
+      clip = 0;
     seqs.forEach((_, i) => {
       const t0 = targets[i]!;
       const s = Math.exp(lp[i]!.reduce((a, v, t) => a + v - t0.oldLogp[t]!, 0) / 300);
@@ -260,10 +308,15 @@ describe('policy gradient accumulation: the GSPO sequence ratio and the KL term,
       const cl = -A[i]! * Math.min(Math.max(s, 1 - eps), 1 + eps);
       pg += 300 * w * Math.max(un, cl);
       clip += cl > un ? 300 * w : 0;
-      lp[i]!.forEach((v, t) => { const d = t0.refLogp[t]! - v; kl += w * (Math.exp(d) - d - 1); });
+      lp[i]!.forEach((v, t) => {
+        const d = t0.refLogp[t]! - v;
+        kl += w * (Math.exp(d) - d - 1);
+      });
     });
     for (const p of model.parameters()) p.grad = null;
-    const stats = tidy(() => accumulatePolicyGradient(model, seqs, targets, T, { clipRatio: eps, klCoef: 0.05, entropyCoef: 0, policyGradient: true, policyLoss: 'gspo' }).toNumbers());
+    const stats = tidy(() =>
+      accumulatePolicyGradient(model, seqs, targets, T, { clipRatio: eps, klCoef: 0.05, entropyCoef: 0, policyGradient: true, policyLoss: 'gspo' }).toNumbers(),
+    );
     // [loss, pg, entropy, kl, clipFrac]
     assert.ok(Math.abs(stats[1]! - pg) < 1e-5, `pg ${stats[1]} vs ${pg}`);
     assert.ok(Math.abs(stats[3]! - kl) < 1e-6 && kl > 1e-4, `kl ${stats[3]} vs ${kl}`);
@@ -285,11 +338,13 @@ describe('policy gradient accumulation: the GSPO sequence ratio and the KL term,
       weights: new Array<number>(q.responseIds.length).fill(1 / 8),
     }));
     let pg = 0;
-    few.forEach((_, i) => lp[i]!.forEach((v, t) => {
-      const A = (targets[i]!.advantage as number[])[t]!;
-      const r = Math.exp(v - targets[i]!.oldLogp[t]!);
-      pg += (1 / 8) * Math.max(-A * r, -A * Math.min(Math.max(r, 0.8), 1.2));
-    }));
+    few.forEach((_, i) =>
+      lp[i]!.forEach((v, t) => {
+        const A = (targets[i]!.advantage as number[])[t]!;
+        const r = Math.exp(v - targets[i]!.oldLogp[t]!);
+        pg += (1 / 8) * Math.max(-A * r, -A * Math.min(Math.max(r, 0.8), 1.2));
+      }),
+    );
     for (const p of model.parameters()) p.grad = null;
     const stats = tidy(() => accumulatePolicyGradient(model, few, targets, T, { clipRatio: 0.2, klCoef: 0, entropyCoef: 0, policyGradient: true }).toNumbers());
     assert.ok(Math.abs(stats[1]! - pg) < 1e-5, `pg ${stats[1]} vs ${pg}`);

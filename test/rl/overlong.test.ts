@@ -14,7 +14,7 @@ function dapoReference(length: number, maxLength: number, buffer: number): numbe
 }
 
 describe('overlong handling', () => {
-  test('the soft penalty is DAPO\'s: 0 before the buffer, a linear ramp to -1 at the limit', () => {
+  test("the soft penalty is DAPO's: 0 before the buffer, a linear ramp to -1 at the limit", () => {
     for (const L of [0, 100, 400, 401, 450, 499, 500]) {
       assert.equal(softOverlongPenalty(L, 500, 100) + 0, dapoReference(L, 500, 100) + 0, `L=${L}`);
     }

@@ -11,9 +11,23 @@ import { aggregationWeights } from '../../src/rl/losses.js';
 import { STAT_NAMES, accumulatePolicyGradient, microBatches, paddingOf, responseLogprobs, type Sequence } from '../../src/rl/policy.js';
 
 const cfg: ModelConfig = {
-  architecture: 'Qwen2ForCausalLM', hiddenSize: 32, intermediateSize: 48, numLayers: 3, numHeads: 4, numKvHeads: 2, headDim: 8,
-  vocabSize: 40, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: false, attentionBias: true,
-  maxPositionEmbeddings: 64, bosTokenId: null, eosTokenId: null, torchDtype: 'float32',
+  architecture: 'Qwen2ForCausalLM',
+  hiddenSize: 32,
+  intermediateSize: 48,
+  numLayers: 3,
+  numHeads: 4,
+  numKvHeads: 2,
+  headDim: 8,
+  vocabSize: 40,
+  rmsNormEps: 1e-6,
+  ropeTheta: 10000,
+  ropeScaling: null,
+  tieWordEmbeddings: false,
+  attentionBias: true,
+  maxPositionEmbeddings: 64,
+  bosTokenId: null,
+  eosTokenId: null,
+  torchDtype: 'float32',
 };
 const seqs: Sequence[] = [
   { promptIds: [1, 2, 3], responseIds: [4, 5, 6, 7] },
@@ -25,7 +39,11 @@ const coef = { clipRatio: 0.2, klCoef: 0.001, entropyCoef: 0.001, policyGradient
 
 function gradsFor(model: CausalLM, batches: number[][], checkpointing: boolean): number[] {
   const old = responseLogprobs(model, seqs, 0.6, 1000);
-  const weights = aggregationWeights(seqs.map((s) => s.responseIds.length), 'token-mean', 8);
+  const weights = aggregationWeights(
+    seqs.map((s) => s.responseIds.length),
+    'token-mean',
+    8,
+  );
   const targets = seqs.map((s, i) => ({
     // Perturbed old/ref log-probs so that ratio, clipping and KL are all exercised.
     oldLogp: old.logp[i]!.map((v, t) => v + 0.3 * Math.sin(i + t)),
@@ -34,7 +52,15 @@ function gradsFor(model: CausalLM, batches: number[][], checkpointing: boolean):
     weights: weights[i]!,
   }));
   for (const p of model.parameters()) p.grad = null;
-  for (const b of batches) accumulatePolicyGradient(model, b.map((i) => seqs[i]!), b.map((i) => targets[i]!), 0.6, coef, { checkpointing });
+  for (const b of batches)
+    accumulatePolicyGradient(
+      model,
+      b.map((i) => seqs[i]!),
+      b.map((i) => targets[i]!),
+      0.6,
+      coef,
+      { checkpointing },
+    );
   return tidy(() => model.parameters().flatMap((p) => p.grad!.toNumbers()));
 }
 
@@ -45,7 +71,14 @@ describe('policy gradient accumulation', () => {
   test('micro-batches and activation checkpointing give the same gradients as one pass', () => {
     const whole = gradsFor(model, [[0, 1, 2, 3]], false);
     const split = gradsFor(model, [[0], [1, 2], [3]], false);
-    const ckpt = gradsFor(model, [[0, 1], [2, 3]], true);
+    const ckpt = gradsFor(
+      model,
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      true,
+    );
     const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
     assert.ok(whole.some((g) => g !== 0));
     assert.ok(maxDiff(whole, split) < 1e-6, `micro-batching changes grads by ${maxDiff(whole, split)}`);
@@ -57,8 +90,17 @@ describe('policy gradient accumulation', () => {
     tidy(() => {
       seqs.forEach((s, i) => {
         const ids = [...s.promptIds, ...s.responseIds];
-        const logits = model.forward(tensor(ids, [1, ids.length], { dtype: 'int64' })).div(0.6).logSoftmax(-1);
-        const expected = s.responseIds.map((tok, t) => logits.select(0, 0).select(0, s.promptIds.length + t - 1).select(0, tok).item());
+        const logits = model
+          .forward(tensor(ids, [1, ids.length], { dtype: 'int64' }))
+          .div(0.6)
+          .logSoftmax(-1);
+        const expected = s.responseIds.map((tok, t) =>
+          logits
+            .select(0, 0)
+            .select(0, s.promptIds.length + t - 1)
+            .select(0, tok)
+            .item(),
+        );
         expected.forEach((v, t) => assert.ok(Math.abs(v - ours.logp[i]![t]!) < 1e-5, `seq ${i} token ${t}`));
       });
     });
@@ -74,7 +116,11 @@ describe('policy gradient accumulation', () => {
   });
 
   test('stats stay on the device: a micro-batch reads nothing back to the host', () => {
-    const weights = aggregationWeights(seqs.map((s) => s.responseIds.length), 'token-mean', 8);
+    const weights = aggregationWeights(
+      seqs.map((s) => s.responseIds.length),
+      'token-mean',
+      8,
+    );
     const targets = seqs.map((s, i) => ({ oldLogp: s.responseIds.map(() => -1), refLogp: null, advantage: i - 1.5, weights: weights[i]! }));
     const before = hostReads();
     const stats = accumulatePolicyGradient(model, seqs, targets, 0.6, coef);
@@ -100,7 +146,7 @@ describe('length-grouped micro-batches', () => {
     assert.ok(meanLen > 650 && meanLen < 900, `mean response ${meanLen}`);
     const grouped = paddingOf(mix, microBatches(mix, 16384));
     const padFrac = 1 - grouped.real / grouped.padded;
-    assert.ok(padFrac <= 0.10, `padding ${(100 * padFrac).toFixed(1)}% of tokens`);
+    assert.ok(padFrac <= 0.1, `padding ${(100 * padFrac).toFixed(1)}% of tokens`);
     for (const mb of microBatches(mix, 16384)) {
       const longest = Math.max(...mb.map((i) => 180 + mix[i]!.responseIds.length));
       assert.ok(mb.length * longest <= 16384);
@@ -111,7 +157,11 @@ describe('length-grouped micro-batches', () => {
     let longest = 0;
     mix.forEach((s, i) => {
       const l = 180 + s.responseIds.length;
-      if (cur.length && (cur.length + 1) * Math.max(longest, l) > 16384) { inOrder.push(cur); cur = []; longest = 0; }
+      if (cur.length && (cur.length + 1) * Math.max(longest, l) > 16384) {
+        inOrder.push(cur);
+        cur = [];
+        longest = 0;
+      }
       cur.push(i);
       longest = Math.max(longest, l);
     });

@@ -20,8 +20,17 @@ import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 const tiny = toyModelConfig(false);
 const examples = toyExamples();
 const base: GRPOConfig = {
-  ...PAPER_GRPO_CONFIG, trainBatchSize: 2, miniBatchSize: 1, groupSize: 4, maxResponseLength: 6, lr: 1e-2, steps: 4,
-  saveEvery: 2, validateEvery: 0, microBatchTokens: 24, seed: 3,
+  ...PAPER_GRPO_CONFIG,
+  trainBatchSize: 2,
+  miniBatchSize: 1,
+  groupSize: 4,
+  maxResponseLength: 6,
+  lr: 1e-2,
+  steps: 4,
+  saveEvery: 2,
+  validateEvery: 0,
+  microBatchTokens: 24,
+  seed: 3,
 };
 const rewards = async (items: RewardInput[]) => items.map((it) => (it.completion.includes(it.example.groundTruth) ? 1 : 0));
 
@@ -43,11 +52,25 @@ function setup(config: GRPOConfig, runDir: string, from = modelDir, reward: Trai
   const reference = needsReference(config) ? loadModel(modelDir) : null;
   const critic = estimatorOf(config.advantageEstimator).needs.critic ? ValueModel.fromPolicy(modelDir, { seed: config.seed }) : null;
   const opts: TrainerOptions = {
-    policy, reference, critic, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31],
-    rewards: reward, config, runDir, log: () => {},
+    policy,
+    reference,
+    critic,
+    tokenizer: codec,
+    examples,
+    renderPrompt: (ex) => ex.messages[0]!.content,
+    stopTokenIds: [31],
+    rewards: reward,
+    config,
+    runDir,
+    log: () => {},
   };
   const trainer = new GRPOTrainer(opts);
-  const dispose = () => { policy.dispose(); reference?.dispose(); critic?.dispose(); trainer.disposeOptimizers(); };
+  const dispose = () => {
+    policy.dispose();
+    reference?.dispose();
+    critic?.dispose();
+    trainer.disposeOptimizers();
+  };
   return { policy, critic, trainer, dispose };
 }
 
@@ -59,10 +82,19 @@ describe('PPO with a critic', () => {
     const initialPolicy = weights(full.policy);
     const fullMetrics = await full.trainer.train();
     assert.equal(fullMetrics.length, 4);
-    assert.ok(fullMetrics.every((m) => typeof m.valueLoss === 'number' && m.criticGradNorm! > 0), 'the critic is updated every step');
-    assert.ok(fullMetrics.every((m) => typeof m.klReward === 'number'), 'KL in the reward is reported');
+    assert.ok(
+      fullMetrics.every((m) => typeof m.valueLoss === 'number' && m.criticGradNorm! > 0),
+      'the critic is updated every step',
+    );
+    assert.ok(
+      fullMetrics.every((m) => typeof m.klReward === 'number'),
+      'KL in the reward is reported',
+    );
     assert.equal(fullMetrics[0]!.gradNorm, 0, 'critic warm-up: no actor update on step 1');
-    assert.ok(fullMetrics.slice(1).some((m) => m.gradNorm > 0), 'the actor is updated after the warm-up');
+    assert.ok(
+      fullMetrics.slice(1).some((m) => m.gradNorm > 0),
+      'the actor is updated after the warm-up',
+    );
     assert.notDeepEqual(weights(full.policy), initialPolicy);
     const fullPolicy = weights(full.policy);
     const fullCritic = weights(full.critic!);
@@ -78,7 +110,10 @@ describe('PPO with a critic', () => {
     resumed.trainer.loadCheckpointState(ckpt);
     assert.equal(resumed.trainer.step, 2);
     const rest = await resumed.trainer.train();
-    assert.deepEqual(rest.map((m) => [m.rewardMean, m.gradNorm, m.valueLoss]), fullMetrics.slice(2).map((m) => [m.rewardMean, m.gradNorm, m.valueLoss]));
+    assert.deepEqual(
+      rest.map((m) => [m.rewardMean, m.gradNorm, m.valueLoss]),
+      fullMetrics.slice(2).map((m) => [m.rewardMean, m.gradNorm, m.valueLoss]),
+    );
     assert.deepEqual(weights(resumed.policy), fullPolicy);
     assert.deepEqual(weights(resumed.critic!), fullCritic);
     resumed.dispose();
@@ -105,8 +140,21 @@ describe('other presets on the trainer', () => {
     // Responses of up to 40 tokens: most end with the stop token (1/32 per token), so DAPO's overlong
     // filter leaves tokens to train on. Settings stated explicitly, not taken from defaults.
     const config: GRPOConfig = {
-      ...base, ...LOSS_PRESETS.dapo, steps: 2, saveEvery: 0, maxGenerationBatches: 3, maxResponseLength: 40, microBatchTokens: 256,
-      dynamicSampling: true, overlongFilter: true, clipRatio: 0.2, clipRatioHigh: 0.28, klCoef: 0, entropyCoef: 0, ppoEpochs: 1, lr: 1e-2,
+      ...base,
+      ...LOSS_PRESETS.dapo,
+      steps: 2,
+      saveEvery: 0,
+      maxGenerationBatches: 3,
+      maxResponseLength: 40,
+      microBatchTokens: 256,
+      dynamicSampling: true,
+      overlongFilter: true,
+      clipRatio: 0.2,
+      clipRatioHigh: 0.28,
+      klCoef: 0,
+      entropyCoef: 0,
+      ppoEpochs: 1,
+      lr: 1e-2,
     };
     const r = setup(config, path.join(tmp, 'dapo'));
     const initial = weights(r.policy);
@@ -116,7 +164,10 @@ describe('other presets on the trainer', () => {
       assert.ok(x.generationBatches! >= 1 && x.generationBatches! <= 3, `generationBatches ${x.generationBatches}`);
       assert.ok(x.trainedGroups! >= 1 && x.trainedGroups! <= 2, `trainedGroups ${x.trainedGroups}`);
     }
-    assert.ok(m.every((x) => x.gradNorm > 0), `every step updates: gradNorm ${m.map((x) => x.gradNorm)}`);
+    assert.ok(
+      m.every((x) => x.gradNorm > 0),
+      `every step updates: gradNorm ${m.map((x) => x.gradNorm)}`,
+    );
     assert.notDeepEqual(weights(r.policy), initial);
     r.dispose();
 
@@ -126,7 +177,13 @@ describe('other presets on the trainer', () => {
     const flat = setup({ ...config, overlong: 'off' }, path.join(tmp, 'dapo-flat'), modelDir, async (items: RewardInput[]) => items.map(() => 1));
     const w0 = weights(flat.policy);
     const mf = await flat.trainer.train();
-    assert.deepEqual(mf.map((x) => [x.trainedGroups, x.generationBatches, x.gradNorm]), [[0, 3, 0], [0, 3, 0]]);
+    assert.deepEqual(
+      mf.map((x) => [x.trainedGroups, x.generationBatches, x.gradNorm]),
+      [
+        [0, 3, 0],
+        [0, 3, 0],
+      ],
+    );
     assert.deepEqual(weights(flat.policy), w0);
     flat.dispose();
     assert.equal(liveTensors(), before);

@@ -23,10 +23,21 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlvr-presets-'));
 function trainer(preset: string, over: Partial<GRPOConfig>, rewards: (items: RewardInput[]) => Promise<number[]>, name: string): GRPOTrainer {
   manualSeed(11);
   const policy = CausalLM.randomInit(tiny);
-  const config = grpoConfig({ trainBatchSize: 4, groupSize: 4, maxResponseLength: 6, lr: 1e-2, steps: 1, saveEvery: 0, validateEvery: 0, microBatchTokens: 64, seed: 3, ...over }, preset);
+  const config = grpoConfig(
+    { trainBatchSize: 4, groupSize: 4, maxResponseLength: 6, lr: 1e-2, steps: 1, saveEvery: 0, validateEvery: 0, microBatchTokens: 64, seed: 3, ...over },
+    preset,
+  );
   const o: TrainerOptions = {
-    policy, reference: null as never, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31],
-    rewards, config, runDir: path.join(tmp, name), log: () => {},
+    policy,
+    reference: null as never,
+    tokenizer: codec,
+    examples,
+    renderPrompt: (ex) => ex.messages[0]!.content,
+    stopTokenIds: [31],
+    rewards,
+    config,
+    runDir: path.join(tmp, name),
+    log: () => {},
   };
   return new GRPOTrainer(o);
 }
@@ -67,14 +78,20 @@ describe('presets act as their references', () => {
   test('dynamic sampling filters on accuracy: groups equal in accuracy are dropped although overlong shaping makes their rewards differ', async () => {
     const seen: number[] = [];
     // Accuracy 0 everywhere; the soft overlong penalty (buffer 5 of 6 tokens) gives rollouts of different lengths different rewards.
-    const zero = async (items: RewardInput[]) => { for (const it of items) seen.push(it.example.index); return items.map(() => 0); };
+    const zero = async (items: RewardInput[]) => {
+      for (const it of items) seen.push(it.example.index);
+      return items.map(() => 0);
+    };
     const t = trainer('dapo', { maxGenerationBatches: 3, overlongBuffer: 5 }, zero, 'dapo-acc');
     const [m] = await t.train();
     assert.equal(m!.trainedGroups, 0);
     assert.equal(m!.generationBatches, 3);
     // The extra batches drew NEW prompts from the data, not this step's 4 again.
     const first = new Set(t.batchFor(0).examples.map((e) => e.index));
-    assert.ok([...new Set(seen)].some((i) => !first.has(i)), `prompts seen: ${[...new Set(seen)].join(',')}, the step's: ${[...first].join(',')}`);
+    assert.ok(
+      [...new Set(seen)].some((i) => !first.has(i)),
+      `prompts seen: ${[...new Set(seen)].join(',')}, the step's: ${[...first].join(',')}`,
+    );
   });
 
   test('extra batches: a seeded shuffle of the whole data, rank slices disjoint, one-example data repeats its example', () => {

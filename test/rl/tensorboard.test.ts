@@ -24,11 +24,33 @@ test('--log tensorboard: scalars and rollouts as TensorBoard reads them, one per
   const model = path.join(tmp, 'model');
   buildTinyQwenModel(model, 7);
   const data = path.join(tmp, 'train.jsonl');
-  fs.writeFileSync(data, [{ problem: 'What is 1+1?', answer: '2' }, { problem: 'What is 2+3?', answer: '5' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  fs.writeFileSync(
+    data,
+    [
+      { problem: 'What is 1+1?', answer: '2' },
+      { problem: 'What is 2+3?', answer: '5' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const out = path.join(tmp, 'run');
   const rlvr = (args: string[]) => spawnSync(process.execPath, [cli, 'train', ...args], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  const first = rlvr(['--model', model, '--data', data, '--out', out, '--threads', '1', '--steps', '3', '--log', 'tensorboard',
-    '--set', 'trainBatchSize=2,miniBatchSize=1,groupSize=2,maxResponseLength=3,validateEvery=0,saveEvery=1,rolloutSamples=2']);
+  const first = rlvr([
+    '--model',
+    model,
+    '--data',
+    data,
+    '--out',
+    out,
+    '--threads',
+    '1',
+    '--steps',
+    '3',
+    '--log',
+    'tensorboard',
+    '--set',
+    'trainBatchSize=2,miniBatchSize=1,groupSize=2,maxResponseLength=3,validateEvery=0,saveEvery=1,rolloutSamples=2',
+  ]);
   assert.equal(first.status, 0, first.stderr);
   // The newest checkpoint damaged: the resume reruns step 3 (TensorBoard must not show it twice).
   fs.truncateSync(path.join(out, 'checkpoints/step-000003/model.safetensors'), 1000);
@@ -37,22 +59,38 @@ test('--log tensorboard: scalars and rollouts as TensorBoard reads them, one per
   assert.match(resumed.stderr, /resuming at step 2/);
 
   const tb = JSON.parse(runPython(path.join(repoRoot, 'test/py/tensorboard_read.py'), [path.join(out, 'tensorboard')])) as {
-    scalars: Record<string, [number, number][]>; text: Record<string, [number, string, string][]>;
+    scalars: Record<string, [number, number][]>;
+    text: Record<string, [number, string, string][]>;
   };
-  const metrics = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(metrics.map((m) => m.step), [1, 2, 3, 4]);
+  const metrics = fs
+    .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    metrics.map((m) => m.step),
+    [1, 2, 3, 4],
+  );
   // Every number of metrics.jsonl, per step, as float32.
   const expected = new Map<string, [number, number][]>();
   for (const m of metrics) {
-    for (const [tag, v] of Object.entries(metricScalars(m))) if (Number.isFinite(v)) expected.set(tag, [...expected.get(tag) ?? [], [m.step as number, Math.fround(v)]]);
+    for (const [tag, v] of Object.entries(metricScalars(m)))
+      if (Number.isFinite(v)) expected.set(tag, [...(expected.get(tag) ?? []), [m.step as number, Math.fround(v)]]);
   }
   assert.ok(expected.has('train/rewardMean') && expected.has('train/entropy') && expected.has('train/timeGeneration'));
   assert.deepEqual(Object.keys(tb.scalars).sort(), [...expected.keys()].sort());
   for (const [tag, points] of expected) assert.deepEqual(tb.scalars[tag], points, tag);
   // The sampled rollouts: one text per step, holding each rollouts.jsonl response of that step.
-  const rollouts = fs.readFileSync(path.join(out, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; text: string; promptId: number; sample: number });
+  const rollouts = fs
+    .readFileSync(path.join(out, 'rollouts.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { step: number; text: string; promptId: number; sample: number });
   const texts = tb.text['rollouts']!;
-  assert.deepEqual(texts.map((t) => t[0]), [1, 2, 3, 4]);
+  assert.deepEqual(
+    texts.map((t) => t[0]),
+    [1, 2, 3, 4],
+  );
   for (const [step, text, plugin] of texts) {
     assert.equal(plugin, 'text');
     const mine = rollouts.filter((r) => r.step === step);

@@ -39,30 +39,75 @@ const examples = toyExamples();
 /** Every setting that shapes the update, explicitly. */
 const base: GRPOConfig = {
   ...PAPER_GRPO_CONFIG,
-  trainBatchSize: 4, groupSize: 4, miniBatchSize: 2, ppoEpochs: 2, maxResponseLength: 6, maxPromptLength: 16, steps: 1, seed: 5,
-  temperature: 0.7, topP: 1, topK: 0, lr: 3e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, gradClip: 1.0,
-  clipRatio: 0.2, clipRatioHigh: 0.28, klCoef: 0.05, entropyCoef: 0.01, policyGradient: true, policyLoss: 'vanilla',
-  lossAggregation: 'token-mean', normalizeAdvantageByStd: true, advantageEstimator: 'grpo', klRewardCoef: 0,
-  reuseRolloutLogprobs: false, computeDtype: 'float32', microBatchTokens: 24, activationCheckpointing: false, zeroStage: 0,
-  dynamicSampling: false, overlong: 'off', overlongBuffer: 0, overlongFilter: false, samplingShards: 1,
-  saveEvery: 0, validateEvery: 0, rolloutSamples: 0,
+  trainBatchSize: 4,
+  groupSize: 4,
+  miniBatchSize: 2,
+  ppoEpochs: 2,
+  maxResponseLength: 6,
+  maxPromptLength: 16,
+  steps: 1,
+  seed: 5,
+  temperature: 0.7,
+  topP: 1,
+  topK: 0,
+  lr: 3e-3,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weightDecay: 0.01,
+  gradClip: 1.0,
+  clipRatio: 0.2,
+  clipRatioHigh: 0.28,
+  klCoef: 0.05,
+  entropyCoef: 0.01,
+  policyGradient: true,
+  policyLoss: 'vanilla',
+  lossAggregation: 'token-mean',
+  normalizeAdvantageByStd: true,
+  advantageEstimator: 'grpo',
+  klRewardCoef: 0,
+  reuseRolloutLogprobs: false,
+  computeDtype: 'float32',
+  microBatchTokens: 24,
+  activationCheckpointing: false,
+  zeroStage: 0,
+  dynamicSampling: false,
+  overlong: 'off',
+  overlongBuffer: 0,
+  overlongFilter: false,
+  samplingShards: 1,
+  saveEvery: 0,
+  validateEvery: 0,
+  rolloutSamples: 0,
 };
 
-interface Captured { seq: Sequence; reward: number; group: number }
+interface Captured {
+  seq: Sequence;
+  reward: number;
+  group: number;
+}
 
 /** Runs one trainer step; returns the rollouts it trained on and each optimizer step's gradients (after clipping). */
 async function oneStep(policy: CausalLM, reference: CausalLM | null, config: GRPOConfig, reward: (ids: number[]) => number, runDir: string) {
   const captured: Captured[] = [];
   let trainer: GRPOTrainer;
-  const rewards: RewardFunction = async (items) => items.map((it) => {
-    const r = reward(it.completionIds);
-    const group = trainer.batchFor(0).examples.indexOf(it.example);
-    captured.push({ seq: { promptIds: [...trainer.promptIdsFor(it.example)!], responseIds: [...it.completionIds] }, reward: r, group });
-    return r;
-  });
+  const rewards: RewardFunction = async (items) =>
+    items.map((it) => {
+      const r = reward(it.completionIds);
+      const group = trainer.batchFor(0).examples.indexOf(it.example);
+      captured.push({ seq: { promptIds: [...trainer.promptIdsFor(it.example)!], responseIds: [...it.completionIds] }, reward: r, group });
+      return r;
+    });
   trainer = new GRPOTrainer({
-    policy, reference, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31],
-    rewards, config, runDir, log: () => {},
+    policy,
+    reference,
+    tokenizer: codec,
+    examples,
+    renderPrompt: (ex) => ex.messages[0]!.content,
+    stopTokenIds: [31],
+    rewards,
+    config,
+    runDir,
+    log: () => {},
   });
   const grads: Map<string, number[]>[] = [];
   const opt = trainer.optimizer;
@@ -102,11 +147,20 @@ describe('the trainer learns in the right direction', () => {
 
   const cases: { name: string; over: Partial<GRPOConfig> }[] = [
     { name: 'token-mean, 2 mini-batches x 2 epochs, KL + entropy, clip-higher', over: {} },
-    { name: 'seq-mean-token-mean, activation checkpointing, one mini-batch x 3 epochs', over: { lossAggregation: 'seq-mean-token-mean', activationCheckpointing: true, miniBatchSize: 4, ppoEpochs: 3, clipRatioHigh: null } },
+    {
+      name: 'seq-mean-token-mean, activation checkpointing, one mini-batch x 3 epochs',
+      over: { lossAggregation: 'seq-mean-token-mean', activationCheckpointing: true, miniBatchSize: 4, ppoEpochs: 3, clipRatioHigh: null },
+    },
     // Responses of up to 40 tokens (most end with the stop token, 1/32 per token): lengths differ, so
     // the fork's weights differ from token-mean's, and some responses are cut (overlong filter).
-    { name: "the paper's verl-fork weighting over 2 emulated ranks, 96-token micro-batches", over: { lossAggregation: 'verl-fork', forkRanks: 2, forkMaxTokensPerRank: 96, maxResponseLength: 40, microBatchTokens: 96 } },
-    { name: "DAPO's overlong filter (token-mean without the truncated responses), one mini-batch x 2 epochs", over: { overlongFilter: true, miniBatchSize: 4, maxResponseLength: 40, microBatchTokens: 96 } },
+    {
+      name: "the paper's verl-fork weighting over 2 emulated ranks, 96-token micro-batches",
+      over: { lossAggregation: 'verl-fork', forkRanks: 2, forkMaxTokensPerRank: 96, maxResponseLength: 40, microBatchTokens: 96 },
+    },
+    {
+      name: "DAPO's overlong filter (token-mean without the truncated responses), one mini-batch x 2 epochs",
+      over: { overlongFilter: true, miniBatchSize: 4, maxResponseLength: 40, microBatchTokens: 96 },
+    },
   ];
   for (const c of cases) {
     test(`one step equals the PyTorch reference (every update's gradient <= 1e-6, AdamW replay <= 1e-6): ${c.name}`, async (t) => {
@@ -121,24 +175,43 @@ describe('the trainer learns in the right direction', () => {
       reference.dispose();
 
       const spec = {
-        policy_dir: policyDir, ref_dir: refDir,
+        policy_dir: policyDir,
+        ref_dir: refDir,
         seqs: captured.map((x) => ({ prompt: x.seq.promptIds, response: x.seq.responseIds })),
-        rewards: captured.map((x) => x.reward), groups: captured.map((x) => x.group),
+        rewards: captured.map((x) => x.reward),
+        groups: captured.map((x) => x.group),
         replay: grads.map((g) => Object.fromEntries(g)),
         coef: {
-          temperature: config.temperature, clip_low: config.clipRatio, clip_high: config.clipRatioHigh ?? config.clipRatio,
-          kl_coef: config.klCoef, ent_coef: config.entropyCoef, pg: config.policyGradient, aggregation: config.lossAggregation,
-          max_len: config.maxResponseLength, norm_std: config.normalizeAdvantageByStd, ppo_epochs: config.ppoEpochs,
-          mini_groups: config.miniBatchSize, lr: config.lr, betas: config.betas, eps: config.eps, weight_decay: config.weightDecay,
-          grad_clip: config.gradClip, overlong_filter: config.overlongFilter, stop_ids: [31],
-          fork_ranks: config.forkRanks, fork_max_tokens: config.forkMaxTokensPerRank, group_size: config.groupSize,
+          temperature: config.temperature,
+          clip_low: config.clipRatio,
+          clip_high: config.clipRatioHigh ?? config.clipRatio,
+          kl_coef: config.klCoef,
+          ent_coef: config.entropyCoef,
+          pg: config.policyGradient,
+          aggregation: config.lossAggregation,
+          max_len: config.maxResponseLength,
+          norm_std: config.normalizeAdvantageByStd,
+          ppo_epochs: config.ppoEpochs,
+          mini_groups: config.miniBatchSize,
+          lr: config.lr,
+          betas: config.betas,
+          eps: config.eps,
+          weight_decay: config.weightDecay,
+          grad_clip: config.gradClip,
+          overlong_filter: config.overlongFilter,
+          stop_ids: [31],
+          fork_ranks: config.forkRanks,
+          fork_max_tokens: config.forkMaxTokensPerRank,
+          group_size: config.groupSize,
         },
       };
       const file = path.join(tmp, `spec-${cases.indexOf(c)}.json`);
       fs.writeFileSync(file, JSON.stringify(spec));
       const ref = JSON.parse(runPython(path.join(repoRoot, 'test/py/trainer_step_ref.py'), [file])) as {
         updates: { grad: Record<string, number[]>; loss: number; pg: number; clipfrac: number; gradnorm: number }[];
-        final: Record<string, number[]>; advantages: number[]; replayed: Record<string, number[]>;
+        final: Record<string, number[]>;
+        advantages: number[];
+        replayed: Record<string, number[]>;
       };
 
       // The comparison means something: rewards differ within groups, the ratio clip acts in a later update.
@@ -158,7 +231,8 @@ describe('the trainer learns in the right direction', () => {
       for (let u = 0; u < grads.length; u++) {
         const ours = grads[u]!;
         assert.deepEqual([...ours.keys()].sort(), Object.keys(ref.updates[u]!.grad).sort(), 'parameter names');
-        let worst = 0, scale = 0;
+        let worst = 0,
+          scale = 0;
         for (const [name, g] of ours) {
           worst = Math.max(worst, maxDiff(g, ref.updates[u]!.grad[name]!));
           scale = Math.max(scale, maxAbs(ref.updates[u]!.grad[name]!));
@@ -168,15 +242,25 @@ describe('the trainer learns in the right direction', () => {
         assert.ok(worst <= 1e-6, `update ${u + 1}: max |grad - reference grad| = ${worst}`);
       }
       // The optimizer: torch.optim.AdamW fed our gradients ends at our weights.
-      let worstW = 0, worstReplay = 0, moved = 0;
+      let worstW = 0,
+        worstReplay = 0,
+        moved = 0;
       const start = loadModel(policyDir);
       for (const [name, w] of final) {
         worstW = Math.max(worstW, maxDiff(w, ref.final[name]!));
         worstReplay = Math.max(worstReplay, maxDiff(w, ref.replayed[name]!));
-        moved = Math.max(moved, maxDiff(w, tidy(() => start.params.get(name)!.toNumbers())));
+        moved = Math.max(
+          moved,
+          maxDiff(
+            w,
+            tidy(() => start.params.get(name)!.toNumbers()),
+          ),
+        );
       }
       start.dispose();
-      t.diagnostic(`final weights: max |w - AdamW replay of our gradients| = ${worstReplay.toExponential(2)}, max |w - reference run| = ${worstW.toExponential(2)}; the step moved weights by up to ${moved.toExponential(2)}`);
+      t.diagnostic(
+        `final weights: max |w - AdamW replay of our gradients| = ${worstReplay.toExponential(2)}, max |w - reference run| = ${worstW.toExponential(2)}; the step moved weights by up to ${moved.toExponential(2)}`,
+      );
       assert.ok(worstReplay <= 1e-6, `torch AdamW on our gradients ends ${worstReplay} away from our weights`);
       // End to end, AdamW divides by sqrt(v) + 1e-8: on elements whose gradient is ~1e-8 the
       // gradients' ~1e-8 rounding differences become update differences of up to ~lr/4 per update
@@ -210,7 +294,13 @@ describe('the trainer learns in the right direction', () => {
     // float32 rounding of a sequence log-prob is ~1e-6; the margins below are 10^4 times that.
     assert.ok(mean(up) > 0.05, `rewarded rollouts: mean log-prob change ${mean(up)}`);
     assert.ok(mean(down) < -0.05, `unrewarded rollouts: mean log-prob change ${mean(down)}`);
-    assert.ok(up.every((d) => d > 0), `every rewarded rollout became more likely: ${up}`);
-    assert.ok(down.every((d) => d < 0), `every unrewarded rollout became less likely: ${down}`);
+    assert.ok(
+      up.every((d) => d > 0),
+      `every rewarded rollout became more likely: ${up}`,
+    );
+    assert.ok(
+      down.every((d) => d < 0),
+      `every unrewarded rollout became less likely: ${down}`,
+    );
   });
 });

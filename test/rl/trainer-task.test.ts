@@ -21,13 +21,41 @@ const graded = async (items: RewardInput[]) => items.map((it) => (it.completion.
 async function run(name: string, task: TrainerTask | undefined) {
   manualSeed(11);
   const policy = CausalLM.randomInit(toyModelConfig());
-  const config = grpoConfig({ trainBatchSize: 4, groupSize: 4, maxResponseLength: 6, lr: 1e-2, steps: 1, saveEvery: 0, validateEvery: 0, microBatchTokens: 64, seed: 3, klCoef: 0, rolloutSamples: 16 });
+  const config = grpoConfig({
+    trainBatchSize: 4,
+    groupSize: 4,
+    maxResponseLength: 6,
+    lr: 1e-2,
+    steps: 1,
+    saveEvery: 0,
+    validateEvery: 0,
+    microBatchTokens: 64,
+    seed: 3,
+    klCoef: 0,
+    rolloutSamples: 16,
+  });
   const runDir = path.join(tmp, name);
-  const t = new GRPOTrainer({ policy, reference: null, tokenizer: codec, examples: toyExamples(4), renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31], rewards: graded, config, runDir, log: () => {}, task });
+  const t = new GRPOTrainer({
+    policy,
+    reference: null,
+    tokenizer: codec,
+    examples: toyExamples(4),
+    renderPrompt: (ex) => ex.messages[0]!.content,
+    stopTokenIds: [31],
+    rewards: graded,
+    config,
+    runDir,
+    log: () => {},
+    task,
+  });
   const [m] = await t.train();
   t.disposeOptimizers();
   policy.dispose();
-  const rollouts = fs.readFileSync(path.join(runDir, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; extracted: string | null; verified: number; promptId: number });
+  const rollouts = fs
+    .readFileSync(path.join(runDir, 'rollouts.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { text: string; extracted: string | null; verified: number; promptId: number });
   const history = JSON.parse(fs.readFileSync(path.join(runDir, 'accuracy_history.json'), 'utf8')) as Record<string, number[]>;
   return { m: m!, rollouts, history };
 }
@@ -41,10 +69,22 @@ describe('trainer task option', () => {
     for (const r of withTask.rollouts) assert.equal(r.extracted, r.text.length ? r.text.slice(0, 2) : null);
     for (const r of without.rollouts) assert.equal(r.extracted, null);
     // Same rollouts either way (same seeds); some are rewarded, so the two history rules differ.
-    assert.deepEqual(withTask.rollouts.map((r) => r.verified), without.rollouts.map((r) => r.verified));
-    assert.ok(withTask.rollouts.some((r) => r.verified > 0), 'some rollout has an a');
-    const share = (id: number) => { const rs = withTask.rollouts.filter((r) => r.promptId === id); return rs.filter((r) => r.verified > 0).length / rs.length; };
-    const meanReward = (id: number) => { const rs = without.rollouts.filter((r) => r.promptId === id); return rs.reduce((s, r) => s + r.verified, 0) / rs.length; };
+    assert.deepEqual(
+      withTask.rollouts.map((r) => r.verified),
+      without.rollouts.map((r) => r.verified),
+    );
+    assert.ok(
+      withTask.rollouts.some((r) => r.verified > 0),
+      'some rollout has an a',
+    );
+    const share = (id: number) => {
+      const rs = withTask.rollouts.filter((r) => r.promptId === id);
+      return rs.filter((r) => r.verified > 0).length / rs.length;
+    };
+    const meanReward = (id: number) => {
+      const rs = without.rollouts.filter((r) => r.promptId === id);
+      return rs.reduce((s, r) => s + r.verified, 0) / rs.length;
+    };
     for (const id of Object.keys(withTask.history).map(Number)) {
       assert.equal(withTask.history[id]![0], share(id));
       assert.equal(without.history[id]![0], meanReward(id));

@@ -16,16 +16,34 @@ import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 const tiny = toyModelConfig();
 const examples = toyExamples();
 const config: GRPOConfig = {
-  ...PAPER_GRPO_CONFIG, trainBatchSize: 2, miniBatchSize: 1, groupSize: 4, maxResponseLength: 6, lr: 1e-2, steps: 4,
-  saveEvery: 2, validateEvery: 0, microBatchTokens: 24, seed: 3,
+  ...PAPER_GRPO_CONFIG,
+  trainBatchSize: 2,
+  miniBatchSize: 1,
+  groupSize: 4,
+  maxResponseLength: 6,
+  lr: 1e-2,
+  steps: 4,
+  saveEvery: 2,
+  validateEvery: 0,
+  microBatchTokens: 24,
+  seed: 3,
 };
 // Reward: the response contains the letter 'a' (something the policy can learn).
 const rewards: RewardFunction = async (batch) => batch.map((it) => (it.completion.includes(it.example.groundTruth) ? 1 : 0));
 
 function options(policy: CausalLM, reference: CausalLM, runDir: string, over: Partial<TrainerOptions> = {}): TrainerOptions {
   return {
-    policy, reference, tokenizer: codec, examples, renderPrompt: (ex) => ex.messages[0]!.content, stopTokenIds: [31],
-    rewards, config, runDir, log: () => {}, ...over,
+    policy,
+    reference,
+    tokenizer: codec,
+    examples,
+    renderPrompt: (ex) => ex.messages[0]!.content,
+    stopTokenIds: [31],
+    rewards,
+    config,
+    runDir,
+    log: () => {},
+    ...over,
   };
 }
 
@@ -52,7 +70,10 @@ describe('GRPO trainer', () => {
     const fullMetrics = await full.train();
     const fullWeights = weights(a.policy);
     assert.equal(fullMetrics.length, 4);
-    assert.ok(fullMetrics.some((m) => m.gradNorm > 0), 'the policy was updated');
+    assert.ok(
+      fullMetrics.some((m) => m.gradNorm > 0),
+      'the policy was updated',
+    );
 
     // Interrupted after step 2 ("killed"), then resumed in a new trainer from the checkpoint.
     const b = freshModels();
@@ -67,13 +88,37 @@ describe('GRPO trainer', () => {
     resumed.loadCheckpointState(ckpt);
     assert.equal(resumed.step, 2);
     const rest = await resumed.train();
-    assert.deepEqual(rest.map((m) => m.rewardMean), fullMetrics.slice(2).map((m) => m.rewardMean));
-    assert.deepEqual(rest.map((m) => m.gradNorm), fullMetrics.slice(2).map((m) => m.gradNorm));
+    assert.deepEqual(
+      rest.map((m) => m.rewardMean),
+      fullMetrics.slice(2).map((m) => m.rewardMean),
+    );
+    assert.deepEqual(
+      rest.map((m) => m.gradNorm),
+      fullMetrics.slice(2).map((m) => m.gradNorm),
+    );
     assert.deepEqual(weights(policy), fullWeights);
 
-    const lines = fs.readFileSync(path.join(tmp, 'full', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(path.join(tmp, 'full', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 4);
-    for (const key of ['rewardMean', 'trainAccuracy', 'entropy', 'kl', 'clipFrac', 'gradNorm', 'lr', 'responseLengthMean', 'responseLengthMax', 'tokensPerSecond', 'timeGeneration', 'timeLogprobs', 'timeUpdate']) {
+    for (const key of [
+      'rewardMean',
+      'trainAccuracy',
+      'entropy',
+      'kl',
+      'clipFrac',
+      'gradNorm',
+      'lr',
+      'responseLengthMean',
+      'responseLengthMax',
+      'tokensPerSecond',
+      'timeGeneration',
+      'timeLogprobs',
+      'timeUpdate',
+    ]) {
       assert.ok(typeof lines[3][key] === 'number', `metrics have ${key}`);
     }
     // One host read per optimizer step (2 updates per rollout step here), old log-probs recomputed (the default).
@@ -95,18 +140,29 @@ describe('GRPO trainer', () => {
     const runs = [];
     for (const reuse of [true, false]) {
       const m = freshModels();
-      const t = new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, `reuse-${reuse}`), { config: { ...config, steps: 2, reuseRolloutLogprobs: reuse } }));
+      const t = new GRPOTrainer(
+        options(m.policy, m.reference, path.join(tmp, `reuse-${reuse}`), { config: { ...config, steps: 2, reuseRolloutLogprobs: reuse } }),
+      );
       const metrics = await t.train();
       runs.push({ metrics, weights: weights(m.policy) });
       m.policy.dispose();
       m.reference.dispose();
       t.optimizer.dispose();
     }
-    const [reused, recomputed] = runs as [typeof runs[0], typeof runs[0]];
-    assert.deepEqual(reused.metrics.map((m) => m.oldLogprobsFrom), ['rollout', 'rollout']);
-    assert.deepEqual(recomputed.metrics.map((m) => m.oldLogprobsFrom), ['recomputed', 'recomputed']);
+    const [reused, recomputed] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    assert.deepEqual(
+      reused.metrics.map((m) => m.oldLogprobsFrom),
+      ['rollout', 'rollout'],
+    );
+    assert.deepEqual(
+      recomputed.metrics.map((m) => m.oldLogprobsFrom),
+      ['recomputed', 'recomputed'],
+    );
     // Same rollouts (same seeds), old log-probs equal up to kernel rounding: same updates.
-    assert.deepEqual(reused.metrics.map((m) => m.rewardMean), recomputed.metrics.map((m) => m.rewardMean));
+    assert.deepEqual(
+      reused.metrics.map((m) => m.rewardMean),
+      recomputed.metrics.map((m) => m.rewardMean),
+    );
     const maxDiff = reused.weights.reduce((mx, v, i) => Math.max(mx, Math.abs(v - recomputed.weights[i]!)), 0);
     assert.ok(maxDiff < 1e-5, `weights differ by ${maxDiff}`);
   });
@@ -123,7 +179,10 @@ describe('GRPO trainer', () => {
     assert.ok(m.policy.parameters().every((p) => p.dtype === 'float32'));
     t.optimizer.dispose();
     const low = new CausalLM(tiny, new Map([...m.policy.params].map(([k, v]) => [k, tidy(() => v.to({ dtype: 'bfloat16' })).keep()])));
-    assert.throws(() => new GRPOTrainer(options(low, m.reference, path.join(tmp, 'bf16-master'), { config: { ...config, computeDtype: 'bfloat16' } })), /float32 master weights/);
+    assert.throws(
+      () => new GRPOTrainer(options(low, m.reference, path.join(tmp, 'bf16-master'), { config: { ...config, computeDtype: 'bfloat16' } })),
+      /float32 master weights/,
+    );
     low.dispose();
     m.policy.dispose();
     m.reference.dispose();
@@ -134,17 +193,21 @@ describe('GRPO trainer', () => {
     const fixed = new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'plan-fixed')));
     assert.equal(fixed.plan.training.microBatchTokens, 24);
     fixed.optimizer.dispose();
-    const auto = new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'plan-auto'), {
-      config: { ...config, steps: 1, microBatchTokens: 'auto', activationCheckpointing: 'auto' },
-    }));
+    const auto = new GRPOTrainer(
+      options(m.policy, m.reference, path.join(tmp, 'plan-auto'), {
+        config: { ...config, steps: 1, microBatchTokens: 'auto', activationCheckpointing: 'auto' },
+      }),
+    );
     assert.equal(auto.plan.training.microBatchTokens, 16384); // CPU cap; a 2-layer model fits anywhere
     assert.equal(auto.plan.training.activationCheckpointing, false);
     await auto.train();
     const saved = JSON.parse(fs.readFileSync(path.join(tmp, 'plan-auto', 'plan.json'), 'utf8'));
     assert.equal(saved.training.microBatchTokens, 16384);
     auto.optimizer.dispose();
-    assert.throws(() => new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'plan-tiny'), { deviceMemoryBytes: 1e6 })),
-      /does not fit on cpu \(0\.00 GB\): update needs/);
+    assert.throws(
+      () => new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'plan-tiny'), { deviceMemoryBytes: 1e6 })),
+      /does not fit on cpu \(0\.00 GB\): update needs/,
+    );
     m.policy.dispose();
     m.reference.dispose();
   });
@@ -175,18 +238,31 @@ describe('GRPO trainer', () => {
     const dir = path.join(tmp, 'stop');
     const lines: string[] = [];
     // A reward that is always 0: every group has zero variance, the trainer must warn.
-    const trainer = new GRPOTrainer(options(m.policy, m.reference, dir, {
-      rewards: async (items) => items.map(() => 0), log: (l) => lines.push(l), config: { ...config, steps: 10, saveEvery: 0, rolloutSamples: 3 },
-      onStep: (s) => { if (s.step === 2) trainer.requestStop('finish'); },
-    }));
+    const trainer = new GRPOTrainer(
+      options(m.policy, m.reference, dir, {
+        rewards: async (items) => items.map(() => 0),
+        log: (l) => lines.push(l),
+        config: { ...config, steps: 10, saveEvery: 0, rolloutSamples: 3 },
+        onStep: (s) => {
+          if (s.step === 2) trainer.requestStop('finish');
+        },
+      }),
+    );
     await trainer.train();
     assert.equal(trainer.step, 2);
     assert.equal(trainer.stopped, 'finish');
     assert.match(latestCheckpoint(dir)!, /step-000002$/);
     assert.ok(lines.some((l) => /WARNING: step 1: 100% of groups have zero reward variance/.test(l)));
-    const rolls = fs.readFileSync(path.join(dir, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rolls = fs
+      .readFileSync(path.join(dir, 'rollouts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(rolls.length, 6);
-    assert.deepEqual(rolls.map((r) => r.step), [1, 1, 1, 2, 2, 2]);
+    assert.deepEqual(
+      rolls.map((r) => r.step),
+      [1, 1, 1, 2, 2, 2],
+    );
     for (const r of rolls) {
       assert.deepEqual(Object.keys(r).sort(), ['extracted', 'length', 'promptId', 'reward', 'sample', 'step', 'text', 'truncated', 'verified']);
       assert.ok(r.length >= 1 && r.length <= config.maxResponseLength);
@@ -195,18 +271,26 @@ describe('GRPO trainer', () => {
     }
 
     // 'abandon' during a step: the step leaves no trace (no metrics line, no history), the checkpoint is the previous step's.
-    const abandon = new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'abandon'), {
-      config: { ...config, steps: 10, saveEvery: 0 },
-      rewards: async (items) => {
-        if (abandon.step === 1) abandon.requestStop('abandon');
-        return items.map(() => 1);
-      },
-    }));
+    const abandon = new GRPOTrainer(
+      options(m.policy, m.reference, path.join(tmp, 'abandon'), {
+        config: { ...config, steps: 10, saveEvery: 0 },
+        rewards: async (items) => {
+          if (abandon.step === 1) abandon.requestStop('abandon');
+          return items.map(() => 1);
+        },
+      }),
+    );
     await abandon.train();
     assert.equal(abandon.step, 1);
     assert.equal(abandon.stopped, 'abandon');
     assert.match(latestCheckpoint(path.join(tmp, 'abandon'))!, /step-000001$/);
-    assert.equal(fs.readFileSync(path.join(tmp, 'abandon', 'metrics.jsonl'), 'utf8').trim().split('\n').length, 1);
+    assert.equal(
+      fs
+        .readFileSync(path.join(tmp, 'abandon', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n').length,
+      1,
+    );
     m.policy.dispose();
     m.reference.dispose();
     trainer.optimizer.dispose();

@@ -20,16 +20,35 @@ import { rollout } from '../../src/rollout/engine.js';
 import { generate, type Sample } from '../../src/rollout/reference-sampler.js';
 
 const tiny: ModelConfig = {
-  architecture: 'Qwen2ForCausalLM', hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 8,
-  vocabSize: 32, rmsNormEps: 1e-6, ropeTheta: 10000, ropeScaling: null, tieWordEmbeddings: true, attentionBias: true,
-  maxPositionEmbeddings: 256, bosTokenId: null, eosTokenId: null, torchDtype: 'float32',
+  architecture: 'Qwen2ForCausalLM',
+  hiddenSize: 32,
+  intermediateSize: 64,
+  numLayers: 2,
+  numHeads: 4,
+  numKvHeads: 2,
+  headDim: 8,
+  vocabSize: 32,
+  rmsNormEps: 1e-6,
+  ropeTheta: 10000,
+  ropeScaling: null,
+  tieWordEmbeddings: true,
+  attentionBias: true,
+  maxPositionEmbeddings: 256,
+  bosTokenId: null,
+  eosTokenId: null,
+  torchDtype: 'float32',
 };
 
 function model(seed: number, scale = 1): CausalLM {
   manualSeed(seed);
   const m = CausalLM.randomInit(tiny);
   // Sharper logits than HF's 0.02 init so that sampled tokens are not uniform noise.
-  if (scale !== 1) tidy(() => inferenceMode(() => { for (const p of m.parameters()) if (p.ndim === 2) p.mul_(scale); }));
+  if (scale !== 1)
+    tidy(() =>
+      inferenceMode(() => {
+        for (const p of m.parameters()) if (p.ndim === 2) p.mul_(scale);
+      }),
+    );
   return m;
 }
 
@@ -38,7 +57,11 @@ const tokens = (s: Sample[]) => s.map((x) => x.tokens);
 describe('rollout engine vs the reference sampler', () => {
   const m = model(5, 10);
   const onePrompt = [[3, 7, 1, 9, 4]];
-  const mixed = [[3, 7, 1, 9, 4], [2, 2], [5, 6, 7, 8, 9, 10, 11, 12, 13]];
+  const mixed = [
+    [3, 7, 1, 9, 4],
+    [2, 2],
+    [5, 6, 7, 8, 9, 10, 11, 12, 13],
+  ];
 
   test('greedy: identical tokens, one shared prompt and mixed prompt lengths, with stops, growth and compaction', () => {
     const before = liveTensors();
@@ -47,7 +70,10 @@ describe('rollout engine vs the reference sampler', () => {
       const ref = generate(m, prompts, opts);
       const { samples, stats } = rollout(m, prompts, { ...opts, syncEvery: 3, initialCapacity: 2 });
       assert.deepEqual(tokens(samples), tokens(ref));
-      assert.deepEqual(samples.map((s) => s.finishReason), ref.map((s) => s.finishReason));
+      assert.deepEqual(
+        samples.map((s) => s.finishReason),
+        ref.map((s) => s.finishReason),
+      );
       samples.forEach((s, i) => s.logprobs.forEach((lp, j) => assert.ok(Math.abs(lp - ref[i]!.logprobs[j]!) < 1e-4)));
       assert.ok(stats.growths > 0, 'capacity grew on demand');
     }
@@ -62,15 +88,29 @@ describe('rollout engine vs the reference sampler', () => {
     assert.deepEqual(tokens(a), tokens(b), 'same seed, same tokens');
     assert.notDeepEqual(tokens(b), tokens(c), 'another seed, other tokens');
     // Truncation: first tokens only among the top-5 of the prompt's next-token logits.
-    const top5 = tidy(() => inferenceMode(() => m.forward(tensor(onePrompt[0]!, [1, 5], { dtype: 'int64' })).select(1, 4).squeeze(0).topk(5)[1].toNumbers()));
-    assert.ok(a.every((s) => top5.includes(s.tokens[0]!)), 'a truncated token was sampled');
+    const top5 = tidy(() =>
+      inferenceMode(() =>
+        m
+          .forward(tensor(onePrompt[0]!, [1, 5], { dtype: 'int64' }))
+          .select(1, 4)
+          .squeeze(0)
+          .topk(5)[1]
+          .toNumbers(),
+      ),
+    );
+    assert.ok(
+      a.every((s) => top5.includes(s.tokens[0]!)),
+      'a truncated token was sampled',
+    );
     const ref = generate(m, onePrompt, { ...opts, seed: 7 });
     const key = (s: Sample) => s.tokens.join(',');
     const same = chiSquare(ref.map(key), a.map(key));
     assert.ok(same.stat < same.critical, `engine differs from reference: chi2 ${same.stat.toFixed(1)} >= ${same.critical.toFixed(1)} (df ${same.df})`);
     const looser = rollout(m, onePrompt, { ...opts, topP: 1, topK: 0, seed: 42 }).samples;
     const diff = chiSquare(ref.map(key), looser.map(key));
-    console.log(`chi2 (top-k/top-p) same ${same.stat.toFixed(1)} other ${diff.stat.toFixed(1)} critical ${same.critical.toFixed(1)}/${diff.critical.toFixed(1)}`);
+    console.log(
+      `chi2 (top-k/top-p) same ${same.stat.toFixed(1)} other ${diff.stat.toFixed(1)} critical ${same.critical.toFixed(1)}/${diff.critical.toFixed(1)}`,
+    );
     assert.ok(diff.stat > diff.critical, `the test cannot tell top-k 5 / top-p 0.9 from no truncation: chi2 ${diff.stat.toFixed(1)} (df ${diff.df})`);
   });
 
@@ -108,11 +148,22 @@ describe('rollout engine vs the reference sampler', () => {
     const { samples } = rollout(m, mixed, { maxNewTokens: 10, temperature: T, n: 2, seed: 3, stopTokenIds: [1] });
     for (const s of samples) {
       const ids = [...mixed[s.promptIndex]!, ...s.tokens];
-      const want = tidy(() => inferenceMode(() => {
-        const logp = m.forward(tensor(ids, [1, ids.length], { dtype: 'int64' })).div(T).logSoftmax(-1).squeeze(0);
-        const p0 = mixed[s.promptIndex]!.length - 1;
-        return s.tokens.map((t, j) => logp.select(0, p0 + j).select(0, t).item());
-      }));
+      const want = tidy(() =>
+        inferenceMode(() => {
+          const logp = m
+            .forward(tensor(ids, [1, ids.length], { dtype: 'int64' }))
+            .div(T)
+            .logSoftmax(-1)
+            .squeeze(0);
+          const p0 = mixed[s.promptIndex]!.length - 1;
+          return s.tokens.map((t, j) =>
+            logp
+              .select(0, p0 + j)
+              .select(0, t)
+              .item(),
+          );
+        }),
+      );
       want.forEach((w, j) => assert.ok(Math.abs(w - s.logprobs[j]!) < 1e-4, `${w} vs ${s.logprobs[j]}`));
     }
   });

@@ -6,7 +6,7 @@ import { kvBudgetFrom, SAMPLING_BYTES_PER_LOGIT, TOP_P_EXTRA_BYTES_PER_LOGIT } f
 
 const GiB = 2 ** 30;
 
-test('reserved-but-free memory counts: after an update most of the device is in the allocator\'s cache', () => {
+test("reserved-but-free memory counts: after an update most of the device is in the allocator's cache", () => {
   // 80 GiB card after a training step: 60 GiB reserved, 20 GiB of it allocated (weights, optimizer), 18 GiB free at the driver.
   const after = { freeBytes: 18 * GiB, reservedBytes: 60 * GiB, allocatedBytes: 20 * GiB };
   const b = kvBudgetFrom(after, 0, 0, false);

@@ -39,26 +39,40 @@ describe('LoRA settings', () => {
     assert.deepEqual(b.buildWithGRPO().run.lora, { rank: 4, alpha: 16, dropout: 0.05, targetModules: ['q_proj', 'v_proj'] });
     const bad = RunConfigBuilder.fromObject({ model: '/m', data: '/d' }, 'flags');
     bad.set(['lora', 'rank'], '0', '--lora-rank');
-    assert.match(message(() => bad.build()), /--lora-rank/);
+    assert.match(
+      message(() => bad.build()),
+      /--lora-rank/,
+    );
     const badT = RunConfigBuilder.fromObject({ model: '/m', data: '/d', lora: { rank: 2, targetModules: ['qkv'] } }, 'run.json');
-    assert.match(message(() => badT.build()), /lora\.targetModules/);
+    assert.match(
+      message(() => badT.build()),
+      /lora\.targetModules/,
+    );
     const noRank = RunConfigBuilder.fromObject({ model: '/m', data: '/d' }, 'flags');
     noRank.set(['lora', 'alpha'], '16', '--lora-alpha');
-    assert.match(message(() => noRank.build()), /lora\.rank/);
+    assert.match(
+      message(() => noRank.build()),
+      /lora\.rank/,
+    );
   });
 
   test('dropout acts only with gradients on: forwards under noGrad equal dropout 0; with gradients they differ', () => {
     manualSeed(1);
     const m = CausalLM.randomInit(toyModelConfig());
     LoraAdapters.attach(m, loraSettings({ rank: 4, dropout: 0.5 }), { seed: 2 });
-    noGrad(() => { for (const [n, p] of m.lora!.params) if (n.includes('lora_B')) p.copy_(tidy(() => p.add(0.5))); });
+    noGrad(() => {
+      for (const [n, p] of m.lora!.params) if (n.includes('lora_B')) p.copy_(tidy(() => p.add(0.5)));
+    });
     const ids = () => tensor([1, 2, 3, 4, 5], [1, 5], { dtype: 'int64' });
     const off = tidy(() => noGrad(() => m.forward(ids()).toNumbers()));
     const again = tidy(() => noGrad(() => m.forward(ids()).toNumbers()));
     assert.deepEqual(off, again, 'no dropout without gradients (rollouts, old and reference log-probs)');
     m.lora!.requiresGrad_(true);
     const on = tidy(() => m.forward(ids()).detach().toNumbers());
-    assert.ok(on.some((v, i) => Math.abs(v - off[i]!) > 1e-4), 'dropout in the update forward');
+    assert.ok(
+      on.some((v, i) => Math.abs(v - off[i]!) > 1e-4),
+      'dropout in the update forward',
+    );
     m.dispose();
   });
 });

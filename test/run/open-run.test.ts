@@ -33,11 +33,18 @@ test('the library builds the trainer as `rlvr train` does (one builder): EOS + r
     const data = path.join(tmp, 'train.jsonl');
     fs.writeFileSync(data, JSON.stringify({ problem: 'What is 1+1?', answer: '2' }) + '\n');
     // Before, the library ignored `stop` (and added eval stops of its own); the CLI refused a bad one.
-    await assert.rejects(GRPOTrainer.fromPretrained(model, { data, out: path.join(tmp, 'bad'), stop: ['not one token'] }), /--stop: 'not one token' is not a token/);
+    await assert.rejects(
+      GRPOTrainer.fromPretrained(model, { data, out: path.join(tmp, 'bad'), stop: ['not one token'] }),
+      /--stop: 'not one token' is not a token/,
+    );
     const trainer = await GRPOTrainer.fromPretrained(model, { data, out: path.join(tmp, 'run'), stop: ['<|im_end|>'], grpo: { steps: 1 } });
     try {
       const o = (trainer as unknown as { o: { stopTokenIds: number[] } }).o;
-      assert.deepEqual([...o.stopTokenIds].sort((a, b) => a - b), [151643, 151645], "the model's EOS id and <|im_end|>");
+      assert.deepEqual(
+        [...o.stopTokenIds].sort((a, b) => a - b),
+        [151643, 151645],
+        "the model's EOS id and <|im_end|>",
+      );
       const rc = JSON.parse(fs.readFileSync(path.join(tmp, 'run', 'run_config.json'), 'utf8'));
       assert.deepEqual(rc.stop, ['<|im_end|>']);
       assert.equal(rc.grpo.steps, 1);
@@ -59,7 +66,15 @@ test('the library trainer: its checkpoints are complete HF folders; one writer p
     const model = path.join(tmp, 'model');
     buildTinyQwenModel(model, 3);
     const data = path.join(tmp, 'train.jsonl');
-    fs.writeFileSync(data, [{ problem: 'What is 1+1?', answer: '2' }, { problem: 'What is 2+3?', answer: '5' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    fs.writeFileSync(
+      data,
+      [
+        { problem: 'What is 1+1?', answer: '2' },
+        { problem: 'What is 2+3?', answer: '5' },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     const out = path.join(tmp, 'run');
     const grpo = { steps: 1, trainBatchSize: 2, miniBatchSize: 1, groupSize: 2, maxResponseLength: 3, validateEvery: 0 };
     const trainer = await GRPOTrainer.fromPretrained(model, { data, out, threads: 1, grpo, log: () => {} });

@@ -39,11 +39,20 @@ test('task: math by default, from the registry; an unknown one is one line listi
   assert.equal(getTask('math').name, 'math');
   assert.equal(validateRunOptions('/m', { data: '/d.jsonl' }).run.task, 'math');
   assert.equal(validateRunOptions('/m', { data: '/d.jsonl', task: 'math' }).run.task, 'math');
-  assert.match(oneLine(() => validateRunOptions('/m', { data: '/d.jsonl', task: 'nope' })), /^GRPOTrainer\.fromPretrained: task: must be one of .*math.*, got "nope"$/);
+  assert.match(
+    oneLine(() => validateRunOptions('/m', { data: '/d.jsonl', task: 'nope' })),
+    /^GRPOTrainer\.fromPretrained: task: must be one of .*math.*, got "nope"$/,
+  );
   const b = RunConfigBuilder.fromObject({ model: '/m', data: '/d' }, 'flags');
   b.set(['task'], 'nope', '--task');
-  assert.match(oneLine(() => settle(b)), /^--task: must be one of .*math.*, got "nope"$/);
-  assert.match(oneLine(() => getTask('nope')), /^unknown task 'nope'; known tasks: .*math/);
+  assert.match(
+    oneLine(() => settle(b)),
+    /^--task: must be one of .*math.*, got "nope"$/,
+  );
+  assert.match(
+    oneLine(() => getTask('nope')),
+    /^unknown task 'nope'; known tasks: .*math/,
+  );
 });
 
 test('a run_config.json written before the task key loads, as math', () => {
@@ -70,8 +79,16 @@ test('one resume merge: --set on the CLI and grpo in the library give the same s
 
 test('resume: a setting that defines the run cannot change; bad values name their source', () => {
   const dir = runFolder('fixed');
-  assert.match(oneLine(() => resumeSettings(dir, (b) => b.set(['model'], '/other', '--model'), { fixed: [{ path: ['model'], name: '--model' }] })),
-    /^--model cannot change when resuming \(the run was started with .*\/models\/m.*\); start a new run with another --out$/);
-  assert.match(oneLine(() => resumeWithOptions(dir, { grpo: { lr: -1 } })), /^GRPOTrainer\.resume: grpo\.lr: must be > 0, got -1$/);
-  assert.match(oneLine(() => resumeSettings(path.join(tmp, 'none'), () => {})), /has no run_config\.json/);
+  assert.match(
+    oneLine(() => resumeSettings(dir, (b) => b.set(['model'], '/other', '--model'), { fixed: [{ path: ['model'], name: '--model' }] })),
+    /^--model cannot change when resuming \(the run was started with .*\/models\/m.*\); start a new run with another --out$/,
+  );
+  assert.match(
+    oneLine(() => resumeWithOptions(dir, { grpo: { lr: -1 } })),
+    /^GRPOTrainer\.resume: grpo\.lr: must be > 0, got -1$/,
+  );
+  assert.match(
+    oneLine(() => resumeSettings(path.join(tmp, 'none'), () => {})),
+    /has no run_config\.json/,
+  );
 });

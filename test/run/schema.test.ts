@@ -30,9 +30,24 @@ describe('GRPO config schema', () => {
   test("defaults are the paper's values (Wang et al. 2025, Appendix; verl)", () => {
     // Written out from the paper, not read back from the schema.
     const paper = {
-      trainBatchSize: 128, groupSize: 8, temperature: 0.6, maxPromptLength: 1024, maxResponseLength: 3072, lr: 1e-6,
-      weightDecay: 0.01, gradClip: 1.0, miniBatchSize: 128, ppoEpochs: 1, clipRatio: 0.2, klCoef: 0.001, entropyCoef: 0.001,
-      lossAggregation: 'token-mean', normalizeAdvantageByStd: true, policyGradient: true, topP: 1.0, steps: 2000,
+      trainBatchSize: 128,
+      groupSize: 8,
+      temperature: 0.6,
+      maxPromptLength: 1024,
+      maxResponseLength: 3072,
+      lr: 1e-6,
+      weightDecay: 0.01,
+      gradClip: 1.0,
+      miniBatchSize: 128,
+      ppoEpochs: 1,
+      clipRatio: 0.2,
+      klCoef: 0.001,
+      entropyCoef: 0.001,
+      lossAggregation: 'token-mean',
+      normalizeAdvantageByStd: true,
+      policyGradient: true,
+      topP: 1.0,
+      steps: 2000,
     };
     for (const [k, v] of Object.entries(paper)) assert.deepEqual(PAPER_GRPO_CONFIG[k as keyof GRPOConfig], v, k);
     assert.deepEqual(PAPER_GRPO_CONFIG.betas, [0.9, 0.999]);
@@ -45,20 +60,41 @@ describe('GRPO config schema', () => {
     assert.equal(c.groupSize, 8);
     assert.ok(Object.keys(PRESETS).length >= 7);
     for (const name of Object.keys(PRESETS)) assert.doesNotThrow(() => grpoConfig({}, name), name);
-    assert.match(buildError(() => grpoConfig({}, 'dr_grpo')), /unknown preset 'dr_grpo'/);
+    assert.match(
+      buildError(() => grpoConfig({}, 'dr_grpo')),
+      /unknown preset 'dr_grpo'/,
+    );
   });
 
   test('the library API rejects what the CLI rejects, in one line', () => {
-    assert.match(buildError(() => grpoConfig({ lr: -1 })), /lr: must be > 0, got -1/);
-    assert.match(buildError(() => grpoConfig({ groupSize: 1 })), /groupSize: must be >= 2/);
-    assert.match(buildError(() => grpoConfig({ stesp: 3 } as never)), /stesp: unknown setting \(did you mean 'steps'\?\)/);
-    assert.match(buildError(() => validateConfig({ ...PAPER_GRPO_CONFIG, steps: 1.5 })), /steps: expected an integer, got 1.5/);
-    assert.match(buildError(() => validateConfig({ ...PAPER_GRPO_CONFIG, lr: Number.NaN })), /lr: expected a number/);
-    assert.match(buildError(() => validateConfig({ ...PAPER_GRPO_CONFIG, trainBatchSize: 6, miniBatchSize: 4 })), /miniBatchSize: must divide trainBatchSize 6/);
+    assert.match(
+      buildError(() => grpoConfig({ lr: -1 })),
+      /lr: must be > 0, got -1/,
+    );
+    assert.match(
+      buildError(() => grpoConfig({ groupSize: 1 })),
+      /groupSize: must be >= 2/,
+    );
+    assert.match(
+      buildError(() => grpoConfig({ stesp: 3 } as never)),
+      /stesp: unknown setting \(did you mean 'steps'\?\)/,
+    );
+    assert.match(
+      buildError(() => validateConfig({ ...PAPER_GRPO_CONFIG, steps: 1.5 })),
+      /steps: expected an integer, got 1.5/,
+    );
+    assert.match(
+      buildError(() => validateConfig({ ...PAPER_GRPO_CONFIG, lr: Number.NaN })),
+      /lr: expected a number/,
+    );
+    assert.match(
+      buildError(() => validateConfig({ ...PAPER_GRPO_CONFIG, trainBatchSize: 6, miniBatchSize: 4 })),
+      /miniBatchSize: must divide trainBatchSize 6/,
+    );
     assert.equal(grpoConfig({ gradClip: 0 }).gradClip, 0, 'gradClip 0 (= off) is valid');
   });
 
-  test('did you mean: typos, snake_case and other trainers\' names', () => {
+  test("did you mean: typos, snake_case and other trainers' names", () => {
     const keys = GRPO_KEYS as string[];
     assert.equal(didYouMean('stesp', keys), 'steps');
     assert.equal(didYouMean('kl_coef', keys), 'klCoef');
@@ -91,7 +127,10 @@ describe('run config: file, flags and --set through one schema', () => {
   test('errors name their source: the flag, or the file and key', () => {
     const bad = RunConfigBuilder.fromObject({ model: '/m', data: '/d' }, 'flags');
     bad.applySets('lr=abc');
-    assert.match(buildError(() => bad.build()), /^--set lr: expected a number, got "abc"$/);
+    assert.match(
+      buildError(() => bad.build()),
+      /^--set lr: expected a number, got "abc"$/,
+    );
     const f = runFile({ model: 'm', data: 'd', grpo: { stesp: 2 }, steps: 2, threads: '2' });
     const msg = buildError(() => RunConfigBuilder.fromFile(f).build());
     assert.match(msg, /run\.json: grpo\.stesp: unknown setting \(did you mean 'steps'\?\)/);

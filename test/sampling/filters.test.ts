@@ -30,13 +30,34 @@ function cases(): Case[] {
   const out: Case[] = [];
   const rows = (b: number, v: number, gen: () => number) => Array.from({ length: b }, () => Array.from({ length: v }, () => f32(gen())));
   const settings: [number, number, number][] = [
-    [1, 0, 1], [0.6, 0, 1], [1.7, 0, 1], [0.05, 0, 1], // temperature only
-    [1, 1, 1], [1, 5, 1], [0.6, 20, 1], [1, 999, 1], [1, 1000, 1], [1, 5000, 1], // top-k (k = V - 1, V, > V)
-    [1, 0, 0.9], [0.6, 0, 0.95], [1, 0, 0.5], [1, 0, 1e-6], [1, 0, 0.999999], [1.3, 0, 0.3], // top-p
-    [0.6, 20, 0.95], [1, 3, 0.5], [0.7, 50, 0.8], [1, 1, 0.9], // combined
+    [1, 0, 1],
+    [0.6, 0, 1],
+    [1.7, 0, 1],
+    [0.05, 0, 1], // temperature only
+    [1, 1, 1],
+    [1, 5, 1],
+    [0.6, 20, 1],
+    [1, 999, 1],
+    [1, 1000, 1],
+    [1, 5000, 1], // top-k (k = V - 1, V, > V)
+    [1, 0, 0.9],
+    [0.6, 0, 0.95],
+    [1, 0, 0.5],
+    [1, 0, 1e-6],
+    [1, 0, 0.999999],
+    [1.3, 0, 0.3], // top-p
+    [0.6, 20, 0.95],
+    [1, 3, 0.5],
+    [0.7, 50, 0.8],
+    [1, 1, 0.9], // combined
   ];
   for (const [temperature, topK, topP] of settings) {
-    for (const [v, scale] of [[1000, 1], [1000, 10], [50, 3], [7, 1]] as const) {
+    for (const [v, scale] of [
+      [1000, 1],
+      [1000, 10],
+      [50, 3],
+      [7, 1],
+    ] as const) {
       if (topK >= v && topK < 999) continue;
       out.push({ name: `random V=${v} x${scale}`, logits: rows(3, v, () => r.normal() * scale), temperature, topK, topP });
     }
@@ -49,7 +70,8 @@ function cases(): Case[] {
   // Top-p exactly at a cumulative boundary: probabilities 1/2, 1/4, 1/8, 1/8 (exact in float32).
   const ln = (x: number) => f32(Math.log(x));
   const dyadic = [[ln(0.5), ln(0.25), ln(0.125), ln(0.125)]];
-  for (const topP of [0.5, 0.75, 0.875, 0.25, 0.5000001, 0.4999999, 0.74, 0.76]) out.push({ name: `dyadic p=${topP}`, logits: dyadic, temperature: 1, topK: 0, topP });
+  for (const topP of [0.5, 0.75, 0.875, 0.25, 0.5000001, 0.4999999, 0.74, 0.76])
+    out.push({ name: `dyadic p=${topP}`, logits: dyadic, temperature: 1, topK: 0, topP });
   // All-equal rows at p = k/V: the nucleus boundary falls exactly between equal tokens.
   for (const topP of [0.25, 0.5, 0.75, 0.3]) {
     for (const v of [4, 8]) out.push({ name: `uniform V=${v} p=${topP}`, logits: [Array(v).fill(0), Array(v).fill(1)], temperature: 1, topK: 0, topP });
@@ -67,7 +89,10 @@ test('sampling filters = transformers TemperatureLogitsWarper/TopKLogitsWarper/T
   let rows = 0;
   let truncatedRows = 0;
   let maxDiff = 0;
-  for (const [name, filter] of [['reference', referenceFilter], ['engine', engineFilter]] as const) {
+  for (const [name, filter] of [
+    ['reference', referenceFilter],
+    ['engine', engineFilter],
+  ] as const) {
     for (let i = 0; i < all.length; i++) {
       const c = all[i]!;
       const b = c.logits.length;
@@ -92,6 +117,8 @@ test('sampling filters = transformers TemperatureLogitsWarper/TopKLogitsWarper/T
       }
     }
   }
-  console.log(`filters: ${all.length} cases, ${rows} rows compared (both samplers), ${truncatedRows} with truncation; max |prob diff| ${maxDiff.toExponential(2)}`);
+  console.log(
+    `filters: ${all.length} cases, ${rows} rows compared (both samplers), ${truncatedRows} with truncation; max |prob diff| ${maxDiff.toExponential(2)}`,
+  );
   assert.ok(truncatedRows > rows / 2, 'most rows must actually be truncated');
 });

@@ -3,7 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { avgAtK, binomialHalfCdf, majAtK, majorityCorrect, mcnemarExact, pairedDifference, passAtK, passAtKCurve, wilson, formatDifference } from '../../src/stats/index.js';
+import {
+  avgAtK,
+  binomialHalfCdf,
+  majAtK,
+  majorityCorrect,
+  mcnemarExact,
+  pairedDifference,
+  passAtK,
+  passAtKCurve,
+  wilson,
+  formatDifference,
+} from '../../src/stats/index.js';
 import { repoRoot } from '../helpers/paths.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 
@@ -17,11 +28,53 @@ const bootA = Array.from({ length: 120 }, (_, i) => (i < 30 ? 1 : 0));
 const bootB = Array.from({ length: 120 }, (_, i) => ((i >= 10 && i < 30) || (i >= 30 && i < 80) ? 1 : 0));
 
 test('statistics match scipy and statsmodels', { skip }, () => {
-  const wilsonCases = [[0, 10], [1, 10], [5, 10], [10, 10], [14, 120], [90, 120], [1, 1], [0, 1], [3, 20], [517, 1000]];
-  const mcnemarCases = [[0, 0], [1, 0], [0, 5], [3, 7], [10, 50], [9, 1], [40, 60], [250, 310], [0, 1200]];
-  const binomCases = [[2, 12], [400, 1000], [0, 30], [15, 30], [0, 1100], [549, 1100], [6, 5]];
-  const passCases = [[1, 0, 1], [1, 1, 1], [8, 3, 1], [8, 3, 4], [8, 3, 6], [8, 3, 8], [16, 1, 5], [200, 7, 50], [100, 0, 10], [100, 100, 3]];
-  const ref = JSON.parse(runPython(oracle, [], JSON.stringify({ wilson: wilsonCases, mcnemar: mcnemarCases, binom: binomCases, passk: passCases, bootstrap: [bootA, bootB] })));
+  const wilsonCases = [
+    [0, 10],
+    [1, 10],
+    [5, 10],
+    [10, 10],
+    [14, 120],
+    [90, 120],
+    [1, 1],
+    [0, 1],
+    [3, 20],
+    [517, 1000],
+  ];
+  const mcnemarCases = [
+    [0, 0],
+    [1, 0],
+    [0, 5],
+    [3, 7],
+    [10, 50],
+    [9, 1],
+    [40, 60],
+    [250, 310],
+    [0, 1200],
+  ];
+  const binomCases = [
+    [2, 12],
+    [400, 1000],
+    [0, 30],
+    [15, 30],
+    [0, 1100],
+    [549, 1100],
+    [6, 5],
+  ];
+  const passCases = [
+    [1, 0, 1],
+    [1, 1, 1],
+    [8, 3, 1],
+    [8, 3, 4],
+    [8, 3, 6],
+    [8, 3, 8],
+    [16, 1, 5],
+    [200, 7, 50],
+    [100, 0, 10],
+    [100, 100, 3],
+  ];
+  const ref = JSON.parse(
+    runPython(oracle, [], JSON.stringify({ wilson: wilsonCases, mcnemar: mcnemarCases, binom: binomCases, passk: passCases, bootstrap: [bootA, bootB] })),
+  );
   wilsonCases.forEach(([k, n], i) => {
     const w = wilson(k!, n!);
     close(w.lo, ref.wilson[i][0], 1e-12, 1e-15);
@@ -57,7 +110,11 @@ test('pairedDifference: counts, seeding, refusal of unequal problem sets', () =>
 
 test('avg@k with its spread, pass@k curve, maj@k', () => {
   // 3 problems x 4 samples.
-  const c = [[true, false, true, true], [false, false, false, true], [true, true, true, true]];
+  const c = [
+    [true, false, true, true],
+    [false, false, false, true],
+    [true, true, true, true],
+  ];
   const a = avgAtK(c);
   assert.deepEqual(a.perSample, [2 / 3, 1 / 3, 2 / 3, 1]);
   close(a.mean, 8 / 12);
@@ -72,7 +129,13 @@ test('avg@k with its spread, pass@k curve, maj@k', () => {
   assert.equal(majorityCorrect(['7', '5', '5', null, null], [false, true, true, false, false]), true);
   assert.equal(majorityCorrect(['7', '5', '5'], [false, true, true], 1), false);
   assert.equal(majorityCorrect([null, null], [false, false]), false);
-  assert.equal(majAtK([{ answers: ['1', '1', '2'], correct: [true, true, false] }, { answers: ['3', '4', '4'], correct: [true, false, false] }]), 0.5);
+  assert.equal(
+    majAtK([
+      { answers: ['1', '1', '2'], correct: [true, true, false] },
+      { answers: ['3', '4', '4'], correct: [true, false, false] },
+    ]),
+    0.5,
+  );
   assert.throws(() => passAtK(4, 5, 1), /0 <= c <= n/);
   assert.throws(() => wilson(11, 10), /successes must be in/);
 });

@@ -21,11 +21,20 @@ test('arithmetic task: prompt, reward and score agree with the reward-mode verif
   }
   const fn = task.rewards({ workers: 1 }) as RewardFunction;
   try {
-    const rewards = await fn(items.map(({ problem, response }, index) => ({
-      prompt: '', completion: response, completionIds: [], truncated: false, step: 1,
-      example: { index, messages: task.evalMessages(problem.question), groundTruth: String(problem.answer), dataSource: 'demo' },
-    })));
-    assert.deepEqual(rewards, expected.map((c) => (c ? 1 : 0)));
+    const rewards = await fn(
+      items.map(({ problem, response }, index) => ({
+        prompt: '',
+        completion: response,
+        completionIds: [],
+        truncated: false,
+        step: 1,
+        example: { index, messages: task.evalMessages(problem.question), groundTruth: String(problem.answer), dataSource: 'demo' },
+      })),
+    );
+    assert.deepEqual(
+      rewards,
+      expected.map((c) => (c ? 1 : 0)),
+    );
   } finally {
     await task.close!();
   }

@@ -9,8 +9,18 @@ import { countdownTask, createCountdownTask, judgeCountdown } from '../../src/ta
 import { evaluateExpression } from '../../src/tasks/countdown/expression.js';
 
 const item = (completion: string, p: CountdownPuzzle, columns = true): RewardInput => ({
-  prompt: '', completion, completionIds: [], truncated: false, step: 1,
-  example: { index: 0, messages: [{ role: 'user', content: countdownPrompt(p) }], groundTruth: String(p.target), dataSource: 'countdown', ...(columns ? { columns: { ...p } } : {}) },
+  prompt: '',
+  completion,
+  completionIds: [],
+  truncated: false,
+  step: 1,
+  example: {
+    index: 0,
+    messages: [{ role: 'user', content: countdownPrompt(p) }],
+    groundTruth: String(p.target),
+    dataSource: 'countdown',
+    ...(columns ? { columns: { ...p } } : {}),
+  },
 });
 
 async function reward(task: typeof countdownTask, completions: string[], p: CountdownPuzzle, columns = true): Promise<number[]> {
@@ -34,9 +44,24 @@ test('countdown reward on hand-made equations (numbers 3, 5, 2; target 16)', asy
     ['(3+5)*2', 0], // no answer tags
     ['<answer>((3+5)*2</answer>', 0], // unbalanced
   ];
-  assert.deepEqual(await reward(countdownTask, cases.map((c) => c[0]), p), cases.map((c) => c[1]));
+  assert.deepEqual(
+    await reward(
+      countdownTask,
+      cases.map((c) => c[0]),
+      p,
+    ),
+    cases.map((c) => c[1]),
+  );
   // Without columns the puzzle is read from the prompt: same verdicts.
-  assert.deepEqual(await reward(countdownTask, cases.map((c) => c[0]), p, false), cases.map((c) => c[1]));
+  assert.deepEqual(
+    await reward(
+      countdownTask,
+      cases.map((c) => c[0]),
+      p,
+      false,
+    ),
+    cases.map((c) => c[1]),
+  );
 });
 
 test('every number exactly once by default; at most once with useAllNumbers false', async () => {
@@ -57,7 +82,13 @@ test('the format reward is a second, weighted reward; binaryReward says whether 
   const shaped = createCountdownTask({ formatWeight: 0.1 });
   assert.equal(shaped.binaryReward, false);
   const list = shaped.rewards() as WeightedReward[];
-  assert.deepEqual(list.map((r) => [r.name, r.weight ?? 1]), [['countdown', 1], ['format', 0.1]]);
+  assert.deepEqual(
+    list.map((r) => [r.name, r.weight ?? 1]),
+    [
+      ['countdown', 1],
+      ['format', 0.1],
+    ],
+  );
   const p = { numbers: [3, 5, 2], target: 16 };
   assert.deepEqual(await list[1]!.fn(['<answer>1</answer>', 'no tags'].map((c) => item(c, p))), [1, 0]);
 });
@@ -68,8 +99,12 @@ test('score() reads the numbers from the problem text and the target from the go
   assert.deepEqual(parseCountdownPrompt(problem), p);
   assert.deepEqual(parseCountdownPrompt('Using the numbers [19, 36, 55, 7], create an equation that equals 65.'), { numbers: [19, 36, 55, 7], target: 65 });
   assert.equal(parseCountdownPrompt('make 16 from 3 and 5'), null);
-  assert.deepEqual(countdownTask.score('16', 'so <answer>(3+5)*2</answer>', { problem, truncated: false }),
-    { correct: true, rewardCorrect: true, extracted: '(3+5)*2', reason: 'equal' });
+  assert.deepEqual(countdownTask.score('16', 'so <answer>(3+5)*2</answer>', { problem, truncated: false }), {
+    correct: true,
+    rewardCorrect: true,
+    extracted: '(3+5)*2',
+    reason: 'equal',
+  });
   assert.equal(countdownTask.score('17', '<answer>(3+5)*2</answer>', { problem, truncated: false }).reason, 'not_equal');
   assert.equal(countdownTask.score('16', '<answer>(3+5)*2</answer>', { problem: 'no numbers here', truncated: false }).reason, 'no_puzzle');
   assert.equal(countdownTask.extract('a <answer> 1+2 </answer> b'), '1+2');
@@ -83,7 +118,11 @@ test('property: on 300 seeded puzzles the solution earns 1 and broken equations 
     const r = evaluateExpression(p.solution);
     assert.ok(r, p.solution);
     assert.equal(r.value, p.target, p.solution);
-    assert.deepEqual([...r.numbers].sort((a, b) => a - b), [...p.numbers].sort((a, b) => a - b), 'the solution uses every number once');
+    assert.deepEqual(
+      [...r.numbers].sort((a, b) => a - b),
+      [...p.numbers].sort((a, b) => a - b),
+      'the solution uses every number once',
+    );
     assert.ok(Number.isInteger(p.target) && p.target > 0);
   }
   const fn = (countdownTask.rewards() as WeightedReward[])[0]!.fn;

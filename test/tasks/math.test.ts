@@ -15,7 +15,11 @@ import type { Tokenizer } from '../../src/tokenizer/index.js';
 import type { Sample, SamplingOptions } from '../../src/rollout/types.js';
 
 const input = (completion: string, gold: string): RewardInput => ({
-  prompt: '', completion, completionIds: [], truncated: false, step: 1,
+  prompt: '',
+  completion,
+  completionIds: [],
+  truncated: false,
+  step: 1,
   example: { index: 0, messages: [], groundTruth: gold, dataSource: 'math' },
 });
 
@@ -33,14 +37,21 @@ test('math task: reward mode in a verifier pool, closed by close()', async () =>
 
 test('math task: score is scoreResponse (both modes), extract is the reward-mode answer', () => {
   const ctx = { problem: 'p', truncated: false };
-  for (const [gold, resp] of [['0.5', 'so \\boxed{\\frac12}'], ['2', 'The answer is 2.'], ['2', '\\boxed{3}']] as const) {
+  for (const [gold, resp] of [
+    ['0.5', 'so \\boxed{\\frac12}'],
+    ['2', 'The answer is 2.'],
+    ['2', '\\boxed{3}'],
+  ] as const) {
     assert.deepEqual(mathTask.score(gold, resp, ctx), scoreResponse(gold, resp, ctx));
   }
   assert.deepEqual(mathTask.score('2', 'The answer is 2.', ctx), { correct: true, rewardCorrect: false, extracted: '2', reason: 'equal' });
   assert.equal(createMathTask({ scoring: 'reward' }).score('2', 'The answer is 2.', ctx).correct, false);
   assert.equal(mathTask.extract('x \\boxed{1} then \\boxed{7}'), '7');
   assert.equal(mathTask.extract('no box: 7'), null);
-  assert.deepEqual(mathTask.evalMessages('1+1?'), [{ role: 'system', content: MATH_EVAL_SYSTEM_PROMPT }, { role: 'user', content: '1+1?' }]);
+  assert.deepEqual(mathTask.evalMessages('1+1?'), [
+    { role: 'system', content: MATH_EVAL_SYSTEM_PROMPT },
+    { role: 'user', content: '1+1?' },
+  ]);
   assert.equal(mathTask.binaryReward, true);
 });
 
@@ -52,19 +63,35 @@ test('evaluate() over the countdown task: its prompt and its score', () => {
     tokenToId: () => undefined,
   } as unknown as Tokenizer;
   const seen: string[] = [];
-  const sampler = (_m: unknown, prompts: number[][], opts: SamplingOptions): Sample[] => prompts.flatMap((p, pi) => {
-    const text = tokenizer.decode(p);
-    seen.push(text);
-    const answer = text.includes('[3, 5, 2]') ? '(3 + 5) * 2' : '1 + 1';
-    const tokens = tokenizer.encode(`<answer>${answer}</answer>`);
-    return Array.from({ length: opts.n ?? 1 }, (_, si) => ({ promptIndex: pi, sampleIndex: si, tokens, logprobs: tokens.map(() => -1), finishReason: 'stop' as const }));
-  });
-  const problems = [{ numbers: [3, 5, 2], target: 16 }, { numbers: [4, 6, 1], target: 25 }].map((p) => ({ problem: countdownPrompt(p), answer: String(p.target) }));
+  const sampler = (_m: unknown, prompts: number[][], opts: SamplingOptions): Sample[] =>
+    prompts.flatMap((p, pi) => {
+      const text = tokenizer.decode(p);
+      seen.push(text);
+      const answer = text.includes('[3, 5, 2]') ? '(3 + 5) * 2' : '1 + 1';
+      const tokens = tokenizer.encode(`<answer>${answer}</answer>`);
+      return Array.from({ length: opts.n ?? 1 }, (_, si) => ({
+        promptIndex: pi,
+        sampleIndex: si,
+        tokens,
+        logprobs: tokens.map(() => -1),
+        finishReason: 'stop' as const,
+      }));
+    });
+  const problems = [
+    { numbers: [3, 5, 2], target: 16 },
+    { numbers: [4, 6, 1], target: 25 },
+  ].map((p) => ({ problem: countdownPrompt(p), answer: String(p.target) }));
   const model = { config: { eosTokenId: 0 } } as unknown as CausalLM;
   const r = evaluate(model, tokenizer, [{ name: 'countdown', problems, decoding: { greedy: true } }], { task: countdownTask, sampler, stopTokenIds: [0] });
   assert.equal(r.benchmarks['countdown']!.accuracy, 0.5);
   assert.equal(r.benchmarks['countdown']!.rewardAccuracy, 0.5);
-  assert.deepEqual(r.records['countdown']!.map((x) => [x.extracted, x.reason]), [['(3 + 5) * 2', 'equal'], ['1 + 1', 'wrong_numbers']]);
+  assert.deepEqual(
+    r.records['countdown']!.map((x) => [x.extracted, x.reason]),
+    [
+      ['(3 + 5) * 2', 'equal'],
+      ['1 + 1', 'wrong_numbers'],
+    ],
+  );
   // The prompt is the countdown task's conversation through the (default Qwen2.5) chat template.
   assert.equal(seen[0], taskPromptBuilder(countdownTask)(problems[0]!.problem));
   assert.match(seen[0]!, /<\|im_start\|>user\nUsing the numbers \[3, 5, 2\]/);

@@ -16,17 +16,22 @@ test('built-in tasks: math (the default), arithmetic, countdown', () => {
 });
 
 test('an unknown task is a UserError in one line naming the known tasks', () => {
-  assert.throws(() => getTask('countdwon'), (e: unknown) => {
-    assert.ok(e instanceof UserError);
-    assert.doesNotMatch(e.message, /\n/);
-    assert.match(e.message, /unknown task 'countdwon' \(did you mean 'countdown'\?\); known tasks: math, arithmetic, countdown/);
-    return true;
-  });
+  assert.throws(
+    () => getTask('countdwon'),
+    (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.doesNotMatch(e.message, /\n/);
+      assert.match(e.message, /unknown task 'countdwon' \(did you mean 'countdown'\?\); known tasks: math, arithmetic, countdown/);
+      return true;
+    },
+  );
 });
 
 test('registerTask adds a task of ours; names are unique', async () => {
   const echo: Task = {
-    name: 'echo', description: 'repeat the problem', binaryReward: true,
+    name: 'echo',
+    description: 'repeat the problem',
+    binaryReward: true,
     evalMessages: (problem) => [{ role: 'user', content: `Repeat: ${problem}` }],
     rewards: () => (batch) => batch.map((b) => (b.completion.trim() === b.example.groundTruth ? 1 : 0)),
     score: (gold, response) => ({ correct: response.trim() === gold, extracted: response.trim(), reason: response.trim() === gold ? 'equal' : 'not_equal' }),

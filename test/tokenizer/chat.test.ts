@@ -2,12 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  QWEN2_5_CHAT_TEMPLATE,
-  loadTokenizerConfig,
-  renderChat,
-  type ChatMessage,
-} from '../../src/tokenizer/index.js';
+import { QWEN2_5_CHAT_TEMPLATE, loadTokenizerConfig, renderChat, type ChatMessage } from '../../src/tokenizer/index.js';
 import { QWEN_MATH_EVAL_SYSTEM, qwenMathPrompt } from '../../src/tasks/math/prompts.js';
 import { hasPythonModule, runPython } from '../helpers/python.js';
 
@@ -34,11 +29,15 @@ test('Qwen2.5-Math evaluation prompt, byte for byte', () => {
 
 test('Qwen2.5 template: default system prompt and no generation prompt', () => {
   const rendered = renderChat(QWEN2_5_CHAT_TEMPLATE, [{ role: 'user', content: 'hi' }]);
-  assert.equal(rendered, '<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n');
+  assert.equal(
+    rendered,
+    '<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n',
+  );
 });
 
 test('special tokens and raise_exception reach the template', () => {
-  const tpl = "{{ bos_token }}{% for m in messages %}{% if m.role == 'bad' %}{{ raise_exception('bad role') }}{% endif %}{{ m.content }}{{ eos_token }}{% endfor %}";
+  const tpl =
+    "{{ bos_token }}{% for m in messages %}{% if m.role == 'bad' %}{{ raise_exception('bad role') }}{% endif %}{{ m.content }}{{ eos_token }}{% endfor %}";
   assert.equal(renderChat(tpl, [{ role: 'user', content: 'x' }], { specialTokens: { bosToken: '<s>', eosToken: '</s>' } }), '<s>x</s>');
   assert.throws(() => renderChat(tpl, [{ role: 'bad', content: 'x' }]), /bad role/);
 });

@@ -45,7 +45,7 @@ describe('Gemma 3 chat template vs transformers apply_chat_template', () => {
     template = loadTokenizerConfig(dir).chatTemplate ?? '';
   });
 
-  test('the converted folder carries Gemma 3\'s template (the GGUF has none)', () => {
+  test("the converted folder carries Gemma 3's template (the GGUF has none)", () => {
     assert.equal(template, GEMMA3_CHAT_TEMPLATE);
     assert.equal(loadTokenizerConfig(dir).bosToken, '<bos>');
   });
@@ -73,7 +73,15 @@ describe('Gemma 3 chat template vs transformers apply_chat_template', () => {
 
   test('roles that do not alternate are refused, as the template says', () => {
     assert.throws(
-      () => renderChat(template, [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }], { specialTokens: bos }),
+      () =>
+        renderChat(
+          template,
+          [
+            { role: 'user', content: 'a' },
+            { role: 'user', content: 'b' },
+          ],
+          { specialTokens: bos },
+        ),
       /Conversation roles must alternate user\/assistant\/user\/assistant/,
     );
   });

@@ -14,9 +14,31 @@ import { generateStrings } from './parity-strings.js';
 
 /** Gemma's special-token text, near misses, literal `▁` and byte-token spellings, HTML added tokens. */
 const GEMMA_SPECIALS = [
-  '<start_of_turn>', '<end_of_turn>', '<bos>', '<eos>', '<pad>', '<unk>', '<mask>', '<start_of_turn>user\n',
-  '<start_of_turn>model\n', '<end_of_turn>\n', '<start_of_image>', '<unused0>', '<unused17>', '[multimodal]',
-  '<start_of_turn', 'end_of_turn>', '<0x0A>', '<0xFF>', '<0x', '▁', '▁▁x', '<table>', '</code>', '<h1>', '\n\n\n\n',
+  '<start_of_turn>',
+  '<end_of_turn>',
+  '<bos>',
+  '<eos>',
+  '<pad>',
+  '<unk>',
+  '<mask>',
+  '<start_of_turn>user\n',
+  '<start_of_turn>model\n',
+  '<end_of_turn>\n',
+  '<start_of_image>',
+  '<unused0>',
+  '<unused17>',
+  '[multimodal]',
+  '<start_of_turn',
+  'end_of_turn>',
+  '<0x0A>',
+  '<0xFF>',
+  '<0x',
+  '▁',
+  '▁▁x',
+  '<table>',
+  '</code>',
+  '<h1>',
+  '\n\n\n\n',
 ];
 
 describe('Gemma 3 tokenizer (real tokenizer.json) vs HF tokenizers', () => {
@@ -44,7 +66,10 @@ describe('Gemma 3 tokenizer (real tokenizer.json) vs HF tokenizers', () => {
   test('byte fallback: a character outside the vocab is spelled by its UTF-8 bytes and decodes back', () => {
     // U+A66E CYRILLIC LETTER MULTIOCULAR O is not in Gemma's vocab: three byte tokens.
     const ids = tok.encode('ꙮ', { addSpecialTokens: false });
-    assert.deepEqual(ids.map((id) => tok.idToToken(id)), ['<0xEA>', '<0x99>', '<0xAE>']);
+    assert.deepEqual(
+      ids.map((id) => tok.idToToken(id)),
+      ['<0xEA>', '<0x99>', '<0xAE>'],
+    );
     assert.equal(tok.decode(ids), 'ꙮ');
     // A lone continuation byte is not UTF-8: one U+FFFD per byte, as HF's ByteFallback decoder.
     const bad = [tok.tokenToId('<0x99>')!, tok.tokenToId('<0xAE>')!];

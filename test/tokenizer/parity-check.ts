@@ -16,7 +16,6 @@ const PARITY_PY = path.join(ROOT, 'test/py/tokenizer_parity.py');
 /** Seeded floats in [0, 1) (the project's mulberry32). */
 const rng = mulberry32;
 
-
 interface PyResult {
   ids: number[][];
   decoded: string[];
@@ -101,7 +100,11 @@ export function assertParity(
       if (examples.length < 5) examples.push(`round trip ${JSON.stringify(s)} -> ${JSON.stringify(text)}`);
     }
   });
-  assert.equal(idMismatch + roundTripMismatch, 0, `${idMismatch} id and ${roundTripMismatch} round-trip mismatches of ${strings.length}:\n${examples.join('\n')}`);
+  assert.equal(
+    idMismatch + roundTripMismatch,
+    0,
+    `${idMismatch} id and ${roundTripMismatch} round-trip mismatches of ${strings.length}:\n${examples.join('\n')}`,
+  );
   idLists.forEach((ids, i) => {
     assert.equal(tok.decode(ids), ref.decoded_ids[i], `decode ${JSON.stringify(ids)}`);
     assert.equal(tok.decode(ids, { skipSpecialTokens: true }), ref.decoded_ids_skip[i], `decode skip ${JSON.stringify(ids)}`);

@@ -22,7 +22,12 @@ json.dump(out, sys.stdout)
 
 test('splitWith matches tokenizers Split for every behaviour, string and regex patterns', () => {
   const strings = ['the-final--countdown', '-a-', '--', 'a', '', ' two  spaces ', ...generateStrings(300, 5, ['-', '--', ' - '])];
-  const patterns: Array<[string, boolean]> = [['-', false], [' ', false], ['\\s+', true], ['\\p{N}+', true]];
+  const patterns: Array<[string, boolean]> = [
+    ['-', false],
+    [' ', false],
+    ['\\s+', true],
+    ['\\p{N}+', true],
+  ];
   const cases = patterns.flatMap(([p, isRegex]) => SPLIT_BEHAVIORS.map((b) => [p, isRegex, b] as const));
   const r = spawnSync('python3', ['-c', PY], { input: JSON.stringify({ cases, strings }), encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, r.stderr);

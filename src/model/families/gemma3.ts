@@ -46,9 +46,15 @@ export const gemma3: Family = {
     const fullRope = (rp?.full_attention ?? null) as Json | null;
     const hasTheta = json.rope_theta !== undefined || fullRope?.rope_theta !== undefined || rp?.rope_theta !== undefined;
     const out = {
-      ...common, tieWordEmbeddings: json.tie_word_embeddings !== false, ropeTheta: hasTheta ? common.ropeTheta : 1e6,
-      attentionBias: json.attention_bias === true, qkNorm: true, layerTypes, slidingWindow: window,
-      ropeLocalTheta: localTheta, queryPreAttnScalar: qpas,
+      ...common,
+      tieWordEmbeddings: json.tie_word_embeddings !== false,
+      ropeTheta: hasTheta ? common.ropeTheta : 1e6,
+      attentionBias: json.attention_bias === true,
+      qkNorm: true,
+      layerTypes,
+      slidingWindow: window,
+      ropeLocalTheta: localTheta,
+      queryPreAttnScalar: qpas,
     };
     return typeof cap === 'number' ? { ...out, finalLogitSoftcap: cap } : out;
   },
@@ -67,13 +73,19 @@ export const gemma3: Family = {
     const types = cfg.layerTypes ?? Array.from({ length: cfg.numLayers }, () => 'full_attention' as const);
     const scaling: RopeScaling | null = cfg.ropeScaling;
     return {
-      qkvBias: cfg.attentionBias, qkNorm: true, norm: 'gemma', sandwichNorms: true, activation: 'gelu_tanh',
+      qkvBias: cfg.attentionBias,
+      qkNorm: true,
+      norm: 'gemma',
+      sandwichNorms: true,
+      activation: 'gelu_tanh',
       embedScale: Math.sqrt(cfg.hiddenSize),
       attentionScale: 1 / Math.sqrt(cfg.queryPreAttnScalar ?? cfg.headDim),
       finalLogitSoftcap: cfg.finalLogitSoftcap ?? null,
-      layers: types.map((t) => t === 'sliding_attention'
-        ? { window: cfg.slidingWindow ?? null, ropeTheta: cfg.ropeLocalTheta ?? 10000, ropeScaling: null }
-        : { window: null, ropeTheta: cfg.ropeTheta, ropeScaling: scaling }),
+      layers: types.map((t) =>
+        t === 'sliding_attention'
+          ? { window: cfg.slidingWindow ?? null, ropeTheta: cfg.ropeLocalTheta ?? 10000, ropeScaling: null }
+          : { window: null, ropeTheta: cfg.ropeTheta, ropeScaling: scaling },
+      ),
     };
   },
 };

@@ -17,7 +17,14 @@ export const llama: Family = {
     json.mlp_bias = false;
   },
   block: (cfg) => ({
-    qkvBias: cfg.attentionBias, qkNorm: false, norm: 'llama', sandwichNorms: false, activation: 'silu',
-    embedScale: null, attentionScale: null, finalLogitSoftcap: null, layers: plainLayers(cfg),
+    qkvBias: cfg.attentionBias,
+    qkNorm: false,
+    norm: 'llama',
+    sandwichNorms: false,
+    activation: 'silu',
+    embedScale: null,
+    attentionScale: null,
+    finalLogitSoftcap: null,
+    layers: plainLayers(cfg),
   }),
 };

@@ -19,7 +19,14 @@ export const qwen2: Family = {
     json.max_window_layers = cfg.numLayers;
   },
   block: (cfg) => ({
-    qkvBias: true, qkNorm: false, norm: 'llama', sandwichNorms: false, activation: 'silu',
-    embedScale: null, attentionScale: null, finalLogitSoftcap: null, layers: plainLayers(cfg),
+    qkvBias: true,
+    qkNorm: false,
+    norm: 'llama',
+    sandwichNorms: false,
+    activation: 'silu',
+    embedScale: null,
+    attentionScale: null,
+    finalLogitSoftcap: null,
+    layers: plainLayers(cfg),
   }),
 };

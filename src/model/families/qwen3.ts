@@ -22,7 +22,14 @@ export const qwen3: Family = {
     json.max_window_layers = cfg.numLayers;
   },
   block: (cfg) => ({
-    qkvBias: cfg.attentionBias, qkNorm: true, norm: 'llama', sandwichNorms: false, activation: 'silu',
-    embedScale: null, attentionScale: null, finalLogitSoftcap: null, layers: plainLayers(cfg),
+    qkvBias: cfg.attentionBias,
+    qkNorm: true,
+    norm: 'llama',
+    sandwichNorms: false,
+    activation: 'silu',
+    embedScale: null,
+    attentionScale: null,
+    finalLogitSoftcap: null,
+    layers: plainLayers(cfg),
   }),
 };

@@ -23,22 +23,46 @@ export interface PromptSource {
  * Generates `groupSize` rollouts for each example, in shards (local group ranges, one seed each),
  * and scores them. `step` is the step being run (1-based); `t0` its start (progress and timing).
  */
-export async function rolloutAndScore(ctx: StageContext, step: number, examples: TrainExample[], promptIds: number[][],
-  shards: readonly { start: number; end: number; seed: number }[], t0: number): Promise<ScoredBatch> {
+export async function rolloutAndScore(
+  ctx: StageContext,
+  step: number,
+  examples: TrainExample[],
+  promptIds: number[][],
+  shards: readonly { start: number; end: number; seed: number }[],
+  t0: number,
+): Promise<ScoredBatch> {
   const { cfg, policy, tokenizer, stopTokenIds } = ctx;
   const promptTexts = examples.map((ex) => ctx.renderPrompt(ex));
-  const samples = shards.flatMap((sh) => autocast(policy.device, ctx.computeDtype, () => rolloutSamples(policy, promptIds.slice(sh.start, sh.end), {
-    kvBudgetBytes: ctx.plan.kv.budget, ...ctx.rolloutOptions,
-    maxNewTokens: cfg.maxResponseLength, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK,
-    n: cfg.groupSize, seed: sh.seed, stopTokenIds,
-    onStep: ctx.progress.rollouts(step, t0, examples.length * cfg.groupSize),
-  })).map((x) => ({ ...x, promptIndex: x.promptIndex + sh.start })));
+  const samples = shards.flatMap((sh) =>
+    autocast(policy.device, ctx.computeDtype, () =>
+      rolloutSamples(policy, promptIds.slice(sh.start, sh.end), {
+        kvBudgetBytes: ctx.plan.kv.budget,
+        ...ctx.rolloutOptions,
+        maxNewTokens: cfg.maxResponseLength,
+        temperature: cfg.temperature,
+        topP: cfg.topP,
+        topK: cfg.topK,
+        n: cfg.groupSize,
+        seed: sh.seed,
+        stopTokenIds,
+        onStep: ctx.progress.rollouts(step, t0, examples.length * cfg.groupSize),
+      }),
+    ).map((x) => ({ ...x, promptIndex: x.promptIndex + sh.start })),
+  );
   ctx.progress.line(null);
   const texts = samples.map((s) => tokenizer.decode(s.tokens.filter((t) => !stopTokenIds.includes(t))));
   const genSeconds = (performance.now() - t0) / 1000;
-  const scored = await scoreRewards(ctx.rewards, samples.map((s, i) => ({
-    prompt: promptTexts[s.promptIndex]!, completion: texts[i]!, completionIds: s.tokens, truncated: s.finishReason === 'length', example: examples[s.promptIndex]!, step,
-  })));
+  const scored = await scoreRewards(
+    ctx.rewards,
+    samples.map((s, i) => ({
+      prompt: promptTexts[s.promptIndex]!,
+      completion: texts[i]!,
+      completionIds: s.tokens,
+      truncated: s.finishReason === 'length',
+      example: examples[s.promptIndex]!,
+      step,
+    })),
+  );
   const verified = scored.total;
   const truncated = samples.map((s) => s.finishReason === 'length');
   const overlong = { mode: cfg.overlong, maxLength: cfg.maxResponseLength, buffer: overlongBufferOf(cfg) };
@@ -52,10 +76,19 @@ export async function rolloutAndScore(ctx: StageContext, step: number, examples:
  */
 export async function collect(ctx: StageContext, step: number, rb: RankBatch, data: PromptSource, afterFirst: () => void): Promise<Collected> {
   const t0 = performance.now();
-  const first = await rolloutAndScore(ctx, step, rb.examples, rb.examples.map((ex) => data.promptIds(ex)), rb.shards, t0);
+  const first = await rolloutAndScore(
+    ctx,
+    step,
+    rb.examples,
+    rb.examples.map((ex) => data.promptIds(ex)),
+    rb.shards,
+    t0,
+  );
   afterFirst();
   if (!ctx.cfg.dynamicSampling) {
-    const kept = first.samples.map((x, i): KeptRollout => ({ sample: x, reward: first.rewards[i]!, group: x.promptIndex, promptIds: first.promptIds[x.promptIndex]! }));
+    const kept = first.samples.map(
+      (x, i): KeptRollout => ({ sample: x, reward: first.rewards[i]!, group: x.promptIndex, promptIds: first.promptIds[x.promptIndex]! }),
+    );
     return { first, kept, keptGroups: rb.examples.length, genBatches: 1, extraSeconds: 0 };
   }
   return dynamicSampling(ctx, step, rb, data, first, t0);
@@ -76,7 +109,12 @@ async function dynamicSampling(ctx: StageContext, step: number, rb: RankBatch, d
   const kept: KeptRollout[] = [];
   let keptGroups = 0;
   const take = (b: ScoredBatch) => {
-    const keep = new Set(informativeGroups(b.verified, b.samples.map((x) => x.promptIndex)));
+    const keep = new Set(
+      informativeGroups(
+        b.verified,
+        b.samples.map((x) => x.promptIndex),
+      ),
+    );
     const groupOf = new Map<number, number>();
     b.samples.forEach((x, i) => {
       if (!keep.has(x.promptIndex)) return;
@@ -94,10 +132,20 @@ async function dynamicSampling(ctx: StageContext, step: number, rb: RankBatch, d
   // The step's seeds: the trainer's step counter before this step (step - 1), as it always was.
   const s = step - 1;
   while (genBatches < cfg.maxGenerationBatches && keptGroups < want) {
-    const drawn = extraBatchIndices(data.examples.length, want, hashSeed(hashSeed(cfg.seed, 0xda90_0000 + s), genBatches), rb.offset)
-      .map((i) => data.examples[i]!);
+    const drawn = extraBatchIndices(data.examples.length, want, hashSeed(hashSeed(cfg.seed, 0xda90_0000 + s), genBatches), rb.offset).map(
+      (i) => data.examples[i]!,
+    );
     const seed = hashSeed(hashSeed(cfg.seed, s), genBatches);
-    take(await rolloutAndScore(ctx, step, drawn, drawn.map((ex) => data.promptIds(ex)), [{ start: 0, end: drawn.length, seed }], t0));
+    take(
+      await rolloutAndScore(
+        ctx,
+        step,
+        drawn,
+        drawn.map((ex) => data.promptIds(ex)),
+        [{ start: 0, end: drawn.length, seed }],
+        t0,
+      ),
+    );
     genBatches++;
   }
   return { first, kept, keptGroups, genBatches, extraSeconds: (performance.now() - started) / 1000 };

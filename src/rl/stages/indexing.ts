@@ -22,7 +22,8 @@ export function rankBatch(cfg: GRPOConfig, dp: DataParallel, step: number, batch
     offset: mine.start,
     // One shard: the step's seed, as before shards existed; else one seed per (step, shard).
     shards: mine.shards.map((sh) => ({
-      start: sh.start - mine.start, end: sh.end - mine.start,
+      start: sh.start - mine.start,
+      end: sh.end - mine.start,
       seed: shards === 1 ? hashSeed(cfg.seed, step) : hashSeed(hashSeed(cfg.seed, step), 0x5eed_0000 + sh.index),
     })),
     lastOfEpoch: batch.lastOfEpoch,
@@ -32,7 +33,13 @@ export function rankBatch(cfg: GRPOConfig, dp: DataParallel, step: number, batch
 /** Every rank's first-batch rollouts as numbers (global group index, reward, verified, length, truncated). */
 export function globalRollouts(dp: DataParallel, rb: RankBatch, first: ScoredBatch): GlobalRollouts {
   const { samples } = first;
-  const rows = dp.gatherRows([samples.map((x) => x.promptIndex + rb.offset), first.rewards, first.verified, samples.map((x) => x.tokens.length), first.truncated.map(Number)]).columns;
+  const rows = dp.gatherRows([
+    samples.map((x) => x.promptIndex + rb.offset),
+    first.rewards,
+    first.verified,
+    samples.map((x) => x.tokens.length),
+    first.truncated.map(Number),
+  ]).columns;
   const [group, rewards, verified, lengths, truncated] = rows as [number[], number[], number[], number[], number[]];
   return { group, rewards, verified, lengths, truncated };
 }
@@ -45,25 +52,49 @@ export function globalRollouts(dp: DataParallel, rb: RankBatch, first: ScoredBat
 export function globalLayout(cfg: GRPOConfig, dp: DataParallel, rb: RankBatch, p: Prepared, keptGroups: number): Layout {
   const { seqs, keepLoss } = p;
   const groupsPerMini = miniBatchOf(cfg);
-  const glob = dp.gatherRows([p.groups.map((g) => g + rb.offset), seqs.map((q) => q.promptIds.length), seqs.map((q) => q.responseIds.length), seqs.map((_, i) => (keepLoss && !keepLoss[i] ? 0 : 1))]);
+  const glob = dp.gatherRows([
+    p.groups.map((g) => g + rb.offset),
+    seqs.map((q) => q.promptIds.length),
+    seqs.map((q) => q.responseIds.length),
+    seqs.map((_, i) => (keepLoss && !keepLoss[i] ? 0 : 1)),
+  ]);
   const [gGroup, gPromptLen, gRespLen, gKeep] = glob.columns as [number[], number[], number[], number[]];
   const offset = glob.offset;
   const globalGroups = dp.worldSize > 1 ? rb.all.length : keptGroups;
   // The paper's code: its mini-batches and per-token weights (rank/micro-batch layout emulated).
-  const fork = cfg.lossAggregation === 'verl-fork'
-    ? forkLossWeights(gPromptLen.map((q, i) => q + gRespLen[i]!), gRespLen, {
-      ranks: cfg.forkRanks, maxTokensPerRank: cfg.forkMaxTokensPerRank, miniBatchPerRank: (groupsPerMini * cfg.groupSize) / cfg.forkRanks,
-    })
-    : null;
+  const fork =
+    cfg.lossAggregation === 'verl-fork'
+      ? forkLossWeights(
+          gPromptLen.map((q, i) => q + gRespLen[i]!),
+          gRespLen,
+          {
+            ranks: cfg.forkRanks,
+            maxTokensPerRank: cfg.forkMaxTokensPerRank,
+            miniBatchPerRank: (groupsPerMini * cfg.groupSize) / cfg.forkRanks,
+          },
+        )
+      : null;
   const globalMinis: number[][] = []; // global sequence indices per optimizer step
   for (let g0 = 0; g0 < globalGroups; g0 += groupsPerMini) {
-    globalMinis.push(fork
-      ? fork.miniBatch.flatMap((b, i) => (b === g0 / groupsPerMini ? [i] : []))
-      : gGroup.map((g, i) => ({ g, i })).filter(({ g }) => g >= g0 && g < g0 + groupsPerMini).map(({ i }) => i));
+    globalMinis.push(
+      fork
+        ? fork.miniBatch.flatMap((b, i) => (b === g0 / groupsPerMini ? [i] : []))
+        : gGroup
+            .map((g, i) => ({ g, i }))
+            .filter(({ g }) => g >= g0 && g < g0 + groupsPerMini)
+            .map(({ i }) => i),
+    );
   }
-  const miniWeights = globalMinis.map((members) => fork
-    ? members.map((i) => new Array<number>(gRespLen[i]!).fill(fork.weight[i]!))
-    : aggregationWeights(members.map((i) => gRespLen[i]!), cfg.lossAggregation, cfg.maxResponseLength, keepLoss && members.map((i) => gKeep[i]! === 1)));
+  const miniWeights = globalMinis.map((members) =>
+    fork
+      ? members.map((i) => new Array<number>(gRespLen[i]!).fill(fork.weight[i]!))
+      : aggregationWeights(
+          members.map((i) => gRespLen[i]!),
+          cfg.lossAggregation,
+          cfg.maxResponseLength,
+          keepLoss && members.map((i) => gKeep[i]! === 1),
+        ),
+  );
   // This rank's part of each: local sequence indices and their weights.
   const mine = globalMinis.map((members) => members.map((g, k) => ({ i: g - offset, k })).filter(({ i }) => i >= 0 && i < seqs.length));
   return {

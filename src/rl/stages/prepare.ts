@@ -23,8 +23,10 @@ export function prepare(ctx: StageContext, c: Collected): Prepared {
   // The reference computes in the trainer's dtype when its weights are float32 (bf16 weights: as they are).
   const refDtype = reference && reference.dtype === 'float32' ? ctx.computeDtype : 'float32';
   // The reference never carries adapters: with LoRA it is the policy's base (adapters off).
-  const refLogp = reference && needsReference(cfg)
-    ? withoutAdapters(reference, () => responseLogprobs(reference, seqs, cfg.temperature, tokens, { computeDtype: refDtype }).logp) : null;
+  const refLogp =
+    reference && needsReference(cfg)
+      ? withoutAdapters(reference, () => responseLogprobs(reference, seqs, cfg.temperature, tokens, { computeDtype: refDtype }).logp)
+      : null;
   const values = critic ? critic.responseValues(seqs, tokens) : null;
   const logpSeconds = (performance.now() - t1) / 1000;
 

@@ -12,8 +12,14 @@ import type { TextCodec } from './types.js';
  * UserError. The rendered chat template already holds the special tokens (a Llama-3 BOS), so no
  * BOS is added here, as in eval and generate.
  */
-export function tokenizePrompts(examples: TrainExample[], max: number, render: (ex: TrainExample) => string, tokenizer: TextCodec,
-  ids: Map<TrainExample, number[]>, log: (line: string) => void): TrainExample[] {
+export function tokenizePrompts(
+  examples: TrainExample[],
+  max: number,
+  render: (ex: TrainExample) => string,
+  tokenizer: TextCodec,
+  ids: Map<TrainExample, number[]>,
+  log: (line: string) => void,
+): TrainExample[] {
   const kept: TrainExample[] = [];
   const dropped: { index: number; length: number }[] = [];
   const cache = new Map<string, number[]>();
@@ -39,7 +45,11 @@ export function tokenizePrompts(examples: TrainExample[], max: number, render: (
 }
 
 /** The examples of step s (0-based): consecutive slices of a per-epoch shuffle of the data (drop-last). */
-export function stepExamples(examples: readonly TrainExample[], cfg: { trainBatchSize: number; seed: number }, step: number): { examples: TrainExample[]; epoch: number; lastOfEpoch: boolean } {
+export function stepExamples(
+  examples: readonly TrainExample[],
+  cfg: { trainBatchSize: number; seed: number },
+  step: number,
+): { examples: TrainExample[]; epoch: number; lastOfEpoch: boolean } {
   const n = examples.length;
   const per = Math.floor(n / cfg.trainBatchSize) || 1;
   const epoch = Math.floor(step / per);

@@ -38,8 +38,13 @@ export class Recorder {
   private tbWriter: TensorBoardWriter | null = null;
 
   /** `stepsDone` reads the trainer's completed steps (the TensorBoard file starts after them). */
-  constructor(private readonly runDir: string, private readonly dp: DataParallel, private readonly withTensorboard: boolean,
-    private readonly task: TrainerTask | undefined, private readonly stepsDone: () => number) {}
+  constructor(
+    private readonly runDir: string,
+    private readonly dp: DataParallel,
+    private readonly withTensorboard: boolean,
+    private readonly task: TrainerTask | undefined,
+    private readonly stepsDone: () => number,
+  ) {}
 
   get metricsFile(): string {
     return path.join(this.runDir, 'metrics.jsonl');
@@ -72,11 +77,19 @@ export class Recorder {
   logRollouts(step: number, first: ScoredBatch, count: number): void {
     if (!this.dp.isMain) return;
     const { samples, texts } = first;
-    const records = rolloutSampleIndices(samples.length, count).map((i): RolloutRecord => ({
-      step, promptId: first.examples[samples[i]!.promptIndex]!.index, sample: samples[i]!.sampleIndex, text: texts[i]!,
-      reward: first.rewards[i]!, verified: first.verified[i]!, extracted: this.task ? this.task.extract(texts[i]!) : null,
-      length: samples[i]!.tokens.length, truncated: first.truncated[i]!,
-    }));
+    const records = rolloutSampleIndices(samples.length, count).map(
+      (i): RolloutRecord => ({
+        step,
+        promptId: first.examples[samples[i]!.promptIndex]!.index,
+        sample: samples[i]!.sampleIndex,
+        text: texts[i]!,
+        reward: first.rewards[i]!,
+        verified: first.verified[i]!,
+        extracted: this.task ? this.task.extract(texts[i]!) : null,
+        length: samples[i]!.tokens.length,
+        truncated: first.truncated[i]!,
+      }),
+    );
     appendRollouts(this.rolloutsFile, records);
     if (records.length > 0) this.tensorboard()?.text(step, 'rollouts', rolloutsMarkdown(records));
   }
@@ -107,7 +120,10 @@ export class Recorder {
     const first = c.first;
     const generated = first.samples.reduce((a, s) => a + s.tokens.length, 0);
     // Generated tokens over every rank; the times are the slowest rank's (what the step waited for).
-    const [allGenerated, byNameSums] = [dp.reduceNumbers([generated])[0]!, dp.reduceNumbers(Object.values(first.meanByName).map((v) => v * first.samples.length))];
+    const [allGenerated, byNameSums] = [
+      dp.reduceNumbers([generated])[0]!,
+      dp.reduceNumbers(Object.values(first.meanByName).map((v) => v * first.samples.length)),
+    ];
     const [genMax, logpMax, updMax] = dp.reduceNumbers([first.genSeconds, p.logpSeconds, u.seconds], 'max') as [number, number, number];
     const rewardsByName = Object.fromEntries(Object.keys(first.meanByName).map((k, j) => [k, byNameSums[j]! / g.rewards.length]));
     const train = accuracyOf(this.task).train;
@@ -177,10 +193,14 @@ export function saveCheckpoint(x: CheckpointParts): string {
   // Rank 0 writes; the others hold the same weights and optimizer state (zeroStage 0), or
   // write their own optimizer shard into the folder rank 0 is filling (ZeRO-1; save() waits for all).
   const sharded = x.optimizer instanceof ShardedAdamW ? x.optimizer : null;
-  if (!x.dp.isMain) { sharded?.save(`${path.join(root, checkpointName(x.step))}.tmp`); return path.join(root, checkpointName(x.step)); }
+  if (!x.dp.isMain) {
+    sharded?.save(`${path.join(root, checkpointName(x.step))}.tmp`);
+    return path.join(root, checkpointName(x.step));
+  }
   const dir = writeCheckpoint(root, x.step, { final: x.step === x.config.steps, keepLast: x.config.keepLast }, (tmp) => {
     // LoRA: the checkpoint is a PEFT adapter folder (the base is the run's model, unchanged).
-    if (x.policy.lora) saveAdapterCheckpoint(x.policy.lora, tmp, { baseModel: x.tokenizerFrom ? path.resolve(x.tokenizerFrom) : null, tokenizerFrom: x.tokenizerFrom });
+    if (x.policy.lora)
+      saveAdapterCheckpoint(x.policy.lora, tmp, { baseModel: x.tokenizerFrom ? path.resolve(x.tokenizerFrom) : null, tokenizerFrom: x.tokenizerFrom });
     else saveModel(x.policy, tmp, { dtype: x.policy.dtype, tokenizerFrom: x.tokenizerFrom });
     if (sharded) sharded.save(tmp);
     else saveOptimizer(x.optimizer as AdamW, path.join(tmp, 'optimizer.safetensors'));
@@ -200,7 +220,10 @@ export function saveCheckpoint(x: CheckpointParts): string {
  * (the policy weights are loaded by the caller). Checkpoints written before the history was
  * stored in them: the run folder's accuracy_history.json (completed epochs), else `history`.
  */
-export function loadCheckpointState(dir: string, x: Pick<CheckpointParts, 'runDir' | 'optimizer' | 'critic' | 'criticOptimizer' | 'history'>): { step: number; history: AccuracyHistory } {
+export function loadCheckpointState(
+  dir: string,
+  x: Pick<CheckpointParts, 'runDir' | 'optimizer' | 'critic' | 'criticOptimizer' | 'history'>,
+): { step: number; history: AccuracyHistory } {
   const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as { step: number; history?: AccuracyHistoryState };
   if (x.optimizer instanceof ShardedAdamW) x.optimizer.load(dir);
   else loadOptimizer(x.optimizer, path.join(dir, 'optimizer.safetensors'), shardedOnlyProblem(dir));
@@ -218,28 +241,42 @@ export function loadCheckpointState(dir: string, x: Pick<CheckpointParts, 'runDi
 
 /** The progress line of a completed step. */
 export function stepLine(m: StepMetrics, steps: number, etaSeconds: number): string {
-  return `step ${m.step}/${steps} | reward ${m.rewardMean.toFixed(3)} | entropy ${m.entropy.toFixed(3)} | ` +
+  return (
+    `step ${m.step}/${steps} | reward ${m.rewardMean.toFixed(3)} | entropy ${m.entropy.toFixed(3)} | ` +
     `len ${m.responseLengthMean.toFixed(1)} | ${m.tokensPerSecond.toFixed(0)} tok/s | gen ${m.timeGeneration.toFixed(1)}s ` +
     `logp ${m.timeLogprobs.toFixed(1)}s upd ${m.timeUpdate.toFixed(1)}s | ETA ${formatDuration(etaSeconds)}` +
-    (m.validation ? ` | val ${Object.entries(m.validation).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')}` : '');
+    (m.validation
+      ? ` | val ${Object.entries(m.validation)
+          .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+          .join(' ')}`
+      : '')
+  );
 }
 
 /** The sampled rollouts of a step as markdown (TensorBoard's Text tab). */
 function rolloutsMarkdown(records: readonly RolloutRecord[]): string {
-  return records.map((r) => `**example ${r.promptId}, sample ${r.sample}**: reward ${r.reward}, ${r.length} tokens${r.truncated ? ' (cut at the limit)' : ''}, answer ${r.extracted === null ? 'none' : '`' + r.extracted + '`'}\n\n\`\`\`\n${r.text.replace(/```/g, "'''")}\n\`\`\``).join('\n\n');
+  return records
+    .map(
+      (r) =>
+        `**example ${r.promptId}, sample ${r.sample}**: reward ${r.reward}, ${r.length} tokens${r.truncated ? ' (cut at the limit)' : ''}, answer ${r.extracted === null ? 'none' : '`' + r.extracted + '`'}\n\n\`\`\`\n${r.text.replace(/```/g, "'''")}\n\`\`\``,
+    )
+    .join('\n\n');
 }
 
 /** Keeps the lines of a per-step JSONL file (metrics, rollouts) with step <= step (and drops a torn last line); atomic. */
 export function truncateMetrics(file: string, step: number): void {
   if (!fs.existsSync(file)) return;
-  const keep = fs.readFileSync(file, 'utf8').split('\n').filter((line) => {
-    try {
-      const m = JSON.parse(line) as { step?: unknown };
-      return typeof m.step === 'number' && m.step <= step;
-    } catch {
-      return false;
-    }
-  });
+  const keep = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      try {
+        const m = JSON.parse(line) as { step?: unknown };
+        return typeof m.step === 'number' && m.step <= step;
+      } catch {
+        return false;
+      }
+    });
   atomicWriteFile(file, keep.map((l) => l + '\n').join(''));
 }
 

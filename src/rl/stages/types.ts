@@ -180,7 +180,13 @@ export interface Layout {
 }
 
 export interface UpdateStats {
-  loss: number; pg: number; entropy: number; kl: number; clipFrac: number; gradNorm: number; updates: number;
+  loss: number;
+  pg: number;
+  entropy: number;
+  kl: number;
+  clipFrac: number;
+  gradNorm: number;
+  updates: number;
 }
 
 /** What update hands to record (stages/update.ts). */

@@ -38,7 +38,10 @@ export function update(ctx: StageContext, opt: Optimizers, step: number, rb: Ran
       const members = minis[m]!;
       const weights = miniWeights[m]!;
       const targets: TokenTargets[] = members.map((i, k) => ({
-        oldLogp: oldLogp[i]!, refLogp: refLogp ? refLogp[i]! : null, advantage: advantages[i]!, weights: weights[k]!,
+        oldLogp: oldLogp[i]!,
+        refLogp: refLogp ? refLogp[i]! : null,
+        advantage: advantages[i]!,
+        weights: weights[k]!,
       }));
       opt.policy.zeroGrad();
       const memberSeqs = members.map((i) => seqs[i]!);
@@ -48,11 +51,26 @@ export function update(ctx: StageContext, opt: Optimizers, step: number, rb: Ran
         const sums = autocast(policy.device, ctx.computeDtype, () => {
           let acc: Tensor | null = null;
           for (const mb of microBatches(memberSeqs, ctx.plan.training.microBatchTokens)) {
-            for (const k of mb) { const len = memberSeqs[k]!.promptIds.length + memberSeqs[k]!.responseIds.length; real += len; }
+            for (const k of mb) {
+              const len = memberSeqs[k]!.promptIds.length + memberSeqs[k]!.responseIds.length;
+              real += len;
+            }
             padded += mb.length * Math.max(...mb.map((k) => memberSeqs[k]!.promptIds.length + memberSeqs[k]!.responseIds.length));
-            const r = accumulatePolicyGradient(policy, mb.map((k) => memberSeqs[k]!), mb.map((k) => targets[k]!), cfg.temperature,
-              { clipRatio: cfg.clipRatio, clipRatioHigh: cfg.clipRatioHigh ?? cfg.clipRatio, policyLoss: cfg.policyLoss, klCoef: cfg.klCoef, entropyCoef: cfg.entropyCoef, policyGradient: cfg.policyGradient },
-              { checkpointing: ctx.plan.training.activationCheckpointing, ...compute });
+            const r = accumulatePolicyGradient(
+              policy,
+              mb.map((k) => memberSeqs[k]!),
+              mb.map((k) => targets[k]!),
+              cfg.temperature,
+              {
+                clipRatio: cfg.clipRatio,
+                clipRatioHigh: cfg.clipRatioHigh ?? cfg.clipRatio,
+                policyLoss: cfg.policyLoss,
+                klCoef: cfg.klCoef,
+                entropyCoef: cfg.entropyCoef,
+                policyGradient: cfg.policyGradient,
+              },
+              { checkpointing: ctx.plan.training.activationCheckpointing, ...compute },
+            );
             acc = acc ? acc.add(r) : r;
           }
           return acc ?? zeros([STAT_NAMES.length], { device: policy.device }); // no rows of this rank in this mini-batch
@@ -66,7 +84,8 @@ export function update(ctx: StageContext, opt: Optimizers, step: number, rb: Ran
       const part = Object.fromEntries(STAT_NAMES.map((k, j) => [k, values[j]!])) as Record<(typeof STAT_NAMES)[number], number>;
       const gradNorm = values[STAT_NAMES.length]!;
       if (!Number.isFinite(part.loss)) throw new DivergenceError(`loss is ${part.loss} at step ${step}; stopped before the update (last checkpoint kept)`);
-      if (!Number.isFinite(gradNorm)) throw new DivergenceError(`gradient norm is ${gradNorm} at step ${step}; stopped before the update (last checkpoint kept)`);
+      if (!Number.isFinite(gradNorm))
+        throw new DivergenceError(`gradient norm is ${gradNorm} at step ${step}; stopped before the update (last checkpoint kept)`);
       opt.policy.step();
       opt.policy.zeroGrad();
       for (const k of STAT_NAMES) stats[k] += part[k];
@@ -78,26 +97,51 @@ export function update(ctx: StageContext, opt: Optimizers, step: number, rb: Ran
 }
 
 /** PPO's critic update: ppoEpochs passes of the clipped value loss over the mini-batches (token-mean). */
-function updateCritic(ctx: StageContext, critic: ValueModel, opt: AdamW, step: number, seqs: Sequence[], values: number[][], returns: number[][], minis: number[][]): { valueLoss: number; valueClipFrac: number; criticGradNorm: number } {
+function updateCritic(
+  ctx: StageContext,
+  critic: ValueModel,
+  opt: AdamW,
+  step: number,
+  seqs: Sequence[],
+  values: number[][],
+  returns: number[][],
+  minis: number[][],
+): { valueLoss: number; valueClipFrac: number; criticGradNorm: number } {
   const { cfg } = ctx;
   const acc = { loss: 0, clipFrac: 0, gradNorm: 0, updates: 0 };
   for (let epoch = 0; epoch < cfg.ppoEpochs; epoch++) {
     for (const members of minis) {
-      const weights = aggregationWeights(members.map((i) => seqs[i]!.responseIds.length), 'token-mean', cfg.maxResponseLength);
+      const weights = aggregationWeights(
+        members.map((i) => seqs[i]!.responseIds.length),
+        'token-mean',
+        cfg.maxResponseLength,
+      );
       const targets: ValueTargets[] = members.map((i, k) => ({ oldValues: values[i]!, returns: returns[i]!, weights: weights[k]! }));
       opt.zeroGrad();
-      let loss = 0, clipFrac = 0;
-      for (const mb of microBatches(members.map((i) => seqs[i]!), ctx.plan.training.microBatchTokens)) {
-        const r = critic.accumulateValueGradient(mb.map((k) => seqs[members[k]!]!), mb.map((k) => targets[k]!), cfg.cliprangeValue);
+      let loss = 0,
+        clipFrac = 0;
+      for (const mb of microBatches(
+        members.map((i) => seqs[i]!),
+        ctx.plan.training.microBatchTokens,
+      )) {
+        const r = critic.accumulateValueGradient(
+          mb.map((k) => seqs[members[k]!]!),
+          mb.map((k) => targets[k]!),
+          cfg.cliprangeValue,
+        );
         loss += r.loss;
         clipFrac += r.clipFrac;
       }
       if (!Number.isFinite(loss)) throw new DivergenceError(`value loss is ${loss} at step ${step}; stopped before the update (last checkpoint kept)`);
       const gradNorm = clipGradNorm(critic.parameters(), cfg.criticGradClip > 0 ? cfg.criticGradClip : Infinity);
-      if (!Number.isFinite(gradNorm)) throw new DivergenceError(`critic gradient norm is ${gradNorm} at step ${step}; stopped before the update (last checkpoint kept)`);
+      if (!Number.isFinite(gradNorm))
+        throw new DivergenceError(`critic gradient norm is ${gradNorm} at step ${step}; stopped before the update (last checkpoint kept)`);
       opt.step();
       opt.zeroGrad();
-      acc.loss += loss; acc.clipFrac += clipFrac; acc.gradNorm += gradNorm; acc.updates++;
+      acc.loss += loss;
+      acc.clipFrac += clipFrac;
+      acc.gradNorm += gradNorm;
+      acc.updates++;
     }
   }
   const u = Math.max(1, acc.updates);

@@ -60,7 +60,8 @@ function between(rng: Rng, lo: number, hi: number): number {
 /** Two digits (x, y) with x + y ≥ 10 when `carry`, else < 10. */
 function digitPair(rng: Rng, carry: boolean, sum: (x: number, y: number) => boolean): [number, number] {
   for (;;) {
-    const x = rng.int(10), y = rng.int(10);
+    const x = rng.int(10),
+      y = rng.int(10);
     if (sum(x, y) === carry) return [x, y];
   }
 }
@@ -70,16 +71,22 @@ export function makeProblem(family: Family, rng: Rng): Problem {
   switch (family) {
     case 'add': {
       const [a0, b0] = digitPair(rng, needsCarry, (x, y) => x + y >= 10);
-      const a1 = between(rng, 1, 8), b1 = between(rng, 1, 9 - a1);
-      const a = 10 * a1 + a0, b = 10 * b1 + b0, c = a0 + b0 >= 10 ? 1 : 0;
+      const a1 = between(rng, 1, 8),
+        b1 = between(rng, 1, 9 - a1);
+      const a = 10 * a1 + a0,
+        b = 10 * b1 + b0,
+        c = a0 + b0 >= 10 ? 1 : 0;
       const careful = `Check: ${a0}+${b0}=${a0 + b0}, ${a1}+${b1}${c ? '+1' : ''}=${a1 + b1 + c}, ${a}+${b}=${a + b}.`;
       const hastyAnswer = 10 * ((a1 + b1) % 10) + ((a0 + b0) % 10);
       return { family, question: `${a}+${b}=?`, careful, hasty: `Quick: ${a}+${b}=${hastyAnswer}.`, answer: a + b, hastyAnswer };
     }
     case 'sub': {
       const [a0, b0] = digitPair(rng, needsCarry, (x, y) => x < y);
-      const b1 = between(rng, 1, 7), a1 = between(rng, b1 + 1, 9);
-      const a = 10 * a1 + a0, b = 10 * b1 + b0, borrow = a0 < b0 ? 1 : 0;
+      const b1 = between(rng, 1, 7),
+        a1 = between(rng, b1 + 1, 9);
+      const a = 10 * a1 + a0,
+        b = 10 * b1 + b0,
+        borrow = a0 < b0 ? 1 : 0;
       const ones = borrow ? `${a0 + 10}-${b0}=${a0 + 10 - b0}` : `${a0}-${b0}=${a0 - b0}`;
       const careful = `Check: ${ones}, ${a1}${borrow ? '-1' : ''}-${b1}=${a1 - borrow - b1}, ${a}-${b}=${a - b}.`;
       const hastyAnswer = 10 * (a1 - b1) + Math.abs(a0 - b0);
@@ -88,14 +95,19 @@ export function makeProblem(family: Family, rng: Rng): Problem {
     case 'mul': {
       const b = between(rng, 2, 9);
       let a0: number;
-      do a0 = rng.int(10); while ((a0 * b >= 10) !== needsCarry);
-      const a1 = between(rng, 1, 9), a = 10 * a1 + a0, c = Math.floor((a0 * b) / 10);
+      do a0 = rng.int(10);
+      while (a0 * b >= 10 !== needsCarry);
+      const a1 = between(rng, 1, 9),
+        a = 10 * a1 + a0,
+        c = Math.floor((a0 * b) / 10);
       const careful = `Check: ${a0}*${b}=${a0 * b}, ${a1}*${b}${c ? `+${c}` : ''}=${a1 * b + c}, ${a}*${b}=${a * b}.`;
       const hastyAnswer = 10 * (a1 * b) + ((a0 * b) % 10);
       return { family, question: `${a}*${b}=?`, careful, hasty: `Quick: ${a}*${b}=${hastyAnswer}.`, answer: a * b, hastyAnswer };
     }
     case 'muladd': {
-      const a = between(rng, 2, 9), b = between(rng, 2, 9), c = between(rng, 10, 99);
+      const a = between(rng, 2, 9),
+        b = between(rng, 2, 9),
+        c = between(rng, 10, 99);
       const p = a * b;
       const careful = `Check: ${a}*${b}=${p}, ${p}+${c}=${p + c}, ${a}*${b}+${c}=${p + c}.`;
       const hastyAnswer = a * (b + c);
@@ -124,9 +136,12 @@ export function solution(p: Problem, format: AnswerFormat, method: Method = 'car
   const work = method === 'careful' ? p.careful : p.hasty;
   const value = method === 'careful' ? p.answer : p.hastyAnswer;
   switch (format) {
-    case 'boxed': return `${work} \\boxed{${value}}`;
-    case 'text': return `${work} The answer is ${value}.`;
-    case 'bare': return work;
+    case 'boxed':
+      return `${work} \\boxed{${value}}`;
+    case 'text':
+      return `${work} The answer is ${value}.`;
+    case 'bare':
+      return work;
   }
 }
 
@@ -172,7 +187,10 @@ export function makeSplit(seed: number, testPerFamily: number, poolPerFamily: nu
  */
 export class CorpusStream {
   private readonly rng: Rng;
-  constructor(seed: number, private readonly reserved: ReadonlySet<string>) {
+  constructor(
+    seed: number,
+    private readonly reserved: ReadonlySet<string>,
+  ) {
     this.rng = new Rng(seed ^ 0xc0de);
   }
 

@@ -26,7 +26,7 @@ export function createArithmeticTask(): Task {
   };
   return {
     name: 'arithmetic',
-    description: 'the demo\'s two-digit arithmetic (add, sub, mul, muladd); a correct \\boxed{} answer earns 1',
+    description: "the demo's two-digit arithmetic (add, sub, mul, muladd); a correct \\boxed{} answer earns 1",
     binaryReward: true,
     evalMessages: arithmeticMessages,
     rewards(ctx: TaskRewardContext = {}): Rewards {

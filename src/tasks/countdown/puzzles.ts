@@ -10,9 +10,11 @@ export interface CountdownPuzzle {
 
 /** The user turn of a puzzle. */
 export function countdownPrompt(p: CountdownPuzzle): string {
-  return `Using the numbers [${p.numbers.join(', ')}], create an equation that equals ${p.target}. `
-    + 'You can use basic arithmetic operations (+, -, *, /) and each number exactly once. '
-    + 'Return the final equation in <answer> </answer> tags, for example <answer> (1 + 2) / 3 </answer>.';
+  return (
+    `Using the numbers [${p.numbers.join(', ')}], create an equation that equals ${p.target}. ` +
+    'You can use basic arithmetic operations (+, -, *, /) and each number exactly once. ' +
+    'Return the final equation in <answer> </answer> tags, for example <answer> (1 + 2) / 3 </answer>.'
+  );
 }
 
 /** The numbers and target of a prompt written by countdownPrompt (or TinyZero's), or null. */
@@ -20,7 +22,11 @@ export function parseCountdownPrompt(text: string): CountdownPuzzle | null {
   const nums = /numbers\s*\[([\d,\s]+)\]/.exec(text);
   const target = /equals\s+(-?\d+)/.exec(text);
   if (!nums || !target) return null;
-  const numbers = nums[1]!.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const numbers = nums[1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   return numbers.length ? { numbers, target: Number(target[1]) } : null;
 }
 
@@ -43,7 +49,10 @@ export function countdownPuzzles(seed: number, count: number, size = 4, maxNumbe
       const b = terms.splice(rng.int(terms.length), 1)[0]!;
       const op = '+-*/'[rng.int(4)]!;
       const value = op === '+' ? a[1] + b[1] : op === '-' ? a[1] - b[1] : op === '*' ? a[1] * b[1] : a[1] / b[1];
-      if (!Number.isInteger(value)) { ok = false; break; }
+      if (!Number.isInteger(value)) {
+        ok = false;
+        break;
+      }
       terms = [...terms, [`(${a[0]} ${op} ${b[0]})`, value]];
     }
     if (!ok) continue;

@@ -24,7 +24,11 @@ export function answerOf(completion: string): string | null {
 }
 
 /** Why an answer to a puzzle is right or wrong (the reason a score reports). */
-export function judgeCountdown(answer: string | null, puzzle: CountdownPuzzle | null, useAll = true): 'equal' | 'no_answer' | 'no_puzzle' | 'not_expression' | 'wrong_numbers' | 'not_equal' {
+export function judgeCountdown(
+  answer: string | null,
+  puzzle: CountdownPuzzle | null,
+  useAll = true,
+): 'equal' | 'no_answer' | 'no_puzzle' | 'not_expression' | 'wrong_numbers' | 'not_equal' {
   if (puzzle === null) return 'no_puzzle';
   if (answer === null) return 'no_answer';
   const r = evaluateExpression(answer);

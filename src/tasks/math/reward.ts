@@ -10,5 +10,9 @@ import type { VerifyOptions } from './verifier/verifier.js';
  * the pool's deadline (a timeout scores 0). A truncated completion whose last box is unclosed scores 0.
  */
 export function mathReward(pool: VerifierPool, opts: VerifyOptions = { mode: 'reward' }): RewardFunction {
-  return (batch) => pool.rewards(batch.map((b) => ({ gold: b.example.groundTruth, response: b.completion, truncated: b.truncated })), opts);
+  return (batch) =>
+    pool.rewards(
+      batch.map((b) => ({ gold: b.example.groundTruth, response: b.completion, truncated: b.truncated })),
+      opts,
+    );
 }

@@ -36,7 +36,7 @@ export function createMathTask(opts: MathTaskOptions = {}): Task {
   const pools: VerifierPool[] = [];
   return {
     name: 'math',
-    description: 'math problems with a \\boxed{} answer checked by the math verifier (the paper\'s task)',
+    description: "math problems with a \\boxed{} answer checked by the math verifier (the paper's task)",
     binaryReward: true,
     evalMessages: mathEvalMessages,
     rewards(ctx: TaskRewardContext = {}): Rewards {

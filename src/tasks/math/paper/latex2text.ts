@@ -290,9 +290,18 @@ class Walker {
 // ------------------------------------------------------------------ nodes → text
 
 const MATH_STYLE: Record<string, [number, number]> = {
-  bold: [0x1d400, 0x1d41a], italic: [0x1d434, 0x1d44e], 'bold-italic': [0x1d468, 0x1d482], script: [0x1d49c, 0x1d4b6],
-  'bold-script': [0x1d4d0, 0x1d4ea], fraktur: [0x1d504, 0x1d51e], doublestruck: [0x1d538, 0x1d552], 'bold-fraktur': [0x1d56c, 0x1d586],
-  sans: [0x1d5a0, 0x1d5ba], 'sans-bold': [0x1d5d4, 0x1d5ee], 'sans-italic': [0x1d608, 0x1d622], 'sans-bold-italic': [0x1d63c, 0x1d656],
+  bold: [0x1d400, 0x1d41a],
+  italic: [0x1d434, 0x1d44e],
+  'bold-italic': [0x1d468, 0x1d482],
+  script: [0x1d49c, 0x1d4b6],
+  'bold-script': [0x1d4d0, 0x1d4ea],
+  fraktur: [0x1d504, 0x1d51e],
+  doublestruck: [0x1d538, 0x1d552],
+  'bold-fraktur': [0x1d56c, 0x1d586],
+  sans: [0x1d5a0, 0x1d5ba],
+  'sans-bold': [0x1d5d4, 0x1d5ee],
+  'sans-italic': [0x1d608, 0x1d622],
+  'sans-bold-italic': [0x1d63c, 0x1d656],
   monospace: [0x1d670, 0x1d68a],
 };
 const MATH_STYLE_EXCEPTIONS: Record<string, Record<string, number>> = {
@@ -304,13 +313,15 @@ const MATH_STYLE_EXCEPTIONS: Record<string, Record<string, number>> = {
 
 function mathStyle(text: string, style: string): string {
   const [up, lo] = MATH_STYLE[style]!;
-  return [...text].map((c) => {
-    const ex = MATH_STYLE_EXCEPTIONS[style]?.[c];
-    if (ex !== undefined) return String.fromCodePoint(ex);
-    if (c >= 'A' && c <= 'Z') return String.fromCodePoint(up + c.charCodeAt(0) - 65);
-    if (c >= 'a' && c <= 'z') return String.fromCodePoint(lo + c.charCodeAt(0) - 97);
-    return c;
-  }).join('');
+  return [...text]
+    .map((c) => {
+      const ex = MATH_STYLE_EXCEPTIONS[style]?.[c];
+      if (ex !== undefined) return String.fromCodePoint(ex);
+      if (c >= 'A' && c <= 'Z') return String.fromCodePoint(up + c.charCodeAt(0) - 65);
+      if (c >= 'a' && c <= 'z') return String.fromCodePoint(lo + c.charCodeAt(0) - 97);
+      return c;
+    })
+    .join('');
 }
 
 class ToText {
@@ -370,7 +381,10 @@ class ToText {
     if (spec === undefined) return '';
     if (spec.accent !== undefined) {
       const c = args.length > 0 ? pyStrip(this.list([args[0]!])) : ' ';
-      return [...c].map((ch) => (ch === 'ı' ? 'i' : ch === 'ȷ' ? 'j' : ch) + spec.accent).join('').normalize('NFC');
+      return [...c]
+        .map((ch) => (ch === 'ı' ? 'i' : ch === 'ȷ' ? 'j' : ch) + spec.accent)
+        .join('')
+        .normalize('NFC');
     }
     if (spec.style !== undefined) return mathStyle(args.length > 0 ? this.groupContents(args[0]!) : '', spec.style);
     if (n.name === '%') return '%';

@@ -172,8 +172,24 @@ export { latexToText };
 
 // ------------------------------------------------------------------ the "sympy" normalisation and check
 
-const UNIT_RES = ['degree', 'cm', 'centimeter', 'meter', 'mile', 'second', 'minute', 'hour', 'day', 'week', 'month', 'year', 'foot', 'feet', 'inch', 'yard']
-  .map((u) => new RegExp(`${u}(es)?(s)? *(\\^[0-9]+)?`, 'g'));
+const UNIT_RES = [
+  'degree',
+  'cm',
+  'centimeter',
+  'meter',
+  'mile',
+  'second',
+  'minute',
+  'hour',
+  'day',
+  'week',
+  'month',
+  'year',
+  'foot',
+  'feet',
+  'inch',
+  'yard',
+].map((u) => new RegExp(`${u}(es)?(s)? *(\\^[0-9]+)?`, 'g'));
 
 function stripFormattedCommas(expr: string): string {
   let e = expr;
@@ -347,10 +363,19 @@ export function differenceIsZero(a: string, b: string): boolean {
 }
 
 // Points for the variables: positive, negative and complex (sympy's symbols are complex).
-const POINTS: C[] = [[0.731, 0], [1.37, 0], [-0.613, 0], [-1.91, 0], [0.42, 0.83], [-0.77, -0.29], [1.13, -1.61]];
+const POINTS: C[] = [
+  [0.731, 0],
+  [1.37, 0],
+  [-0.613, 0],
+  [-1.91, 0],
+  [0.42, 0.83],
+  [-0.77, -0.29],
+  [1.13, -1.61],
+];
 
 /** Whether a value may be irrational: π/e, or a function or non-integer power of exact values that is not rational (of a decimal, sympy gives a Float). */
-const irrational = (n: Node) => contains(n, (m) => (m.t === 'const' && m.name !== 'i') || ((m.t === 'fn' || (m.t === 'pow' && !(exact(m.b)?.d === 1n))) && !hasDecimal(m) && !exact(m)));
+const irrational = (n: Node) =>
+  contains(n, (m) => (m.t === 'const' && m.name !== 'i') || ((m.t === 'fn' || (m.t === 'pow' && !(exact(m.b)?.d === 1n))) && !hasDecimal(m) && !exact(m)));
 const hasDecimal = (n: Node) => contains(n, (m) => m.t === 'num' && m.dec >= 0);
 
 /**
@@ -379,7 +404,7 @@ function floatLiteral(n: Node, text: string): R.Rat | null {
   if (2n * r > b || (2n * r === b && m % 2n === 1n)) m += 1n;
   num = sh >= 0 ? m : m << BigInt(-sh);
   const d = sh >= 0 ? 1n << BigInt(sh) : 1n;
-  const sign = (lit.v.n < 0n) !== neg ? -1n : 1n;
+  const sign = lit.v.n < 0n !== neg ? -1n : 1n;
   return { n: sign * num, d };
 }
 

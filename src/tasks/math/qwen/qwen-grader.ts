@@ -19,33 +19,182 @@ import { exact, freeVars, numeric, canon, type C } from '../verifier/expression.
 // Unit words of the evaluator's list (MathQA units), each also with a plural "s". Several contain
 // regex wildcards ("q .", "p . m") and single letters ("a", "t", "m"), as the original does.
 const UNIT_TEXTS_BASE = [
-  'east', 'degree', 'mph', 'kmph', 'ft', 'm sqaure', ' m east', 'sq m', 'deg', 'mile', 'q .', 'monkey', 'prime',
-  'ratio', 'profit of rs', 'rd', 'o', 'gm', 'p . m', 'lb', 'tile', 'per', 'dm', 'lt', 'gain', 'ab', 'way', 'west',
-  'a .', 'b .', 'c .', 'd .', 'e .', 'f .', 'g .', 'h .', 't', 'a', 'h', 'no change', 'men', 'soldier', 'pie', 'bc',
-  'excess', 'st', 'inches', 'noon', 'percent', 'by', 'gal', 'kmh', 'c', 'acre', 'rise', 'a . m', 'th', 'π r 2', 'sq',
-  'mark', 'l', 'toy', 'coin', 'sq . m', 'gallon', '° f', 'profit', 'minw', 'yr', 'women', 'feet', 'am', 'pm', 'hr',
-  'cu cm', 'square', 'v â € ™', 'are', 'rupee', 'rounds', 'cubic', 'cc', 'mtr', 's', 'ohm', 'number', 'kmph', 'day',
-  'hour', 'minute', 'min', 'second', 'man', 'woman', 'sec', 'cube', 'mt', 'sq inch', 'mp', '∏ cm ³', 'hectare',
-  'more', 'sec', 'unit', 'cu . m', 'cm 2', 'rs .', 'rs', 'kg', 'g', 'month', 'km', 'm', 'cm', 'mm', 'apple', 'liter',
-  'loss', 'yard', 'pure', 'year', 'increase', 'decrease', 'd', 'less', 'Surface', 'litre', 'pi sq m', 's .', 'metre',
-  'meter', 'inch',
+  'east',
+  'degree',
+  'mph',
+  'kmph',
+  'ft',
+  'm sqaure',
+  ' m east',
+  'sq m',
+  'deg',
+  'mile',
+  'q .',
+  'monkey',
+  'prime',
+  'ratio',
+  'profit of rs',
+  'rd',
+  'o',
+  'gm',
+  'p . m',
+  'lb',
+  'tile',
+  'per',
+  'dm',
+  'lt',
+  'gain',
+  'ab',
+  'way',
+  'west',
+  'a .',
+  'b .',
+  'c .',
+  'd .',
+  'e .',
+  'f .',
+  'g .',
+  'h .',
+  't',
+  'a',
+  'h',
+  'no change',
+  'men',
+  'soldier',
+  'pie',
+  'bc',
+  'excess',
+  'st',
+  'inches',
+  'noon',
+  'percent',
+  'by',
+  'gal',
+  'kmh',
+  'c',
+  'acre',
+  'rise',
+  'a . m',
+  'th',
+  'π r 2',
+  'sq',
+  'mark',
+  'l',
+  'toy',
+  'coin',
+  'sq . m',
+  'gallon',
+  '° f',
+  'profit',
+  'minw',
+  'yr',
+  'women',
+  'feet',
+  'am',
+  'pm',
+  'hr',
+  'cu cm',
+  'square',
+  'v â € ™',
+  'are',
+  'rupee',
+  'rounds',
+  'cubic',
+  'cc',
+  'mtr',
+  's',
+  'ohm',
+  'number',
+  'kmph',
+  'day',
+  'hour',
+  'minute',
+  'min',
+  'second',
+  'man',
+  'woman',
+  'sec',
+  'cube',
+  'mt',
+  'sq inch',
+  'mp',
+  '∏ cm ³',
+  'hectare',
+  'more',
+  'sec',
+  'unit',
+  'cu . m',
+  'cm 2',
+  'rs .',
+  'rs',
+  'kg',
+  'g',
+  'month',
+  'km',
+  'm',
+  'cm',
+  'mm',
+  'apple',
+  'liter',
+  'loss',
+  'yard',
+  'pure',
+  'year',
+  'increase',
+  'decrease',
+  'd',
+  'less',
+  'Surface',
+  'litre',
+  'pi sq m',
+  's .',
+  'metre',
+  'meter',
+  'inch',
 ];
 // Python's \W on str: not a Unicode letter, digit or underscore.
 const NON_WORD = '[^\\p{L}\\p{N}_]';
-const UNIT_RES = [...UNIT_TEXTS_BASE, ...UNIT_TEXTS_BASE.map((t) => t + 's')]
-  .map((t) => new RegExp(`(^|${NON_WORD})${t}($|${NON_WORD})`, 'gu'));
+const UNIT_RES = [...UNIT_TEXTS_BASE, ...UNIT_TEXTS_BASE.map((t) => t + 's')].map((t) => new RegExp(`(^|${NON_WORD})${t}($|${NON_WORD})`, 'gu'));
 
 const NUMBER_WORDS: Record<string, number> = {
-  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11,
-  twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19,
-  twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90,
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  sixty: 60,
+  seventy: 70,
+  eighty: 80,
+  ninety: 90,
 };
 
 /** word2number's word_to_num for the cases answers meet: digit strings and one number word. */
 function convertWordNumber(text: string): string {
   const t = text.replaceAll('-', ' ').toLowerCase();
   if (/^\d+$/.test(t)) return String(BigInt(t));
-  const words = t.trim().split(/\s+/).filter((w) => w in NUMBER_WORDS || ['hundred', 'thousand', 'million', 'billion', 'point'].includes(w));
+  const words = t
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w in NUMBER_WORDS || ['hundred', 'thousand', 'million', 'billion', 'point'].includes(w));
   if (words.length === 1 && words[0]! in NUMBER_WORDS) return String(NUMBER_WORDS[words[0]!]);
   return text; // no number word (the original raises and keeps the text); longer phrases: kept (rare)
 }
@@ -55,7 +204,10 @@ export function qwenStripString(input: string, skipUnit = false): string {
   let s = String(input).trim().replaceAll('\n', '');
   s = s.replace(/\.+$/, '');
   s = s.replaceAll('\\!', '');
-  s = s.replace(/\\begin\{array\}\{.*?\}/g, '\\begin{pmatrix}').replace(/\\end\{array\}/g, '\\end{pmatrix}').replaceAll('bmatrix', 'pmatrix');
+  s = s
+    .replace(/\\begin\{array\}\{.*?\}/g, '\\begin{pmatrix}')
+    .replace(/\\end\{array\}/g, '\\end{pmatrix}')
+    .replaceAll('bmatrix', 'pmatrix');
   s = s.replaceAll('tfrac', 'frac').replaceAll('dfrac', 'frac');
   s = s.replaceAll('\\neq', '\\ne').replaceAll('\\leq', '\\le').replaceAll('\\geq', '\\ge');
   s = s.replaceAll('\\left', '').replaceAll('\\right', '').replaceAll('\\{', '{').replaceAll('\\}', '}');
@@ -218,7 +370,12 @@ const isClose = (a: number, b: number) => a === b || (Number.isFinite(a) && Numb
 
 /** choice_answer_clean of the grader. */
 function choiceAnswerClean(pred: string): string {
-  let p = pred.replace(/^\n+|\n+$/g, '').replace(/\.+$/, '').replace(/\/+$/, '').replace(/^ +| +$/g, '').replace(/^:+/, '');
+  let p = pred
+    .replace(/^\n+|\n+$/g, '')
+    .replace(/\.+$/, '')
+    .replace(/\/+$/, '')
+    .replace(/^ +| +$/g, '')
+    .replace(/^:+/, '');
   const letters = p.toUpperCase().match(/\b(A|B|C|D|E)\b/g);
   p = letters ? letters[letters.length - 1]! : p.trim().replace(/^\.+|\.+$/g, '');
   return p.replace(/\.+$/, '').replace(/\/+$/, '');
@@ -256,16 +413,26 @@ export function qwenMathEqual(prediction: string, reference: string, depth = 0):
     const rp = ref.slice(1, -1).split(',');
     if (pp.length === rp.length && pp.every((x, i) => qwenMathEqual(x, rp[i]!, depth + 1))) return true;
   }
-  const isMat = (x: string) => (x.startsWith('\\begin{pmatrix}') || x.startsWith('\\begin{bmatrix}')) && (x.endsWith('\\end{pmatrix}') || x.endsWith('\\end{bmatrix}'));
+  const isMat = (x: string) =>
+    (x.startsWith('\\begin{pmatrix}') || x.startsWith('\\begin{bmatrix}')) && (x.endsWith('\\end{pmatrix}') || x.endsWith('\\end{bmatrix}'));
   if (isMat(pred) && isMat(ref)) {
-    const rows = (x: string) => x.slice('\\begin{pmatrix}'.length, -'\\end{pmatrix}'.length).split('\\\\').map((l) => l.trim()).filter(Boolean);
+    const rows = (x: string) =>
+      x
+        .slice('\\begin{pmatrix}'.length, -'\\end{pmatrix}'.length)
+        .split('\\\\')
+        .map((l) => l.trim())
+        .filter(Boolean);
     const pr = rows(pred);
     const rr = rows(ref);
-    if (pr.length === rr.length && pr.every((line, i) => {
-      const a = line.split('&');
-      const b = rr[i]!.split('&');
-      return a.length === b.length && a.every((x, k) => qwenMathEqual(x, b[k]!, depth + 1));
-    })) return true;
+    if (
+      pr.length === rr.length &&
+      pr.every((line, i) => {
+        const a = line.split('&');
+        const b = rr[i]!.split('&');
+        return a.length === b.length && a.every((x, k) => qwenMathEqual(x, b[k]!, depth + 1));
+      })
+    )
+      return true;
   }
   const count = (x: string) => x.split('=').length - 1;
   if (count(pred) === 1 && count(ref) === 1) {
@@ -287,7 +454,13 @@ function strToPmatrix(s: string): string {
   return found.map((m) => `\\begin{pmatrix}${m.replace(/^\{+|\}+$/g, '').replaceAll(',', '\\')}\\end{pmatrix}`).join(', ');
 }
 
-const POINTS: C[] = [[0.731, 0], [1.37, 0], [-0.613, 0], [2.19, 0], [0.42, 0.83]];
+const POINTS: C[] = [
+  [0.731, 0],
+  [1.37, 0],
+  [-0.613, 0],
+  [2.19, 0],
+  [0.42, 0.83],
+];
 const isScalar = (n: Node) => !['group', 'matrix', 'rel', 'union', 'ratio', 'in', 'text', 'pm'].includes(n.t);
 
 /**
@@ -322,7 +495,11 @@ export function symbolicEqual(a: string, b: string): boolean {
 }
 
 /** One response under the Qwen evaluator: its prediction and verdict against a raw gold answer. */
-export function qwenScore(gold: string, response: string, opts: { dataName?: string; prompt?: string } = {}): { correct: boolean; extracted: string; gold: string } {
+export function qwenScore(
+  gold: string,
+  response: string,
+  opts: { dataName?: string; prompt?: string } = {},
+): { correct: boolean; extracted: string; gold: string } {
   const dataName = opts.dataName ?? 'math';
   const pred = qwenPrediction(qwenResponseText(response, opts.prompt), dataName);
   const gt = qwenGold(gold, dataName);

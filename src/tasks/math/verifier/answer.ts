@@ -70,7 +70,11 @@ const MATH_WORDS = /\\[a-zA-Z]+|\b(?:sqrt|sin|cos|tan|sec|csc|cot|log|ln|exp|pi|
 
 /** A text answer: a word of three or more letters that is not math ("odd", "Evelyn", "4:30 pm" is not). */
 function isText(s: string): boolean {
-  const t = s.replace(/\\(?:begin|end)\s*\{[^{}]*\}/g, ' ').replace(/_\{[^{}]*\}/g, ' ').replace(/\\text\{[^{}]*\}/g, (m) => (/^\\text\{[a-zA-Z]?\}$/.test(m) ? '' : ' WORD ')).replace(MATH_WORDS, ' ');
+  const t = s
+    .replace(/\\(?:begin|end)\s*\{[^{}]*\}/g, ' ')
+    .replace(/_\{[^{}]*\}/g, ' ')
+    .replace(/\\text\{[^{}]*\}/g, (m) => (/^\\text\{[a-zA-Z]?\}$/.test(m) ? '' : ' WORD '))
+    .replace(MATH_WORDS, ' ');
   return /[A-Za-z]{3,}/.test(t);
 }
 
@@ -110,7 +114,13 @@ function parsePart(src: string): Answer {
   const node = parseLatex(s) ?? parseWithComputeEngine(s) ?? parseLatex(s, true);
   if (!node) return { k: 'text', s: canonText(s), src: s };
   // A chain of names ending in a value, a = b = c = 5, states each name's value: a=5, b=5, c=5.
-  if (node.t === 'rel' && node.args.length >= 3 && node.ops.every((o) => o === '=') && node.args.slice(0, -1).every((x) => x.t === 'sym') && freeVars(node.args[node.args.length - 1]!).size === 0) {
+  if (
+    node.t === 'rel' &&
+    node.args.length >= 3 &&
+    node.ops.every((o) => o === '=') &&
+    node.args.slice(0, -1).every((x) => x.t === 'sym') &&
+    freeVars(node.args[node.args.length - 1]!).size === 0
+  ) {
     const v = node.args[node.args.length - 1]!;
     return { k: 'list', items: node.args.slice(0, -1).map((x) => ({ k: 'node', node: { t: 'rel', ops: ['='], args: [x, v] }, src: '' })), set: false };
   }

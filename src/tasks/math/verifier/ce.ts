@@ -127,12 +127,34 @@ export function parseWithComputeEngine(latex: string): Node | null {
 }
 
 const FN: Record<string, string> = {
-  Sin: 'sin', Cos: 'cos', Tan: 'tan', Sec: 'sec', Csc: 'csc', Cot: 'cot', Arcsin: 'arcsin', Arccos: 'arccos',
-  Arctan: 'arctan', Sinh: 'sinh', Cosh: 'cosh', Tanh: 'tanh', Ln: 'ln', Exp: 'exp', Sqrt: 'sqrt', Abs: 'abs',
-  Factorial: 'fact', Floor: 'floor', Ceil: 'ceil', Binomial: 'binom',
+  Sin: 'sin',
+  Cos: 'cos',
+  Tan: 'tan',
+  Sec: 'sec',
+  Csc: 'csc',
+  Cot: 'cot',
+  Arcsin: 'arcsin',
+  Arccos: 'arccos',
+  Arctan: 'arctan',
+  Sinh: 'sinh',
+  Cosh: 'cosh',
+  Tanh: 'tanh',
+  Ln: 'ln',
+  Exp: 'exp',
+  Sqrt: 'sqrt',
+  Abs: 'abs',
+  Factorial: 'fact',
+  Floor: 'floor',
+  Ceil: 'ceil',
+  Binomial: 'binom',
 };
 const REL: Record<string, string> = {
-  Equal: '=', Less: '<', LessEqual: '<=', Greater: '>', GreaterEqual: '>=', NotEqual: '!=',
+  Equal: '=',
+  Less: '<',
+  LessEqual: '<=',
+  Greater: '>',
+  GreaterEqual: '>=',
+  NotEqual: '!=',
 };
 
 class Unsupported extends Error {}

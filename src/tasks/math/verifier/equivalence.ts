@@ -31,7 +31,7 @@ function decimalLiteral(n: Node): { v: R.Rat; dec: number } | null {
 const MIN_SIGNIFICANT = 6;
 
 function significantDigits(v: R.Rat, dec: number): number {
-  const scaled = (v.n < 0n ? -v.n : v.n) * 10n ** BigInt(dec) / v.d; // the written digits as an integer
+  const scaled = ((v.n < 0n ? -v.n : v.n) * 10n ** BigInt(dec)) / v.d; // the written digits as an integer
   return scaled === 0n ? 0 : scaled.toString().length;
 }
 
@@ -43,7 +43,7 @@ function agreesTo(x: R.Rat, d: R.Rat, dec: number): boolean {
   if (!diff) return false;
   const a = diff.n < 0n ? R.neg(diff) : diff;
   if (R.cmp(a, half) <= 0) return true;
-  const towardZero = (x.n < 0n) === (diff.n < 0n); // x is beyond d, away from 0
+  const towardZero = x.n < 0n === diff.n < 0n; // x is beyond d, away from 0
   return towardZero && R.cmp(a, unit) < 0;
 }
 
@@ -54,7 +54,10 @@ export function squash(s: string): string {
 }
 
 function decimalPolicy(a: Node, b: Node, ea: R.Rat | null, eb: R.Rat | null): boolean {
-  for (const [d, x, ex, goldSide] of [[a, b, eb, true], [b, a, ea, false]] as const) {
+  for (const [d, x, ex, goldSide] of [
+    [a, b, eb, true],
+    [b, a, ea, false],
+  ] as const) {
     const lit = decimalLiteral(d);
     if (!lit || significantDigits(lit.v, lit.dec) < MIN_SIGNIFICANT) continue;
     if (decimalLiteral(x)) continue; // two decimals: exact only (checked by the caller)
@@ -120,7 +123,10 @@ function constantsEqual(a: Node, b: Node): boolean {
 
 /** Contains a function of a variable that is defined on integers only (n!, C(n,k), a sum to n). */
 function needsIntegerPoints(n: Node): boolean {
-  return contains(n, (x) => x.t === 'fn' && (x.name === 'fact' || x.name === 'binom' || x.name === 'sum' || x.name === 'prod') && x.args.some((y) => freeVars(y).size > 0));
+  return contains(
+    n,
+    (x) => x.t === 'fn' && (x.name === 'fact' || x.name === 'binom' || x.name === 'sum' || x.name === 'prod') && x.args.some((y) => freeVars(y).size > 0),
+  );
 }
 
 /**
@@ -219,7 +225,8 @@ function family(n: Node): { p: string; a: ReturnType<typeof precise>; T: ReturnT
   const [f0, f1, f2, fm] = [at(0), at(1), at(2), at(-3)];
   if (!f0 || !f1 || !f2 || !fm) return null;
   const T = { v: f1.v.minus(f0.v), e: f1.e.plus(f0.e), lost: f0.lost || f1.lost };
-  const lin = (f: NonNullable<typeof f0>, k: number) => compare(f, { v: f0.v.plus(T.v.times(k)), e: f0.e.plus(T.e.times(Math.abs(k))), lost: T.lost }) === 'equal';
+  const lin = (f: NonNullable<typeof f0>, k: number) =>
+    compare(f, { v: f0.v.plus(T.v.times(k)), e: f0.e.plus(T.e.times(Math.abs(k))), lost: T.lost }) === 'equal';
   if (!lin(f2, 2) || !lin(fm, -3) || T.v.isZero()) return null;
   // The period must be a rational multiple of π with a small denominator (trigonometric families).
   const r = T.v.div(precise({ t: 'const', name: 'pi' })!.v);
@@ -241,7 +248,10 @@ function familiesEqual(x: Node, y: Node): boolean | null {
   if (compare(Tf, Tg) !== 'equal') return false;
   const q = f.a!.v.minus(g.a!.v).div(Tf.v);
   const k = q.round();
-  const err = f.a!.e.plus(g.a!.e).div(Tf.v).plus(q.abs().times(Tf.e.div(Tf.v)));
+  const err = f
+    .a!.e.plus(g.a!.e)
+    .div(Tf.v)
+    .plus(q.abs().times(Tf.e.div(Tf.v)));
   return q.minus(k).abs().lte(err.times(4).plus('1e-30'));
 }
 
@@ -253,7 +263,7 @@ export function isLabel(n: Node): boolean {
     case 'sym':
       return true;
     case 'mul':
-      return n.args.every((x) => x.t === 'sym' || (x.t === 'group' && x.items.every(isLabel)) || x.t === 'const' && x.name !== 'pi');
+      return n.args.every((x) => x.t === 'sym' || (x.t === 'group' && x.items.every(isLabel)) || (x.t === 'const' && x.name !== 'pi'));
     case 'div':
       return isLabel(n.a) && isLabel(n.b);
     case 'ratio':
@@ -261,7 +271,7 @@ export function isLabel(n: Node): boolean {
     case 'group':
       return n.open === '(' && n.items.length > 0 && n.items.every((x) => x.t === 'sym');
     case 'fn':
-      return (n.name === 'abs' || n.name.startsWith('sub:')) && n.args.every((x) => isLabel(x) || freeVars(x).size > 0 && !contains(x, (y) => y.t === 'pow'));
+      return (n.name === 'abs' || n.name.startsWith('sub:')) && n.args.every((x) => isLabel(x) || (freeVars(x).size > 0 && !contains(x, (y) => y.t === 'pow')));
     default:
       return false;
   }
@@ -362,7 +372,10 @@ export function renameVar(n: Node, from: string, to: string): Node {
   if (n.t === 'sym') return n.name === from ? { t: 'sym', name: to } : n;
   const kids = children(n);
   if (kids.length === 0) return n;
-  return rebuild(n, kids.map((k) => renameVar(k, from, to)));
+  return rebuild(
+    n,
+    kids.map((k) => renameVar(k, from, to)),
+  );
 }
 
 function equationsEqual(a: Eq, b: Eq): boolean {
@@ -572,18 +585,24 @@ function listsEqual(g: Answer, p: Answer): boolean {
   }
   const lg = G.items.map(labelOf);
   const lp = P.items.map(labelOf);
-  const allLabelled = (ls: (ReturnType<typeof labelOf>)[]) => ls.every((x) => x !== null);
-  const distinct = (ls: (ReturnType<typeof labelOf>)[]) => new Set(ls.map((x) => x!.label)).size === ls.length;
+  const allLabelled = (ls: ReturnType<typeof labelOf>[]) => ls.every((x) => x !== null);
+  const distinct = (ls: ReturnType<typeof labelOf>[]) => new Set(ls.map((x) => x!.label)).size === ls.length;
   if (G.items.length > 1 && allLabelled(lg) && allLabelled(lp) && distinct(lg) && distinct(lp)) {
     // a_3 = 2, a_37 = 19 vs a_37 = 19, a_3 = 2: compare by name.
     const byName = new Map(lp.map((x) => [x!.label, x!.rhs]));
     if (lg.every((x) => byName.has(x!.label))) return lg.every((x) => answersEqual(x!.rhs, byName.get(x!.label)!));
   }
-  const repeatedName = (ls: (ReturnType<typeof labelOf>)[]) => {
+  const repeatedName = (ls: ReturnType<typeof labelOf>[]) => {
     const names = ls.filter((x) => x !== null).map((x) => baseName(x!.label));
     return names.length > 1 && new Set(names).size === 1;
   };
-  const asSet = !tuple && (G.set || P.set) || isPointList(G.items) || isPointList(P.items) || repeatedName(lg) || repeatedName(lp) || lg[0] !== null && lg.slice(1).every((x) => x === null) && G.items.length > 1;
+  const asSet =
+    (!tuple && (G.set || P.set)) ||
+    isPointList(G.items) ||
+    isPointList(P.items) ||
+    repeatedName(lg) ||
+    repeatedName(lp) ||
+    (lg[0] !== null && lg.slice(1).every((x) => x === null) && G.items.length > 1);
   const gi = G.items.map((x, i) => lg[i]?.rhs ?? x);
   const pi = P.items.map((x, i) => lp[i]?.rhs ?? x);
   return asSet ? multisetEqual(gi, pi, answersEqual) : orderedEqual(gi, pi, answersEqual);

@@ -62,15 +62,21 @@ export function lastBoxGroup(s: string): string | null {
 
 /** Removes `$`, `\(`, `\)`, `\[`, `\]` math delimiters (keeps escaped `\$`). */
 export function stripMathDelimiters(s: string): string {
-  return s.replace(/\\[()[\]]/g, ' ').replace(/(^|[^\\])\$+/g, '$1 ').replace(/(^|[^\\])\$+/g, '$1 ').trim();
+  return s
+    .replace(/\\[()[\]]/g, ' ')
+    .replace(/(^|[^\\])\$+/g, '$1 ')
+    .replace(/(^|[^\\])\$+/g, '$1 ')
+    .trim();
 }
 
 // Words that may appear in a bare answer without making it prose.
 const ANSWER_WORDS = new Set(
-  ('and or percent pct percentage degree degrees deg unit units square cubic sq cm mm km inches inch feet foot ' +
+  (
+    'and or percent pct percentage degree degrees deg unit units square cubic sq cm mm km inches inch feet foot ' +
     'ft miles mile meters meter metres yards yard dollars dollar cents cent hours hour hrs minutes minute min ' +
     'seconds second sec days day weeks years kg grams gram pounds lbs yuan euros liters litres ml mph kmh ' +
-    'sqrt frac pi infty inf text cdot times sin cos tan sec csc cot log exp arcsin arccos arctan sinh cosh tanh').split(' '),
+    'sqrt frac pi infty inf text cdot times sin cos tan sec csc cot log exp arcsin arccos arctan sinh cosh tanh'
+  ).split(' '),
 );
 
 const OTHER_SCRIPT = /[^\P{L}\p{Script=Latin}\p{Script=Greek}\p{Script=Common}]/u;
@@ -223,7 +229,12 @@ function firstSentence(s: string): string {
 
 /** Content of a math segment that starts `s` ($..$, $$..$$, \(..\), \[..\]), else null. */
 function leadingMath(s: string): string | null {
-  const pairs: [string, string][] = [['$$', '$$'], ['\\[', '\\]'], ['\\(', '\\)'], ['$', '$']];
+  const pairs: [string, string][] = [
+    ['$$', '$$'],
+    ['\\[', '\\]'],
+    ['\\(', '\\)'],
+    ['$', '$'],
+  ];
   for (const [open, close] of pairs) {
     if (!s.startsWith(open)) continue;
     const j = s.indexOf(close, open.length);
@@ -306,7 +317,8 @@ export interface ExtractOptions {
 }
 
 // A section that quotes the problem or a reference after the model's answer.
-const QUOTED_SECTION = /(?:^|\n|[.!?])[ \t>*#_]{0,8}(?:(?:the\s+)?(?:reference|original|restated|given)\s+(?:problem|question|solution|answer|text)|problem\s+statement|(?:problem|question)\s*(?:\(restated\))?\s*[:：]|(?:as\s+)?(?:the\s+)?(?:problem|question)\s+(?:says|said|states|asks|reads)\b)/gi;
+const QUOTED_SECTION =
+  /(?:^|\n|[.!?])[ \t>*#_]{0,8}(?:(?:the\s+)?(?:reference|original|restated|given)\s+(?:problem|question|solution|answer|text)|problem\s+statement|(?:problem|question)\s*(?:\(restated\))?\s*[:：]|(?:as\s+)?(?:the\s+)?(?:problem|question)\s+(?:says|said|states|asks|reads)\b)/gi;
 
 /**
  * Boxes the model quotes rather than states: inside quotation marks, markdown block quotes, or a

@@ -27,7 +27,10 @@ function isVariableLike(n: Node): boolean {
 const isConstant = (n: Node) => freeVars(n).size === 0;
 
 function rationalNode(r: R.Rat): Node {
-  const abs: Node = r.d === 1n ? { t: 'num', v: { n: r.n < 0n ? -r.n : r.n, d: 1n }, dec: -1 } : { t: 'div', a: { t: 'num', v: { n: r.n < 0n ? -r.n : r.n, d: 1n }, dec: -1 }, b: { t: 'num', v: { n: r.d, d: 1n }, dec: -1 } };
+  const abs: Node =
+    r.d === 1n
+      ? { t: 'num', v: { n: r.n < 0n ? -r.n : r.n, d: 1n }, dec: -1 }
+      : { t: 'div', a: { t: 'num', v: { n: r.n < 0n ? -r.n : r.n, d: 1n }, dec: -1 }, b: { t: 'num', v: { n: r.d, d: 1n }, dec: -1 } };
   return r.n < 0n ? { t: 'neg', a: abs } : abs;
 }
 

@@ -58,10 +58,12 @@ export function findBoxes(s: string): Span[] {
  * a command name is collapsed; `\\` before a digit, space or `&` stays a LaTeX row break.
  */
 const COMMANDS = new Set(
-  ('frac dfrac tfrac cfrac sqrt left right boxed fbox pi le ge leq geq lt gt neq ne text textbf mathrm ' +
+  (
+    'frac dfrac tfrac cfrac sqrt left right boxed fbox pi le ge leq geq lt gt neq ne text textbf mathrm ' +
     'mathbf cdot times div infty pm mp in cup cap sin cos tan sec csc cot log ln exp arcsin arccos arctan ' +
     'circ begin end quad qquad approx theta alpha beta gamma sqrt mbox textnormal operatorname overline ' +
-    'dots ldots cdots sum prod int lim to mid angle triangle degree percent displaystyle emptyset varnothing').split(' '),
+    'dots ldots cdots sum prod int lim to mid angle triangle degree percent displaystyle emptyset varnothing'
+  ).split(' '),
 );
 
 export function collapseDoubleBackslashes(s: string): string {

@@ -21,14 +21,17 @@ function dropTextUnits(s: string): string {
   // \text{ cm}^2 after something → drop; a lone \text{Evelyn} (nothing before) stays.
   // Greedy body then `}` (a lazy body before `\s*\}` backtracks quadratically on long runs).
   if (!s.includes('\\text')) return s;
-  return s.replace(/(\S)(\s*\\text\{\s*)([A-Za-z][A-Za-z .]*(?:\/[A-Za-z]+(?:\^\{?-?\d\}?)?)*)\}(?:\^\{?-?[1-3]\}?|[²³])?/g, (all, before: string, space: string, words: string) => {
-    const w = words.trim().toLowerCase();
-    if (w === 'and' || w === 'or') return `${before} ${w} `;
-    if (/^[ap]\.?\s?m\.?$/.test(w)) return `${before} ${w[0]}m`; // 4:30 p.m. keeps its half of the day
-    // A single upright letter is a unit only after a number and a space (10\ \mathrm{m}); otherwise a symbol.
-    if (/^[a-z]$/i.test(w) && !(/\s/.test(space) && /[\d}]/.test(before))) return all;
-    return before;
-  });
+  return s.replace(
+    /(\S)(\s*\\text\{\s*)([A-Za-z][A-Za-z .]*(?:\/[A-Za-z]+(?:\^\{?-?\d\}?)?)*)\}(?:\^\{?-?[1-3]\}?|[²³])?/g,
+    (all, before: string, space: string, words: string) => {
+      const w = words.trim().toLowerCase();
+      if (w === 'and' || w === 'or') return `${before} ${w} `;
+      if (/^[ap]\.?\s?m\.?$/.test(w)) return `${before} ${w[0]}m`; // 4:30 p.m. keeps its half of the day
+      // A single upright letter is a unit only after a number and a space (10\ \mathrm{m}); otherwise a symbol.
+      if (/^[a-z]$/i.test(w) && !(/\s/.test(space) && /[\d}]/.test(before))) return all;
+      return before;
+    },
+  );
 }
 
 const TRIG = /\\(?:sin|cos|tan|sec|csc|cot)(?![a-zA-Z])|(?<![a-zA-Z\\])(?:sin|cos|tan)(?![a-zA-Z])/;
@@ -47,7 +50,11 @@ export function normalizeAnswer(input: string, depth = 0): string {
   // Text wrappers: one canonical \text{}.
   s = s.replace(/\\(?:textbf|textnormal|textrm|textit|textup|mbox|hbox|mathrm|mathbf|mathit|mathsf|rm|bf)\b\s*(?=\{)/g, '\\text');
   s = s.replace(/\\(?:displaystyle|textstyle|left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)(?![a-zA-Z])\.?/g, '');
-  s = s.replace(/\\q?quad/g, ' ').replace(/\*\*/g, ' ').replace(/(?<!\\)\\[,;:! ]/g, ' ').replace(/~/g, ' ');
+  s = s
+    .replace(/\\q?quad/g, ' ')
+    .replace(/\*\*/g, ' ')
+    .replace(/(?<!\\)\\[,;:! ]/g, ' ')
+    .replace(/~/g, ' ');
   s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
   s = binomialNotation(s);
   s = s.replace(/\\operatorname\s*\{([a-zA-Z]+)\}/g, '\\$1');
@@ -201,7 +208,8 @@ function stripUnitTail(s: string): string {
 export { unwrapCommand };
 
 // {}_nC_r, _nC_r, ^nC_r (combinations) and {}_nP_r (permutations): the binomial and n!/(n-r)!.
-const NCR = /(?:\{\s*\}|(?<![A-Za-z0-9}\])]))\s*[_^]\s*(?:\{\s*([A-Za-z0-9+-]{1,12})\s*\}|([0-9A-Za-z]))\s*(?:\\(?:mathrm|text)\s*)?\{?\s*([CP])\s*\}?\s*_\s*(?:\{\s*([A-Za-z0-9+-]{1,12})\s*\}|([0-9A-Za-z]))/g;
+const NCR =
+  /(?:\{\s*\}|(?<![A-Za-z0-9}\])]))\s*[_^]\s*(?:\{\s*([A-Za-z0-9+-]{1,12})\s*\}|([0-9A-Za-z]))\s*(?:\\(?:mathrm|text)\s*)?\{?\s*([CP])\s*\}?\s*_\s*(?:\{\s*([A-Za-z0-9+-]{1,12})\s*\}|([0-9A-Za-z]))/g;
 
 function binomialNotation(s: string): string {
   if (!/[CP]\s*\}?\s*_/.test(s)) return s;

@@ -27,21 +27,59 @@ export type Node =
 class ParseError extends Error {}
 
 /** ℝ is the interval (-∞, ∞), so it equals that interval and unions that cover it. */
-const REALS: Node = { t: 'group', open: '(', close: ')', items: [{ t: 'neg', a: { t: 'const', name: 'inf' } }, { t: 'const', name: 'inf' }] };
+const REALS: Node = {
+  t: 'group',
+  open: '(',
+  close: ')',
+  items: [
+    { t: 'neg', a: { t: 'const', name: 'inf' } },
+    { t: 'const', name: 'inf' },
+  ],
+};
 
 const MAX_DEPTH = 200;
 
-const FUNCS = new Set([
-  'sin', 'cos', 'tan', 'sec', 'csc', 'cot', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh',
-  'log', 'ln', 'exp', 'lg',
-]);
-const PLAIN_WORDS = ['arcsin', 'arccos', 'arctan', 'sqrt', 'sinh', 'cosh', 'tanh', 'sin', 'cos', 'tan', 'sec', 'csc', 'cot', 'log', 'exp', 'ln', 'pi', 'infty', 'inf'];
+const FUNCS = new Set(['sin', 'cos', 'tan', 'sec', 'csc', 'cot', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'log', 'ln', 'exp', 'lg']);
+const PLAIN_WORDS = [
+  'arcsin',
+  'arccos',
+  'arctan',
+  'sqrt',
+  'sinh',
+  'cosh',
+  'tanh',
+  'sin',
+  'cos',
+  'tan',
+  'sec',
+  'csc',
+  'cot',
+  'log',
+  'exp',
+  'ln',
+  'pi',
+  'infty',
+  'inf',
+];
 const REL_CMDS: Record<string, string> = {
-  le: '<=', leq: '<=', leqslant: '<=', ge: '>=', geq: '>=', geqslant: '>=', ne: '!=', neq: '!=',
-  approx: '~', simeq: '~', equiv: '=', lt: '<', gt: '>',
+  le: '<=',
+  leq: '<=',
+  leqslant: '<=',
+  ge: '>=',
+  geq: '>=',
+  geqslant: '>=',
+  ne: '!=',
+  neq: '!=',
+  approx: '~',
+  simeq: '~',
+  equiv: '=',
+  lt: '<',
+  gt: '>',
 };
 const GREEK = new Set(
-  'alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega'.split(' '),
+  'alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega'.split(
+    ' ',
+  ),
 );
 
 class Parser {
@@ -146,7 +184,7 @@ class Parser {
   parseRatio(): Node {
     const first = this.parseUnion();
     const items = [first];
-    while (this.peek() === ':' ) {
+    while (this.peek() === ':') {
       this.i++;
       items.push(this.parseUnion());
     }
@@ -278,8 +316,32 @@ class Parser {
     if (c === '\\') {
       const cmd = this.cmdAt();
       if (!cmd) return false;
-      if (cmd === '{' ) return false;
-      if (REL_CMDS[cmd] || ['cdot', 'times', 'div', 'pm', 'mp', 'cup', 'in', 'ast', 'quad', 'qquad', 'end', 'right', 'mid', 'cap', 'setminus', 'to', 'rightarrow', 'Rightarrow', 'implies'].includes(cmd)) return false;
+      if (cmd === '{') return false;
+      if (
+        REL_CMDS[cmd] ||
+        [
+          'cdot',
+          'times',
+          'div',
+          'pm',
+          'mp',
+          'cup',
+          'in',
+          'ast',
+          'quad',
+          'qquad',
+          'end',
+          'right',
+          'mid',
+          'cap',
+          'setminus',
+          'to',
+          'rightarrow',
+          'Rightarrow',
+          'implies',
+        ].includes(cmd)
+      )
+        return false;
       return /^[a-zA-Z]+$/.test(cmd) || cmd === '|';
     }
     return false;
@@ -720,8 +782,10 @@ function flatName(n: Node): string | null {
 }
 
 const GREEK_CHARS: Record<string, string> = Object.fromEntries(
-  ('α alpha β beta γ gamma δ delta ε epsilon ζ zeta η eta θ theta ι iota κ kappa λ lambda μ mu ν nu ξ xi ρ rho ' +
-    'σ sigma τ tau υ upsilon φ phi χ chi ψ psi ω omega Γ Gamma Δ Delta Θ Theta Λ Lambda Ξ Xi Σ Sigma Φ Phi Ψ Psi Ω Omega')
+  (
+    'α alpha β beta γ gamma δ delta ε epsilon ζ zeta η eta θ theta ι iota κ kappa λ lambda μ mu ν nu ξ xi ρ rho ' +
+    'σ sigma τ tau υ upsilon φ phi χ chi ψ psi ω omega Γ Gamma Δ Delta Θ Theta Λ Lambda Ξ Xi Σ Sigma Φ Phi Ψ Psi Ω Omega'
+  )
     .split(' ')
     // biome-ignore lint/performance/noAccumulatingSpread: 31 pairs, built once at load
     .reduce<[string, string][]>((acc, w, i, all) => (i % 2 === 0 ? [...acc, [w, all[i + 1]!]] : acc), []),

@@ -201,7 +201,13 @@ function ev(n: Node, env: PEnv): CV | null {
       }
       // Other functions: real arguments only.
       if (!xs.every(isReal)) return null;
-      return real(fnOf(n.name, xs.map((x) => x.re), env));
+      return real(
+        fnOf(
+          n.name,
+          xs.map((x) => x.re),
+          env,
+        ),
+      );
     }
     default:
       return real(evReal(n, env));
@@ -507,7 +513,13 @@ function root(a: PV, k: bigint, lost: boolean): PV | null {
   }
   const v = k <= 64n ? nthRoot(abs(x), Number(k)) : abs(x).pow(new D(1).div(k.toString()));
   const s = x.lt(0) ? v.neg() : v;
-  return make(s, abs(v).times(a.e.div(abs(x)).div(k.toString())).plus(round(v)), lost);
+  return make(
+    s,
+    abs(v)
+      .times(a.e.div(abs(x)).div(k.toString()))
+      .plus(round(v)),
+    lost,
+  );
 }
 
 function bigOp(name: string, args: Node[], env: PEnv): PV | null {

@@ -58,7 +58,7 @@ export function powInt(a: Rat, k: bigint): Rat | null {
     const p = powInt(a, -k);
     return p && rat(p.d, p.n);
   }
-  if (a.n === 0n || a.n === 1n && a.d === 1n) return k === 0n ? ONE : a;
+  if (a.n === 0n || (a.n === 1n && a.d === 1n)) return k === 0n ? ONE : a;
   if (a.n === -1n && a.d === 1n) return k % 2n === 0n ? ONE : a;
   // Bound the size before computing: bits(result) ~ k * bits(base).
   const b = Math.max(bits(a.n), bits(a.d));

@@ -13,7 +13,8 @@ export function endsInUnclosedBox(text: string): boolean {
   let depth = 0;
   for (let i = first; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 92) i++; // backslash: skip the escaped character (\{ is not a brace)
+    if (c === 92)
+      i++; // backslash: skip the escaped character (\{ is not a brace)
     else if (c === 123) depth++;
     else if (c === 125 && depth > 0) depth--;
   }
