@@ -25,60 +25,19 @@ import { describe, test } from 'node:test';
 import { manualSeed, tidy } from '../../src/engine/index.js';
 import { loadModel, saveModel } from '../../src/model/checkpoint.js';
 import { CausalLM } from '../../src/model/transformer.js';
-import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../../src/rl/config.js';
+import type { GRPOConfig } from '../../src/rl/config.js';
 import { responseLogprobs, type Sequence } from '../../src/rl/policy.js';
 import type { RewardFunction } from '../../src/tasks/reward.js';
 import { GRPOTrainer } from '../../src/rl/trainer.js';
 import { repoRoot } from '../helpers/paths.js';
 import { runPython } from '../helpers/python.js';
-import { codec, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
+import { codec, TOY_UPDATE_CONFIG, toyExamples, toyModelConfig } from '../helpers/toy-task.js';
 
 const tiny = toyModelConfig();
 const examples = toyExamples();
 
-/** Every setting that shapes the update, explicitly. */
-const base: GRPOConfig = {
-  ...PAPER_GRPO_CONFIG,
-  trainBatchSize: 4,
-  groupSize: 4,
-  miniBatchSize: 2,
-  ppoEpochs: 2,
-  maxResponseLength: 6,
-  maxPromptLength: 16,
-  steps: 1,
-  seed: 5,
-  temperature: 0.7,
-  topP: 1,
-  topK: 0,
-  lr: 3e-3,
-  betas: [0.9, 0.999],
-  eps: 1e-8,
-  weightDecay: 0.01,
-  gradClip: 1.0,
-  clipRatio: 0.2,
-  clipRatioHigh: 0.28,
-  klCoef: 0.05,
-  entropyCoef: 0.01,
-  policyGradient: true,
-  policyLoss: 'vanilla',
-  lossAggregation: 'token-mean',
-  normalizeAdvantageByStd: true,
-  advantageEstimator: 'grpo',
-  klRewardCoef: 0,
-  reuseRolloutLogprobs: false,
-  computeDtype: 'float32',
-  microBatchTokens: 24,
-  activationCheckpointing: false,
-  zeroStage: 0,
-  dynamicSampling: false,
-  overlong: 'off',
-  overlongBuffer: 0,
-  overlongFilter: false,
-  samplingShards: 1,
-  saveEvery: 0,
-  validateEvery: 0,
-  rolloutSamples: 0,
-};
+/** Every setting that shapes the update, explicitly: the toy task's TOY_UPDATE_CONFIG. */
+const base: GRPOConfig = TOY_UPDATE_CONFIG;
 
 interface Captured {
   seq: Sequence;
