@@ -15,14 +15,22 @@
 //      that share a prompt overlap; seqused_k gives the lengths), so mixed prompt lengths need no
 //      mask, and all lengths live in device tensors (CUDA-graph safe).
 // Other devices/dtypes (e.g. fp32 on CUDA): the same CPU-form layout, attention written out.
-// Sliding-window layers (Gemma 3): a query at position p sees keys at positions > p - window.
-//      Own keys: every row is at the same step, so the window is one narrow of RowKV. Prompt keys:
-//      a per-row bound (rows' prompts differ in length) as an additive mask, attention written
-//      out so that a row whose whole prompt has left the window gets weight 0 for that part
-//      (lse -inf) instead of NaN. The varlen layout has no window yet (the engine does not choose
-//      it for windowed models; see useVarlen's callers in engine.ts).
-import { F, arange, opMany, where, type Tensor } from '../engine/index.js';
+// Sliding-window layers (Gemma 3): a query at position p sees keys at positions > p - window
+//      (window.ts). Own keys: a sliding layer's RowKV is a ring of `window` slots holding exactly
+//      the keys in the window, so the own part attends to every written slot. Prompt keys:
+//        CPU form — a per-row bound (rows' prompts differ in length) as an additive mask,
+//          attention written out so that a row whose whole prompt has left the window gets
+//          weight 0 for that part (lse -inf) instead of NaN;
+//        varlen — the bound moves each row's key range start (cum_seq_k + first visible, seqused_k
+//          shortened; device arithmetic on the step's positions, so CUDA graphs still capture),
+//          and a row whose prompt has left the window keeps one key and gets lse -inf. The
+//          kernel's own window (window_size_left) is not used in decode: with the prompt and own
+//          keys in two calls, and own keys in ring order, its bottom-right alignment would put
+//          the query at the wrong position. Prefill (queries = keys, in order) does use it:
+//          window_size_left = window - 1, right 0 (flashWindowArgs).
+import { F, arange, opMany, tensor, where, type Tensor } from '../engine/index.js';
 import { deviceCaps } from '../engine/device.js';
+import { flashWindowArgs, promptWindowRange, rowWindowRange } from './window.js';
 
 export interface DecodeAttentionInputs {
   /** Queries after RoPE [B, H, 1, D]. */
@@ -30,7 +38,10 @@ export interface DecodeAttentionInputs {
   /** This layer's prompt keys/values [S, kvH, D]. */
   promptK: Tensor;
   promptV: Tensor;
-  /** This layer's row keys/values [B, cap, kvH, D], of which the first `rowLength` are written (this step's included). */
+  /**
+   * This layer's row keys/values [B, slots, kvH, D]: `rowLength` own tokens written (this step's
+   * included); on a sliding layer a ring of min(capacity, window) slots (kv-store.ts).
+   */
   rowK: Tensor;
   rowV: Tensor;
   rowLength: number;
@@ -42,6 +53,18 @@ export interface DecodeAttentionInputs {
   scale?: number | null;
   /** Absolute position of each row's query [B] (int64); needed with a window. */
   positions?: Tensor;
+  /** Per-step cache of the varlen window ranges, shared by the layers of one window (the caller owns and disposes its tensors). */
+  windowRanges?: Map<number, WindowRanges>;
+}
+
+/** varlen key ranges of one window for one decode step (window.ts). */
+export interface WindowRanges {
+  promptCuK: Tensor;
+  promptUsed: Tensor;
+  /** [B, 1] rows whose whole prompt has left the window. */
+  promptEmpty: Tensor;
+  rowCuK: Tensor;
+  rowUsed: Tensor;
 }
 
 /**
@@ -80,22 +103,32 @@ export function decodeAttention(x: DecodeAttentionInputs): Tensor {
   const scale = x.scale ?? null;
   const window = x.window ?? null;
   if (x.index.kind === 'varlen') {
-    if (window !== null) throw new Error('rollout: the varlen attention layout has no sliding window yet');
     // The g query heads of a KV head become g query positions of that head (as the CPU path
     // does), so the kernel sees equal head counts and a fixed lse layout [kvH, B·g].
     const qv = x.q
       .reshape(b, kvH, g, d)
       .permute(0, 2, 1, 3)
       .reshape(b * g, kvH, d);
-    const [o1, l1] = varlen(qv, x.promptK, x.promptV, x.index.cuQ!, x.index.cuPromptK!, x.index.promptUsed!, g, x.index.maxPrompt, scale);
     const cap = x.rowK.size(1);
+    const win = window === null ? null : varlenWindowRanges(x, window, b, cap);
+    const [o1, l1] = varlen(
+      qv,
+      x.promptK,
+      x.promptV,
+      x.index.cuQ!,
+      win ? win.promptCuK : x.index.cuPromptK!,
+      win ? win.promptUsed : x.index.promptUsed!,
+      g,
+      x.index.maxPrompt,
+      scale,
+    );
     const [o2, l2] = varlen(
       qv,
       x.rowK.reshape(b * cap, kvH, d),
       x.rowV.reshape(b * cap, kvH, d),
       x.index.cuQ!,
-      x.index.cuRowK!,
-      x.index.rowUsed!,
+      win ? win.rowCuK : x.index.cuRowK!,
+      win ? win.rowUsed : x.index.rowUsed!,
       g,
       cap,
       scale,
@@ -105,7 +138,14 @@ export function decodeAttention(x: DecodeAttentionInputs): Tensor {
       if (l.ndim !== 2 || l.size(0) !== kvH || l.size(1) !== b * g) throw new Error(`rollout: unexpected varlen lse shape [${l.shape.join(', ')}]`);
       return l.reshape(kvH, b, g).permute(1, 0, 2).reshape(b, h);
     };
-    return merge(out(o1), lse(l1), out(o2), lse(l2));
+    let out1 = out(o1);
+    let lse1 = lse(l1);
+    if (win) {
+      // A row whose prompt has left the window: its one stand-in key gets weight 0.
+      lse1 = where(win.promptEmpty, -Infinity, lse1.float());
+      out1 = where(win.promptEmpty.unsqueeze(2), 0, out1);
+    }
+    return merge(out1, lse1, out(o2), lse(l2));
   }
   // Prompt part: [1, kvH, g·B, D] queries (head-group major) against [1, kvH, S, D] keys.
   const qp = x.q
@@ -119,13 +159,29 @@ export function decodeAttention(x: DecodeAttentionInputs): Tensor {
   const [o1, l1] = windowed ? attendMaskedWithLse(qp, pk, pv, promptWindowMask(x, window, g, b), scale) : attendWithLse(qp, pk, pv, x.index.promptMask, scale);
   const out1 = o1.reshape(kvH, g, b, d).permute(2, 0, 1, 3).reshape(b, h, d);
   const lse1 = l1.reshape(kvH, g, b).permute(2, 0, 1).reshape(b, h);
-  // Own part: [B, kvH, g, D] queries against [B, kvH, t, D] keys (the last `window` of them).
+  // Own part: [B, kvH, g, D] queries against [B, kvH, t, D] keys (a sliding layer's ring holds
+  // the last `window` of them, in ring order).
   const qg = x.q.reshape(b, kvH, g, d);
-  const first = window !== null ? Math.max(0, x.rowLength - window) : 0;
-  const rk = x.rowK.narrow(1, first, x.rowLength - first).transpose(1, 2);
-  const rv = x.rowV.narrow(1, first, x.rowLength - first).transpose(1, 2);
+  const own = window !== null ? Math.min(x.rowLength, window) : x.rowLength;
+  const rk = x.rowK.narrow(1, 0, own).transpose(1, 2);
+  const rv = x.rowV.narrow(1, 0, own).transpose(1, 2);
   const [o2, l2] = attendWithLse(qg, rk, rv, null, scale);
   return merge(out1, lse1, o2.reshape(b, h, d), l2.reshape(b, h));
+}
+
+/** The varlen key ranges of a sliding layer at this step (computed once per window and step). */
+function varlenWindowRanges(x: DecodeAttentionInputs, window: number, b: number, cap: number): WindowRanges {
+  const hit = x.windowRanges?.get(window);
+  if (hit) return hit;
+  if (!x.positions) throw new Error('rollout: a sliding-window layer needs the query positions');
+  const p = promptWindowRange(x.index.cuPromptK!, x.index.promptUsed!, x.positions, window);
+  const r = rowWindowRange(x.index.rowUsed!, b, cap, window);
+  const ranges = { promptCuK: p.cuK, promptUsed: p.used, promptEmpty: p.empty.unsqueeze(1), rowCuK: r.cuK, rowUsed: r.used };
+  if (!x.windowRanges) return ranges;
+  // Cached across layers, whose scopes end before the step's: kept, and disposed by the cache's owner (forward.ts).
+  for (const t of Object.values(ranges)) t.keep();
+  x.windowRanges.set(window, ranges);
+  return ranges;
 }
 
 /** out = o2 + (o1 - o2) · sigmoid(l1 - l2), in float32, back in the queries' dtype. [B, H, D] */
@@ -189,22 +245,50 @@ function attendWithLse(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, sca
   return [o.to({ dtype: q.dtype }), lse.squeeze(-1)];
 }
 
-/** Variable-length flash attention: q [B·g, kvH, D] (g queries per row), packed k/v [N, kvH, D] → ([B·g, kvH, D], lse [kvH, B·g]). */
+/**
+ * Variable-length flash attention: q [Nq, Hq, D] (decode: g queries per row, Hq = kvH), packed
+ * k/v [N, kvH, D] (Hq a multiple of kvH) → ([Nq, Hq, D], lse [Hq, Nq]). Sequence i: queries
+ * [cuQ[i], cuQ[i+1]), keys from cuK[i], usedK[i] of them (null: cuK[i+1] - cuK[i]). `mask`:
+ * causal and flash-attn's local window (left/right, bottom-right aligned: flashKeyVisible).
+ */
 export type VarlenKernel = (
   q: Tensor,
   k: Tensor,
   v: Tensor,
   cuQ: Tensor,
   cuK: Tensor,
-  usedK: Tensor,
+  usedK: Tensor | null,
   maxQ: number,
   maxK: number,
   scale?: number | null,
+  mask?: VarlenMask,
 ) => [Tensor, Tensor];
 
+export interface VarlenMask {
+  causal: boolean;
+  left: number | null;
+  right: number | null;
+}
+
 /** ATen's (CUDA only). */
-const atenVarlen: VarlenKernel = (q, k, v, cuQ, cuK, usedK, maxQ, maxK, scale = null) => {
-  const out = opMany('aten::_flash_attention_forward', q, k, v, cuQ, cuK, maxQ, maxK, 0, false, false, scale, null, null, usedK);
+const atenVarlen: VarlenKernel = (q, k, v, cuQ, cuK, usedK, maxQ, maxK, scale = null, mask) => {
+  const out = opMany(
+    'aten::_flash_attention_forward',
+    q,
+    k,
+    v,
+    cuQ,
+    cuK,
+    maxQ,
+    maxK,
+    0,
+    mask?.causal ?? false,
+    false,
+    scale,
+    mask?.left ?? null,
+    mask?.right ?? null,
+    usedK,
+  );
   return [out[0]!, out[1]!];
 };
 
@@ -223,14 +307,21 @@ export function setVarlenKernel(k: VarlenKernel | null): VarlenKernel {
 
 /**
  * Causal self-attention of a prompt prefill (no cache): q [1, H, L, D], k/v [1, kvH, L, D]; on a
- * sliding-window layer query i sees keys i-window+1..i.
+ * sliding-window layer query i sees keys i-window+1..i. With `varlen` (CUDA half precision) a
+ * window runs in the flash kernel's local mode (window - 1 to the left), no [L, L] mask.
  */
-export function prefillAttention(q: Tensor, k: Tensor, v: Tensor, opts: { window?: number | null; scale?: number | null } = {}): Tensor {
+export function prefillAttention(q: Tensor, k: Tensor, v: Tensor, opts: { window?: number | null; scale?: number | null; varlen?: boolean } = {}): Tensor {
   const l = q.size(2);
   const scale = opts.scale ?? undefined;
   const enableGqa = q.size(1) !== k.size(1);
   const window = opts.window ?? null;
   if (window === null || l <= window) return F.scaledDotProductAttention(q, k, v, { causal: l > 1, enableGqa, scale });
+  if (opts.varlen) {
+    const cu = tensor([0, l], [2], { dtype: 'int32', device: q.device });
+    const tok = (t: Tensor) => t.squeeze(0).transpose(0, 1).contiguous(); // [L, heads, D]
+    const [o] = varlen(tok(q), tok(k), tok(v), cu, cu, null, l, l, opts.scale ?? null, { causal: true, ...flashWindowArgs(window) });
+    return o.transpose(0, 1).unsqueeze(0); // [1, H, L, D]
+  }
   const pos = arange(0, l, 1, { dtype: 'int64', device: q.device });
   const qp = pos.unsqueeze(1);
   const kp = pos.unsqueeze(0);

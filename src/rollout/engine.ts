@@ -22,6 +22,7 @@ import { useVarlen, type DecodeIndex } from './attention.js';
 import { RolloutForward } from './forward.js';
 import { KVMeter, PromptKV, RowKV, kvBytesPerToken } from './kv-store.js';
 import { sampleNext } from './sample.js';
+import { rowKvBytes } from './window.js';
 import { deviceCaps } from '../engine/device.js';
 
 export interface RolloutOptions extends SamplingOptions {
@@ -64,6 +65,8 @@ export interface RolloutStats {
   graphReplays: number;
   /** Peak KV bytes held (prompt + rows, transient copies included). */
   kvPeakBytes: number;
+  /** Per layer, the most row-KV slots a row held (a sliding layer's ring stops at its window). */
+  rowSlots: number[];
   /** Why CUDA graphs were turned off during this rollout, if they were. */
   graphError?: string;
 }
@@ -87,6 +90,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     graphCaptures: 0,
     graphReplays: 0,
     kvPeakBytes: 0,
+    rowSlots: [],
   };
   if (opts.maxNewTokens <= 0 || rows.length === 0) return { samples, stats };
   const limits = opts.maxNewTokensPerRow ?? rows.map(() => opts.maxNewTokens);
@@ -110,17 +114,14 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
     return k;
   });
 
-  // Sliding-window layers (Gemma 3) run the CPU-form attention on every device: the varlen
-  // layout has no window yet (attention.ts), and without it there are no CUDA graphs.
-  if (model.spec.layers.some((l) => l.window !== null) && opts.attentionLayout === 'varlen') {
-    throw new Error('rollout: the varlen attention layout has no sliding window yet');
-  }
   const maxPrompt = Math.max(...distinct.map((p) => p.length));
   const fwd = new RolloutForward(model, maxPrompt + maxNew + 1);
   const generator = new Generator({ seed: opts.seed ?? 0, device });
   const kvDtype = fwd.computeDtype;
-  const varlenOk = useVarlen(device, kvDtype) && !fwd.hasWindow;
+  // Sliding-window layers (Gemma 3) run the varlen layout too (attention.ts, window.ts), so CUDA graphs with it.
+  const varlenOk = useVarlen(device, kvDtype);
   const varlenLayout = opts.attentionLayout === 'varlen' || varlenOk;
+  fwd.varlen = varlenLayout;
   const wantGraphs = deviceCaps(device).graphs && (opts.cudaGraphs ?? true) && varlenOk && cuda.isAvailable();
   let graphs = wantGraphs && cuda.hasGraphs();
   if (wantGraphs && !graphs) stats.graphError = 'the native addon has no CUDA graphs (built without them or against a CPU libtorch): decoding ran eagerly';
@@ -145,7 +146,8 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
       for (const p of parts) p.lastLogits.dispose();
 
       // ---- waves of rows within the KV budget ----
-      const perRow = maxNew * kvBytesPerToken(cfg.numLayers, cfg.numKvHeads, cfg.headDim, kvDtype);
+      // Worst case per row: every layer to maxNew tokens, a sliding layer to at most its window (its ring).
+      const perRow = rowKvBytes(fwd.windows, maxNew, cfg.numKvHeads, cfg.headDim, kvBytesPerToken(1, 1, 1, kvDtype) / 2);
       const budget = opts.kvBudgetBytes ?? defaultKvBudget(device, rows.length, cfg.vocabSize, (opts.topP ?? 1) < 1);
       const waveRows = Math.max(1, Math.min(rows.length, Math.floor((budget - prompt.bytes) / perRow)));
       for (let w0 = 0; w0 < rows.length; w0 += waveRows) {
@@ -184,7 +186,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
       rowWrite: dev([0]),
       stops: dev(stop.size > 0 ? [...stop] : [-1]),
     };
-    const kv = new RowKV(cfg.numLayers, b, Math.max(1, opts.initialCapacity ?? 64), kvH, cfg.headDim, maxNew, kvDtype, device, meter);
+    const kv = new RowKV(cfg.numLayers, b, Math.max(1, opts.initialCapacity ?? 64), kvH, cfg.headDim, maxNew, kvDtype, device, meter, fwd.windows);
     let index = buildIndex();
     let pending = 0; // steps written into the block since the last read
     let graph: { g: cuda.CUDAGraph; b: number; cap: number } | null = null;
@@ -231,6 +233,8 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
       if (pending > 0) readBlock(true);
     } finally {
       graph?.g.reset();
+      // Capacity only grows within a wave: its last slot counts are its peak.
+      for (let i = 0; i < cfg.numLayers; i++) stats.rowSlots[i] = Math.max(stats.rowSlots[i] ?? 0, kv.slots(i));
       for (const t of Object.values(st)) t.dispose();
       disposeIndex(index);
       kv.dispose();

@@ -14,8 +14,9 @@ import type { ModelConfig } from '../model/config.js';
 import type { BlockSpec } from '../model/families/index.js';
 import { LayerRopes } from '../model/rope.js';
 import type { CausalLM } from '../model/transformer.js';
-import { decodeAttention, prefillAttention, type DecodeIndex } from './attention.js';
+import { decodeAttention, prefillAttention, type DecodeIndex, type WindowRanges } from './attention.js';
 import type { PromptKV, RowKV } from './kv-store.js';
+import { ringSlot } from './window.js';
 
 export class RolloutForward {
   readonly config: ModelConfig;
@@ -27,6 +28,8 @@ export class RolloutForward {
    * rollout under autocast (fp32 master weights, bf16 compute), else the weights' dtype.
    */
   readonly computeDtype: DType;
+  /** Windowed prefill through the varlen (flash) kernel's local mode; the engine sets it with the varlen layout. */
+  varlen = false;
 
   constructor(
     readonly model: CausalLM,
@@ -43,6 +46,11 @@ export class RolloutForward {
   /** True when some layer attends through a sliding window. */
   get hasWindow(): boolean {
     return this.spec.layers.some((l) => l.window !== null);
+  }
+
+  /** Each layer's window (null: full attention). */
+  get windows(): (number | null)[] {
+    return this.spec.layers.map((l) => l.window);
   }
 
   /** Prefills one prompt: keys/values [L, kvH, D] per layer (kept) and last-position logits [V] float32 (kept). */
@@ -68,7 +76,11 @@ export class RolloutForward {
           x = decoderLayer({ spec: this.spec, cfg, w: this.layers[i]!, cos, sin, cast: (t) => this.cast(t) }, x, (q, k, v) => {
             keys.push(k.squeeze(0).contiguous().keep()); // [L, kvH, D]
             values.push(v.squeeze(0).contiguous().keep());
-            const a = prefillAttention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), { window, scale: this.spec.attentionScale });
+            const a = prefillAttention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), {
+              window,
+              scale: this.spec.attentionScale,
+              varlen: this.varlen,
+            });
             return a.transpose(1, 2).reshape(1, l, cfg.numHeads * cfg.headDim);
           });
         }
@@ -81,8 +93,9 @@ export class RolloutForward {
 
   /**
    * One decode step: tokens [B] and positions [B] (int64) → logits [B, V] float32. Writes this
-   * step's keys/values at row position `rows.length` (host) or `index.rowWrite` (device, for
-   * graph capture), then attends over rows.length + 1 own keys. The caller advances rows.length.
+   * step's keys/values at row position `rows.length` (host) or `rowWrite` (device, for graph
+   * capture) — on a sliding layer at that position mod window (its ring) — then attends over
+   * rows.length + 1 own keys. The caller advances rows.length.
    */
   decode(tokens: Tensor, positions: Tensor, prompt: PromptKV, rows: RowKV, index: DecodeIndex, rowWrite: Tensor | null): Tensor {
     const cfg = this.config;
@@ -92,34 +105,50 @@ export class RolloutForward {
         const ropes = this.rope.at(positions.unsqueeze(1), this.computeDtype); // per layer [B, 1, 1, D]
         let x = this.model.embed(tokens.unsqueeze(1)); // [B, 1, hidden]
         const t = rows.length;
-        for (let i = 0; i < this.layers.length; i++) {
-          const [cos, sin] = ropes[i]!;
-          const window = this.spec.layers[i]!.window;
-          x = decoderLayer({ spec: this.spec, cfg, w: this.layers[i]!, cos, sin, cast: (u) => this.cast(u) }, x, (q, k, v) => {
-            // q [B, 1, H, D], k/v [B, 1, kvH, D]
-            const K = rows.keys[i]!;
-            const V = rows.values[i]!;
-            if (rowWrite) {
-              K.indexCopy_(1, rowWrite, k);
-              V.indexCopy_(1, rowWrite, v);
-            } else {
-              K.narrow(1, t, 1).copy_(k);
-              V.narrow(1, t, 1).copy_(v);
-            }
-            const a = decodeAttention({
-              q: q.transpose(1, 2),
-              promptK: prompt.keys[i]!,
-              promptV: prompt.values[i]!,
-              rowK: K,
-              rowV: V,
-              rowLength: t + 1,
-              index,
-              window,
-              scale: this.spec.attentionScale,
-              positions,
-            }); // [B, H, D]
-            return a.reshape(b, 1, cfg.numHeads * cfg.headDim);
-          });
+        // Per window, computed once a step: the ring slot to write (device form) and the varlen key ranges.
+        const writeAt = new Map<number | null, Tensor>();
+        const windowRanges = new Map<number, WindowRanges>();
+        try {
+          for (let i = 0; i < this.layers.length; i++) {
+            const [cos, sin] = ropes[i]!;
+            const window = this.spec.layers[i]!.window;
+            x = decoderLayer({ spec: this.spec, cfg, w: this.layers[i]!, cos, sin, cast: (u) => this.cast(u) }, x, (q, k, v) => {
+              // q [B, 1, H, D], k/v [B, 1, kvH, D]
+              const K = rows.keys[i]!;
+              const V = rows.values[i]!;
+              if (rowWrite) {
+                let at = writeAt.get(window);
+                if (!at) {
+                  // Kept: layer scopes end before the step's (disposed below).
+                  at = window === null ? rowWrite : rowWrite.remainder(window).keep();
+                  writeAt.set(window, at);
+                }
+                K.indexCopy_(1, at, k);
+                V.indexCopy_(1, at, v);
+              } else {
+                const slot = ringSlot(t, window);
+                K.narrow(1, slot, 1).copy_(k);
+                V.narrow(1, slot, 1).copy_(v);
+              }
+              const a = decodeAttention({
+                q: q.transpose(1, 2),
+                promptK: prompt.keys[i]!,
+                promptV: prompt.values[i]!,
+                rowK: K,
+                rowV: V,
+                rowLength: t + 1,
+                index,
+                window,
+                scale: this.spec.attentionScale,
+                positions,
+                windowRanges,
+              }); // [B, H, D]
+              return a.reshape(b, 1, cfg.numHeads * cfg.headDim);
+            });
+          }
+        } finally {
+          for (const [w, at] of writeAt) if (w !== null) at.dispose();
+          for (const r of windowRanges.values()) for (const u of Object.values(r)) u.dispose();
         }
         return this.model.logits(this.model.finalNorm(x).squeeze(1)).float();
       }),

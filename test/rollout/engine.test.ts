@@ -12,12 +12,13 @@
 //     the reference cache's; host reads are one per block.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cat, inferenceMode, liveTensors, manualSeed, tensor, tidy } from '../../src/engine/index.js';
+import { inferenceMode, liveTensors, manualSeed, tensor, tidy } from '../../src/engine/index.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/transformer.js';
-import { setVarlenKernel, type VarlenKernel } from '../../src/rollout/attention.js';
+import { setVarlenKernel } from '../../src/rollout/attention.js';
 import { rollout } from '../../src/rollout/engine.js';
 import { generate, type Sample } from '../../src/rollout/reference-sampler.js';
+import { emulatedVarlen } from '../helpers/varlen-emulator.js';
 
 const tiny: ModelConfig = {
   architecture: 'Qwen2ForCausalLM',
@@ -115,23 +116,8 @@ describe('rollout engine vs the reference sampler', () => {
   });
 
   test('the CUDA (varlen) layout — row offsets into shared prompt keys, used lengths, lse layout — gives the same greedy output', () => {
-    // The CUDA kernel, written out: per row, its g queries against keys [cuK[i], cuK[i] + used[i]).
-    const emulated: VarlenKernel = (q, k, v, cuQ, cuK, usedK) => {
-      const [qs, ks, us] = [cuQ.toNumbers(), cuK.toNumbers(), usedK.toNumbers()];
-      const outs = [];
-      const lses = [];
-      for (let i = 0; i < us.length; i++) {
-        const qi = q.narrow(0, qs[i]!, qs[i + 1]! - qs[i]!).transpose(0, 1); // [kvH, g, D]
-        const ki = k.narrow(0, ks[i]!, us[i]!).transpose(0, 1); // [kvH, L, D]
-        const vi = v.narrow(0, ks[i]!, us[i]!).transpose(0, 1);
-        const scores = qi.matmul(ki.transpose(1, 2)).mul(1 / Math.sqrt(q.size(-1)));
-        const lse = scores.logsumexp(-1, true);
-        outs.push(scores.sub(lse).exp().matmul(vi).transpose(0, 1));
-        lses.push(lse.squeeze(-1));
-      }
-      return [cat(outs, 0), cat(lses, 1)];
-    };
-    const prev = setVarlenKernel(emulated);
+    // The CUDA kernel, written out (test/helpers/varlen-emulator.ts).
+    const prev = setVarlenKernel(emulatedVarlen);
     try {
       const opts = { maxNewTokens: 12, greedy: true, n: 3, stopTokenIds: [0, 5] };
       const ref = generate(m, mixed, opts);
