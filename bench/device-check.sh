@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # The device check of issue 23, one script: the two-minute smoke check, then bench:gpu. Each
 # section's JSON lands in $OUT as it finishes (gpu-smoke.json, gpu.json), with each program's log.
+# The smoke check includes the sliding-window checks of issue 26 (sections varlen_window: the
+# flash kernel's local mode = transformers' window mask; engine_window: a tiny Gemma 3 shape on the
+# varlen layout with CUDA graphs, greedy tokens against the float32 reference sampler): a few
+# seconds on a GPU, inside the smoke check's 150 s.
 #
 #   here:            bash ../shared/device/stage.sh
 #   on the device:   bash .device/gpu.sh bash bench/device-check.sh

@@ -14,6 +14,19 @@
 //                  rows finish at different steps: compactions, and capacity growth: a recapture):
 //                  CUDA graphs vs eager at the same padded shapes (padRows) and seed must give the
 //                  same tokens; graphReplays > 0, graphCaptures >= 2, no graphError;
+//   varlen_window  the same kernel in flash-attn's local mode as the engine's windowed prefill calls
+//                  it (src/rollout/attention.ts prefillAttention): two packed sequences (40 and 23
+//                  tokens), Gemma 3's head layout (4 q heads on 1 kv head, D 256), causal, window 8
+//                  → window_size_left 7, right 0 (flashWindowArgs) against transformers' mask
+//                  (k > q - 8) written out in float32; left = 8 (one off) must NOT match;
+//   engine_window  a tiny Gemma 3 shape (5 sliding layers of window 8 and 1 full, D 256) under
+//                  autocast bf16 on CUDA: the engine takes the varlen layout with the window and
+//                  CUDA graphs (graphReplays > 0, no graphError), prompts of 21 and 5 tokens and 40
+//                  new tokens (both cross the window); greedy tokens against the reference sampler
+//                  in float32 (each engine token is the float32 argmax, or within 0.05 of it where
+//                  bf16 may flip a near tie; the count of exactly equal rows is recorded), graphs =
+//                  eager at the same shapes, sliding layers' row KV at most 8 slots, and the window
+//                  matters (the same weights with window 4096 decode otherwise);
 //   nccl           a single-rank NCCL group on cuda:0: TCPStore, all-reduce (sum of one rank is the
 //                  tensor), barrier, close;
 //   precision      autocast(cuda, bf16) makes a matmul bf16; the TF32 switch round-trips.
@@ -37,9 +50,11 @@ import {
   type Tensor,
 } from '../src/engine/index.js';
 import { native } from '../src/engine/native.js';
-import type { ModelConfig } from '../src/model/config.js';
+import { parseModelConfig, type ModelConfig } from '../src/model/config.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { rollout } from '../src/rollout/engine.js';
+import { generate } from '../src/rollout/reference-sampler.js';
+import { flashWindowArgs } from '../src/rollout/window.js';
 import { freePort } from '../src/distributed/launch.js';
 
 const onGpu = cuda.isAvailable();
@@ -215,6 +230,150 @@ await section('engine_graphs', true, () => {
     };
   } finally {
     model.dispose();
+  }
+});
+
+await section('varlen_window', true, () =>
+  tidy(() => {
+    const [H, kvH, D, W] = [4, 1, 256, 8];
+    const lens = [40, 23];
+    const cu = [0, 40, 63];
+    const N = 63;
+    manualSeed(2);
+    const dt = onGpu ? 'bfloat16' : 'float32';
+    const q = randn([N, H, D], { dtype: dt, device });
+    const k = randn([N, kvH, D], { dtype: dt, device });
+    const v = randn([N, kvH, D], { dtype: dt, device });
+    // transformers' rule, float32: query i of a sequence sees keys j <= i with j > i - W.
+    const outs: Tensor[] = [];
+    const lses: Tensor[] = [];
+    for (let s = 0; s < lens.length; s++) {
+      const L = lens[s]!;
+      const qi = q.narrow(0, cu[s]!, L).float().transpose(0, 1); // [H, L, D]
+      const ki = k
+        .narrow(0, cu[s]!, L)
+        .float()
+        .transpose(0, 1)
+        .repeatInterleave(H / kvH, 0);
+      const vi = v
+        .narrow(0, cu[s]!, L)
+        .float()
+        .transpose(0, 1)
+        .repeatInterleave(H / kvH, 0);
+      const pos = tensor(
+        Array.from({ length: L }, (_, i) => i),
+        [L],
+        { dtype: 'int64', device },
+      );
+      const sees = pos
+        .unsqueeze(0)
+        .le(pos.unsqueeze(1))
+        .logicalAnd(pos.unsqueeze(0).gt(pos.unsqueeze(1).sub(W))); // [L(q), L(k)]
+      const sc = qi
+        .matmul(ki.transpose(1, 2))
+        .mul(1 / Math.sqrt(D))
+        .add(sees.logicalNot().float().mul(-1e30));
+      const lse = sc.logsumexp(-1, true);
+      outs.push(sc.sub(lse).exp().matmul(vi).transpose(0, 1));
+      lses.push(lse.squeeze(-1));
+    }
+    const refO = cat(outs, 0);
+    const refL = cat(lses, 1); // [H, N]
+    const args = flashWindowArgs(W);
+    const dry = { window: W, flash_window_args: args, ref_out_shape: refO.shape };
+    if (!onGpu) return { cpu_dry_run: dry };
+    const i32 = (d: number[]) => tensor(d, [d.length], { dtype: 'int32', device });
+    const run = (left: number) => opMany('aten::_flash_attention_forward', q, k, v, i32(cu), i32(cu), 40, 40, 0, true, false, null, left, 0, null);
+    const out = run(args.left!);
+    const outDiff = out[0]!.float().sub(refO).abs().max().item() as number;
+    const lseDiff = out[1]!.shape.join() === refL.shape.join() ? (out[1]!.float().sub(refL).abs().max().item() as number) : Infinity;
+    const offDiff = run(W)[0]!.float().sub(refO).abs().max().item() as number;
+    return {
+      out_max_abs_diff: outDiff,
+      lse_max_abs_diff: lseDiff,
+      lse_shape: out[1]!.shape,
+      one_off_window_out_max_abs_diff: offDiff,
+      ...dry,
+      checks: { out_close: outDiff < 5e-2, lse_close: lseDiff < 1e-2, one_off_window_differs: offDiff > 0.1 },
+    };
+  }),
+);
+
+await section('engine_window', true, () => {
+  const W = 8;
+  const gemma = (window: number) =>
+    parseModelConfig({
+      architectures: ['Gemma3ForCausalLM'],
+      hidden_size: 64,
+      intermediate_size: 128,
+      num_hidden_layers: 6,
+      num_attention_heads: 4,
+      num_key_value_heads: 1,
+      head_dim: 256,
+      vocab_size: 96,
+      rms_norm_eps: 1e-6,
+      max_position_embeddings: 512,
+      sliding_window: window,
+      sliding_window_pattern: 6,
+      query_pre_attn_scalar: 256,
+    });
+  const build = (window: number) => {
+    manualSeed(5);
+    const m = CausalLM.randomInit(gemma(window), { dtype: 'float32', device });
+    noGrad(() => {
+      for (const [name, p] of m.params) {
+        if (name.endsWith('norm.weight')) p.add_(randn(p.shape, { device }).mul(0.3));
+        else p.mul_(6);
+      }
+    });
+    return m;
+  };
+  const model = build(W);
+  const wide = build(4096);
+  try {
+    const prompts = [Array.from({ length: 21 }, (_, i) => (i * 7 + 2) % 96), [3, 9, 1, 4, 50]];
+    const n = 2;
+    const opts = { n, greedy: true, maxNewTokens: 40, syncEvery: 4, initialCapacity: 8, padRows: true };
+    const dt = onGpu ? 'bfloat16' : null;
+    const graphsRun = autocast(device, dt, () => rollout(model, prompts, { ...opts, cudaGraphs: true }));
+    const eagerRun = autocast(device, dt, () => rollout(model, prompts, { ...opts, cudaGraphs: false }));
+    const ref = generate(model, prompts, { n, greedy: true, maxNewTokens: 40 }); // float32, no autocast
+    const refWide = generate(wide, prompts, { n, greedy: true, maxNewTokens: 40 });
+    // Each engine token against the float32 forward on the engine's own prefix: the argmax, or a near tie.
+    let worstGap = 0;
+    for (const s of graphsRun.samples) {
+      const ids = [...prompts[s.promptIndex]!, ...s.tokens];
+      const gaps = noGrad(() =>
+        tidy(() => {
+          const logits = model.forward(tensor(ids, [1, ids.length], { dtype: 'int64', device })).squeeze(0); // [T, V]
+          const p0 = prompts[s.promptIndex]!.length - 1;
+          const rows = logits.narrow(0, p0, s.tokens.length);
+          const chosen = rows.gather(1, tensor(s.tokens, [s.tokens.length, 1], { dtype: 'int64', device })).squeeze(1);
+          return rows.amax([1]).sub(chosen).toNumbers();
+        }),
+      );
+      worstGap = Math.max(worstGap, ...gaps);
+    }
+    const eq = (a: { tokens: number[] }[], b: { tokens: number[] }[]) => a.filter((s, i) => s.tokens.join() === b[i]!.tokens.join()).length;
+    const g = graphsRun.stats;
+    const sliding = g.rowSlots.filter((_, i) => (i + 1) % 6 !== 0);
+    return {
+      graph_stats: g,
+      eager_stats: eagerRun.stats,
+      rows_equal_reference: `${eq(graphsRun.samples, ref)}/${ref.length}`,
+      worst_argmax_gap_fp32: worstGap,
+      checks: {
+        tokens_are_fp32_argmax_or_near_tie: worstGap <= 0.05,
+        graph_tokens_equal_eager: eq(graphsRun.samples, eagerRun.samples) === ref.length,
+        graph_replays: g.graphReplays > 0,
+        no_graph_error: g.graphError === undefined,
+        sliding_row_kv_at_most_window: sliding.every((c) => c <= W),
+        window_matters: eq(ref, refWide) < ref.length,
+      },
+    };
+  } finally {
+    model.dispose();
+    wide.dispose();
   }
 });
 

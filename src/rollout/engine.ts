@@ -20,7 +20,8 @@ import type { CausalLM } from '../model/transformer.js';
 import type { Sample, SamplingOptions } from './types.js';
 import { useVarlen, type DecodeIndex } from './attention.js';
 import { RolloutForward } from './forward.js';
-import { KVMeter, PromptKV, RowKV, kvBytesPerToken } from './kv-store.js';
+import { KVMeter, PromptKV, RowKV } from './kv-store.js';
+import { itemSize } from '../engine/dtype.js';
 import { sampleNext } from './sample.js';
 import { rowKvBytes } from './window.js';
 import { deviceCaps } from '../engine/device.js';
@@ -147,7 +148,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
 
       // ---- waves of rows within the KV budget ----
       // Worst case per row: every layer to maxNew tokens, a sliding layer to at most its window (its ring).
-      const perRow = rowKvBytes(fwd.windows, maxNew, cfg.numKvHeads, cfg.headDim, kvBytesPerToken(1, 1, 1, kvDtype) / 2);
+      const perRow = rowKvBytes(fwd.windows, maxNew, cfg.numKvHeads, cfg.headDim, itemSize(kvDtype));
       const budget = opts.kvBudgetBytes ?? defaultKvBudget(device, rows.length, cfg.vocabSize, (opts.topP ?? 1) < 1);
       const waveRows = Math.max(1, Math.min(rows.length, Math.floor((budget - prompt.bytes) / perRow)));
       for (let w0 = 0; w0 < rows.length; w0 += waveRows) {

@@ -121,6 +121,29 @@ test('sliding window, CUDA (varlen) layout with the kernel written out: windowed
   assert.equal(liveTensors(), before, 'no native tensor leaked');
 });
 
+test('KV budget: waves count a sliding layer at its window (4 rows fit where the full-cache count fits 1)', () => {
+  const m = tinyGemma(4);
+  try {
+    const prompts = [[3, 7, 1, 9, 4, 11, 12]];
+    const opts = { maxNewTokens: 16, greedy: true, n: 4 };
+    const perLayerToken = 2 * 2 * 16 * 4; // K+V, 2 kv heads, D 16, fp32
+    const promptBytes = 7 * 4 * perLayerToken;
+    const ringRow = rowKvBytes([4, 4, null, 4], 16, 2, 16, 4); // 3 rings of 4 + 16 on the full layer
+    assert.equal(ringRow, (3 * 4 + 16) * perLayerToken);
+    const budget = promptBytes + 4 * ringRow; // < promptBytes + 2 full-cache rows (4 · 16 tokens each)
+    assert.ok(budget < promptBytes + 2 * 4 * 16 * perLayerToken);
+    const { samples, stats } = rollout(m, prompts, { ...opts, kvBudgetBytes: budget });
+    assert.equal(stats.waves, 1);
+    assert.ok(stats.kvPeakBytes <= budget, `peak ${stats.kvPeakBytes} > budget ${budget}`);
+    assert.deepEqual(
+      samples.map((s) => s.tokens),
+      generate(m, prompts, opts).map((s) => s.tokens),
+    );
+  } finally {
+    m.dispose();
+  }
+});
+
 test("flash-attn's local window (left = window - 1, right 0) = transformers' sliding-window mask, for every query/key pair", () => {
   for (let w = 1; w <= 6; w++) {
     const { left, right } = flashWindowArgs(w);
