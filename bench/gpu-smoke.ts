@@ -21,7 +21,8 @@
 //                  (k > q - 8) written out in float32; left = 8 (one off) must NOT match;
 //   engine_window  a tiny Gemma 3 shape (5 sliding layers of window 8 and 1 full, D 256) under
 //                  autocast bf16 on CUDA: the engine takes the varlen layout with the window and
-//                  CUDA graphs (graphReplays > 0, no graphError), prompts of 21 and 5 tokens and 40
+//                  CUDA graphs (graphReplays > 0, no graphError) and the flash local-mode prefill
+//                  (windowPrefill 'flash'; its default is the mask until this passes), prompts of 21 and 5 tokens and 40
 //                  new tokens (both cross the window); greedy tokens against the reference sampler
 //                  in float32 (each engine token is the float32 argmax, or within 0.05 of it where
 //                  bf16 may flip a near tie; the count of exactly equal rows is recorded), graphs =
@@ -333,7 +334,7 @@ await section('engine_window', true, () => {
   try {
     const prompts = [Array.from({ length: 21 }, (_, i) => (i * 7 + 2) % 96), [3, 9, 1, 4, 50]];
     const n = 2;
-    const opts = { n, greedy: true, maxNewTokens: 40, syncEvery: 4, initialCapacity: 8, padRows: true };
+    const opts = { n, greedy: true, maxNewTokens: 40, syncEvery: 4, initialCapacity: 8, padRows: true, windowPrefill: 'flash' as const };
     const dt = onGpu ? 'bfloat16' : null;
     const graphsRun = autocast(device, dt, () => rollout(model, prompts, { ...opts, cudaGraphs: true }));
     const eagerRun = autocast(device, dt, () => rollout(model, prompts, { ...opts, cudaGraphs: false }));

@@ -26,8 +26,10 @@
 //          and a row whose prompt has left the window keeps one key and gets lse -inf. The
 //          kernel's own window (window_size_left) is not used in decode: with the prompt and own
 //          keys in two calls, and own keys in ring order, its bottom-right alignment would put
-//          the query at the wrong position. Prefill (queries = keys, in order) does use it:
-//          window_size_left = window - 1, right 0 (flashWindowArgs).
+//          the query at the wrong position. Prefill (queries = keys, in order) can use it:
+//          window_size_left = window - 1, right 0 (flashWindowArgs), with the engine option
+//          windowPrefill 'flash'; the default stays SDPA with the window mask until the kernel's
+//          local mode has been checked on a GPU (bench/gpu-smoke.ts varlen_window).
 import { F, arange, opMany, tensor, where, type Tensor } from '../engine/index.js';
 import { deviceCaps } from '../engine/device.js';
 import { flashWindowArgs, promptWindowRange, rowWindowRange } from './window.js';
@@ -307,8 +309,9 @@ export function setVarlenKernel(k: VarlenKernel | null): VarlenKernel {
 
 /**
  * Causal self-attention of a prompt prefill (no cache): q [1, H, L, D], k/v [1, kvH, L, D]; on a
- * sliding-window layer query i sees keys i-window+1..i. With `varlen` (CUDA half precision) a
- * window runs in the flash kernel's local mode (window - 1 to the left), no [L, L] mask.
+ * sliding-window layer query i sees keys i-window+1..i. With `varlen` (the engine's windowPrefill
+ * 'flash'; CUDA half precision) a window runs in the flash kernel's local mode (window - 1 to the
+ * left), no [L, L] mask.
  */
 export function prefillAttention(q: Tensor, k: Tensor, v: Tensor, opts: { window?: number | null; scale?: number | null; varlen?: boolean } = {}): Tensor {
   const l = q.size(2);

@@ -50,6 +50,13 @@ export interface RolloutOptions extends SamplingOptions {
   padRows?: boolean;
   /** Attention layout: 'auto' (varlen on CUDA fp16/bf16, else the CPU form) or 'varlen' (tests: with setVarlenKernel on CPU). */
   attentionLayout?: 'auto' | 'varlen';
+  /**
+   * Prefill of a sliding-window layer on the varlen layout: 'mask' (SDPA with a [L, L] window mask,
+   * what ran on CUDA before) or 'flash' (the flash kernel's local mode, window_size_left =
+   * window - 1, no mask). Default 'mask' until bench:gpu-smoke's varlen_window section has passed
+   * on a GPU: a flash build without local kernels would ignore the window silently.
+   */
+  windowPrefill?: 'mask' | 'flash';
 }
 
 export interface RolloutStats {
@@ -122,7 +129,7 @@ export function rollout(model: CausalLM, prompts: number[][], opts: RolloutOptio
   // Sliding-window layers (Gemma 3) run the varlen layout too (attention.ts, window.ts), so CUDA graphs with it.
   const varlenOk = useVarlen(device, kvDtype);
   const varlenLayout = opts.attentionLayout === 'varlen' || varlenOk;
-  fwd.varlen = varlenLayout;
+  fwd.flashWindowPrefill = varlenLayout && opts.windowPrefill === 'flash';
   const wantGraphs = deviceCaps(device).graphs && (opts.cudaGraphs ?? true) && varlenOk && cuda.isAvailable();
   let graphs = wantGraphs && cuda.hasGraphs();
   if (wantGraphs && !graphs) stats.graphError = 'the native addon has no CUDA graphs (built without them or against a CPU libtorch): decoding ran eagerly';

@@ -28,8 +28,8 @@ export class RolloutForward {
    * rollout under autocast (fp32 master weights, bf16 compute), else the weights' dtype.
    */
   readonly computeDtype: DType;
-  /** Windowed prefill through the varlen (flash) kernel's local mode; the engine sets it with the varlen layout. */
-  varlen = false;
+  /** Windowed prefill through the varlen (flash) kernel's local mode (engine option windowPrefill). */
+  flashWindowPrefill = false;
 
   constructor(
     readonly model: CausalLM,
@@ -79,7 +79,7 @@ export class RolloutForward {
             const a = prefillAttention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), {
               window,
               scale: this.spec.attentionScale,
-              varlen: this.varlen,
+              varlen: this.flashWindowPrefill,
             });
             return a.transpose(1, 2).reshape(1, l, cfg.numHeads * cfg.headDim);
           });

@@ -96,7 +96,14 @@ test('sliding window, CUDA (varlen) layout with the kernel written out: windowed
     const ref = generate(m, prompts, opts);
     // Rows of different lengths (greedy: a shorter row is a prefix of the full one), so that rows leave by compaction.
     const limits = [20, 3, 20, 5, 2, 20, 4, 20];
-    const { samples, stats } = rollout(m, prompts, { ...opts, attentionLayout: 'varlen', syncEvery: 3, initialCapacity: 2, maxNewTokensPerRow: limits });
+    const { samples, stats } = rollout(m, prompts, {
+      ...opts,
+      attentionLayout: 'varlen',
+      windowPrefill: 'flash',
+      syncEvery: 3,
+      initialCapacity: 2,
+      maxNewTokensPerRow: limits,
+    });
     assert.deepEqual(
       samples.map((s) => s.tokens),
       ref.map((s, i) => s.tokens.slice(0, limits[i])),
@@ -104,12 +111,17 @@ test('sliding window, CUDA (varlen) layout with the kernel written out: windowed
     samples.forEach((s, i) => s.logprobs.forEach((lp, j) => assert.ok(Math.abs(lp - ref[i]!.logprobs[j]!) < 1e-4)));
     assert.ok(stats.growths > 0 && stats.compactions > 0, JSON.stringify(stats));
     assert.ok(stats.rowSlots[0]! <= 4 && stats.rowSlots[2]! >= 19);
+    // The default windowed prefill (SDPA with the mask) on the same layout gives the same tokens.
+    assert.deepEqual(
+      rollout(m, prompts, { ...opts, attentionLayout: 'varlen' }).samples.map((s) => s.tokens),
+      ref.map((s) => s.tokens),
+    );
     // The window's left edge one key off (window_size_left = window instead of window - 1) changes the tokens:
     // the prefill path reads flashWindowArgs, so this run checks that the engine really goes through it.
     const wrong: typeof emulatedVarlen = (q, k, v, cuQ, cuK, used, mq, mk, sc, mask) =>
       emulatedVarlen(q, k, v, cuQ, cuK, used, mq, mk, sc, mask && mask.left !== null ? { ...mask, left: mask.left + 1 } : mask);
     setVarlenKernel(wrong);
-    const off = rollout(m, prompts, { ...opts, attentionLayout: 'varlen' }).samples;
+    const off = rollout(m, prompts, { ...opts, attentionLayout: 'varlen', windowPrefill: 'flash' }).samples;
     assert.notDeepEqual(
       off.map((s) => s.tokens),
       ref.map((s) => s.tokens),
