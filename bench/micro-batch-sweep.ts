@@ -1,11 +1,11 @@
 // The CPU micro-batch size: update time per token and peak RSS of one GRPO update (forward +
 // backward of accumulatePolicyGradient over all micro-batches, no optimizer step) at several
 // micro-batch token caps, each case in its own process (peak RSS = VmHWM of that process).
-// SmolLM2-135M's shape with random weights, 32 sequences of 64 prompt + 128 response tokens
-// (issue 27's 4 prompts × 8 rollouts × 128 tokens), float32, 1 thread. Rounds run the caps in
+// SmolLM2-135M's shape with random weights, 32 sequences (--seqs) of 64 prompt + 128 response
+// tokens (issue 27's 4 prompts × 8 rollouts × 128 tokens), float32, 1 thread. Rounds run the caps in
 // turn (interleaved), so drifting load on a shared machine spreads over all of them.
 //
-//   npm run build && node dist/bench/micro-batch-sweep.js [--caps 512,1024,2048,4096,8192] [--head-chunks 512] [--rounds 2]
+//   npm run build && node dist/bench/micro-batch-sweep.js [--caps 512,1024,2048,4096,8192] [--head-chunks 512] [--rounds 2] [--seqs 32]
 // Writes bench/results/micro-batch-sweep-cpu.json (the cap in src/engine/device.ts cites it).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -36,7 +36,8 @@ const SMOLLM2_135M = parseModelConfig({
   max_position_embeddings: 8192,
   tie_word_embeddings: true,
 });
-const SEQS = 32;
+// --seqs: fewer sequences (the per-token cost of a micro-batch does not depend on how many follow).
+const SEQS = Number(arg('seqs', '32'));
 const PROMPT = 64;
 const RESPONSE = 128;
 
@@ -104,35 +105,7 @@ function child(cap: number, headChunk: number): void {
   );
 }
 
-if (process.argv[2] === '--child') {
-  child(Number(process.argv[3]), Number(process.argv[4]));
-} else {
-  const caps = arg('caps', '512,1024,2048,4096,8192').split(',').map(Number);
-  const headChunks = arg('head-chunks', '512').split(',').map(Number);
-  const rounds = Number(arg('rounds', '2'));
-  const results: Record<string, number>[] = [];
-  for (let r = 0; r < rounds; r++) {
-    for (const headChunk of headChunks) {
-      for (const cap of caps) {
-        // Waits (up to 10 minutes) until the host has the case's memory: the weights, gradients and
-        // head chunk (~2.5 GB) and ~1.45 MB of activations per token of its micro-batch.
-        const need = 2.5e9 + Math.min(cap, SEQS * (PROMPT + RESPONSE)) * 1.45e6;
-        for (let waited = 0; availableHostBytes() < need && waited < 600; waited += 10) spawnSync('sleep', ['10']);
-        const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(cap), String(headChunk)], {
-          encoding: 'utf8',
-          env: { ...process.env, OMP_NUM_THREADS: '1' },
-        });
-        if (p.status !== 0) {
-          console.log(`cap ${cap}, head chunk ${headChunk}: failed (${p.signal ?? p.status}) ${p.stderr.slice(-300)}`);
-          results.push({ round: r, cap, headChunk, failed: 1 });
-          continue;
-        }
-        const line = { round: r, ...(JSON.parse(p.stdout.trim().split('\n').at(-1)!) as Record<string, number>) };
-        console.log(JSON.stringify(line));
-        results.push(line);
-      }
-    }
-  }
+function write(results: Record<string, number>[], caps: number[], headChunks: number[]): string {
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]!;
   const summary = headChunks.flatMap((headChunk) =>
     caps.map((cap) => {
@@ -161,7 +134,7 @@ if (process.argv[2] === '--child') {
     responseTokens: RESPONSE,
     computeDtype: 'float32',
     measured: 'forward + backward of the GRPO loss over all micro-batches (no optimizer step), one process per case',
-    note: 'shared machine (2 cores, load average 10-14 from other jobs): wall time (msPerToken) is mostly the load; compare cpuMsPerToken (user + system CPU time of the one-thread process)',
+    note: 'shared machine (2 cores, load average 10-20 from other jobs): wall time (msPerToken) is mostly the load; compare cpuMsPerToken (user + system CPU time of the one-thread process). failed: the case was killed (the OOM killer, when the host ran out of memory)',
     summary,
     results,
     provenance: provenance({ threads: getNumThreads(), libtorch: torchVersion() }),
@@ -169,5 +142,39 @@ if (process.argv[2] === '--child') {
   };
   const file = path.join(process.cwd(), 'bench/results/micro-batch-sweep-cpu.json');
   fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
-  console.log(`wrote ${file}`);
+  return file;
+}
+
+if (process.argv[2] === '--child') {
+  child(Number(process.argv[3]), Number(process.argv[4]));
+} else {
+  const caps = arg('caps', '512,1024,2048,4096,8192').split(',').map(Number);
+  const headChunks = arg('head-chunks', '512').split(',').map(Number);
+  const rounds = Number(arg('rounds', '2'));
+  const results: Record<string, number>[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const headChunk of headChunks) {
+      for (const cap of caps) {
+        // Waits (up to 10 minutes) until the host has the case's memory: the weights, gradients and
+        // head chunk (~2.5 GB) and ~1.45 MB of activations per token of its micro-batch.
+        const need = 2.5e9 + Math.min(cap, SEQS * (PROMPT + RESPONSE)) * 1.45e6;
+        for (let waited = 0; availableHostBytes() < need && waited < 600; waited += 10) spawnSync('sleep', ['10']);
+        const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(cap), String(headChunk), '--seqs', String(SEQS)], {
+          encoding: 'utf8',
+          env: { ...process.env, OMP_NUM_THREADS: '1' },
+        });
+        if (p.status !== 0) {
+          console.log(`cap ${cap}, head chunk ${headChunk}: failed (${p.signal ?? p.status}) ${p.stderr.slice(-300)}`);
+          results.push({ round: r, cap, headChunk, failed: 1 });
+          continue;
+        }
+        const line = { round: r, ...(JSON.parse(p.stdout.trim().split('\n').at(-1)!) as Record<string, number>) };
+        console.log(JSON.stringify(line));
+        results.push(line);
+        // Written after every case: a run stopped early (or a later case killed) keeps what it measured.
+        write(results, caps, headChunks);
+      }
+    }
+  }
+  console.log(`wrote ${write(results, caps, headChunks)}`);
 }

@@ -24,8 +24,13 @@ export interface DeviceCaps {
   /** Each data-parallel rank takes its own device `<kind>:<localRank>`. */
   devicePerRank: boolean;
   /**
-   * Cap on tokens per training micro-batch when the planner does not size it from device memory
-   * (CPU: 16,384, issue 23's measured cache-friendly size); undefined: sized by the planner.
+   * Cap on tokens per training micro-batch when the planner does not size it from device memory;
+   * undefined: sized by the planner. CPU: 1,024, the planner's smallest step (it sizes in whole
+   * 1,024-token steps). Measured (bench/results/micro-batch-sweep-cpu.json, SmolLM2-135M shape,
+   * fp32, 1 thread): the update's CPU time per token is flat from 192-token micro-batches on
+   * (12.6 vs 12.0 ms at 192 and 384 tokens), so bigger micro-batches buy no speed, while each
+   * 1,024 tokens hold ~1.4 GB of activations (issue 27: 16,384 made one 6,144-token micro-batch
+   * of the 4 × 8 × 128 step and a 14 GB peak).
    */
   maxMicroBatchTokens: number | undefined;
 }
@@ -40,7 +45,7 @@ const CAPS: Record<DeviceKind, DeviceCaps> = {
     tf32: false,
     deviceMemory: false,
     devicePerRank: false,
-    maxMicroBatchTokens: 16384,
+    maxMicroBatchTokens: 1024,
   },
   cuda: {
     kind: 'cuda',

@@ -167,9 +167,11 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   let ckpt = x.activationCheckpointing ?? false;
   let mbt = x.microBatchTokens ?? 0;
   if (x.microBatchTokens === undefined) {
-    const pick = (ck: boolean) => Math.min(x.maxMicroBatchTokens ?? MAX_MICRO_BATCH_TOKENS, Math.floor(fitsTokens(ck) / STEP) * STEP);
+    const fitSteps = (ck: boolean) => Math.floor(fitsTokens(ck) / STEP) * STEP;
+    const pick = (ck: boolean) => Math.min(x.maxMicroBatchTokens ?? MAX_MICRO_BATCH_TOKENS, fitSteps(ck));
+    // Checkpointing only when memory (not the cap) keeps one longest sequence out.
     if (x.activationCheckpointing === undefined) {
-      ckpt = pick(false) < minTokens;
+      ckpt = fitSteps(false) < minTokens;
     }
     mbt = Math.max(minTokens, pick(ckpt));
   } else if (x.activationCheckpointing === undefined) {
@@ -191,9 +193,10 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   const worstPeak = promptKv + rows * x.maxResponseLength * perToken;
   const samplingWorkspace = samplingWorkspaceBytes(cfg, rows);
   const staticRollout = weights + optimizer + castCopy + reference + critic;
-  const kvRoom = Math.max(0, x.deviceBytes - margin - staticRollout - samplingWorkspace);
-  const budget = x.kvBudgetBytes ?? (x.hostMemory ? Math.min(kvRoom, worstPeak) : kvRoom);
   const oneRow = (promptTokens + x.maxResponseLength) * perToken;
+  const kvRoom = Math.max(0, x.deviceBytes - margin - staticRollout - samplingWorkspace);
+  // Host memory: no more than the worst case (or the one-row minimum checked below, if larger).
+  const budget = x.kvBudgetBytes ?? (x.hostMemory ? Math.min(kvRoom, Math.max(worstPeak, promptKv + oneRow)) : kvRoom);
   const worstCaseWaves = budget >= promptKv + oneRow ? Math.ceil((worstPeak - promptKv) / Math.max(1, budget - promptKv)) : Infinity;
   const rolloutPeak = staticRollout + Math.min(budget, worstPeak) + samplingWorkspace + margin;
 

@@ -37,7 +37,7 @@ const settings: PlanSettings = {
 };
 const plan = (device: string, bytes: number) => planRun(smollm2, settings, device, bytes, 'float32');
 
-test('CPU: plenty of memory → the cache-friendly cap, and a KV budget of the worst case only', () => {
+test('CPU: plenty of memory → the cache-friendly cap (or one longest sequence), no checkpointing, and a KV budget of the worst case only', () => {
   const cap = deviceCaps('cpu').maxMicroBatchTokens!;
   const p = plan('cpu', 64e9);
   assert.equal(p.training.microBatchTokens, cap);
@@ -49,6 +49,13 @@ test('CPU: plenty of memory → the cache-friendly cap, and a KV budget of the w
   const g = plan('cuda', 64e9);
   assert.ok(g.kv.budget > 10 * g.kv.worstPeak);
   assert.ok(g.training.microBatchTokens > cap);
+  // Long prompts, short responses: the budget still holds the prompts plus one whole row.
+  const longPrompts = planRun(smollm2, { ...settings, maxPromptLength: 1024, maxResponseLength: 6 }, 'cpu', 64e9, 'float32');
+  assert.ok(longPrompts.fits, longPrompts.problems.join('; '));
+  // One longest sequence (1030 tokens) needs 2048: above the cap, and no checkpointing (memory is plenty).
+  assert.equal(longPrompts.training.microBatchTokens, 2048);
+  assert.equal(longPrompts.training.activationCheckpointing, false);
+  assert.equal(longPrompts.kv.worstCaseWaves, 1);
 });
 
 test('CPU: the micro-batch follows the memory given, and the update fits in it', () => {

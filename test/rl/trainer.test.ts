@@ -197,10 +197,14 @@ describe('GRPO trainer', () => {
     const auto = new GRPOTrainer(
       options(m.policy, m.reference, path.join(tmp, 'plan-auto'), {
         config: { ...config, steps: 1, microBatchTokens: 'auto', activationCheckpointing: 'auto' },
+        // On CPU the plan reads available host memory: given here, so the test does not depend on the machine's load.
+        deviceMemoryBytes: 16e9,
       }),
     );
-    const cap = deviceCaps('cpu').maxMicroBatchTokens;
-    assert.equal(auto.plan.training.microBatchTokens, cap); // CPU cap; a 2-layer model fits anywhere
+    // The CPU cap (a 2-layer model fits anywhere), but never below one longest sequence in whole 1024-token steps.
+    const longest = auto.plan.kv.promptTokens + config.maxResponseLength;
+    const cap = Math.max(deviceCaps('cpu').maxMicroBatchTokens!, Math.ceil(longest / 1024) * 1024);
+    assert.equal(auto.plan.training.microBatchTokens, cap);
     assert.equal(auto.plan.training.activationCheckpointing, false);
     await auto.train();
     const saved = JSON.parse(fs.readFileSync(path.join(tmp, 'plan-auto', 'plan.json'), 'utf8'));
