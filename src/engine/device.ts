@@ -26,11 +26,12 @@ export interface DeviceCaps {
   /**
    * Cap on tokens per training micro-batch when the planner does not size it from device memory;
    * undefined: sized by the planner. CPU: 1,024, the planner's smallest step (it sizes in whole
-   * 1,024-token steps). Measured (bench/results/micro-batch-sweep-cpu.json, SmolLM2-135M shape,
-   * fp32, 1 thread): the update's CPU time per token is flat from 192-token micro-batches on
-   * (12.6 vs 12.0 ms at 192 and 384 tokens), so bigger micro-batches buy no speed, while each
-   * 1,024 tokens hold ~1.4 GB of activations (issue 27: 16,384 made one 6,144-token micro-batch
-   * of the 4 × 8 × 128 step and a 14 GB peak).
+   * 1,024-token steps; one longest sequence always fits). Measured (bench/results/micro-batch-sweep-cpu.json,
+   * SmolLM2-135M shape, fp32, 1 thread, CPU time of the update): 12.6 and 12.0 ms per token with
+   * 192- and 384-token micro-batches, so throughput has stopped improving well below 1,024; larger
+   * ones could not be measured on the shared host (killed for memory). Each 1,024 tokens hold
+   * ~1.4 GB of activations: the former 16,384 made issue 27's 4 × 8 × 128 step one 6,144-token
+   * micro-batch and a 14 GB peak.
    */
   maxMicroBatchTokens: number | undefined;
 }
