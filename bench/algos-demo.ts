@@ -25,6 +25,7 @@ import type { DemoConfig } from '../src/demo/pipeline.js';
 import { makeSplit, toExample, type Problem } from '../src/tasks/arithmetic/problems.js';
 import { arithmeticTask } from '../src/tasks/arithmetic/task.js';
 import { DemoTokenizer } from '../src/demo/tokenizer.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 const { values } = parseArgs({
   options: {
@@ -106,7 +107,7 @@ try {
     try {
       const metrics = await trainer.train();
       rows.push(summarizeRun(preset, preset, metrics, validation, (performance.now() - started) / 1000));
-      writeComparison(root, rows, { demo: demoDir, pi1: summary.selected, steps, threads: cfg.threads });
+      writeComparison(root, rows, { demo: demoDir, pi1: summary.selected, steps, threads: cfg.threads, peakRssBytes: peakRssBytes() });
     } finally {
       trainer.disposeOptimizers();
       policy.dispose();
@@ -120,4 +121,4 @@ try {
 console.log(
   `1-shot RLVR on π1 = "${pi1.question}" (answer ${pi1.answer}), ${steps} steps each, held-out = ${split.test.length} problems (reward-mode accuracy)`,
 );
-console.log(writeComparison(root, rows, { demo: demoDir, pi1: summary.selected, steps, threads: cfg.threads }));
+console.log(writeComparison(root, rows, { demo: demoDir, pi1: summary.selected, steps, threads: cfg.threads, peakRssBytes: peakRssBytes() }));

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { provenance } from '../src/util/provenance.js';
 import { AdamW, cuda, F, Generator, getNumThreads, randn, setNumThreads, tidy, torchVersion, zeros, type Tensor } from '../src/engine/index.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -174,6 +175,7 @@ console.log(line(['', 'TS', 'PyTorch', 'ratio']));
 for (const row of rows) console.log(line(row));
 const result = {
   provenance: provenance({ threads: getNumThreads(), libtorch: torchVersion(), gpu: onCuda ? 'cuda' : null }),
+  peakRssBytes: peakRssBytes(),
   overhead_ratio_vs_pytorch: Number(r.toFixed(4)),
   ratio_definition: 'tiny-op loop µs/op, TS (tidy per iteration) / PyTorch',
   tiny_op_us_ts: Number(tsTiny.toFixed(4)),

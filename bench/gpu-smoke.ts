@@ -57,6 +57,7 @@ import { rollout } from '../src/rollout/engine.js';
 import { generate } from '../src/rollout/reference-sampler.js';
 import { flashWindowArgs } from '../src/rollout/window.js';
 import { freePort } from '../src/distributed/launch.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 const onGpu = cuda.isAvailable();
 const small = process.argv.includes('--small') || !onGpu;
@@ -75,6 +76,7 @@ const results: Record<string, unknown> = {
 const sections = results.sections as Record<string, Record<string, unknown>>;
 
 function save(): void {
+  results.peakRssBytes = peakRssBytes();
   const text = JSON.stringify(results, null, 2) + '\n';
   const name = small ? 'gpu-smoke-small.json' : 'gpu-smoke.json';
   const dir = path.join(process.cwd(), 'bench/results');

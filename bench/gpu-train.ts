@@ -16,6 +16,7 @@ import { CausalLM } from '../src/model/transformer.js';
 import { activationBytes, headWorkspaceBytes } from '../src/memory-plan/memory.js';
 import { rollout } from '../src/rollout/engine.js';
 import { accumulatePolicyGradient, responseLogprobs, type Sequence } from '../src/rl/policy.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 type Result = Record<string, unknown>;
 
@@ -183,7 +184,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   };
   manualSeed(0);
   const model = CausalLM.randomInit(cfg, { device });
-  const result = { device, small, ...trainChecks({ model, device, compute: gpu ? 'bfloat16' : 'float32', small }) };
+  const result = { device, small, ...trainChecks({ model, device, compute: gpu ? 'bfloat16' : 'float32', small }), peakRssBytes: peakRssBytes() };
   model.dispose();
   const file = path.join(process.cwd(), 'bench/results', small ? 'gpu-train-small.json' : 'gpu-train.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });

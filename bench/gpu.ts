@@ -42,6 +42,7 @@ import { accumulatePolicyGradient } from '../src/rl/policy.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
 import { mathTask } from '../src/tasks/math/task.js';
 import { trainChecks } from './gpu-train.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 const args = process.argv.slice(2);
 const onGpu = cuda.isAvailable();
@@ -117,6 +118,7 @@ const results: Record<string, unknown> = {
 const sections = results.sections as Record<string, unknown>;
 
 function save(): void {
+  results.peakRssBytes = peakRssBytes();
   const text = JSON.stringify(results, null, 2) + '\n';
   const dir = path.join(process.cwd(), 'bench/results');
   fs.mkdirSync(dir, { recursive: true });

@@ -15,6 +15,7 @@ import type { ModelConfig } from '../src/model/config.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { rollout } from '../src/rollout/engine.js';
 import { responseLogprobs } from '../src/rl/policy.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -86,7 +87,7 @@ for (const dtype of ['float32', 'bfloat16'] as const) {
       `tokens outside [0.8, 1.2] ${((100 * clipPpo) / gaps.length).toFixed(1)}%, sequences outside GSPO's clip ${((100 * clipGspo) / samples.length).toFixed(0)}%`,
   );
 }
-const out = { bench: 'logprob-gap', device: 'cpu', seed, rows, maxNewTokens: maxNew, temperature, model: cfg, results };
+const out = { bench: 'logprob-gap', device: 'cpu', seed, rows, maxNewTokens: maxNew, temperature, model: cfg, results, peakRssBytes: peakRssBytes() };
 const file = path.join(process.cwd(), 'bench/results/logprob-gap-cpu.json');
 fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 console.log(`wrote ${file}`);

@@ -14,6 +14,7 @@ import { LoraAdapters, loraSettings, mergedWeight } from '../src/model/lora.js';
 import { loraModulePath, type LoraTarget } from '../src/model/lora-targets.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { rolloutSamples } from '../src/rollout/engine.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -90,6 +91,7 @@ const result = {
   medianMerge: median(merges),
   ratioOnTheFlyOverMerged: median(onTheFly) / (median(merged) + median(merges)),
   time: new Date().toISOString(),
+  peakRssBytes: peakRssBytes(),
 };
 console.log(JSON.stringify(result, null, 2));
 const out = path.join(process.cwd(), 'bench/results/lora-rollout.json');

@@ -16,6 +16,7 @@ import { LoraAdapters, loraSettings } from '../src/model/lora.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { PAPER_GRPO_CONFIG } from '../src/rl/config.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -79,7 +80,7 @@ async function child(rank: number): Promise<void> {
     log: () => {},
   });
   const [m] = await trainer.train();
-  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+  const hwm = peakRssBytes();
   console.log(
     JSON.stringify({
       rank,
@@ -115,6 +116,8 @@ if (process.argv[2] === '--child') {
     klCoef: 0.001,
     results,
     time: new Date().toISOString(),
+    // The launcher's own; each case's peak RSS is in its row (its process's VmHWM).
+    peakRssBytes: peakRssBytes(),
   };
   fs.writeFileSync(path.join(process.cwd(), 'bench/results/lora-step.json'), JSON.stringify(out, null, 2) + '\n');
 }

@@ -40,6 +40,7 @@ import { DataParallel } from '../src/distributed/data-parallel.js';
 import { initProcessGroup, type ProcessGroup } from '../src/distributed/process-group.js';
 import { ShardedAdamW } from '../src/distributed/sharded-adamw.js';
 import { freePort } from '../src/distributed/launch.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 const WORLD = 2;
 const args = process.argv.slice(2);
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
     world_size: WORLD,
     seconds: (performance.now() - started) / 1000,
     date: new Date().toISOString(),
+    // The launcher's own (the ranks are child processes).
+    peakRssBytes: peakRssBytes(),
   };
   fs.rmSync(tmp, { recursive: true, force: true });
   const text = JSON.stringify(result, null, 2) + '\n';

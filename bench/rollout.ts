@@ -33,6 +33,7 @@ import { loadModel } from '../src/model/checkpoint.js';
 import type { KVCache } from '../src/model/kv-cache.js';
 import { rollout } from '../src/rollout/engine.js';
 import { generate } from '../src/rollout/reference-sampler.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -187,6 +188,7 @@ const kvRatio = mixed.stats.kvPeakBytes / refPeak;
 const loadAfter = os.loadavg();
 const result = {
   provenance: provenance({ threads: getNumThreads(), libtorch: torchVersion() }),
+  peakRssBytes: peakRssBytes(),
   tok_s_ratio_vs_transformers: median(ratios),
   kv_peak_ratio_vs_reference: kvRatio,
   host_syncs_per_decode_step: syncsPerStep,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyWithDeadline } from '../src/tasks/math/verifier/deadline.js';
 import { generateNearMisses, goldsOf } from '../test/reward/near-miss.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -56,6 +57,7 @@ function main(): void {
     false_positive_examples: fps.slice(0, 50),
     seconds: Math.round(seconds * 10) / 10,
     node: process.version,
+    peakRssBytes: peakRssBytes(),
   };
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   writeFileSync(path.join(root, 'bench/results/verifier-self-attack.json'), JSON.stringify(result, null, 2) + '\n');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { provenance } from '../src/util/provenance.js';
 import { VerifierPool } from '../src/tasks/math/verifier/pool.js';
+import { peakRssBytes } from '../src/util/peak-rss.js';
 
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const avgChars = Math.round(items.reduce((s, x) => s + x.response.length, 0) / items.length);
   const result = {
     provenance: provenance({ threads: workers }),
+    peakRssBytes: peakRssBytes(),
     bench: 'verifier',
     workers,
     checks: total,

@@ -24,8 +24,14 @@ export interface DeviceCaps {
   /** Each data-parallel rank takes its own device `<kind>:<localRank>`. */
   devicePerRank: boolean;
   /**
-   * Cap on tokens per training micro-batch when the planner does not size it from device memory
-   * (CPU: 16,384, issue 23's measured cache-friendly size); undefined: sized by the planner.
+   * Cap on tokens per training micro-batch when the planner does not size it from device memory;
+   * undefined: sized by the planner. CPU: 1,024, the planner's smallest step (it sizes in whole
+   * 1,024-token steps; one longest sequence always fits). Measured (bench/results/micro-batch-sweep-cpu.json,
+   * SmolLM2-135M shape, fp32, 1 thread, CPU time of the update): 12.6 and 12.0 ms per token with
+   * 192- and 384-token micro-batches, so throughput has stopped improving well below 1,024; larger
+   * ones could not be measured on the shared host (killed for memory). Each 1,024 tokens hold
+   * ~1.4 GB of activations: the former 16,384 made issue 27's 4 × 8 × 128 step one 6,144-token
+   * micro-batch and a 14 GB peak.
    */
   maxMicroBatchTokens: number | undefined;
 }
@@ -40,7 +46,7 @@ const CAPS: Record<DeviceKind, DeviceCaps> = {
     tf32: false,
     deviceMemory: false,
     devicePerRank: false,
-    maxMicroBatchTokens: 16384,
+    maxMicroBatchTokens: 1024,
   },
   cuda: {
     kind: 'cuda',

@@ -9,6 +9,11 @@
 // A margin (5% of the device, at least 2 GB) covers the CUDA context, kernels' workspaces and
 // allocator fragmentation.
 //
+// On CPU (host memory, shared with the rest of the machine) the trainer plans with what is
+// available (MemAvailable + what the process holds; src/engine/device-memory.ts), micro-batches
+// are capped at a cache-friendly size (src/engine/device.ts), and the KV budget is at most the
+// step's worst case: RAM the rollouts cannot use is not claimed.
+//
 // Data parallel over N ranks (rlvr train --nproc N; src/distributed/): every number is per GPU. Each rank
 // holds full float32 weights and gradients (gradients are all-reduced, not sharded), its share
 // of the groups (ceil(trainBatchSize / N) prompts × groupSize rollouts: KV cache and sampling
@@ -52,6 +57,11 @@ export interface PlanInputs {
   kvBudgetBytes?: number;
   /** Largest micro-batch the plan picks. Default 32768 (beyond it bigger matmuls gain little on a GPU). */
   maxMicroBatchTokens?: number;
+  /**
+   * Host memory (CPU): the KV budget is at most the worst case of the step (every row at the
+   * response limit), so the plan never claims shared RAM the rollouts cannot use. Default false.
+   */
+  hostMemory?: boolean;
   /** Tokens of each prompt for the KV estimate. Default maxPromptLength (the worst case). */
   promptTokens?: number;
   /** Mean response length of a typical step. Default maxResponseLength / 4 (issue 9's measured mix: ~750 of 3072). */
@@ -157,9 +167,11 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   let ckpt = x.activationCheckpointing ?? false;
   let mbt = x.microBatchTokens ?? 0;
   if (x.microBatchTokens === undefined) {
-    const pick = (ck: boolean) => Math.min(x.maxMicroBatchTokens ?? MAX_MICRO_BATCH_TOKENS, Math.floor(fitsTokens(ck) / STEP) * STEP);
+    const fitSteps = (ck: boolean) => Math.floor(fitsTokens(ck) / STEP) * STEP;
+    const pick = (ck: boolean) => Math.min(x.maxMicroBatchTokens ?? MAX_MICRO_BATCH_TOKENS, fitSteps(ck));
+    // Checkpointing only when memory (not the cap) keeps one longest sequence out.
     if (x.activationCheckpointing === undefined) {
-      ckpt = pick(false) < minTokens;
+      ckpt = fitSteps(false) < minTokens;
     }
     mbt = Math.max(minTokens, pick(ckpt));
   } else if (x.activationCheckpointing === undefined) {
@@ -181,8 +193,10 @@ export function planMemory(x: PlanInputs): MemoryPlan {
   const worstPeak = promptKv + rows * x.maxResponseLength * perToken;
   const samplingWorkspace = samplingWorkspaceBytes(cfg, rows);
   const staticRollout = weights + optimizer + castCopy + reference + critic;
-  const budget = x.kvBudgetBytes ?? Math.max(0, x.deviceBytes - margin - staticRollout - samplingWorkspace);
   const oneRow = (promptTokens + x.maxResponseLength) * perToken;
+  const kvRoom = Math.max(0, x.deviceBytes - margin - staticRollout - samplingWorkspace);
+  // Host memory: no more than the worst case (or the one-row minimum checked below, if larger).
+  const budget = x.kvBudgetBytes ?? (x.hostMemory ? Math.min(kvRoom, Math.max(worstPeak, promptKv + oneRow)) : kvRoom);
   const worstCaseWaves = budget >= promptKv + oneRow ? Math.ceil((worstPeak - promptKv) / Math.max(1, budget - promptKv)) : Infinity;
   const rolloutPeak = staticRollout + Math.min(budget, worstPeak) + samplingWorkspace + margin;
 
@@ -343,8 +357,9 @@ export function planRun(
     activationCheckpointing: auto(settings.activationCheckpointing),
     kvBudgetBytes: auto(settings.kvBudgetBytes),
     zeroStage: settings.zeroStage,
-    // A CPU gains nothing from micro-batches beyond the former default.
+    // A CPU gains nothing from micro-batches beyond a cache-friendly size (src/engine/device.ts).
     maxMicroBatchTokens: deviceCaps(device).maxMicroBatchTokens,
+    hostMemory: !deviceCaps(device).deviceMemory,
     ...extra,
   });
 }

@@ -21,6 +21,7 @@ import {
 import type { CausalLM } from '../model/transformer.js';
 import { policyLossOf } from '../algorithms/registry.js';
 import { sequenceLogRatios } from '../algorithms/gspo-loss.js';
+import { HEAD_CHUNK } from '../memory-plan/memory.js';
 import { grpoLoss, tokenLogprobsAndEntropy, type LossCoefficients } from './losses.js';
 
 export interface Sequence {
@@ -105,12 +106,11 @@ export function splitPerSequence(values: number[], lengths: number[]): number[][
   return out;
 }
 
-/** Rows of the LM head evaluated together: bounds the fp32 logits to headChunk × vocab. */
-const HEAD_CHUNK = 512;
-
 /** How the forward passes run: matmuls in computeDtype under autocast (null/float32: as the weights are). */
 export interface ComputeOptions {
   computeDtype?: DType | null;
+  /** Rows of the LM head evaluated together (default HEAD_CHUNK): bounds the logits to headChunk × vocab. */
+  headChunk?: number;
 }
 
 /**
@@ -126,6 +126,7 @@ export function responseLogprobs(
 ): { logp: number[][]; entropy: number[][] } {
   const logp: number[][] = new Array(seqs.length);
   const entropy: number[][] = new Array(seqs.length);
+  const chunk = opts.headChunk ?? HEAD_CHUNK;
   for (const mb of microBatches(seqs, maxTokens)) {
     const part = mb.map((i) => seqs[i]!);
     const [values, lengths] = noGrad(() =>
@@ -135,8 +136,8 @@ export function responseLogprobs(
           const hidden = model.hiddenStates(p.ids);
           const flat = hidden.reshape(-1, hidden.size(-1)).indexSelect(0, p.rows);
           const outs: Tensor[] = [];
-          for (let s = 0; s < flat.size(0); s += HEAD_CHUNK) {
-            const n = Math.min(HEAD_CHUNK, flat.size(0) - s);
+          for (let s = 0; s < flat.size(0); s += chunk) {
+            const n = Math.min(chunk, flat.size(0) - s);
             outs.push(
               tidy(() => {
                 const out = tokenLogprobsAndEntropy(model.logits(flat.narrow(0, s, n)), p.targets.narrow(0, s, n), temperature);
@@ -194,6 +195,7 @@ export function accumulatePolicyGradient(
   const dev = model.device;
   const cast = <T>(fn: () => T): T => autocast(dev, opts.computeDtype ?? null, fn);
   const plain = <T>(fn: () => T): T => withoutAutocast(dev, fn);
+  const chunk = opts.headChunk ?? HEAD_CHUNK;
   return tidy(() => {
     const p = pack(seqs, dev);
     const flatOf = (f: (t: TokenTargets) => number[]) => tensor(targets.flatMap(f), [p.targets.size(0)], { device: dev });
@@ -228,11 +230,11 @@ export function accumulatePolicyGradient(
     const n = detached.size(0);
     // A sequence-level ratio (GSPO): a no-grad pass over the head gives each sequence's mean log-ratio.
     const seqLogRatio = policyLossOf(coef.policyLoss ?? 'vanilla').needs.sequenceLogRatio
-      ? sequenceLogRatioTensor(model, detached, p, oldLogp, temperature, cast)
+      ? sequenceLogRatioTensor(model, detached, p, oldLogp, temperature, cast, chunk)
       : null;
-    for (let s = 0; s < n; s += HEAD_CHUNK) {
+    for (let s = 0; s < n; s += chunk) {
       const part = tidy(() => {
-        const m = Math.min(HEAD_CHUNK, n - s);
+        const m = Math.min(chunk, n - s);
         const { logp, entropy } = tokenLogprobsAndEntropy(
           cast(() => model.logits(detached.narrow(0, s, m))),
           p.targets.narrow(0, s, m),
@@ -267,13 +269,21 @@ export function accumulatePolicyGradient(
 }
 
 /** For every response token, the mean (logp − oldLogp) of its sequence under the current weights, detached ([N]). */
-function sequenceLogRatioTensor(model: CausalLM, hidden: Tensor, p: Packed, oldLogp: Tensor, temperature: number, cast: <T>(fn: () => T) => T): Tensor {
+function sequenceLogRatioTensor(
+  model: CausalLM,
+  hidden: Tensor,
+  p: Packed,
+  oldLogp: Tensor,
+  temperature: number,
+  cast: <T>(fn: () => T) => T,
+  chunk: number,
+): Tensor {
   return noGrad(() => {
     const n = hidden.size(0);
     const lps: number[] = [];
-    for (let s = 0; s < n; s += HEAD_CHUNK) {
+    for (let s = 0; s < n; s += chunk) {
       tidy(() => {
-        const m = Math.min(HEAD_CHUNK, n - s);
+        const m = Math.min(chunk, n - s);
         lps.push(
           ...tokenLogprobsAndEntropy(
             cast(() => model.logits(hidden.narrow(0, s, m))),

@@ -121,7 +121,9 @@ export class GRPOTrainer {
     const device = opts.policy.device;
     if (deviceCaps(device).tf32) setAllowTF32(true);
     // The memory plan (the same as `rlvr plan`): micro-batch budget, checkpointing and KV budget.
-    const deviceBytes = opts.deviceMemoryBytes ?? deviceMemoryBytes(device, 'total');
+    // An accelerator is the run's own: its capacity. Host RAM is shared with everything else on
+    // the machine: what this process holds now plus what the host has available.
+    const deviceBytes = opts.deviceMemoryBytes ?? deviceMemoryBytes(device, isAccelerator(device) ? 'total' : 'available');
     const lora = opts.policy.lora ? { rank: opts.policy.lora.settings.rank, targetModules: opts.policy.lora.settings.targetModules } : undefined;
     this.plan = planRun(opts.policy.config, opts.config, device, deviceBytes, this.computeDtype, { worldSize: this.dp.worldSize, lora });
     if (!this.plan.fits && (isAccelerator(device) || opts.deviceMemoryBytes !== undefined)) {

@@ -26,7 +26,7 @@ test('the table drives compute dtype, varlen attention, rank devices and micro-b
   assert.equal(rankDevice('cuda', 2, 4), 'cuda:2');
   assert.equal(rankDevice('cuda', 0, 1), 'cuda');
   assert.equal(rankDevice('cpu', 2, 4), 'cpu');
-  assert.equal(deviceCaps('cpu').maxMicroBatchTokens, 16384);
+  assert.equal(deviceCaps('cpu').maxMicroBatchTokens, 1024);
   assert.equal(deviceCaps('cuda').maxMicroBatchTokens, undefined);
   assert.equal(deviceCaps('cuda').collectiveBackend, 'nccl');
   assert.equal(deviceCaps('cpu').collectiveBackend, 'gloo');

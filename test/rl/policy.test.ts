@@ -37,7 +37,7 @@ const seqs: Sequence[] = [
 ];
 const coef = { clipRatio: 0.2, klCoef: 0.001, entropyCoef: 0.001, policyGradient: true };
 
-function gradsFor(model: CausalLM, batches: number[][], checkpointing: boolean): number[] {
+function gradsFor(model: CausalLM, batches: number[][], checkpointing: boolean, headChunk?: number): number[] {
   const old = responseLogprobs(model, seqs, 0.6, 1000);
   const weights = aggregationWeights(
     seqs.map((s) => s.responseIds.length),
@@ -59,7 +59,7 @@ function gradsFor(model: CausalLM, batches: number[][], checkpointing: boolean):
       b.map((i) => targets[i]!),
       0.6,
       coef,
-      { checkpointing },
+      { checkpointing, headChunk },
     );
   return tidy(() => model.parameters().flatMap((p) => p.grad!.toNumbers()));
 }
@@ -68,7 +68,7 @@ describe('policy gradient accumulation', () => {
   manualSeed(3);
   const model = CausalLM.randomInit(cfg).requiresGrad_(true);
 
-  test('micro-batches and activation checkpointing give the same gradients as one pass', () => {
+  test('micro-batches, LM-head chunks and activation checkpointing give the same gradients as one pass', () => {
     const whole = gradsFor(model, [[0, 1, 2, 3]], false);
     const split = gradsFor(model, [[0], [1, 2], [3]], false);
     const ckpt = gradsFor(
@@ -79,8 +79,11 @@ describe('policy gradient accumulation', () => {
       ],
       true,
     );
+    // LM-head chunks of 3 rows (the default is HEAD_CHUNK = 512: one chunk here).
+    const chunked = gradsFor(model, [[0, 1, 2, 3]], false, 3);
     const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
     assert.ok(whole.some((g) => g !== 0));
+    assert.ok(maxDiff(whole, chunked) < 1e-6, `head chunks change grads by ${maxDiff(whole, chunked)}`);
     assert.ok(maxDiff(whole, split) < 1e-6, `micro-batching changes grads by ${maxDiff(whole, split)}`);
     assert.ok(maxDiff(whole, ckpt) < 1e-6, `checkpointing changes grads by ${maxDiff(whole, ckpt)}`);
   });

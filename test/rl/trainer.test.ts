@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { liveTensors, manualSeed, tidy } from '../../src/engine/index.js';
+import { deviceCaps } from '../../src/engine/device.js';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { CausalLM } from '../../src/model/transformer.js';
 import { PAPER_GRPO_CONFIG, type GRPOConfig } from '../../src/rl/config.js';
@@ -196,13 +197,18 @@ describe('GRPO trainer', () => {
     const auto = new GRPOTrainer(
       options(m.policy, m.reference, path.join(tmp, 'plan-auto'), {
         config: { ...config, steps: 1, microBatchTokens: 'auto', activationCheckpointing: 'auto' },
+        // On CPU the plan reads available host memory: given here, so the test does not depend on the machine's load.
+        deviceMemoryBytes: 16e9,
       }),
     );
-    assert.equal(auto.plan.training.microBatchTokens, 16384); // CPU cap; a 2-layer model fits anywhere
+    // The CPU cap (a 2-layer model fits anywhere), but never below one longest sequence in whole 1024-token steps.
+    const longest = auto.plan.kv.promptTokens + config.maxResponseLength;
+    const cap = Math.max(deviceCaps('cpu').maxMicroBatchTokens!, Math.ceil(longest / 1024) * 1024);
+    assert.equal(auto.plan.training.microBatchTokens, cap);
     assert.equal(auto.plan.training.activationCheckpointing, false);
     await auto.train();
     const saved = JSON.parse(fs.readFileSync(path.join(tmp, 'plan-auto', 'plan.json'), 'utf8'));
-    assert.equal(saved.training.microBatchTokens, 16384);
+    assert.equal(saved.training.microBatchTokens, cap);
     auto.optimizer.dispose();
     assert.throws(
       () => new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, 'plan-tiny'), { deviceMemoryBytes: 1e6 })),
