@@ -11,6 +11,10 @@
 // min_new_tokens = max_completion_length); "-eos" cases: the model's EOS ends a completion.
 // LoRA: rank 8 on every linear layer, alpha = our default (32) on both sides (PEFT target_modules
 // 'all-linear'). No warm-up step on either side: each process runs exactly one step, the first.
+// Old log-probs: ours recomputes them with a training forward by default (the paper's code;
+// reuseRolloutLogprobs false), so our logprobs phase is two forwards (old + reference) where TRL's
+// is one (with one optimizer step per generation TRL takes the old log-probs as the current ones,
+// detached); --reuse-rollout-logprobs takes ours from the rollout engine instead.
 // Phases: ours from the step's metrics (generation incl. rewards, log-probs, update) and the whole
 // trainStep() wall time; TRL's from timers around GRPOTrainer methods (bench/cpu_step_trl.py says
 // which). Peak RSS: VmHWM (ours), ru_maxrss (TRL).
@@ -18,6 +22,7 @@
 //   npm run bench:cpu-step -- [--cases smollm2-full,smollm2-lora8] [--pairs 3] [--tokens 128] [--quick]
 //     [--smollm2 DIR] [--qwen2 DIR] [--python python3] [--out bench/results/cpu-step.json] [--fresh] [--verbose]
 //     [--trl-no-checkpointing]   (TRL's GRPOConfig default is gradient checkpointing on) [--no-case-after HH:MM]
+//     [--reuse-rollout-logprobs]   (ours: old log-probs from the rollout engine, no recomputing forward)
 // --quick: 16 tokens, 1 pair, written to bench/results/cpu-step-quick.json (checks that both sides run).
 // Results are written after every pair; cases of an earlier file that this run does not redo are
 // kept (each case carries its own provenance) unless --fresh.
@@ -67,6 +72,8 @@ interface RunSpec {
   lora: number;
   loraAlpha: number;
   lr: number;
+  /** Ours: old log-probs from the rollout engine instead of a recomputing forward (TRL computes none here). */
+  reuseRolloutLogprobs: boolean;
 }
 
 const argv = process.argv.slice(2);
@@ -97,7 +104,10 @@ async function oursChild(spec: RunSpec): Promise<void> {
     stopTokenIds: spec.exact ? [] : bundle.stopTokenIds().ids,
     // Cheap and independent of the text, as on TRL's side: the rewards' cost is not measured.
     rewards: async (items) => items.map((it) => (it.completionIds[0] ?? 0) % 2),
-    config: oneStepConfig({ tokens: spec.tokens, lr: spec.lr, prompts: messages.length, maxPromptLength: 1024 }),
+    config: {
+      ...oneStepConfig({ tokens: spec.tokens, lr: spec.lr, prompts: messages.length, maxPromptLength: 1024 }),
+      reuseRolloutLogprobs: spec.reuseRolloutLogprobs === true,
+    },
     runDir,
     tokenizerFrom: spec.model,
     log: () => {},
@@ -131,6 +141,15 @@ async function measured<T extends object>(run: () => Promise<T>): Promise<T & { 
   const before = os.loadavg()[0]!;
   const r = await run();
   return { ...r, loadAverage: [before, os.loadavg()[0]!] };
+}
+
+/** The next time of day `hhmm` (UTC) at or after `now`. */
+function nextUtc(hhmm: string, now: Date): Date {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+  if (!m) throw new Error(`--no-case-after: expected HH:MM, got '${hhmm}'`);
+  const t = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), Number(m[1]), Number(m[2])));
+  if (t.getTime() < now.getTime()) t.setUTCDate(t.getUTCDate() + 1);
+  return t;
 }
 
 function log(line: string): void {
@@ -213,6 +232,9 @@ async function main(): Promise<void> {
         phases:
           'ours: generation (rollouts + rewards), logprobs (reference and old log-probs), update (forward+backward+AdamW), step = trainStep() wall time; TRL: see bench/cpu_step_trl.py (generation = _generate, logprobs = _get_per_token_logps_and_entropies inside _generate_and_score_completions, update = step - _prepare_inputs, step = on_step_begin..on_step_end)',
         peakRss: 'ours: VmHWM of the process; TRL: ru_maxrss of the process',
+        oldLogprobs: flag('reuse-rollout-logprobs')
+          ? "ours: the rollout engine's (reuseRolloutLogprobs); TRL: none (one optimizer step per generation: the current log-probs, detached)"
+          : 'ours: recomputed with a training forward (our default, reuseRolloutLogprobs false), so our logprobs phase is two forwards (old + reference); TRL: none (one optimizer step per generation: the current log-probs, detached), its logprobs phase is the reference forward only',
         models: { smollm2: dirs.smollm2, qwen2: `${dirs.qwen2} (bench/cpu_step_qwen2.py: Qwen2, 4 layers, hidden 256, seed 0, SmolLM2 tokenizer)` },
         command: `npm run bench:cpu-step -- ${argv.join(' ')}`.trim(),
       },
@@ -225,11 +247,12 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s elapsed`;
-  // --no-case-after HH:MM (UTC): cases not started by then are skipped (a time-boxed run).
+  // --no-case-after HH:MM (UTC, its next occurrence): cases not started by then are skipped (a time-boxed run).
   const cutoff = arg('no-case-after', '');
+  const deadline = cutoff ? nextUtc(cutoff, new Date()) : null;
   const done: string[] = [];
   for (const name of caseNames) {
-    if (cutoff && new Date().toISOString().slice(11, 16) >= cutoff) {
+    if (deadline && Date.now() >= deadline.getTime()) {
       log(`${name}: skipped (past --no-case-after ${cutoff} UTC)`);
       continue;
     }
@@ -243,37 +266,60 @@ async function main(): Promise<void> {
       lora: c.lora,
       loraAlpha,
       lr: c.lora > 0 ? LR.lora : LR.full,
+      reuseRolloutLogprobs: flag('reuse-rollout-logprobs'),
     };
     const ours: (StepRun & Record<string, unknown>)[] = [];
     const trl: (StepRun & Record<string, unknown>)[] = [];
+    // A run that fails (e.g. killed by the kernel's OOM killer on a shared machine) is recorded and
+    // its pair left out; the bench goes on with the next pair.
+    const failures: { pair: number; side: string; error: string }[] = [];
+    const attempt = async (pair: number, side: string, run: () => Promise<StepRun & Record<string, unknown>>) => {
+      try {
+        return await measured(run);
+      } catch (e) {
+        const error = (e as Error).message.split('\n')[0]!.slice(-300);
+        failures.push({ pair, side, error });
+        log(`${name}: pair ${pair}, ${side} FAILED: ${error}`);
+        return null;
+      }
+    };
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
     for (let i = 1; i <= pairs; i++) {
       log(`${name}: pair ${i}/${pairs}, ours (${elapsed()})`);
-      ours.push(await measured(() => runJsonChild(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(spec)], { env, quiet })));
-      const o = ours.at(-1)!;
-      log(`${name}: pair ${i}/${pairs}, ours step ${o.step.toFixed(1)} s, peak RSS ${(o.peakRssBytes / 2 ** 30).toFixed(2)} GiB; TRL (${elapsed()})`);
+      const o = await attempt(i, 'ours', () =>
+        runJsonChild(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(spec)], { env, quiet }),
+      );
+      if (o) log(`${name}: pair ${i}/${pairs}, ours step ${o.step.toFixed(1)} s, peak RSS ${gib(o.peakRssBytes)}; TRL (${elapsed()})`);
       const trlArgs = [
         path.join(ROOT, 'bench/cpu_step_trl.py'),
         ...['--model', spec.model, '--prompts', spec.prompts, '--tokens', String(tokens), '--exact', c.exact ? '1' : '0'],
         ...['--lora', String(c.lora), '--lora-alpha', String(loraAlpha), '--lr', String(spec.lr)],
         ...['--gradient-checkpointing', trlCheckpointing ? '1' : '0'],
       ];
-      trl.push(await measured(() => runJsonChild(python, trlArgs, { env, quiet })));
-      const t = trl.at(-1)!;
-      log(`${name}: pair ${i}/${pairs}, TRL step ${t.step.toFixed(1)} s, peak RSS ${(t.peakRssBytes / 2 ** 30).toFixed(2)} GiB (${elapsed()})`);
+      const t = await attempt(i, 'trl', () => runJsonChild(python, trlArgs, { env, quiet }));
+      if (t) log(`${name}: pair ${i}/${pairs}, TRL step ${t.step.toFixed(1)} s, peak RSS ${gib(t.peakRssBytes)} (${elapsed()})`);
+      if (o && t) {
+        ours.push(o);
+        trl.push(t);
+      }
       cases[name] = {
         ...c,
         tokens,
         pairs: ours.length,
         provenance: provenance({ threads: 1, libtorch: torchVersion() }),
-        summary: summarize(ours, trl),
+        summary: ours.length ? summarize(ours, trl) : null,
         ours,
         trl,
+        failures,
       };
       write();
     }
   }
   fs.rmSync(promptsFile, { force: true });
-  const summaries = done.map((name) => ({ name, summary: (cases[name] as { summary: ReturnType<typeof summarize> }).summary }));
+  const summaries = done.flatMap((name) => {
+    const summary = (cases[name] as { summary: ReturnType<typeof summarize> | null }).summary;
+    return summary ? [{ name, summary }] : [];
+  });
   console.log(formatTable(summaries));
   log(`wrote ${path.relative(process.cwd(), out)} (${elapsed()})`);
 }

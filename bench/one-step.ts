@@ -50,9 +50,10 @@ export function runJsonChild<T = Record<string, unknown>>(cmd: string, args: str
       if (!opts.quiet) process.stderr.write(d);
     });
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}:\n${errTail}`));
+      // SIGKILL with no message of its own: most often the kernel's OOM killer.
+      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ').slice(0, 200)} ${signal ? `killed by ${signal}` : `exited with ${code}`}:\n${errTail}`));
       try {
         resolve(JSON.parse(last) as T);
       } catch {
