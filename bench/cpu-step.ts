@@ -273,6 +273,7 @@ async function main(): Promise<void> {
     // A run that fails (e.g. killed by the kernel's OOM killer on a shared machine) is recorded and
     // its pair left out; the bench goes on with the next pair.
     const failures: { pair: number; side: string; error: string }[] = [];
+    const unpaired: (StepRun & Record<string, unknown>)[] = [];
     const attempt = async (pair: number, side: string, run: () => Promise<StepRun & Record<string, unknown>>) => {
       try {
         return await measured(run);
@@ -301,6 +302,9 @@ async function main(): Promise<void> {
       if (o && t) {
         ours.push(o);
         trl.push(t);
+      } else {
+        // The other side's run of a broken pair: kept for the record, left out of the summary.
+        for (const r of [o, t]) if (r) unpaired.push(r);
       }
       cases[name] = {
         ...c,
@@ -311,6 +315,7 @@ async function main(): Promise<void> {
         ours,
         trl,
         failures,
+        unpaired,
       };
       write();
     }
