@@ -5,7 +5,6 @@
 //
 //   npm run build && node dist/bench/lora-step.js [--tokens 64] [--ranks 0,8]   (rank 0 = full)
 // Writes bench/results/lora-step.json.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,9 +13,9 @@ import { manualSeed, setNumThreads } from '../src/engine/index.js';
 import { parseModelConfig } from '../src/model/config.js';
 import { LoraAdapters, loraSettings } from '../src/model/lora.js';
 import { CausalLM } from '../src/model/transformer.js';
-import { PAPER_GRPO_CONFIG } from '../src/rl/config.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
 import { peakRssBytes } from '../src/util/peak-rss.js';
+import { oneStepConfig, runJsonChild } from './one-step.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,23 +58,7 @@ async function child(rank: number): Promise<void> {
     renderPrompt: (ex) => ex.messages[0]!.content,
     stopTokenIds: [],
     rewards: async (items) => items.map((it) => it.completionIds[0]! % 2),
-    config: {
-      ...PAPER_GRPO_CONFIG,
-      trainBatchSize: 4,
-      groupSize: 8,
-      miniBatchSize: 4,
-      ppoEpochs: 1,
-      maxResponseLength: tokens,
-      maxPromptLength: 128,
-      steps: 1,
-      temperature: 0.6,
-      klCoef: 0.001,
-      lr: rank > 0 ? 1e-5 : 1e-6,
-      computeDtype: 'float32',
-      saveEvery: 0,
-      validateEvery: 0,
-      rolloutSamples: 0,
-    },
+    config: oneStepConfig({ tokens, lr: rank > 0 ? 1e-5 : 1e-6 }),
     runDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lora-step-')),
     log: () => {},
   });
@@ -98,12 +81,14 @@ if (process.argv[2] === '--child') {
 } else {
   const results = [];
   for (const rank of arg('ranks', '0,8').split(',').map(Number)) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(rank), '--tokens', String(tokens)], {
-      encoding: 'utf8',
-      env: { ...process.env, OMP_NUM_THREADS: '1' },
-    });
-    if (r.status !== 0) throw new Error(r.stderr);
-    const line = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    const line = await runJsonChild<Record<string, number>>(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--child', String(rank), '--tokens', String(tokens)],
+      {
+        env: { ...process.env, OMP_NUM_THREADS: '1' },
+        quiet: true,
+      },
+    );
     console.log(JSON.stringify(line));
     results.push(line);
   }
