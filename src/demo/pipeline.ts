@@ -90,6 +90,9 @@ export const FULL_DEMO: DemoConfig = {
     steps: 60,
     validateEvery: 5,
     saveEvery: 0,
+    // float32 whatever the CPU: 'auto' picks bf16 on CPUs with AVX-512 BF16 / AMX, and the
+    // recorded results (bench/results/demo-*.json, README) were made in float32.
+    computeDtype: 'float32',
   },
   evalMaxTokens: 64,
   ablations: true,
@@ -116,6 +119,7 @@ export const QUICK_DEMO: DemoConfig = {
     steps: 3,
     validateEvery: 1,
     saveEvery: 0,
+    computeDtype: 'float32',
   },
   evalMaxTokens: 24,
 };

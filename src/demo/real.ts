@@ -109,6 +109,9 @@ export const REAL_DEMO: Omit<RealDemoConfig, 'model'> = {
     validateEvery: 0,
     saveEvery: 0,
     rolloutSamples: 8,
+    // float32 whatever the CPU ('auto' picks bf16 on CPUs with AVX-512 BF16 / AMX): the recorded
+    // results (bench/results/demo-real*.json) were made in float32.
+    computeDtype: 'float32',
   },
 };
 

@@ -9,8 +9,12 @@ export type DeviceKind = 'cpu' | 'cuda';
 
 export interface DeviceCaps {
   kind: DeviceKind;
-  /** What `computeDtype: 'auto'` resolves to (bf16 autocast where the hardware has fast bf16 matmuls). */
-  autoComputeDtype: 'float32' | 'bfloat16';
+  /**
+   * What `computeDtype: 'auto'` resolves to (bf16 autocast where the hardware has fast bf16 matmuls).
+   * 'bfloat16-if-native': bf16 where the CPU has AVX-512 BF16 or AMX, else float32 (decided in
+   * precision.ts, which asks libtorch; measured in bench/results/cpu-dtype.json).
+   */
+  autoComputeDtype: 'float32' | 'bfloat16' | 'bfloat16-if-native';
   /** The variable-length flash attention kernel exists here (for half-precision KV caches). */
   varlenAttention: boolean;
   /** Decode steps may be captured and replayed as CUDA graphs. */
@@ -39,7 +43,7 @@ export interface DeviceCaps {
 const CAPS: Record<DeviceKind, DeviceCaps> = {
   cpu: {
     kind: 'cpu',
-    autoComputeDtype: 'float32',
+    autoComputeDtype: 'bfloat16-if-native',
     varlenAttention: false,
     graphs: false,
     collectiveBackend: 'gloo',

@@ -85,6 +85,8 @@ export interface NativeAddon {
   autocastState(deviceType: string): [boolean, number];
   setAllowTF32(on: boolean): boolean;
   allowTF32(): boolean;
+  /** libtorch's cpuinfo: the CPU's bf16 matmul instructions, and whether oneDNN is built in and enabled. */
+  cpuCapabilities(): { avx512Bf16: boolean; amxBf16: boolean; mkldnn: boolean; cpu: string };
   hasNccl: boolean;
   distStore(host: string, port: number, isServer: boolean, worldSize: number, timeoutMs: number): StoreHandle;
   distStoreSet(store: StoreHandle, key: string, value: string): void;

@@ -8,17 +8,55 @@
 // through the casts' backward in float32, so micro-batch accumulation and AdamW see float32.
 // Weights are cast once per region (autocast's cache of cast leaf tensors), which is why the
 // trainer keeps one region around all micro-batches of an update.
+import * as fs from 'node:fs';
 import { dtypeCode, dtypeFromCode, type DType, type Device } from './dtype.js';
 import { native } from './native.js';
 import { deviceCaps } from './device.js';
 
-/** What a run asks for; 'auto' is bf16 on CUDA and float32 elsewhere. */
+/** What a run asks for; 'auto' is bf16 on CUDA and on CPUs with native bf16 matmuls (cpuHasNativeBf16), float32 elsewhere. */
 export type ComputeDTypeSetting = 'auto' | 'float32' | 'bfloat16' | 'float16';
 
 /** The dtype matmuls run in on `device` for a setting. */
 export function resolveComputeDtype(setting: ComputeDTypeSetting, device: Device): 'float32' | 'bfloat16' | 'float16' {
-  if (setting === 'auto') return deviceCaps(device).autoComputeDtype;
-  return setting;
+  if (setting !== 'auto') return setting;
+  const auto = deviceCaps(device).autoComputeDtype;
+  if (auto === 'bfloat16-if-native') return cpuHasNativeBf16() ? 'bfloat16' : 'float32';
+  return auto;
+}
+
+let nativeBf16: boolean | undefined;
+
+/**
+ * Whether this CPU multiplies bf16 matrices in hardware: AVX-512 BF16 or AMX-BF16, which
+ * libtorch's oneDNN kernels use for bf16 linear/matmul (without them bf16 is emulated and slower
+ * than float32). Asked of libtorch's own cpuinfo (with oneDNN enabled); where the addon cannot
+ * load (`rlvr plan` needs none) /proc/cpuinfo's flags answer. Read once.
+ */
+export function cpuHasNativeBf16(): boolean {
+  if (nativeBf16 === undefined) {
+    let caps: { avx512Bf16: boolean; amxBf16: boolean; mkldnn: boolean } | null = null;
+    try {
+      caps = native.cpuCapabilities();
+    } catch {
+      caps = null;
+    }
+    nativeBf16 = caps ? caps.mkldnn && (caps.avx512Bf16 || caps.amxBf16) : cpuinfoHasBf16(readCpuinfo());
+  }
+  return nativeBf16;
+}
+
+function readCpuinfo(): string {
+  try {
+    return fs.readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Whether /proc/cpuinfo's flags name a bf16 matmul instruction set (avx512_bf16, amx_bf16). */
+export function cpuinfoHasBf16(cpuinfo: string): boolean {
+  const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.trim().split(/\s+/) ?? [];
+  return flags.includes('avx512_bf16') || flags.includes('amx_bf16');
 }
 
 function deviceType(device: Device): string {

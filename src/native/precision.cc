@@ -5,6 +5,7 @@
 
 #include <ATen/autocast_mode.h>
 #include <ATen/Context.h>
+#include <ATen/cpu/Utils.h>
 
 namespace rlvr {
 namespace {
@@ -84,6 +85,26 @@ Napi::Value AllowTF32(const Napi::CallbackInfo& info) {
   });
 }
 
+// cpuCapabilities() -> {avx512Bf16, amxBf16, mkldnn, cpu}: what libtorch's cpuinfo found (the
+// instructions oneDNN's bf16 matmul kernels use) and whether oneDNN is built in and enabled, so
+// that computeDtype 'auto' picks bf16 on CPU only where the hardware has it (src/engine/precision.ts).
+Napi::Value CpuCapabilities(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto caps = at::cpu::get_cpu_capabilities();
+    auto flag = [&](const char* name) {
+      auto it = caps.find(name);
+      return it != caps.end() && it->second.isBool() && it->second.toBool();
+    };
+    auto out = Napi::Object::New(info.Env());
+    out.Set("avx512Bf16", Napi::Boolean::New(info.Env(), flag("avx512_bf16")));
+    out.Set("amxBf16", Napi::Boolean::New(info.Env(), flag("amx_bf16")));
+    out.Set("mkldnn", Napi::Boolean::New(info.Env(), at::hasMKLDNN() && at::globalContext().userEnabledMkldnn()));
+    auto name = caps.find("cpu_name");
+    out.Set("cpu", Napi::String::New(info.Env(), name != caps.end() && name->second.isString() ? name->second.toStringRef() : std::string()));
+    return out;
+  });
+}
+
 }  // namespace
 
 void initPrecision(Napi::Env env, Napi::Object exports) {
@@ -93,6 +114,7 @@ void initPrecision(Napi::Env env, Napi::Object exports) {
   exports.Set("autocastState", Napi::Function::New(env, AutocastState));
   exports.Set("setAllowTF32", Napi::Function::New(env, SetAllowTF32));
   exports.Set("allowTF32", Napi::Function::New(env, AllowTF32));
+  exports.Set("cpuCapabilities", Napi::Function::New(env, CpuCapabilities));
 }
 
 }  // namespace rlvr

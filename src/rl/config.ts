@@ -128,7 +128,7 @@ export const GRPO_FIELDS = {
     .enum(['auto', 'float32', 'bfloat16', 'float16'] as const satisfies readonly ComputeDTypeSetting[])
     .default('auto')
     .describe(
-      'The dtype matmuls/attention compute in; parameters, gradients and AdamW states stay float32 (master weights). auto: bfloat16 on CUDA (autocast), float32 on CPU. Paper (verl FSDP): bf16 compute, fp32 master weights.',
+      'The dtype matmuls/attention compute in (generation, old and reference log-probs, update); parameters, gradients and AdamW states stay float32 (master weights). auto: bfloat16 (autocast) on CUDA, and on CPUs that multiply bf16 natively (AVX-512 BF16 or AMX-BF16, as libtorch reports them), float32 on other CPUs. Measured on a CPU with AVX-512 BF16 (bench/results/cpu-dtype.json: AMD EPYC, no AMX, SmolLM2-135M, 1 thread, 4 prompts × 8 rollouts × 128 tokens, 3 interleaved pairs, CPU seconds, float32/bf16 medians): step 1.37× (log-probs 1.63×, update 1.40×, generation 1.07×, within noise but not slower; peak RSS 0.93×); log-probs differ from float32 by 5e-3 on average (max 1.04 on 4,096 tokens). Paper (verl FSDP): bf16 compute, fp32 master weights.',
     ),
   reuseRolloutLogprobs: z
     .boolean()

@@ -228,7 +228,7 @@ export const RUN_FLAGS: Record<string, { path: readonly string[]; help: string }
   device: { path: ['device'], help: 'cpu, cuda, cuda:1, mps (default: cuda when available, else cpu)' },
   dtype: {
     path: ['dtype'],
-    help: `parameter (master weight) dtype: ${PARAM_DTYPES.join(', ')} (default float32); compute runs in grpo.computeDtype (auto: bf16 on CUDA)`,
+    help: `parameter (master weight) dtype: ${PARAM_DTYPES.join(', ')} (default float32); compute runs in grpo.computeDtype (auto: bf16 on CUDA and on CPUs with AVX-512 BF16 or AMX, else float32)`,
   },
   threads: { path: ['threads'], help: 'CPU threads for libtorch (default: half the logical CPUs)' },
   reward: {

@@ -142,7 +142,9 @@ describe('GRPO trainer', () => {
     for (const reuse of [true, false]) {
       const m = freshModels();
       const t = new GRPOTrainer(
-        options(m.policy, m.reference, path.join(tmp, `reuse-${reuse}`), { config: { ...config, steps: 2, reuseRolloutLogprobs: reuse } }),
+        options(m.policy, m.reference, path.join(tmp, `reuse-${reuse}`), {
+          config: { ...config, steps: 2, reuseRolloutLogprobs: reuse, computeDtype: 'float32' },
+        }),
       );
       const metrics = await t.train();
       runs.push({ metrics, weights: weights(m.policy) });
