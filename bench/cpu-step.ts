@@ -3,7 +3,7 @@
 // TRL, ...); per case and phase the median, min-max and TRL/ours; peak RSS of each process.
 //
 // Configuration (both sides): 1 thread (our libtorch threads 1; TRL torch.set_num_threads(1),
-// OMP_NUM_THREADS=MKL_NUM_THREADS=1), float32 weights and compute, fp32 AdamW (lr 1e-6 full,
+// OMP_NUM_THREADS=MKL_NUM_THREADS=1), float32 weights and compute (-bf16 cases: bf16 autocast on both sides, TRL's default), fp32 AdamW (lr 1e-6 full,
 // 1e-5 LoRA; weight decay 0.01, grad clip 1, constant lr), the same 4 chat prompts (the first rows
 // of ../shared/data/train/dsr_sub.parquet) × 8 rollouts, temperature 0.6, KL 0.001 (full: a second
 // model as reference; LoRA: the base with adapters off), entropy bonus 0.001, token-mean loss, one
@@ -51,6 +51,8 @@ interface CaseSpec {
   model: 'smollm2' | 'qwen2';
   lora: number;
   exact: boolean;
+  /** bf16 autocast with float32 master weights on both sides (ours computeDtype bfloat16; TRL bf16=True, its GRPOConfig default); else float32. */
+  bf16?: boolean;
 }
 const CASES: Record<string, CaseSpec> = {
   'smollm2-full': { model: 'smollm2', lora: 0, exact: true },
@@ -61,6 +63,9 @@ const CASES: Record<string, CaseSpec> = {
   'smollm2-lora8-eos': { model: 'smollm2', lora: LORA_RANK, exact: false },
   'qwen2-small-full-eos': { model: 'qwen2', lora: 0, exact: false },
   'qwen2-small-lora8-eos': { model: 'qwen2', lora: LORA_RANK, exact: false },
+  'smollm2-full-bf16': { model: 'smollm2', lora: 0, exact: true, bf16: true },
+  'smollm2-lora8-bf16': { model: 'smollm2', lora: LORA_RANK, exact: true, bf16: true },
+  'qwen2-small-full-bf16': { model: 'qwen2', lora: 0, exact: true, bf16: true },
 };
 const DEFAULT_CASES = ['smollm2-full', 'smollm2-lora8', 'qwen2-small-full', 'smollm2-full-eos'];
 
@@ -75,6 +80,8 @@ interface RunSpec {
   lr: number;
   /** Ours: old log-probs from the rollout engine instead of a recomputing forward (TRL computes none here). */
   reuseRolloutLogprobs: boolean;
+  /** bf16 autocast on both sides (float32 weights); false: float32 compute. */
+  bf16: boolean;
 }
 
 const argv = process.argv.slice(2);
@@ -108,6 +115,7 @@ async function oursChild(spec: RunSpec): Promise<void> {
     config: {
       ...oneStepConfig({ tokens: spec.tokens, lr: spec.lr, prompts: messages.length, maxPromptLength: 1024 }),
       reuseRolloutLogprobs: spec.reuseRolloutLogprobs === true,
+      computeDtype: spec.bf16 ? 'bfloat16' : 'float32',
     },
     runDir,
     tokenizerFrom: spec.model,
@@ -227,7 +235,8 @@ async function main(): Promise<void> {
         loraRank: LORA_RANK,
         loraAlpha,
         loraTargets: 'all linear layers (ours: LORA_TARGETS; PEFT: all-linear)',
-        dtype: 'float32 weights, float32 compute, fp32 AdamW',
+        dtype:
+          'float32 weights and fp32 AdamW on both sides; compute float32, or bf16 autocast in the -bf16 cases (ours computeDtype bfloat16, TRL bf16=True: its GRPOConfig default)',
         optimizerSteps: 1,
         trl: `per_device_train_batch_size 32, gradient_accumulation_steps 1, steps_per_generation 1, num_iterations 1 (no old log-probs), loss_type dapo, gradient_checkpointing ${trlCheckpointing} (GRPOConfig's default: true)`,
         phases:
@@ -268,6 +277,7 @@ async function main(): Promise<void> {
       loraAlpha,
       lr: c.lora > 0 ? LR.lora : LR.full,
       reuseRolloutLogprobs: flag('reuse-rollout-logprobs'),
+      bf16: c.bf16 === true,
     };
     const ours: (StepRun & Record<string, unknown>)[] = [];
     const trl: (StepRun & Record<string, unknown>)[] = [];
@@ -296,7 +306,7 @@ async function main(): Promise<void> {
         path.join(ROOT, 'bench/cpu_step_trl.py'),
         ...['--model', spec.model, '--prompts', spec.prompts, '--tokens', String(tokens), '--exact', c.exact ? '1' : '0'],
         ...['--lora', String(c.lora), '--lora-alpha', String(loraAlpha), '--lr', String(spec.lr)],
-        ...['--gradient-checkpointing', trlCheckpointing ? '1' : '0'],
+        ...['--gradient-checkpointing', trlCheckpointing ? '1' : '0', '--bf16', c.bf16 ? '1' : '0'],
       ];
       const t = await attempt(i, 'trl', () => runJsonChild(python, trlArgs, { env, quiet }));
       if (t) log(`${name}: pair ${i}/${pairs}, TRL step ${t.step.toFixed(1)} s, peak RSS ${gib(t.peakRssBytes)} (${elapsed()})`);

@@ -56,6 +56,7 @@ def main():
     p.add_argument("--model", required=True)
     p.add_argument("--prompts", required=True, help="JSON file: a list of message lists")
     p.add_argument("--tokens", type=int, default=128)
+    p.add_argument("--bf16", type=int, default=0, help="1: bf16 autocast with float32 weights (GRPOConfig's default bf16=True); 0: float32")
     p.add_argument("--exact", type=int, default=1, help="1: exactly --tokens new tokens (min_new_tokens)")
     p.add_argument("--lora", type=int, default=0, help="LoRA rank (0 = full fine-tuning)")
     p.add_argument("--lora-alpha", type=float, default=32)
@@ -78,7 +79,7 @@ def main():
     args = GRPOConfig(
         output_dir=out_dir,
         use_cpu=True,
-        bf16=False,
+        bf16=bool(a.bf16),
         fp16=False,
         seed=a.seed,
         max_steps=1,

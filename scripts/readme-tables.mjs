@@ -194,9 +194,63 @@ function verifierCorpus() {
   ].join('\n');
 }
 
+const gib = (b) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+const sec = (x) => `${x.toFixed(1)} s`;
+const range = (c, f) => `${f(c.median)} [${f(c.min)}–${f(c.max)}]`;
+
+/** One GRPO step on CPU, ours vs TRL (bench/results/cpu-step.json, from bench/cpu-step.ts). */
+function cpuStep() {
+  if (!exists('cpu-step.json')) return 'No results yet: run `npm run bench:cpu-step`.';
+  const d = read('cpu-step.json');
+  const c = d.config;
+  const first = Object.values(d.cases)[0];
+  const m = first?.provenance?.machine;
+  const lines = [
+    `\`npm run bench:cpu-step\`: ${c.prompts} prompts × ${c.rolloutsPerPrompt} rollouts, T ${c.temperature}, KL ${c.klCoef}, one optimizer step, ${c.threads} thread each side` +
+      `${m ? ` (${m.cpu}, ${m.cores} cores)` : ''}; ours: ${c.oursDtype ?? c.dtype}; TRL ${first?.trl?.[0]?.versions?.trl ?? ''}: ${c.trlDtype ?? c.dtype}. ` +
+      `Median [min–max] of interleaved pairs, each step in a fresh process; ratio = TRL / ours (higher is better for us). ${d.shared ? 'The machine was shared (see the file): compare ratios.' : ''}`,
+    '',
+    '| case | pairs | whole step: ours vs TRL | ratio | generation | log-probs | update | peak RSS: ours vs TRL | RSS ours / TRL |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, k] of Object.entries(d.cases)) {
+    const s = k.summary;
+    if (!s?.step) continue;
+    const ph = (x) => `${x.ours.median.toFixed(1)} vs ${x.trl.median.toFixed(1)} s (${x.ratioOfMedians.toFixed(2)}×)`;
+    const n = Math.min(s.step.ours.n, s.step.trl.n);
+    lines.push(
+      `| ${name} | ${n} | ${range(s.step.ours, sec)} vs ${range(s.step.trl, sec)} | **${s.step.ratioOfMedians.toFixed(2)}×** | ${ph(s.generation)} | ${ph(s.logprobs)} | ${ph(s.update)} | ` +
+        `${gib(s.peakRssBytes.ours.median)} vs ${gib(s.peakRssBytes.trl.median)} | **${(s.peakRssBytes.ours.median / s.peakRssBytes.trl.median).toFixed(2)}** |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** float32 vs bf16 compute on CPU, by phase (bench/results/cpu-dtype.json, from bench/cpu-dtype.ts). */
+function cpuDtype() {
+  if (!exists('cpu-dtype.json')) return 'No results yet: run `npm run bench:cpu-dtype`.';
+  const d = read('cpu-dtype.json');
+  const caps = d.matmul?.cpuCapabilities;
+  const lines = [
+    `\`npm run bench:cpu-dtype\`: ${d.model}, ${d.prompts} × ${d.rolloutsPerPrompt} rollouts × ${d.newTokens} tokens, ${d.threads} thread, ${d.pairs} alternating pairs` +
+      `${caps ? ` on ${caps.cpu} (AVX-512 BF16 ${caps.avx512Bf16 ? 'yes' : 'no'}, AMX-BF16 ${caps.amxBf16 ? 'yes' : 'no'})` : ''}; CPU seconds of the one-thread process, median [min–max].`,
+    '',
+    '| phase | float32 | bf16 autocast (float32 master weights) | float32 / bf16 |',
+    '|---|---|---|---|',
+  ];
+  for (const [phase, x] of Object.entries(d.summary)) {
+    if (phase === 'stepWallSeconds') continue;
+    const f = phase === 'peakRssBytes' ? gib : sec;
+    lines.push(
+      `| ${phase === 'peakRssBytes' ? 'peak RSS' : phase} | ${range(x.float32, f)} | ${range(x.bfloat16, f)} | ${x.float32OverBf16.median.toFixed(2)} [${x.float32OverBf16.min.toFixed(2)}–${x.float32OverBf16.max.toFixed(2)}] |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** Which file holds which blocks. */
 export const FILES = {
-  'docs/RESULTS.md': { measured, 'verifier-corpus': verifierCorpus, 'demo-seeds': demoSeeds },
+  'docs/RESULTS.md': { measured, 'verifier-corpus': verifierCorpus, 'cpu-step': cpuStep, 'cpu-dtype': cpuDtype, 'demo-seeds': demoSeeds },
   'docs/REAL-MODEL.md': { 'demo-real': demoReal, 'demo-real-two-models': demoRealTwoModels },
 };
 export const BLOCKS = Object.assign({}, ...Object.values(FILES));
