@@ -11,10 +11,10 @@
 // min_new_tokens = max_completion_length); "-eos" cases: the model's EOS ends a completion.
 // LoRA: rank 8 on every linear layer, alpha = our default (32) on both sides (PEFT target_modules
 // 'all-linear'). No warm-up step on either side: each process runs exactly one step, the first.
-// Old log-probs: ours recomputes them with a training forward by default (the paper's code;
-// reuseRolloutLogprobs false), so our logprobs phase is two forwards (old + reference) where TRL's
-// is one (with one optimizer step per generation TRL takes the old log-probs as the current ones,
-// detached); --reuse-rollout-logprobs takes ours from the rollout engine instead.
+// Old log-probs: with one optimizer step per batch both sides take them as the current ones,
+// detached (ours: oldLogprobsFrom 'current', no forward; TRL: num_iterations 1), so each logprobs
+// phase is the reference forward only; --reuse-rollout-logprobs takes ours from the rollout engine
+// instead. (Results recorded before that change show 'recomputed': two forwards on our side.)
 // Phases: ours from the step's metrics (generation incl. rewards, log-probs, update) and the whole
 // trainStep() wall time; TRL's from timers around GRPOTrainer methods (bench/cpu_step_trl.py says
 // which). Peak RSS: VmHWM (ours), ru_maxrss (TRL).
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
         peakRss: 'ours: VmHWM of the process; TRL: ru_maxrss of the process',
         oldLogprobs: flag('reuse-rollout-logprobs')
           ? "ours: the rollout engine's (reuseRolloutLogprobs); TRL: none (one optimizer step per generation: the current log-probs, detached)"
-          : 'ours: recomputed with a training forward (our default, reuseRolloutLogprobs false), so our logprobs phase is two forwards (old + reference); TRL: none (one optimizer step per generation: the current log-probs, detached), its logprobs phase is the reference forward only',
+          : "ours: none when the step is exactly on-policy (oldLogprobsFrom 'current': one optimizer step, the current log-probs detached), else recomputed with a training forward; TRL: none (one optimizer step per generation: the current log-probs, detached), its logprobs phase is the reference forward only",
         models: { smollm2: dirs.smollm2, qwen2: `${dirs.qwen2} (bench/cpu_step_qwen2.py: Qwen2, 4 layers, hidden 256, seed 0, SmolLM2 tokenizer)` },
         command: `npm run bench:cpu-step -- ${argv.join(' ')}`.trim(),
       },

@@ -134,7 +134,7 @@ export const GRPO_FIELDS = {
     .boolean()
     .default(false)
     .describe(
-      "true: use the rollout engine's own per-token log-probs as the old log-probs (saves one forward pass per step). They are not bit-identical to the training forward's: measured gap per token (bench/logprob-gap.ts: a tiny random model on the CPU, 3072 tokens, seeds 0/1/2) float32 mean 1e-6 / max 6e-6 to 8e-6; bfloat16 compute (the CUDA default) mean 2.1e-2 to 2.2e-2 / max 0.15 to 0.22: PPO ratios move by up to ~20% for nothing and GSPO's 3e-4/4e-4 sequence clip fires on 88-98% of the sequences. Default false: recomputed with the training forward, as the paper's code (verl) does.",
+      "true: use the rollout engine's own per-token log-probs as the old log-probs (saves one forward pass per step). They are not bit-identical to the training forward's: measured gap per token (bench/logprob-gap.ts: a tiny random model on the CPU, 3072 tokens, seeds 0/1/2) float32 mean 1e-6 / max 6e-6 to 8e-6; bfloat16 compute (the CUDA default) mean 2.1e-2 to 2.2e-2 / max 0.15 to 0.22: PPO ratios move by up to ~20% for nothing and GSPO's 3e-4/4e-4 sequence clip fires on 88-98% of the sequences. Default false: recomputed with the training forward, as the paper's code (verl) does, except when the update is exactly on-policy (ppoEpochs 1, one mini-batch over the global batch, klRewardCoef 0): then none are needed and the update uses its own log-probs detached (ratio 1, the same gradient; TRL's GRPOTrainer with num_iterations 1), metric oldLogprobsFrom 'current'. true takes precedence over that.",
     ),
 
   // ---- loss ----

@@ -162,7 +162,8 @@ export function responseLogprobs(
 
 /** Per-token inputs of the loss for one sequence (old/ref log-probs, advantage, weight). */
 export interface TokenTargets {
-  oldLogp: number[];
+  /** null: the old policy is the current one (an exactly on-policy update): its log-probs detached. */
+  oldLogp: number[] | null;
   refLogp: number[] | null;
   /** The sequence's advantage, or one per token (GAE). */
   advantage: number | number[];
@@ -199,8 +200,17 @@ export function accumulatePolicyGradient(
   return tidy(() => {
     const p = pack(seqs, dev);
     const flatOf = (f: (t: TokenTargets) => number[]) => tensor(targets.flatMap(f), [p.targets.size(0)], { device: dev });
-    const oldLogp = flatOf((t) => t.oldLogp);
-    const refLogp = coef.klCoef !== 0 ? flatOf((t) => t.refLogp ?? t.oldLogp) : null;
+    // On-policy (every oldLogp null): the old log-probs are each chunk's own logp, detached, so
+    // the ratio is exactly 1 with the gradient of the recomputed case (TRL, num_iterations 1).
+    const current = targets.length > 0 && targets.every((t) => t.oldLogp === null);
+    if (!current && targets.some((t) => t.oldLogp === null)) throw new Error('accumulatePolicyGradient: old log-probs given for some sequences only');
+    const oldLogp = current ? null : flatOf((t) => t.oldLogp!);
+    // The KL falls back to the old policy where no reference is given (on-policy: logp detached).
+    const refOf = (t: TokenTargets) => t.refLogp ?? t.oldLogp;
+    const refFromCurrent = current && targets.every((t) => t.refLogp === null);
+    if (coef.klCoef !== 0 && current && !refFromCurrent && targets.some((t) => t.refLogp === null))
+      throw new Error('accumulatePolicyGradient: reference log-probs given for some sequences only');
+    const refLogp = coef.klCoef !== 0 && !refFromCurrent ? flatOf((t) => refOf(t)!) : null;
     const advantages = flatOf((t) => (typeof t.advantage === 'number' ? new Array<number>(t.weights.length).fill(t.advantage) : t.advantage));
     const weights = flatOf((t) => t.weights);
 
@@ -229,8 +239,11 @@ export function accumulatePolicyGradient(
     let sums: Tensor | null = null; // [5] on the device
     const n = detached.size(0);
     // A sequence-level ratio (GSPO): a no-grad pass over the head gives each sequence's mean log-ratio.
+    // On-policy it is 0 (logp − logp): no head pass.
     const seqLogRatio = policyLossOf(coef.policyLoss ?? 'vanilla').needs.sequenceLogRatio
-      ? sequenceLogRatioTensor(model, detached, p, oldLogp, temperature, cast, chunk)
+      ? oldLogp
+        ? sequenceLogRatioTensor(model, detached, p, oldLogp, temperature, cast, chunk)
+        : zeros([n], { device: dev })
       : null;
     for (let s = 0; s < n; s += chunk) {
       const part = tidy(() => {
@@ -244,8 +257,8 @@ export function accumulatePolicyGradient(
           {
             logp,
             entropy,
-            oldLogp: oldLogp.narrow(0, s, m),
-            refLogp: refLogp ? refLogp.narrow(0, s, m) : null,
+            oldLogp: oldLogp ? oldLogp.narrow(0, s, m) : logp.detach(),
+            refLogp: refLogp ? refLogp.narrow(0, s, m) : coef.klCoef !== 0 ? logp.detach() : null,
             advantages: advantages.narrow(0, s, m),
             weights: weights.narrow(0, s, m),
             seqLogRatio: seqLogRatio ? seqLogRatio.narrow(0, s, m) : undefined,

@@ -306,7 +306,7 @@ export class GRPOTrainer {
     this.recorder.logRollouts(step, collected.first, this.config.rolloutSamples);
     const global = globalRollouts(this.dp, rb, collected.first);
     this.recorder.recordHistory(this.history, rb, global);
-    const prepared = prepare(ctx, collected);
+    const prepared = prepare(ctx, collected, rb);
     const updated = update(ctx, { policy: this.optimizer, critic: this.criticOptimizer }, step, rb, prepared, collected.keptGroups);
     this.step = step;
     return this.recorder.stepMetrics(ctx, step, rb, global, collected, prepared, updated);

@@ -135,6 +135,61 @@ describe('policy gradient accumulation', () => {
   });
 });
 
+describe('on-policy old log-probs (oldLogp null: the current ones, detached)', () => {
+  manualSeed(5);
+  const model = CausalLM.randomInit(cfg).requiresGrad_(true);
+  const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+  const weights = aggregationWeights(
+    seqs.map((s) => s.responseIds.length),
+    'token-mean',
+    8,
+  );
+  // Gradients and stats of one pass (LM-head chunks of 3 rows, so several chunks) with the given old log-probs.
+  function run(old: number[][] | null, ref: 'given' | 'fallback', policyLoss: 'vanilla' | 'gspo'): { grads: number[]; stats: number[] } {
+    const refs = responseLogprobs(model, seqs, 0.6, 1000).logp.map((lp, i) => lp.map((v, t) => v - 0.2 * Math.cos(i * t)));
+    const targets = seqs.map((_, i) => ({
+      oldLogp: old ? old[i]! : null,
+      refLogp: ref === 'given' ? refs[i]! : null,
+      advantage: [1.2, -0.4, 0.7, -1.5][i]!,
+      weights: weights[i]!,
+    }));
+    for (const p of model.parameters()) p.grad = null;
+    const stats = accumulatePolicyGradient(model, seqs, targets, 0.6, { ...coef, klCoef: 0.05, policyLoss }, { headChunk: 3 });
+    const out = tidy(() => ({ grads: model.parameters().flatMap((p) => p.grad!.toNumbers()), stats: stats.toNumbers() }));
+    stats.dispose();
+    for (const p of model.parameters()) p.grad = null;
+    return out;
+  }
+
+  for (const policyLoss of ['vanilla', 'gspo'] as const) {
+    for (const ref of ['given', 'fallback'] as const) {
+      test(`${policyLoss}, reference ${ref}: the same gradients and stats as the recomputed old log-probs (fp32)`, () => {
+        const recomputed = responseLogprobs(model, seqs, 0.6, 1000).logp;
+        const a = run(recomputed, ref, policyLoss);
+        const b = run(null, ref, policyLoss);
+        assert.ok(a.grads.some((g) => g !== 0));
+        assert.ok(maxDiff(a.grads, b.grads) < 1e-6, `grads differ by ${maxDiff(a.grads, b.grads)}`);
+        assert.ok(maxDiff(a.stats, b.stats) < 1e-6, `stats differ by ${maxDiff(a.stats, b.stats)}`);
+        assert.equal(b.stats[STAT_NAMES.indexOf('clipFrac')], 0, 'ratio exactly 1: nothing clipped');
+        // The check can fail: old log-probs off by 0.5 give other gradients.
+        const shifted = run(
+          recomputed.map((lp) => lp.map((v) => v + 0.5)),
+          ref,
+          policyLoss,
+        );
+        assert.ok(maxDiff(shifted.grads, b.grads) > 1e-4);
+      });
+    }
+  }
+
+  test('old log-probs for some sequences only are refused', () => {
+    const old = responseLogprobs(model, seqs, 0.6, 1000).logp;
+    const targets = seqs.map((_, i) => ({ oldLogp: i === 0 ? null : old[i]!, refLogp: null, advantage: 1, weights: weights[i]! }));
+    assert.throws(() => accumulatePolicyGradient(model, seqs, targets, 0.6, coef), /some sequences only/);
+    for (const p of model.parameters()) p.grad = null;
+  });
+});
+
 describe('length-grouped micro-batches', () => {
   // A typical 1-shot GRPO length mix: one 180-token prompt, 1024 responses, mostly 200-1500
   // tokens (mean ~750) and 7% cut at the 3072 limit, as issue 9 measured.

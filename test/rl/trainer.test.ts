@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { liveTensors, manualSeed, tidy } from '../../src/engine/index.js';
+import { isGradEnabled, liveTensors, manualSeed, tidy } from '../../src/engine/index.js';
 import { deviceCaps } from '../../src/engine/device.js';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { CausalLM } from '../../src/model/transformer.js';
@@ -168,6 +168,77 @@ describe('GRPO trainer', () => {
     );
     const maxDiff = reused.weights.reduce((mx, v, i) => Math.max(mx, Math.abs(v - recomputed.weights[i]!)), 0);
     assert.ok(maxDiff < 1e-5, `weights differ by ${maxDiff}`);
+  });
+
+  // One optimizer step per rollout step (trainBatchSize = miniBatchSize, ppoEpochs 1): exactly on-policy.
+  const onPolicy: GRPOConfig = { ...config, miniBatchSize: 2, steps: 2, computeDtype: 'float32' };
+
+  /** Trains `cfg`, counting the policy's no-grad full-sequence forwards (prepare's old log-probs; generation uses a KV cache). */
+  async function trainCounting(
+    cfg: GRPOConfig,
+    dir: string,
+  ): Promise<{ metrics: Awaited<ReturnType<GRPOTrainer['train']>>; weights: number[]; oldForwards: number }> {
+    const m = freshModels();
+    let oldForwards = 0;
+    const hiddenStates = m.policy.hiddenStates.bind(m.policy);
+    m.policy.hiddenStates = (ids, opts) => {
+      if (!isGradEnabled() && opts?.cache === undefined) oldForwards++;
+      return hiddenStates(ids, opts);
+    };
+    const t = new GRPOTrainer(options(m.policy, m.reference, path.join(tmp, dir), { config: cfg }));
+    const metrics = await t.train();
+    const w = weights(m.policy);
+    m.policy.dispose();
+    m.reference.dispose();
+    t.optimizer.dispose();
+    return { metrics, weights: w, oldForwards };
+  }
+
+  test('an exactly on-policy update uses its own log-probs detached and trains as with old log-probs from elsewhere (fp32, CPU)', async () => {
+    const current = await trainCounting(onPolicy, 'onpolicy-current');
+    // The rollout's own log-probs equal the recomputed ones up to kernel rounding (previous test).
+    const rollout = await trainCounting({ ...onPolicy, reuseRolloutLogprobs: true }, 'onpolicy-rollout');
+    assert.deepEqual(
+      current.metrics.map((m) => m.oldLogprobsFrom),
+      ['current', 'current'],
+    );
+    assert.deepEqual(
+      rollout.metrics.map((m) => m.oldLogprobsFrom),
+      ['rollout', 'rollout'],
+    );
+    assert.equal(current.oldForwards, 0, 'no old log-prob forward');
+    assert.deepEqual(
+      current.metrics.map((m) => m.rewardMean),
+      rollout.metrics.map((m) => m.rewardMean),
+    );
+    assert.ok(current.metrics.some((m) => m.gradNorm > 0));
+    for (const m of current.metrics) assert.equal(m.clipFrac, 0, 'ratio exactly 1');
+    const maxDiff = current.weights.reduce((mx, v, i) => Math.max(mx, Math.abs(v - rollout.weights[i]!)), 0);
+    assert.ok(maxDiff < 1e-5, `weights differ by ${maxDiff}`);
+    // The weights moved: the comparison is not between two untouched models.
+    const m0 = freshModels();
+    const init = weights(m0.policy);
+    m0.policy.dispose();
+    m0.reference.dispose();
+    assert.ok(current.weights.some((v, i) => Math.abs(v - init[i]!) > 1e-4));
+  });
+
+  test('old log-probs are recomputed when the update is not exactly on-policy', async () => {
+    const cases: [string, GRPOConfig][] = [
+      ['two epochs', { ...onPolicy, steps: 1, ppoEpochs: 2 }],
+      ['two mini-batches', { ...onPolicy, steps: 1, miniBatchSize: 1 }],
+      ['two updates per rollout', { ...onPolicy, steps: 1, updatesPerRollout: 2 }],
+      ['KL in the reward', { ...onPolicy, steps: 1, klRewardCoef: 0.01 }],
+    ];
+    for (const [name, cfg] of cases) {
+      const r = await trainCounting(cfg, `recompute-${name.replaceAll(' ', '-')}`);
+      assert.deepEqual(
+        r.metrics.map((m) => m.oldLogprobsFrom),
+        ['recomputed'],
+        name,
+      );
+      assert.ok(r.oldForwards > 0, `${name}: the old log-probs forward ran`);
+    }
   });
 
   test('bf16 compute on CPU trains float32 master weights; bf16 master weights are refused', async () => {

@@ -44,6 +44,24 @@ export function globalRollouts(dp: DataParallel, rb: RankBatch, first: ScoredBat
   return { group, rewards, verified, lengths, truncated };
 }
 
+/** Groups of the step's global batch that globalLayout cuts into mini-batches. */
+export function globalGroupCount(dp: DataParallel, rb: RankBatch, keptGroups: number): number {
+  return dp.worldSize > 1 ? rb.all.length : keptGroups;
+}
+
+/**
+ * Whether the step's update is exactly on-policy: one epoch of one mini-batch (a single optimizer
+ * step, on every rank alike) and nothing reads the old log-probs before it (the KL in the reward
+ * does). Then the old policy is the current one when the loss is taken, and the old log-probs
+ * are the current ones detached (TRL's GRPOTrainer with num_iterations 1): no forward is needed.
+ */
+export function onPolicyUpdate(
+  cfg: Pick<GRPOConfig, 'ppoEpochs' | 'klRewardCoef' | 'trainBatchSize' | 'miniBatchSize' | 'updatesPerRollout'>,
+  globalGroups: number,
+): boolean {
+  return cfg.ppoEpochs === 1 && cfg.klRewardCoef === 0 && Math.ceil(globalGroups / miniBatchOf(cfg)) <= 1;
+}
+
 /**
  * The update's mini-batches (whole groups, miniBatchOf(cfg) per optimizer step) and per-token loss
  * weights, over the GLOBAL batch (every rank's sequences in rank order; this rank's are
@@ -60,7 +78,7 @@ export function globalLayout(cfg: GRPOConfig, dp: DataParallel, rb: RankBatch, p
   ]);
   const [gGroup, gPromptLen, gRespLen, gKeep] = glob.columns as [number[], number[], number[], number[]];
   const offset = glob.offset;
-  const globalGroups = dp.worldSize > 1 ? rb.all.length : keptGroups;
+  const globalGroups = globalGroupCount(dp, rb, keptGroups);
   // The paper's code: its mini-batches and per-token weights (rank/micro-batch layout emulated).
   const fork =
     cfg.lossAggregation === 'verl-fork'

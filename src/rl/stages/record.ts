@@ -115,7 +115,7 @@ export class Recorder {
     const extra: Partial<StepMetrics> = {};
     if (cfg.dynamicSampling) Object.assign(extra, { generationBatches: c.genBatches, trainedGroups: c.keptGroups, timeGenerationExtra: c.extraSeconds });
     if (u.critic) Object.assign(extra, u.critic);
-    if (p.refLogp && cfg.klRewardCoef !== 0) extra.klReward = meanSequenceKL(p.oldLogp, p.refLogp);
+    if (p.oldLogp && p.refLogp && cfg.klRewardCoef !== 0) extra.klReward = meanSequenceKL(p.oldLogp, p.refLogp);
     const groups = rb.all.map((_, k) => g.rewards.filter((__, i) => g.group[i] === k));
     const first = c.first;
     const generated = first.samples.reduce((a, s) => a + s.tokens.length, 0);

@@ -155,19 +155,23 @@ export interface GlobalRollouts {
   truncated: number[];
 }
 
+/** Where a step's old log-probs came from (stages/prepare.ts). */
+export type OldLogprobsFrom = 'rollout' | 'recomputed' | 'current';
+
 /** What prepare hands to update: sequences, log-probs, advantages (stages/prepare.ts). */
 export interface Prepared {
   seqs: Sequence[];
   /** Local group of each sequence. */
   groups: number[];
-  oldLogp: number[][];
+  /** null: the update is exactly on-policy and uses its own log-probs, detached ('current'). */
+  oldLogp: number[][] | null;
   refLogp: number[][] | null;
   values: number[][] | null;
   advantages: (number | number[])[];
   returns: number[][] | null;
   /** DAPO's overlong filtering: false for sequences that contribute no loss. */
   keepLoss: boolean[] | undefined;
-  oldLogprobsFrom: 'rollout' | 'recomputed';
+  oldLogprobsFrom: OldLogprobsFrom;
   logpSeconds: number;
 }
 
@@ -220,8 +224,8 @@ export interface StepMetrics {
   timeUpdate: number;
   /** Each reward function's unweighted mean over the step's rollouts, by name. */
   rewardsByName?: Record<string, number>;
-  /** Whether the old log-probs were the rollout's own (config.reuseRolloutLogprobs) or recomputed. */
-  oldLogprobsFrom: 'rollout' | 'recomputed';
+  /** Whether the old log-probs were the rollout's own (config.reuseRolloutLogprobs), recomputed, or the update's own detached (an exactly on-policy update). */
+  oldLogprobsFrom: OldLogprobsFrom;
   /** Device-to-host reads during the update phase (each one a sync on CUDA); ~1 per optimizer step. */
   updateHostReads: number;
   /** Padded / real tokens of the training micro-batches (1 = no padding). */

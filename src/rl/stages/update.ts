@@ -38,7 +38,7 @@ export function update(ctx: StageContext, opt: Optimizers, step: number, rb: Ran
       const members = minis[m]!;
       const weights = miniWeights[m]!;
       const targets: TokenTargets[] = members.map((i, k) => ({
-        oldLogp: oldLogp[i]!,
+        oldLogp: oldLogp ? oldLogp[i]! : null,
         refLogp: refLogp ? refLogp[i]! : null,
         advantage: advantages[i]!,
         weights: weights[k]!,
