@@ -22,6 +22,8 @@ import { mathTask } from '../tasks/math/task.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import { ModelBundle } from '../run/model-bundle.js';
+import { LoraAdapters, loraSettings } from '../model/lora.js';
+import { peakRssMeter, type PeakRss } from '../util/peak-rss.js';
 import { wordProblems, type WordProblem } from './word-problems.js';
 
 export interface RealDemoConfig {
@@ -62,7 +64,19 @@ export interface RealDemoConfig {
    * its template's turns (generation then stops at the first newline: one line, one answer).
    */
   format?: 'chat' | 'plain';
+  /**
+   * The configurations trained from the same base evaluation and selection: 0 = full fine-tuning,
+   * r > 0 = LoRA adapters of rank r on every linear layer (src/model/lora.ts). Absent: [0].
+   */
+  loraRanks?: number[];
+  /** LoRA alpha (updates scaled by alpha / rank); absent: the library's default (DEFAULT_LORA_ALPHA, 32). */
+  loraAlpha?: number;
+  /** The learning rate under LoRA; absent: 10x grpo.lr ("LoRA Without Regret", Schulman et al. 2025: ~10x full fine-tuning's). */
+  loraLr?: number;
 }
+
+/** The LoRA learning rate when none is given, as a multiple of the full fine-tuning lr (LoRA Without Regret's ~10x). */
+export const LORA_LR_FACTOR = 10;
 
 /** The 'plain' format's template: BOS + the user turn(s), no turn markers. */
 export const PLAIN_TEMPLATE = "{{ bos_token }}{% for m in messages %}{{ m['content'] }}{% endfor %}";
@@ -189,13 +203,24 @@ export function pairedVsBase(base: HeldOutScores, after: HeldOutScores, seed: nu
 
 export interface SeedRun {
   seed: number;
+  /** 0 = full fine-tuning, r > 0 = LoRA rank r (absent in results written before LoRA: full fine-tuning). */
+  rank?: number;
+  lr?: number;
+  /** LoRA alpha (LoRA runs only). */
+  alpha?: number;
+  trainableParams?: number;
+  /** The GRPO steps alone (not the evaluation after): mean per step, wall and CPU seconds of this process. */
+  secondsPerStep?: Phase;
+  /** Peak RSS over this run (loading, training and the evaluation after; src/util/peak-rss.ts). */
+  memory?: PeakRss;
   after: HeldOutScores;
   /**
    * Per set, after vs the base on the same problems (any format): the paired difference with its
    * bootstrap interval and McNemar's exact test; the generated set also per kind.
    */
   paired?: Record<string, PairedDifference & { kinds?: Record<string, PairedDifference> }>;
-  steps: Pick<StepMetrics, 'step' | 'rewardMean' | 'trainAccuracy' | 'responseLengthMean' | 'truncatedFrac' | 'entropy' | 'gradNorm'>[];
+  steps: (Pick<StepMetrics, 'step' | 'rewardMean' | 'trainAccuracy' | 'responseLengthMean' | 'truncatedFrac' | 'entropy' | 'gradNorm'> &
+    Partial<Pick<StepMetrics, 'timeGeneration' | 'timeLogprobs' | 'timeUpdate'>>)[];
   seconds: Phase;
 }
 
@@ -213,12 +238,69 @@ export interface RealDemoResult {
   selection: { pool: number; rollouts: number; epochs: number; top: { index: number; problem: string; answer: string; accs: number[]; variance: number }[] };
   selected: { index: number; problem: string; answer: string };
   runs: SeedRun[];
-  /** Per set: mean and spread (min, max) over the seeds of the after-training accuracies. */
-  spread: Record<string, { any: { mean: number; min: number; max: number }; boxed: { mean: number; min: number; max: number } }>;
+  /**
+   * Per set: mean and spread (min, max) over the seeds of the after-training accuracies, of the
+   * first configuration of config.loraRanks (all runs when there is one configuration).
+   */
+  spread: Spread;
+  /** Per configuration ('full', 'lora-r8', ...), when config.loraRanks is given: its runs summarised. */
+  configs?: Record<string, ConfigSummary>;
   seconds: { base: Phase; selection: Phase; total: Phase };
   machine: { threads: number; note: string };
   /** Machine (CPU model, ISA flags, cores), versions and commit (src/util/provenance.ts). */
   provenance?: Provenance;
+}
+
+export type Spread = Record<string, { any: { mean: number; min: number; max: number }; boxed: { mean: number; min: number; max: number } }>;
+
+export interface ConfigSummary {
+  rank: number;
+  lr: number;
+  alpha?: number;
+  trainableParams: number;
+  seeds: number[];
+  spread: Spread;
+  /** Mean seconds per GRPO step over the seeds' means, with min and max. */
+  secondsPerStep: { wall: { mean: number; min: number; max: number }; cpu: { mean: number; min: number; max: number } };
+  /** The largest per-run peak RSS of this configuration (KiB), and the scope of the measurement. */
+  peakRssKiB: number;
+  rssScope: PeakRss['scope'];
+}
+
+/** The key of a configuration in RealDemoResult.configs. */
+export function configKey(rank: number): string {
+  return rank === 0 ? 'full' : `lora-r${rank}`;
+}
+
+const stat = (xs: number[]) => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), min: Math.min(...xs), max: Math.max(...xs) });
+
+/** Per set, mean/min/max over `runs` of the after-training accuracies. */
+export function spreadOf(runs: readonly SeedRun[], names: readonly string[]): Spread {
+  const out: Spread = {};
+  for (const n of names) out[n] = { any: stat(runs.map((r) => r.after[n]!.any)), boxed: stat(runs.map((r) => r.after[n]!.boxed)) };
+  return out;
+}
+
+/** The per-configuration summaries of runs that carry a rank (LoRA-aware results). */
+export function summarizeConfigs(runs: readonly SeedRun[], names: readonly string[]): Record<string, ConfigSummary> {
+  const out: Record<string, ConfigSummary> = {};
+  const ranks = [...new Set(runs.map((r) => r.rank ?? 0))];
+  for (const rank of ranks) {
+    const rs = runs.filter((r) => (r.rank ?? 0) === rank);
+    const first = rs[0]!;
+    out[configKey(rank)] = {
+      rank,
+      lr: first.lr ?? 0,
+      ...(first.alpha !== undefined ? { alpha: first.alpha } : {}),
+      trainableParams: first.trainableParams ?? 0,
+      seeds: rs.map((r) => r.seed),
+      spread: spreadOf(rs, names),
+      secondsPerStep: { wall: stat(rs.map((r) => r.secondsPerStep?.wall ?? NaN)), cpu: stat(rs.map((r) => r.secondsPerStep?.cpu ?? NaN)) },
+      peakRssKiB: Math.max(...rs.map((r) => r.memory?.peakKiB ?? 0)),
+      rssScope: rs.every((r) => r.memory?.scope === 'run') ? 'run' : 'process',
+    };
+  }
+  return out;
 }
 
 export interface RealDemoOptions {
@@ -290,6 +372,9 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
   setNumThreads(cfg.threads);
   fs.mkdirSync(o.outDir, { recursive: true });
   const grpo: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...cfg.grpo };
+  const ranks = cfg.loraRanks ?? [0];
+  if (ranks.length === 0) throw new Error('loraRanks: at least one configuration');
+  for (const r of ranks) if (!Number.isInteger(r) || r < 0) throw new Error(`loraRanks: ranks are integers >= 0 (0 = full fine-tuning), got ${r}`);
 
   const { sets, pool: poolProblems } = heldOutSets(cfg);
   const loaded = ModelBundle.load(cfg.model);
@@ -388,11 +473,11 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
     const runs: SeedRun[] = [];
     // The summary of the runs so far: written after every seed, so a run cut short keeps its finished seeds.
     const summarize = (): RealDemoResult => {
-      const spread: RealDemoResult['spread'] = {};
-      for (const s of sets) {
-        const stat = (xs: number[]) => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), min: Math.min(...xs), max: Math.max(...xs) });
-        spread[s.name] = { any: stat(runs.map((r) => r.after[s.name]!.any)), boxed: stat(runs.map((r) => r.after[s.name]!.boxed)) };
-      }
+      const names = sets.map((s) => s.name);
+      const spread = spreadOf(
+        runs.filter((r) => (r.rank ?? 0) === ranks[0]),
+        names,
+      );
       const result: RealDemoResult = {
         config: cfg,
         grpo,
@@ -413,19 +498,29 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
         selected,
         runs,
         spread,
+        ...(cfg.loraRanks ? { configs: summarizeConfigs(runs, names) } : {}),
         seconds: { base: baseSeconds, selection: selectionSeconds, total: total() },
         machine: { threads: cfg.threads, note: 'wall and CPU seconds of this process; on a shared machine wall time includes waiting for cores' },
         provenance: provenance({ threads: cfg.threads, libtorch: torchVersion() }),
       };
       return result;
     };
-    for (const seed of cfg.seeds) {
+    // Seed-major, the configurations interleaved within a seed: on a shared machine a slow
+    // stretch then falls on every configuration rather than on one.
+    for (const seed of cfg.seeds) for (const rank of ranks) {
       t = timer();
+      const memory = peakRssMeter();
       manualSeed(seed);
-      const config: GRPOConfig = { ...grpo, seed };
+      const lr = rank === 0 ? grpo.lr : (cfg.loraLr ?? LORA_LR_FACTOR * grpo.lr);
+      const config: GRPOConfig = { ...grpo, seed, lr };
       const policy = ModelBundle.load(cfg.model).model;
-      const reference = config.klCoef !== 0 ? ModelBundle.load(cfg.model).model : null;
+      // With LoRA the frozen base (adapters off) is the KL reference: no second copy.
+      const reference = config.klCoef !== 0 && rank === 0 ? ModelBundle.load(cfg.model).model : null;
+      const lora = rank === 0 ? null : LoraAdapters.attach(policy, loraSettings({ rank, ...(cfg.loraAlpha !== undefined ? { alpha: cfg.loraAlpha } : {}) }), { seed });
+      const trainableParams = policy.trainableParameters().reduce((a, p) => a + p.numel, 0);
       const oneShot = Array.from({ length: config.trainBatchSize }, () => toExample(pick, selected.index));
+      const tag = rank === 0 ? `seed-${seed}` : `r${rank}-seed-${seed}`;
+      const who = rank === 0 && !cfg.loraRanks ? `[seed ${seed}]` : `[${configKey(rank)} seed ${seed}]`;
       try {
         const trainer = new GRPOTrainer({
           policy,
@@ -437,17 +532,23 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
           rewards: mathReward(verifier, verifyOpts),
           task: mathTask,
           config,
-          runDir: path.join(o.outDir, `seed-${seed}`),
+          runDir: path.join(o.outDir, tag),
           tokenizerFrom: cfg.model,
-          log: (l) => log(`[seed ${seed}] ${l}`),
+          log: (l) => log(`${who} ${l}`),
         });
+        const tt = timer();
         const steps = await trainer.train();
+        const trainSeconds = tt();
         trainer.disposeOptimizers();
-        const after = heldOut(policy, `after-seed-${seed}`);
+        const after = heldOut(policy, `after-${tag}`);
         const seconds = t();
         const paired = pairedVsBase(base, after, seed, kindsOf);
+        const perStep = (x: number) => round(x / Math.max(1, steps.length), 2);
         runs.push({
           seed,
+          ...(cfg.loraRanks ? { rank, lr } : {}),
+          ...(lora ? { alpha: lora.settings.alpha } : {}),
+          ...(cfg.loraRanks ? { trainableParams, secondsPerStep: { wall: perStep(trainSeconds.wall), cpu: perStep(trainSeconds.cpu) }, memory: memory() } : {}),
           after,
           paired,
           seconds,
@@ -459,10 +560,16 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
             truncatedFrac: m.truncatedFrac,
             entropy: m.entropy,
             gradNorm: m.gradNorm,
+            ...(cfg.loraRanks ? { timeGeneration: m.timeGeneration, timeLogprobs: m.timeLogprobs, timeUpdate: m.timeUpdate } : {}),
           })),
         });
-        log(`[seed ${seed}] after ${steps.length} steps: ${formatScores(after)} (${seconds.wall}s wall, ${seconds.cpu}s CPU)`);
-        for (const [name, d] of Object.entries(paired)) log(`[seed ${seed}] ${name} vs base: ${formatDifference(d)}`);
+        const r = runs[runs.length - 1]!;
+        log(`${who} after ${steps.length} steps: ${formatScores(after)} (${seconds.wall}s wall, ${seconds.cpu}s CPU)`);
+        if (r.memory)
+          log(
+            `${who} lr ${lr}, ${trainableParams} trainable parameters, ${r.secondsPerStep!.wall}s wall / ${r.secondsPerStep!.cpu}s CPU per step, peak RSS ${(r.memory.peakKiB / 1024).toFixed(0)} MiB (${r.memory.scope})`,
+          );
+        for (const [name, d] of Object.entries(paired)) log(`${who} ${name} vs base: ${formatDifference(d)}`);
         fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(summarize(), null, 2) + '\n');
       } finally {
         policy.dispose();
@@ -493,17 +600,19 @@ export function formatRealTable(r: RealDemoResult): string {
   const names = Object.keys(r.base);
   // Any format with its Wilson 95% interval; per seed, the change from the base paired on the same problems.
   const anyCi = (x: SetScore) => formatProportion(wilson(Math.round(x.any * x.n), x.n));
-  const head = ['seed'.padEnd(6), ...names.flatMap((n) => [`${n} any [Wilson 95%]`.padStart(26), `${n} boxed`.padStart(16)])].join(' ');
-  const row = (label: string, s: HeldOutScores) =>
-    [label.padEnd(6), ...names.flatMap((n) => [anyCi(s[n]!).padStart(26), pct(s[n]!.boxed).padStart(16)])].join(' ');
+  const label = (x: SeedRun) => (x.rank !== undefined ? `${configKey(x.rank)} ${x.seed}` : String(x.seed));
+  const w = Math.max(6, ...r.runs.map((x) => label(x).length));
+  const head = ['seed'.padEnd(w), ...names.flatMap((n) => [`${n} any [Wilson 95%]`.padStart(26), `${n} boxed`.padStart(16)])].join(' ');
+  const row = (name: string, s: HeldOutScores) =>
+    [name.padEnd(w), ...names.flatMap((n) => [anyCi(s[n]!).padStart(26), pct(s[n]!.boxed).padStart(16)])].join(' ');
   const bits = (x: string) => [...x].map((c) => c === '1');
   const changes = r.runs.flatMap((x) =>
     names
       .filter((n) => r.base[n]!.outcomes && x.after[n]!.outcomes)
       .map(
         (n) =>
-          `seed ${x.seed}, ${n} any format vs base: ${formatDifference(pairedDifference(bits(r.base[n]!.outcomes!), bits(x.after[n]!.outcomes!), { seed: x.seed }))}`,
+          `${x.rank !== undefined ? `${configKey(x.rank)} ` : ''}seed ${x.seed}, ${n} any format vs base: ${formatDifference(pairedDifference(bits(r.base[n]!.outcomes!), bits(x.after[n]!.outcomes!), { seed: x.seed }))}`,
       ),
   );
-  return [head, row('base', r.base), ...r.runs.map((x) => row(String(x.seed), x.after)), ...changes].join('\n');
+  return [head, row('base', r.base), ...r.runs.map((x) => row(label(x), x.after)), ...changes].join('\n');
 }
