@@ -6,7 +6,17 @@ import * as path from 'node:path';
 import { CliError, intOption, numberOption, parseArgs } from './args.js';
 import { MODEL_CATALOG, ModelFetchError, getModel } from '../model/catalog.js';
 import { DEFAULT_LORA_ALPHA } from '../model/lora.js';
-import { LORA_LR_FACTOR, QUICK_REAL_DEMO, REAL_DEMO, formatRealTable, runRealDemo, type RealDemoConfig } from '../demo/real.js';
+import {
+  LORA_LR_FACTOR,
+  QUICK_REAL_DEMO,
+  REAL_DEMO,
+  formatRealTable,
+  reusedBase,
+  runRealDemo,
+  type RealDemoConfig,
+  type RealDemoOptions,
+  type RealDemoResult,
+} from '../demo/real.js';
 
 const USAGE =
   'usage: rlvr demo --model DIR|NAME [--seeds 0,1] [--steps N] [--lr LR] [--out DIR] [--results FILE] [--threads T] [--held-out N] [--gsm8k N] [--format chat|plain] [--lora-ranks 0,1,8] [--lora-alpha A] [--lora-lr LR] [--quick] [--json]';
@@ -49,6 +59,14 @@ const SPEC = {
   'lora-lr': {
     type: 'string',
     help: `learning rate of the LoRA runs (default ${LORA_LR_FACTOR}x --lr: LoRA Without Regret, Schulman et al. 2025, ~10x full fine-tuning's)`,
+  },
+  'micro-batch-tokens': {
+    type: 'string',
+    help: "tokens per update micro-batch (gradients accumulate; a memory knob, not an algorithm setting; default: the memory plan's, from host RAM)",
+  },
+  'base-from': {
+    type: 'string',
+    help: 'a results file of the same settings (all but --seeds and the LoRA options): reuse its base evaluation and selection instead of running them',
   },
   quick: { type: 'boolean', help: 'a tiny configuration (tests; its numbers mean nothing)' },
   json: { type: 'boolean', help: 'print the summary as JSON on the last line' },
@@ -108,6 +126,7 @@ export async function run(argv: string[]): Promise<number> {
       miniBatchSize: batch,
       maxResponseLength: intOption(options['max-tokens'], 'max-tokens', base.grpo.maxResponseLength!),
       ...(options['entropy-coef'] !== undefined ? { entropyCoef: numberOption(options['entropy-coef'], 'entropy-coef', 0.001) } : {}),
+      ...(options['micro-batch-tokens'] !== undefined ? { microBatchTokens: intOption(options['micro-batch-tokens'], 'micro-batch-tokens', 0) } : {}),
     },
   };
   if (config.gsm8k > 0 && !fs.existsSync(path.join(config.evalDir, 'gsm8k', 'test.jsonl'))) {
@@ -115,7 +134,24 @@ export async function run(argv: string[]): Promise<number> {
   }
   const outDir = typeof options.out === 'string' ? options.out : path.join('runs', 'demo-real');
   const log = (line: string) => process.stderr.write(line + '\n');
-  const r = await runRealDemo({ config, outDir, log });
+  let reuse: RealDemoOptions['reuse'];
+  if (typeof options['base-from'] === 'string') {
+    const file = options['base-from'];
+    let result: RealDemoResult;
+    try {
+      result = JSON.parse(fs.readFileSync(file, 'utf8')) as RealDemoResult;
+    } catch (e) {
+      throw new CliError(`--base-from ${file}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    if (!result.base || !result.selected || !result.config) throw new CliError(`--base-from ${file}: not a results file of rlvr demo --model`);
+    try {
+      reusedBase({ file, result }, config);
+    } catch (e) {
+      throw new CliError(`--base-from ${(e as Error).message}`);
+    }
+    reuse = { file, result };
+  }
+  const r = await runRealDemo({ config, outDir, log, ...(reuse ? { reuse } : {}) });
   if (typeof options.results === 'string') {
     fs.mkdirSync(path.dirname(options.results), { recursive: true });
     fs.writeFileSync(options.results, JSON.stringify(r, null, 2) + '\n');
@@ -132,7 +168,9 @@ export async function run(argv: string[]): Promise<number> {
       ),
       ...Object.entries(r.configs ?? {}).map(
         ([k, c]) =>
-          `${k}: lr ${c.lr}, ${c.trainableParams} trainable parameters, ${c.secondsPerStep.wall.mean}s wall / ${c.secondsPerStep.cpu.mean}s CPU per step, peak RSS ${(c.peakRssKiB / 1024).toFixed(0)} MiB (${c.rssScope}); after: ${Object.entries(c.spread)
+          `${k}: lr ${c.lr}, ${c.trainableParams} trainable parameters, ${c.secondsPerStep?.wall.mean}s wall / ${c.secondsPerStep?.cpu.mean}s CPU per step, peak RSS ${((c.peakRssKiB ?? 0) / 1024).toFixed(0)} MiB (${c.rssScope}); after: ${Object.entries(
+            c.spread,
+          )
             .map(([n, x]) => `${n} any ${(100 * x.any.mean).toFixed(1)}% [${(100 * x.any.min).toFixed(1)}, ${(100 * x.any.max).toFixed(1)}]`)
             .join(', ')}`,
       ),

@@ -249,6 +249,8 @@ export interface RealDemoResult {
   machine: { threads: number; note: string };
   /** Machine (CPU model, ISA flags, cores), versions and commit (src/util/provenance.ts). */
   provenance?: Provenance;
+  /** The results file whose base evaluation and selection this run reused (RealDemoOptions.reuse); seconds.base and .selection are then 0. */
+  baseFrom?: string;
 }
 
 export type Spread = Record<string, { any: { mean: number; min: number; max: number }; boxed: { mean: number; min: number; max: number } }>;
@@ -257,17 +259,51 @@ export interface ConfigSummary {
   rank: number;
   lr: number;
   alpha?: number;
-  trainableParams: number;
+  /** null where a run did not record it (results written before LoRA). */
+  trainableParams: number | null;
   seeds: number[];
   spread: Spread;
   /** Mean seconds per GRPO step over the seeds' means, with min and max. */
-  secondsPerStep: { wall: { mean: number; min: number; max: number }; cpu: { mean: number; min: number; max: number } };
+  secondsPerStep: { wall: { mean: number; min: number; max: number }; cpu: { mean: number; min: number; max: number } } | null;
   /** The largest per-run peak RSS of this configuration (KiB), and the scope of the measurement. */
-  peakRssKiB: number;
-  rssScope: PeakRss['scope'];
+  peakRssKiB: number | null;
+  rssScope: PeakRss['scope'] | null;
+  /**
+   * A LoRA configuration against full fine-tuning of the same seed, per set and seed, paired on the
+   * same problems (any format): diff = LoRA − full, its bootstrap 95% interval and McNemar's p.
+   * Present when full fine-tuning ran with that seed.
+   */
+  vsFull?: Record<string, (PairedDifference & { seed: number })[]>;
 }
 
 /** The key of a configuration in RealDemoResult.configs. */
+/** The settings that make the base evaluation and the selection (and the runs) comparable: all but the seeds and the LoRA options. */
+function sameExperiment(c: RealDemoConfig): string {
+  const { seeds: _s, loraRanks: _r, loraAlpha: _a, loraLr: _l, ...rest } = c;
+  return JSON.stringify(rest, Object.keys(rest).sort());
+}
+
+/** Checks that an earlier result was made with these settings and returns its base and selection. */
+export function reusedBase(
+  reuse: NonNullable<RealDemoOptions['reuse']>,
+  cfg: RealDemoConfig,
+): Pick<RealDemoResult, 'base' | 'selected'> & { top: RealDemoResult['selection']['top'] } {
+  const a = reuse.result.config,
+    b = cfg;
+  // microBatchTokens chunks the update (a memory knob): it changes neither the base nor the selection.
+  const norm = (c: RealDemoConfig) => {
+    const { microBatchTokens: _m, ...g } = c.grpo;
+    return { ...c, grpo: JSON.stringify(g, Object.keys(g).sort()) };
+  };
+  if (sameExperiment(norm(a) as unknown as RealDemoConfig) !== sameExperiment(norm(b) as unknown as RealDemoConfig)) {
+    const differ = Object.keys({ ...a, ...b }).filter(
+      (k) => !['seeds', 'loraRanks', 'loraAlpha', 'loraLr'].includes(k) && JSON.stringify((norm(a) as never)[k]) !== JSON.stringify((norm(b) as never)[k]),
+    );
+    throw new Error(`${reuse.file} was made with other settings (${differ.join(', ')}): its base evaluation and selection do not apply`);
+  }
+  return { base: reuse.result.base, selected: reuse.result.selected, top: reuse.result.selection.top };
+}
+
 export function configKey(rank: number): string {
   return rank === 0 ? 'full' : `lora-r${rank}`;
 }
@@ -282,7 +318,7 @@ export function spreadOf(runs: readonly SeedRun[], names: readonly string[]): Sp
 }
 
 /** The per-configuration summaries of runs that carry a rank (LoRA-aware results). */
-export function summarizeConfigs(runs: readonly SeedRun[], names: readonly string[]): Record<string, ConfigSummary> {
+export function summarizeConfigs(runs: readonly SeedRun[], names: readonly string[], lrOfFull?: number): Record<string, ConfigSummary> {
   const out: Record<string, ConfigSummary> = {};
   const ranks = [...new Set(runs.map((r) => r.rank ?? 0))];
   for (const rank of ranks) {
@@ -290,21 +326,42 @@ export function summarizeConfigs(runs: readonly SeedRun[], names: readonly strin
     const first = rs[0]!;
     out[configKey(rank)] = {
       rank,
-      lr: first.lr ?? 0,
+      lr: first.lr ?? lrOfFull ?? NaN,
       ...(first.alpha !== undefined ? { alpha: first.alpha } : {}),
-      trainableParams: first.trainableParams ?? 0,
+      trainableParams: first.trainableParams ?? null,
       seeds: rs.map((r) => r.seed),
       spread: spreadOf(rs, names),
-      secondsPerStep: { wall: stat(rs.map((r) => r.secondsPerStep?.wall ?? NaN)), cpu: stat(rs.map((r) => r.secondsPerStep?.cpu ?? NaN)) },
-      peakRssKiB: Math.max(...rs.map((r) => r.memory?.peakKiB ?? 0)),
-      rssScope: rs.every((r) => r.memory?.scope === 'run') ? 'run' : 'process',
+      secondsPerStep: rs.every((r) => r.secondsPerStep)
+        ? { wall: stat(rs.map((r) => r.secondsPerStep!.wall)), cpu: stat(rs.map((r) => r.secondsPerStep!.cpu)) }
+        : null,
+      peakRssKiB: rs.every((r) => r.memory) ? Math.max(...rs.map((r) => r.memory!.peakKiB)) : null,
+      rssScope: rs.every((r) => r.memory) ? (rs.every((r) => r.memory!.scope === 'run') ? 'run' : 'process') : null,
     };
+    const full = (seed: number) => runs.find((r) => (r.rank ?? 0) === 0 && r.seed === seed);
+    if (rank !== 0 && rs.some((r) => full(r.seed))) {
+      const bits = (x: string) => [...x].map((c) => c === '1');
+      const vs: NonNullable<ConfigSummary['vsFull']> = {};
+      for (const n of names) {
+        vs[n] = rs.flatMap((r) => {
+          const f = full(r.seed)?.after[n]?.outcomes,
+            l = r.after[n]?.outcomes;
+          return f && l ? [{ ...pairedDifference(bits(f), bits(l), { seed: r.seed }), seed: r.seed }] : [];
+        });
+      }
+      out[configKey(rank)]!.vsFull = vs;
+    }
   }
   return out;
 }
 
 export interface RealDemoOptions {
   config: RealDemoConfig;
+  /**
+   * An earlier result of the same settings (all but the seeds and the LoRA options): its base
+   * evaluation and selection are used instead of being run again (both are greedy or seeded), so
+   * that configurations and seeds can run in parallel processes from one base.
+   */
+  reuse?: { file: string; result: Pick<RealDemoResult, 'config' | 'base' | 'selection' | 'selected'> };
   outDir: string;
   log: (line: string) => void;
 }
@@ -425,48 +482,61 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
   const verifier = new VerifierPool({ size: 1 });
   const verifyOpts = { mode: cfg.reward === 'any' ? ('eval' as const) : ('reward' as const) };
   try {
-    // ---- base accuracy (greedy; the same for every seed) ----
-    let t = timer();
-    const base = heldOut(loaded.model, 'base');
     const kindsOf = Object.fromEntries(
       sets.filter((x) => x.name === 'arithmetic').map((x) => [x.name, x.problems.map((p) => (p.id ?? '').slice(0, (p.id ?? '').lastIndexOf('-')))]),
     );
-    const baseSeconds = t();
-    log(`[base] ${formatScores(base)} (${baseSeconds.wall}s wall, ${baseSeconds.cpu}s CPU)`);
+    const reused = o.reuse ? reusedBase(o.reuse, cfg) : null;
+    let base: HeldOutScores, baseSeconds: Phase, selectionSeconds: Phase, top: RealDemoResult['selection']['top'], selected: RealDemoResult['selected'];
+    let t = timer();
+    if (reused) {
+      // The base evaluation and the selection of an earlier run of the same settings (greedy and seeded: the same result).
+      ({ base, top, selected } = reused);
+      baseSeconds = selectionSeconds = { wall: 0, cpu: 0 };
+      const sel = poolProblems[selected.index];
+      if (!sel || sel.problem !== selected.problem)
+        throw new Error(`${o.reuse!.file}: its selected example is not pool problem ${selected.index} of these settings`);
+      log(`[base] from ${o.reuse!.file}: ${formatScores(base)}; π1 = ${selected.problem} (answer ${selected.answer})`);
+    } else {
+      // ---- base accuracy (greedy; the same for every seed) ----
+      base = heldOut(loaded.model, 'base');
+      baseSeconds = t();
+      log(`[base] ${formatScores(base)} (${baseSeconds.wall}s wall, ${baseSeconds.cpu}s CPU)`);
 
-    // ---- selection: rollouts only over the pool, per-epoch accuracy, historical variance ----
-    t = timer();
-    const poolExamples = poolProblems.map(toExample);
-    const scored = await scorePool({
-      policy: loaded.model,
-      tokenizer,
-      examples: poolExamples,
-      renderPrompt,
-      stopTokenIds,
-      rewards: mathReward(verifier, verifyOpts),
-      sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
-      rollouts: cfg.selectionRollouts,
-      epochs: cfg.selectionEpochs,
-      promptsPerBatch: 8,
-      maxNewTokens: grpo.maxResponseLength,
-      temperature: grpo.temperature,
-      topP: grpo.topP,
-      seed: cfg.dataSeed,
-      outDir: path.join(o.outDir, 'selection'),
-      onBatch: (p) =>
-        log(`[select] epoch ${p.epoch}: ${p.done}/${p.total} example-epochs, mean accuracy ${p.meanAccuracy.toFixed(3)}, ${p.seconds.toFixed(0)}s`),
-    });
-    const history = scored.history.entries();
-    const ranked = rankByVariance(history);
-    const top = ranked.slice(0, 5).map((r) => {
-      const p = poolProblems[r.index]!;
-      return { index: r.index, problem: p.problem, answer: p.answer, accs: history.find((h) => h.index === r.index)!.accs, variance: r.variance };
-    });
-    for (const x of top)
-      log(`[select] ${x.problem} (answer ${x.answer}) | accuracy per epoch ${x.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${x.variance.toFixed(4)}`);
-    const pick = poolProblems[ranked[0]!.index]!;
-    const selected = { index: ranked[0]!.index, problem: pick.problem, answer: pick.answer };
-    const selectionSeconds = t();
+      // ---- selection: rollouts only over the pool, per-epoch accuracy, historical variance ----
+      t = timer();
+      const poolExamples = poolProblems.map(toExample);
+      const scored = await scorePool({
+        policy: loaded.model,
+        tokenizer,
+        examples: poolExamples,
+        renderPrompt,
+        stopTokenIds,
+        rewards: mathReward(verifier, verifyOpts),
+        sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
+        rollouts: cfg.selectionRollouts,
+        epochs: cfg.selectionEpochs,
+        promptsPerBatch: 8,
+        maxNewTokens: grpo.maxResponseLength,
+        temperature: grpo.temperature,
+        topP: grpo.topP,
+        seed: cfg.dataSeed,
+        outDir: path.join(o.outDir, 'selection'),
+        onBatch: (p) =>
+          log(`[select] epoch ${p.epoch}: ${p.done}/${p.total} example-epochs, mean accuracy ${p.meanAccuracy.toFixed(3)}, ${p.seconds.toFixed(0)}s`),
+      });
+      const history = scored.history.entries();
+      const ranked = rankByVariance(history);
+      top = ranked.slice(0, 5).map((r) => {
+        const p = poolProblems[r.index]!;
+        return { index: r.index, problem: p.problem, answer: p.answer, accs: history.find((h) => h.index === r.index)!.accs, variance: r.variance };
+      });
+      for (const x of top)
+        log(`[select] ${x.problem} (answer ${x.answer}) | accuracy per epoch ${x.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${x.variance.toFixed(4)}`);
+      const pick = poolProblems[ranked[0]!.index]!;
+      selected = { index: ranked[0]!.index, problem: pick.problem, answer: pick.answer };
+      selectionSeconds = t();
+    }
+    const pick = poolProblems[selected.index]!;
     loaded.model.dispose();
 
     // ---- 1-shot GRPO per seed, each from the base weights ----
@@ -495,10 +565,11 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
         ),
         base,
         selection: { pool: poolProblems.length, rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, top },
+        ...(o.reuse ? { baseFrom: o.reuse.file } : {}),
         selected,
         runs,
         spread,
-        ...(cfg.loraRanks ? { configs: summarizeConfigs(runs, names) } : {}),
+        ...(cfg.loraRanks ? { configs: summarizeConfigs(runs, names, grpo.lr) } : {}),
         seconds: { base: baseSeconds, selection: selectionSeconds, total: total() },
         machine: { threads: cfg.threads, note: 'wall and CPU seconds of this process; on a shared machine wall time includes waiting for cores' },
         provenance: provenance({ threads: cfg.threads, libtorch: torchVersion() }),
@@ -507,75 +578,79 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
     };
     // Seed-major, the configurations interleaved within a seed: on a shared machine a slow
     // stretch then falls on every configuration rather than on one.
-    for (const seed of cfg.seeds) for (const rank of ranks) {
-      t = timer();
-      const memory = peakRssMeter();
-      manualSeed(seed);
-      const lr = rank === 0 ? grpo.lr : (cfg.loraLr ?? LORA_LR_FACTOR * grpo.lr);
-      const config: GRPOConfig = { ...grpo, seed, lr };
-      const policy = ModelBundle.load(cfg.model).model;
-      // With LoRA the frozen base (adapters off) is the KL reference: no second copy.
-      const reference = config.klCoef !== 0 && rank === 0 ? ModelBundle.load(cfg.model).model : null;
-      const lora = rank === 0 ? null : LoraAdapters.attach(policy, loraSettings({ rank, ...(cfg.loraAlpha !== undefined ? { alpha: cfg.loraAlpha } : {}) }), { seed });
-      const trainableParams = policy.trainableParameters().reduce((a, p) => a + p.numel, 0);
-      const oneShot = Array.from({ length: config.trainBatchSize }, () => toExample(pick, selected.index));
-      const tag = rank === 0 ? `seed-${seed}` : `r${rank}-seed-${seed}`;
-      const who = rank === 0 && !cfg.loraRanks ? `[seed ${seed}]` : `[${configKey(rank)} seed ${seed}]`;
-      try {
-        const trainer = new GRPOTrainer({
-          policy,
-          reference,
-          tokenizer,
-          examples: oneShot,
-          renderPrompt,
-          stopTokenIds,
-          rewards: mathReward(verifier, verifyOpts),
-          task: mathTask,
-          config,
-          runDir: path.join(o.outDir, tag),
-          tokenizerFrom: cfg.model,
-          log: (l) => log(`${who} ${l}`),
-        });
-        const tt = timer();
-        const steps = await trainer.train();
-        const trainSeconds = tt();
-        trainer.disposeOptimizers();
-        const after = heldOut(policy, `after-${tag}`);
-        const seconds = t();
-        const paired = pairedVsBase(base, after, seed, kindsOf);
-        const perStep = (x: number) => round(x / Math.max(1, steps.length), 2);
-        runs.push({
-          seed,
-          ...(cfg.loraRanks ? { rank, lr } : {}),
-          ...(lora ? { alpha: lora.settings.alpha } : {}),
-          ...(cfg.loraRanks ? { trainableParams, secondsPerStep: { wall: perStep(trainSeconds.wall), cpu: perStep(trainSeconds.cpu) }, memory: memory() } : {}),
-          after,
-          paired,
-          seconds,
-          steps: steps.map((m) => ({
-            step: m.step,
-            rewardMean: m.rewardMean,
-            trainAccuracy: m.trainAccuracy,
-            responseLengthMean: m.responseLengthMean,
-            truncatedFrac: m.truncatedFrac,
-            entropy: m.entropy,
-            gradNorm: m.gradNorm,
-            ...(cfg.loraRanks ? { timeGeneration: m.timeGeneration, timeLogprobs: m.timeLogprobs, timeUpdate: m.timeUpdate } : {}),
-          })),
-        });
-        const r = runs[runs.length - 1]!;
-        log(`${who} after ${steps.length} steps: ${formatScores(after)} (${seconds.wall}s wall, ${seconds.cpu}s CPU)`);
-        if (r.memory)
-          log(
-            `${who} lr ${lr}, ${trainableParams} trainable parameters, ${r.secondsPerStep!.wall}s wall / ${r.secondsPerStep!.cpu}s CPU per step, peak RSS ${(r.memory.peakKiB / 1024).toFixed(0)} MiB (${r.memory.scope})`,
-          );
-        for (const [name, d] of Object.entries(paired)) log(`${who} ${name} vs base: ${formatDifference(d)}`);
-        fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(summarize(), null, 2) + '\n');
-      } finally {
-        policy.dispose();
-        reference?.dispose();
+    for (const seed of cfg.seeds)
+      for (const rank of ranks) {
+        t = timer();
+        const memory = peakRssMeter();
+        manualSeed(seed);
+        const lr = rank === 0 ? grpo.lr : (cfg.loraLr ?? LORA_LR_FACTOR * grpo.lr);
+        const config: GRPOConfig = { ...grpo, seed, lr };
+        const policy = ModelBundle.load(cfg.model).model;
+        // With LoRA the frozen base (adapters off) is the KL reference: no second copy.
+        const reference = config.klCoef !== 0 && rank === 0 ? ModelBundle.load(cfg.model).model : null;
+        const lora =
+          rank === 0 ? null : LoraAdapters.attach(policy, loraSettings({ rank, ...(cfg.loraAlpha !== undefined ? { alpha: cfg.loraAlpha } : {}) }), { seed });
+        const trainableParams = policy.trainableParameters().reduce((a, p) => a + p.numel, 0);
+        const oneShot = Array.from({ length: config.trainBatchSize }, () => toExample(pick, selected.index));
+        const tag = rank === 0 ? `seed-${seed}` : `r${rank}-seed-${seed}`;
+        const who = rank === 0 && !cfg.loraRanks ? `[seed ${seed}]` : `[${configKey(rank)} seed ${seed}]`;
+        try {
+          const trainer = new GRPOTrainer({
+            policy,
+            reference,
+            tokenizer,
+            examples: oneShot,
+            renderPrompt,
+            stopTokenIds,
+            rewards: mathReward(verifier, verifyOpts),
+            task: mathTask,
+            config,
+            runDir: path.join(o.outDir, tag),
+            tokenizerFrom: cfg.model,
+            log: (l) => log(`${who} ${l}`),
+          });
+          const tt = timer();
+          const steps = await trainer.train();
+          const trainSeconds = tt();
+          trainer.disposeOptimizers();
+          const after = heldOut(policy, `after-${tag}`);
+          const seconds = t();
+          const paired = pairedVsBase(base, after, seed, kindsOf);
+          const perStep = (x: number) => round(x / Math.max(1, steps.length), 2);
+          runs.push({
+            seed,
+            ...(cfg.loraRanks ? { rank, lr } : {}),
+            ...(lora ? { alpha: lora.settings.alpha } : {}),
+            ...(cfg.loraRanks
+              ? { trainableParams, secondsPerStep: { wall: perStep(trainSeconds.wall), cpu: perStep(trainSeconds.cpu) }, memory: memory() }
+              : {}),
+            after,
+            paired,
+            seconds,
+            steps: steps.map((m) => ({
+              step: m.step,
+              rewardMean: m.rewardMean,
+              trainAccuracy: m.trainAccuracy,
+              responseLengthMean: m.responseLengthMean,
+              truncatedFrac: m.truncatedFrac,
+              entropy: m.entropy,
+              gradNorm: m.gradNorm,
+              ...(cfg.loraRanks ? { timeGeneration: m.timeGeneration, timeLogprobs: m.timeLogprobs, timeUpdate: m.timeUpdate } : {}),
+            })),
+          });
+          const r = runs[runs.length - 1]!;
+          log(`${who} after ${steps.length} steps: ${formatScores(after)} (${seconds.wall}s wall, ${seconds.cpu}s CPU)`);
+          if (r.memory)
+            log(
+              `${who} lr ${lr}, ${trainableParams} trainable parameters, ${r.secondsPerStep!.wall}s wall / ${r.secondsPerStep!.cpu}s CPU per step, peak RSS ${(r.memory.peakKiB / 1024).toFixed(0)} MiB (${r.memory.scope})`,
+            );
+          for (const [name, d] of Object.entries(paired)) log(`${who} ${name} vs base: ${formatDifference(d)}`);
+          fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(summarize(), null, 2) + '\n');
+        } finally {
+          policy.dispose();
+          reference?.dispose();
+        }
       }
-    }
 
     const result = summarize();
     fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
