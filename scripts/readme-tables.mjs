@@ -187,17 +187,17 @@ function demoRealLora() {
   const diff = (x) => `${x.diff >= 0 ? '+' : ''}${pts(x.diff)} [${pts(x.lo)}, ${pts(x.hi)}], p ${fmtP(x.mcnemar.p)}`;
   const mm = (x) => `${pct(x.mean)} [${pct(x.min, 0)}, ${pct(x.max, 0)}]`;
   const mib = (kib) => (kib === null ? 'not recorded' : `${(kib / 1024).toFixed(0)} MiB`);
-  const perStep = (x) => (x === null ? 'not recorded' : `${num(x.wall.mean, 1)} / ${num(x.cpu.mean, 1)} [CPU ${num(x.cpu.min, 1)}, ${num(x.cpu.max, 1)}]`);
   const full = d.configs.full;
+  const microOf = (r) => d.parts.find((p) => p.runs.some(([rk, sd]) => rk === r.rank && sd === r.seed))?.microBatchTokens ?? '?';
   const fa = full?.spread.arithmetic.any;
   const m = d.parts.find((p) => !p.legacy).provenance.machine;
   const lines = [
     `SmolLM2-135M-Instruct; held-out ${d.sets.arithmetic.n} generated word problems + ${d.sets.gsm8k.n} GSM8K, greedy, ${d.config.evalMaxTokens} tokens, any format; base ${share(d.base.arithmetic.any, d.base.arithmetic.n)} and ${share(d.base.gsm8k.any, d.base.gsm8k.n)}. ` +
       `π1 = "${d.selected.problem}" (answer ${d.selected.answer}); GRPO ${d.grpo.steps} steps × ${d.grpo.trainBatchSize} groups × ${d.grpo.groupSize} rollouts, ${d.grpo.maxResponseLength} tokens, entropy coefficient ${d.grpo.entropyCoef}, no KL; seeds ${d.config.seeds.join(', ')}; ` +
       `LoRA on every linear layer (q, k, v, o, gate, up, down), alpha ${Object.values(d.configs).find((c) => c.alpha !== undefined)?.alpha ?? '-'}, lr 10× full fine-tuning's ("LoRA Without Regret"). ` +
-      `One thread per process, ${d.parts.length} processes at once on a shared ${m.cores}-core machine (${m.cpu}): seconds per step are wall / CPU of the GRPO steps alone and noisy; peak RSS is the largest per-run peak (VmHWM reset at the start of each run) of the configuration.`,
+      `One thread per process, the runs in parallel processes (listed below) on a shared ${m.cores}-core machine (${m.cpu}) under heavy load from other jobs: seconds per step (wall / CPU of the GRPO steps alone, per seed) are noisy; peak RSS is per run (VmHWM reset at the start of each run), with the update's micro-batch size (auto: the memory plan's, 14-15k tokens here, i.e. the whole batch; or 512 tokens).`,
     '',
-    "| configuration | lr | trainable parameters | generated after, mean [min, max] | GSM8K after | paired vs base, generated, per seed: points [bootstrap 95%], McNemar p | LoRA − full, same seed: points [95%], p | within full FT's seed range? | s per step, wall / CPU | peak RSS |",
+    "| configuration | lr | trainable parameters | generated after, mean [min, max] | GSM8K after | paired vs base, generated, per seed: points [bootstrap 95%], McNemar p | LoRA − full, same seed: points [95%], p | within full FT's seed range? | s per step, wall / CPU, per seed | peak RSS per seed (micro-batch tokens) |",
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [key, c] of Object.entries(d.configs)) {
@@ -206,9 +206,10 @@ function demoRealLora() {
     const vs = c.vsFull ? c.vsFull.arithmetic.map((x) => `${x.seed}: ${diff(x)}`).join('; ') : '';
     const within = c.rank === 0 || !fa ? '' : a.mean >= fa.min && a.mean <= fa.max ? 'yes' : 'no';
     lines.push(
-      `| ${key === 'full' ? 'full fine-tuning' : `LoRA r ${c.rank}`} | ${c.lr} | ${c.trainableParams === null ? 'not recorded' : c.trainableParams.toLocaleString('en-US')} | ${mm(a)} | ${mm(c.spread.gsm8k.any)} | ` +
+      `| ${key === 'full' ? 'full fine-tuning' : `LoRA r ${c.rank}`} (${runs.length} seed${runs.length === 1 ? '' : 's'}) | ${c.lr} | ${c.trainableParams === null ? 'not recorded' : c.trainableParams.toLocaleString('en-US')} | ${mm(a)} | ${mm(c.spread.gsm8k.any)} | ` +
         `${runs.map((r) => `${r.seed}: ${diff(r.paired.arithmetic)}`).join('; ')} | ${vs} | ${within} | ` +
-        `${perStep(c.secondsPerStep)} | ${mib(c.peakRssKiB)} |`,
+        `${runs.every((r) => r.secondsPerStep) ? runs.map((r) => `${r.seed}: ${num(r.secondsPerStep.wall, 0)} / ${num(r.secondsPerStep.cpu, 1)}`).join('; ') : 'not recorded'} | ` +
+        `${runs.every((r) => r.memory) ? runs.map((r) => `${r.seed}: ${mib(r.memory.peakKiB)} (${microOf(r)})`).join('; ') : 'not recorded'} |`,
     );
   }
   lines.push(
