@@ -161,6 +161,9 @@ describe('real-model demo with LoRA configurations', () => {
       encoding: 'utf8',
     });
     assert.equal(bad.status, 2, bad.stderr);
-    assert.match(bad.stderr.trim(), /^rlvr: --base-from .*r\.json was made with other settings \(heldOutPerKind\): its base evaluation and selection do not apply$/);
+    assert.match(
+      bad.stderr.trim(),
+      /^rlvr: --base-from .*r\.json was made with other settings \(heldOutPerKind\): its base evaluation and selection do not apply$/,
+    );
   });
 });
