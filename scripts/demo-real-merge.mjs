@@ -9,16 +9,22 @@
 // kept per part.
 // The per-configuration summaries (and LoRA vs full fine-tuning on the same seed) are recomputed
 // over all runs. Needs the build (dist/src/demo/real.js).
-//   node scripts/demo-real-merge.mjs OUT.json PART.json PART.json ...
+// --rerun FILE (repeatable): a part whose runs repeat a (rank, seed) of the others (e.g. full
+// fine-tuning rerun with step times and peak RSS): checked like a part, kept under `reruns`, not
+// counted in the configurations.
+//   node scripts/demo-real-merge.mjs OUT.json PART.json PART.json ... [--rerun FILE]
 import * as fs from 'node:fs';
 import { configKey, spreadOf, summarizeConfigs } from '../dist/src/demo/real.js';
 
-const [out, ...parts] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const rerunFiles = argv.flatMap((a, i) => (argv[i - 1] === '--rerun' ? [a] : []));
+const [out, ...parts] = argv.filter((a, i) => a !== '--rerun' && argv[i - 1] !== '--rerun');
 if (!out || parts.length === 0) {
   console.error('usage: node scripts/demo-real-merge.mjs OUT.json PART.json [PART.json ...]');
   process.exit(2);
 }
 const ds = parts.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+const reruns = rerunFiles.map((f) => ({ file: f, ...JSON.parse(fs.readFileSync(f, 'utf8')) }));
 for (const d of ds) {
   if (d.config.loraRanks) continue;
   d.legacy = true;
@@ -29,9 +35,9 @@ const noMicro = (g) => JSON.stringify({ ...g, microBatchTokens: undefined });
 // The first part that ran the base evaluation itself (not --base-from) gives base, selection and their seconds.
 const first = ds.find((d) => !d.baseFrom) ?? ds[0];
 const strip = (c) => JSON.stringify({ ...c, loraRanks: undefined, seeds: undefined, grpo: noMicro(c.grpo) });
-for (const [i, d] of ds.entries()) {
+for (const [i, d] of [...ds, ...reruns].entries()) {
   const fail = (what) => {
-    console.error(`${parts[i]}: ${what} differs from ${parts[ds.indexOf(first)]}'s: not the same experiment`);
+    console.error(`${[...parts, ...rerunFiles][i]}: ${what} differs from ${parts[ds.indexOf(first)]}'s: not the same experiment`);
     process.exit(1);
   };
   if (strip(d.config) !== strip(first.config)) fail('config (other than loraRanks and seeds)');
@@ -60,6 +66,20 @@ const merged = {
     names,
   ),
   configs: summarizeConfigs(runs, names, first.grpo.lr),
+  // The machine and code of the first part written with LoRA (each part keeps its own below).
+  provenance: (ds.find((d) => !d.legacy) ?? first).provenance,
+  mergedBy: 'scripts/demo-real-merge.mjs',
+  ...(reruns.length > 0
+    ? {
+        reruns: reruns.map((d) => ({
+          file: d.file,
+          microBatchTokens: d.grpo.microBatchTokens,
+          runs: d.runs,
+          seconds: d.seconds,
+          provenance: d.provenance,
+        })),
+      }
+    : {}),
   parts: ds.map((d, i) => ({
     file: parts[i],
     loraRanks: d.config.loraRanks,

@@ -225,6 +225,13 @@ function demoRealLora() {
       )
       .join('; ')}. r0 = full fine-tuning.`,
     '',
+    ...(d.reruns ?? []).flatMap((x) =>
+      x.runs.map(
+        (r) =>
+          `Rerun for time and memory (${x.file}, not in the rows above): ${configKeyOf(r)} seed ${r.seed} with ${x.microBatchTokens}-token micro-batches: generated ${share(r.after.arithmetic.any, r.after.arithmetic.n)}, vs base ${diff(r.paired.arithmetic)}; ${r.trainableParams.toLocaleString('en-US')} trainable parameters; ${num(r.secondsPerStep.wall, 0)} / ${num(r.secondsPerStep.cpu, 1)} s per step (wall / CPU); peak RSS ${mib(r.memory.peakKiB)}.`,
+      ),
+    ),
+    ...(d.reruns ? [''] : []),
     `Training reward per step: ${d.runs.map((r) => `${configKeyOf(r)} seed ${r.seed}: ${r.steps.map((x) => x.rewardMean.toFixed(2)).join(' ')}`).join('; ')}.`,
   );
   return lines.join('\n');
