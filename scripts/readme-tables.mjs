@@ -178,6 +178,66 @@ function demoRealTwoModels() {
   return lines.join('\n');
 }
 
+/** 1-shot RLVR with LoRA at several ranks vs full fine-tuning (bench/results/demo-real-lora.json, merged by scripts/demo-real-merge.mjs). */
+function demoRealLora() {
+  if (!exists('demo-real-lora.json')) return 'No results yet: see the commands above.';
+  const d = read('demo-real-lora.json');
+  const fmtP = (p) => (p >= 0.001 ? p.toFixed(3) : p.toExponential(1));
+  const pts = (x) => (100 * x).toFixed(1);
+  const diff = (x) => `${x.diff >= 0 ? '+' : ''}${pts(x.diff)} [${pts(x.lo)}, ${pts(x.hi)}], p ${fmtP(x.mcnemar.p)}`;
+  const mm = (x) => `${pct(x.mean)} [${pct(x.min, 0)}, ${pct(x.max, 0)}]`;
+  const mib = (kib) => (kib === null ? 'not recorded' : `${(kib / 1024).toFixed(0)} MiB`);
+  const full = d.configs.full;
+  const microOf = (r) => d.parts.find((p) => p.runs.some(([rk, sd]) => rk === r.rank && sd === r.seed))?.microBatchTokens ?? '?';
+  const fa = full?.spread.arithmetic.any;
+  const m = d.parts.find((p) => !p.legacy).provenance.machine;
+  const lines = [
+    `SmolLM2-135M-Instruct; held-out ${d.sets.arithmetic.n} generated word problems + ${d.sets.gsm8k.n} GSM8K, greedy, ${d.config.evalMaxTokens} tokens, any format; base ${share(d.base.arithmetic.any, d.base.arithmetic.n)} and ${share(d.base.gsm8k.any, d.base.gsm8k.n)}. ` +
+      `π1 = "${d.selected.problem}" (answer ${d.selected.answer}); GRPO ${d.grpo.steps} steps × ${d.grpo.trainBatchSize} groups × ${d.grpo.groupSize} rollouts, ${d.grpo.maxResponseLength} tokens, entropy coefficient ${d.grpo.entropyCoef}, no KL; seeds ${d.config.seeds.join(', ')}; ` +
+      `LoRA on every linear layer (q, k, v, o, gate, up, down), alpha ${Object.values(d.configs).find((c) => c.alpha !== undefined)?.alpha ?? '-'}, lr 10× full fine-tuning's ("LoRA Without Regret"). ` +
+      `One thread per process, the runs in parallel processes (listed below) on a shared ${m.cores}-core machine (${m.cpu}) under heavy load from other jobs: seconds per step (wall / CPU of the GRPO steps alone, per seed) are noisy; peak RSS is per run (VmHWM reset at the start of each run), with the update's micro-batch size (auto: the memory plan's, 14-15k tokens here, i.e. the whole batch; or 512 tokens).`,
+    '',
+    "| configuration | lr | trainable parameters | generated after, mean [min, max] | GSM8K after | paired vs base, generated, per seed: points [bootstrap 95%], McNemar p | LoRA − full, same seed: points [95%], p | within full FT's seed range? | s per step, wall / CPU, per seed | peak RSS per seed (micro-batch tokens) |",
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [key, c] of Object.entries(d.configs)) {
+    const runs = d.runs.filter((r) => (r.rank ?? 0) === c.rank);
+    const a = c.spread.arithmetic.any;
+    const vs = c.vsFull ? c.vsFull.arithmetic.map((x) => `${x.seed}: ${diff(x)}`).join('; ') : '';
+    const within = c.rank === 0 || !fa ? '' : a.mean >= fa.min && a.mean <= fa.max ? 'yes' : 'no';
+    lines.push(
+      `| ${key === 'full' ? 'full fine-tuning' : `LoRA r ${c.rank}`} (${runs.length} seed${runs.length === 1 ? '' : 's'}) | ${c.lr} | ${c.trainableParams === null ? 'not recorded' : c.trainableParams.toLocaleString('en-US')} | ${mm(a)} | ${mm(c.spread.gsm8k.any)} | ` +
+        `${runs.map((r) => `${r.seed}: ${diff(r.paired.arithmetic)}`).join('; ')} | ${vs} | ${within} | ` +
+        `${runs.every((r) => r.secondsPerStep) ? runs.map((r) => `${r.seed}: ${num(r.secondsPerStep.wall, 0)} / ${num(r.secondsPerStep.cpu, 1)}`).join('; ') : 'not recorded'} | ` +
+        `${runs.every((r) => r.memory) ? runs.map((r) => `${r.seed}: ${mib(r.memory.peakKiB)} (${microOf(r)})`).join('; ') : 'not recorded'} |`,
+    );
+  }
+  lines.push(
+    '',
+    "Within full FT's seed range: the configuration's mean accuracy on the generated set lies in [min, max] of full fine-tuning's three seeds. " +
+      "LoRA − full: the same seed's LoRA and full fine-tuning runs paired on the same problems (bootstrap 95% interval of the difference; McNemar exact p); an interval holding 0 is no detectable difference on 100 problems.",
+    '',
+    `Processes (\`rlvr demo --model smollm2-135m-instruct\` with the settings of \`demo-real-smollm2-110.json\`, merged by \`scripts/demo-real-merge.mjs\`): ${d.parts
+      .map((p) =>
+        p.legacy
+          ? `${p.file} (full fine-tuning, commit ${(p.provenance.commit ?? '?').slice(0, 7)}, written before LoRA: no step times or peak RSS) → ${p.runs.map(([r, sd]) => `r${r}/${sd}`).join(', ')}`
+          : `--lora-ranks ${p.loraRanks.join(',')} --seeds ${p.seeds.join(',')}${p.baseFrom ? ` --base-from ${p.baseFrom}` : ''}${p.microBatchTokens !== 'auto' ? ` --micro-batch-tokens ${p.microBatchTokens}` : ''} → ${p.runs.map(([r, sd]) => `r${r}/${sd}`).join(', ')} (${p.seconds.total.wall} s wall, ${p.seconds.total.cpu} s CPU)`,
+      )
+      .join('; ')}. r0 = full fine-tuning.`,
+    '',
+    ...(d.reruns ?? []).flatMap((x) =>
+      x.runs.map(
+        (r) =>
+          `Rerun for time and memory (${x.file}, not in the rows above): ${configKeyOf(r)} seed ${r.seed} with ${x.microBatchTokens}-token micro-batches: generated ${share(r.after.arithmetic.any, r.after.arithmetic.n)}, vs base ${diff(r.paired.arithmetic)}; ${r.trainableParams.toLocaleString('en-US')} trainable parameters; ${num(r.secondsPerStep.wall, 0)} / ${num(r.secondsPerStep.cpu, 1)} s per step (wall / CPU); peak RSS ${mib(r.memory.peakKiB)}.`,
+      ),
+    ),
+    ...(d.reruns ? [''] : []),
+    `Training reward per step: ${d.runs.map((r) => `${configKeyOf(r)} seed ${r.seed}: ${r.steps.map((x) => x.rewardMean.toFixed(2)).join(' ')}`).join('; ')}.`,
+  );
+  return lines.join('\n');
+}
+const configKeyOf = (r) => ((r.rank ?? 0) === 0 ? 'full' : `r${r.rank}`);
+
 /** The verifier on its labelled corpus (bench/results/verifier-corpus.json, from scripts/verifier-corpus.mjs). */
 function verifierCorpus() {
   const d = read('verifier-corpus.json');
@@ -251,7 +311,7 @@ function cpuDtype() {
 /** Which file holds which blocks. */
 export const FILES = {
   'docs/RESULTS.md': { measured, 'verifier-corpus': verifierCorpus, 'cpu-step': cpuStep, 'cpu-dtype': cpuDtype, 'demo-seeds': demoSeeds },
-  'docs/REAL-MODEL.md': { 'demo-real': demoReal, 'demo-real-two-models': demoRealTwoModels },
+  'docs/REAL-MODEL.md': { 'demo-real': demoReal, 'demo-real-two-models': demoRealTwoModels, 'demo-real-lora': demoRealLora },
 };
 export const BLOCKS = Object.assign({}, ...Object.values(FILES));
 

@@ -22,6 +22,8 @@ import { mathTask } from '../tasks/math/task.js';
 import { GRPOTrainer, type StepMetrics } from '../rl/trainer.js';
 import { rolloutSamples } from '../rollout/engine.js';
 import { ModelBundle } from '../run/model-bundle.js';
+import { LoraAdapters, loraSettings } from '../model/lora.js';
+import { peakRssMeter, type PeakRss } from '../util/peak-rss.js';
 import { wordProblems, type WordProblem } from './word-problems.js';
 
 export interface RealDemoConfig {
@@ -62,7 +64,19 @@ export interface RealDemoConfig {
    * its template's turns (generation then stops at the first newline: one line, one answer).
    */
   format?: 'chat' | 'plain';
+  /**
+   * The configurations trained from the same base evaluation and selection: 0 = full fine-tuning,
+   * r > 0 = LoRA adapters of rank r on every linear layer (src/model/lora.ts). Absent: [0].
+   */
+  loraRanks?: number[];
+  /** LoRA alpha (updates scaled by alpha / rank); absent: the library's default (DEFAULT_LORA_ALPHA, 32). */
+  loraAlpha?: number;
+  /** The learning rate under LoRA; absent: 10x grpo.lr ("LoRA Without Regret", Schulman et al. 2025: ~10x full fine-tuning's). */
+  loraLr?: number;
 }
+
+/** The LoRA learning rate when none is given, as a multiple of the full fine-tuning lr (LoRA Without Regret's ~10x). */
+export const LORA_LR_FACTOR = 10;
 
 /** The 'plain' format's template: BOS + the user turn(s), no turn markers. */
 export const PLAIN_TEMPLATE = "{{ bos_token }}{% for m in messages %}{{ m['content'] }}{% endfor %}";
@@ -192,13 +206,24 @@ export function pairedVsBase(base: HeldOutScores, after: HeldOutScores, seed: nu
 
 export interface SeedRun {
   seed: number;
+  /** 0 = full fine-tuning, r > 0 = LoRA rank r (absent in results written before LoRA: full fine-tuning). */
+  rank?: number;
+  lr?: number;
+  /** LoRA alpha (LoRA runs only). */
+  alpha?: number;
+  trainableParams?: number;
+  /** The GRPO steps alone (not the evaluation after): mean per step, wall and CPU seconds of this process. */
+  secondsPerStep?: Phase;
+  /** Peak RSS over this run (loading, training and the evaluation after; src/util/peak-rss.ts). */
+  memory?: PeakRss;
   after: HeldOutScores;
   /**
    * Per set, after vs the base on the same problems (any format): the paired difference with its
    * bootstrap interval and McNemar's exact test; the generated set also per kind.
    */
   paired?: Record<string, PairedDifference & { kinds?: Record<string, PairedDifference> }>;
-  steps: Pick<StepMetrics, 'step' | 'rewardMean' | 'trainAccuracy' | 'responseLengthMean' | 'truncatedFrac' | 'entropy' | 'gradNorm'>[];
+  steps: (Pick<StepMetrics, 'step' | 'rewardMean' | 'trainAccuracy' | 'responseLengthMean' | 'truncatedFrac' | 'entropy' | 'gradNorm'> &
+    Partial<Pick<StepMetrics, 'timeGeneration' | 'timeLogprobs' | 'timeUpdate'>>)[];
   seconds: Phase;
 }
 
@@ -216,16 +241,130 @@ export interface RealDemoResult {
   selection: { pool: number; rollouts: number; epochs: number; top: { index: number; problem: string; answer: string; accs: number[]; variance: number }[] };
   selected: { index: number; problem: string; answer: string };
   runs: SeedRun[];
-  /** Per set: mean and spread (min, max) over the seeds of the after-training accuracies. */
-  spread: Record<string, { any: { mean: number; min: number; max: number }; boxed: { mean: number; min: number; max: number } }>;
+  /**
+   * Per set: mean and spread (min, max) over the seeds of the after-training accuracies, of the
+   * first configuration of config.loraRanks (all runs when there is one configuration).
+   */
+  spread: Spread;
+  /** Per configuration ('full', 'lora-r8', ...), when config.loraRanks is given: its runs summarised. */
+  configs?: Record<string, ConfigSummary>;
   seconds: { base: Phase; selection: Phase; total: Phase };
   machine: { threads: number; note: string };
   /** Machine (CPU model, ISA flags, cores), versions and commit (src/util/provenance.ts). */
   provenance?: Provenance;
+  /** The results file whose base evaluation and selection this run reused (RealDemoOptions.reuse); seconds.base and .selection are then 0. */
+  baseFrom?: string;
+}
+
+export type Spread = Record<string, { any: { mean: number; min: number; max: number }; boxed: { mean: number; min: number; max: number } }>;
+
+export interface ConfigSummary {
+  rank: number;
+  lr: number;
+  alpha?: number;
+  /** null where a run did not record it (results written before LoRA). */
+  trainableParams: number | null;
+  seeds: number[];
+  spread: Spread;
+  /** Mean seconds per GRPO step over the seeds' means, with min and max. */
+  secondsPerStep: { wall: { mean: number; min: number; max: number }; cpu: { mean: number; min: number; max: number } } | null;
+  /** The largest per-run peak RSS of this configuration (KiB), and the scope of the measurement. */
+  peakRssKiB: number | null;
+  rssScope: PeakRss['scope'] | null;
+  /**
+   * A LoRA configuration against full fine-tuning of the same seed, per set and seed, paired on the
+   * same problems (any format): diff = LoRA − full, its bootstrap 95% interval and McNemar's p.
+   * Present when full fine-tuning ran with that seed.
+   */
+  vsFull?: Record<string, (PairedDifference & { seed: number })[]>;
+}
+
+/** The key of a configuration in RealDemoResult.configs. */
+/** The settings that make the base evaluation and the selection (and the runs) comparable: all but the seeds and the LoRA options. */
+function sameExperiment(c: RealDemoConfig): string {
+  const { seeds: _s, loraRanks: _r, loraAlpha: _a, loraLr: _l, ...rest } = c;
+  return JSON.stringify(rest, Object.keys(rest).sort());
+}
+
+/** Checks that an earlier result was made with these settings and returns its base and selection. */
+export function reusedBase(
+  reuse: NonNullable<RealDemoOptions['reuse']>,
+  cfg: RealDemoConfig,
+): Pick<RealDemoResult, 'base' | 'selected'> & { top: RealDemoResult['selection']['top'] } {
+  const a = reuse.result.config,
+    b = cfg;
+  // microBatchTokens chunks the update (a memory knob): it changes neither the base nor the selection.
+  const norm = (c: RealDemoConfig) => {
+    const { microBatchTokens: _m, ...g } = c.grpo;
+    return { ...c, grpo: JSON.stringify(g, Object.keys(g).sort()) };
+  };
+  if (sameExperiment(norm(a) as unknown as RealDemoConfig) !== sameExperiment(norm(b) as unknown as RealDemoConfig)) {
+    const differ = Object.keys({ ...a, ...b }).filter(
+      (k) => !['seeds', 'loraRanks', 'loraAlpha', 'loraLr'].includes(k) && JSON.stringify((norm(a) as never)[k]) !== JSON.stringify((norm(b) as never)[k]),
+    );
+    throw new Error(`${reuse.file} was made with other settings (${differ.join(', ')}): its base evaluation and selection do not apply`);
+  }
+  return { base: reuse.result.base, selected: reuse.result.selected, top: reuse.result.selection.top };
+}
+
+export function configKey(rank: number): string {
+  return rank === 0 ? 'full' : `lora-r${rank}`;
+}
+
+const stat = (xs: number[]) => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), min: Math.min(...xs), max: Math.max(...xs) });
+
+/** Per set, mean/min/max over `runs` of the after-training accuracies. */
+export function spreadOf(runs: readonly SeedRun[], names: readonly string[]): Spread {
+  const out: Spread = {};
+  for (const n of names) out[n] = { any: stat(runs.map((r) => r.after[n]!.any)), boxed: stat(runs.map((r) => r.after[n]!.boxed)) };
+  return out;
+}
+
+/** The per-configuration summaries of runs that carry a rank (LoRA-aware results). */
+export function summarizeConfigs(runs: readonly SeedRun[], names: readonly string[], lrOfFull?: number): Record<string, ConfigSummary> {
+  const out: Record<string, ConfigSummary> = {};
+  const ranks = [...new Set(runs.map((r) => r.rank ?? 0))];
+  for (const rank of ranks) {
+    const rs = runs.filter((r) => (r.rank ?? 0) === rank);
+    const first = rs[0]!;
+    out[configKey(rank)] = {
+      rank,
+      lr: first.lr ?? lrOfFull ?? NaN,
+      ...(first.alpha !== undefined ? { alpha: first.alpha } : {}),
+      trainableParams: first.trainableParams ?? null,
+      seeds: rs.map((r) => r.seed),
+      spread: spreadOf(rs, names),
+      secondsPerStep: rs.every((r) => r.secondsPerStep)
+        ? { wall: stat(rs.map((r) => r.secondsPerStep!.wall)), cpu: stat(rs.map((r) => r.secondsPerStep!.cpu)) }
+        : null,
+      peakRssKiB: rs.every((r) => r.memory) ? Math.max(...rs.map((r) => r.memory!.peakKiB)) : null,
+      rssScope: rs.every((r) => r.memory) ? (rs.every((r) => r.memory!.scope === 'run') ? 'run' : 'process') : null,
+    };
+    const full = (seed: number) => runs.find((r) => (r.rank ?? 0) === 0 && r.seed === seed);
+    if (rank !== 0 && rs.some((r) => full(r.seed))) {
+      const bits = (x: string) => [...x].map((c) => c === '1');
+      const vs: NonNullable<ConfigSummary['vsFull']> = {};
+      for (const n of names) {
+        vs[n] = rs.flatMap((r) => {
+          const f = full(r.seed)?.after[n]?.outcomes,
+            l = r.after[n]?.outcomes;
+          return f && l ? [{ ...pairedDifference(bits(f), bits(l), { seed: r.seed }), seed: r.seed }] : [];
+        });
+      }
+      out[configKey(rank)]!.vsFull = vs;
+    }
+  }
+  return out;
 }
 
 export interface RealDemoOptions {
   config: RealDemoConfig;
+  /**
+   * An earlier result of the same settings (all but the seeds and the LoRA options): its base
+   * evaluation and selection are used instead of being run again (both are greedy or seeded), so
+   * that configurations and seeds can run in parallel processes from one base.
+   */
+  reuse?: { file: string; result: Pick<RealDemoResult, 'config' | 'base' | 'selection' | 'selected'> };
   outDir: string;
   log: (line: string) => void;
 }
@@ -293,6 +432,9 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
   setNumThreads(cfg.threads);
   fs.mkdirSync(o.outDir, { recursive: true });
   const grpo: GRPOConfig = { ...PAPER_GRPO_CONFIG, ...cfg.grpo };
+  const ranks = cfg.loraRanks ?? [0];
+  if (ranks.length === 0) throw new Error('loraRanks: at least one configuration');
+  for (const r of ranks) if (!Number.isInteger(r) || r < 0) throw new Error(`loraRanks: ranks are integers >= 0 (0 = full fine-tuning), got ${r}`);
 
   const { sets, pool: poolProblems } = heldOutSets(cfg);
   const loaded = ModelBundle.load(cfg.model);
@@ -343,59 +485,72 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
   const verifier = new VerifierPool({ size: 1 });
   const verifyOpts = { mode: cfg.reward === 'any' ? ('eval' as const) : ('reward' as const) };
   try {
-    // ---- base accuracy (greedy; the same for every seed) ----
-    let t = timer();
-    const base = heldOut(loaded.model, 'base');
     const kindsOf = Object.fromEntries(
       sets.filter((x) => x.name === 'arithmetic').map((x) => [x.name, x.problems.map((p) => (p.id ?? '').slice(0, (p.id ?? '').lastIndexOf('-')))]),
     );
-    const baseSeconds = t();
-    log(`[base] ${formatScores(base)} (${baseSeconds.wall}s wall, ${baseSeconds.cpu}s CPU)`);
+    const reused = o.reuse ? reusedBase(o.reuse, cfg) : null;
+    let base: HeldOutScores, baseSeconds: Phase, selectionSeconds: Phase, top: RealDemoResult['selection']['top'], selected: RealDemoResult['selected'];
+    let t = timer();
+    if (reused) {
+      // The base evaluation and the selection of an earlier run of the same settings (greedy and seeded: the same result).
+      ({ base, top, selected } = reused);
+      baseSeconds = selectionSeconds = { wall: 0, cpu: 0 };
+      const sel = poolProblems[selected.index];
+      if (!sel || sel.problem !== selected.problem)
+        throw new Error(`${o.reuse!.file}: its selected example is not pool problem ${selected.index} of these settings`);
+      log(`[base] from ${o.reuse!.file}: ${formatScores(base)}; π1 = ${selected.problem} (answer ${selected.answer})`);
+    } else {
+      // ---- base accuracy (greedy; the same for every seed) ----
+      base = heldOut(loaded.model, 'base');
+      baseSeconds = t();
+      log(`[base] ${formatScores(base)} (${baseSeconds.wall}s wall, ${baseSeconds.cpu}s CPU)`);
 
-    // ---- selection: rollouts only over the pool, per-epoch accuracy, historical variance ----
-    t = timer();
-    const poolExamples = poolProblems.map(toExample);
-    const scored = await scorePool({
-      policy: loaded.model,
-      tokenizer,
-      examples: poolExamples,
-      renderPrompt,
-      stopTokenIds,
-      rewards: mathReward(verifier, verifyOpts),
-      sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
-      rollouts: cfg.selectionRollouts,
-      epochs: cfg.selectionEpochs,
-      promptsPerBatch: 8,
-      maxNewTokens: grpo.maxResponseLength,
-      temperature: grpo.temperature,
-      topP: grpo.topP,
-      seed: cfg.dataSeed,
-      outDir: path.join(o.outDir, 'selection'),
-      onBatch: (p) =>
-        log(`[select] epoch ${p.epoch}: ${p.done}/${p.total} example-epochs, mean accuracy ${p.meanAccuracy.toFixed(3)}, ${p.seconds.toFixed(0)}s`),
-    });
-    const history = scored.history.entries();
-    const ranked = rankByVariance(history);
-    const top = ranked.slice(0, 5).map((r) => {
-      const p = poolProblems[r.index]!;
-      return { index: r.index, problem: p.problem, answer: p.answer, accs: history.find((h) => h.index === r.index)!.accs, variance: r.variance };
-    });
-    for (const x of top)
-      log(`[select] ${x.problem} (answer ${x.answer}) | accuracy per epoch ${x.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${x.variance.toFixed(4)}`);
-    const pick = poolProblems[ranked[0]!.index]!;
-    const selected = { index: ranked[0]!.index, problem: pick.problem, answer: pick.answer };
-    const selectionSeconds = t();
+      // ---- selection: rollouts only over the pool, per-epoch accuracy, historical variance ----
+      t = timer();
+      const poolExamples = poolProblems.map(toExample);
+      const scored = await scorePool({
+        policy: loaded.model,
+        tokenizer,
+        examples: poolExamples,
+        renderPrompt,
+        stopTokenIds,
+        rewards: mathReward(verifier, verifyOpts),
+        sampler: (m, prompts, opts) => rolloutSamples(m, prompts, opts),
+        rollouts: cfg.selectionRollouts,
+        epochs: cfg.selectionEpochs,
+        promptsPerBatch: 8,
+        maxNewTokens: grpo.maxResponseLength,
+        temperature: grpo.temperature,
+        topP: grpo.topP,
+        seed: cfg.dataSeed,
+        outDir: path.join(o.outDir, 'selection'),
+        onBatch: (p) =>
+          log(`[select] epoch ${p.epoch}: ${p.done}/${p.total} example-epochs, mean accuracy ${p.meanAccuracy.toFixed(3)}, ${p.seconds.toFixed(0)}s`),
+      });
+      const history = scored.history.entries();
+      const ranked = rankByVariance(history);
+      top = ranked.slice(0, 5).map((r) => {
+        const p = poolProblems[r.index]!;
+        return { index: r.index, problem: p.problem, answer: p.answer, accs: history.find((h) => h.index === r.index)!.accs, variance: r.variance };
+      });
+      for (const x of top)
+        log(`[select] ${x.problem} (answer ${x.answer}) | accuracy per epoch ${x.accs.map((a) => a.toFixed(2)).join(' ')} | variance ${x.variance.toFixed(4)}`);
+      const pick = poolProblems[ranked[0]!.index]!;
+      selected = { index: ranked[0]!.index, problem: pick.problem, answer: pick.answer };
+      selectionSeconds = t();
+    }
+    const pick = poolProblems[selected.index]!;
     loaded.model.dispose();
 
     // ---- 1-shot GRPO per seed, each from the base weights ----
     const runs: SeedRun[] = [];
     // The summary of the runs so far: written after every seed, so a run cut short keeps its finished seeds.
     const summarize = (): RealDemoResult => {
-      const spread: RealDemoResult['spread'] = {};
-      for (const s of sets) {
-        const stat = (xs: number[]) => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), min: Math.min(...xs), max: Math.max(...xs) });
-        spread[s.name] = { any: stat(runs.map((r) => r.after[s.name]!.any)), boxed: stat(runs.map((r) => r.after[s.name]!.boxed)) };
-      }
+      const names = sets.map((s) => s.name);
+      const spread = spreadOf(
+        runs.filter((r) => (r.rank ?? 0) === ranks[0]),
+        names,
+      );
       const result: RealDemoResult = {
         config: cfg,
         grpo,
@@ -413,65 +568,92 @@ export async function runRealDemo(o: RealDemoOptions): Promise<RealDemoResult> {
         ),
         base,
         selection: { pool: poolProblems.length, rollouts: cfg.selectionRollouts, epochs: cfg.selectionEpochs, top },
+        ...(o.reuse ? { baseFrom: o.reuse.file } : {}),
         selected,
         runs,
         spread,
+        ...(cfg.loraRanks ? { configs: summarizeConfigs(runs, names, grpo.lr) } : {}),
         seconds: { base: baseSeconds, selection: selectionSeconds, total: total() },
         machine: { threads: cfg.threads, note: 'wall and CPU seconds of this process; on a shared machine wall time includes waiting for cores' },
         provenance: provenance({ threads: cfg.threads, libtorch: torchVersion() }),
       };
       return result;
     };
-    for (const seed of cfg.seeds) {
-      t = timer();
-      manualSeed(seed);
-      const config: GRPOConfig = { ...grpo, seed };
-      const policy = ModelBundle.load(cfg.model).model;
-      const reference = config.klCoef !== 0 ? ModelBundle.load(cfg.model).model : null;
-      const oneShot = Array.from({ length: config.trainBatchSize }, () => toExample(pick, selected.index));
-      try {
-        const trainer = new GRPOTrainer({
-          policy,
-          reference,
-          tokenizer,
-          examples: oneShot,
-          renderPrompt,
-          stopTokenIds,
-          rewards: mathReward(verifier, verifyOpts),
-          task: mathTask,
-          config,
-          runDir: path.join(o.outDir, `seed-${seed}`),
-          tokenizerFrom: cfg.model,
-          log: (l) => log(`[seed ${seed}] ${l}`),
-        });
-        const steps = await trainer.train();
-        trainer.disposeOptimizers();
-        const after = heldOut(policy, `after-seed-${seed}`);
-        const seconds = t();
-        const paired = pairedVsBase(base, after, seed, kindsOf);
-        runs.push({
-          seed,
-          after,
-          paired,
-          seconds,
-          steps: steps.map((m) => ({
-            step: m.step,
-            rewardMean: m.rewardMean,
-            trainAccuracy: m.trainAccuracy,
-            responseLengthMean: m.responseLengthMean,
-            truncatedFrac: m.truncatedFrac,
-            entropy: m.entropy,
-            gradNorm: m.gradNorm,
-          })),
-        });
-        log(`[seed ${seed}] after ${steps.length} steps: ${formatScores(after)} (${seconds.wall}s wall, ${seconds.cpu}s CPU)`);
-        for (const [name, d] of Object.entries(paired)) log(`[seed ${seed}] ${name} vs base: ${formatDifference(d)}`);
-        fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(summarize(), null, 2) + '\n');
-      } finally {
-        policy.dispose();
-        reference?.dispose();
+    // Seed-major, the configurations interleaved within a seed: on a shared machine a slow
+    // stretch then falls on every configuration rather than on one.
+    for (const seed of cfg.seeds)
+      for (const rank of ranks) {
+        t = timer();
+        const memory = peakRssMeter();
+        manualSeed(seed);
+        const lr = rank === 0 ? grpo.lr : (cfg.loraLr ?? LORA_LR_FACTOR * grpo.lr);
+        const config: GRPOConfig = { ...grpo, seed, lr };
+        const policy = ModelBundle.load(cfg.model).model;
+        // With LoRA the frozen base (adapters off) is the KL reference: no second copy.
+        const reference = config.klCoef !== 0 && rank === 0 ? ModelBundle.load(cfg.model).model : null;
+        const lora =
+          rank === 0 ? null : LoraAdapters.attach(policy, loraSettings({ rank, ...(cfg.loraAlpha !== undefined ? { alpha: cfg.loraAlpha } : {}) }), { seed });
+        const trainableParams = policy.trainableParameters().reduce((a, p) => a + p.numel, 0);
+        const oneShot = Array.from({ length: config.trainBatchSize }, () => toExample(pick, selected.index));
+        const tag = rank === 0 ? `seed-${seed}` : `r${rank}-seed-${seed}`;
+        const who = rank === 0 && !cfg.loraRanks ? `[seed ${seed}]` : `[${configKey(rank)} seed ${seed}]`;
+        try {
+          const trainer = new GRPOTrainer({
+            policy,
+            reference,
+            tokenizer,
+            examples: oneShot,
+            renderPrompt,
+            stopTokenIds,
+            rewards: mathReward(verifier, verifyOpts),
+            task: mathTask,
+            config,
+            runDir: path.join(o.outDir, tag),
+            tokenizerFrom: cfg.model,
+            log: (l) => log(`${who} ${l}`),
+          });
+          const tt = timer();
+          const steps = await trainer.train();
+          const trainSeconds = tt();
+          trainer.disposeOptimizers();
+          const after = heldOut(policy, `after-${tag}`);
+          const seconds = t();
+          const paired = pairedVsBase(base, after, seed, kindsOf);
+          const perStep = (x: number) => round(x / Math.max(1, steps.length), 2);
+          runs.push({
+            seed,
+            ...(cfg.loraRanks ? { rank, lr } : {}),
+            ...(lora ? { alpha: lora.settings.alpha } : {}),
+            ...(cfg.loraRanks
+              ? { trainableParams, secondsPerStep: { wall: perStep(trainSeconds.wall), cpu: perStep(trainSeconds.cpu) }, memory: memory() }
+              : {}),
+            after,
+            paired,
+            seconds,
+            steps: steps.map((m) => ({
+              step: m.step,
+              rewardMean: m.rewardMean,
+              trainAccuracy: m.trainAccuracy,
+              responseLengthMean: m.responseLengthMean,
+              truncatedFrac: m.truncatedFrac,
+              entropy: m.entropy,
+              gradNorm: m.gradNorm,
+              ...(cfg.loraRanks ? { timeGeneration: m.timeGeneration, timeLogprobs: m.timeLogprobs, timeUpdate: m.timeUpdate } : {}),
+            })),
+          });
+          const r = runs[runs.length - 1]!;
+          log(`${who} after ${steps.length} steps: ${formatScores(after)} (${seconds.wall}s wall, ${seconds.cpu}s CPU)`);
+          if (r.memory)
+            log(
+              `${who} lr ${lr}, ${trainableParams} trainable parameters, ${r.secondsPerStep!.wall}s wall / ${r.secondsPerStep!.cpu}s CPU per step, peak RSS ${(r.memory.peakKiB / 1024).toFixed(0)} MiB (${r.memory.scope})`,
+            );
+          for (const [name, d] of Object.entries(paired)) log(`${who} ${name} vs base: ${formatDifference(d)}`);
+          fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(summarize(), null, 2) + '\n');
+        } finally {
+          policy.dispose();
+          reference?.dispose();
+        }
       }
-    }
 
     const result = summarize();
     fs.writeFileSync(path.join(o.outDir, 'summary.json'), JSON.stringify(result, null, 2) + '\n');
@@ -496,17 +678,19 @@ export function formatRealTable(r: RealDemoResult): string {
   const names = Object.keys(r.base);
   // Any format with its Wilson 95% interval; per seed, the change from the base paired on the same problems.
   const anyCi = (x: SetScore) => formatProportion(wilson(Math.round(x.any * x.n), x.n));
-  const head = ['seed'.padEnd(6), ...names.flatMap((n) => [`${n} any [Wilson 95%]`.padStart(26), `${n} boxed`.padStart(16)])].join(' ');
-  const row = (label: string, s: HeldOutScores) =>
-    [label.padEnd(6), ...names.flatMap((n) => [anyCi(s[n]!).padStart(26), pct(s[n]!.boxed).padStart(16)])].join(' ');
+  const label = (x: SeedRun) => (x.rank !== undefined ? `${configKey(x.rank)} ${x.seed}` : String(x.seed));
+  const w = Math.max(6, ...r.runs.map((x) => label(x).length));
+  const head = ['seed'.padEnd(w), ...names.flatMap((n) => [`${n} any [Wilson 95%]`.padStart(26), `${n} boxed`.padStart(16)])].join(' ');
+  const row = (name: string, s: HeldOutScores) =>
+    [name.padEnd(w), ...names.flatMap((n) => [anyCi(s[n]!).padStart(26), pct(s[n]!.boxed).padStart(16)])].join(' ');
   const bits = (x: string) => [...x].map((c) => c === '1');
   const changes = r.runs.flatMap((x) =>
     names
       .filter((n) => r.base[n]!.outcomes && x.after[n]!.outcomes)
       .map(
         (n) =>
-          `seed ${x.seed}, ${n} any format vs base: ${formatDifference(pairedDifference(bits(r.base[n]!.outcomes!), bits(x.after[n]!.outcomes!), { seed: x.seed }))}`,
+          `${x.rank !== undefined ? `${configKey(x.rank)} ` : ''}seed ${x.seed}, ${n} any format vs base: ${formatDifference(pairedDifference(bits(r.base[n]!.outcomes!), bits(x.after[n]!.outcomes!), { seed: x.seed }))}`,
       ),
   );
-  return [head, row('base', r.base), ...r.runs.map((x) => row(String(x.seed), x.after)), ...changes].join('\n');
+  return [head, row('base', r.base), ...r.runs.map((x) => row(label(x), x.after)), ...changes].join('\n');
 }
