@@ -53,7 +53,11 @@ for name, spec in first(l2t, "macros", "macroname").items():
 macro_text = {}
 for name, spec in first(l2t, "macros", "macroname").items():
     f = spec.simplify_repl
-    if name in accents:
+    if name == "today":
+        # pylatexenc fills \today with the date at import time: the port computes it at run time
+        # (src/tasks/math/paper/latex2text.ts), so the table does not change with the day it is made.
+        macro_text[name] = {"today": True}
+    elif name in accents:
         macro_text[name] = {"accent": accents[name]}
     elif name in styles:
         macro_text[name] = {"style": styles[name]}

@@ -119,3 +119,16 @@ test('src/tasks/math/paper/latex2text-table.ts is what scripts/gen-latex2text-ta
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, readFileSync(path.join(repoRoot, 'src/tasks/math/paper/latex2text-table.ts'), 'utf8'));
 });
+
+test('\\today is the date pylatexenc gives now, not the day the table was generated', { skip: missing }, () => {
+  const r = spawnSync(
+    'python3',
+    ['-c', 'from pylatexenc.latex2text import LatexNodes2Text as L; import sys; sys.stdout.write(L().latex_to_text(r"On \\today: \\today."))'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(latexToText('On \\today: \\today.'), r.stdout);
+  assert.match(r.stdout, /^On [A-Z][a-z]+ \d{1,2}, \d{4}: /);
+});

@@ -52,7 +52,13 @@ const pyLen = (s: string) => [...s].length;
 
 const MACRO_ARG_SPECS = MACRO_ARGS as Record<string, string>;
 const ENV_ARG_SPECS = ENV_ARGS as Record<string, string>;
-const MACRO_TEXTS = MACRO_TEXT as Record<string, { repl?: string; args?: true; accent?: string; style?: string; call?: true }>;
+const MACRO_TEXTS = MACRO_TEXT as Record<string, { repl?: string; args?: true; accent?: string; style?: string; call?: true; today?: true }>;
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** pylatexenc's _latex_today: '{dt:%B} {dt.day}, {dt.year}' of the local date (it reads the clock at import; we read it per call). */
+export function latexToday(now: Date = new Date()): string {
+  return `${MONTHS[now.getMonth()]} ${now.getDate()}, ${now.getFullYear()}`;
+}
 const ENV_TEXTS = ENV_TEXT as Record<string, { repl?: string; call?: string }>;
 const SPECIALS_TEXTS = SPECIALS_TEXT as Record<string, { repl: string }>;
 
@@ -388,6 +394,7 @@ class ToText {
     }
     if (spec.style !== undefined) return mathStyle(args.length > 0 ? this.groupContents(args[0]!) : '', spec.style);
     if (n.name === '%') return '%';
+    if (spec.today) return latexToday();
     if (spec.repl !== undefined) return spec.repl ? this.simplify(spec.repl, args) : '';
     return args.map((a) => this.groupContents(a)).join('');
   }
