@@ -19,7 +19,6 @@ import { fileURLToPath } from 'node:url';
 import { F, autocast, getNumThreads, manualSeed, noGrad, randn, setNumThreads, tidy, torchVersion } from '../src/engine/index.js';
 import { native } from '../src/engine/native.js';
 import { loadModel } from '../src/model/checkpoint.js';
-import { parseModelConfig } from '../src/model/config.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { PAPER_GRPO_CONFIG } from '../src/rl/config.js';
 import { responseLogprobs, type Sequence } from '../src/rl/policy.js';
@@ -27,6 +26,7 @@ import { GRPOTrainer } from '../src/rl/trainer.js';
 import { rolloutSamples } from '../src/rollout/engine.js';
 import { peakRssBytes } from '../src/util/peak-rss.js';
 import { provenance } from '../src/util/provenance.js';
+import { SMOLLM2_135M } from './shapes.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,19 +41,6 @@ const microBatchTokens = Number(arg('micro-batch-tokens', '768'));
 // Which parts to run (the others are kept from an existing results file): matmul, steps, accuracy.
 const parts = arg('parts', 'matmul,steps,accuracy').split(',');
 const REAL = path.join(os.homedir(), '.cache/rlvr/models/smollm2-135m-instruct');
-const SMOLLM2_135M = parseModelConfig({
-  architectures: ['LlamaForCausalLM'],
-  hidden_size: 576,
-  intermediate_size: 1536,
-  num_hidden_layers: 30,
-  num_attention_heads: 9,
-  num_key_value_heads: 3,
-  vocab_size: 49152,
-  rms_norm_eps: 1e-5,
-  rope_theta: 100000,
-  max_position_embeddings: 8192,
-  tie_word_embeddings: true,
-});
 const realWeights = fs.existsSync(path.join(REAL, 'model.safetensors'));
 
 type Dtype = 'float32' | 'bfloat16';

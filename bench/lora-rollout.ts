@@ -9,12 +9,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { manualSeed, noGrad, randn, setNumThreads, tidy } from '../src/engine/index.js';
-import { parseModelConfig } from '../src/model/config.js';
 import { LoraAdapters, loraSettings, mergedWeight } from '../src/model/lora.js';
 import { loraModulePath, type LoraTarget } from '../src/model/lora-targets.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { rolloutSamples } from '../src/rollout/engine.js';
 import { peakRssBytes } from '../src/util/peak-rss.js';
+import { SMOLLM2_135M } from './shapes.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,19 +25,6 @@ const pairs = arg('pairs', 3);
 const rank = arg('rank', 8);
 setNumThreads(1);
 
-const SMOLLM2_135M = parseModelConfig({
-  architectures: ['LlamaForCausalLM'],
-  hidden_size: 576,
-  intermediate_size: 1536,
-  num_hidden_layers: 30,
-  num_attention_heads: 9,
-  num_key_value_heads: 3,
-  vocab_size: 49152,
-  rms_norm_eps: 1e-5,
-  rope_theta: 100000,
-  max_position_embeddings: 8192,
-  tie_word_embeddings: true,
-});
 manualSeed(0);
 const model = CausalLM.randomInit(SMOLLM2_135M);
 const lora = LoraAdapters.attach(model, loraSettings({ rank }), { seed: 1 });

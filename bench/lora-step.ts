@@ -10,31 +10,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { manualSeed, setNumThreads } from '../src/engine/index.js';
-import { parseModelConfig } from '../src/model/config.js';
 import { LoraAdapters, loraSettings } from '../src/model/lora.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { GRPOTrainer } from '../src/rl/trainer.js';
 import { peakRssBytes } from '../src/util/peak-rss.js';
 import { oneStepConfig, runJsonChild } from './one-step.js';
+import { SMOLLM2_135M } from './shapes.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : def;
 };
 const tokens = Number(arg('tokens', '64'));
-const SMOLLM2_135M = parseModelConfig({
-  architectures: ['LlamaForCausalLM'],
-  hidden_size: 576,
-  intermediate_size: 1536,
-  num_hidden_layers: 30,
-  num_attention_heads: 9,
-  num_key_value_heads: 3,
-  vocab_size: 49152,
-  rms_norm_eps: 1e-5,
-  rope_theta: 100000,
-  max_position_embeddings: 8192,
-  tie_word_embeddings: true,
-});
 
 async function child(rank: number): Promise<void> {
   setNumThreads(1);

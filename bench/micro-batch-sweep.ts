@@ -13,29 +13,16 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableHostBytes } from '../src/engine/device-memory.js';
 import { getNumThreads, manualSeed, setNumThreads, tidy, torchVersion } from '../src/engine/index.js';
-import { parseModelConfig } from '../src/model/config.js';
 import { CausalLM } from '../src/model/transformer.js';
 import { accumulatePolicyGradient, microBatches, type Sequence } from '../src/rl/policy.js';
 import { peakRssBytes } from '../src/util/peak-rss.js';
 import { provenance } from '../src/util/provenance.js';
+import { SMOLLM2_135M } from './shapes.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : def;
 };
-const SMOLLM2_135M = parseModelConfig({
-  architectures: ['LlamaForCausalLM'],
-  hidden_size: 576,
-  intermediate_size: 1536,
-  num_hidden_layers: 30,
-  num_attention_heads: 9,
-  num_key_value_heads: 3,
-  vocab_size: 49152,
-  rms_norm_eps: 1e-5,
-  rope_theta: 100000,
-  max_position_embeddings: 8192,
-  tie_word_embeddings: true,
-});
 // --seqs: fewer sequences (the per-token cost of a micro-batch does not depend on how many follow).
 const SEQS = Number(arg('seqs', '32'));
 const PROMPT = 64;

@@ -9,7 +9,6 @@ import { describe, test } from 'node:test';
 import type { TrainExample } from '../../src/data/examples.js';
 import { parseHistory, rankByVariance } from '../../src/data/selection.js';
 import type { CausalLM } from '../../src/model/transformer.js';
-import { parseModelConfig } from '../../src/model/config.js';
 import { planScoring } from '../../src/memory-plan/scoring.js';
 import { scorePool } from '../../src/rl/pool-scoring.js';
 import type { Sample, SamplingOptions } from '../../src/rollout/reference-sampler.js';
@@ -17,6 +16,7 @@ import { buildTinyQwenModel } from '../helpers/tiny-model.js';
 import type { RewardInput } from '../../src/tasks/reward.js';
 import { getTask } from '../../src/tasks/registry.js';
 import { repoRoot } from '../helpers/paths.js';
+import { SMOLLM2_135M } from '../../bench/shapes.js';
 
 const cli = path.join(repoRoot, 'dist/src/cli/main.js');
 
@@ -143,19 +143,7 @@ describe('pool scoring', () => {
   });
 
   test('memory: weights + KV budget + sampling workspace, no log-probs (SmolLM2-135M shape)', () => {
-    const cfg = parseModelConfig({
-      architectures: ['LlamaForCausalLM'],
-      hidden_size: 576,
-      intermediate_size: 1536,
-      num_hidden_layers: 30,
-      num_attention_heads: 9,
-      num_key_value_heads: 3,
-      vocab_size: 49152,
-      rms_norm_eps: 1e-5,
-      rope_theta: 100000,
-      max_position_embeddings: 8192,
-      tie_word_embeddings: true,
-    });
+    const cfg = SMOLLM2_135M;
     // The run: 64 rollouts (8 prompts x 8) of up to 1024 tokens, 24 GB machine.
     const p = planScoring(cfg, { memoryBytes: 24e9, rows: 64, promptTokens: 200, maxNewTokens: 1024, computeBytes: 4 });
     const kvPerToken = 2 * 30 * 3 * 64 * 4; // K and V, layers x kv heads x head dim, float32

@@ -7,23 +7,10 @@ import * as os from 'node:os';
 import { test } from 'node:test';
 import { availableHostBytes, deviceMemoryBytes } from '../../src/engine/device-memory.js';
 import { deviceCaps } from '../../src/engine/device.js';
-import { parseModelConfig } from '../../src/model/config.js';
 import { activationBytes } from '../../src/memory-plan/memory.js';
 import { planRun, type PlanSettings } from '../../src/memory-plan/plan.js';
+import { SMOLLM2_135M } from '../../bench/shapes.js';
 
-const smollm2 = parseModelConfig({
-  architectures: ['LlamaForCausalLM'],
-  hidden_size: 576,
-  intermediate_size: 1536,
-  num_hidden_layers: 30,
-  num_attention_heads: 9,
-  num_key_value_heads: 3,
-  vocab_size: 49152,
-  rms_norm_eps: 1e-5,
-  rope_theta: 100000,
-  max_position_embeddings: 8192,
-  tie_word_embeddings: true,
-});
 // Issue 27's configuration: 4 prompts × 8 rollouts, 128 new tokens, KL 0.001.
 const settings: PlanSettings = {
   trainBatchSize: 4,
@@ -35,7 +22,7 @@ const settings: PlanSettings = {
   activationCheckpointing: 'auto',
   kvBudgetBytes: 'auto',
 };
-const plan = (device: string, bytes: number) => planRun(smollm2, settings, device, bytes, 'float32');
+const plan = (device: string, bytes: number) => planRun(SMOLLM2_135M, settings, device, bytes, 'float32');
 
 test('CPU: plenty of memory → the cache-friendly cap (or one longest sequence), no checkpointing, and a KV budget of the worst case only', () => {
   const cap = deviceCaps('cpu').maxMicroBatchTokens!;
@@ -50,7 +37,7 @@ test('CPU: plenty of memory → the cache-friendly cap (or one longest sequence)
   assert.ok(g.kv.budget > 10 * g.kv.worstPeak);
   assert.ok(g.training.microBatchTokens > cap);
   // Long prompts, short responses: the budget still holds the prompts plus one whole row.
-  const longPrompts = planRun(smollm2, { ...settings, maxPromptLength: 1024, maxResponseLength: 6 }, 'cpu', 64e9, 'float32');
+  const longPrompts = planRun(SMOLLM2_135M, { ...settings, maxPromptLength: 1024, maxResponseLength: 6 }, 'cpu', 64e9, 'float32');
   assert.ok(longPrompts.fits, longPrompts.problems.join('; '));
   // One longest sequence (1030 tokens) needs 2048: above the cap, and no checkpointing (memory is plenty).
   assert.equal(longPrompts.training.microBatchTokens, 2048);
@@ -62,7 +49,7 @@ test('CPU: the micro-batch follows the memory given, and the update fits in it',
   const cap = deviceCaps('cpu').maxMicroBatchTokens!;
   // Weights, gradients, AdamW, the reference, the head chunk and the 2 GB margin are ~5.5 GB;
   // each 1024 tokens of float32 activations ~1.4 GB.
-  const perStep = activationBytes(smollm2, 1024, 4, false);
+  const perStep = activationBytes(SMOLLM2_135M, 1024, 4, false);
   const tight = plan('cpu', 5.6e9 + perStep);
   assert.equal(tight.training.microBatchTokens, 1024);
   assert.ok(tight.updatePeak <= 5.6e9 + perStep);
